@@ -1,0 +1,82 @@
+//! [`Client`]: sends requests through the HTTP stack and decodes responses.
+
+use std::fmt;
+
+use lusid_http::{HttpService, Operation, Request};
+use serde::de::DeserializeOwned;
+use tower::ServiceExt;
+
+use crate::error::{Error, body_excerpt};
+
+/// A LUSID API client over an [`HttpService`] (usually built with
+/// `lusid_http::StackBuilder`, or a fake service in tests).
+///
+/// Cloning is cheap enough to do per call: every request builder holds its
+/// own clone. The operation groups hang off it, such as
+/// [`Client::instruments`].
+#[derive(Clone)]
+pub struct Client {
+    service: HttpService,
+}
+
+impl Client {
+    /// A client sending every request through `service`.
+    pub fn new(service: HttpService) -> Self {
+        Self { service }
+    }
+
+    /// Sends a request and decodes a 2xx JSON response body as `T`.
+    ///
+    /// The generated request builders call this; it is public for requests
+    /// built by hand, which should carry a [`lusid_http::Operation`] in their
+    /// extensions so errors can name the operation.
+    ///
+    /// # Errors
+    /// - [`Error::Http`] when the stack produced no response;
+    /// - [`Error::Status`] for a non-2xx status, with LUSID's problem details
+    ///   when the body holds them;
+    /// - [`Error::Decode`] when the body is not the JSON `T` expects.
+    pub async fn execute<T: DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
+        let operation = operation_id(&request);
+        let response = self.service.clone().oneshot(request).await?;
+        let (parts, body) = response.into_parts();
+        if !parts.status.is_success() {
+            let error = Error::from_status(operation, parts.status, &parts.headers, &body);
+            tracing::debug!(operation, status = %parts.status, "LUSID returned an error status");
+            return Err(error);
+        }
+        decode(operation, &body)
+    }
+}
+
+/// Decodes a JSON body as `T`, reporting where in the document it failed.
+fn decode<T: DeserializeOwned>(operation: &'static str, body: &[u8]) -> Result<T, Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let decoded = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|error| (error.path().to_string(), error.into_inner()));
+    decoded
+        .and_then(|value| {
+            // Trailing characters after the document.
+            deserializer.end().map(|()| value).map_err(|source| (".".to_owned(), source))
+        })
+        .map_err(|(path, source)| Error::Decode {
+            operation,
+            path,
+            source,
+            body_excerpt: body_excerpt(body),
+        })
+}
+
+/// The operation id a request carries, or `"request"` when it has none.
+fn operation_id(request: &Request) -> &'static str {
+    request
+        .extensions()
+        .get::<Operation>()
+        .map_or("request", |operation| operation.id)
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,183 @@
+//! [`Error`]: why a LUSID call failed.
+
+use std::fmt;
+
+use http::{HeaderMap, StatusCode};
+
+use crate::problem::ProblemDetails;
+
+/// The header carrying LUSID's id for a request, quoted in support cases.
+const REQUEST_ID_HEADER: &str = "lusid-meta-requestId";
+
+/// At most this many bytes of a body are kept in an error.
+const EXCERPT_LIMIT: usize = 2048;
+
+/// Why a LUSID call failed. Every variant names the operation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No response: no token, a transport failure, a timeout, or an invalid
+    /// request as the HTTP stack saw it.
+    #[error(transparent)]
+    Http(#[from] lusid_http::Error),
+
+    /// LUSID answered with an error status (4xx or 5xx).
+    #[error("{operation}: HTTP {status}{}", StatusDetail { problem: problem.as_deref(), request_id: request_id.as_deref() })]
+    Status {
+        /// The operationId, such as `GetInstrument`.
+        operation: &'static str,
+        /// The response status.
+        status: StatusCode,
+        /// LUSID's request id: the `lusid-meta-requestId` header, or else the
+        /// last segment of the problem's `instance`.
+        request_id: Option<String>,
+        /// The problem details, when the body was one.
+        problem: Option<Box<ProblemDetails>>,
+        /// The start of the body (at most 2 KiB, invalid UTF-8 replaced).
+        body_excerpt: String,
+    },
+
+    /// A 2xx response whose body did not decode as the operation's type.
+    #[error("{operation}: could not decode the response at `{path}`: {source}")]
+    Decode {
+        /// The operationId.
+        operation: &'static str,
+        /// Where in the JSON document decoding failed, such as
+        /// `values[0].version.effectiveFrom`.
+        path: String,
+        /// The serde_json error.
+        #[source]
+        source: serde_json::Error,
+        /// The start of the body (at most 2 KiB, invalid UTF-8 replaced).
+        body_excerpt: String,
+    },
+
+    /// The request body could not be encoded as JSON.
+    #[error("{operation}: could not encode the request body: {source}")]
+    Encode {
+        /// The operationId.
+        operation: &'static str,
+        /// The serde_json error.
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// A parameter value cannot be sent, such as an empty path parameter.
+    #[error("{operation}: invalid parameter `{parameter}`: {reason}")]
+    InvalidParameter {
+        /// The operationId.
+        operation: &'static str,
+        /// The parameter's wire name, such as `identifier`.
+        parameter: &'static str,
+        /// What is wrong with the value.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// Builds [`Error::Status`] from an error response.
+    pub(crate) fn from_status(operation: &'static str, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
+        let problem = ProblemDetails::parse(body).map(Box::new);
+        let header_id = headers
+            .get(REQUEST_ID_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .filter(|value| !value.is_empty())
+            .map(str::to_owned);
+        let request_id = header_id.or_else(|| problem.as_ref().and_then(|problem| problem.request_id()).map(str::to_owned));
+        Error::Status {
+            operation,
+            status,
+            request_id,
+            problem,
+            body_excerpt: body_excerpt(body),
+        }
+    }
+
+    /// The HTTP status, for [`Error::Status`].
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// LUSID's request id, for [`Error::Status`] when LUSID sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Status { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// LUSID's problem details, for [`Error::Status`] when the body held them.
+    pub fn problem(&self) -> Option<&ProblemDetails> {
+        match self {
+            Error::Status { problem, .. } => problem.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The operationId of the failed call, when known.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Error::Http(error) => error.operation().map(|operation| operation.id),
+            Error::Status { operation, .. }
+            | Error::Decode { operation, .. }
+            | Error::Encode { operation, .. }
+            | Error::InvalidParameter { operation, .. } => Some(operation),
+        }
+    }
+}
+
+/// The text after the status in [`Error::Status`]'s message: the problem's
+/// name and detail, and the request id.
+struct StatusDetail<'a> {
+    problem: Option<&'a ProblemDetails>,
+    request_id: Option<&'a str>,
+}
+
+impl fmt::Display for StatusDetail<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(problem) = self.problem {
+            write!(f, ": {}", problem.name())?;
+            if let Some(text) = problem.detail().or(problem.title()) {
+                write!(f, ": {text}")?;
+            }
+        }
+        if let Some(request_id) = self.request_id {
+            write!(f, " (request {request_id})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The first [`EXCERPT_LIMIT`] bytes of a body as text, cut at a character
+/// boundary, invalid UTF-8 replaced, with `…` when cut.
+pub(crate) fn body_excerpt(body: &[u8]) -> String {
+    if body.len() <= EXCERPT_LIMIT {
+        return String::from_utf8_lossy(body).into_owned();
+    }
+    let mut end = EXCERPT_LIMIT;
+    // Step back over UTF-8 continuation bytes (0b10xx_xxxx).
+    while end > EXCERPT_LIMIT - 3 && body[end] & 0xC0 == 0x80 {
+        end -= 1;
+    }
+    let mut excerpt = String::from_utf8_lossy(&body[..end]).into_owned();
+    excerpt.push('…');
+    excerpt
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_keeps_short_bodies_and_cuts_long_ones_at_a_character() {
+        assert_eq!(body_excerpt(b"plain text"), "plain text");
+        let long = "é".repeat(EXCERPT_LIMIT);
+        let excerpt = body_excerpt(long.as_bytes());
+        assert!(excerpt.ends_with('…'));
+        assert!(!excerpt.contains('\u{FFFD}'));
+        assert!(excerpt.len() <= EXCERPT_LIMIT + '…'.len_utf8());
+    }
+}

@@ -1,0 +1,51 @@
+//! One method per LUSID operation, generated from `spec/lusid.json`.
+//!
+//! A [`Client`] wraps the HTTP stack of `lusid-http`. Operations are grouped
+//! by specification tag: `client.instruments()` returns an [`InstrumentsApi`],
+//! whose methods take the required parameters and return a request builder.
+//! Optional parameters are chainable setters; `send().await` performs the
+//! call:
+//!
+//! ```no_run
+//! # async fn run(client: lusid_api::Client) -> Result<(), lusid_api::Error> {
+//! let instrument = client
+//!     .instruments()
+//!     .get_instrument("Figi", "BBG000BLNNH6")
+//!     .property_keys(["Instrument/default/Name"])
+//!     .send()
+//!     .await?;
+//! println!("{} is {}", instrument.lusid_instrument_id, instrument.state);
+//! # Ok(()) }
+//! ```
+//!
+//! Paginated operations (a `page` parameter and a response with `nextPage`
+//! and `values`) also offer `into_stream()` and `into_pages()`:
+//!
+//! ```no_run
+//! use futures_util::TryStreamExt;
+//!
+//! # async fn run(client: lusid_api::Client) -> Result<(), lusid_api::Error> {
+//! let request = client.instruments().list_instruments().filter("State eq 'Active'").page_size(500);
+//! let mut instruments = std::pin::pin!(request.into_stream());
+//! while let Some(instrument) = instruments.try_next().await? {
+//!     println!("{}", instrument.name);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Every call fails with one [`Error`], which names the operation and, for an
+//! error status, carries LUSID's problem details and request id.
+#![deny(missing_docs)]
+
+mod client;
+mod error;
+mod generated;
+mod paginator;
+mod problem;
+mod request;
+
+pub use client::Client;
+pub use error::Error;
+pub use generated::*;
+pub use paginator::DEFAULT_PAGE_SIZE;
+pub use problem::ProblemDetails;

@@ -1,0 +1,215 @@
+//! Building the relative HTTP requests the generated code sends.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use http::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+use lusid_http::{Operation, Request};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::Error;
+
+/// Characters escaped in path segments and query names and values:
+/// everything but the RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`).
+const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// A value that can be a path segment or query value.
+pub(crate) trait ParamValue {
+    /// The text to send, before percent-encoding, or why it cannot be sent.
+    fn to_param(&self) -> Result<Cow<'_, str>, String>;
+}
+
+impl ParamValue for String {
+    fn to_param(&self) -> Result<Cow<'_, str>, String> {
+        Ok(Cow::Borrowed(self))
+    }
+}
+
+impl ParamValue for i64 {
+    fn to_param(&self) -> Result<Cow<'_, str>, String> {
+        Ok(Cow::Owned(self.to_string()))
+    }
+}
+
+impl ParamValue for bool {
+    fn to_param(&self) -> Result<Cow<'_, str>, String> {
+        Ok(Cow::Borrowed(if *self { "true" } else { "false" }))
+    }
+}
+
+impl ParamValue for lusid_models::Number {
+    fn to_param(&self) -> Result<Cow<'_, str>, String> {
+        Ok(Cow::Borrowed(self.as_str()))
+    }
+}
+
+impl ParamValue for OffsetDateTime {
+    /// The LUSID form, `2024-01-31T09:30:00.0000000+00:00`, as in bodies.
+    fn to_param(&self) -> Result<Cow<'_, str>, String> {
+        lusid_models::datetime::format(self)
+            .map(Cow::Owned)
+            .map_err(|error| error.to_string())
+    }
+}
+
+/// Accumulates the method, relative URI and body of one request.
+pub(crate) struct RequestBuilder {
+    operation: Operation,
+    method: http::Method,
+    /// The path and query so far, such as `/api/instruments?limit=10`.
+    target: String,
+    has_query: bool,
+    body: Option<Bytes>,
+}
+
+impl RequestBuilder {
+    /// Starts a request for `operation`.
+    pub(crate) fn new(operation: Operation, method: http::Method) -> Self {
+        Self {
+            operation,
+            method,
+            target: String::new(),
+            has_query: false,
+            body: None,
+        }
+    }
+
+    /// Appends literal path text from the path template.
+    pub(crate) fn path(&mut self, literal: &str) {
+        self.target.push_str(literal);
+    }
+
+    /// Appends a path parameter as one percent-encoded segment. Empty values,
+    /// `.` and `..` are rejected: they would address a different resource.
+    pub(crate) fn path_param<T: ParamValue>(&mut self, name: &'static str, value: &T) -> Result<(), Error> {
+        let text = value.to_param().map_err(|reason| self.invalid(name, reason))?;
+        if text.is_empty() || text == "." || text == ".." {
+            return Err(self.invalid(name, format!("{text:?} cannot be a path segment")));
+        }
+        self.target.extend(utf8_percent_encode(&text, ESCAPED));
+        Ok(())
+    }
+
+    /// Appends `name=value` when a value is given.
+    pub(crate) fn query<T: ParamValue>(&mut self, name: &'static str, value: Option<&T>) -> Result<(), Error> {
+        if let Some(value) = value {
+            let text = value.to_param().map_err(|reason| self.invalid(name, reason))?;
+            self.push_query(name, &text);
+        }
+        Ok(())
+    }
+
+    /// Appends one `name=value` pair per value (the `multi` collection
+    /// format); nothing for an empty list.
+    pub(crate) fn query_each<T: ParamValue>(&mut self, name: &'static str, values: &[T]) -> Result<(), Error> {
+        for value in values {
+            self.query(name, Some(value))?;
+        }
+        Ok(())
+    }
+
+    /// Sets a JSON body.
+    pub(crate) fn json_body<T: Serialize>(&mut self, body: &T) -> Result<(), Error> {
+        let bytes = serde_json::to_vec(body).map_err(|source| Error::Encode {
+            operation: self.operation.id,
+            source,
+        })?;
+        self.body = Some(Bytes::from(bytes));
+        Ok(())
+    }
+
+    /// The finished request, with the [`Operation`] in its extensions.
+    pub(crate) fn build(self) -> Result<Request, Error> {
+        let has_body = self.body.is_some();
+        let mut builder = http::Request::builder()
+            .method(self.method)
+            .uri(self.target.as_str())
+            .header(ACCEPT, JSON)
+            .extension(self.operation);
+        if has_body {
+            builder = builder.header(CONTENT_TYPE, JSON);
+        }
+        builder.body(self.body.unwrap_or_default()).map_err(|error| {
+            Error::Http(lusid_http::Error::InvalidRequest {
+                operation: Some(self.operation),
+                reason: format!("could not build {}: {error}", self.target),
+            })
+        })
+    }
+
+    fn push_query(&mut self, name: &str, value: &str) {
+        self.target.push(if self.has_query { '&' } else { '?' });
+        self.has_query = true;
+        self.target.extend(utf8_percent_encode(name, ESCAPED));
+        self.target.push('=');
+        self.target.extend(utf8_percent_encode(value, ESCAPED));
+    }
+
+    fn invalid(&self, parameter: &'static str, reason: String) -> Error {
+        Error::InvalidParameter {
+            operation: self.operation.id,
+            parameter,
+            reason,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OPERATION: Operation = Operation {
+        id: "Test",
+        path_template: "/api/things/{id}",
+        idempotent: true,
+    };
+
+    #[test]
+    fn encodes_path_and_query_and_skips_absent_values() {
+        let mut request = RequestBuilder::new(OPERATION, http::Method::GET);
+        request.path("/api/things/");
+        request.path_param("id", &"a/b c?é".to_owned()).expect("valid segment");
+        request.query("flag", Some(&true)).expect("bool");
+        request.query::<String>("absent", None).expect("absent");
+        request
+            .query_each("keys", &["x&y=z".to_owned(), "w".to_owned()])
+            .expect("strings");
+        let request = request.build().expect("request");
+        assert_eq!(
+            request.uri().to_string(),
+            "/api/things/a%2Fb%20c%3F%C3%A9?flag=true&keys=x%26y%3Dz&keys=w"
+        );
+        assert_eq!(request.headers()[ACCEPT], "application/json");
+        assert!(request.headers().get(CONTENT_TYPE).is_none());
+        assert_eq!(request.extensions().get::<Operation>(), Some(&OPERATION));
+    }
+
+    #[test]
+    fn rejects_segments_that_change_the_path() {
+        for value in ["", ".", ".."] {
+            let mut request = RequestBuilder::new(OPERATION, http::Method::GET);
+            let error = request.path_param("id", &value.to_owned()).expect_err("rejected");
+            assert!(
+                matches!(error, Error::InvalidParameter { parameter: "id", .. }),
+                "{value:?}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn formats_date_times_like_lusid() {
+        let mut request = RequestBuilder::new(OPERATION, http::Method::GET);
+        request.path("/api/things");
+        let as_at = time::macros::datetime!(2024-01-02 03:04:05.123456789 UTC);
+        request.query("asAt", Some(&as_at)).expect("date-time");
+        let request = request.build().expect("request");
+        assert_eq!(
+            request.uri().to_string(),
+            "/api/things?asAt=2024-01-02T03%3A04%3A05.1234567%2B00%3A00"
+        );
+    }
+}

@@ -1,0 +1,66 @@
+//! The `FBN_*` environment variables.
+
+use super::{ConfigSource, Key, Layer};
+use crate::ConfigError;
+
+/// Variable names, indexed by [`Key`].
+pub(super) const VARIABLE_NAMES: [&str; Key::COUNT] = [
+    "FBN_LUSID_URL",
+    "FBN_TOKEN_URL",
+    "FBN_USERNAME",
+    "FBN_PASSWORD",
+    "FBN_CLIENT_ID",
+    "FBN_CLIENT_SECRET",
+    "FBN_APP_NAME",
+    "FBN_ACCESS_TOKEN",
+    "FBN_PROXY_ADDRESS",
+    "FBN_PROXY_USERNAME",
+    "FBN_PROXY_PASSWORD",
+];
+
+/// The older name of `FBN_LUSID_URL`, used when that one is unset or empty.
+const LUSID_URL_FALLBACK: &str = "FBN_LUSID_API_URL";
+
+const KEYS: [Key; Key::COUNT] = [
+    Key::LusidUrl,
+    Key::TokenUrl,
+    Key::Username,
+    Key::Password,
+    Key::ClientId,
+    Key::ClientSecret,
+    Key::ApplicationName,
+    Key::AccessToken,
+    Key::ProxyAddress,
+    Key::ProxyUsername,
+    Key::ProxyPassword,
+];
+
+/// Reads the variables through `lookup`.
+pub(super) fn read(lookup: impl Fn(&str) -> Option<String>) -> Layer {
+    let mut layer = Layer::new(ConfigSource::Environment);
+    if let Some(url) = lookup(LUSID_URL_FALLBACK) {
+        layer.set_named(Key::LusidUrl, LUSID_URL_FALLBACK, url);
+    }
+    for key in KEYS {
+        if let Some(value) = lookup(VARIABLE_NAMES[key as usize]) {
+            layer.set(key, value);
+        }
+    }
+    layer
+}
+
+/// Fails if one of our variables is set to something that is not Unicode
+/// (`std::env::var` would silently report it as unset).
+pub(super) fn check_unicode() -> Result<(), ConfigError> {
+    let names = VARIABLE_NAMES.iter().chain([&LUSID_URL_FALLBACK]);
+    for name in names {
+        if let Some(value) = std::env::var_os(name) {
+            if value.to_str().is_none() {
+                return Err(ConfigError::NotUnicode {
+                    variable: (*name).to_owned(),
+                });
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! The secrets file exported by the LUSID web app.
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::{ConfigSource, Key, Layer};
+use crate::ConfigError;
+
+/// Field names in the file, indexed by [`Key`].
+pub(super) const FIELD_NAMES: [&str; Key::COUNT] = [
+    "api.lusidUrl",
+    "api.tokenUrl",
+    "api.username",
+    "api.password",
+    "api.clientId",
+    "api.clientSecret",
+    "api.applicationName",
+    "api.accessToken",
+    "proxy.address",
+    "proxy.username",
+    "proxy.password",
+];
+
+/// `api` keys other than the LUSID URL, which has an alias.
+const API_KEYS: [(&str, Key); 7] = [
+    ("tokenUrl", Key::TokenUrl),
+    ("username", Key::Username),
+    ("password", Key::Password),
+    ("clientId", Key::ClientId),
+    ("clientSecret", Key::ClientSecret),
+    ("applicationName", Key::ApplicationName),
+    ("accessToken", Key::AccessToken),
+];
+
+const PROXY_KEYS: [(&str, Key); 3] = [
+    ("address", Key::ProxyAddress),
+    ("username", Key::ProxyUsername),
+    ("password", Key::ProxyPassword),
+];
+
+/// Reads and parses the file at `path`.
+pub(super) fn read(path: &Path) -> Result<Layer, ConfigError> {
+    let bytes = std::fs::read(path).map_err(|source| ConfigError::ReadFile {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse(path, &bytes)
+}
+
+/// Parses file contents; `path` is only used to name the file in errors.
+fn parse(path: &Path, bytes: &[u8]) -> Result<Layer, ConfigError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // Parse to a `Value` first: serde_json's syntax errors never quote the
+    // input, while typed deserialisation errors could quote a secret.
+    let root: Value = serde_json::from_slice(bytes).map_err(|source| ConfigError::InvalidJson {
+        path: path.to_owned(),
+        line: source.line(),
+        column: source.column(),
+        source,
+    })?;
+    let origin = ConfigSource::SecretsFile(path.to_owned());
+    let mut layer = Layer::new(origin.clone());
+    let root = object(&origin, "(top level)", &root)?
+        .ok_or_else(|| wrong_type(&origin, "(top level)", "an object", &Value::Null))?;
+
+    if let Some(api) = root.get("api") {
+        if let Some(api) = object(&origin, "api", api)? {
+            // `lusidUrl` wins over its older name `apiUrl`; both are type-checked.
+            let older = string(&origin, "api.apiUrl", api.get("apiUrl"))?;
+            let newer = string(&origin, "api.lusidUrl", api.get("lusidUrl"))?;
+            if let Some(url) = older {
+                layer.set_named(Key::LusidUrl, "api.apiUrl", url);
+            }
+            if let Some(url) = newer {
+                layer.set_named(Key::LusidUrl, "api.lusidUrl", url);
+            }
+            for (name, key) in API_KEYS {
+                let field = FIELD_NAMES[key as usize];
+                if let Some(value) = string(&origin, field, api.get(name))? {
+                    layer.set(key, value);
+                }
+            }
+        }
+    }
+    if let Some(proxy) = root.get("proxy") {
+        if let Some(proxy) = object(&origin, "proxy", proxy)? {
+            for (name, key) in PROXY_KEYS {
+                let field = FIELD_NAMES[key as usize];
+                if let Some(value) = string(&origin, field, proxy.get(name))? {
+                    layer.set(key, value);
+                }
+            }
+        }
+    }
+    Ok(layer)
+}
+
+/// An object, or `None` for `null`.
+fn object<'a>(
+    origin: &ConfigSource,
+    field: &str,
+    value: &'a Value,
+) -> Result<Option<&'a Map<String, Value>>, ConfigError> {
+    match value {
+        Value::Object(map) => Ok(Some(map)),
+        Value::Null => Ok(None),
+        other => Err(wrong_type(origin, field, "an object", other)),
+    }
+}
+
+/// A string, or `None` when absent or `null`.
+fn string(
+    origin: &ConfigSource,
+    field: &str,
+    value: Option<&Value>,
+) -> Result<Option<String>, ConfigError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(other) => Err(wrong_type(origin, field, "a string", other)),
+    }
+}
+
+fn wrong_type(
+    origin: &ConfigSource,
+    field: &str,
+    expected: &'static str,
+    found: &Value,
+) -> ConfigError {
+    ConfigError::WrongType {
+        origin: origin.clone(),
+        field: field.to_owned(),
+        expected,
+        found: match found {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        },
+    }
+}

@@ -1,0 +1,79 @@
+//! Credentials and OAuth2 tokens for the LUSID API.
+//!
+//! Every LUSID request carries `Authorization: Bearer <token>`. The token
+//! comes either from the customer's Okta token endpoint (the OAuth2
+//! resource-owner *password grant*, then *refresh-token grants*) or is a
+//! *personal access token* (PAT) created in the LUSID web app.
+//!
+//! 1. Read a [`Config`]: [`Config::from_secrets_file`] (the JSON the LUSID
+//!    web app exports), [`Config::from_env`] (`FBN_*` variables) or
+//!    [`Config::builder`]. A PAT wins over the password flow.
+//! 2. Turn it into a [`TokenProvider`] with [`token_provider`]: a
+//!    [`StaticTokenProvider`] for a PAT, a [`TokenCache`] over an
+//!    [`OktaClient`] for the password flow.
+//! 3. The HTTP stack calls [`TokenProvider::access_token`] before each
+//!    request and [`TokenProvider::invalidate`] after a `401`.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = lusid_auth::Config::from_secrets_file("secrets.json")?;
+//! let provider = lusid_auth::token_provider(&config);
+//! let token = provider.access_token().await?;
+//! // send `Authorization: Bearer {token.expose_secret()}` to config.lusid_url()
+//! # let _ = token; Ok(()) }
+//! ```
+//!
+//! Secrets (password, client secret, access and refresh tokens) are held in
+//! [`secrecy::SecretString`] and print as `[REDACTED]`; no error message
+//! contains one.
+//!
+//! Feature `mock`: `MockTokenProvider`, a [`mockall`](https://docs.rs/mockall)
+//! mock of [`TokenProvider`].
+
+#![deny(missing_docs)]
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+mod cache;
+mod config;
+mod error;
+mod okta;
+mod provider;
+mod token;
+mod transport;
+
+use std::sync::Arc;
+
+pub use cache::{DEFAULT_REFRESH_BUFFER, TokenCache, TokenSource};
+pub use config::{
+    Config, ConfigBuilder, ConfigSource, Credentials, PasswordCredentials, ProxyConfig,
+};
+pub use error::{BoxError, ConfigError, Error};
+pub use okta::{DEFAULT_SCOPE, DEFAULT_TIMEOUT, IssuedToken, OktaClient};
+#[cfg(feature = "mock")]
+pub use provider::MockTokenProvider;
+pub use provider::{StaticTokenProvider, TokenProvider};
+pub use token::AccessToken;
+
+/// Re-exported so callers can name [`SecretString`](secrecy::SecretString)
+/// and call [`ExposeSecret`](secrecy::ExposeSecret) on
+/// [`PasswordCredentials::password`] without their own dependency.
+pub use secrecy;
+
+/// Builds the token provider for `config`:
+///
+/// - [`Credentials::AccessToken`] → [`StaticTokenProvider`];
+/// - [`Credentials::Password`] → [`TokenCache`] over an [`OktaClient`]
+///   ([`DEFAULT_SCOPE`], [`DEFAULT_TIMEOUT`], [`DEFAULT_REFRESH_BUFFER`]).
+///
+/// Does no I/O beyond loading the platform's root certificates; the first
+/// token is fetched by the first [`TokenProvider::access_token`] call, which
+/// must run inside a Tokio runtime.
+pub fn token_provider(config: &Config) -> Arc<dyn TokenProvider> {
+    match config.credentials() {
+        Credentials::AccessToken(token) => Arc::new(StaticTokenProvider::new(token.clone())),
+        Credentials::Password(credentials) => {
+            Arc::new(TokenCache::new(OktaClient::new(credentials.clone())))
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Everything that can make a command fail.
+
+use std::path::PathBuf;
+
+/// Why a command failed. Printed with its causes on stderr; never holds a
+/// secret (the library errors it wraps mask them).
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The tokio runtime could not start.
+    #[error("cannot start the async runtime")]
+    Runtime(#[source] std::io::Error),
+    /// The configuration or the client could not be set up.
+    #[error(transparent)]
+    Build(#[from] lusid::BuildError),
+    /// The configuration could not be read.
+    #[error(transparent)]
+    Config(#[from] lusid::auth::ConfigError),
+    /// No access token could be obtained.
+    #[error(transparent)]
+    Auth(#[from] lusid::auth::Error),
+    /// A LUSID call failed.
+    #[error(transparent)]
+    Api(#[from] lusid::Error),
+    /// The emulator could not start or serve.
+    #[error(transparent)]
+    Emulator(#[from] lusid_emulator::EmulatorError),
+    /// Writing the output failed.
+    #[error("cannot write to {}", .path.as_ref().map_or("stdout".to_owned(), |p| p.display().to_string()))]
+    Output {
+        /// The `--output` file, or `None` for stdout.
+        path: Option<PathBuf>,
+        /// What went wrong.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The extraction failed part-way; what was written is complete.
+    #[error("extraction stopped after {written} instruments (all of them written)")]
+    Interrupted {
+        /// Instruments written before the failure.
+        written: u64,
+        /// The failure.
+        #[source]
+        source: Box<CliError>,
+    },
+}
+
+impl CliError {
+    /// Whether the output's reader went away (`lusid ... | head`), which is
+    /// not a failure of the command.
+    pub fn is_broken_pipe(&self) -> bool {
+        match self {
+            CliError::Output { source, .. } => source.kind() == std::io::ErrorKind::BrokenPipe,
+            CliError::Interrupted { source, .. } => source.is_broken_pipe(),
+            _ => false,
+        }
+    }
+}

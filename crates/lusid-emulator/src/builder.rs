@@ -1,0 +1,181 @@
+//! [`Emulator::builder`] and its knobs.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::error::EmulatorError;
+use crate::running::RunningEmulator;
+use crate::seed::seed_instruments;
+use crate::state::{AppState, Config};
+use crate::store::Store;
+
+/// Default Okta username.
+pub const DEFAULT_USERNAME: &str = "emulator-user";
+/// Default Okta password.
+pub const DEFAULT_PASSWORD: &str = "emulator-password";
+/// Default OAuth client id.
+pub const DEFAULT_CLIENT_ID: &str = "emulator-client";
+/// Default OAuth client secret.
+pub const DEFAULT_CLIENT_SECRET: &str = "emulator-secret";
+/// Default `applicationName` in secrets.
+pub const DEFAULT_APPLICATION_NAME: &str = "lusid-emulator";
+/// Default number of synthetic equities.
+pub const DEFAULT_EQUITIES: usize = 1000;
+/// Default data seed.
+pub const DEFAULT_SEED: u64 = 1;
+/// Default access-token lifetime (one hour, as Okta's default).
+pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(3600);
+
+/// The credentials the emulator's token endpoint accepts. It is a local
+/// emulator: the defaults are fixed and public.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EmulatorCredentials {
+    /// Okta username (`password` grant). Default [`DEFAULT_USERNAME`].
+    pub username: String,
+    /// Okta password. Default [`DEFAULT_PASSWORD`].
+    pub password: String,
+    /// OAuth client id. Default [`DEFAULT_CLIENT_ID`].
+    pub client_id: String,
+    /// OAuth client secret. Default [`DEFAULT_CLIENT_SECRET`].
+    pub client_secret: String,
+}
+
+impl Default for EmulatorCredentials {
+    fn default() -> Self {
+        Self {
+            username: DEFAULT_USERNAME.to_owned(),
+            password: DEFAULT_PASSWORD.to_owned(),
+            client_id: DEFAULT_CLIENT_ID.to_owned(),
+            client_secret: DEFAULT_CLIENT_SECRET.to_owned(),
+        }
+    }
+}
+
+impl fmt::Debug for EmulatorCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorCredentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Entry point: `Emulator::builder().start().await`.
+#[derive(Debug, Clone, Copy)]
+pub struct Emulator;
+
+impl Emulator {
+    /// A builder with the defaults: `127.0.0.1:0`, 1000 equities, seed 1,
+    /// one-hour tokens, the default credentials.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+}
+
+/// Configures and starts an emulator.
+#[derive(Clone, Debug)]
+pub struct EmulatorBuilder {
+    addr: SocketAddr,
+    equities: usize,
+    seed: u64,
+    token_ttl: Duration,
+    credentials: EmulatorCredentials,
+    application_name: String,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            equities: DEFAULT_EQUITIES,
+            seed: DEFAULT_SEED,
+            token_ttl: DEFAULT_TOKEN_TTL,
+            credentials: EmulatorCredentials::default(),
+            application_name: DEFAULT_APPLICATION_NAME.to_owned(),
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// The address to listen on. Default `127.0.0.1:0` (an ephemeral port).
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// How many synthetic equities to seed. Default 1000.
+    pub fn equities(mut self, count: usize) -> Self {
+        self.equities = count;
+        self
+    }
+
+    /// The seed of the synthetic data (equal seeds give identical data,
+    /// and identical LUIDs for new instruments upserted in the same order).
+    /// Default 1.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Access-token lifetime. Default one hour.
+    pub fn token_ttl(mut self, ttl: Duration) -> Self {
+        self.token_ttl = ttl;
+        self
+    }
+
+    /// The accepted credentials. Default [`EmulatorCredentials::default`].
+    pub fn credentials(mut self, credentials: EmulatorCredentials) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// The `applicationName` written to secrets. Default `lusid-emulator`.
+    pub fn application_name(mut self, name: impl Into<String>) -> Self {
+        self.application_name = name.into();
+        self
+    }
+
+    /// Seeds the data, binds the socket and spawns the server on the
+    /// current tokio runtime.
+    pub async fn start(self) -> Result<RunningEmulator, EmulatorError> {
+        let instruments = seed_instruments(self.seed, self.equities);
+        let store = Store::new(instruments);
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .map_err(|source| EmulatorError::Bind {
+                addr: self.addr,
+                source,
+            })?;
+        let local = listener.local_addr().map_err(|source| EmulatorError::Bind {
+            addr: self.addr,
+            source,
+        })?;
+        let base_url = format!("http://{}", url_authority(local));
+        let config = Config {
+            credentials: self.credentials,
+            application_name: self.application_name,
+            token_ttl: self.token_ttl,
+        };
+        let state = Arc::new(AppState::new(config, base_url, store, self.seed));
+        tracing::info!(addr = %local, instruments = state.read_store().len(), "lusid-emulator listening");
+        Ok(RunningEmulator::spawn(state, listener, local))
+    }
+}
+
+/// `host:port` for URLs: unspecified addresses become loopback.
+fn url_authority(addr: SocketAddr) -> SocketAddr {
+    let mut addr = addr;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            SocketAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    addr
+}

@@ -1,0 +1,59 @@
+//! A local LUSID for development and tests.
+//!
+//! The emulator serves, on a loopback TCP port, an Okta-style token
+//! endpoint (`POST /oauth2/default/v1/token`) and LUSID's instrument REST
+//! surface under `/api/api/instruments`, over deterministic seed data: the
+//! ISO 4217 currencies (`CCY_<code>`) and synthetic equities with valid
+//! FIGIs and ISINs. Errors use LUSID's problem-details JSON; every response
+//! carries a `lusid-meta-requestId` header. A [`Faults`] handle scripts
+//! error responses and latency for retry tests; [`Metrics`] counts
+//! requests.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), lusid_emulator::EmulatorError> {
+//! use lusid_emulator::{Emulator, Fault};
+//!
+//! let emulator = Emulator::builder().equities(100).seed(7).start().await?;
+//! emulator.write_secrets("secrets.json")?;
+//! emulator.faults().push_api(Fault::status_with_retry_after(503, "1"));
+//! println!("LUSID at {}", emulator.lusid_url());
+//! emulator.shutdown().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! See `docs/emulator.md` for routes, paging tokens, seed data and what is
+//! not emulated yet.
+
+#![deny(missing_docs)]
+
+mod builder;
+mod error;
+mod faults;
+mod filter;
+mod metrics;
+mod model;
+mod paging;
+mod problem;
+mod render;
+mod routes;
+mod running;
+mod seed;
+mod server;
+mod sort;
+mod state;
+mod store;
+mod time_fmt;
+mod token;
+mod tokens;
+mod wire;
+
+pub use builder::{
+    DEFAULT_APPLICATION_NAME, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_EQUITIES,
+    DEFAULT_PASSWORD, DEFAULT_SEED, DEFAULT_TOKEN_TTL, DEFAULT_USERNAME, Emulator,
+    EmulatorBuilder, EmulatorCredentials,
+};
+pub use error::EmulatorError;
+pub use faults::{Fault, Faults};
+pub use metrics::Metrics;
+pub use running::RunningEmulator;

@@ -1,0 +1,98 @@
+//! Request counters, readable as a [`Metrics`] snapshot.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
+
+use serde::Serialize;
+
+/// A snapshot of the emulator's counters.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Metrics {
+    /// Successful token grants by `grant_type` (`password`, `refresh_token`).
+    pub token_grants: BTreeMap<String, u64>,
+    /// Failed token requests by OAuth error (`invalid_grant`,
+    /// `invalid_client`, …; `fault` for scripted faults).
+    pub token_failures: BTreeMap<String, u64>,
+    /// API requests by LUSID operation id (`ListInstruments`, …, or
+    /// `Unknown`), then by response status.
+    pub api_requests: BTreeMap<String, BTreeMap<u16, u64>>,
+    /// API requests refused with 401 (missing, unknown, expired or revoked
+    /// token).
+    pub unauthorized: u64,
+    /// Scripted faults served (API and token).
+    pub faults_served: u64,
+}
+
+impl Metrics {
+    /// Requests to `operation` answered with `status`.
+    pub fn api_count(&self, operation: &str, status: u16) -> u64 {
+        self.api_requests
+            .get(operation)
+            .and_then(|by_status| by_status.get(&status))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// All requests to `operation`, any status.
+    pub fn api_total(&self, operation: &str) -> u64 {
+        self.api_requests
+            .get(operation)
+            .map_or(0, |by_status| by_status.values().sum())
+    }
+
+    /// Successful grants of `grant_type`.
+    pub fn grants(&self, grant_type: &str) -> u64 {
+        self.token_grants.get(grant_type).copied().unwrap_or(0)
+    }
+}
+
+/// The live counters behind [`Metrics`].
+#[derive(Debug, Default)]
+pub(crate) struct MetricsRecorder {
+    inner: Mutex<Metrics>,
+}
+
+impl MetricsRecorder {
+    fn update(&self, f: impl FnOnce(&mut Metrics)) {
+        let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut guard);
+    }
+
+    /// A copy of the counters.
+    pub(crate) fn snapshot(&self) -> Metrics {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Counts a successful grant.
+    pub(crate) fn grant(&self, grant_type: &str) {
+        self.update(|m| *m.token_grants.entry(grant_type.to_owned()).or_default() += 1);
+    }
+
+    /// Counts a failed token request.
+    pub(crate) fn token_failure(&self, error: &str) {
+        self.update(|m| *m.token_failures.entry(error.to_owned()).or_default() += 1);
+    }
+
+    /// Counts an API response.
+    pub(crate) fn api(&self, operation: &str, status: u16) {
+        self.update(|m| {
+            *m.api_requests
+                .entry(operation.to_owned())
+                .or_default()
+                .entry(status)
+                .or_default() += 1;
+            if status == 401 {
+                m.unauthorized += 1;
+            }
+        });
+    }
+
+    /// Counts a served fault.
+    pub(crate) fn fault(&self) {
+        self.update(|m| m.faults_served += 1);
+    }
+}

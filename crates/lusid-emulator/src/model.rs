@@ -1,0 +1,233 @@
+//! The emulator's own domain types for instruments, independent of the wire.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde_json::Value;
+use time::OffsetDateTime;
+
+/// The scope LUSID puts instruments in when no scope is given.
+pub(crate) const DEFAULT_SCOPE: &str = "default";
+
+/// The identifier type every instrument carries: its LUID.
+pub(crate) const LUID_TYPE: &str = "LusidInstrumentId";
+
+/// The identifier type of currency instruments (`CCY_<code>`).
+pub(crate) const CURRENCY_TYPE: &str = "Currency";
+
+/// Identifier types the emulator knows. Lookups by any other type are a
+/// validation error (`identifierType`).
+pub(crate) const KNOWN_IDENTIFIER_TYPES: &[&str] = &[
+    "LusidInstrumentId",
+    "Currency",
+    "Figi",
+    "Isin",
+    "Ticker",
+    "ClientInternal",
+    "Sedol",
+    "Cusip",
+    "CompositeFigi",
+    "ShareClassFigi",
+    "Wertpapier",
+    "RIC",
+    "QuotePermId",
+    "EdiKey",
+];
+
+/// Identifier types that are not unique in LUSID: they are never used to
+/// match an upsert to an existing instrument.
+pub(crate) const NON_UNIQUE_IDENTIFIER_TYPES: &[&str] = &["Ticker", "RIC", "QuotePermId"];
+
+/// Returns the canonical spelling of a known identifier type (matching is
+/// case-insensitive, as in LUSID), or `None`.
+pub(crate) fn canonical_identifier_type(raw: &str) -> Option<&'static str> {
+    KNOWN_IDENTIFIER_TYPES
+        .iter()
+        .copied()
+        .find(|known| known.eq_ignore_ascii_case(raw))
+}
+
+/// Whether an identifier type is unique (usable for upsert matching).
+pub(crate) fn is_unique_identifier_type(kind: &str) -> bool {
+    !NON_UNIQUE_IDENTIFIER_TYPES.contains(&kind)
+}
+
+/// A LUSID instrument identifier (`CCY_GBP`, `LUID_ABCD1234`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Luid(pub(crate) String);
+
+impl Luid {
+    /// The identifier as a string slice.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Luid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The lifecycle state of an instrument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum InstrumentState {
+    /// Visible to default lists and lookups.
+    Active,
+    /// Present but not active (not produced by the emulator yet).
+    #[allow(dead_code)]
+    Inactive,
+    /// Soft-deleted by `DeleteInstrument`.
+    Deleted,
+}
+
+impl InstrumentState {
+    /// The wire spelling.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "Active",
+            Self::Inactive => "Inactive",
+            Self::Deleted => "Deleted",
+        }
+    }
+}
+
+/// Who and which request made a version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Provenance {
+    /// Okta-style user id.
+    pub(crate) user_id: String,
+    /// The `lusid-meta-requestId` of the request.
+    pub(crate) request_id: String,
+}
+
+/// One bitemporal version of an instrument: what it looked like from
+/// `as_at` (system time) onwards, effective from `effective_from`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct InstrumentVersion {
+    /// System time at which this version was recorded.
+    pub(crate) as_at: OffsetDateTime,
+    /// Business time from which the instrument is effective.
+    pub(crate) effective_from: OffsetDateTime,
+    /// Scope the instrument lives in.
+    pub(crate) scope: String,
+    /// Display name.
+    pub(crate) name: String,
+    /// Identifier type → value, always including `LusidInstrumentId`.
+    pub(crate) identifiers: BTreeMap<String, String>,
+    /// Properties as given (opaque LUSID `Property` objects).
+    pub(crate) properties: Vec<Value>,
+    /// Economic definition as given (opaque `LusidInstrument`).
+    pub(crate) definition: Option<Value>,
+    /// Lifecycle state.
+    pub(crate) state: InstrumentState,
+    /// LUSID asset class (`Equities`, `Money`, `Unknown`…).
+    pub(crate) asset_class: String,
+    /// Domestic currency, if known.
+    pub(crate) dom_ccy: Option<String>,
+    /// Who made this version.
+    pub(crate) provenance: Provenance,
+}
+
+/// An instrument with all its versions, oldest first (never empty).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct InstrumentHistory {
+    /// The instrument's LUID.
+    pub(crate) luid: Luid,
+    /// A stable UUID-shaped id (`version.entityUniqueId`).
+    pub(crate) entity_unique_id: String,
+    /// Versions, ordered by `as_at` ascending.
+    pub(crate) versions: Vec<InstrumentVersion>,
+}
+
+impl InstrumentHistory {
+    /// The version visible at system time `as_at`, if any.
+    pub(crate) fn at(&self, as_at: OffsetDateTime) -> Option<(usize, &InstrumentVersion)> {
+        self.versions
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, v)| v.as_at <= as_at)
+    }
+
+    /// The latest version.
+    pub(crate) fn latest(&self) -> Option<&InstrumentVersion> {
+        self.versions.last()
+    }
+}
+
+/// Derives LUSID's `assetClass` and `domCcy` from an economic definition.
+pub(crate) fn classify_definition(definition: Option<&Value>) -> (String, Option<String>) {
+    let Some(def) = definition else {
+        return ("Unknown".to_owned(), None);
+    };
+    let instrument_type = def
+        .get("instrumentType")
+        .and_then(Value::as_str)
+        .unwrap_or("Unknown");
+    let asset_class = match instrument_type {
+        "Equity" | "EquityOption" | "EquitySwap" | "FundShareClass" | "PreferredShare" => {
+            "Equities"
+        }
+        "Bond" | "ComplexBond" | "CreditDefaultSwap" | "CdsIndex" | "InflationLinkedBond" => {
+            "Credit"
+        }
+        "FxForward" | "FxOption" | "FxSwap" => "FX",
+        "InterestRateSwap" | "InterestRateSwaption" | "ForwardRateAgreement" | "CapFloor" => {
+            "InterestRates"
+        }
+        "Cash" | "TermDeposit" | "CashPerpetual" => "Money",
+        "CommodityForward" | "CommodityCalendarSwap" => "Commodities",
+        "SimpleInstrument" => def
+            .get("assetClass")
+            .and_then(Value::as_str)
+            .unwrap_or("Unknown"),
+        _ => "Unknown",
+    };
+    let dom_ccy = def
+        .get("domCcy")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    (asset_class.to_owned(), dom_ccy)
+}
+
+/// A stable 64-bit FNV-1a hash (used for ids and page-token query hashes;
+/// not for security).
+pub(crate) fn fnv1a64(parts: &[&str]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain(std::iter::once(0xff)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// A UUID-shaped string derived deterministically from `parts`.
+pub(crate) fn uuid_like(parts: &[&str]) -> String {
+    let a = fnv1a64(parts);
+    let b = fnv1a64(&[&a.to_string(), "uuid"]);
+    let hex = format!("{a:016x}{b:016x}");
+    format!(
+        "{}-{}-4{}-8{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..32]
+    )
+}
+
+/// An Okta-style user id (`00u` + 17 characters) derived from a username.
+pub(crate) fn okta_user_id(username: &str) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut state = fnv1a64(&[username, "okta-user"]);
+    let mut id = String::from("00u");
+    for _ in 0..17 {
+        let index = (state % ALPHABET.len() as u64) as usize;
+        id.push(char::from(ALPHABET[index]));
+        state = state.rotate_left(7) ^ fnv1a64(&[&state.to_string()]);
+    }
+    id
+}

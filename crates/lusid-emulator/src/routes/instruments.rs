@@ -1,0 +1,492 @@
+//! The instrument operations: `ListInstruments`, `GetInstrument`,
+//! `GetInstruments`, `UpsertInstruments`, `DeleteInstrument`.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Extension, Path, State};
+use axum::response::Response;
+use bytes::Bytes;
+use http::{StatusCode, Uri};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::filter::{DEFAULT_FILTER, Filter};
+use crate::model::{DEFAULT_SCOPE, Provenance, canonical_identifier_type};
+use crate::paging::{MAX_LIMIT, PageQuery, PageToken, QueryIdentity, collect_page};
+use crate::problem::{CODE_CURRENCY_CANNOT_BE_DELETED, Problem, json_response};
+use crate::render::{PropertySelection, instrument};
+use crate::routes::QueryParams;
+use crate::sort::SortSpec;
+use crate::state::{RequestCtx, SharedState};
+use crate::store::{DeleteFailure, UpsertFailure, UpsertItem};
+use crate::time_fmt::parse_lusid;
+use crate::wire::{
+    DeleteInstrumentResponse, ErrorDetail, GetInstrumentsResponse, InstrumentDefinition,
+    PagedResourceListOfInstrument, UpsertInstrumentsResponse,
+};
+
+/// Most definitions one `UpsertInstruments` call may carry (LUSID's limit).
+const MAX_UPSERT: usize = 2000;
+
+/// Validation errors collected while reading parameters.
+type Errors = BTreeMap<String, Vec<String>>;
+
+fn push_error(errors: &mut Errors, field: &str, message: impl Into<String>) {
+    errors
+        .entry(field.to_owned())
+        .or_default()
+        .push(message.into());
+}
+
+fn reply(state: &SharedState, ctx: &RequestCtx, problem: Problem) -> Response {
+    problem.render(&state.base_url, &ctx.request_id)
+}
+
+/// Reads an optional date-time parameter.
+fn time_param(q: &QueryParams, name: &str, errors: &mut Errors) -> Option<OffsetDateTime> {
+    let raw = q.get(name)?;
+    let parsed = parse_lusid(raw);
+    if parsed.is_none() {
+        push_error(errors, name, format!("The value '{raw}' is not a valid date-time."));
+    }
+    parsed
+}
+
+/// Canonical identifier type, or a validation problem.
+fn identifier_type(raw: &str) -> Result<&'static str, Problem> {
+    canonical_identifier_type(raw).ok_or_else(|| {
+        Problem::invalid_field(
+            "identifierType",
+            format!("'{raw}' is not a supported instrument identifier type."),
+        )
+    })
+}
+
+fn href(state: &SharedState, uri: &Uri) -> Option<String> {
+    Some(format!(
+        "{}{}",
+        state.base_url,
+        uri.path_and_query().map_or("", |pq| pq.as_str())
+    ))
+}
+
+/// `GET /api/api/instruments` (ListInstruments).
+pub(crate) async fn list(
+    State(state): State<SharedState>,
+    Extension(ctx): Extension<RequestCtx>,
+    uri: Uri,
+) -> Response {
+    let q = QueryParams::parse(uri.query());
+    let mut errors = Errors::new();
+    let limit = match q.get("limit") {
+        None => MAX_LIMIT,
+        Some(raw) => match raw.trim().parse::<i64>() {
+            Ok(n) if (1..=MAX_LIMIT as i64).contains(&n) => n as usize,
+            Ok(_) => {
+                push_error(&mut errors, "limit", format!("The field limit must be between 1 and {MAX_LIMIT}."));
+                MAX_LIMIT
+            }
+            Err(_) => {
+                push_error(&mut errors, "limit", format!("The value '{raw}' is not valid for limit."));
+                MAX_LIMIT
+            }
+        },
+    };
+    let as_at_given = time_param(&q, "asAt", &mut errors);
+    let effective_at_given = time_param(&q, "effectiveAt", &mut errors);
+    let scope = q.get("scope").unwrap_or(DEFAULT_SCOPE);
+    let filter_raw = q.get("filter").unwrap_or(DEFAULT_FILTER);
+    let filter = match Filter::parse(filter_raw) {
+        Ok(filter) => Some(filter),
+        Err(error) => {
+            push_error(&mut errors, "filter", format!("The filter is not valid: {error}"));
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return reply(&state, &ctx, Problem::validation(errors));
+    }
+    let filter = filter.unwrap_or(Filter::True);
+    let sort = match SortSpec::parse(&q.all("sortBy")) {
+        Ok(sort) => sort,
+        Err(detail) => return reply(&state, &ctx, Problem::sort_field(detail)),
+    };
+    let identity = QueryIdentity {
+        scope,
+        filter: filter_raw,
+        sort: &sort,
+        as_at: q.get("asAt"),
+        effective_at: q.get("effectiveAt"),
+    };
+    let query_hash = identity.hash();
+    let token = match q.get("page") {
+        None => None,
+        Some(raw) => match PageToken::decode(raw) {
+            Some(token) if token.query_hash == query_hash => Some(token),
+            Some(_) => {
+                return reply(
+                    &state,
+                    &ctx,
+                    Problem::invalid_page_token(
+                        "The page token was issued for a different query (scope, filter, sortBy, asAt or effectiveAt changed).",
+                    ),
+                );
+            }
+            None => {
+                return reply(
+                    &state,
+                    &ctx,
+                    Problem::invalid_page_token("The page token could not be decoded."),
+                );
+            }
+        },
+    };
+    let now = OffsetDateTime::now_utc();
+    let as_at = token.as_ref().map_or(as_at_given.unwrap_or(now), |t| t.as_at);
+    let effective_at = token
+        .as_ref()
+        .map_or(effective_at_given.unwrap_or(now), |t| t.effective_at);
+    let property_keys = q.all("instrumentPropertyKeys");
+    let lusid_url = state.lusid_url();
+
+    let body = {
+        let store = state.read_store();
+        let page = collect_page(
+            &store,
+            &PageQuery {
+                scope,
+                filter: &filter,
+                sort: &sort,
+                as_at,
+                effective_at,
+                limit,
+                after: token.as_ref().map(|t| &t.after),
+            },
+        );
+        let values = page
+            .items
+            .iter()
+            .map(|item| {
+                instrument(
+                    &lusid_url,
+                    item.history,
+                    item.version_index,
+                    item.version,
+                    PropertySelection::Keys(&property_keys),
+                )
+            })
+            .collect();
+        let next_page = page.next.map(|after| {
+            PageToken {
+                query_hash: query_hash.clone(),
+                as_at,
+                effective_at,
+                after,
+            }
+            .encode()
+        });
+        PagedResourceListOfInstrument {
+            next_page,
+            previous_page: None,
+            values,
+            href: href(&state, &uri),
+            links: Vec::new(),
+        }
+    };
+    json_response(StatusCode::OK, &body)
+}
+
+/// `GET /api/api/instruments/{identifierType}/{identifier}` (GetInstrument).
+pub(crate) async fn get_one(
+    State(state): State<SharedState>,
+    Extension(ctx): Extension<RequestCtx>,
+    Path((kind, value)): Path<(String, String)>,
+    uri: Uri,
+) -> Response {
+    let q = QueryParams::parse(uri.query());
+    let kind = match identifier_type(&kind) {
+        Ok(kind) => kind,
+        Err(problem) => return reply(&state, &ctx, problem),
+    };
+    let mut errors = Errors::new();
+    let as_at = time_param(&q, "asAt", &mut errors);
+    let effective_at = time_param(&q, "effectiveAt", &mut errors);
+    if !errors.is_empty() {
+        return reply(&state, &ctx, Problem::validation(errors));
+    }
+    let now = OffsetDateTime::now_utc();
+    let scope = q.get("scope").unwrap_or(DEFAULT_SCOPE);
+    let keys = q.all("propertyKeys");
+    let rendered = {
+        let store = state.read_store();
+        store
+            .resolve(scope, kind, &value, as_at.unwrap_or(now))
+            .filter(|(_, _, v)| v.effective_from <= effective_at.unwrap_or(now))
+            .map(|(history, index, version)| {
+                instrument(
+                    &state.lusid_url(),
+                    history,
+                    index,
+                    version,
+                    PropertySelection::Keys(&keys),
+                )
+            })
+    };
+    match rendered {
+        Some(body) => json_response(StatusCode::OK, &body),
+        None => reply(&state, &ctx, Problem::instrument_not_found(kind, &value)),
+    }
+}
+
+/// `POST /api/api/instruments/$get` (GetInstruments).
+pub(crate) async fn get_many(
+    State(state): State<SharedState>,
+    Extension(ctx): Extension<RequestCtx>,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let q = QueryParams::parse(uri.query());
+    let Some(raw_kind) = q.get("identifierType") else {
+        return reply(
+            &state,
+            &ctx,
+            Problem::invalid_field("identifierType", "The identifierType field is required."),
+        );
+    };
+    let kind = match identifier_type(raw_kind) {
+        Ok(kind) => kind,
+        Err(problem) => return reply(&state, &ctx, problem),
+    };
+    let mut errors = Errors::new();
+    let as_at = time_param(&q, "asAt", &mut errors);
+    let effective_at = time_param(&q, "effectiveAt", &mut errors);
+    let identifiers: Vec<String> = match serde_json::from_slice(&body) {
+        Ok(list) => list,
+        Err(error) => {
+            push_error(
+                &mut errors,
+                "requestBody",
+                format!("The body must be a JSON array of identifier values: {error}"),
+            );
+            Vec::new()
+        }
+    };
+    if !errors.is_empty() {
+        return reply(&state, &ctx, Problem::validation(errors));
+    }
+    let now = OffsetDateTime::now_utc();
+    let scope = q.get("scope").unwrap_or(DEFAULT_SCOPE);
+    let keys = q.all("propertyKeys");
+    let lusid_url = state.lusid_url();
+    let mut values = BTreeMap::new();
+    let mut failed = BTreeMap::new();
+    {
+        let store = state.read_store();
+        for value in identifiers {
+            let found = store
+                .resolve(scope, kind, &value, as_at.unwrap_or(now))
+                .filter(|(_, _, v)| v.effective_from <= effective_at.unwrap_or(now));
+            match found {
+                Some((history, index, version)) => {
+                    let rendered = instrument(
+                        &lusid_url,
+                        history,
+                        index,
+                        version,
+                        PropertySelection::Keys(&keys),
+                    );
+                    values.insert(value, rendered);
+                }
+                None => {
+                    let detail = ErrorDetail {
+                        id: Some(value.clone()),
+                        kind: Some("InstrumentNotFound".to_owned()),
+                        detail: Some(format!(
+                            "Could not find an instrument with identifier {kind} '{value}'."
+                        )),
+                        error_details: Vec::new(),
+                    };
+                    failed.insert(value, detail);
+                }
+            }
+        }
+    }
+    let body = GetInstrumentsResponse {
+        href: href(&state, &uri),
+        values,
+        failed,
+        links: Vec::new(),
+    };
+    json_response(StatusCode::OK, &body)
+}
+
+/// Turns one received definition into a store item.
+fn upsert_item(value: Value) -> Result<UpsertItem, UpsertFailure> {
+    let invalid = |detail: String| UpsertFailure {
+        kind: "ValidationError",
+        detail,
+    };
+    let definition: InstrumentDefinition = serde_json::from_value(value)
+        .map_err(|e| invalid(format!("The instrument definition is not valid: {e}")))?;
+    let name = definition
+        .name
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| invalid("The name field is required.".to_owned()))?;
+    let raw_identifiers = definition
+        .identifiers
+        .filter(|ids| !ids.is_empty())
+        .ok_or_else(|| invalid("The identifiers field is required.".to_owned()))?;
+    let mut identifiers = BTreeMap::new();
+    let mut effective_from: Option<OffsetDateTime> = None;
+    for (raw_kind, id) in raw_identifiers {
+        let kind = canonical_identifier_type(&raw_kind)
+            .ok_or_else(|| invalid(format!("'{raw_kind}' is not a supported identifier type.")))?;
+        if id.value.trim().is_empty() {
+            return Err(invalid(format!("The {kind} identifier has no value.")));
+        }
+        if let Some(raw_at) = id.effective_at.as_deref() {
+            let at = parse_lusid(raw_at)
+                .ok_or_else(|| invalid(format!("'{raw_at}' is not a valid effectiveAt.")))?;
+            effective_from = Some(effective_from.map_or(at, |prev| prev.min(at)));
+        }
+        identifiers.insert(kind.to_owned(), id.value);
+    }
+    Ok(UpsertItem {
+        name,
+        identifiers,
+        effective_from,
+        properties: definition.properties.unwrap_or_default(),
+        definition: definition.definition.filter(|d| !d.is_null()),
+    })
+}
+
+fn error_detail(correlation_id: &str, failure: UpsertFailure) -> ErrorDetail {
+    ErrorDetail {
+        id: Some(correlation_id.to_owned()),
+        kind: Some(failure.kind.to_owned()),
+        detail: Some(failure.detail),
+        error_details: Vec::new(),
+    }
+}
+
+/// `POST /api/api/instruments` (UpsertInstruments).
+pub(crate) async fn upsert(
+    State(state): State<SharedState>,
+    Extension(ctx): Extension<RequestCtx>,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let q = QueryParams::parse(uri.query());
+    let definitions: BTreeMap<String, Value> = match serde_json::from_slice(&body) {
+        Ok(map) => map,
+        Err(error) => {
+            return reply(
+                &state,
+                &ctx,
+                Problem::invalid_field(
+                    "requestBody",
+                    format!("The body must be a JSON object of correlation id to instrument definition: {error}"),
+                ),
+            );
+        }
+    };
+    if definitions.len() > MAX_UPSERT {
+        return reply(
+            &state,
+            &ctx,
+            Problem::invalid_field(
+                "requestBody",
+                format!("At most {MAX_UPSERT} instruments can be upserted in one request."),
+            ),
+        );
+    }
+    let scope = q.get("scope").unwrap_or(DEFAULT_SCOPE).to_owned();
+    let provenance = Provenance {
+        user_id: ctx.user_id(),
+        request_id: ctx.request_id.clone(),
+    };
+    let now = OffsetDateTime::now_utc();
+    let lusid_url = state.lusid_url();
+    let mut values = BTreeMap::new();
+    let mut failed = BTreeMap::new();
+    {
+        let mut rng = state
+            .luid_rng
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut store = state.write_store();
+        for (correlation_id, value) in definitions {
+            let outcome = upsert_item(value)
+                .and_then(|item| store.upsert(&scope, item, &provenance, now, &mut rng));
+            match outcome {
+                Ok(luid) => {
+                    if let Some(history) = store.get(&luid) {
+                        if let Some(version) = history.latest() {
+                            let index = history.versions.len() - 1;
+                            values.insert(
+                                correlation_id,
+                                instrument(&lusid_url, history, index, version, PropertySelection::All),
+                            );
+                        }
+                    }
+                }
+                Err(failure) => {
+                    failed.insert(correlation_id.clone(), error_detail(&correlation_id, failure));
+                }
+            }
+        }
+    }
+    let body = UpsertInstrumentsResponse {
+        href: href(&state, &uri),
+        values,
+        staged: BTreeMap::new(),
+        failed,
+        metadata: BTreeMap::new(),
+        links: Vec::new(),
+    };
+    json_response(StatusCode::CREATED, &body)
+}
+
+/// `DELETE /api/api/instruments/{identifierType}/{identifier}` (DeleteInstrument).
+pub(crate) async fn delete_one(
+    State(state): State<SharedState>,
+    Extension(ctx): Extension<RequestCtx>,
+    Path((kind, value)): Path<(String, String)>,
+    uri: Uri,
+) -> Response {
+    let q = QueryParams::parse(uri.query());
+    let kind = match identifier_type(&kind) {
+        Ok(kind) => kind,
+        Err(problem) => return reply(&state, &ctx, problem),
+    };
+    let scope = q.get("scope").unwrap_or(DEFAULT_SCOPE);
+    let provenance = Provenance {
+        user_id: ctx.user_id(),
+        request_id: ctx.request_id.clone(),
+    };
+    let outcome = state
+        .write_store()
+        .delete(scope, kind, &value, &provenance, OffsetDateTime::now_utc());
+    match outcome {
+        Ok(as_at) => json_response(
+            StatusCode::OK,
+            &DeleteInstrumentResponse {
+                href: href(&state, &uri),
+                as_at,
+                links: Vec::new(),
+            },
+        ),
+        Err(DeleteFailure::NotFound) => reply(&state, &ctx, Problem::instrument_not_found(kind, &value)),
+        Err(DeleteFailure::Currency) => reply(
+            &state,
+            &ctx,
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "CurrencyInstrumentCannotBeDeleted",
+                CODE_CURRENCY_CANNOT_BE_DELETED,
+                "Currency instruments cannot be deleted",
+                format!("The currency instrument {kind} '{value}' cannot be deleted."),
+            ),
+        ),
+    }
+}

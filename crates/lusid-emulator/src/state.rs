@@ -1,0 +1,101 @@
+//! State shared by the running server's handlers.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
+
+use fastrand::Rng;
+
+use crate::builder::EmulatorCredentials;
+use crate::faults::Faults;
+use crate::metrics::MetricsRecorder;
+use crate::model::okta_user_id;
+use crate::store::Store;
+use crate::tokens::{Principal, TokenStore};
+
+/// Fixed configuration of a running emulator.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) credentials: EmulatorCredentials,
+    pub(crate) application_name: String,
+    pub(crate) token_ttl: Duration,
+}
+
+/// Everything the handlers share.
+#[derive(Debug)]
+pub(crate) struct AppState {
+    pub(crate) config: Config,
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub(crate) base_url: String,
+    pub(crate) store: RwLock<Store>,
+    pub(crate) tokens: TokenStore,
+    pub(crate) faults: Faults,
+    pub(crate) metrics: MetricsRecorder,
+    /// Generator of new LUIDs (seeded, so upserts are reproducible).
+    pub(crate) luid_rng: Mutex<Rng>,
+    request_seq: AtomicU64,
+    request_prefix: String,
+}
+
+/// Shared handle to [`AppState`].
+pub(crate) type SharedState = Arc<AppState>;
+
+/// Per-request context the middleware hands to handlers.
+#[derive(Clone, Debug)]
+pub(crate) struct RequestCtx {
+    /// The `lusid-meta-requestId`.
+    pub(crate) request_id: String,
+    /// The caller, for API routes.
+    pub(crate) principal: Option<Principal>,
+}
+
+impl RequestCtx {
+    /// The caller's user id (or a placeholder for unauthenticated routes).
+    pub(crate) fn user_id(&self) -> String {
+        self.principal
+            .as_ref()
+            .map_or_else(|| okta_user_id("anonymous"), |p| p.user_id.clone())
+    }
+}
+
+impl AppState {
+    /// Builds the state around a seeded store.
+    pub(crate) fn new(config: Config, base_url: String, store: Store, seed: u64) -> Self {
+        let mut prefix_rng = Rng::new();
+        let request_prefix: String = (0..11)
+            .map(|_| char::from(b"0123456789ABCDEFGHIJKLMNOPQRSTUV"[prefix_rng.usize(..32)]))
+            .collect();
+        Self {
+            config,
+            base_url,
+            store: RwLock::new(store),
+            tokens: TokenStore::default(),
+            faults: Faults::default(),
+            metrics: MetricsRecorder::default(),
+            luid_rng: Mutex::new(Rng::with_seed(seed ^ 0x5eed_1d5e_ed1d_5eed)),
+            request_seq: AtomicU64::new(0),
+            request_prefix,
+        }
+    }
+
+    /// A new Kestrel-style request id, e.g. `0HN3A1B2C3D4E:00000001`.
+    pub(crate) fn next_request_id(&self) -> String {
+        let n = self.request_seq.fetch_add(1, Ordering::Relaxed) + 1;
+        format!("0H{}:{n:08X}", self.request_prefix)
+    }
+
+    /// Read access to the store (recovering from a poisoned lock).
+    pub(crate) fn read_store(&self) -> RwLockReadGuard<'_, Store> {
+        self.store.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Write access to the store (recovering from a poisoned lock).
+    pub(crate) fn write_store(&self) -> RwLockWriteGuard<'_, Store> {
+        self.store.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The LUSID API base URL (`…/api`).
+    pub(crate) fn lusid_url(&self) -> String {
+        format!("{}/api", self.base_url)
+    }
+}

@@ -1,0 +1,523 @@
+//! The instrument master: versions per LUID plus identifier indexes.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use fastrand::Rng;
+use serde_json::Value;
+use time::{Duration, OffsetDateTime};
+
+use crate::model::{
+    CURRENCY_TYPE, DEFAULT_SCOPE, InstrumentHistory, InstrumentState, InstrumentVersion,
+    LUID_TYPE, Luid, Provenance, classify_definition, is_unique_identifier_type, uuid_like,
+};
+use crate::seed::currencies::{currency_luid, is_iso_4217};
+use crate::seed::equities::random_luid;
+use crate::time_fmt::MIN_EFFECTIVE;
+
+/// Key of the identifier index: (scope, identifier type, value).
+type IndexKey = (String, String, String);
+
+/// All instruments, keyed (and so listed) in LUID order, with an index from
+/// each identifier of each instrument's latest version to its LUID.
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    instruments: BTreeMap<Luid, InstrumentHistory>,
+    index: HashMap<IndexKey, BTreeSet<Luid>>,
+}
+
+/// A validated upsert of one instrument definition.
+#[derive(Clone, Debug)]
+pub(crate) struct UpsertItem {
+    /// Display name.
+    pub(crate) name: String,
+    /// Identifier type (canonical) → value.
+    pub(crate) identifiers: BTreeMap<String, String>,
+    /// Earliest `effectiveAt` among the identifiers, if any was given.
+    pub(crate) effective_from: Option<OffsetDateTime>,
+    /// Properties (opaque).
+    pub(crate) properties: Vec<Value>,
+    /// Economic definition (opaque).
+    pub(crate) definition: Option<Value>,
+}
+
+/// Why one upsert item failed; becomes an `ErrorDetail` in `failed`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct UpsertFailure {
+    /// LUSID error name (`ErrorDetail.type`).
+    pub(crate) kind: &'static str,
+    /// Human-readable detail.
+    pub(crate) detail: String,
+}
+
+impl UpsertFailure {
+    fn new(kind: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Why a delete failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DeleteFailure {
+    /// No active instrument with that identifier.
+    NotFound,
+    /// Currency instruments cannot be deleted.
+    Currency,
+}
+
+impl Store {
+    /// A store holding `instruments` (LUIDs must be unique; later ones win).
+    pub(crate) fn new(instruments: Vec<InstrumentHistory>) -> Self {
+        let mut store = Self::default();
+        for history in instruments {
+            store.index_latest(&history);
+            store.instruments.insert(history.luid.clone(), history);
+        }
+        store
+    }
+
+    /// Number of instruments (any state).
+    pub(crate) fn len(&self) -> usize {
+        self.instruments.len()
+    }
+
+    /// Instruments in LUID order, starting strictly after `after` if given.
+    pub(crate) fn iter_after<'a>(
+        &'a self,
+        after: Option<&Luid>,
+    ) -> Box<dyn Iterator<Item = &'a InstrumentHistory> + 'a> {
+        match after {
+            Some(after) => Box::new(
+                self.instruments
+                    .range::<Luid, _>((
+                        std::ops::Bound::Excluded(after),
+                        std::ops::Bound::Unbounded,
+                    ))
+                    .map(|(_, h)| h),
+            ),
+            None => Box::new(self.instruments.values()),
+        }
+    }
+
+    /// The instrument with this LUID.
+    pub(crate) fn get(&self, luid: &Luid) -> Option<&InstrumentHistory> {
+        self.instruments.get(luid)
+    }
+
+    /// Resolves an identifier to the instrument whose version at `as_at`
+    /// is `Active`, lives in `scope` and carries that identifier. Currency
+    /// instruments are found from any scope.
+    pub(crate) fn resolve(
+        &self,
+        scope: &str,
+        kind: &str,
+        value: &str,
+        as_at: OffsetDateTime,
+    ) -> Option<(&InstrumentHistory, usize, &InstrumentVersion)> {
+        let candidates = self.candidates(scope, kind, value);
+        candidates.into_iter().find_map(|luid| {
+            let history = self.instruments.get(&luid)?;
+            let (index, version) = history.at(as_at)?;
+            let visible = version.state == InstrumentState::Active
+                && (version.scope == scope || version.identifiers.contains_key(CURRENCY_TYPE))
+                && version.identifiers.get(kind).map(String::as_str) == Some(value);
+            visible.then_some((history, index, version))
+        })
+    }
+
+    /// LUIDs that may carry `kind = value` in `scope` (or are currencies).
+    fn candidates(&self, scope: &str, kind: &str, value: &str) -> Vec<Luid> {
+        let mut out: Vec<Luid> = Vec::new();
+        if kind == LUID_TYPE {
+            out.push(Luid(value.to_owned()));
+            return out;
+        }
+        let key = (scope.to_owned(), kind.to_owned(), value.to_owned());
+        if let Some(found) = self.index.get(&key) {
+            out.extend(found.iter().cloned());
+        }
+        if kind == CURRENCY_TYPE && scope != DEFAULT_SCOPE {
+            out.push(currency_luid(value));
+        }
+        out
+    }
+
+    /// Adds the latest version's identifiers of `history` to the index.
+    fn index_latest(&mut self, history: &InstrumentHistory) {
+        if let Some(latest) = history.latest() {
+            for (kind, value) in &latest.identifiers {
+                self.index
+                    .entry((latest.scope.clone(), kind.clone(), value.clone()))
+                    .or_default()
+                    .insert(history.luid.clone());
+            }
+        }
+    }
+
+    /// Removes the latest version's identifiers of `luid` from the index.
+    fn unindex_latest(&mut self, luid: &Luid) {
+        let Some(latest) = self.instruments.get(luid).and_then(InstrumentHistory::latest) else {
+            return;
+        };
+        let keys: Vec<IndexKey> = latest
+            .identifiers
+            .iter()
+            .map(|(k, v)| (latest.scope.clone(), k.clone(), v.clone()))
+            .collect();
+        for key in keys {
+            if let Some(set) = self.index.get_mut(&key) {
+                set.remove(luid);
+                if set.is_empty() {
+                    self.index.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// A system time strictly after the latest version of `luid` (and not
+    /// before `now`), so versions stay ordered.
+    fn next_as_at(&self, luid: &Luid, now: OffsetDateTime) -> OffsetDateTime {
+        match self.instruments.get(luid).and_then(InstrumentHistory::latest) {
+            Some(latest) if latest.as_at >= now => latest.as_at + Duration::nanoseconds(100),
+            _ => now,
+        }
+    }
+
+    /// Creates or updates one instrument in `scope`, matching an existing
+    /// instrument by any unique identifier (or currency code). Returns the
+    /// instrument's LUID; its latest version is the one just written.
+    pub(crate) fn upsert(
+        &mut self,
+        scope: &str,
+        item: UpsertItem,
+        provenance: &Provenance,
+        now: OffsetDateTime,
+        rng: &mut Rng,
+    ) -> Result<Luid, UpsertFailure> {
+        if item.identifiers.is_empty() {
+            return Err(UpsertFailure::new(
+                "ValidationError",
+                "At least one identifier must be supplied.",
+            ));
+        }
+        let currency = item.identifiers.get(CURRENCY_TYPE).cloned();
+        if let Some(code) = &currency {
+            if !is_iso_4217(code) {
+                return Err(UpsertFailure::new(
+                    "InvalidIso4217CurrencyCode",
+                    format!("'{code}' is not an ISO 4217 currency code."),
+                ));
+            }
+            if item.identifiers.keys().any(|k| k != CURRENCY_TYPE && k != LUID_TYPE) {
+                return Err(UpsertFailure::new(
+                    "CannotCreateCurrencyInstrumentWithMultipleIdentifiers",
+                    "A currency instrument can only have the Currency identifier.",
+                ));
+            }
+            if item.definition.is_some() {
+                return Err(UpsertFailure::new(
+                    "CurrencyInstrumentCannotHaveEconomicDefinition",
+                    "A currency instrument cannot have an economic definition.",
+                ));
+            }
+        }
+        if !item
+            .identifiers
+            .keys()
+            .any(|k| k != LUID_TYPE && is_unique_identifier_type(k))
+        {
+            return Err(UpsertFailure::new(
+                "ValidationError",
+                "At least one unique identifier (e.g. Figi, Isin, ClientInternal) must be supplied.",
+            ));
+        }
+
+        let matched = self.match_existing(scope, &item, currency.as_deref())?;
+        if let Some(luid) = &matched {
+            let scope_differs = self
+                .instruments
+                .get(luid)
+                .and_then(InstrumentHistory::latest)
+                .is_some_and(|v| v.scope != scope && currency.is_none());
+            if scope_differs {
+                return Err(UpsertFailure::new(
+                    "InstrumentIdentifierAlreadyInUse",
+                    "The identifiers belong to an instrument in another scope.",
+                ));
+            }
+        }
+        let luid = match matched {
+            Some(luid) => luid,
+            None => {
+                if let Some(given) = item.identifiers.get(LUID_TYPE) {
+                    return Err(UpsertFailure::new(
+                        "InstrumentNotFound",
+                        format!("No instrument has LusidInstrumentId '{given}'; LUIDs are assigned by LUSID."),
+                    ));
+                }
+                self.fresh_luid(rng)
+            }
+        };
+
+        let previous = self
+            .instruments
+            .get(&luid)
+            .and_then(InstrumentHistory::latest)
+            .cloned();
+        let mut identifiers = item.identifiers;
+        identifiers.insert(LUID_TYPE.to_owned(), luid.0.clone());
+        let (asset_class, dom_ccy) = match &currency {
+            Some(code) => ("Money".to_owned(), Some(code.clone())),
+            None => classify_definition(item.definition.as_ref()),
+        };
+        let effective_from = item
+            .effective_from
+            .or(previous.as_ref().map(|p| p.effective_from))
+            .unwrap_or(MIN_EFFECTIVE);
+        let version = InstrumentVersion {
+            as_at: self.next_as_at(&luid, now),
+            effective_from,
+            scope: previous
+                .as_ref()
+                .map_or_else(|| scope.to_owned(), |p| p.scope.clone()),
+            name: item.name,
+            identifiers,
+            properties: item.properties,
+            definition: item.definition,
+            state: InstrumentState::Active,
+            asset_class,
+            dom_ccy,
+            provenance: provenance.clone(),
+        };
+        self.push_version(&luid, version);
+        Ok(luid)
+    }
+
+    /// Finds the one existing instrument the item's unique identifiers
+    /// point at; `Err` if they point at more than one.
+    fn match_existing(
+        &self,
+        scope: &str,
+        item: &UpsertItem,
+        currency: Option<&str>,
+    ) -> Result<Option<Luid>, UpsertFailure> {
+        if let Some(code) = currency {
+            let luid = currency_luid(code);
+            return Ok(self.instruments.contains_key(&luid).then_some(luid));
+        }
+        let mut matched: BTreeSet<Luid> = BTreeSet::new();
+        for (kind, value) in &item.identifiers {
+            if !is_unique_identifier_type(kind) {
+                continue;
+            }
+            if kind == LUID_TYPE {
+                let luid = Luid(value.clone());
+                if self.instruments.contains_key(&luid) {
+                    matched.insert(luid);
+                }
+                continue;
+            }
+            let key = (scope.to_owned(), kind.clone(), value.clone());
+            if let Some(found) = self.index.get(&key) {
+                matched.extend(found.iter().cloned());
+            }
+        }
+        if matched.len() > 1 {
+            let list: Vec<&str> = matched.iter().map(Luid::as_str).collect();
+            return Err(UpsertFailure::new(
+                "InstrumentIdentifierAlreadyInUse",
+                format!(
+                    "The unique identifiers supplied belong to different instruments: {}.",
+                    list.join(", ")
+                ),
+            ));
+        }
+        Ok(matched.into_iter().next())
+    }
+
+    /// A LUID not yet used.
+    fn fresh_luid(&self, rng: &mut Rng) -> Luid {
+        loop {
+            let candidate = random_luid(rng);
+            if !self.instruments.contains_key(&candidate) {
+                return candidate;
+            }
+        }
+    }
+
+    /// Appends `version` to `luid`'s history (creating it) and reindexes.
+    fn push_version(&mut self, luid: &Luid, version: InstrumentVersion) {
+        self.unindex_latest(luid);
+        let history = self
+            .instruments
+            .entry(luid.clone())
+            .or_insert_with(|| InstrumentHistory {
+                luid: luid.clone(),
+                entity_unique_id: uuid_like(&[luid.as_str(), "instrument"]),
+                versions: Vec::new(),
+            });
+        history.versions.push(version);
+        let snapshot = InstrumentHistory {
+            luid: luid.clone(),
+            entity_unique_id: String::new(),
+            versions: history.versions.last().cloned().into_iter().collect(),
+        };
+        self.index_latest(&snapshot);
+    }
+
+    /// Soft-deletes the active instrument `kind = value` in `scope`: a new
+    /// version in state `Deleted`. Returns the deletion's system time.
+    pub(crate) fn delete(
+        &mut self,
+        scope: &str,
+        kind: &str,
+        value: &str,
+        provenance: &Provenance,
+        now: OffsetDateTime,
+    ) -> Result<OffsetDateTime, DeleteFailure> {
+        let far_future = now + Duration::days(36_500);
+        let (luid, mut version) = {
+            let (history, _, version) = self
+                .resolve(scope, kind, value, far_future)
+                .ok_or(DeleteFailure::NotFound)?;
+            (history.luid.clone(), version.clone())
+        };
+        if version.identifiers.contains_key(CURRENCY_TYPE) {
+            return Err(DeleteFailure::Currency);
+        }
+        let as_at = self.next_as_at(&luid, now);
+        version.as_at = as_at;
+        version.state = InstrumentState::Deleted;
+        version.provenance = provenance.clone();
+        self.push_version(&luid, version);
+        Ok(as_at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seed::seed_instruments;
+
+    fn provenance() -> Provenance {
+        Provenance {
+            user_id: "00utest".to_owned(),
+            request_id: "req".to_owned(),
+        }
+    }
+
+    fn item(name: &str, ids: &[(&str, &str)]) -> UpsertItem {
+        UpsertItem {
+            name: name.to_owned(),
+            identifiers: ids
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            effective_from: None,
+            properties: Vec::new(),
+            definition: None,
+        }
+    }
+
+    #[test]
+    fn upsert_creates_then_matches_by_unique_identifier() {
+        let mut store = Store::new(seed_instruments(1, 3));
+        let mut rng = Rng::with_seed(9);
+        let now = OffsetDateTime::now_utc();
+        let luid = store
+            .upsert(
+                "default",
+                item("One", &[("Figi", "BBG000BLNNH6"), ("Ticker", "IBM")]),
+                &provenance(),
+                now,
+                &mut rng,
+            )
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let again = store
+            .upsert(
+                "default",
+                item("One renamed", &[("Figi", "BBG000BLNNH6")]),
+                &provenance(),
+                now,
+                &mut rng,
+            )
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(luid, again);
+        let history = store.get(&luid).unwrap_or_else(|| panic!("missing"));
+        assert_eq!(history.versions.len(), 2);
+        assert!(history.versions[1].as_at > history.versions[0].as_at);
+        // The ticker was dropped by the second upsert, so it no longer resolves.
+        assert!(store.resolve("default", "Ticker", "IBM", now + Duration::hours(1)).is_none());
+    }
+
+    #[test]
+    fn conflicting_identifiers_fail() {
+        let mut store = Store::new(Vec::new());
+        let mut rng = Rng::with_seed(9);
+        let now = OffsetDateTime::now_utc();
+        for (name, figi) in [("A", "BBG000BLNNH6"), ("B", "BBG000B9XRY4")] {
+            store
+                .upsert("default", item(name, &[("Figi", figi)]), &provenance(), now, &mut rng)
+                .unwrap_or_else(|e| panic!("{e:?}"));
+        }
+        let failure = store
+            .upsert(
+                "default",
+                item("C", &[("Figi", "BBG000BLNNH6"), ("Isin", "x"), ("ClientInternal", "y")]),
+                &provenance(),
+                now,
+                &mut rng,
+            )
+            .err();
+        assert!(failure.is_none(), "single match is fine");
+        let failure = store.upsert(
+            "default",
+            item("D", &[("Figi", "BBG000BLNNH6"), ("Isin", "x"), ("ClientInternal", "z")]),
+            &provenance(),
+            now,
+            &mut rng,
+        );
+        assert!(failure.is_ok());
+        let conflict = store.upsert(
+            "default",
+            item("E", &[("Figi", "BBG000B9XRY4"), ("Isin", "x")]),
+            &provenance(),
+            now,
+            &mut rng,
+        );
+        assert_eq!(
+            conflict.err().map(|f| f.kind),
+            Some("InstrumentIdentifierAlreadyInUse")
+        );
+    }
+
+    #[test]
+    fn delete_marks_deleted_and_currency_cannot_be_deleted() {
+        let mut store = Store::new(seed_instruments(1, 3));
+        let now = OffsetDateTime::now_utc();
+        assert_eq!(
+            store.delete("default", "Currency", "GBP", &provenance(), now),
+            Err(DeleteFailure::Currency)
+        );
+        let luid = store
+            .iter_after(None)
+            .find(|h| h.luid.0.starts_with("LUID_"))
+            .map(|h| h.luid.clone())
+            .unwrap_or_else(|| panic!("no equity"));
+        let at = store
+            .delete("default", LUID_TYPE, luid.as_str(), &provenance(), now)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(store.resolve("default", LUID_TYPE, luid.as_str(), at).is_none());
+        assert!(
+            store
+                .resolve("default", LUID_TYPE, luid.as_str(), at - Duration::nanoseconds(100))
+                .is_some()
+        );
+        assert_eq!(
+            store.delete("default", LUID_TYPE, luid.as_str(), &provenance(), now),
+            Err(DeleteFailure::NotFound)
+        );
+    }
+}

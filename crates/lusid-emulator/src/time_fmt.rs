@@ -1,0 +1,94 @@
+//! LUSID's date-time wire form: `2024-01-02T03:04:05.1234567+00:00`.
+
+use time::format_description::well_known::Rfc3339;
+use time::macros::{datetime, format_description};
+use time::{OffsetDateTime, UtcOffset};
+
+/// The earliest effective date LUSID uses (`0001-01-01T00:00:00.0000000+00:00`).
+pub(crate) const MIN_EFFECTIVE: OffsetDateTime = datetime!(0001-01-01 00:00:00 UTC);
+
+/// Formats a date-time as LUSID does: UTC, seven fraction digits, `+00:00`.
+pub(crate) fn format_lusid(at: OffsetDateTime) -> String {
+    let utc = at.to_offset(UtcOffset::UTC);
+    let format = format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:7]+00:00"
+    );
+    // Formatting a UTC date with a fixed description cannot fail for years
+    // 0..=9999; fall back to RFC 3339 rather than panic.
+    utc.format(format)
+        .or_else(|_| utc.format(&Rfc3339))
+        .unwrap_or_default()
+}
+
+/// Parses a date-time parameter (`asAt`, `effectiveAt`): RFC 3339 with any
+/// fraction length, or a plain date `YYYY-MM-DD` (midnight UTC).
+pub(crate) fn parse_lusid(raw: &str) -> Option<OffsetDateTime> {
+    let trimmed = raw.trim();
+    if let Ok(at) = OffsetDateTime::parse(trimmed, &Rfc3339) {
+        return Some(at.to_offset(UtcOffset::UTC));
+    }
+    let date_only = format_description!("[year]-[month]-[day]");
+    time::Date::parse(trimmed, date_only)
+        .ok()
+        .map(|date| date.midnight().assume_utc())
+}
+
+/// Serde adapter: serialize an `OffsetDateTime` in LUSID's form.
+pub(crate) mod lusid_format {
+    use serde::Serializer;
+    use time::OffsetDateTime;
+
+    /// Serializes `at` with [`super::format_lusid`].
+    pub(crate) fn serialize<S: Serializer>(at: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::format_lusid(*at))
+    }
+
+    /// Optional variant.
+    pub(crate) mod option {
+        use serde::Serializer;
+        use time::OffsetDateTime;
+
+        /// Serializes `Some(at)` as a LUSID date, `None` as null.
+        pub(crate) fn serialize<S: Serializer>(
+            at: &Option<OffsetDateTime>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match at {
+                Some(at) => s.serialize_str(&super::super::format_lusid(*at)),
+                None => s.serialize_none(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_with_seven_fraction_digits_and_utc_offset() {
+        let at = datetime!(2024-01-02 03:04:05.123456789 UTC);
+        assert_eq!(format_lusid(at), "2024-01-02T03:04:05.1234567+00:00");
+        assert_eq!(format_lusid(MIN_EFFECTIVE), "0001-01-01T00:00:00.0000000+00:00");
+    }
+
+    #[test]
+    fn converts_offsets_to_utc() {
+        let at = datetime!(2024-01-02 03:04:05 +01:00);
+        assert_eq!(format_lusid(at), "2024-01-02T02:04:05.0000000+00:00");
+    }
+
+    #[test]
+    fn parses_rfc3339_and_dates() {
+        assert_eq!(
+            parse_lusid("2024-01-02T03:04:05.1234567+00:00"),
+            Some(datetime!(2024-01-02 03:04:05.1234567 UTC))
+        );
+        assert_eq!(
+            parse_lusid("2024-01-02T03:04:05Z"),
+            Some(datetime!(2024-01-02 03:04:05 UTC))
+        );
+        assert_eq!(parse_lusid("2024-01-02"), Some(datetime!(2024-01-02 00:00 UTC)));
+        assert_eq!(parse_lusid("yesterday"), None);
+    }
+}

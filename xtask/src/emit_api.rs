@@ -1,0 +1,435 @@
+//! Renders the `lusid-api` generated files: one per tag, `pages.rs` and
+//! `mod.rs`.
+
+use std::collections::BTreeMap;
+
+use crate::docs::{code_list, doc_comment};
+use crate::emit_models::DATE_TIME_DOC;
+use crate::error::Result;
+use crate::naming::{module_name, pascal_case, snake_ident};
+use crate::operation::{Location, Operation, Param, Segment};
+use crate::output::{GeneratedFile, HEADER};
+use crate::types::{Crate, RustType};
+
+/// The directory of generated files, relative to the workspace root.
+pub const DIR: &str = "crates/lusid-api/src/generated";
+
+/// Renders every tag file, the page implementations and the module file.
+pub fn render(operations: &[Operation]) -> Result<Vec<GeneratedFile>> {
+    let mut by_tag: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
+    for operation in operations {
+        by_tag.entry(&operation.tag).or_default().push(operation);
+    }
+    let mut files = Vec::new();
+    let mut module = format!(
+        "{HEADER}\n//! Generated endpoint groups, one module per specification tag; all re-exported at \
+         the crate root.\n\nmod pages;\n"
+    );
+    for (tag, operations) in &by_tag {
+        let name = module_name(tag);
+        module.push_str(&format!("mod {name};\npub use {name}::*;\n"));
+        files.push(GeneratedFile::new(format!("{DIR}/{name}.rs"), render_tag(tag, operations)));
+    }
+    files.push(GeneratedFile::new(format!("{DIR}/pages.rs"), render_pages(operations)));
+    files.push(GeneratedFile::new(format!("{DIR}/mod.rs"), module));
+    Ok(files)
+}
+
+/// The group struct of a tag: `Instruments` → `InstrumentsApi`.
+fn api_struct(tag: &str) -> String {
+    format!("{}Api", pascal_case(tag))
+}
+
+/// The request builder of an operation: `ListInstruments` → `ListInstrumentsRequest`.
+fn request_struct(operation: &Operation) -> String {
+    format!("{}Request", pascal_case(&operation.id))
+}
+
+/// Renders one tag: the accessor on `Client`, the group struct with one
+/// method per operation, and each operation's request builder.
+fn render_tag(tag: &str, operations: &[&Operation]) -> String {
+    let api = api_struct(tag);
+    let accessor = snake_ident(tag);
+    let mut out = format!("{HEADER}\n");
+    out.push_str(&format!(
+        "impl crate::Client {{\n/// The `{tag}` operations: [`{api}`].\npub fn {accessor}(&self) -> {api} {{\n\
+         {api} {{ client: self.clone() }}\n}}\n}}\n\n"
+    ));
+    out.push_str(&doc_comment(&[
+        format!("The operations of the LUSID `{tag}` API (specification tag `{tag}`)."),
+        format!(
+            "Get one with [`Client::{accessor}`](crate::Client::{accessor}). Each method returns a \
+             request builder: set optional parameters on it, then `send().await` it."
+        ),
+    ]));
+    out.push_str(&format!("#[derive(Debug, Clone)]\npub struct {api} {{\nclient: crate::Client,\n}}\n\n"));
+    out.push_str(&format!("impl {api} {{\n"));
+    for operation in operations {
+        out.push_str(&render_method(operation));
+    }
+    out.push_str("}\n\n");
+    for operation in operations {
+        out.push_str(&render_request(operation));
+    }
+    out
+}
+
+/// The argument type of a required parameter.
+fn argument_type(ty: &RustType) -> String {
+    match ty {
+        RustType::String => "impl Into<String>".to_owned(),
+        RustType::Array(item) if **item == RustType::String => "impl IntoIterator<Item = impl Into<String>>".to_owned(),
+        RustType::Array(item) => format!("impl IntoIterator<Item = {}>", item.render(Crate::Api)),
+        other => other.render(Crate::Api),
+    }
+}
+
+/// The expression converting an argument of [`argument_type`] to its stored type.
+fn convert(ident: &str, ty: &RustType) -> String {
+    match ty {
+        RustType::String => format!("{ident}.into()"),
+        RustType::Array(item) if **item == RustType::String => format!("{ident}.into_iter().map(Into::into).collect()"),
+        RustType::Array(_) => format!("{ident}.into_iter().collect()"),
+        _ => ident.to_owned(),
+    }
+}
+
+/// The stored type of a parameter in the request builder.
+fn stored_type(param: &Param) -> String {
+    let ty = param.ty.render(Crate::Api);
+    match (&param.ty, param.required) {
+        (RustType::Array(_), _) | (_, true) => ty,
+        (_, false) => format!("Option<{ty}>"),
+    }
+}
+
+/// The group method of an operation, which builds its request.
+fn render_method(operation: &Operation) -> String {
+    let request = request_struct(operation);
+    let method = snake_ident(&operation.id);
+    let required: Vec<&Param> = operation.params.iter().filter(|param| param.required).collect();
+    let mut arguments: Vec<String> = required
+        .iter()
+        .map(|param| format!("{}: {}", param.ident, argument_type(&param.ty)))
+        .collect();
+    let mut fields = vec!["client: self.client.clone()".to_owned()];
+    for param in &operation.params {
+        let value = if param.required {
+            convert(&param.ident, &param.ty)
+        } else if let RustType::Array(_) = param.ty {
+            "Vec::new()".to_owned()
+        } else {
+            "None".to_owned()
+        };
+        fields.push(format!("{}: {value}", param.ident));
+    }
+    if let Some(body) = &operation.body {
+        arguments.push(format!("{}: {}", body.ident, body.ty.render(Crate::Api)));
+        fields.push(format!("body: {}", body.ident));
+    }
+    let mut out = doc_comment(&method_doc(operation));
+    if operation.deprecated {
+        out.push_str("#[deprecated(note = \"LUSID marks this operation as deprecated\")]\n");
+    }
+    if arguments.len() > 7 {
+        out.push_str("#[allow(clippy::too_many_arguments)]\n");
+    }
+    out.push_str(&format!(
+        "pub fn {method}(&self, {}) -> {request} {{\n{request} {{ {} }}\n}}\n\n",
+        arguments.join(", "),
+        fields.join(", ")
+    ));
+    out
+}
+
+/// The documentation of an operation's group method.
+fn method_doc(operation: &Operation) -> Vec<String> {
+    let request = request_struct(operation);
+    let mut paragraphs = vec![format!(
+        "`{} {}` (operation `{}`)",
+        operation.method, operation.path, operation.id
+    )];
+    let status = operation.api_status.as_deref().unwrap_or("unspecified");
+    let (idempotent, reason) = operation.idempotent;
+    paragraphs.push(format!(
+        "API status: `{status}`. Idempotent: {} ({reason}).",
+        if idempotent { "yes" } else { "no" }
+    ));
+    if operation.params.is_empty() {
+        paragraphs.push("Parameters: none.".to_owned());
+    } else {
+        let mut lines = vec![
+            "Parameters (required ones are arguments here, optional ones are setters on the request):".to_owned(),
+        ];
+        for param in &operation.params {
+            lines.push(param_line(param, &request));
+        }
+        paragraphs.push(lines.join("\n"));
+    }
+    if let Some(body) = &operation.body {
+        paragraphs.push(format!("Request body `{}`: {}, sent as JSON.", body.ident, body_doc(&body.ty)));
+    }
+    let (status, ty) = &operation.success;
+    let mut returns = format!("Returns {} (HTTP {status}).", body_doc(ty));
+    if operation.pagination.is_some() {
+        returns.push_str(&format!(
+            " Paginated: [`{request}::into_stream`] yields every item across pages, \
+             [`{request}::into_pages`] every page."
+        ));
+    }
+    paragraphs.push(returns);
+    paragraphs.push("# Errors".to_owned());
+    let mut errors = Vec::new();
+    for (status, schema) in &operation.errors {
+        let with = match schema {
+            Some(name) => format!(" with [`{name}`](lusid_models::{name})"),
+            None => String::new(),
+        };
+        errors.push(format!("- [`Error::Status`](crate::Error::Status) for HTTP {status}{with};"));
+    }
+    errors.push(
+        "- [`Error::Status`](crate::Error::Status) for any other error status, with \
+         [`LusidProblemDetails`](lusid_models::LusidProblemDetails) when LUSID sends them;"
+            .to_owned(),
+    );
+    errors.push("- [`Error::Http`](crate::Error::Http) when no response arrived;".to_owned());
+    errors.push("- [`Error::Decode`](crate::Error::Decode) when the response body does not match;".to_owned());
+    errors.push(
+        "- [`Error::InvalidParameter`](crate::Error::InvalidParameter) or \
+         [`Error::Encode`](crate::Error::Encode) when the request cannot be built."
+            .to_owned(),
+    );
+    paragraphs.push(errors.join("\n"));
+    paragraphs
+}
+
+/// One parameter line of an operation's documentation.
+fn param_line(param: &Param, request: &str) -> String {
+    let location = match param.location {
+        Location::Path => "path",
+        Location::Query => "query",
+    };
+    let presence = if param.required { "required" } else { "optional" };
+    let mut line = format!("- `{}` ({location}, {presence}): {}", param.wire, param_type_doc(&param.ty));
+    if !param.allowed_values.is_empty() {
+        line.push_str(&format!("; known values {}", code_list(&param.allowed_values, usize::MAX)));
+    }
+    if let Some(default) = &param.default {
+        line.push_str(&format!("; documented default `{default}`"));
+    }
+    if !param.required {
+        line.push_str(&format!("; set with [`{request}::{}`]", param.ident));
+    }
+    line.push('.');
+    line
+}
+
+/// The type part of a parameter's documentation.
+fn param_type_doc(ty: &RustType) -> String {
+    match ty {
+        RustType::DateTime => DATE_TIME_DOC.to_owned(),
+        RustType::Array(item) => format!("repeated `name=value` pairs of {}", param_type_doc(item)),
+        other => other.describe(),
+    }
+}
+
+/// A body or response type for documentation, linking models.
+fn body_doc(ty: &RustType) -> String {
+    match ty {
+        RustType::Schema(name) => format!("[`{name}`](lusid_models::{name})"),
+        RustType::Array(item) => format!("an array of {}", body_doc(item)),
+        RustType::Map(value) => format!("an object mapping keys to {}", body_doc(value)),
+        other => other.describe(),
+    }
+}
+
+/// The request builder of an operation: setters, `send`, and pagination.
+fn render_request(operation: &Operation) -> String {
+    let request = request_struct(operation);
+    let (idempotent, _) = operation.idempotent;
+    let mut out = doc_comment(&[
+        format!(
+            "A `{}` request (`{} {}`), built by [`{}::{}`]. Set optional parameters, then \
+             [`send`](Self::send) it.",
+            operation.id,
+            operation.method,
+            operation.path,
+            api_struct(&operation.tag),
+            snake_ident(&operation.id)
+        ),
+    ]);
+    out.push_str(&format!(
+        "#[derive(Debug, Clone)]\n#[must_use = \"a request does nothing until it is sent\"]\npub struct {request} {{\nclient: crate::Client,\n"
+    ));
+    for param in &operation.params {
+        out.push_str(&format!("{}: {},\n", param.ident, stored_type(param)));
+    }
+    if let Some(body) = &operation.body {
+        out.push_str(&format!("body: {},\n", body.ty.render(Crate::Api)));
+    }
+    out.push_str("}\n\n");
+    out.push_str(&format!(
+        "impl {request} {{\n/// The operation this request performs, as the HTTP stack sees it.\n\
+         pub const OPERATION: lusid_http::Operation = lusid_http::Operation {{ id: {:?}, path_template: {:?}, idempotent: {idempotent} }};\n\n",
+        operation.id, operation.path
+    ));
+    for param in operation.params.iter().filter(|param| !param.required) {
+        out.push_str(&render_setter(param));
+    }
+    out.push_str(&render_send(operation));
+    if let Some(pagination) = &operation.pagination {
+        out.push_str(&render_pagination_methods(operation, pagination));
+    }
+    out.push_str("}\n\n");
+    if let Some(pagination) = &operation.pagination {
+        out.push_str(&render_paged_request(operation, pagination));
+    }
+    out
+}
+
+/// A chainable setter for an optional parameter.
+fn render_setter(param: &Param) -> String {
+    let mut doc = format!("Sets `{}` (query): {}", param.wire, param_type_doc(&param.ty));
+    if !param.allowed_values.is_empty() {
+        doc.push_str(&format!("; known values {}", code_list(&param.allowed_values, usize::MAX)));
+    }
+    if let Some(default) = &param.default {
+        doc.push_str(&format!("; documented default `{default}`"));
+    }
+    doc.push('.');
+    if let RustType::Array(_) = param.ty {
+        doc.push_str(" Replaces any earlier values; each value is sent as its own query pair.");
+    }
+    let ident = &param.ident;
+    let argument = argument_type(&param.ty);
+    let value = match param.ty {
+        RustType::Array(_) => convert(ident, &param.ty),
+        _ => format!("Some({})", convert(ident, &param.ty)),
+    };
+    format!(
+        "{}pub fn {ident}(mut self, {ident}: {argument}) -> Self {{\nself.{ident} = {value};\nself\n}}\n\n",
+        doc_comment(&[doc])
+    )
+}
+
+/// `send`: builds the HTTP request and executes it.
+fn render_send(operation: &Operation) -> String {
+    let response = operation.success.1.render(Crate::Api);
+    let method = operation.method;
+    let mut body = format!(
+        "let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::{method});\n"
+    );
+    for segment in &operation.segments {
+        match segment {
+            Segment::Literal(text) => body.push_str(&format!("request.path({text:?});\n")),
+            Segment::Param(wire) => {
+                if let Some(param) = operation.params.iter().find(|param| param.wire == *wire) {
+                    body.push_str(&format!("request.path_param({wire:?}, &self.{})?;\n", param.ident));
+                }
+            }
+        }
+    }
+    for param in operation.params.iter().filter(|param| param.location == Location::Query) {
+        let wire = &param.wire;
+        let ident = &param.ident;
+        let line = match (&param.ty, param.required) {
+            (RustType::Array(_), _) => format!("request.query_each({wire:?}, &self.{ident})?;\n"),
+            (_, true) => format!("request.query({wire:?}, Some(&self.{ident}))?;\n"),
+            (_, false) => format!("request.query({wire:?}, self.{ident}.as_ref())?;\n"),
+        };
+        body.push_str(&line);
+    }
+    if operation.body.is_some() {
+        body.push_str("request.json_body(&self.body)?;\n");
+    }
+    body.push_str("self.client.execute(request.build()?).await\n");
+    let doc = doc_comment(&[
+        format!("Sends the request and decodes the response as `{response}`."),
+        "# Errors\nSee the [`Error`](crate::Error) variants: the status and LUSID's problem \
+         details for an error status, the JSON path for a body that does not decode."
+            .to_owned(),
+    ]);
+    format!("{doc}pub async fn send(self) -> Result<{response}, crate::Error> {{\n{body}}}\n\n")
+}
+
+/// `page_size`, `into_pages` and `into_stream` of a paginated request.
+fn render_pagination_methods(operation: &Operation, pagination: &crate::operation::Pagination) -> String {
+    let page = format!("lusid_models::{}", pagination.page_type);
+    let item = pagination.item_type.render(Crate::Api);
+    let mut out = String::new();
+    if let Some(limit) = &pagination.limit {
+        out.push_str(&doc_comment(&[format!(
+            "Sets how many items each page holds (the `limit` query parameter). When paginating \
+             without it, [`into_stream`](Self::into_stream) and [`into_pages`](Self::into_pages) ask \
+             for [`DEFAULT_PAGE_SIZE`](crate::DEFAULT_PAGE_SIZE) items per page."
+        )]));
+        out.push_str(&format!("pub fn page_size(self, size: i64) -> Self {{\nself.{limit}(size)\n}}\n\n"));
+    }
+    out.push_str(&doc_comment(&[
+        format!(
+            "Every page of `{}`, following `nextPage` until it is empty. Each page is requested \
+             only when the previous one has been taken, with the same parameters plus `page`.",
+            operation.id
+        ),
+        "The stream ends after the first error.".to_owned(),
+    ]));
+    out.push_str(&format!(
+        "pub fn into_pages(self) -> impl futures_util::Stream<Item = Result<{page}, crate::Error>> + Send + 'static {{\n\
+         crate::paginator::pages(self)\n}}\n\n"
+    ));
+    out.push_str(&doc_comment(&[
+        format!(
+            "Every item of every page of `{}`, in order. At most one page is held in memory; the \
+             next page is requested when the current one is used up.",
+            operation.id
+        ),
+        "The stream ends after the first error.".to_owned(),
+    ]));
+    out.push_str(&format!(
+        "pub fn into_stream(self) -> impl futures_util::Stream<Item = Result<{item}, crate::Error>> + Send + 'static {{\n\
+         crate::paginator::items(self)\n}}\n\n"
+    ));
+    out
+}
+
+/// The `PagedRequest` implementation wiring a request to the paginator.
+fn render_paged_request(operation: &Operation, pagination: &crate::operation::Pagination) -> String {
+    let request = request_struct(operation);
+    let page = format!("lusid_models::{}", pagination.page_type);
+    let (page_size, set_page_size) = match &pagination.limit {
+        Some(limit) => (format!("self.{limit}"), format!("self.{limit} = Some(size);")),
+        None => ("None".to_owned(), "let _ = size;".to_owned()),
+    };
+    format!(
+        "impl crate::paginator::PagedRequest for {request} {{\ntype Page = {page};\n\n\
+         fn page_size(&self) -> Option<i64> {{\n{page_size}\n}}\n\n\
+         fn set_page_size(&mut self, size: i64) {{\n{set_page_size}\n}}\n\n\
+         fn set_page_token(&mut self, token: String) {{\nself.page = Some(token);\n}}\n\n\
+         fn send_page(self) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {{\nself.send()\n}}\n}}\n\n"
+    )
+}
+
+/// `pages.rs`: the `Page` implementation of every page type, once each.
+fn render_pages(operations: &[Operation]) -> String {
+    let mut out = format!("{HEADER}\n//! How the paginator reads each page type.\n\n");
+    let mut seen: Vec<&str> = Vec::new();
+    for operation in operations {
+        let Some(pagination) = &operation.pagination else {
+            continue;
+        };
+        if seen.contains(&pagination.page_type.as_str()) {
+            continue;
+        }
+        seen.push(&pagination.page_type);
+        let item = pagination.item_type.render(Crate::Api);
+        let next_page = if pagination.next_page_optional { "self.next_page.as_deref()" } else { "Some(self.next_page.as_str())" };
+        let values = if pagination.values_optional { "self.values.unwrap_or_default()" } else { "self.values" };
+        out.push_str(&format!(
+            "impl crate::paginator::Page for lusid_models::{} {{\ntype Item = {item};\n\n\
+             fn next_page(&self) -> Option<&str> {{\n{next_page}\n}}\n\n\
+             fn into_items(self) -> Vec<Self::Item> {{\n{values}\n}}\n}}\n\n",
+            pagination.page_type
+        ));
+    }
+    out
+}

@@ -1,0 +1,292 @@
+//! Renders the `lusid-models` generated files: one per schema, plus `mod.rs`.
+
+use crate::docs::{code_list, doc_comment};
+use crate::error::Result;
+use crate::model::{Field, Model, ModelKind};
+use crate::naming::module_name;
+use crate::output::{GeneratedFile, HEADER};
+use crate::selection::Usage;
+use crate::types::{Crate, EnumDef, RustType};
+
+/// The directory of generated files, relative to the workspace root.
+pub const DIR: &str = "crates/lusid-models/src/generated";
+
+/// How many operation names a usage line lists before counting the rest.
+const USAGE_CAP: usize = 8;
+
+/// The date-time wording shared by fields and parameters.
+pub const DATE_TIME_DOC: &str = "date-time: a UTC instant with 100 ns precision, sent by LUSID as \
+     `2024-01-31T09:30:00.0000000+00:00`";
+
+/// Renders every model file and the module file.
+pub fn render(models: &[Model]) -> Result<Vec<GeneratedFile>> {
+    let mut files = Vec::new();
+    let mut module = format!(
+        "{HEADER}\n//! Generated wire types, one module per schema; all re-exported at the crate root.\n\n"
+    );
+    for model in models {
+        let name = module_name(&model.name);
+        module.push_str(&format!("mod {name};\npub use {name}::*;\n"));
+        files.push(GeneratedFile::new(format!("{DIR}/{name}.rs"), render_model(model)));
+    }
+    files.push(GeneratedFile::new(format!("{DIR}/mod.rs"), module));
+    Ok(files)
+}
+
+/// Renders one schema's file.
+fn render_model(model: &Model) -> String {
+    let mut out = format!("{HEADER}\n");
+    match &model.kind {
+        ModelKind::Struct { fields, enums } => {
+            out.push_str("use serde::{Deserialize, Serialize};\n\n");
+            out.push_str(&render_struct(model, fields, enums));
+            for definition in enums {
+                out.push_str(&render_enum(definition));
+            }
+        }
+        ModelKind::Raw { reason } => {
+            let mut paragraphs = vec![format!(
+                "Wire type `{}`: a {reason}, kept as raw JSON for now ([`RawJson`](crate::RawJson)), \
+                 so nothing is lost. Its members are not generated yet.",
+                model.name
+            )];
+            paragraphs.extend(usage_paragraphs(&model.usage));
+            out.push_str(&doc_comment(&paragraphs));
+            out.push_str(&format!("pub type {} = crate::RawJson;\n", model.name));
+        }
+        ModelKind::Enum(definition) => out.push_str(&render_enum(definition)),
+    }
+    out
+}
+
+/// The "Returned by ..." paragraphs of a schema.
+fn usage_paragraphs(usage: &Usage) -> Vec<String> {
+    let mut lines = Vec::new();
+    if !usage.returned_by.is_empty() {
+        lines.push(format!("Returned by {}.", code_list(&usage.returned_by, USAGE_CAP)));
+    }
+    if !usage.sent_by.is_empty() {
+        lines.push(format!("Sent by {}.", code_list(&usage.sent_by, USAGE_CAP)));
+    }
+    if !usage.error_of.is_empty() {
+        lines.push(format!("Error body of {}.", code_list(&usage.error_of, USAGE_CAP)));
+    }
+    if lines.is_empty() {
+        lines.push(
+            "Not referenced by any generated operation; generated explicitly because LUSID \
+             returns it as an error body."
+                .to_owned(),
+        );
+    }
+    vec![lines.join("\n")]
+}
+
+/// Renders a struct, its serde attributes and its constructor.
+fn render_struct(model: &Model, fields: &[Field], enums: &[EnumDef]) -> String {
+    let name = &model.name;
+    let mut paragraphs = vec![format!("Wire type `{name}` (JSON object).")];
+    paragraphs.extend(usage_paragraphs(&model.usage));
+    let constructor_args: Vec<&Field> = fields.iter().filter(|field| !field.is_option()).collect();
+    paragraphs.push(if constructor_args.is_empty() {
+        "Every field is optional: start from `Default::default()`.".to_owned()
+    } else {
+        "Build one with [`new`](Self::new) and set optional fields afterwards; the struct is \
+         `#[non_exhaustive]` because LUSID adds fields over time."
+            .to_owned()
+    });
+    let mut out = doc_comment(&paragraphs);
+    let default = if constructor_args.is_empty() { ", Default" } else { "" };
+    out.push_str(&format!(
+        "#[derive(Debug, Clone, PartialEq{default}, Serialize, Deserialize)]\n#[non_exhaustive]\npub struct {name} {{\n"
+    ));
+    for field in fields {
+        out.push_str(&doc_comment(&[field_doc(field, enums)]));
+        out.push_str(&serde_attribute(field));
+        let ty = field.ty.render(Crate::Models);
+        let ty = if field.is_option() { format!("Option<{ty}>") } else { ty };
+        out.push_str(&format!("pub {}: {ty},\n", field.ident));
+    }
+    out.push_str("}\n\n");
+    if !constructor_args.is_empty() {
+        out.push_str(&render_constructor(name, fields, &constructor_args));
+    }
+    out
+}
+
+/// The `#[serde(...)]` attribute of a field.
+fn serde_attribute(field: &Field) -> String {
+    let mut parts = Vec::new();
+    if field.ident != field.wire {
+        parts.push(format!("rename = {:?}", field.wire));
+    }
+    if field.is_option() {
+        parts.push("default".to_owned());
+    }
+    if !field.required {
+        parts.push("skip_serializing_if = \"Option::is_none\"".to_owned());
+    }
+    if field.ty.has_datetime() {
+        let adapter = match (&field.ty, field.is_option()) {
+            (RustType::DateTime, false) => "crate::datetime",
+            (RustType::DateTime, true) => "crate::datetime::option",
+            _ => "crate::datetime::nested",
+        };
+        parts.push(format!("with = {adapter:?}"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("#[serde({})]\n", parts.join(", "))
+    }
+}
+
+/// Documents one field: wire name, presence, type details and values.
+fn field_doc(field: &Field, enums: &[EnumDef]) -> String {
+    let presence = match (field.required, field.nullable) {
+        (true, false) => "required".to_owned(),
+        (true, true) => "required but nullable (`None` is sent as `null`)".to_owned(),
+        (false, false) => "optional (`None` is left out)".to_owned(),
+        (false, true) => "optional, nullable (absent and `null` both read as `None`; `None` is left out)".to_owned(),
+    };
+    let mut text = format!("JSON `{}`: {presence}; {}.", field.wire, type_doc(&field.ty));
+    if let RustType::Enum(enum_name) = innermost(&field.ty) {
+        if let Some(definition) = enums.iter().find(|definition| definition.name == *enum_name) {
+            text.push_str(&format!(" {}", values_doc(definition)));
+        }
+    }
+    if let Some(default) = field.schema.get("x-documented-default").or_else(|| field.schema.get("default")) {
+        text.push_str(&format!(" Documented default: `{default}`."));
+    }
+    text
+}
+
+/// The type part of a field or parameter doc.
+pub fn type_doc(ty: &RustType) -> String {
+    match ty {
+        RustType::DateTime => DATE_TIME_DOC.to_owned(),
+        RustType::Number => "a number, kept as its exact literal ([`Number`](crate::Number))".to_owned(),
+        RustType::Integer => "an integer (the specification gives no width; `i64`)".to_owned(),
+        RustType::Schema(name) => format!("see [`{name}`](crate::{name})"),
+        RustType::Enum(name) => format!("a string from an open list ([`{name}`](crate::{name}))"),
+        other => other.describe(),
+    }
+}
+
+/// The type inside arrays, maps and nullables.
+fn innermost(ty: &RustType) -> &RustType {
+    match ty {
+        RustType::Array(inner) | RustType::Map(inner) | RustType::Nullable(inner) => innermost(inner),
+        other => other,
+    }
+}
+
+/// "Known values: `A`, `B`; ..." for an open enum.
+fn values_doc(definition: &EnumDef) -> String {
+    let values: Vec<String> = definition.variants.iter().map(|(value, _)| value.clone()).collect();
+    let source = if definition.from_description {
+        " (listed in LUSID's documentation, which may be incomplete)"
+    } else {
+        ""
+    };
+    format!(
+        "Known values{source}: {}; any other value is kept in `{}::Other`.",
+        code_list(&values, usize::MAX),
+        definition.name
+    )
+}
+
+/// Renders `new(required fields...)`.
+fn render_constructor(name: &str, fields: &[Field], arguments: &[&Field]) -> String {
+    let parameters: Vec<String> = arguments
+        .iter()
+        .map(|field| format!("{}: {}", field.ident, argument_type(&field.ty)))
+        .collect();
+    let initialisers: Vec<String> = fields
+        .iter()
+        .map(|field| {
+            if field.is_option() {
+                format!("{}: None", field.ident)
+            } else if matches!(field.ty, RustType::String | RustType::Enum(_)) {
+                format!("{0}: {0}.into()", field.ident)
+            } else {
+                field.ident.clone()
+            }
+        })
+        .collect();
+    let allow = if arguments.len() > 7 { "#[allow(clippy::too_many_arguments)]\n" } else { "" };
+    let nullable_note = if fields.iter().any(|field| field.required && field.nullable) {
+        " Required fields that may be `null` start as `None`."
+    } else {
+        ""
+    };
+    format!(
+        "impl {name} {{\n/// A `{name}` with the required fields set and every optional field `None`.{nullable_note}\n\
+         {allow}pub fn new({}) -> Self {{\nSelf {{ {} }}\n}}\n}}\n\n",
+        parameters.join(", "),
+        initialisers.join(", ")
+    )
+}
+
+/// The constructor parameter type: strings and enums take `impl Into<_>`.
+fn argument_type(ty: &RustType) -> String {
+    match ty {
+        RustType::String => "impl Into<String>".to_owned(),
+        RustType::Enum(name) => format!("impl Into<crate::{name}>"),
+        other => other.render(Crate::Models),
+    }
+}
+
+/// Renders an open enum with its conversions and serde implementations.
+pub fn render_enum(definition: &EnumDef) -> String {
+    let name = &definition.name;
+    let mut out = doc_comment(&[
+        format!(
+            "Values of {}: an open list, so values LUSID adds later are kept in [`{name}::Other`] \
+             and written back unchanged.",
+            definition.owner
+        ),
+        "Serialised as the plain string. Convert from text with `From<&str>` (or `parse`, which \
+         never fails), so known values always become their variant."
+            .to_owned(),
+    ]);
+    out.push_str(&format!(
+        "#[derive(Debug, Clone, PartialEq, Eq, Hash)]\n#[non_exhaustive]\npub enum {name} {{\n"
+    ));
+    for (value, variant) in &definition.variants {
+        out.push_str(&format!("/// The value `{value}`.\n{variant},\n"));
+    }
+    out.push_str("/// A value not in the list when this crate was generated, kept verbatim.\nOther(String),\n}\n\n");
+
+    let as_str_arms: String = definition
+        .variants
+        .iter()
+        .map(|(value, variant)| format!("Self::{variant} => {value:?},\n"))
+        .collect();
+    let known_arms: String = definition
+        .variants
+        .iter()
+        .map(|(value, variant)| format!("{value:?} => Some(Self::{variant}),\n"))
+        .collect();
+    out.push_str(&format!(
+        "impl {name} {{\n\
+         /// The wire value.\n\
+         pub fn as_str(&self) -> &str {{\nmatch self {{\n{as_str_arms}Self::Other(value) => value,\n}}\n}}\n\n\
+         /// The variant of a listed value.\n\
+         fn known(value: &str) -> Option<Self> {{\nmatch value {{\n{known_arms}_ => None,\n}}\n}}\n}}\n\n\
+         impl std::fmt::Display for {name} {{\n\
+         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\nf.write_str(self.as_str())\n}}\n}}\n\n\
+         impl std::str::FromStr for {name} {{\n\
+         type Err = std::convert::Infallible;\n\n\
+         fn from_str(value: &str) -> Result<Self, Self::Err> {{\nOk(Self::from(value))\n}}\n}}\n\n\
+         impl From<&str> for {name} {{\n\
+         fn from(value: &str) -> Self {{\nSelf::known(value).unwrap_or_else(|| Self::Other(value.to_owned()))\n}}\n}}\n\n\
+         impl From<String> for {name} {{\n\
+         fn from(value: String) -> Self {{\nSelf::known(&value).unwrap_or(Self::Other(value))\n}}\n}}\n\n\
+         impl serde::Serialize for {name} {{\n\
+         fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\nserializer.serialize_str(self.as_str())\n}}\n}}\n\n\
+         impl<'de> serde::Deserialize<'de> for {name} {{\n\
+         fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
+         <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)\n}}\n}}\n\n"
+    ));
+    out
+}
