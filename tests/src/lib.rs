@@ -1,1 +1,44 @@
-//! Placeholder.
+//! Helpers shared by the workspace integration tests in `tests/tests/`.
+//!
+//! Each test starts its own emulator in-process on an ephemeral loopback
+//! port, so tests run in parallel and need no network.
+
+use lusid::auth::Config;
+use lusid_emulator::{EmulatorBuilder, RunningEmulator};
+
+/// Starts an emulator built by `builder` on `127.0.0.1:0`.
+///
+/// # Panics
+/// When the emulator cannot start (a test failure).
+pub async fn start(builder: EmulatorBuilder) -> RunningEmulator {
+    builder.start().await.expect("the emulator starts")
+}
+
+/// The password-flow configuration the emulator accepts.
+///
+/// # Panics
+/// When the emulator's own URLs do not make a valid configuration.
+pub fn config_for(emulator: &RunningEmulator) -> Config {
+    let credentials = emulator.credentials();
+    Config::builder()
+        .lusid_url(emulator.lusid_url())
+        .token_url(emulator.token_url())
+        .username(credentials.username.clone())
+        .password(credentials.password.clone())
+        .client_id(credentials.client_id.clone())
+        .client_secret(credentials.client_secret.clone())
+        .application_name("lusid-integration-tests")
+        .build()
+        .expect("the emulator's configuration is valid")
+}
+
+/// A client for the emulator with the default stack.
+///
+/// # Panics
+/// When the client cannot be built.
+pub fn client_for(emulator: &RunningEmulator) -> lusid::Client {
+    lusid::Client::builder()
+        .config(config_for(emulator))
+        .build()
+        .expect("the client builds")
+}

@@ -50,7 +50,11 @@ fn wrap(line: &str, indent: &str) -> Vec<String> {
 /// Joins names as code: "`A`", "`A` and `B`", "`A`, `B` and `C`"; beyond
 /// `cap` names the rest are counted: "`A`, `B` and 7 more".
 pub fn code_list(names: &[String], cap: usize) -> String {
-    let quoted: Vec<String> = names.iter().take(cap).map(|name| format!("`{name}`")).collect();
+    let quoted: Vec<String> = names
+        .iter()
+        .take(cap)
+        .map(|name| format!("`{name}`"))
+        .collect();
     let rest = names.len().saturating_sub(cap);
     match (quoted.as_slice(), rest) {
         ([], _) => String::new(),
@@ -66,7 +70,10 @@ mod tests {
 
     #[test]
     fn lists_names() {
-        let names: Vec<String> = ["A", "B", "C"].iter().map(|name| (*name).to_owned()).collect();
+        let names: Vec<String> = ["A", "B", "C"]
+            .iter()
+            .map(|name| (*name).to_owned())
+            .collect();
         assert_eq!(code_list(&names[..1], 8), "`A`");
         assert_eq!(code_list(&names[..2], 8), "`A` and `B`");
         assert_eq!(code_list(&names, 8), "`A`, `B` and `C`");

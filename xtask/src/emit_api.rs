@@ -28,9 +28,15 @@ pub fn render(operations: &[Operation]) -> Result<Vec<GeneratedFile>> {
     for (tag, operations) in &by_tag {
         let name = module_name(tag);
         module.push_str(&format!("mod {name};\npub use {name}::*;\n"));
-        files.push(GeneratedFile::new(format!("{DIR}/{name}.rs"), render_tag(tag, operations)));
+        files.push(GeneratedFile::new(
+            format!("{DIR}/{name}.rs"),
+            render_tag(tag, operations),
+        ));
     }
-    files.push(GeneratedFile::new(format!("{DIR}/pages.rs"), render_pages(operations)));
+    files.push(GeneratedFile::new(
+        format!("{DIR}/pages.rs"),
+        render_pages(operations),
+    ));
     files.push(GeneratedFile::new(format!("{DIR}/mod.rs"), module));
     Ok(files)
 }
@@ -62,7 +68,9 @@ fn render_tag(tag: &str, operations: &[&Operation]) -> String {
              request builder: set optional parameters on it, then `send().await` it."
         ),
     ]));
-    out.push_str(&format!("#[derive(Debug, Clone)]\npub struct {api} {{\nclient: crate::Client,\n}}\n\n"));
+    out.push_str(&format!(
+        "#[derive(Debug, Clone)]\npub struct {api} {{\nclient: crate::Client,\n}}\n\n"
+    ));
     out.push_str(&format!("impl {api} {{\n"));
     for operation in operations {
         out.push_str(&render_method(operation));
@@ -78,7 +86,9 @@ fn render_tag(tag: &str, operations: &[&Operation]) -> String {
 fn argument_type(ty: &RustType) -> String {
     match ty {
         RustType::String => "impl Into<String>".to_owned(),
-        RustType::Array(item) if **item == RustType::String => "impl IntoIterator<Item = impl Into<String>>".to_owned(),
+        RustType::Array(item) if **item == RustType::String => {
+            "impl IntoIterator<Item = impl Into<String>>".to_owned()
+        }
         RustType::Array(item) => format!("impl IntoIterator<Item = {}>", item.render(Crate::Api)),
         other => other.render(Crate::Api),
     }
@@ -88,7 +98,9 @@ fn argument_type(ty: &RustType) -> String {
 fn convert(ident: &str, ty: &RustType) -> String {
     match ty {
         RustType::String => format!("{ident}.into()"),
-        RustType::Array(item) if **item == RustType::String => format!("{ident}.into_iter().map(Into::into).collect()"),
+        RustType::Array(item) if **item == RustType::String => {
+            format!("{ident}.into_iter().map(Into::into).collect()")
+        }
         RustType::Array(_) => format!("{ident}.into_iter().collect()"),
         _ => ident.to_owned(),
     }
@@ -107,7 +119,11 @@ fn stored_type(param: &Param) -> String {
 fn render_method(operation: &Operation) -> String {
     let request = request_struct(operation);
     let method = snake_ident(&operation.id);
-    let required: Vec<&Param> = operation.params.iter().filter(|param| param.required).collect();
+    let required: Vec<&Param> = operation
+        .params
+        .iter()
+        .filter(|param| param.required)
+        .collect();
     let mut arguments: Vec<String> = required
         .iter()
         .map(|param| format!("{}: {}", param.ident, argument_type(&param.ty)))
@@ -121,17 +137,26 @@ fn render_method(operation: &Operation) -> String {
         } else {
             "None".to_owned()
         };
-        fields.push(format!("{}: {value}", param.ident));
+        if value == param.ident {
+            fields.push(value);
+        } else {
+            fields.push(format!("{}: {value}", param.ident));
+        }
     }
     if let Some(body) = &operation.body {
         arguments.push(format!("{}: {}", body.ident, body.ty.render(Crate::Api)));
-        fields.push(format!("body: {}", body.ident));
+        fields.push(if body.ident == "body" {
+            "body".to_owned()
+        } else {
+            format!("body: {}", body.ident)
+        });
     }
     let mut out = doc_comment(&method_doc(operation));
     if operation.deprecated {
         out.push_str("#[deprecated(note = \"LUSID marks this operation as deprecated\")]\n");
     }
-    if arguments.len() > 7 {
+    // Clippy counts `&self` among the (at most 7) arguments.
+    if arguments.len() >= 7 {
         out.push_str("#[allow(clippy::too_many_arguments)]\n");
     }
     out.push_str(&format!(
@@ -167,10 +192,18 @@ fn method_doc(operation: &Operation) -> Vec<String> {
         paragraphs.push(lines.join("\n"));
     }
     if let Some(body) = &operation.body {
-        paragraphs.push(format!("Request body `{}`: {}, sent as JSON.", body.ident, body_doc(&body.ty)));
+        paragraphs.push(format!(
+            "Request body `{}`: {}, sent as JSON.",
+            body.ident,
+            body_doc(&body.ty)
+        ));
     }
-    let (status, ty) = &operation.success;
-    let mut returns = format!("Returns {} (HTTP {status}).", body_doc(ty));
+    let success = &operation.success;
+    let mut returns = format!(
+        "Returns {} (HTTP {}).",
+        body_doc(&success.ty),
+        success.status
+    );
     if operation.pagination.is_some() {
         returns.push_str(&format!(
             " Paginated: [`{request}::into_stream`] yields every item across pages, \
@@ -180,12 +213,15 @@ fn method_doc(operation: &Operation) -> Vec<String> {
     paragraphs.push(returns);
     paragraphs.push("# Errors".to_owned());
     let mut errors = Vec::new();
-    for (status, schema) in &operation.errors {
-        let with = match schema {
+    for error in &operation.errors {
+        let with = match &error.schema {
             Some(name) => format!(" with [`{name}`](lusid_models::{name})"),
             None => String::new(),
         };
-        errors.push(format!("- [`Error::Status`](crate::Error::Status) for HTTP {status}{with};"));
+        errors.push(format!(
+            "- [`Error::Status`](crate::Error::Status) for HTTP {}{with};",
+            error.status
+        ));
     }
     errors.push(
         "- [`Error::Status`](crate::Error::Status) for any other error status, with \
@@ -193,7 +229,10 @@ fn method_doc(operation: &Operation) -> Vec<String> {
             .to_owned(),
     );
     errors.push("- [`Error::Http`](crate::Error::Http) when no response arrived;".to_owned());
-    errors.push("- [`Error::Decode`](crate::Error::Decode) when the response body does not match;".to_owned());
+    errors.push(
+        "- [`Error::Decode`](crate::Error::Decode) when the response body does not match;"
+            .to_owned(),
+    );
     errors.push(
         "- [`Error::InvalidParameter`](crate::Error::InvalidParameter) or \
          [`Error::Encode`](crate::Error::Encode) when the request cannot be built."
@@ -209,10 +248,21 @@ fn param_line(param: &Param, request: &str) -> String {
         Location::Path => "path",
         Location::Query => "query",
     };
-    let presence = if param.required { "required" } else { "optional" };
-    let mut line = format!("- `{}` ({location}, {presence}): {}", param.wire, param_type_doc(&param.ty));
+    let presence = if param.required {
+        "required"
+    } else {
+        "optional"
+    };
+    let mut line = format!(
+        "- `{}` ({location}, {presence}): {}",
+        param.wire,
+        param_type_doc(param)
+    );
     if !param.allowed_values.is_empty() {
-        line.push_str(&format!("; known values {}", code_list(&param.allowed_values, usize::MAX)));
+        line.push_str(&format!(
+            "; known values {}",
+            code_list(&param.allowed_values, usize::MAX)
+        ));
     }
     if let Some(default) = &param.default {
         line.push_str(&format!("; documented default `{default}`"));
@@ -225,11 +275,26 @@ fn param_line(param: &Param, request: &str) -> String {
 }
 
 /// The type part of a parameter's documentation.
-fn param_type_doc(ty: &RustType) -> String {
-    match ty {
+fn param_type_doc(param: &Param) -> String {
+    match &param.ty {
         RustType::DateTime => DATE_TIME_DOC.to_owned(),
-        RustType::Array(item) => format!("repeated `name=value` pairs of {}", param_type_doc(item)),
+        RustType::Array(item) => format!(
+            "a list of {}, sent as one `{}=` pair each",
+            plural(item),
+            param.wire
+        ),
         other => other.describe(),
+    }
+}
+
+/// The plural of a scalar parameter type, for list parameters.
+fn plural(ty: &RustType) -> String {
+    match ty {
+        RustType::DateTime => "date-times (in the LUSID form)".to_owned(),
+        RustType::Integer => "integers".to_owned(),
+        RustType::Boolean => "booleans".to_owned(),
+        RustType::Number => "numbers".to_owned(),
+        _ => "strings".to_owned(),
     }
 }
 
@@ -247,17 +312,15 @@ fn body_doc(ty: &RustType) -> String {
 fn render_request(operation: &Operation) -> String {
     let request = request_struct(operation);
     let (idempotent, _) = operation.idempotent;
-    let mut out = doc_comment(&[
-        format!(
-            "A `{}` request (`{} {}`), built by [`{}::{}`]. Set optional parameters, then \
+    let mut out = doc_comment(&[format!(
+        "The `{}` request (`{} {}`), built by [`{}::{}`]. Set optional parameters, then \
              [`send`](Self::send) it.",
-            operation.id,
-            operation.method,
-            operation.path,
-            api_struct(&operation.tag),
-            snake_ident(&operation.id)
-        ),
-    ]);
+        operation.id,
+        operation.method,
+        operation.path,
+        api_struct(&operation.tag),
+        snake_ident(&operation.id)
+    )]);
     out.push_str(&format!(
         "#[derive(Debug, Clone)]\n#[must_use = \"a request does nothing until it is sent\"]\npub struct {request} {{\nclient: crate::Client,\n"
     ));
@@ -289,16 +352,19 @@ fn render_request(operation: &Operation) -> String {
 
 /// A chainable setter for an optional parameter.
 fn render_setter(param: &Param) -> String {
-    let mut doc = format!("Sets `{}` (query): {}", param.wire, param_type_doc(&param.ty));
+    let mut doc = format!("Sets `{}` (query): {}", param.wire, param_type_doc(param));
     if !param.allowed_values.is_empty() {
-        doc.push_str(&format!("; known values {}", code_list(&param.allowed_values, usize::MAX)));
+        doc.push_str(&format!(
+            "; known values {}",
+            code_list(&param.allowed_values, usize::MAX)
+        ));
     }
     if let Some(default) = &param.default {
         doc.push_str(&format!("; documented default `{default}`"));
     }
     doc.push('.');
     if let RustType::Array(_) = param.ty {
-        doc.push_str(" Replaces any earlier values; each value is sent as its own query pair.");
+        doc.push_str(" Replaces any earlier values.");
     }
     let ident = &param.ident;
     let argument = argument_type(&param.ty);
@@ -314,7 +380,7 @@ fn render_setter(param: &Param) -> String {
 
 /// `send`: builds the HTTP request and executes it.
 fn render_send(operation: &Operation) -> String {
-    let response = operation.success.1.render(Crate::Api);
+    let response = operation.success.ty.render(Crate::Api);
     let method = operation.method;
     let mut body = format!(
         "let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::{method});\n"
@@ -324,12 +390,19 @@ fn render_send(operation: &Operation) -> String {
             Segment::Literal(text) => body.push_str(&format!("request.path({text:?});\n")),
             Segment::Param(wire) => {
                 if let Some(param) = operation.params.iter().find(|param| param.wire == *wire) {
-                    body.push_str(&format!("request.path_param({wire:?}, &self.{})?;\n", param.ident));
+                    body.push_str(&format!(
+                        "request.path_param({wire:?}, &self.{})?;\n",
+                        param.ident
+                    ));
                 }
             }
         }
     }
-    for param in operation.params.iter().filter(|param| param.location == Location::Query) {
+    for param in operation
+        .params
+        .iter()
+        .filter(|param| param.location == Location::Query)
+    {
         let wire = &param.wire;
         let ident = &param.ident;
         let line = match (&param.ty, param.required) {
@@ -339,10 +412,23 @@ fn render_send(operation: &Operation) -> String {
         };
         body.push_str(&line);
     }
-    if operation.body.is_some() {
-        body.push_str("request.json_body(&self.body)?;\n");
+    if let Some(request_body) = &operation.body {
+        if needs_date_time_wrapper(&request_body.ty) {
+            body.push_str(
+                "request.json_body(&lusid_models::datetime::nested::DateTimesOut(&self.body))?;\n",
+            );
+        } else {
+            body.push_str("request.json_body(&self.body)?;\n");
+        }
     }
-    body.push_str("self.client.execute(request.build()?).await\n");
+    if needs_date_time_wrapper(&operation.success.ty) {
+        body.push_str(&format!(
+            "let response: lusid_models::datetime::nested::DateTimesIn<{response}> = \
+             self.client.execute(request.build()?).await?;\nOk(response.0)\n"
+        ));
+    } else {
+        body.push_str("self.client.execute(request.build()?).await\n");
+    }
     let doc = doc_comment(&[
         format!("Sends the request and decodes the response as `{response}`."),
         "# Errors\nSee the [`Error`](crate::Error) variants: the status and LUSID's problem \
@@ -352,18 +438,31 @@ fn render_send(operation: &Operation) -> String {
     format!("{doc}pub async fn send(self) -> Result<{response}, crate::Error> {{\n{body}}}\n\n")
 }
 
+/// Whether a body type holds date-times outside any generated struct (a bare
+/// date-time, or a list or map of them): such bodies go through the
+/// `datetime::nested` wrappers, since `OffsetDateTime` has no serde
+/// implementation of its own in the LUSID format.
+fn needs_date_time_wrapper(ty: &RustType) -> bool {
+    ty.has_datetime()
+}
+
 /// `page_size`, `into_pages` and `into_stream` of a paginated request.
-fn render_pagination_methods(operation: &Operation, pagination: &crate::operation::Pagination) -> String {
+fn render_pagination_methods(
+    operation: &Operation,
+    pagination: &crate::operation::Pagination,
+) -> String {
     let page = format!("lusid_models::{}", pagination.page_type);
     let item = pagination.item_type.render(Crate::Api);
     let mut out = String::new();
     if let Some(limit) = &pagination.limit {
-        out.push_str(&doc_comment(&[format!(
-            "Sets how many items each page holds (the `limit` query parameter). When paginating \
-             without it, [`into_stream`](Self::into_stream) and [`into_pages`](Self::into_pages) ask \
-             for [`DEFAULT_PAGE_SIZE`](crate::DEFAULT_PAGE_SIZE) items per page."
-        )]));
-        out.push_str(&format!("pub fn page_size(self, size: i64) -> Self {{\nself.{limit}(size)\n}}\n\n"));
+        out.push_str(&doc_comment(&["Sets how many items each page holds (the `limit` query parameter). When \
+             paginating without it, [`into_stream`](Self::into_stream) and \
+             [`into_pages`](Self::into_pages) ask for [`DEFAULT_PAGE_SIZE`](crate::DEFAULT_PAGE_SIZE) \
+             items per page."
+            .to_owned()]));
+        out.push_str(&format!(
+            "pub fn page_size(self, size: i64) -> Self {{\nself.{limit}(size)\n}}\n\n"
+        ));
     }
     out.push_str(&doc_comment(&[
         format!(
@@ -393,11 +492,17 @@ fn render_pagination_methods(operation: &Operation, pagination: &crate::operatio
 }
 
 /// The `PagedRequest` implementation wiring a request to the paginator.
-fn render_paged_request(operation: &Operation, pagination: &crate::operation::Pagination) -> String {
+fn render_paged_request(
+    operation: &Operation,
+    pagination: &crate::operation::Pagination,
+) -> String {
     let request = request_struct(operation);
     let page = format!("lusid_models::{}", pagination.page_type);
     let (page_size, set_page_size) = match &pagination.limit {
-        Some(limit) => (format!("self.{limit}"), format!("self.{limit} = Some(size);")),
+        Some(limit) => (
+            format!("self.{limit}"),
+            format!("self.{limit} = Some(size);"),
+        ),
         None => ("None".to_owned(), "let _ = size;".to_owned()),
     };
     format!(
@@ -422,8 +527,16 @@ fn render_pages(operations: &[Operation]) -> String {
         }
         seen.push(&pagination.page_type);
         let item = pagination.item_type.render(Crate::Api);
-        let next_page = if pagination.next_page_optional { "self.next_page.as_deref()" } else { "Some(self.next_page.as_str())" };
-        let values = if pagination.values_optional { "self.values.unwrap_or_default()" } else { "self.values" };
+        let next_page = if pagination.next_page_optional {
+            "self.next_page.as_deref()"
+        } else {
+            "Some(self.next_page.as_str())"
+        };
+        let values = if pagination.values_optional {
+            "self.values.unwrap_or_default()"
+        } else {
+            "self.values"
+        };
         out.push_str(&format!(
             "impl crate::paginator::Page for lusid_models::{} {{\ntype Item = {item};\n\n\
              fn next_page(&self) -> Option<&str> {{\n{next_page}\n}}\n\n\

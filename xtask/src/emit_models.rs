@@ -27,7 +27,10 @@ pub fn render(models: &[Model]) -> Result<Vec<GeneratedFile>> {
     for model in models {
         let name = module_name(&model.name);
         module.push_str(&format!("mod {name};\npub use {name}::*;\n"));
-        files.push(GeneratedFile::new(format!("{DIR}/{name}.rs"), render_model(model)));
+        files.push(GeneratedFile::new(
+            format!("{DIR}/{name}.rs"),
+            render_model(model),
+        ));
     }
     files.push(GeneratedFile::new(format!("{DIR}/mod.rs"), module));
     Ok(files)
@@ -63,13 +66,19 @@ fn render_model(model: &Model) -> String {
 fn usage_paragraphs(usage: &Usage) -> Vec<String> {
     let mut lines = Vec::new();
     if !usage.returned_by.is_empty() {
-        lines.push(format!("Returned by {}.", code_list(&usage.returned_by, USAGE_CAP)));
+        lines.push(format!(
+            "Returned by {}.",
+            code_list(&usage.returned_by, USAGE_CAP)
+        ));
     }
     if !usage.sent_by.is_empty() {
         lines.push(format!("Sent by {}.", code_list(&usage.sent_by, USAGE_CAP)));
     }
     if !usage.error_of.is_empty() {
-        lines.push(format!("Error body of {}.", code_list(&usage.error_of, USAGE_CAP)));
+        lines.push(format!(
+            "Error body of {}.",
+            code_list(&usage.error_of, USAGE_CAP)
+        ));
     }
     if lines.is_empty() {
         lines.push(
@@ -86,6 +95,11 @@ fn render_struct(model: &Model, fields: &[Field], enums: &[EnumDef]) -> String {
     let name = &model.name;
     let mut paragraphs = vec![format!("Wire type `{name}` (JSON object).")];
     paragraphs.extend(usage_paragraphs(&model.usage));
+    paragraphs.push(
+        "Fields keep the wire order. An optional field reads as `None` when it is absent or \
+         `null`, and is left out of the JSON when `None`."
+            .to_owned(),
+    );
     let constructor_args: Vec<&Field> = fields.iter().filter(|field| !field.is_option()).collect();
     paragraphs.push(if constructor_args.is_empty() {
         "Every field is optional: start from `Default::default()`.".to_owned()
@@ -95,7 +109,11 @@ fn render_struct(model: &Model, fields: &[Field], enums: &[EnumDef]) -> String {
             .to_owned()
     });
     let mut out = doc_comment(&paragraphs);
-    let default = if constructor_args.is_empty() { ", Default" } else { "" };
+    let default = if constructor_args.is_empty() {
+        ", Default"
+    } else {
+        ""
+    };
     out.push_str(&format!(
         "#[derive(Debug, Clone, PartialEq{default}, Serialize, Deserialize)]\n#[non_exhaustive]\npub struct {name} {{\n"
     ));
@@ -103,7 +121,11 @@ fn render_struct(model: &Model, fields: &[Field], enums: &[EnumDef]) -> String {
         out.push_str(&doc_comment(&[field_doc(field, enums)]));
         out.push_str(&serde_attribute(field));
         let ty = field.ty.render(Crate::Models);
-        let ty = if field.is_option() { format!("Option<{ty}>") } else { ty };
+        let ty = if field.is_option() {
+            format!("Option<{ty}>")
+        } else {
+            ty
+        };
         out.push_str(&format!("pub {}: {ty},\n", field.ident));
     }
     out.push_str("}\n\n");
@@ -143,31 +165,48 @@ fn serde_attribute(field: &Field) -> String {
 /// Documents one field: wire name, presence, type details and values.
 fn field_doc(field: &Field, enums: &[EnumDef]) -> String {
     let presence = match (field.required, field.nullable) {
-        (true, false) => "required".to_owned(),
-        (true, true) => "required but nullable (`None` is sent as `null`)".to_owned(),
-        (false, false) => "optional (`None` is left out)".to_owned(),
-        (false, true) => "optional, nullable (absent and `null` both read as `None`; `None` is left out)".to_owned(),
+        (true, false) => "required",
+        (true, true) => "required, nullable (`None` is sent as `null`)",
+        (false, false) => "optional",
+        (false, true) => "optional, nullable",
     };
-    let mut text = format!("JSON `{}`: {presence}; {}.", field.wire, type_doc(&field.ty));
+    let mut text = format!(
+        "JSON `{}`: {presence}; {}.",
+        field.wire,
+        type_doc(&field.ty)
+    );
     if let RustType::Enum(enum_name) = innermost(&field.ty) {
-        if let Some(definition) = enums.iter().find(|definition| definition.name == *enum_name) {
+        if let Some(definition) = enums
+            .iter()
+            .find(|definition| definition.name == *enum_name)
+        {
             text.push_str(&format!(" {}", values_doc(definition)));
         }
     }
-    if let Some(default) = field.schema.get("x-documented-default").or_else(|| field.schema.get("default")) {
+    if let Some(default) = field
+        .schema
+        .get("x-documented-default")
+        .or_else(|| field.schema.get("default"))
+    {
         text.push_str(&format!(" Documented default: `{default}`."));
     }
     text
 }
 
-/// The type part of a field or parameter doc.
-pub fn type_doc(ty: &RustType) -> String {
+/// The type part of a field doc, linking generated types.
+fn type_doc(ty: &RustType) -> String {
     match ty {
         RustType::DateTime => DATE_TIME_DOC.to_owned(),
-        RustType::Number => "a number, kept as its exact literal ([`Number`](crate::Number))".to_owned(),
+        RustType::Number => {
+            "a number, kept as its exact literal ([`Number`](crate::Number))".to_owned()
+        }
         RustType::Integer => "an integer (the specification gives no width; `i64`)".to_owned(),
-        RustType::Schema(name) => format!("see [`{name}`](crate::{name})"),
+        RustType::Json => "any JSON value, kept as text ([`RawJson`](crate::RawJson))".to_owned(),
+        RustType::Schema(name) => format!("[`{name}`](crate::{name})"),
         RustType::Enum(name) => format!("a string from an open list ([`{name}`](crate::{name}))"),
+        RustType::Array(item) => format!("an array of {}", type_doc(item)),
+        RustType::Map(value) => format!("an object mapping strings to {}", type_doc(value)),
+        RustType::Nullable(inner) => format!("{} or null", type_doc(inner)),
         other => other.describe(),
     }
 }
@@ -175,14 +214,20 @@ pub fn type_doc(ty: &RustType) -> String {
 /// The type inside arrays, maps and nullables.
 fn innermost(ty: &RustType) -> &RustType {
     match ty {
-        RustType::Array(inner) | RustType::Map(inner) | RustType::Nullable(inner) => innermost(inner),
+        RustType::Array(inner) | RustType::Map(inner) | RustType::Nullable(inner) => {
+            innermost(inner)
+        }
         other => other,
     }
 }
 
 /// "Known values: `A`, `B`; ..." for an open enum.
 fn values_doc(definition: &EnumDef) -> String {
-    let values: Vec<String> = definition.variants.iter().map(|(value, _)| value.clone()).collect();
+    let values: Vec<String> = definition
+        .variants
+        .iter()
+        .map(|(value, _)| value.clone())
+        .collect();
     let source = if definition.from_description {
         " (listed in LUSID's documentation, which may be incomplete)"
     } else {
@@ -213,14 +258,18 @@ fn render_constructor(name: &str, fields: &[Field], arguments: &[&Field]) -> Str
             }
         })
         .collect();
-    let allow = if arguments.len() > 7 { "#[allow(clippy::too_many_arguments)]\n" } else { "" };
+    let allow = if arguments.len() > 7 {
+        "#[allow(clippy::too_many_arguments)]\n"
+    } else {
+        ""
+    };
     let nullable_note = if fields.iter().any(|field| field.required && field.nullable) {
         " Required fields that may be `null` start as `None`."
     } else {
         ""
     };
     format!(
-        "impl {name} {{\n/// A `{name}` with the required fields set and every optional field `None`.{nullable_note}\n\
+        "impl {name} {{\n/// Creates a `{name}` from its required fields; every optional field is `None`.{nullable_note}\n\
          {allow}pub fn new({}) -> Self {{\nSelf {{ {} }}\n}}\n}}\n\n",
         parameters.join(", "),
         initialisers.join(", ")

@@ -32,14 +32,20 @@ fn post(path: &str, operation_id: &str) -> (bool, &'static str) {
     if operation_id.starts_with("Upsert") {
         return (true, "an upsert");
     }
-    if READ_VERBS.iter().any(|verb| starts_with_word(operation_id, verb)) {
+    if READ_VERBS
+        .iter()
+        .any(|verb| starts_with_word(operation_id, verb))
+    {
         return (true, "a read-only POST");
     }
     let last = path.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
     if ACTIONS.iter().any(|action| last.starts_with(action)) {
         return (true, "a read-only or upsert action");
     }
-    (false, "a POST that is neither an upsert nor a read-only query")
+    (
+        false,
+        "a POST that is neither an upsert nor a read-only query",
+    )
 }
 
 /// Whether `id` starts with the word `verb` followed by a new word
@@ -57,19 +63,33 @@ mod tests {
     fn applies_the_documented_rule() {
         let cases = [
             ("GET", "/api/instruments", "ListInstruments", true),
-            ("DELETE", "/api/instruments/{a}/{b}", "DeleteInstrument", true),
+            (
+                "DELETE",
+                "/api/instruments/{a}/{b}",
+                "DeleteInstrument",
+                true,
+            ),
             ("PUT", "/api/x", "SetX", true),
             ("PATCH", "/api/x", "PatchX", false),
             ("POST", "/api/instruments", "UpsertInstruments", true),
             ("POST", "/api/instruments/$get", "GetInstruments", true),
-            ("POST", "/api/instruments/$query", "QueryInstrumentEvents", true),
+            (
+                "POST",
+                "/api/instruments/$query",
+                "QueryInstrumentEvents",
+                true,
+            ),
             ("POST", "/api/x/$batchUpsert", "BatchUpsertX", true),
             ("POST", "/api/portfolios", "CreatePortfolio", false),
             ("POST", "/api/x/$delete", "DeleteXs", false),
             ("POST", "/api/x/$run", "RunCheck", false),
         ];
         for (method, path, id, expected) in cases {
-            assert_eq!(idempotency(method, path, id).0, expected, "{method} {path} {id}");
+            assert_eq!(
+                idempotency(method, path, id).0,
+                expected,
+                "{method} {path} {id}"
+            );
         }
     }
 }

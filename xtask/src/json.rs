@@ -166,8 +166,9 @@ mod tests {
 
     #[test]
     fn keeps_object_key_order() {
-        let json: Json = serde_json::from_str(r#"{"b": 1, "a": [true, null], "c": {"z": "x", "y": 2.5}}"#)
-            .expect("valid JSON");
+        let json: Json =
+            serde_json::from_str(r#"{"b": 1, "a": [true, null], "c": {"z": "x", "y": 2.5}}"#)
+                .expect("valid JSON");
         let keys: Vec<&str> = json
             .as_object()
             .expect("object")
@@ -175,6 +176,9 @@ mod tests {
             .map(|(key, _)| key.as_str())
             .collect();
         assert_eq!(keys, ["b", "a", "c"]);
-        assert_eq!(json.to_string(), "{b: 1, a: [true, null], c: {z: x, y: 2.5}}");
+        assert_eq!(
+            json.to_string(),
+            "{b: 1, a: [true, null], c: {z: x, y: 2.5}}"
+        );
     }
 }

@@ -73,7 +73,8 @@ fn codegen(root: &Path, mode: Mode) -> Result<ExitCode> {
     let spec = spec::Spec::load(&root.join("spec/lusid.json"))?;
     let selection = selection::Selection::new(&spec).context("selecting operations")?;
     let models = model::build_models(&spec, &selection).context("building models")?;
-    let operations = operation::build_operations(&spec, &selection, &models).context("building operations")?;
+    let operations =
+        operation::build_operations(&spec, &selection, &models).context("building operations")?;
 
     let mut files = emit_models::render(&models)?;
     files.extend(emit_api::render(&operations)?);
@@ -94,7 +95,10 @@ fn codegen(root: &Path, mode: Mode) -> Result<ExitCode> {
         Mode::Check => {
             let problems = output::check(root, &dirs, &files)?;
             if problems.is_empty() {
-                println!("codegen --check: {} generated files are up to date", files.len());
+                println!(
+                    "codegen --check: {} generated files are up to date",
+                    files.len()
+                );
                 return Ok(ExitCode::SUCCESS);
             }
             for problem in &problems {

@@ -66,7 +66,8 @@ pub fn build_models(spec: &Spec, selection: &Selection<'_>) -> Result<Vec<Model>
         .iter()
         .map(|(name, usage)| {
             let schema = spec.schema(name)?;
-            let kind = build_kind(spec, name, schema).with_context(|| format!("schema `{name}`"))?;
+            let kind =
+                build_kind(spec, name, schema).with_context(|| format!("schema `{name}`"))?;
             Ok(Model {
                 name: name.clone(),
                 usage: usage.clone(),
@@ -80,7 +81,11 @@ pub fn build_models(spec: &Spec, selection: &Selection<'_>) -> Result<Vec<Model>
 fn build_kind(spec: &Spec, name: &str, schema: &Json) -> Result<ModelKind> {
     if let Some(discriminator) = schema.get("discriminator") {
         let property = opt_str(discriminator, "propertyName").unwrap_or("?");
-        let shape = if schema.get("oneOf").is_some() { "`oneOf` union" } else { "base" };
+        let shape = if schema.get("oneOf").is_some() {
+            "`oneOf` union"
+        } else {
+            "base"
+        };
         return Ok(ModelKind::Raw {
             reason: format!("polymorphic {shape} discriminated by `{property}`"),
         });
@@ -133,4 +138,46 @@ fn build_struct(spec: &Spec, name: &str, schema: &Json) -> Result<ModelKind> {
         }
     }
     Ok(ModelKind::Struct { fields, enums })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instrument_fields_keep_wire_order_and_get_open_enums() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/lusid.json");
+        let spec = Spec::load(&root).expect("spec loads");
+        let selection = Selection::new(&spec).expect("selection");
+        let models = build_models(&spec, &selection).expect("models");
+        let instrument = models
+            .iter()
+            .find(|model| model.name == "Instrument")
+            .expect("Instrument");
+        let ModelKind::Struct { fields, enums } = &instrument.kind else {
+            panic!("Instrument is a struct");
+        };
+        let wire: Vec<&str> = fields.iter().map(|field| field.wire.as_str()).collect();
+        assert_eq!(
+            &wire[..4],
+            ["href", "scope", "lusidInstrumentId", "version"]
+        );
+        let state = fields
+            .iter()
+            .find(|field| field.wire == "state")
+            .expect("state");
+        assert_eq!(state.ty, RustType::Enum("InstrumentState".to_owned()));
+        assert!(state.required && !state.is_option());
+        let names: Vec<&str> = enums
+            .iter()
+            .map(|definition| definition.name.as_str())
+            .collect();
+        assert_eq!(names, ["InstrumentState", "InstrumentAssetClass"]);
+
+        let raw = models
+            .iter()
+            .find(|model| model.name == "LusidInstrument")
+            .expect("LusidInstrument");
+        assert!(matches!(raw.kind, ModelKind::Raw { .. }));
+    }
 }

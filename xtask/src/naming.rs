@@ -125,7 +125,10 @@ mod tests {
             ("ICECode", "ice_code"),
             ("RIC", "ric"),
             ("LusidInstrumentId", "lusid_instrument_id"),
-            ("PagedResourceListOfInstrument", "paged_resource_list_of_instrument"),
+            (
+                "PagedResourceListOfInstrument",
+                "paged_resource_list_of_instrument",
+            ),
             ("ResultValue0D", "result_value0_d"),
             ("x-y", "x_y"),
         ];

@@ -31,12 +31,28 @@ pub struct Operation {
     pub params: Vec<Param>,
     /// The JSON request body, if any.
     pub body: Option<Body>,
-    /// The success status and its body type.
-    pub success: (String, RustType),
-    /// Error statuses with the schema of their body.
-    pub errors: Vec<(String, Option<String>)>,
+    /// The success response.
+    pub success: Success,
+    /// The documented error responses.
+    pub errors: Vec<ErrorResponse>,
     /// How to follow pages, when the operation is paginated.
     pub pagination: Option<Pagination>,
+}
+
+/// The success response: its status and body type.
+pub struct Success {
+    /// The status, such as `200`.
+    pub status: String,
+    /// The body type.
+    pub ty: RustType,
+}
+
+/// A documented error response.
+pub struct ErrorResponse {
+    /// The status, such as `400`.
+    pub status: String,
+    /// The body schema, if the body is a named schema.
+    pub schema: Option<String>,
 }
 
 /// A piece of a path template.
@@ -98,40 +114,75 @@ pub struct Pagination {
 
 /// Rust names of the request builders' own members, which parameters must
 /// not take.
-const RESERVED: [&str; 6] = ["client", "send", "into_stream", "into_pages", "page_size", "body"];
+const RESERVED: [&str; 6] = [
+    "client",
+    "send",
+    "into_stream",
+    "into_pages",
+    "page_size",
+    "body",
+];
 
 /// Builds every selected operation.
-pub fn build_operations(spec: &Spec, selection: &Selection<'_>, models: &[Model]) -> Result<Vec<Operation>> {
+pub fn build_operations(
+    spec: &Spec,
+    selection: &Selection<'_>,
+    models: &[Model],
+) -> Result<Vec<Operation>> {
     selection
         .operations
         .iter()
         .map(|operation| {
             let id = operation.id()?;
-            build(spec, operation.path, operation.method, operation.operation, models)
-                .with_context(|| format!("operation `{id}` ({} {})", operation.method, operation.path))
+            build(
+                spec,
+                operation.path,
+                operation.method,
+                operation.operation,
+                models,
+            )
+            .with_context(|| format!("operation `{id}` ({} {})", operation.method, operation.path))
         })
         .collect()
 }
 
 /// Builds one operation.
-fn build(spec: &Spec, path: &str, method: &'static str, operation: &Json, models: &[Model]) -> Result<Operation> {
+fn build(
+    spec: &Spec,
+    path: &str,
+    method: &'static str,
+    operation: &Json,
+    models: &[Model],
+) -> Result<Operation> {
     let id = str_field(operation, "operationId")?.to_owned();
     let tag = str_list(operation, "tags")?
         .first()
         .map(|tag| (*tag).to_owned())
         .unwrap_or_else(|| "Default".to_owned());
     let mut params = Vec::new();
-    for parameter in operation.get("parameters").and_then(Json::as_array).unwrap_or_default() {
+    for parameter in operation
+        .get("parameters")
+        .and_then(Json::as_array)
+        .unwrap_or_default()
+    {
         let param = build_param(parameter)?;
-        if RESERVED.contains(&param.ident.as_str()) || params.iter().any(|other: &Param| other.ident == param.ident) {
-            bail!("parameter `{}` clashes with another Rust name `{}`", param.wire, param.ident);
+        if RESERVED.contains(&param.ident.as_str())
+            || params
+                .iter()
+                .any(|other: &Param| other.ident == param.ident)
+        {
+            bail!(
+                "parameter `{}` clashes with another Rust name `{}`",
+                param.wire,
+                param.ident
+            );
         }
         params.push(param);
     }
     let segments = parse_path(path, &params)?;
     let body = build_body(spec, operation, &id)?;
     let (success, errors) = build_responses(spec, operation, &id)?;
-    let pagination = detect_pagination(&params, &success.1, models);
+    let pagination = detect_pagination(&params, &success.ty, models);
     Ok(Operation {
         idempotent: idempotency(method, path, &id),
         id,
@@ -162,9 +213,14 @@ fn build_param(parameter: &Json) -> Result<Param> {
         .ok_or_else(|| crate::error::Error::new(format!("parameter `{wire}` has no schema")))?;
     let ty = param_type(schema).with_context(|| format!("parameter `{wire}`"))?;
     if let RustType::Array(_) = ty {
-        let explode = parameter.get("explode").and_then(Json::as_bool).unwrap_or(true);
+        let explode = parameter
+            .get("explode")
+            .and_then(Json::as_bool)
+            .unwrap_or(true);
         if location != Location::Query || !explode {
-            bail!("array parameter `{wire}` must be an exploded query parameter (x-sdk-collection-format: multi)");
+            bail!(
+                "array parameter `{wire}` must be an exploded query parameter (x-sdk-collection-format: multi)"
+            );
         }
     }
     let value_schema = schema.get("items").unwrap_or(schema);
@@ -173,7 +229,10 @@ fn build_param(parameter: &Json) -> Result<Param> {
         location,
         ty,
         required: flag(parameter, "required") || location == Location::Path,
-        allowed_values: str_list(value_schema, "x-allowed-values")?.into_iter().map(str::to_owned).collect(),
+        allowed_values: str_list(value_schema, "x-allowed-values")?
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
         default: schema
             .get("x-documented-default")
             .or_else(|| schema.get("default"))
@@ -192,7 +251,9 @@ fn param_type(schema: &Json) -> Result<RustType> {
         Some("boolean") => Ok(RustType::Boolean),
         Some("number") => Ok(RustType::Number),
         Some("array") => {
-            let items = schema.get("items").ok_or_else(|| crate::error::Error::new("array without items"))?;
+            let items = schema
+                .get("items")
+                .ok_or_else(|| crate::error::Error::new("array without items"))?;
             let item = param_type(items)?;
             if let RustType::Array(_) = item {
                 bail!("nested array parameters are not supported");
@@ -216,7 +277,10 @@ fn parse_path(path: &str, params: &[Param]) -> Result<Vec<Segment>> {
             segments.push(Segment::Literal(rest[..open].to_owned()));
         }
         let name = &rest[open + 1..open + close];
-        if !params.iter().any(|param| param.wire == name && param.location == Location::Path) {
+        if !params
+            .iter()
+            .any(|param| param.wire == name && param.location == Location::Path)
+        {
             bail!("path names `{{{name}}}` but no such path parameter exists");
         }
         segments.push(Segment::Param(name.to_owned()));
@@ -225,8 +289,13 @@ fn parse_path(path: &str, params: &[Param]) -> Result<Vec<Segment>> {
     if !rest.is_empty() {
         segments.push(Segment::Literal(rest.to_owned()));
     }
-    for param in params.iter().filter(|param| param.location == Location::Path) {
-        let used = segments.iter().any(|segment| matches!(segment, Segment::Param(name) if *name == param.wire));
+    for param in params
+        .iter()
+        .filter(|param| param.location == Location::Path)
+    {
+        let used = segments
+            .iter()
+            .any(|segment| matches!(segment, Segment::Param(name) if *name == param.wire));
         if !used {
             bail!("path parameter `{}` is not in the path", param.wire);
         }
@@ -255,7 +324,13 @@ fn build_body(spec: &Spec, operation: &Json, id: &str) -> Result<Option<Body>> {
 /// The type of a body or response schema; value lists there are not supported.
 fn content_type(spec: &Spec, schema: &Json, id: &str) -> Result<RustType> {
     let mut enums = Vec::new();
-    let ty = map_schema(spec, schema, &format!("{}Body", pascal_case(id)), id, &mut enums)?;
+    let ty = map_schema(
+        spec,
+        schema,
+        &format!("{}Body", pascal_case(id)),
+        id,
+        &mut enums,
+    )?;
     if !enums.is_empty() {
         bail!("inline value lists in bodies are not supported");
     }
@@ -263,7 +338,11 @@ fn content_type(spec: &Spec, schema: &Json, id: &str) -> Result<RustType> {
 }
 
 /// The success response (the single 2xx) and the documented error statuses.
-fn build_responses(spec: &Spec, operation: &Json, id: &str) -> Result<((String, RustType), Vec<(String, Option<String>)>)> {
+fn build_responses(
+    spec: &Spec,
+    operation: &Json,
+    id: &str,
+) -> Result<(Success, Vec<ErrorResponse>)> {
     let responses = operation
         .get("responses")
         .and_then(Json::as_object)
@@ -279,14 +358,21 @@ fn build_responses(spec: &Spec, operation: &Json, id: &str) -> Result<((String, 
             let Some(schema) = schema else {
                 bail!("success response {status} has no JSON body");
             };
-            let ty = content_type(spec, schema, id).with_context(|| format!("response {status}"))?;
-            success = Some((status.clone(), ty));
+            let ty =
+                content_type(spec, schema, id).with_context(|| format!("response {status}"))?;
+            success = Some(Success {
+                status: status.clone(),
+                ty,
+            });
         } else {
-            let name = match schema {
+            let schema = match schema {
                 Some(schema) => ref_name(schema)?.map(str::to_owned),
                 None => None,
             };
-            errors.push((status.clone(), name));
+            errors.push(ErrorResponse {
+                status: status.clone(),
+                schema,
+            });
         }
     }
     let success = success.ok_or_else(|| crate::error::Error::new("no success response"))?;
@@ -296,9 +382,9 @@ fn build_responses(spec: &Spec, operation: &Json, id: &str) -> Result<((String, 
 /// An operation is paginated when it has a `page` query parameter and its
 /// response is a struct with `nextPage` (string) and `values` (array).
 fn detect_pagination(params: &[Param], success: &RustType, models: &[Model]) -> Option<Pagination> {
-    let has_page = params
-        .iter()
-        .any(|param| param.wire == "page" && param.location == Location::Query && param.ty == RustType::String);
+    let has_page = params.iter().any(|param| {
+        param.wire == "page" && param.location == Location::Query && param.ty == RustType::String
+    });
     let RustType::Schema(page_type) = success else {
         return None;
     };
@@ -309,7 +395,9 @@ fn detect_pagination(params: &[Param], success: &RustType, models: &[Model]) -> 
     let ModelKind::Struct { fields, .. } = &model.kind else {
         return None;
     };
-    let next_page = fields.iter().find(|field| field.wire == "nextPage" && field.ty == RustType::String)?;
+    let next_page = fields
+        .iter()
+        .find(|field| field.wire == "nextPage" && field.ty == RustType::String)?;
     let values = fields.iter().find(|field| field.wire == "values")?;
     let RustType::Array(item_type) = &values.ty else {
         return None;

@@ -40,14 +40,17 @@ pub fn format_all(files: &mut [GeneratedFile], root: &Path) -> Result<()> {
             .map(|batch| {
                 scope.spawn(move || -> Result<()> {
                     for file in batch {
-                        file.contents = rustfmt(&file.contents, root).with_context(|| format!("formatting {}", file.path))?;
+                        file.contents = rustfmt(&file.contents, root)
+                            .with_context(|| format!("formatting {}", file.path))?;
                     }
                     Ok(())
                 })
             })
             .collect();
         for worker in workers {
-            worker.join().map_err(|_| Error::new("a rustfmt worker thread panicked"))??;
+            worker
+                .join()
+                .map_err(|_| Error::new("a rustfmt worker thread panicked"))??;
         }
         Ok(())
     })
@@ -109,9 +112,11 @@ pub fn write(root: &Path, dirs: &[&str], files: &[GeneratedFile]) -> Result<(usi
         let current = std::fs::read_to_string(&path).ok();
         if current.as_deref() != Some(file.contents.as_str()) {
             if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating {}", parent.display()))?;
             }
-            std::fs::write(&path, &file.contents).with_context(|| format!("writing {}", file.path))?;
+            std::fs::write(&path, &file.contents)
+                .with_context(|| format!("writing {}", file.path))?;
             written += 1;
         }
     }

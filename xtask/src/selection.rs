@@ -79,7 +79,8 @@ impl<'a> Selection<'a> {
         for operation in &operations {
             let id = operation.id()?;
             let mut reached = Vec::new();
-            collect_operation(spec, operation, &mut reached).with_context(|| format!("operation `{id}`"))?;
+            collect_operation(spec, operation, &mut reached)
+                .with_context(|| format!("operation `{id}`"))?;
             for (name, role) in reached {
                 let usage = schemas.entry(name).or_default();
                 let list = match role {
@@ -96,12 +97,19 @@ impl<'a> Selection<'a> {
             spec.schema(name).context("EXTRA_SCHEMAS")?;
             schemas.entry((*name).to_owned()).or_default();
         }
-        Ok(Self { operations, schemas })
+        Ok(Self {
+            operations,
+            schemas,
+        })
     }
 }
 
 /// Collects every schema an operation reaches, with the role it plays.
-fn collect_operation(spec: &Spec, operation: &OperationRef<'_>, out: &mut Vec<(String, Role)>) -> Result<()> {
+fn collect_operation(
+    spec: &Spec,
+    operation: &OperationRef<'_>,
+    out: &mut Vec<(String, Role)>,
+) -> Result<()> {
     if let Some(Json::Array(parameters)) = operation.operation.get("parameters") {
         for parameter in parameters {
             if let Some(schema) = parameter.get("schema") {
@@ -109,12 +117,20 @@ fn collect_operation(spec: &Spec, operation: &OperationRef<'_>, out: &mut Vec<(S
             }
         }
     }
-    if let Some(schema) = operation.operation.get("requestBody").and_then(json_content_schema) {
+    if let Some(schema) = operation
+        .operation
+        .get("requestBody")
+        .and_then(json_content_schema)
+    {
         reach(spec, schema, Role::Sent, out).context("request body")?;
     }
     if let Some(Json::Object(responses)) = operation.operation.get("responses") {
         for (status, response) in responses {
-            let role = if status.starts_with('2') { Role::Returned } else { Role::Error };
+            let role = if status.starts_with('2') {
+                Role::Returned
+            } else {
+                Role::Error
+            };
             if let Some(schema) = json_content_schema(response) {
                 reach(spec, schema, role, out).with_context(|| format!("response {status}"))?;
             }
@@ -128,7 +144,9 @@ fn collect_operation(spec: &Spec, operation: &OperationRef<'_>, out: &mut Vec<(S
 /// kept as raw JSON for now, so their members are not generated.
 fn reach(spec: &Spec, schema: &Json, role: Role, out: &mut Vec<(String, Role)>) -> Result<()> {
     if let Some(name) = ref_name(schema)? {
-        let already = out.iter().any(|(seen, seen_role)| seen == name && *seen_role == role);
+        let already = out
+            .iter()
+            .any(|(seen, seen_role)| seen == name && *seen_role == role);
         if already {
             return Ok(());
         }
@@ -161,4 +179,53 @@ fn reach(spec: &Spec, schema: &Json, role: Role, out: &mut Vec<(String, Role)>) 
 /// are generated as raw JSON for now.
 pub fn is_polymorphic(schema: &Json) -> bool {
     schema.get("discriminator").is_some() || schema.get("oneOf").is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> Spec {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/lusid.json");
+        Spec::load(&root).expect("spec/lusid.json loads")
+    }
+
+    #[test]
+    fn selects_the_schemas_reachable_from_the_operations() {
+        let spec = spec();
+        let selection = Selection::new(&spec).expect("selection");
+        assert_eq!(selection.operations.len(), OPERATIONS.len());
+        // 28 reachable through `$ref`, plus LusidProblemDetails.
+        assert_eq!(
+            selection.schemas.len(),
+            29,
+            "{:?}",
+            selection.schemas.keys()
+        );
+        for name in [
+            "Instrument",
+            "Version",
+            "LusidInstrument",
+            "LusidProblemDetails",
+        ] {
+            assert!(selection.schemas.contains_key(name), "{name}");
+        }
+        // Discriminator mappings are not followed.
+        assert!(!selection.schemas.contains_key("Bond"));
+
+        let instrument = &selection.schemas["Instrument"];
+        assert!(
+            instrument
+                .returned_by
+                .contains(&"ListInstruments".to_owned())
+        );
+        assert!(instrument.returned_by.contains(&"GetInstrument".to_owned()));
+        assert!(selection.schemas["InstrumentDefinition"].sent_by == ["UpsertInstruments"]);
+        assert_eq!(
+            selection.schemas["LusidValidationProblemDetails"]
+                .error_of
+                .len(),
+            5
+        );
+    }
 }

@@ -31,7 +31,8 @@ pub struct OperationRef<'a> {
 impl OperationRef<'_> {
     /// The `operationId`.
     pub fn id(&self) -> Result<&str> {
-        str_field(self.operation, "operationId").with_context(|| format!("{} {}", self.method, self.path))
+        str_field(self.operation, "operationId")
+            .with_context(|| format!("{} {}", self.method, self.path))
     }
 }
 
@@ -50,8 +51,10 @@ const METHODS: [(&str, &str); 8] = [
 impl Spec {
     /// Reads and parses the specification file.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let root: Json = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let root: Json =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
         let schemas = schema_members(&root)?
             .iter()
             .enumerate()
@@ -98,7 +101,9 @@ impl Spec {
 
 /// The members of `components/schemas`.
 fn schema_members(root: &Json) -> Result<&[(String, Json)]> {
-    let components = root.get("components").ok_or_else(|| Error::new("missing `components`"))?;
+    let components = root
+        .get("components")
+        .ok_or_else(|| Error::new("missing `components`"))?;
     object(components, "schemas")
 }
 
@@ -118,7 +123,10 @@ pub fn ref_name(schema: &Json) -> Result<Option<&str>> {
 
 /// The schema of a request body or response: its `application/json` content.
 pub fn json_content_schema(holder: &Json) -> Option<&Json> {
-    holder.get("content")?.get("application/json")?.get("schema")
+    holder
+        .get("content")?
+        .get("application/json")?
+        .get("schema")
 }
 
 /// A string member of a JSON object.

@@ -65,7 +65,10 @@ impl RustType {
             RustType::Schema(name) | RustType::Enum(name) => format!("{models}::{name}"),
             RustType::Array(item) => format!("Vec<{}>", item.render(krate)),
             RustType::Map(value) => {
-                format!("std::collections::BTreeMap<String, {}>", value.render(krate))
+                format!(
+                    "std::collections::BTreeMap<String, {}>",
+                    value.render(krate)
+                )
             }
             RustType::Nullable(inner) => format!("Option<{}>", inner.render(krate)),
         }
@@ -188,7 +191,8 @@ pub fn map_schema(
         }
         Some("object") => match schema.get("additionalProperties") {
             Some(value @ Json::Object(_)) => {
-                let mapped = map_schema(spec, value, enum_name, owner, enums).context("additionalProperties")?;
+                let mapped = map_schema(spec, value, enum_name, owner, enums)
+                    .context("additionalProperties")?;
                 Ok(RustType::Map(Box::new(nullable(value, mapped))))
             }
             Some(Json::Bool(true)) => Ok(RustType::Map(Box::new(RustType::Json))),
@@ -203,7 +207,12 @@ pub fn map_schema(
 }
 
 /// Maps a `string` schema: date-time, an open enum or a plain string.
-fn map_string(schema: &Json, enum_name: &str, owner: &str, enums: &mut Vec<EnumDef>) -> Result<RustType> {
+fn map_string(
+    schema: &Json,
+    enum_name: &str,
+    owner: &str,
+    enums: &mut Vec<EnumDef>,
+) -> Result<RustType> {
     match opt_str(schema, "format") {
         Some("date-time") => return Ok(RustType::DateTime),
         Some("binary") => bail!("binary strings (file uploads) are not supported yet"),

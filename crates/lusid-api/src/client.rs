@@ -57,7 +57,10 @@ fn decode<T: DeserializeOwned>(operation: &'static str, body: &[u8]) -> Result<T
     decoded
         .and_then(|value| {
             // Trailing characters after the document.
-            deserializer.end().map(|()| value).map_err(|source| (".".to_owned(), source))
+            deserializer
+                .end()
+                .map(|()| value)
+                .map_err(|source| (".".to_owned(), source))
         })
         .map_err(|(path, source)| Error::Decode {
             operation,

@@ -76,14 +76,24 @@ pub enum Error {
 
 impl Error {
     /// Builds [`Error::Status`] from an error response.
-    pub(crate) fn from_status(operation: &'static str, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
+    pub(crate) fn from_status(
+        operation: &'static str,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Self {
         let problem = ProblemDetails::parse(body).map(Box::new);
         let header_id = headers
             .get(REQUEST_ID_HEADER)
             .and_then(|value| value.to_str().ok())
             .filter(|value| !value.is_empty())
             .map(str::to_owned);
-        let request_id = header_id.or_else(|| problem.as_ref().and_then(|problem| problem.request_id()).map(str::to_owned));
+        let request_id = header_id.or_else(|| {
+            problem
+                .as_ref()
+                .and_then(|problem| problem.request_id())
+                .map(str::to_owned)
+        });
         Error::Status {
             operation,
             status,

@@ -106,6 +106,9 @@ mod tests {
         assert_eq!(problem.request_id(), None);
 
         assert_eq!(ProblemDetails::parse(b"<html>Bad gateway</html>"), None);
-        assert_eq!(ProblemDetails::parse(br#"{"message":"no name or code"}"#), None);
+        assert_eq!(
+            ProblemDetails::parse(br#"{"message":"no name or code"}"#),
+            None
+        );
     }
 }

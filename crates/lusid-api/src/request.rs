@@ -13,9 +13,14 @@ use crate::Error;
 
 /// Characters escaped in path segments and query names and values:
 /// everything but the RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`).
-const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
-const JSON: HeaderValue = HeaderValue::from_static("application/json");
+/// The media type of every body LUSID accepts and returns.
+const JSON: &str = "application/json";
 
 /// A value that can be a path segment or query value.
 pub(crate) trait ParamValue {
@@ -85,8 +90,14 @@ impl RequestBuilder {
 
     /// Appends a path parameter as one percent-encoded segment. Empty values,
     /// `.` and `..` are rejected: they would address a different resource.
-    pub(crate) fn path_param<T: ParamValue>(&mut self, name: &'static str, value: &T) -> Result<(), Error> {
-        let text = value.to_param().map_err(|reason| self.invalid(name, reason))?;
+    pub(crate) fn path_param<T: ParamValue>(
+        &mut self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        let text = value
+            .to_param()
+            .map_err(|reason| self.invalid(name, reason))?;
         if text.is_empty() || text == "." || text == ".." {
             return Err(self.invalid(name, format!("{text:?} cannot be a path segment")));
         }
@@ -95,9 +106,15 @@ impl RequestBuilder {
     }
 
     /// Appends `name=value` when a value is given.
-    pub(crate) fn query<T: ParamValue>(&mut self, name: &'static str, value: Option<&T>) -> Result<(), Error> {
+    pub(crate) fn query<T: ParamValue>(
+        &mut self,
+        name: &'static str,
+        value: Option<&T>,
+    ) -> Result<(), Error> {
         if let Some(value) = value {
-            let text = value.to_param().map_err(|reason| self.invalid(name, reason))?;
+            let text = value
+                .to_param()
+                .map_err(|reason| self.invalid(name, reason))?;
             self.push_query(name, &text);
         }
         Ok(())
@@ -105,7 +122,11 @@ impl RequestBuilder {
 
     /// Appends one `name=value` pair per value (the `multi` collection
     /// format); nothing for an empty list.
-    pub(crate) fn query_each<T: ParamValue>(&mut self, name: &'static str, values: &[T]) -> Result<(), Error> {
+    pub(crate) fn query_each<T: ParamValue>(
+        &mut self,
+        name: &'static str,
+        values: &[T],
+    ) -> Result<(), Error> {
         for value in values {
             self.query(name, Some(value))?;
         }
@@ -128,17 +149,19 @@ impl RequestBuilder {
         let mut builder = http::Request::builder()
             .method(self.method)
             .uri(self.target.as_str())
-            .header(ACCEPT, JSON)
+            .header(ACCEPT, HeaderValue::from_static(JSON))
             .extension(self.operation);
         if has_body {
-            builder = builder.header(CONTENT_TYPE, JSON);
+            builder = builder.header(CONTENT_TYPE, HeaderValue::from_static(JSON));
         }
-        builder.body(self.body.unwrap_or_default()).map_err(|error| {
-            Error::Http(lusid_http::Error::InvalidRequest {
-                operation: Some(self.operation),
-                reason: format!("could not build {}: {error}", self.target),
+        builder
+            .body(self.body.unwrap_or_default())
+            .map_err(|error| {
+                Error::Http(lusid_http::Error::InvalidRequest {
+                    operation: Some(self.operation),
+                    reason: format!("could not build {}: {error}", self.target),
+                })
             })
-        })
     }
 
     fn push_query(&mut self, name: &str, value: &str) {
@@ -172,7 +195,9 @@ mod tests {
     fn encodes_path_and_query_and_skips_absent_values() {
         let mut request = RequestBuilder::new(OPERATION, http::Method::GET);
         request.path("/api/things/");
-        request.path_param("id", &"a/b c?é".to_owned()).expect("valid segment");
+        request
+            .path_param("id", &"a/b c?é".to_owned())
+            .expect("valid segment");
         request.query("flag", Some(&true)).expect("bool");
         request.query::<String>("absent", None).expect("absent");
         request
@@ -192,9 +217,17 @@ mod tests {
     fn rejects_segments_that_change_the_path() {
         for value in ["", ".", ".."] {
             let mut request = RequestBuilder::new(OPERATION, http::Method::GET);
-            let error = request.path_param("id", &value.to_owned()).expect_err("rejected");
+            let error = request
+                .path_param("id", &value.to_owned())
+                .expect_err("rejected");
             assert!(
-                matches!(error, Error::InvalidParameter { parameter: "id", .. }),
+                matches!(
+                    error,
+                    Error::InvalidParameter {
+                        parameter: "id",
+                        ..
+                    }
+                ),
                 "{value:?}: {error}"
             );
         }

@@ -141,21 +141,29 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Seeds the data, binds the socket and spawns the server on the
-    /// current tokio runtime.
+    /// Seeds the data (on a blocking thread), binds the socket and spawns
+    /// the server on the current tokio runtime.
     pub async fn start(self) -> Result<RunningEmulator, EmulatorError> {
-        let instruments = seed_instruments(self.seed, self.equities);
-        let store = Store::new(instruments);
-        let listener = TcpListener::bind(self.addr)
-            .await
+        // Seeding is CPU-bound (about a second per 100,000 equities in
+        // release builds), so keep it off the async worker threads.
+        let (seed, equities) = (self.seed, self.equities);
+        let store =
+            tokio::task::spawn_blocking(move || Store::new(seed_instruments(seed, equities)))
+                .await
+                .map_err(|error| EmulatorError::Task(error.to_string()))?;
+        let listener =
+            TcpListener::bind(self.addr)
+                .await
+                .map_err(|source| EmulatorError::Bind {
+                    addr: self.addr,
+                    source,
+                })?;
+        let local = listener
+            .local_addr()
             .map_err(|source| EmulatorError::Bind {
                 addr: self.addr,
                 source,
             })?;
-        let local = listener.local_addr().map_err(|source| EmulatorError::Bind {
-            addr: self.addr,
-            source,
-        })?;
         let base_url = format!("http://{}", url_authority(local));
         let config = Config {
             credentials: self.credentials,

@@ -2,9 +2,8 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
-/// Why the emulator could not start, run or write its secrets.
+/// Why the emulator could not start or run.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum EmulatorError {
@@ -20,16 +19,7 @@ pub enum EmulatorError {
     /// The server failed while running.
     #[error("the emulator's server failed: {0}")]
     Serve(#[source] io::Error),
-    /// The server task panicked or was cancelled.
-    #[error("the emulator's server task ended abnormally: {0}")]
+    /// The seeding or server task panicked or was cancelled.
+    #[error("an emulator task ended abnormally: {0}")]
     Task(String),
-    /// A secrets file could not be written.
-    #[error("could not write the secrets file {path}: {source}")]
-    WriteSecrets {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: io::Error,
-    },
 }

@@ -84,11 +84,7 @@ impl Field {
             Self::Scope => Some(v.scope.as_str()),
             Self::AssetClass => Some(v.asset_class.as_str()),
             Self::DomCcy => v.dom_ccy.as_deref(),
-            Self::InstrumentType => v
-                .definition
-                .as_ref()
-                .and_then(|d| d.get("instrumentType"))
-                .and_then(serde_json::Value::as_str),
+            Self::InstrumentType => v.instrument_type.as_deref(),
             Self::Identifier(kind) => v
                 .identifiers
                 .iter()
@@ -277,7 +273,9 @@ fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
                 tokens.push(Token::Word(chars[start..i].iter().collect()));
             }
             other => {
-                return Err(FilterError(format!("Unexpected character '{other}' in filter.")));
+                return Err(FilterError(format!(
+                    "Unexpected character '{other}' in filter."
+                )));
             }
         }
     }
@@ -344,9 +342,15 @@ impl Parser {
         let name = match self.next() {
             Some(Token::Word(w)) => w,
             Some(other) => {
-                return Err(FilterError(format!("Expected a field name, found '{other}'.")));
+                return Err(FilterError(format!(
+                    "Expected a field name, found '{other}'."
+                )));
             }
-            None => return Err(FilterError("Expected a field name at end of filter.".into())),
+            None => {
+                return Err(FilterError(
+                    "Expected a field name at end of filter.".into(),
+                ));
+            }
         };
         let key = if self.peek() == Some(&Token::LBracket) {
             self.pos += 1;
@@ -365,7 +369,9 @@ impl Parser {
         let op_word = match self.next() {
             Some(Token::Word(w)) => w.to_ascii_lowercase(),
             Some(other) => {
-                return Err(FilterError(format!("Expected an operator, found '{other}'.")));
+                return Err(FilterError(format!(
+                    "Expected an operator, found '{other}'."
+                )));
             }
             None => return Err(FilterError(format!("Expected an operator after '{name}'."))),
         };
@@ -390,7 +396,9 @@ impl Parser {
     fn literal(&mut self) -> Result<String, FilterError> {
         match self.next() {
             Some(Token::Str(s) | Token::Number(s)) => Ok(s),
-            Some(Token::Word(w)) if w.eq_ignore_ascii_case("true") || w.eq_ignore_ascii_case("false") => {
+            Some(Token::Word(w))
+                if w.eq_ignore_ascii_case("true") || w.eq_ignore_ascii_case("false") =>
+            {
                 Ok(w.to_ascii_lowercase())
             }
             Some(other) => Err(FilterError(format!(
@@ -449,7 +457,9 @@ mod tests {
         assert!(!check("LusidInstrumentId not in ('CCY_USD', 'CCY_GBP')"));
         assert!(check("Identifiers[Currency] eq 'GBP'"));
         assert!(check("Name startswith 'gb'"));
-        assert!(check("not (Name eq 'USD') and (Name eq 'X' or DomCcy eq 'GBP')"));
+        assert!(check(
+            "not (Name eq 'USD') and (Name eq 'X' or DomCcy eq 'GBP')"
+        ));
         assert!(check("Name neq 'USD'"));
         assert!(check("Name gt 'AAA' and Name lt 'ZZZ'"));
     }

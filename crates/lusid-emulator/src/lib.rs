@@ -10,7 +10,7 @@
 //! requests.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), lusid_emulator::EmulatorError> {
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use lusid_emulator::{Emulator, Fault};
 //!
 //! let emulator = Emulator::builder().equities(100).seed(7).start().await?;
@@ -31,6 +31,7 @@ mod builder;
 mod error;
 mod faults;
 mod filter;
+mod index;
 mod metrics;
 mod model;
 mod paging;
@@ -46,12 +47,11 @@ mod store;
 mod time_fmt;
 mod token;
 mod tokens;
-mod wire;
 
 pub use builder::{
     DEFAULT_APPLICATION_NAME, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_EQUITIES,
-    DEFAULT_PASSWORD, DEFAULT_SEED, DEFAULT_TOKEN_TTL, DEFAULT_USERNAME, Emulator,
-    EmulatorBuilder, EmulatorCredentials,
+    DEFAULT_PASSWORD, DEFAULT_SEED, DEFAULT_TOKEN_TTL, DEFAULT_USERNAME, Emulator, EmulatorBuilder,
+    EmulatorCredentials,
 };
 pub use error::EmulatorError;
 pub use faults::{Fault, Faults};

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use lusid_models::{Property, RawJson};
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -115,10 +116,13 @@ pub(crate) struct InstrumentVersion {
     pub(crate) name: String,
     /// Identifier type → value, always including `LusidInstrumentId`.
     pub(crate) identifiers: BTreeMap<String, String>,
-    /// Properties as given (opaque LUSID `Property` objects).
-    pub(crate) properties: Vec<Value>,
-    /// Economic definition as given (opaque `LusidInstrument`).
-    pub(crate) definition: Option<Value>,
+    /// Properties as given.
+    pub(crate) properties: Vec<Property>,
+    /// Economic definition as given (a polymorphic `LusidInstrument`, kept
+    /// as raw JSON).
+    pub(crate) definition: Option<RawJson>,
+    /// `instrumentType` of the definition, if any (for filters).
+    pub(crate) instrument_type: Option<String>,
     /// Lifecycle state.
     pub(crate) state: InstrumentState,
     /// LUSID asset class (`Equities`, `Money`, `Unknown`…).
@@ -184,10 +188,7 @@ pub(crate) fn classify_definition(definition: Option<&Value>) -> (String, Option
             .unwrap_or("Unknown"),
         _ => "Unknown",
     };
-    let dom_ccy = def
-        .get("domCcy")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let dom_ccy = def.get("domCcy").and_then(Value::as_str).map(str::to_owned);
     (asset_class.to_owned(), dom_ccy)
 }
 

@@ -94,7 +94,9 @@ impl PageToken {
 
     /// Decodes a token; `None` if it is not one of ours.
     pub(crate) fn decode(raw: &str) -> Option<Self> {
-        let bytes = URL_SAFE_NO_PAD.decode(raw.trim().trim_end_matches('=')).ok()?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(raw.trim().trim_end_matches('='))
+            .ok()?;
         let body: TokenBody = serde_json::from_slice(&bytes).ok()?;
         if body.v != TOKEN_VERSION {
             return None;

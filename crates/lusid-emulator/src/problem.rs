@@ -13,8 +13,7 @@ use std::collections::BTreeMap;
 
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
-
-use crate::wire::ProblemDetails;
+use lusid_models::{LusidProblemDetails, LusidValidationProblemDetails};
 
 /// Error code of `InstrumentNotFound`.
 pub(crate) const CODE_INSTRUMENT_NOT_FOUND: i64 = 104;
@@ -188,18 +187,34 @@ impl Problem {
     /// Renders the problem; `instance` links to the request's log entry.
     pub(crate) fn render(self, base_url: &str, request_id: &str) -> Response {
         let code = self.code;
-        let body = ProblemDetails {
-            name: self.name,
-            error_details: self.error_details,
-            code,
-            errors: self.errors,
-            kind: Some(format!("https://docs.lusid.com/#section/Error-Codes/{code}")),
-            title: Some(self.title),
-            status: Some(self.status.as_u16()),
-            detail: Some(self.detail),
-            instance: Some(format!("{base_url}/app/insights/logs/{request_id}")),
+        let kind = Some(format!(
+            "https://docs.lusid.com/#section/Error-Codes/{code}"
+        ));
+        let instance = Some(format!("{base_url}/app/insights/logs/{request_id}"));
+        let status = Some(i64::from(self.status.as_u16()));
+        let mut response = match self.errors {
+            Some(errors) => {
+                let mut body = LusidValidationProblemDetails::new(self.name, code);
+                body.error_details = Some(self.error_details);
+                body.errors = Some(errors);
+                body.type_ = kind;
+                body.title = Some(self.title);
+                body.status = status;
+                body.detail = Some(self.detail);
+                body.instance = instance;
+                json_response(self.status, &body)
+            }
+            None => {
+                let mut body = LusidProblemDetails::new(self.name, code);
+                body.error_details = Some(self.error_details);
+                body.type_ = kind;
+                body.title = Some(self.title);
+                body.status = status;
+                body.detail = Some(self.detail);
+                body.instance = instance;
+                json_response(self.status, &body)
+            }
         };
-        let mut response = json_response(self.status, &body);
         for (name, value) in self.headers {
             if let Ok(value) = HeaderValue::from_str(&value) {
                 response.headers_mut().append(name, value);

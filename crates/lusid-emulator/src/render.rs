@@ -1,7 +1,10 @@
-//! Domain → wire conversion of instruments.
+//! Domain → wire (`lusid_models`) conversion of instruments.
 
-use crate::model::{InstrumentHistory, InstrumentVersion, LUID_TYPE};
-use crate::wire::{Instrument, Version};
+use std::collections::BTreeMap;
+
+use lusid_models::{Instrument, InstrumentAssetClass, InstrumentState, Version};
+
+use crate::model::{self, InstrumentHistory, InstrumentVersion, LUID_TYPE};
 
 /// Which stored properties to show.
 #[derive(Clone, Copy, Debug)]
@@ -11,6 +14,15 @@ pub(crate) enum PropertySelection<'a> {
     /// Only those whose `key` is listed (`propertyKeys`,
     /// `instrumentPropertyKeys`); none if the list is empty.
     Keys(&'a [String]),
+}
+
+/// The wire state.
+fn state(state: model::InstrumentState) -> InstrumentState {
+    match state {
+        model::InstrumentState::Active => InstrumentState::Active,
+        model::InstrumentState::Inactive => InstrumentState::Inactive,
+        model::InstrumentState::Deleted => InstrumentState::Deleted,
+    }
 }
 
 /// Renders `history` as of version `index` (which must be `version`).
@@ -23,46 +35,49 @@ pub(crate) fn instrument(
 ) -> Instrument {
     let first = history.versions.first().unwrap_or(version);
     let luid = history.luid.as_str();
+
+    let mut wire_version = Version::new(version.effective_from, version.as_at);
+    wire_version.as_at_created = Some(first.as_at);
+    wire_version.user_id_created = Some(first.provenance.user_id.clone());
+    wire_version.request_id_created = Some(first.provenance.request_id.clone());
+    wire_version.as_at_modified = Some(version.as_at);
+    wire_version.user_id_modified = Some(version.provenance.user_id.clone());
+    wire_version.request_id_modified = Some(version.provenance.request_id.clone());
+    wire_version.as_at_version_number = i64::try_from(index + 1).ok();
+    wire_version.entity_unique_id = Some(history.entity_unique_id.clone());
+
+    let identifiers: BTreeMap<String, Option<String>> = version
+        .identifiers
+        .iter()
+        .map(|(k, v)| (k.clone(), Some(v.clone())))
+        .collect();
     let properties = match properties {
         PropertySelection::All => version.properties.clone(),
         PropertySelection::Keys(keys) => version
             .properties
             .iter()
-            .filter(|p| {
-                p.get("key")
-                    .and_then(serde_json::Value::as_str)
-                    .is_some_and(|k| keys.iter().any(|want| want == k))
-            })
+            .filter(|p| keys.contains(&p.key))
             .cloned()
             .collect(),
     };
-    Instrument {
-        href: Some(format!(
-            "{lusid_url}/api/instruments/{LUID_TYPE}/{luid}?scope={}",
-            version.scope
-        )),
-        scope: Some(version.scope.clone()),
-        lusid_instrument_id: luid.to_owned(),
-        version: Version {
-            effective_from: version.effective_from,
-            as_at_date: version.as_at,
-            as_at_created: Some(first.as_at),
-            user_id_created: Some(first.provenance.user_id.clone()),
-            request_id_created: Some(first.provenance.request_id.clone()),
-            as_at_modified: Some(version.as_at),
-            user_id_modified: Some(version.provenance.user_id.clone()),
-            request_id_modified: Some(version.provenance.request_id.clone()),
-            as_at_version_number: i64::try_from(index + 1).ok(),
-            entity_unique_id: Some(history.entity_unique_id.clone()),
-        },
-        name: version.name.clone(),
-        identifiers: version.identifiers.clone(),
-        properties,
-        instrument_definition: version.definition.clone(),
-        state: version.state.as_str().to_owned(),
-        asset_class: version.asset_class.clone(),
-        dom_ccy: version.dom_ccy.clone(),
-        relationships: Vec::new(),
-        links: Vec::new(),
-    }
+
+    let mut out = Instrument::new(
+        luid,
+        wire_version,
+        version.name.clone(),
+        identifiers,
+        state(version.state),
+    );
+    out.href = Some(format!(
+        "{lusid_url}/api/instruments/{LUID_TYPE}/{luid}?scope={}",
+        version.scope
+    ));
+    out.scope = Some(version.scope.clone());
+    out.properties = Some(properties);
+    out.instrument_definition = version.definition.clone();
+    out.asset_class = Some(InstrumentAssetClass::from(version.asset_class.as_str()));
+    out.dom_ccy = version.dom_ccy.clone();
+    out.relationships = Some(Vec::new());
+    out.links = Some(Vec::new());
+    out
 }

@@ -99,14 +99,11 @@ impl RunningEmulator {
     }
 
     /// Writes [`Self::secrets_json`] (pretty-printed) to `path`.
-    pub fn write_secrets(&self, path: impl AsRef<Path>) -> Result<(), EmulatorError> {
-        let path = path.as_ref();
-        let mut text = serde_json::to_string_pretty(&self.secrets_json()).unwrap_or_default();
+    pub fn write_secrets(&self, path: impl AsRef<Path>) -> std::io::Result<()> {
+        let mut text = serde_json::to_string_pretty(&self.secrets_json())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         text.push('\n');
-        std::fs::write(path, text).map_err(|source| EmulatorError::WriteSecrets {
-            path: path.to_owned(),
-            source,
-        })
+        std::fs::write(path, text)
     }
 
     /// A snapshot of the request counters.
@@ -138,7 +135,9 @@ impl RunningEmulator {
             Ok(joined) => flatten(joined),
             Err(_) => {
                 task.abort();
-                tracing::warn!("lusid-emulator: connections still open after the grace period; aborted");
+                tracing::warn!(
+                    "lusid-emulator: connections still open after the grace period; aborted"
+                );
                 Ok(())
             }
         }

@@ -110,7 +110,12 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The response a scripted fault produces.
-fn fault_response(state: &SharedState, fault: Fault, kind: RouteKind, request_id: &str) -> Response {
+fn fault_response(
+    state: &SharedState,
+    fault: Fault,
+    kind: RouteKind,
+    request_id: &str,
+) -> Response {
     match fault {
         Fault::Status {
             status,
@@ -168,7 +173,11 @@ fn fault_response(state: &SharedState, fault: Fault, kind: RouteKind, request_id
 }
 
 /// Per-request middleware (see the module docs).
-async fn middleware(State(state): State<SharedState>, mut request: Request, next: Next) -> Response {
+async fn middleware(
+    State(state): State<SharedState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let request_id = state.next_request_id();
     let method = request.method().clone();
@@ -219,7 +228,8 @@ async fn middleware(State(state): State<SharedState>, mut request: Request, next
                         ),
                     };
                     response = Some(
-                        Problem::unauthorized(challenge, detail).render(&state.base_url, &request_id),
+                        Problem::unauthorized(challenge, detail)
+                            .render(&state.base_url, &request_id),
                     );
                     None
                 }
@@ -234,7 +244,8 @@ async fn middleware(State(state): State<SharedState>, mut request: Request, next
             response = Some(next.run(request).await);
         }
     }
-    let mut response = response.unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    let mut response =
+        response.unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response());
 
     let status = response.status();
     let headers = response.headers_mut();

@@ -119,6 +119,10 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(spec.0.len(), 2);
         assert!(SortSpec::parse(&["Colour".to_owned()]).is_err());
-        assert!(SortSpec::parse(&[]).map(|s| s.is_luid_order()).unwrap_or(false));
+        assert!(
+            SortSpec::parse(&[])
+                .map(|s| s.is_luid_order())
+                .unwrap_or(false)
+        );
     }
 }

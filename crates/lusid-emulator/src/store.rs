@@ -1,28 +1,27 @@
 //! The instrument master: versions per LUID plus identifier indexes.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use fastrand::Rng;
+use lusid_models::{Property, RawJson};
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
+use crate::index::IdentifierIndex;
 use crate::model::{
-    CURRENCY_TYPE, DEFAULT_SCOPE, InstrumentHistory, InstrumentState, InstrumentVersion,
-    LUID_TYPE, Luid, Provenance, classify_definition, is_unique_identifier_type, uuid_like,
+    CURRENCY_TYPE, DEFAULT_SCOPE, InstrumentHistory, InstrumentState, InstrumentVersion, LUID_TYPE,
+    Luid, Provenance, classify_definition, is_unique_identifier_type, uuid_like,
 };
 use crate::seed::currencies::{currency_luid, is_iso_4217};
 use crate::seed::equities::random_luid;
-use crate::time_fmt::MIN_EFFECTIVE;
-
-/// Key of the identifier index: (scope, identifier type, value).
-type IndexKey = (String, String, String);
+use crate::time_fmt::{MIN_EFFECTIVE, to_ticks};
 
 /// All instruments, keyed (and so listed) in LUID order, with an index from
 /// each identifier of each instrument's latest version to its LUID.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
     instruments: BTreeMap<Luid, InstrumentHistory>,
-    index: HashMap<IndexKey, BTreeSet<Luid>>,
+    index: IdentifierIndex,
 }
 
 /// A validated upsert of one instrument definition.
@@ -34,9 +33,9 @@ pub(crate) struct UpsertItem {
     pub(crate) identifiers: BTreeMap<String, String>,
     /// Earliest `effectiveAt` among the identifiers, if any was given.
     pub(crate) effective_from: Option<OffsetDateTime>,
-    /// Properties (opaque).
-    pub(crate) properties: Vec<Value>,
-    /// Economic definition (opaque).
+    /// Properties.
+    pub(crate) properties: Vec<Property>,
+    /// Economic definition (a polymorphic `LusidInstrument`).
     pub(crate) definition: Option<Value>,
 }
 
@@ -72,7 +71,9 @@ impl Store {
     pub(crate) fn new(instruments: Vec<InstrumentHistory>) -> Self {
         let mut store = Self::default();
         for history in instruments {
-            store.index_latest(&history);
+            if let Some(latest) = history.latest() {
+                store.index.add(&history.luid, latest);
+            }
             store.instruments.insert(history.luid.clone(), history);
         }
         store
@@ -134,52 +135,22 @@ impl Store {
             out.push(Luid(value.to_owned()));
             return out;
         }
-        let key = (scope.to_owned(), kind.to_owned(), value.to_owned());
-        if let Some(found) = self.index.get(&key) {
-            out.extend(found.iter().cloned());
-        }
+        out.extend(self.index.get(scope, kind, value).iter().cloned());
         if kind == CURRENCY_TYPE && scope != DEFAULT_SCOPE {
             out.push(currency_luid(value));
         }
         out
     }
 
-    /// Adds the latest version's identifiers of `history` to the index.
-    fn index_latest(&mut self, history: &InstrumentHistory) {
-        if let Some(latest) = history.latest() {
-            for (kind, value) in &latest.identifiers {
-                self.index
-                    .entry((latest.scope.clone(), kind.clone(), value.clone()))
-                    .or_default()
-                    .insert(history.luid.clone());
-            }
-        }
-    }
-
-    /// Removes the latest version's identifiers of `luid` from the index.
-    fn unindex_latest(&mut self, luid: &Luid) {
-        let Some(latest) = self.instruments.get(luid).and_then(InstrumentHistory::latest) else {
-            return;
-        };
-        let keys: Vec<IndexKey> = latest
-            .identifiers
-            .iter()
-            .map(|(k, v)| (latest.scope.clone(), k.clone(), v.clone()))
-            .collect();
-        for key in keys {
-            if let Some(set) = self.index.get_mut(&key) {
-                set.remove(luid);
-                if set.is_empty() {
-                    self.index.remove(&key);
-                }
-            }
-        }
-    }
-
     /// A system time strictly after the latest version of `luid` (and not
     /// before `now`), so versions stay ordered.
     fn next_as_at(&self, luid: &Luid, now: OffsetDateTime) -> OffsetDateTime {
-        match self.instruments.get(luid).and_then(InstrumentHistory::latest) {
+        let now = to_ticks(now);
+        match self
+            .instruments
+            .get(luid)
+            .and_then(InstrumentHistory::latest)
+        {
             Some(latest) if latest.as_at >= now => latest.as_at + Duration::nanoseconds(100),
             _ => now,
         }
@@ -210,7 +181,11 @@ impl Store {
                     format!("'{code}' is not an ISO 4217 currency code."),
                 ));
             }
-            if item.identifiers.keys().any(|k| k != CURRENCY_TYPE && k != LUID_TYPE) {
+            if item
+                .identifiers
+                .keys()
+                .any(|k| k != CURRENCY_TYPE && k != LUID_TYPE)
+            {
                 return Err(UpsertFailure::new(
                     "CannotCreateCurrencyInstrumentWithMultipleIdentifiers",
                     "A currency instrument can only have the Currency identifier.",
@@ -254,7 +229,9 @@ impl Store {
                 if let Some(given) = item.identifiers.get(LUID_TYPE) {
                     return Err(UpsertFailure::new(
                         "InstrumentNotFound",
-                        format!("No instrument has LusidInstrumentId '{given}'; LUIDs are assigned by LUSID."),
+                        format!(
+                            "No instrument has LusidInstrumentId '{given}'; LUIDs are assigned by LUSID."
+                        ),
                     ));
                 }
                 self.fresh_luid(rng)
@@ -285,7 +262,16 @@ impl Store {
             name: item.name,
             identifiers,
             properties: item.properties,
-            definition: item.definition,
+            instrument_type: item
+                .definition
+                .as_ref()
+                .and_then(|d| d.get("instrumentType"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            definition: item
+                .definition
+                .as_ref()
+                .and_then(|d| RawJson::from_value(d).ok()),
             state: InstrumentState::Active,
             asset_class,
             dom_ccy,
@@ -319,10 +305,7 @@ impl Store {
                 }
                 continue;
             }
-            let key = (scope.to_owned(), kind.clone(), value.clone());
-            if let Some(found) = self.index.get(&key) {
-                matched.extend(found.iter().cloned());
-            }
+            matched.extend(self.index.get(scope, kind, value).iter().cloned());
         }
         if matched.len() > 1 {
             let list: Vec<&str> = matched.iter().map(Luid::as_str).collect();
@@ -349,22 +332,23 @@ impl Store {
 
     /// Appends `version` to `luid`'s history (creating it) and reindexes.
     fn push_version(&mut self, luid: &Luid, version: InstrumentVersion) {
-        self.unindex_latest(luid);
-        let history = self
+        if let Some(previous) = self
             .instruments
+            .get(luid)
+            .and_then(InstrumentHistory::latest)
+        {
+            self.index.remove(luid, previous);
+        }
+        self.index.add(luid, &version);
+        self.instruments
             .entry(luid.clone())
             .or_insert_with(|| InstrumentHistory {
                 luid: luid.clone(),
                 entity_unique_id: uuid_like(&[luid.as_str(), "instrument"]),
                 versions: Vec::new(),
-            });
-        history.versions.push(version);
-        let snapshot = InstrumentHistory {
-            luid: luid.clone(),
-            entity_unique_id: String::new(),
-            versions: history.versions.last().cloned().into_iter().collect(),
-        };
-        self.index_latest(&snapshot);
+            })
+            .versions
+            .push(version);
     }
 
     /// Soft-deletes the active instrument `kind = value` in `scope`: a new
@@ -449,7 +433,11 @@ mod tests {
         assert_eq!(history.versions.len(), 2);
         assert!(history.versions[1].as_at > history.versions[0].as_at);
         // The ticker was dropped by the second upsert, so it no longer resolves.
-        assert!(store.resolve("default", "Ticker", "IBM", now + Duration::hours(1)).is_none());
+        assert!(
+            store
+                .resolve("default", "Ticker", "IBM", now + Duration::hours(1))
+                .is_none()
+        );
     }
 
     #[test]
@@ -459,13 +447,26 @@ mod tests {
         let now = OffsetDateTime::now_utc();
         for (name, figi) in [("A", "BBG000BLNNH6"), ("B", "BBG000B9XRY4")] {
             store
-                .upsert("default", item(name, &[("Figi", figi)]), &provenance(), now, &mut rng)
+                .upsert(
+                    "default",
+                    item(name, &[("Figi", figi)]),
+                    &provenance(),
+                    now,
+                    &mut rng,
+                )
                 .unwrap_or_else(|e| panic!("{e:?}"));
         }
         let failure = store
             .upsert(
                 "default",
-                item("C", &[("Figi", "BBG000BLNNH6"), ("Isin", "x"), ("ClientInternal", "y")]),
+                item(
+                    "C",
+                    &[
+                        ("Figi", "BBG000BLNNH6"),
+                        ("Isin", "x"),
+                        ("ClientInternal", "y"),
+                    ],
+                ),
                 &provenance(),
                 now,
                 &mut rng,
@@ -474,7 +475,14 @@ mod tests {
         assert!(failure.is_none(), "single match is fine");
         let failure = store.upsert(
             "default",
-            item("D", &[("Figi", "BBG000BLNNH6"), ("Isin", "x"), ("ClientInternal", "z")]),
+            item(
+                "D",
+                &[
+                    ("Figi", "BBG000BLNNH6"),
+                    ("Isin", "x"),
+                    ("ClientInternal", "z"),
+                ],
+            ),
             &provenance(),
             now,
             &mut rng,
@@ -509,10 +517,19 @@ mod tests {
         let at = store
             .delete("default", LUID_TYPE, luid.as_str(), &provenance(), now)
             .unwrap_or_else(|e| panic!("{e:?}"));
-        assert!(store.resolve("default", LUID_TYPE, luid.as_str(), at).is_none());
         assert!(
             store
-                .resolve("default", LUID_TYPE, luid.as_str(), at - Duration::nanoseconds(100))
+                .resolve("default", LUID_TYPE, luid.as_str(), at)
+                .is_none()
+        );
+        assert!(
+            store
+                .resolve(
+                    "default",
+                    LUID_TYPE,
+                    luid.as_str(),
+                    at - Duration::nanoseconds(100)
+                )
                 .is_some()
         );
         assert_eq!(

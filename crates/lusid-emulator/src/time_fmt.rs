@@ -7,6 +7,13 @@ use time::{OffsetDateTime, UtcOffset};
 /// The earliest effective date LUSID uses (`0001-01-01T00:00:00.0000000+00:00`).
 pub(crate) const MIN_EFFECTIVE: OffsetDateTime = datetime!(0001-01-01 00:00:00 UTC);
 
+/// Truncates to LUSID's precision (100 ns ticks), so a time read back from
+/// the wire compares equal to the stored one.
+pub(crate) fn to_ticks(at: OffsetDateTime) -> OffsetDateTime {
+    let nanos = at.nanosecond();
+    at.replace_nanosecond(nanos - nanos % 100).unwrap_or(at)
+}
+
 /// Formats a date-time as LUSID does: UTC, seven fraction digits, `+00:00`.
 pub(crate) fn format_lusid(at: OffsetDateTime) -> String {
     let utc = at.to_offset(UtcOffset::UTC);
@@ -33,34 +40,6 @@ pub(crate) fn parse_lusid(raw: &str) -> Option<OffsetDateTime> {
         .map(|date| date.midnight().assume_utc())
 }
 
-/// Serde adapter: serialize an `OffsetDateTime` in LUSID's form.
-pub(crate) mod lusid_format {
-    use serde::Serializer;
-    use time::OffsetDateTime;
-
-    /// Serializes `at` with [`super::format_lusid`].
-    pub(crate) fn serialize<S: Serializer>(at: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&super::format_lusid(*at))
-    }
-
-    /// Optional variant.
-    pub(crate) mod option {
-        use serde::Serializer;
-        use time::OffsetDateTime;
-
-        /// Serializes `Some(at)` as a LUSID date, `None` as null.
-        pub(crate) fn serialize<S: Serializer>(
-            at: &Option<OffsetDateTime>,
-            s: S,
-        ) -> Result<S::Ok, S::Error> {
-            match at {
-                Some(at) => s.serialize_str(&super::super::format_lusid(*at)),
-                None => s.serialize_none(),
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,7 +48,16 @@ mod tests {
     fn formats_with_seven_fraction_digits_and_utc_offset() {
         let at = datetime!(2024-01-02 03:04:05.123456789 UTC);
         assert_eq!(format_lusid(at), "2024-01-02T03:04:05.1234567+00:00");
-        assert_eq!(format_lusid(MIN_EFFECTIVE), "0001-01-01T00:00:00.0000000+00:00");
+        assert_eq!(
+            format_lusid(MIN_EFFECTIVE),
+            "0001-01-01T00:00:00.0000000+00:00"
+        );
+    }
+
+    #[test]
+    fn truncates_to_ticks() {
+        let at = datetime!(2024-01-02 03:04:05.123456789 UTC);
+        assert_eq!(to_ticks(at), datetime!(2024-01-02 03:04:05.1234567 UTC));
     }
 
     #[test]
@@ -88,7 +76,10 @@ mod tests {
             parse_lusid("2024-01-02T03:04:05Z"),
             Some(datetime!(2024-01-02 03:04:05 UTC))
         );
-        assert_eq!(parse_lusid("2024-01-02"), Some(datetime!(2024-01-02 00:00 UTC)));
+        assert_eq!(
+            parse_lusid("2024-01-02"),
+            Some(datetime!(2024-01-02 00:00 UTC))
+        );
         assert_eq!(parse_lusid("yesterday"), None);
     }
 }

@@ -166,7 +166,11 @@ impl Form {
 }
 
 /// `POST /oauth2/default/v1/token`.
-pub(crate) async fn token(State(state): State<SharedState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn token(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let grant_type = form_grant_type(&body);
     match handle(&state, &headers, &body) {
         Ok(response) => {
@@ -198,7 +202,11 @@ fn form_grant_type(body: &Bytes) -> String {
         .unwrap_or_default()
 }
 
-fn handle(state: &SharedState, headers: &HeaderMap, body: &Bytes) -> Result<TokenResponse, OAuthError> {
+fn handle(
+    state: &SharedState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<TokenResponse, OAuthError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -264,7 +272,11 @@ fn handle(state: &SharedState, headers: &HeaderMap, body: &Bytes) -> Result<Toke
     })
 }
 
-fn authenticate_client(state: &SharedState, headers: &HeaderMap, form: &Form) -> Result<(), OAuthError> {
+fn authenticate_client(
+    state: &SharedState,
+    headers: &HeaderMap,
+    form: &Form,
+) -> Result<(), OAuthError> {
     let basic = basic_credentials(headers)?;
     let form_id = form.get("client_id");
     let form_secret = form.get("client_secret");
@@ -349,7 +361,10 @@ fn password_grant(state: &SharedState, form: &Form) -> Result<(Principal, String
 
 fn refresh_grant(state: &SharedState, form: &Form) -> Result<(Principal, String), OAuthError> {
     let token = form.get("refresh_token").ok_or_else(|| {
-        OAuthError::bad_request("invalid_request", "The 'refresh_token' parameter is required.")
+        OAuthError::bad_request(
+            "invalid_request",
+            "The 'refresh_token' parameter is required.",
+        )
     })?;
     let principal = state.tokens.refresh_principal(token).ok_or_else(|| {
         OAuthError::bad_request("invalid_grant", "The refresh token is invalid or expired.")

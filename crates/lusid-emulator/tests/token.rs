@@ -55,7 +55,10 @@ async fn wrong_password_is_invalid_grant() {
     assert_eq!(resp.status, 400);
     let body = resp.json();
     assert_eq!(body["error"], "invalid_grant");
-    assert_eq!(body["error_description"], "The credentials provided were invalid.");
+    assert_eq!(
+        body["error_description"],
+        "The credentials provided were invalid."
+    );
     assert_eq!(emu.metrics().token_failures.get("invalid_grant"), Some(&1));
 }
 
@@ -173,7 +176,9 @@ async fn basic_client_authentication_decodes_form_encoded_parts() {
 async fn refresh_grant_issues_new_access_tokens_until_revoked() {
     let emu = small_emulator().await;
     let c = emu.credentials().clone();
-    let first = password_grant(&emu, "openid client offline_access").await.json();
+    let first = password_grant(&emu, "openid client offline_access")
+        .await
+        .json();
     let refresh = first["refresh_token"].as_str().expect("refresh").to_owned();
     let refresh_pairs = [
         ("grant_type", "refresh_token"),
@@ -188,11 +193,21 @@ async fn refresh_grant_issues_new_access_tokens_until_revoked() {
     assert_eq!(body["refresh_token"], refresh.as_str());
     assert_eq!(body["scope"], "openid client offline_access");
     let token = body["access_token"].as_str().expect("token");
-    assert_eq!(api(&emu, token, "GET", "/api/instruments?limit=1", None).await.status, 200);
+    assert_eq!(
+        api(&emu, token, "GET", "/api/instruments?limit=1", None)
+            .await
+            .status,
+        200
+    );
     assert_eq!(emu.metrics().grants("refresh_token"), 1);
 
     emu.revoke_all_tokens();
-    assert_eq!(api(&emu, token, "GET", "/api/instruments?limit=1", None).await.status, 401);
+    assert_eq!(
+        api(&emu, token, "GET", "/api/instruments?limit=1", None)
+            .await
+            .status,
+        401
+    );
     let resp = token_request(&emu, &refresh_pairs, &[]).await;
     assert_eq!(resp.status, 400);
     assert_eq!(resp.json()["error"], "invalid_grant");
@@ -212,7 +227,10 @@ async fn api_requires_a_live_bearer_token() {
 
     let resp = api(&emu, "made-up", "GET", "/api/instruments", None).await;
     assert_eq!(resp.status, 401);
-    assert!(resp.header("www-authenticate").is_some_and(|v| v.contains("invalid_token")));
+    assert!(
+        resp.header("www-authenticate")
+            .is_some_and(|v| v.contains("invalid_token"))
+    );
     assert_eq!(emu.metrics().unauthorized, 2);
 }
 
@@ -227,9 +245,17 @@ async fn tokens_expire_after_their_ttl() {
     let resp = password_grant(&emu, "openid").await;
     assert_eq!(resp.json()["expires_in"], 1);
     let token = access_token(&emu).await;
-    assert_eq!(api(&emu, &token, "GET", "/api/instruments?limit=1", None).await.status, 200);
+    assert_eq!(
+        api(&emu, &token, "GET", "/api/instruments?limit=1", None)
+            .await
+            .status,
+        200
+    );
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let resp = api(&emu, &token, "GET", "/api/instruments?limit=1", None).await;
     assert_eq!(resp.status, 401);
-    assert!(resp.header("www-authenticate").is_some_and(|v| v.contains("expired")));
+    assert!(
+        resp.header("www-authenticate")
+            .is_some_and(|v| v.contains("expired"))
+    );
 }

@@ -8,7 +8,7 @@
 //!
 //! - [`parse`] accepts any RFC 3339 date-time: any number of fraction digits
 //!   (or none) and `Z` or a numeric offset. The offset is kept.
-//! - [`format`] writes the LUSID form: seven fraction digits (finer precision
+//! - [`format()`] writes the LUSID form: seven fraction digits (finer precision
 //!   is truncated) and a numeric offset, so every value LUSID sends
 //!   round-trips byte for byte.
 //!
@@ -80,7 +80,7 @@ pub fn format(value: &OffsetDateTime) -> Result<String, DateTimeError> {
     })
 }
 
-/// Serialises a date-time in the LUSID form (see [`format`]).
+/// Serialises a date-time in the LUSID form (see [`format()`]).
 ///
 /// # Errors
 /// The serializer's error when the value has no LUSID form.

@@ -108,7 +108,10 @@ impl TryFrom<&Number> for i64 {
     /// `i64` range, whatever its form (`42`, `42.000`, `4.2e1`).
     fn try_from(number: &Number) -> Result<Self, Self::Error> {
         exact_integer(&number.literal).ok_or_else(|| NumberError {
-            message: format!("{} is not a whole number within the i64 range", number.literal),
+            message: format!(
+                "{} is not a whole number within the i64 range",
+                number.literal
+            ),
         })
     }
 }
@@ -196,7 +199,9 @@ fn exact_integer(literal: &str) -> Option<i64> {
     // value = digits * 10^(exponent - fraction length)
     let trailing_zeros = i64::try_from(digits.len() - significant.len()).ok()?;
     let fraction_len = i64::try_from(fraction.len()).ok()?;
-    let scale = exponent.checked_add(trailing_zeros)?.checked_sub(fraction_len)?;
+    let scale = exponent
+        .checked_add(trailing_zeros)?
+        .checked_sub(fraction_len)?;
     if scale < 0 || significant.len() > 19 {
         return None;
     }
@@ -222,7 +227,9 @@ mod tests {
         for valid in ["0", "-0", "1", "-12.50", "1e400", "1E+2", "2.5e-3", "0.0"] {
             assert!(is_json_number(valid), "{valid} should be valid");
         }
-        for invalid in ["", "-", "01", "1.", ".5", "+1", "1e", "1e+", "NaN", "1 ", " 1", "0x1"] {
+        for invalid in [
+            "", "-", "01", "1.", ".5", "+1", "1e", "1e+", "NaN", "1 ", " 1", "0x1",
+        ] {
             assert!(!is_json_number(invalid), "{invalid:?} should be invalid");
         }
     }

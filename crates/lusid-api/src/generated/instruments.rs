@@ -30,15 +30,17 @@ impl InstrumentsApi {
     /// - `effectiveAt` (query, optional): string; set with
     ///   [`ListInstrumentsRequest::effective_at`].
     /// - `page` (query, optional): string; set with [`ListInstrumentsRequest::page`].
-    /// - `sortBy` (query, optional): repeated `name=value` pairs of string; set with
-    ///   [`ListInstrumentsRequest::sort_by`].
+    /// - `sortBy` (query, optional): a list of strings, sent as one `sortBy=` pair each; set
+    ///   with [`ListInstrumentsRequest::sort_by`].
     /// - `limit` (query, optional): integer; set with [`ListInstrumentsRequest::limit`].
     /// - `filter` (query, optional): string; set with [`ListInstrumentsRequest::filter`].
-    /// - `instrumentPropertyKeys` (query, optional): repeated `name=value` pairs of string; set
-    ///   with [`ListInstrumentsRequest::instrument_property_keys`].
+    /// - `instrumentPropertyKeys` (query, optional): a list of strings, sent as one
+    ///   `instrumentPropertyKeys=` pair each; set with
+    ///   [`ListInstrumentsRequest::instrument_property_keys`].
     /// - `scope` (query, optional): string; set with [`ListInstrumentsRequest::scope`].
-    /// - `relationshipDefinitionIds` (query, optional): repeated `name=value` pairs of string;
-    ///   set with [`ListInstrumentsRequest::relationship_definition_ids`].
+    /// - `relationshipDefinitionIds` (query, optional): a list of strings, sent as one
+    ///   `relationshipDefinitionIds=` pair each; set with
+    ///   [`ListInstrumentsRequest::relationship_definition_ids`].
     /// - `dataModelScope` (query, optional): string; set with
     ///   [`ListInstrumentsRequest::data_model_scope`].
     /// - `dataModelCode` (query, optional): string; set with
@@ -139,11 +141,12 @@ impl InstrumentsApi {
     /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
     ///   LUSID as `2024-01-31T09:30:00.0000000+00:00`; set with
     ///   [`GetInstrumentsRequest::as_at`].
-    /// - `propertyKeys` (query, optional): repeated `name=value` pairs of string; set with
-    ///   [`GetInstrumentsRequest::property_keys`].
+    /// - `propertyKeys` (query, optional): a list of strings, sent as one `propertyKeys=` pair
+    ///   each; set with [`GetInstrumentsRequest::property_keys`].
     /// - `scope` (query, optional): string; set with [`GetInstrumentsRequest::scope`].
-    /// - `relationshipDefinitionIds` (query, optional): repeated `name=value` pairs of string;
-    ///   set with [`GetInstrumentsRequest::relationship_definition_ids`].
+    /// - `relationshipDefinitionIds` (query, optional): a list of strings, sent as one
+    ///   `relationshipDefinitionIds=` pair each; set with
+    ///   [`GetInstrumentsRequest::relationship_definition_ids`].
     /// - `dataModelScope` (query, optional): string; set with
     ///   [`GetInstrumentsRequest::data_model_scope`].
     /// - `dataModelCode` (query, optional): string; set with
@@ -194,11 +197,12 @@ impl InstrumentsApi {
     /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
     ///   LUSID as `2024-01-31T09:30:00.0000000+00:00`; set with
     ///   [`GetInstrumentRequest::as_at`].
-    /// - `propertyKeys` (query, optional): repeated `name=value` pairs of string; set with
-    ///   [`GetInstrumentRequest::property_keys`].
+    /// - `propertyKeys` (query, optional): a list of strings, sent as one `propertyKeys=` pair
+    ///   each; set with [`GetInstrumentRequest::property_keys`].
     /// - `scope` (query, optional): string; set with [`GetInstrumentRequest::scope`].
-    /// - `relationshipDefinitionIds` (query, optional): repeated `name=value` pairs of string;
-    ///   set with [`GetInstrumentRequest::relationship_definition_ids`].
+    /// - `relationshipDefinitionIds` (query, optional): a list of strings, sent as one
+    ///   `relationshipDefinitionIds=` pair each; set with
+    ///   [`GetInstrumentRequest::relationship_definition_ids`].
     /// - `dataModelScope` (query, optional): string; set with
     ///   [`GetInstrumentRequest::data_model_scope`].
     /// - `dataModelCode` (query, optional): string; set with
@@ -279,7 +283,7 @@ impl InstrumentsApi {
     }
 }
 
-/// A `ListInstruments` request (`GET /api/instruments`), built by
+/// The `ListInstruments` request (`GET /api/instruments`), built by
 /// [`InstrumentsApi::list_instruments`]. Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
@@ -330,8 +334,8 @@ impl ListInstrumentsRequest {
         self
     }
 
-    /// Sets `sortBy` (query): repeated `name=value` pairs of string. Replaces any earlier
-    /// values; each value is sent as its own query pair.
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
@@ -349,8 +353,8 @@ impl ListInstrumentsRequest {
         self
     }
 
-    /// Sets `instrumentPropertyKeys` (query): repeated `name=value` pairs of string. Replaces
-    /// any earlier values; each value is sent as its own query pair.
+    /// Sets `instrumentPropertyKeys` (query): a list of strings, sent as one
+    /// `instrumentPropertyKeys=` pair each. Replaces any earlier values.
     pub fn instrument_property_keys(
         mut self,
         instrument_property_keys: impl IntoIterator<Item = impl Into<String>>,
@@ -368,8 +372,8 @@ impl ListInstrumentsRequest {
         self
     }
 
-    /// Sets `relationshipDefinitionIds` (query): repeated `name=value` pairs of string.
-    /// Replaces any earlier values; each value is sent as its own query pair.
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
     pub fn relationship_definition_ids(
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -503,7 +507,7 @@ impl crate::paginator::PagedRequest for ListInstrumentsRequest {
     }
 }
 
-/// A `UpsertInstruments` request (`POST /api/instruments`), built by
+/// The `UpsertInstruments` request (`POST /api/instruments`), built by
 /// [`InstrumentsApi::upsert_instruments`]. Set optional parameters, then
 /// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -558,7 +562,7 @@ impl UpsertInstrumentsRequest {
     }
 }
 
-/// A `GetInstruments` request (`POST /api/instruments/$get`), built by
+/// The `GetInstruments` request (`POST /api/instruments/$get`), built by
 /// [`InstrumentsApi::get_instruments`]. Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
@@ -597,8 +601,8 @@ impl GetInstrumentsRequest {
         self
     }
 
-    /// Sets `propertyKeys` (query): repeated `name=value` pairs of string. Replaces any earlier
-    /// values; each value is sent as its own query pair.
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
     pub fn property_keys(
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
@@ -613,8 +617,8 @@ impl GetInstrumentsRequest {
         self
     }
 
-    /// Sets `relationshipDefinitionIds` (query): repeated `name=value` pairs of string.
-    /// Replaces any earlier values; each value is sent as its own query pair.
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
     pub fn relationship_definition_ids(
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -662,8 +666,8 @@ impl GetInstrumentsRequest {
     }
 }
 
-/// A `GetInstrument` request (`GET /api/instruments/{identifierType}/{identifier}`), built
-/// by [`InstrumentsApi::get_instrument`]. Set optional parameters, then
+/// The `GetInstrument` request (`GET /api/instruments/{identifierType}/{identifier}`),
+/// built by [`InstrumentsApi::get_instrument`]. Set optional parameters, then
 /// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -704,8 +708,8 @@ impl GetInstrumentRequest {
         self
     }
 
-    /// Sets `propertyKeys` (query): repeated `name=value` pairs of string. Replaces any earlier
-    /// values; each value is sent as its own query pair.
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
     pub fn property_keys(
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
@@ -720,8 +724,8 @@ impl GetInstrumentRequest {
         self
     }
 
-    /// Sets `relationshipDefinitionIds` (query): repeated `name=value` pairs of string.
-    /// Replaces any earlier values; each value is sent as its own query pair.
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
     pub fn relationship_definition_ids(
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -791,8 +795,9 @@ impl GetInstrumentRequest {
     }
 }
 
-/// A `DeleteInstrument` request (`DELETE /api/instruments/{identifierType}/{identifier}`),
-/// built by [`InstrumentsApi::delete_instrument`]. Set optional parameters, then
+/// The `DeleteInstrument` request (`DELETE
+/// /api/instruments/{identifierType}/{identifier}`), built by
+/// [`InstrumentsApi::delete_instrument`]. Set optional parameters, then
 /// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]

@@ -48,7 +48,13 @@ pub async fn serve(args: &EmulatorArgs) -> Result<(), CliError> {
     drop(stdout);
     eprintln!("token URL: {}", emulator.token_url());
     eprintln!("serving until interrupted (Ctrl-C)");
-    let _ = tokio::signal::ctrl_c().await;
-    emulator.shutdown().await;
+    emulator
+        .serve_until(async {
+            if let Err(error) = tokio::signal::ctrl_c().await {
+                tracing::warn!(%error, "cannot listen for Ctrl-C; serving until killed");
+                std::future::pending::<()>().await;
+            }
+        })
+        .await?;
     Ok(())
 }

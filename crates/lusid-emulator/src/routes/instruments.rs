@@ -7,6 +7,10 @@ use axum::extract::{Extension, Path, State};
 use axum::response::Response;
 use bytes::Bytes;
 use http::{StatusCode, Uri};
+use lusid_models::{
+    DeleteInstrumentResponse, ErrorDetail, GetInstrumentsResponse, InstrumentDefinition,
+    PagedResourceListOfInstrument, UpsertInstrumentsResponse,
+};
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -20,10 +24,6 @@ use crate::sort::SortSpec;
 use crate::state::{RequestCtx, SharedState};
 use crate::store::{DeleteFailure, UpsertFailure, UpsertItem};
 use crate::time_fmt::parse_lusid;
-use crate::wire::{
-    DeleteInstrumentResponse, ErrorDetail, GetInstrumentsResponse, InstrumentDefinition,
-    PagedResourceListOfInstrument, UpsertInstrumentsResponse,
-};
 
 /// Most definitions one `UpsertInstruments` call may carry (LUSID's limit).
 const MAX_UPSERT: usize = 2000;
@@ -47,19 +47,25 @@ fn time_param(q: &QueryParams, name: &str, errors: &mut Errors) -> Option<Offset
     let raw = q.get(name)?;
     let parsed = parse_lusid(raw);
     if parsed.is_none() {
-        push_error(errors, name, format!("The value '{raw}' is not a valid date-time."));
+        push_error(
+            errors,
+            name,
+            format!("The value '{raw}' is not a valid date-time."),
+        );
     }
     parsed
 }
 
-/// Canonical identifier type, or a validation problem.
-fn identifier_type(raw: &str) -> Result<&'static str, Problem> {
-    canonical_identifier_type(raw).ok_or_else(|| {
+/// The validation problem for an unsupported identifier type.
+fn bad_identifier_type(state: &SharedState, ctx: &RequestCtx, raw: &str) -> Response {
+    reply(
+        state,
+        ctx,
         Problem::invalid_field(
             "identifierType",
             format!("'{raw}' is not a supported instrument identifier type."),
-        )
-    })
+        ),
+    )
 }
 
 fn href(state: &SharedState, uri: &Uri) -> Option<String> {
@@ -83,11 +89,19 @@ pub(crate) async fn list(
         Some(raw) => match raw.trim().parse::<i64>() {
             Ok(n) if (1..=MAX_LIMIT as i64).contains(&n) => n as usize,
             Ok(_) => {
-                push_error(&mut errors, "limit", format!("The field limit must be between 1 and {MAX_LIMIT}."));
+                push_error(
+                    &mut errors,
+                    "limit",
+                    format!("The field limit must be between 1 and {MAX_LIMIT}."),
+                );
                 MAX_LIMIT
             }
             Err(_) => {
-                push_error(&mut errors, "limit", format!("The value '{raw}' is not valid for limit."));
+                push_error(
+                    &mut errors,
+                    "limit",
+                    format!("The value '{raw}' is not valid for limit."),
+                );
                 MAX_LIMIT
             }
         },
@@ -99,7 +113,11 @@ pub(crate) async fn list(
     let filter = match Filter::parse(filter_raw) {
         Ok(filter) => Some(filter),
         Err(error) => {
-            push_error(&mut errors, "filter", format!("The filter is not valid: {error}"));
+            push_error(
+                &mut errors,
+                "filter",
+                format!("The filter is not valid: {error}"),
+            );
             None
         }
     };
@@ -142,7 +160,9 @@ pub(crate) async fn list(
         },
     };
     let now = OffsetDateTime::now_utc();
-    let as_at = token.as_ref().map_or(as_at_given.unwrap_or(now), |t| t.as_at);
+    let as_at = token
+        .as_ref()
+        .map_or(as_at_given.unwrap_or(now), |t| t.as_at);
     let effective_at = token
         .as_ref()
         .map_or(effective_at_given.unwrap_or(now), |t| t.effective_at);
@@ -185,13 +205,11 @@ pub(crate) async fn list(
             }
             .encode()
         });
-        PagedResourceListOfInstrument {
-            next_page,
-            previous_page: None,
-            values,
-            href: href(&state, &uri),
-            links: Vec::new(),
-        }
+        let mut body = PagedResourceListOfInstrument::new(values);
+        body.next_page = next_page;
+        body.href = href(&state, &uri);
+        body.links = Some(Vec::new());
+        body
     };
     json_response(StatusCode::OK, &body)
 }
@@ -200,13 +218,12 @@ pub(crate) async fn list(
 pub(crate) async fn get_one(
     State(state): State<SharedState>,
     Extension(ctx): Extension<RequestCtx>,
-    Path((kind, value)): Path<(String, String)>,
+    Path((raw_kind, value)): Path<(String, String)>,
     uri: Uri,
 ) -> Response {
     let q = QueryParams::parse(uri.query());
-    let kind = match identifier_type(&kind) {
-        Ok(kind) => kind,
-        Err(problem) => return reply(&state, &ctx, problem),
+    let Some(kind) = canonical_identifier_type(&raw_kind) else {
+        return bad_identifier_type(&state, &ctx, &raw_kind);
     };
     let mut errors = Errors::new();
     let as_at = time_param(&q, "asAt", &mut errors);
@@ -253,9 +270,8 @@ pub(crate) async fn get_many(
             Problem::invalid_field("identifierType", "The identifierType field is required."),
         );
     };
-    let kind = match identifier_type(raw_kind) {
-        Ok(kind) => kind,
-        Err(problem) => return reply(&state, &ctx, problem),
+    let Some(kind) = canonical_identifier_type(raw_kind) else {
+        return bad_identifier_type(&state, &ctx, raw_kind);
     };
     let mut errors = Errors::new();
     let as_at = time_param(&q, "asAt", &mut errors);
@@ -298,25 +314,21 @@ pub(crate) async fn get_many(
                     values.insert(value, rendered);
                 }
                 None => {
-                    let detail = ErrorDetail {
-                        id: Some(value.clone()),
-                        kind: Some("InstrumentNotFound".to_owned()),
-                        detail: Some(format!(
-                            "Could not find an instrument with identifier {kind} '{value}'."
-                        )),
-                        error_details: Vec::new(),
-                    };
+                    let detail = error_detail(
+                        &value,
+                        "InstrumentNotFound",
+                        format!("Could not find an instrument with identifier {kind} '{value}'."),
+                    );
                     failed.insert(value, detail);
                 }
             }
         }
     }
-    let body = GetInstrumentsResponse {
-        href: href(&state, &uri),
-        values,
-        failed,
-        links: Vec::new(),
-    };
+    let mut body = GetInstrumentsResponse::default();
+    body.href = href(&state, &uri);
+    body.values = Some(values);
+    body.failed = Some(failed);
+    body.links = Some(Vec::new());
     json_response(StatusCode::OK, &body)
 }
 
@@ -328,45 +340,51 @@ fn upsert_item(value: Value) -> Result<UpsertItem, UpsertFailure> {
     };
     let definition: InstrumentDefinition = serde_json::from_value(value)
         .map_err(|e| invalid(format!("The instrument definition is not valid: {e}")))?;
-    let name = definition
-        .name
-        .filter(|n| !n.trim().is_empty())
-        .ok_or_else(|| invalid("The name field is required.".to_owned()))?;
-    let raw_identifiers = definition
-        .identifiers
-        .filter(|ids| !ids.is_empty())
-        .ok_or_else(|| invalid("The identifiers field is required.".to_owned()))?;
+    if definition.name.trim().is_empty() {
+        return Err(invalid("The name field is required.".to_owned()));
+    }
+    if definition.identifiers.is_empty() {
+        return Err(invalid("At least one identifier is required.".to_owned()));
+    }
     let mut identifiers = BTreeMap::new();
     let mut effective_from: Option<OffsetDateTime> = None;
-    for (raw_kind, id) in raw_identifiers {
+    for (raw_kind, id) in definition.identifiers {
         let kind = canonical_identifier_type(&raw_kind)
             .ok_or_else(|| invalid(format!("'{raw_kind}' is not a supported identifier type.")))?;
         if id.value.trim().is_empty() {
             return Err(invalid(format!("The {kind} identifier has no value.")));
         }
-        if let Some(raw_at) = id.effective_at.as_deref() {
-            let at = parse_lusid(raw_at)
-                .ok_or_else(|| invalid(format!("'{raw_at}' is not a valid effectiveAt.")))?;
+        if let Some(at) = id.effective_at {
+            let at = at.to_offset(time::UtcOffset::UTC);
             effective_from = Some(effective_from.map_or(at, |prev| prev.min(at)));
         }
         identifiers.insert(kind.to_owned(), id.value);
     }
+    let definition_json = match definition.definition {
+        Some(raw) => Some(
+            raw.to_value()
+                .map_err(|e| invalid(format!("The definition is not valid JSON: {e}")))?,
+        )
+        .filter(|d| !d.is_null()),
+        None => None,
+    };
     Ok(UpsertItem {
-        name,
+        name: definition.name,
         identifiers,
         effective_from,
         properties: definition.properties.unwrap_or_default(),
-        definition: definition.definition.filter(|d| !d.is_null()),
+        definition: definition_json,
     })
 }
 
-fn error_detail(correlation_id: &str, failure: UpsertFailure) -> ErrorDetail {
-    ErrorDetail {
-        id: Some(correlation_id.to_owned()),
-        kind: Some(failure.kind.to_owned()),
-        detail: Some(failure.detail),
-        error_details: Vec::new(),
-    }
+/// An `ErrorDetail` for one failed item.
+fn error_detail(id: &str, kind: &str, detail: String) -> ErrorDetail {
+    let mut out = ErrorDetail::default();
+    out.id = Some(id.to_owned());
+    out.type_ = Some(kind.to_owned());
+    out.detail = Some(detail);
+    out.error_details = Some(Vec::new());
+    out
 }
 
 /// `POST /api/api/instruments` (UpsertInstruments).
@@ -385,7 +403,9 @@ pub(crate) async fn upsert(
                 &ctx,
                 Problem::invalid_field(
                     "requestBody",
-                    format!("The body must be a JSON object of correlation id to instrument definition: {error}"),
+                    format!(
+                        "The body must be a JSON object of correlation id to instrument definition: {error}"
+                    ),
                 ),
             );
         }
@@ -425,25 +445,31 @@ pub(crate) async fn upsert(
                             let index = history.versions.len() - 1;
                             values.insert(
                                 correlation_id,
-                                instrument(&lusid_url, history, index, version, PropertySelection::All),
+                                instrument(
+                                    &lusid_url,
+                                    history,
+                                    index,
+                                    version,
+                                    PropertySelection::All,
+                                ),
                             );
                         }
                     }
                 }
                 Err(failure) => {
-                    failed.insert(correlation_id.clone(), error_detail(&correlation_id, failure));
+                    let detail = error_detail(&correlation_id, failure.kind, failure.detail);
+                    failed.insert(correlation_id, detail);
                 }
             }
         }
     }
-    let body = UpsertInstrumentsResponse {
-        href: href(&state, &uri),
-        values,
-        staged: BTreeMap::new(),
-        failed,
-        metadata: BTreeMap::new(),
-        links: Vec::new(),
-    };
+    let mut body = UpsertInstrumentsResponse::default();
+    body.href = href(&state, &uri);
+    body.values = Some(values);
+    body.staged = Some(BTreeMap::new());
+    body.failed = Some(failed);
+    body.metadata = Some(BTreeMap::new());
+    body.links = Some(Vec::new());
     json_response(StatusCode::CREATED, &body)
 }
 
@@ -451,32 +477,32 @@ pub(crate) async fn upsert(
 pub(crate) async fn delete_one(
     State(state): State<SharedState>,
     Extension(ctx): Extension<RequestCtx>,
-    Path((kind, value)): Path<(String, String)>,
+    Path((raw_kind, value)): Path<(String, String)>,
     uri: Uri,
 ) -> Response {
     let q = QueryParams::parse(uri.query());
-    let kind = match identifier_type(&kind) {
-        Ok(kind) => kind,
-        Err(problem) => return reply(&state, &ctx, problem),
+    let Some(kind) = canonical_identifier_type(&raw_kind) else {
+        return bad_identifier_type(&state, &ctx, &raw_kind);
     };
     let scope = q.get("scope").unwrap_or(DEFAULT_SCOPE);
     let provenance = Provenance {
         user_id: ctx.user_id(),
         request_id: ctx.request_id.clone(),
     };
-    let outcome = state
-        .write_store()
-        .delete(scope, kind, &value, &provenance, OffsetDateTime::now_utc());
+    let outcome =
+        state
+            .write_store()
+            .delete(scope, kind, &value, &provenance, OffsetDateTime::now_utc());
     match outcome {
-        Ok(as_at) => json_response(
-            StatusCode::OK,
-            &DeleteInstrumentResponse {
-                href: href(&state, &uri),
-                as_at,
-                links: Vec::new(),
-            },
-        ),
-        Err(DeleteFailure::NotFound) => reply(&state, &ctx, Problem::instrument_not_found(kind, &value)),
+        Ok(as_at) => {
+            let mut body = DeleteInstrumentResponse::new(as_at);
+            body.href = href(&state, &uri);
+            body.links = Some(Vec::new());
+            json_response(StatusCode::OK, &body)
+        }
+        Err(DeleteFailure::NotFound) => {
+            reply(&state, &ctx, Problem::instrument_not_found(kind, &value))
+        }
         Err(DeleteFailure::Currency) => reply(
             &state,
             &ctx,

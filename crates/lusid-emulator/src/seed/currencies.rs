@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use crate::model::{
-    CURRENCY_TYPE, DEFAULT_SCOPE, InstrumentHistory, InstrumentState, InstrumentVersion,
-    LUID_TYPE, Luid, Provenance, uuid_like,
+    CURRENCY_TYPE, DEFAULT_SCOPE, InstrumentHistory, InstrumentState, InstrumentVersion, LUID_TYPE,
+    Luid, Provenance, uuid_like,
 };
 use crate::time_fmt::MIN_EFFECTIVE;
 
@@ -82,6 +82,7 @@ pub(crate) fn currency_instruments(ctx: &SeedContext) -> Vec<InstrumentHistory> 
                     identifiers,
                     properties: Vec::new(),
                     definition: None,
+                    instrument_type: None,
                     state: InstrumentState::Active,
                     asset_class: "Money".to_owned(),
                     dom_ccy: Some(currency.code.to_owned()),

@@ -1,10 +1,12 @@
 //! Synthetic equities with valid FIGIs and ISINs.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashSet};
 
 use fastrand::Rng;
+use lusid_models::RawJson;
 use serde_json::json;
-use time::{Date, Duration, Month};
+use time::Duration;
+use time::macros::date;
 
 use crate::model::{
     DEFAULT_SCOPE, InstrumentHistory, InstrumentState, InstrumentVersion, LUID_TYPE, Luid,
@@ -32,7 +34,7 @@ fn random_string(rng: &mut Rng, alphabet: &[u8], len: usize) -> String {
 }
 
 /// Draws values from `make` until one is not in `seen`, then records it.
-fn unique(seen: &mut BTreeSet<String>, mut make: impl FnMut() -> String) -> String {
+fn unique(seen: &mut HashSet<String>, mut make: impl FnMut() -> String) -> String {
     loop {
         let candidate = make();
         if seen.insert(candidate.clone()) {
@@ -64,11 +66,11 @@ fn random_isin(rng: &mut Rng, country: &str) -> String {
 /// FIGI, ISIN, ticker) are unique among themselves; names may repeat.
 pub(crate) fn equity_instruments(ctx: &SeedContext, count: usize) -> Vec<InstrumentHistory> {
     let mut rng = Rng::with_seed(ctx.seed);
-    let mut luids = BTreeSet::new();
-    let mut figis = BTreeSet::new();
-    let mut isins = BTreeSet::new();
-    let mut tickers = BTreeSet::new();
-    let epoch = Date::from_calendar_date(1990, Month::January, 1).unwrap_or(Date::MIN);
+    let mut luids = HashSet::new();
+    let mut figis = HashSet::new();
+    let mut isins = HashSet::new();
+    let mut tickers = HashSet::new();
+    let epoch = date!(1990 - 01 - 01);
     let mut out = Vec::with_capacity(count);
     for index in 0..count {
         let luid = Luid(unique(&mut luids, || random_luid(&mut rng).0));
@@ -79,7 +81,12 @@ pub(crate) fn equity_instruments(ctx: &SeedContext, count: usize) -> Vec<Instrum
         let figi = unique(&mut figis, || random_figi(&mut rng));
         let isin = unique(&mut isins, || random_isin(&mut rng, market.country));
         let ticker_len = if rng.bool() { 3 } else { 4 };
-        let ticker = unique(&mut tickers, || random_string(&mut rng, TICKER_CHARS, ticker_len));
+        // Tickers get longer after collisions (3-4 letters run out near
+        // 475,000 equities); `EQ<n>` has digits and so never clashes.
+        let ticker = (0..24)
+            .map(|attempt| random_string(&mut rng, TICKER_CHARS, ticker_len + attempt / 4))
+            .find(|candidate| tickers.insert(candidate.clone()))
+            .unwrap_or_else(|| format!("EQ{index}"));
         let client_internal = format!("EMU-EQ-{:06}", index + 1);
         let listed = epoch + Duration::days(rng.i64(0..11_000));
         let identifiers = BTreeMap::from([
@@ -109,7 +116,8 @@ pub(crate) fn equity_instruments(ctx: &SeedContext, count: usize) -> Vec<Instrum
                 name,
                 identifiers,
                 properties: Vec::new(),
-                definition: Some(definition),
+                definition: RawJson::from_value(&definition).ok(),
+                instrument_type: Some("Equity".to_owned()),
                 state: InstrumentState::Active,
                 asset_class: "Equities".to_owned(),
                 dom_ccy: Some(market.currency.to_owned()),
@@ -134,7 +142,7 @@ mod tests {
         let ctx = SeedContext::new(7);
         let equities = equity_instruments(&ctx, 500);
         assert_eq!(equities.len(), 500);
-        let mut seen = BTreeSet::new();
+        let mut seen = HashSet::new();
         for eq in &equities {
             let v = &eq.versions[0];
             assert!(eq.luid.0.starts_with("LUID_") && eq.luid.0.len() == 13);

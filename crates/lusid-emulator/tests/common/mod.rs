@@ -37,7 +37,12 @@ impl Resp {
 }
 
 /// Sends one request to an absolute `http://host:port/...` URL.
-pub async fn send(method: &str, url: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Resp {
+pub async fn send(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: impl Into<Bytes>,
+) -> Resp {
     let rest = url.strip_prefix("http://").expect("http URL");
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -87,7 +92,11 @@ pub fn enc(value: &str) -> String {
 }
 
 /// POSTs a form to the token endpoint.
-pub async fn token_request(emu: &RunningEmulator, pairs: &[(&str, &str)], extra: &[(&str, &str)]) -> Resp {
+pub async fn token_request(
+    emu: &RunningEmulator,
+    pairs: &[(&str, &str)],
+    extra: &[(&str, &str)],
+) -> Resp {
     let mut headers = vec![("content-type", "application/x-www-form-urlencoded")];
     headers.extend_from_slice(extra);
     send("POST", &emu.token_url(), &headers, form(pairs)).await
@@ -122,7 +131,13 @@ pub async fn access_token(emu: &RunningEmulator) -> String {
 }
 
 /// Calls the LUSID API: `path` is a spec path (`/api/instruments…`).
-pub async fn api(emu: &RunningEmulator, token: &str, method: &str, path: &str, body: Option<Value>) -> Resp {
+pub async fn api(
+    emu: &RunningEmulator,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> Resp {
     let url = format!("{}{path}", emu.lusid_url());
     let auth = format!("Bearer {token}");
     let mut headers = vec![("authorization", auth.as_str())];

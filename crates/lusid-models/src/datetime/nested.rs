@@ -2,7 +2,10 @@
 //! `BTreeMap<String, OffsetDateTime>`, and any nesting of those with
 //! `Option`, such as `Option<Vec<BTreeMap<String, OffsetDateTime>>>`.
 //!
-//! Use it with `#[serde(with = "lusid_models::datetime::nested")]`.
+//! Use it with `#[serde(with = "lusid_models::datetime::nested")]`, or wrap
+//! a whole value in [`DateTimesOut`] (to serialise) or [`DateTimesIn`] (to
+//! deserialise), as the API crate does for bodies that are bare date-times
+//! or containers of them.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +15,7 @@ use time::OffsetDateTime;
 /// A value whose date-times are written in the LUSID form: a date-time, or an
 /// `Option`, `Vec` or string-keyed `BTreeMap` of such values.
 pub trait DateTimeValue: Sized {
-    /// Serialises the value, writing each date-time with [`super::format`].
+    /// Serialises the value, writing each date-time with [`super::format()`].
     ///
     /// # Errors
     /// The serializer's error.
@@ -29,7 +32,10 @@ pub trait DateTimeValue: Sized {
 ///
 /// # Errors
 /// The serializer's error.
-pub fn serialize<T: DateTimeValue, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+pub fn serialize<T: DateTimeValue, S: Serializer>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     value.serialize_value(serializer)
 }
 
@@ -37,25 +43,28 @@ pub fn serialize<T: DateTimeValue, S: Serializer>(value: &T, serializer: S) -> R
 ///
 /// # Errors
 /// The deserializer's error.
-pub fn deserialize<'de, T: DateTimeValue, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+pub fn deserialize<'de, T: DateTimeValue, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
     T::deserialize_value(deserializer)
 }
 
-/// Serialises a borrowed [`DateTimeValue`] inside a container.
-struct Out<'a, T>(&'a T);
+/// Serialises a borrowed [`DateTimeValue`] with LUSID date-times.
+pub struct DateTimesOut<'a, T>(pub &'a T);
 
-impl<T: DateTimeValue> Serialize for Out<'_, T> {
+impl<T: DateTimeValue> Serialize for DateTimesOut<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.0.serialize_value(serializer)
     }
 }
 
-/// Deserialises a [`DateTimeValue`] inside a container.
-struct In<T>(T);
+/// Deserialises a [`DateTimeValue`] with LUSID date-times; the value is
+/// the `.0` field.
+pub struct DateTimesIn<T>(pub T);
 
-impl<'de, T: DateTimeValue> Deserialize<'de> for In<T> {
+impl<'de, T: DateTimeValue> Deserialize<'de> for DateTimesIn<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        T::deserialize_value(deserializer).map(In)
+        T::deserialize_value(deserializer).map(DateTimesIn)
     }
 }
 
@@ -72,34 +81,37 @@ impl DateTimeValue for OffsetDateTime {
 impl<T: DateTimeValue> DateTimeValue for Option<T> {
     fn serialize_value<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Some(value) => serializer.serialize_some(&Out(value)),
+            Some(value) => serializer.serialize_some(&DateTimesOut(value)),
             None => serializer.serialize_none(),
         }
     }
 
     fn deserialize_value<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Option::<In<T>>::deserialize(deserializer)?.map(|In(value)| value))
+        Ok(Option::<DateTimesIn<T>>::deserialize(deserializer)?.map(|DateTimesIn(value)| value))
     }
 }
 
 impl<T: DateTimeValue> DateTimeValue for Vec<T> {
     fn serialize_value<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.iter().map(Out))
+        serializer.collect_seq(self.iter().map(DateTimesOut))
     }
 
     fn deserialize_value<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let values = Vec::<In<T>>::deserialize(deserializer)?;
-        Ok(values.into_iter().map(|In(value)| value).collect())
+        let values = Vec::<DateTimesIn<T>>::deserialize(deserializer)?;
+        Ok(values.into_iter().map(|DateTimesIn(value)| value).collect())
     }
 }
 
 impl<T: DateTimeValue> DateTimeValue for BTreeMap<String, T> {
     fn serialize_value<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.iter().map(|(key, value)| (key, Out(value))))
+        serializer.collect_map(self.iter().map(|(key, value)| (key, DateTimesOut(value))))
     }
 
     fn deserialize_value<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let values = BTreeMap::<String, In<T>>::deserialize(deserializer)?;
-        Ok(values.into_iter().map(|(key, In(value))| (key, value)).collect())
+        let values = BTreeMap::<String, DateTimesIn<T>>::deserialize(deserializer)?;
+        Ok(values
+            .into_iter()
+            .map(|(key, DateTimesIn(value))| (key, value))
+            .collect())
     }
 }

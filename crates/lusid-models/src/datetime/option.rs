@@ -1,5 +1,5 @@
 //! Serde adapter for `Option<OffsetDateTime>`: `None` is `null`, `Some` is a
-//! LUSID date-time string (see [`super::format`] and [`super::parse`]).
+//! LUSID date-time string (see [`super::format()`] and [`super::parse`]).
 //!
 //! Use it with `#[serde(default, with = "lusid_models::datetime::option")]`
 //! so an absent field also reads as `None`.
@@ -29,7 +29,9 @@ pub fn deserialize<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<OffsetDateTime>, D::Error> {
     match Option::<String>::deserialize(deserializer)? {
-        Some(text) => super::parse(&text).map(Some).map_err(serde::de::Error::custom),
+        Some(text) => super::parse(&text)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
         None => Ok(None),
     }
 }

@@ -7,15 +7,17 @@ use serde::{Deserialize, Serialize};
 /// Returned by `ListInstruments`, `UpsertInstruments`, `GetInstruments` and
 /// `GetInstrument`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Build one with [`new`](Self::new) and set optional fields afterwards; the struct is
 /// `#[non_exhaustive]` because LUSID adds fields over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DataModelMembership {
-    /// JSON `membership`: required; array of object `Membership`.
+    /// JSON `membership`: required; an array of [`Membership`](crate::Membership).
     pub membership: Vec<crate::Membership>,
-    /// JSON `currentModel`: optional (`None` is left out); see
-    /// [`MembershipAndStatus`](crate::MembershipAndStatus).
+    /// JSON `currentModel`: optional; [`MembershipAndStatus`](crate::MembershipAndStatus).
     #[serde(
         rename = "currentModel",
         default,
@@ -25,7 +27,7 @@ pub struct DataModelMembership {
 }
 
 impl DataModelMembership {
-    /// A `DataModelMembership` with the required fields set and every optional field `None`.
+    /// Creates a `DataModelMembership` from its required fields; every optional field is `None`.
     pub fn new(membership: Vec<crate::Membership>) -> Self {
         Self {
             membership,

@@ -6,20 +6,22 @@ use serde::{Deserialize, Serialize};
 ///
 /// Returned by `DeleteInstrument`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Build one with [`new`](Self::new) and set optional fields afterwards; the struct is
 /// `#[non_exhaustive]` because LUSID adds fields over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteInstrumentResponse {
-    /// JSON `href`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); string.
+    /// JSON `href`: optional, nullable; string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
     /// JSON `asAt`: required; date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     #[serde(rename = "asAt", with = "crate::datetime")]
     pub as_at: time::OffsetDateTime,
-    /// JSON `stagedModifications`: optional (`None` is left out); see
+    /// JSON `stagedModifications`: optional;
     /// [`StagedModificationsInfo`](crate::StagedModificationsInfo).
     #[serde(
         rename = "stagedModifications",
@@ -27,14 +29,13 @@ pub struct DeleteInstrumentResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub staged_modifications: Option<crate::StagedModificationsInfo>,
-    /// JSON `links`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); array of object `Link`.
+    /// JSON `links`: optional, nullable; an array of [`Link`](crate::Link).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<crate::Link>>,
 }
 
 impl DeleteInstrumentResponse {
-    /// A `DeleteInstrumentResponse` with the required fields set and every optional field `None`.
+    /// Creates a `DeleteInstrumentResponse` from its required fields; every optional field is `None`.
     pub fn new(as_at: time::OffsetDateTime) -> Self {
         Self {
             href: None,

@@ -7,13 +7,15 @@ use serde::{Deserialize, Serialize};
 /// Returned by `ListInstruments`, `UpsertInstruments`, `GetInstruments` and
 /// `GetInstrument`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Build one with [`new`](Self::new) and set optional fields afterwards; the struct is
 /// `#[non_exhaustive]` because LUSID adds fields over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct EntityIdentifier {
-    /// JSON `identifierScope`: optional, nullable (absent and `null` both read as `None`;
-    /// `None` is left out); string.
+    /// JSON `identifierScope`: optional, nullable; string.
     #[serde(
         rename = "identifierScope",
         default,
@@ -29,7 +31,7 @@ pub struct EntityIdentifier {
 }
 
 impl EntityIdentifier {
-    /// A `EntityIdentifier` with the required fields set and every optional field `None`.
+    /// Creates a `EntityIdentifier` from its required fields; every optional field is `None`.
     pub fn new(identifier_type: impl Into<String>, identifier_value: impl Into<String>) -> Self {
         Self {
             identifier_scope: None,

@@ -6,24 +6,24 @@ use serde::{Deserialize, Serialize};
 ///
 /// Returned by `UpsertInstruments` and `GetInstruments`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Every field is optional: start from `Default::default()`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ErrorDetail {
-    /// JSON `id`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); string.
+    /// JSON `id`: optional, nullable; string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// JSON `type`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); string.
+    /// JSON `type`: optional, nullable; string.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// JSON `detail`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); string.
+    /// JSON `detail`: optional, nullable; string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    /// JSON `errorDetails`: optional, nullable (absent and `null` both read as `None`; `None`
-    /// is left out); array of object mapping strings to string.
+    /// JSON `errorDetails`: optional, nullable; an array of an object mapping strings to
+    /// string.
     #[serde(
         rename = "errorDetails",
         default,

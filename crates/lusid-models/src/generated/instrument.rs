@@ -7,25 +7,26 @@ use serde::{Deserialize, Serialize};
 /// Returned by `ListInstruments`, `UpsertInstruments`, `GetInstruments` and
 /// `GetInstrument`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Build one with [`new`](Self::new) and set optional fields afterwards; the struct is
 /// `#[non_exhaustive]` because LUSID adds fields over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Instrument {
-    /// JSON `href`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); string.
+    /// JSON `href`: optional, nullable; string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
-    /// JSON `scope`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); string.
+    /// JSON `scope`: optional, nullable; string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// JSON `lusidInstrumentId`: required; string.
     #[serde(rename = "lusidInstrumentId")]
     pub lusid_instrument_id: String,
-    /// JSON `version`: required; see [`Version`](crate::Version).
+    /// JSON `version`: required; [`Version`](crate::Version).
     pub version: crate::Version,
-    /// JSON `stagedModifications`: optional (`None` is left out); see
+    /// JSON `stagedModifications`: optional;
     /// [`StagedModificationsInfo`](crate::StagedModificationsInfo).
     #[serde(
         rename = "stagedModifications",
@@ -35,22 +36,19 @@ pub struct Instrument {
     pub staged_modifications: Option<crate::StagedModificationsInfo>,
     /// JSON `name`: required; string.
     pub name: String,
-    /// JSON `identifiers`: required; object mapping strings to string or null.
+    /// JSON `identifiers`: required; an object mapping strings to string or null.
     pub identifiers: std::collections::BTreeMap<String, Option<String>>,
-    /// JSON `properties`: optional, nullable (absent and `null` both read as `None`; `None` is
-    /// left out); array of object `Property`.
+    /// JSON `properties`: optional, nullable; an array of [`Property`](crate::Property).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<Vec<crate::Property>>,
-    /// JSON `lookthroughPortfolio`: optional (`None` is left out); see
-    /// [`ResourceId`](crate::ResourceId).
+    /// JSON `lookthroughPortfolio`: optional; [`ResourceId`](crate::ResourceId).
     #[serde(
         rename = "lookthroughPortfolio",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub lookthrough_portfolio: Option<crate::ResourceId>,
-    /// JSON `instrumentDefinition`: optional (`None` is left out); see
-    /// [`LusidInstrument`](crate::LusidInstrument).
+    /// JSON `instrumentDefinition`: optional; [`LusidInstrument`](crate::LusidInstrument).
     #[serde(
         rename = "instrumentDefinition",
         default,
@@ -61,7 +59,7 @@ pub struct Instrument {
     /// ([`InstrumentState`](crate::InstrumentState)). Known values: `Active`, `Inactive` and
     /// `Deleted`; any other value is kept in `InstrumentState::Other`.
     pub state: crate::InstrumentState,
-    /// JSON `assetClass`: optional (`None` is left out); a string from an open list
+    /// JSON `assetClass`: optional; a string from an open list
     /// ([`InstrumentAssetClass`](crate::InstrumentAssetClass)). Known values: `InterestRates`,
     /// `FX`, `Inflation`, `Equities`, `Credit`, `Commodities`, `Money`, `Unknown`, `RealEstate`
     /// and `Exotic`; any other value is kept in `InstrumentAssetClass::Other`.
@@ -71,23 +69,21 @@ pub struct Instrument {
         skip_serializing_if = "Option::is_none"
     )]
     pub asset_class: Option<crate::InstrumentAssetClass>,
-    /// JSON `domCcy`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); string.
+    /// JSON `domCcy`: optional, nullable; string.
     #[serde(rename = "domCcy", default, skip_serializing_if = "Option::is_none")]
     pub dom_ccy: Option<String>,
-    /// JSON `relationships`: optional, nullable (absent and `null` both read as `None`; `None`
-    /// is left out); array of object `Relationship`.
+    /// JSON `relationships`: optional, nullable; an array of
+    /// [`Relationship`](crate::Relationship).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relationships: Option<Vec<crate::Relationship>>,
-    /// JSON `settlementCycle`: optional (`None` is left out); see
-    /// [`SettlementCycle`](crate::SettlementCycle).
+    /// JSON `settlementCycle`: optional; [`SettlementCycle`](crate::SettlementCycle).
     #[serde(
         rename = "settlementCycle",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub settlement_cycle: Option<crate::SettlementCycle>,
-    /// JSON `dataModelMembership`: optional (`None` is left out); see
+    /// JSON `dataModelMembership`: optional;
     /// [`DataModelMembership`](crate::DataModelMembership).
     #[serde(
         rename = "dataModelMembership",
@@ -95,14 +91,13 @@ pub struct Instrument {
         skip_serializing_if = "Option::is_none"
     )]
     pub data_model_membership: Option<crate::DataModelMembership>,
-    /// JSON `links`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); array of object `Link`.
+    /// JSON `links`: optional, nullable; an array of [`Link`](crate::Link).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<crate::Link>>,
 }
 
 impl Instrument {
-    /// A `Instrument` with the required fields set and every optional field `None`.
+    /// Creates a `Instrument` from its required fields; every optional field is `None`.
     pub fn new(
         lusid_instrument_id: impl Into<String>,
         version: crate::Version,

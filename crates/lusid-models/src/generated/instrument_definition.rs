@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 ///
 /// Sent by `UpsertInstruments`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Build one with [`new`](Self::new) and set optional fields afterwards; the struct is
 /// `#[non_exhaustive]` because LUSID adds fields over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -13,26 +16,23 @@ use serde::{Deserialize, Serialize};
 pub struct InstrumentDefinition {
     /// JSON `name`: required; string.
     pub name: String,
-    /// JSON `identifiers`: required; object mapping strings to object `InstrumentIdValue`.
+    /// JSON `identifiers`: required; an object mapping strings to
+    /// [`InstrumentIdValue`](crate::InstrumentIdValue).
     pub identifiers: std::collections::BTreeMap<String, crate::InstrumentIdValue>,
-    /// JSON `properties`: optional, nullable (absent and `null` both read as `None`; `None` is
-    /// left out); array of object `Property`.
+    /// JSON `properties`: optional, nullable; an array of [`Property`](crate::Property).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<Vec<crate::Property>>,
-    /// JSON `lookThroughPortfolioId`: optional (`None` is left out); see
-    /// [`ResourceId`](crate::ResourceId).
+    /// JSON `lookThroughPortfolioId`: optional; [`ResourceId`](crate::ResourceId).
     #[serde(
         rename = "lookThroughPortfolioId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub look_through_portfolio_id: Option<crate::ResourceId>,
-    /// JSON `definition`: optional (`None` is left out); see
-    /// [`LusidInstrument`](crate::LusidInstrument).
+    /// JSON `definition`: optional; [`LusidInstrument`](crate::LusidInstrument).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub definition: Option<crate::LusidInstrument>,
-    /// JSON `settlementCycle`: optional (`None` is left out); see
-    /// [`SettlementCycle`](crate::SettlementCycle).
+    /// JSON `settlementCycle`: optional; [`SettlementCycle`](crate::SettlementCycle).
     #[serde(
         rename = "settlementCycle",
         default,
@@ -42,7 +42,7 @@ pub struct InstrumentDefinition {
 }
 
 impl InstrumentDefinition {
-    /// A `InstrumentDefinition` with the required fields set and every optional field `None`.
+    /// Creates a `InstrumentDefinition` from its required fields; every optional field is `None`.
     pub fn new(
         name: impl Into<String>,
         identifiers: std::collections::BTreeMap<String, crate::InstrumentIdValue>,

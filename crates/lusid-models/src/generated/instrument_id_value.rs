@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 ///
 /// Sent by `UpsertInstruments`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Build one with [`new`](Self::new) and set optional fields afterwards; the struct is
 /// `#[non_exhaustive]` because LUSID adds fields over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -13,8 +16,8 @@ use serde::{Deserialize, Serialize};
 pub struct InstrumentIdValue {
     /// JSON `value`: required; string.
     pub value: String,
-    /// JSON `effectiveAt`: optional (`None` is left out); date-time: a UTC instant with 100 ns
-    /// precision, sent by LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    /// JSON `effectiveAt`: optional; date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     #[serde(
         rename = "effectiveAt",
         default,
@@ -25,7 +28,7 @@ pub struct InstrumentIdValue {
 }
 
 impl InstrumentIdValue {
-    /// A `InstrumentIdValue` with the required fields set and every optional field `None`.
+    /// Creates a `InstrumentIdValue` from its required fields; every optional field is `None`.
     pub fn new(value: impl Into<String>) -> Self {
         Self {
             value: value.into(),

@@ -8,17 +8,20 @@ use serde::{Deserialize, Serialize};
 /// `GetInstrument`.
 /// Sent by `UpsertInstruments`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Build one with [`new`](Self::new) and set optional fields afterwards; the struct is
 /// `#[non_exhaustive]` because LUSID adds fields over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LabelValueSet {
-    /// JSON `values`: required; array of string.
+    /// JSON `values`: required; an array of string.
     pub values: Vec<String>,
 }
 
 impl LabelValueSet {
-    /// A `LabelValueSet` with the required fields set and every optional field `None`.
+    /// Creates a `LabelValueSet` from its required fields; every optional field is `None`.
     pub fn new(values: Vec<String>) -> Self {
         Self { values }
     }

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 /// Returned by `ListInstruments`, `UpsertInstruments`, `GetInstruments`, `GetInstrument`
 /// and `DeleteInstrument`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Build one with [`new`](Self::new) and set optional fields afterwards; the struct is
 /// `#[non_exhaustive]` because LUSID adds fields over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -16,8 +19,7 @@ pub struct Link {
     pub relation: String,
     /// JSON `href`: required; string.
     pub href: String,
-    /// JSON `description`: optional, nullable (absent and `null` both read as `None`; `None` is
-    /// left out); string.
+    /// JSON `description`: optional, nullable; string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `method`: required; string.
@@ -25,7 +27,7 @@ pub struct Link {
 }
 
 impl Link {
-    /// A `Link` with the required fields set and every optional field `None`.
+    /// Creates a `Link` from its required fields; every optional field is `None`.
     pub fn new(
         relation: impl Into<String>,
         href: impl Into<String>,

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 /// Returned by `ListInstruments`, `UpsertInstruments`, `GetInstruments` and
 /// `GetInstrument`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Build one with [`new`](Self::new) and set optional fields afterwards; the struct is
 /// `#[non_exhaustive]` because LUSID adds fields over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,7 +23,7 @@ pub struct LusidUniqueId {
 }
 
 impl LusidUniqueId {
-    /// A `LusidUniqueId` with the required fields set and every optional field `None`.
+    /// Creates a `LusidUniqueId` from its required fields; every optional field is `None`.
     pub fn new(type_: impl Into<String>, value: impl Into<String>) -> Self {
         Self {
             type_: type_.into(),

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 /// Error body of `ListInstruments`, `UpsertInstruments`, `GetInstruments`, `GetInstrument`
 /// and `DeleteInstrument`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Build one with [`new`](Self::new) and set optional fields afterwards; the struct is
 /// `#[non_exhaustive]` because LUSID adds fields over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -14,8 +17,8 @@ use serde::{Deserialize, Serialize};
 pub struct LusidValidationProblemDetails {
     /// JSON `name`: required; string.
     pub name: String,
-    /// JSON `errorDetails`: optional, nullable (absent and `null` both read as `None`; `None`
-    /// is left out); array of object mapping strings to string.
+    /// JSON `errorDetails`: optional, nullable; an array of an object mapping strings to
+    /// string.
     #[serde(
         rename = "errorDetails",
         default,
@@ -24,33 +27,28 @@ pub struct LusidValidationProblemDetails {
     pub error_details: Option<Vec<std::collections::BTreeMap<String, String>>>,
     /// JSON `code`: required; an integer (the specification gives no width; `i64`).
     pub code: i64,
-    /// JSON `errors`: optional (`None` is left out); object mapping strings to array of string.
+    /// JSON `errors`: optional; an object mapping strings to an array of string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<std::collections::BTreeMap<String, Vec<String>>>,
-    /// JSON `type`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); string.
+    /// JSON `type`: optional, nullable; string.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// JSON `title`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); string.
+    /// JSON `title`: optional, nullable; string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// JSON `status`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); an integer (the specification gives no width; `i64`).
+    /// JSON `status`: optional, nullable; an integer (the specification gives no width; `i64`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
-    /// JSON `detail`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); string.
+    /// JSON `detail`: optional, nullable; string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    /// JSON `instance`: optional, nullable (absent and `null` both read as `None`; `None` is
-    /// left out); string.
+    /// JSON `instance`: optional, nullable; string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
 }
 
 impl LusidValidationProblemDetails {
-    /// A `LusidValidationProblemDetails` with the required fields set and every optional field `None`.
+    /// Creates a `LusidValidationProblemDetails` from its required fields; every optional field is `None`.
     pub fn new(name: impl Into<String>, code: i64) -> Self {
         Self {
             name: name.into(),

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 /// Returned by `ListInstruments`, `UpsertInstruments`, `GetInstruments` and
 /// `GetInstrument`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Build one with [`new`](Self::new) and set optional fields afterwards; the struct is
 /// `#[non_exhaustive]` because LUSID adds fields over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,7 +25,7 @@ pub struct Membership {
 }
 
 impl Membership {
-    /// A `Membership` with the required fields set and every optional field `None`.
+    /// Creates a `Membership` from its required fields; every optional field is `None`.
     pub fn new(
         scope: impl Into<String>,
         code: impl Into<String>,

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 /// Returned by `ListInstruments`, `UpsertInstruments`, `GetInstruments` and
 /// `GetInstrument`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Build one with [`new`](Self::new) and set optional fields afterwards; the struct is
 /// `#[non_exhaustive]` because LUSID adds fields over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,13 +24,13 @@ pub struct MembershipAndStatus {
     /// JSON `displayName`: required; string.
     #[serde(rename = "displayName")]
     pub display_name: String,
-    /// JSON `validationFailures`: required; array of string.
+    /// JSON `validationFailures`: required; an array of string.
     #[serde(rename = "validationFailures")]
     pub validation_failures: Vec<String>,
 }
 
 impl MembershipAndStatus {
-    /// A `MembershipAndStatus` with the required fields set and every optional field `None`.
+    /// Creates a `MembershipAndStatus` from its required fields; every optional field is `None`.
     pub fn new(
         status: impl Into<String>,
         scope: impl Into<String>,

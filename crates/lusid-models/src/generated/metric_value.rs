@@ -8,16 +8,17 @@ use serde::{Deserialize, Serialize};
 /// `GetInstrument`.
 /// Sent by `UpsertInstruments`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Every field is optional: start from `Default::default()`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MetricValue {
-    /// JSON `value`: optional (`None` is left out); a number, kept as its exact literal
-    /// ([`Number`](crate::Number)).
+    /// JSON `value`: optional; a number, kept as its exact literal ([`Number`](crate::Number)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<crate::Number>,
-    /// JSON `unit`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); string.
+    /// JSON `unit`: optional, nullable; string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }

@@ -6,37 +6,36 @@ use serde::{Deserialize, Serialize};
 ///
 /// Returned by `ListInstruments`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Build one with [`new`](Self::new) and set optional fields afterwards; the struct is
 /// `#[non_exhaustive]` because LUSID adds fields over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PagedResourceListOfInstrument {
-    /// JSON `nextPage`: optional, nullable (absent and `null` both read as `None`; `None` is
-    /// left out); string.
+    /// JSON `nextPage`: optional, nullable; string.
     #[serde(rename = "nextPage", default, skip_serializing_if = "Option::is_none")]
     pub next_page: Option<String>,
-    /// JSON `previousPage`: optional, nullable (absent and `null` both read as `None`; `None`
-    /// is left out); string.
+    /// JSON `previousPage`: optional, nullable; string.
     #[serde(
         rename = "previousPage",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub previous_page: Option<String>,
-    /// JSON `values`: required; array of object `Instrument`.
+    /// JSON `values`: required; an array of [`Instrument`](crate::Instrument).
     pub values: Vec<crate::Instrument>,
-    /// JSON `href`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); string.
+    /// JSON `href`: optional, nullable; string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
-    /// JSON `links`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); array of object `Link`.
+    /// JSON `links`: optional, nullable; an array of [`Link`](crate::Link).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<crate::Link>>,
 }
 
 impl PagedResourceListOfInstrument {
-    /// A `PagedResourceListOfInstrument` with the required fields set and every optional field `None`.
+    /// Creates a `PagedResourceListOfInstrument` from its required fields; every optional field is `None`.
     pub fn new(values: Vec<crate::Instrument>) -> Self {
         Self {
             next_page: None,

@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 /// `GetInstrument`.
 /// Sent by `UpsertInstruments`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Build one with [`new`](Self::new) and set optional fields afterwards; the struct is
 /// `#[non_exhaustive]` because LUSID adds fields over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,13 +18,11 @@ use serde::{Deserialize, Serialize};
 pub struct Property {
     /// JSON `key`: required; string.
     pub key: String,
-    /// JSON `value`: optional (`None` is left out); see
-    /// [`PropertyValue`](crate::PropertyValue).
+    /// JSON `value`: optional; [`PropertyValue`](crate::PropertyValue).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<crate::PropertyValue>,
-    /// JSON `effectiveFrom`: optional, nullable (absent and `null` both read as `None`; `None`
-    /// is left out); date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
+    /// JSON `effectiveFrom`: optional, nullable; date-time: a UTC instant with 100 ns
+    /// precision, sent by LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     #[serde(
         rename = "effectiveFrom",
         default,
@@ -29,9 +30,8 @@ pub struct Property {
         with = "crate::datetime::option"
     )]
     pub effective_from: Option<time::OffsetDateTime>,
-    /// JSON `effectiveUntil`: optional, nullable (absent and `null` both read as `None`; `None`
-    /// is left out); date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
+    /// JSON `effectiveUntil`: optional, nullable; date-time: a UTC instant with 100 ns
+    /// precision, sent by LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     #[serde(
         rename = "effectiveUntil",
         default,
@@ -39,8 +39,8 @@ pub struct Property {
         with = "crate::datetime::option"
     )]
     pub effective_until: Option<time::OffsetDateTime>,
-    /// JSON `referenceData`: optional, nullable (absent and `null` both read as `None`; `None`
-    /// is left out); object mapping strings to object `PropertyReferenceDataValue`.
+    /// JSON `referenceData`: optional, nullable; an object mapping strings to
+    /// [`PropertyReferenceDataValue`](crate::PropertyReferenceDataValue).
     #[serde(
         rename = "referenceData",
         default,
@@ -51,7 +51,7 @@ pub struct Property {
 }
 
 impl Property {
-    /// A `Property` with the required fields set and every optional field `None`.
+    /// Creates a `Property` from its required fields; every optional field is `None`.
     pub fn new(key: impl Into<String>) -> Self {
         Self {
             key: key.into(),

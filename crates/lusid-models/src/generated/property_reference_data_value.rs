@@ -8,20 +8,22 @@ use serde::{Deserialize, Serialize};
 /// `GetInstrument`.
 /// Sent by `UpsertInstruments`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Every field is optional: start from `Default::default()`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PropertyReferenceDataValue {
-    /// JSON `stringValue`: optional, nullable (absent and `null` both read as `None`; `None` is
-    /// left out); string.
+    /// JSON `stringValue`: optional, nullable; string.
     #[serde(
         rename = "stringValue",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub string_value: Option<String>,
-    /// JSON `numericValue`: optional, nullable (absent and `null` both read as `None`; `None`
-    /// is left out); a number, kept as its exact literal ([`Number`](crate::Number)).
+    /// JSON `numericValue`: optional, nullable; a number, kept as its exact literal
+    /// ([`Number`](crate::Number)).
     #[serde(
         rename = "numericValue",
         default,

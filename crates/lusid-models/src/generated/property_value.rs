@@ -8,28 +8,28 @@ use serde::{Deserialize, Serialize};
 /// `GetInstrument`.
 /// Sent by `UpsertInstruments`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Every field is optional: start from `Default::default()`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PropertyValue {
-    /// JSON `labelValue`: optional, nullable (absent and `null` both read as `None`; `None` is
-    /// left out); string.
+    /// JSON `labelValue`: optional, nullable; string.
     #[serde(
         rename = "labelValue",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub label_value: Option<String>,
-    /// JSON `metricValue`: optional (`None` is left out); see
-    /// [`MetricValue`](crate::MetricValue).
+    /// JSON `metricValue`: optional; [`MetricValue`](crate::MetricValue).
     #[serde(
         rename = "metricValue",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub metric_value: Option<crate::MetricValue>,
-    /// JSON `labelValueSet`: optional (`None` is left out); see
-    /// [`LabelValueSet`](crate::LabelValueSet).
+    /// JSON `labelValueSet`: optional; [`LabelValueSet`](crate::LabelValueSet).
     #[serde(
         rename = "labelValueSet",
         default,

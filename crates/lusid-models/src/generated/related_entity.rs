@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 /// Returned by `ListInstruments`, `UpsertInstruments`, `GetInstruments` and
 /// `GetInstrument`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Build one with [`new`](Self::new) and set optional fields afterwards; the struct is
 /// `#[non_exhaustive]` because LUSID adds fields over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,38 +18,35 @@ pub struct RelatedEntity {
     /// JSON `entityType`: required; string.
     #[serde(rename = "entityType")]
     pub entity_type: String,
-    /// JSON `entityId`: required; object mapping strings to string or null.
+    /// JSON `entityId`: required; an object mapping strings to string or null.
     #[serde(rename = "entityId")]
     pub entity_id: std::collections::BTreeMap<String, Option<String>>,
     /// JSON `displayName`: required; string.
     #[serde(rename = "displayName")]
     pub display_name: String,
-    /// JSON `properties`: optional, nullable (absent and `null` both read as `None`; `None` is
-    /// left out); object mapping strings to object `Property`.
+    /// JSON `properties`: optional, nullable; an object mapping strings to
+    /// [`Property`](crate::Property).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<std::collections::BTreeMap<String, crate::Property>>,
-    /// JSON `scope`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); string.
+    /// JSON `scope`: optional, nullable; string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
-    /// JSON `lusidUniqueId`: optional (`None` is left out); see
-    /// [`LusidUniqueId`](crate::LusidUniqueId).
+    /// JSON `lusidUniqueId`: optional; [`LusidUniqueId`](crate::LusidUniqueId).
     #[serde(
         rename = "lusidUniqueId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub lusid_unique_id: Option<crate::LusidUniqueId>,
-    /// JSON `identifiers`: required; array of object `EntityIdentifier`.
+    /// JSON `identifiers`: required; an array of [`EntityIdentifier`](crate::EntityIdentifier).
     pub identifiers: Vec<crate::EntityIdentifier>,
-    /// JSON `href`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); string.
+    /// JSON `href`: optional, nullable; string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
 
 impl RelatedEntity {
-    /// A `RelatedEntity` with the required fields set and every optional field `None`.
+    /// Creates a `RelatedEntity` from its required fields; every optional field is `None`.
     pub fn new(
         entity_type: impl Into<String>,
         entity_id: std::collections::BTreeMap<String, Option<String>>,

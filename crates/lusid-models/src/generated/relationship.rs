@@ -7,18 +7,21 @@ use serde::{Deserialize, Serialize};
 /// Returned by `ListInstruments`, `UpsertInstruments`, `GetInstruments` and
 /// `GetInstrument`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Build one with [`new`](Self::new) and set optional fields afterwards; the struct is
 /// `#[non_exhaustive]` because LUSID adds fields over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Relationship {
-    /// JSON `version`: optional (`None` is left out); see [`Version`](crate::Version).
+    /// JSON `version`: optional; [`Version`](crate::Version).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<crate::Version>,
-    /// JSON `relationshipDefinitionId`: required; see [`ResourceId`](crate::ResourceId).
+    /// JSON `relationshipDefinitionId`: required; [`ResourceId`](crate::ResourceId).
     #[serde(rename = "relationshipDefinitionId")]
     pub relationship_definition_id: crate::ResourceId,
-    /// JSON `relatedEntity`: required; see [`RelatedEntity`](crate::RelatedEntity).
+    /// JSON `relatedEntity`: required; [`RelatedEntity`](crate::RelatedEntity).
     #[serde(rename = "relatedEntity")]
     pub related_entity: crate::RelatedEntity,
     /// JSON `traversalDirection`: required; string.
@@ -27,8 +30,8 @@ pub struct Relationship {
     /// JSON `traversalDescription`: required; string.
     #[serde(rename = "traversalDescription")]
     pub traversal_description: String,
-    /// JSON `effectiveFrom`: optional (`None` is left out); date-time: a UTC instant with 100
-    /// ns precision, sent by LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    /// JSON `effectiveFrom`: optional; date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     #[serde(
         rename = "effectiveFrom",
         default,
@@ -36,8 +39,8 @@ pub struct Relationship {
         with = "crate::datetime::option"
     )]
     pub effective_from: Option<time::OffsetDateTime>,
-    /// JSON `effectiveUntil`: optional (`None` is left out); date-time: a UTC instant with 100
-    /// ns precision, sent by LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    /// JSON `effectiveUntil`: optional; date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     #[serde(
         rename = "effectiveUntil",
         default,
@@ -48,7 +51,7 @@ pub struct Relationship {
 }
 
 impl Relationship {
-    /// A `Relationship` with the required fields set and every optional field `None`.
+    /// Creates a `Relationship` from its required fields; every optional field is `None`.
     pub fn new(
         relationship_definition_id: crate::ResourceId,
         related_entity: crate::RelatedEntity,

@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 /// `GetInstrument`.
 /// Sent by `UpsertInstruments`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Build one with [`new`](Self::new) and set optional fields afterwards; the struct is
 /// `#[non_exhaustive]` because LUSID adds fields over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,7 +23,7 @@ pub struct ResourceId {
 }
 
 impl ResourceId {
-    /// A `ResourceId` with the required fields set and every optional field `None`.
+    /// Creates a `ResourceId` from its required fields; every optional field is `None`.
     pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
         Self {
             scope: scope.into(),

@@ -6,28 +6,27 @@ use serde::{Deserialize, Serialize};
 ///
 /// Returned by `UpsertInstruments`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Every field is optional: start from `Default::default()`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ResponseMetaData {
-    /// JSON `type`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); string.
+    /// JSON `type`: optional, nullable; string.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// JSON `description`: optional, nullable (absent and `null` both read as `None`; `None` is
-    /// left out); string.
+    /// JSON `description`: optional, nullable; string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// JSON `identifierType`: optional, nullable (absent and `null` both read as `None`; `None`
-    /// is left out); string.
+    /// JSON `identifierType`: optional, nullable; string.
     #[serde(
         rename = "identifierType",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub identifier_type: Option<String>,
-    /// JSON `identifiers`: optional, nullable (absent and `null` both read as `None`; `None` is
-    /// left out); array of string.
+    /// JSON `identifiers`: optional, nullable; an array of string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifiers: Option<Vec<String>>,
 }

@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 /// `GetInstrument`.
 /// Sent by `UpsertInstruments`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Build one with [`new`](Self::new) and set optional fields afterwards; the struct is
 /// `#[non_exhaustive]` because LUSID adds fields over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,12 +20,12 @@ pub struct SettlementCycle {
     /// `i64`).
     #[serde(rename = "businessDayOffset")]
     pub business_day_offset: i64,
-    /// JSON `calendars`: required; array of object `ResourceId`.
+    /// JSON `calendars`: required; an array of [`ResourceId`](crate::ResourceId).
     pub calendars: Vec<crate::ResourceId>,
 }
 
 impl SettlementCycle {
-    /// A `SettlementCycle` with the required fields set and every optional field `None`.
+    /// Creates a `SettlementCycle` from its required fields; every optional field is `None`.
     pub fn new(business_day_offset: i64, calendars: Vec<crate::ResourceId>) -> Self {
         Self {
             business_day_offset,

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 /// Returned by `ListInstruments`, `UpsertInstruments`, `GetInstruments`, `GetInstrument`
 /// and `DeleteInstrument`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Build one with [`new`](Self::new) and set optional fields afterwards; the struct is
 /// `#[non_exhaustive]` because LUSID adds fields over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,8 +21,7 @@ pub struct StagedModificationsInfo {
     /// JSON `hrefPending`: required; string.
     #[serde(rename = "hrefPending")]
     pub href_pending: String,
-    /// JSON `idsPreviewed`: optional, nullable (absent and `null` both read as `None`; `None`
-    /// is left out); array of string.
+    /// JSON `idsPreviewed`: optional, nullable; an array of string.
     #[serde(
         rename = "idsPreviewed",
         default,
@@ -29,7 +31,7 @@ pub struct StagedModificationsInfo {
 }
 
 impl StagedModificationsInfo {
-    /// A `StagedModificationsInfo` with the required fields set and every optional field `None`.
+    /// Creates a `StagedModificationsInfo` from its required fields; every optional field is `None`.
     pub fn new(count_pending: i64, href_pending: impl Into<String>) -> Self {
         Self {
             count_pending,

@@ -6,32 +6,33 @@ use serde::{Deserialize, Serialize};
 ///
 /// Returned by `UpsertInstruments`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Every field is optional: start from `Default::default()`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpsertInstrumentsResponse {
-    /// JSON `href`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); string.
+    /// JSON `href`: optional, nullable; string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
-    /// JSON `values`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); object mapping strings to object `Instrument`.
+    /// JSON `values`: optional, nullable; an object mapping strings to
+    /// [`Instrument`](crate::Instrument).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<std::collections::BTreeMap<String, crate::Instrument>>,
-    /// JSON `staged`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); object mapping strings to object `Instrument`.
+    /// JSON `staged`: optional, nullable; an object mapping strings to
+    /// [`Instrument`](crate::Instrument).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub staged: Option<std::collections::BTreeMap<String, crate::Instrument>>,
-    /// JSON `failed`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); object mapping strings to object `ErrorDetail`.
+    /// JSON `failed`: optional, nullable; an object mapping strings to
+    /// [`ErrorDetail`](crate::ErrorDetail).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed: Option<std::collections::BTreeMap<String, crate::ErrorDetail>>,
-    /// JSON `metadata`: optional, nullable (absent and `null` both read as `None`; `None` is
-    /// left out); object mapping strings to array of object `ResponseMetaData` or null.
+    /// JSON `metadata`: optional, nullable; an object mapping strings to an array of
+    /// [`ResponseMetaData`](crate::ResponseMetaData) or null.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, Option<Vec<crate::ResponseMetaData>>>>,
-    /// JSON `links`: optional, nullable (absent and `null` both read as `None`; `None` is left
-    /// out); array of object `Link`.
+    /// JSON `links`: optional, nullable; an array of [`Link`](crate::Link).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<crate::Link>>,
 }

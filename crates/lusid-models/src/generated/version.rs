@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 /// Returned by `ListInstruments`, `UpsertInstruments`, `GetInstruments` and
 /// `GetInstrument`.
 ///
+/// Fields keep the wire order. An optional field reads as `None` when it is absent or
+/// `null`, and is left out of the JSON when `None`.
+///
 /// Build one with [`new`](Self::new) and set optional fields afterwards; the struct is
 /// `#[non_exhaustive]` because LUSID adds fields over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,9 +23,8 @@ pub struct Version {
     /// as `2024-01-31T09:30:00.0000000+00:00`.
     #[serde(rename = "asAtDate", with = "crate::datetime")]
     pub as_at_date: time::OffsetDateTime,
-    /// JSON `asAtCreated`: optional, nullable (absent and `null` both read as `None`; `None` is
-    /// left out); date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
+    /// JSON `asAtCreated`: optional, nullable; date-time: a UTC instant with 100 ns precision,
+    /// sent by LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     #[serde(
         rename = "asAtCreated",
         default,
@@ -30,33 +32,29 @@ pub struct Version {
         with = "crate::datetime::option"
     )]
     pub as_at_created: Option<time::OffsetDateTime>,
-    /// JSON `userIdCreated`: optional, nullable (absent and `null` both read as `None`; `None`
-    /// is left out); string.
+    /// JSON `userIdCreated`: optional, nullable; string.
     #[serde(
         rename = "userIdCreated",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_id_created: Option<String>,
-    /// JSON `requestIdCreated`: optional, nullable (absent and `null` both read as `None`;
-    /// `None` is left out); string.
+    /// JSON `requestIdCreated`: optional, nullable; string.
     #[serde(
         rename = "requestIdCreated",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub request_id_created: Option<String>,
-    /// JSON `reasonCreated`: optional, nullable (absent and `null` both read as `None`; `None`
-    /// is left out); string.
+    /// JSON `reasonCreated`: optional, nullable; string.
     #[serde(
         rename = "reasonCreated",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub reason_created: Option<String>,
-    /// JSON `asAtModified`: optional, nullable (absent and `null` both read as `None`; `None`
-    /// is left out); date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
+    /// JSON `asAtModified`: optional, nullable; date-time: a UTC instant with 100 ns precision,
+    /// sent by LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     #[serde(
         rename = "asAtModified",
         default,
@@ -64,48 +62,43 @@ pub struct Version {
         with = "crate::datetime::option"
     )]
     pub as_at_modified: Option<time::OffsetDateTime>,
-    /// JSON `userIdModified`: optional, nullable (absent and `null` both read as `None`; `None`
-    /// is left out); string.
+    /// JSON `userIdModified`: optional, nullable; string.
     #[serde(
         rename = "userIdModified",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_id_modified: Option<String>,
-    /// JSON `requestIdModified`: optional, nullable (absent and `null` both read as `None`;
-    /// `None` is left out); string.
+    /// JSON `requestIdModified`: optional, nullable; string.
     #[serde(
         rename = "requestIdModified",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub request_id_modified: Option<String>,
-    /// JSON `reasonModified`: optional, nullable (absent and `null` both read as `None`; `None`
-    /// is left out); string.
+    /// JSON `reasonModified`: optional, nullable; string.
     #[serde(
         rename = "reasonModified",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub reason_modified: Option<String>,
-    /// JSON `asAtVersionNumber`: optional, nullable (absent and `null` both read as `None`;
-    /// `None` is left out); an integer (the specification gives no width; `i64`).
+    /// JSON `asAtVersionNumber`: optional, nullable; an integer (the specification gives no
+    /// width; `i64`).
     #[serde(
         rename = "asAtVersionNumber",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub as_at_version_number: Option<i64>,
-    /// JSON `entityUniqueId`: optional, nullable (absent and `null` both read as `None`; `None`
-    /// is left out); string.
+    /// JSON `entityUniqueId`: optional, nullable; string.
     #[serde(
         rename = "entityUniqueId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub entity_unique_id: Option<String>,
-    /// JSON `stagedModificationIdModified`: optional, nullable (absent and `null` both read as
-    /// `None`; `None` is left out); string.
+    /// JSON `stagedModificationIdModified`: optional, nullable; string.
     #[serde(
         rename = "stagedModificationIdModified",
         default,
@@ -115,7 +108,7 @@ pub struct Version {
 }
 
 impl Version {
-    /// A `Version` with the required fields set and every optional field `None`.
+    /// Creates a `Version` from its required fields; every optional field is `None`.
     pub fn new(effective_from: time::OffsetDateTime, as_at_date: time::OffsetDateTime) -> Self {
         Self {
             effective_from,

@@ -1,0 +1,124 @@
+//! Following LUSID's page tokens.
+//!
+//! A paginated LUSID operation takes a `page` token and returns a page with
+//! `values` and `nextPage`. To read everything, send the request, then send
+//! it again with every parameter unchanged plus `page=<nextPage>`, until
+//! `nextPage` is null or empty.
+//!
+//! The generated code implements [`Page`] for each page type and
+//! [`PagedRequest`] for each paginated request builder; the streams here are
+//! generic. Pages are fetched one at a time, only when the consumer asks for
+//! more, so at most one page is held in memory.
+
+use std::future::Future;
+
+use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
+
+use crate::Error;
+
+/// The page size (`limit`) the streams ask for when the request sets none.
+pub const DEFAULT_PAGE_SIZE: i64 = 2000;
+
+/// A page of results: its items and the token of the next page.
+pub(crate) trait Page {
+    /// One result.
+    type Item;
+
+    /// The `nextPage` token; `None` or empty on the last page.
+    fn next_page(&self) -> Option<&str>;
+
+    /// The page's items, in order.
+    fn into_items(self) -> Vec<Self::Item>;
+}
+
+/// A request builder of a paginated operation.
+pub(crate) trait PagedRequest: Clone + Send + 'static {
+    /// What one call returns.
+    type Page: Page + Send;
+
+    /// The requested page size (`limit`), if set.
+    fn page_size(&self) -> Option<i64>;
+
+    /// Sets the page size (`limit`); a no-op for operations without one.
+    fn set_page_size(&mut self, size: i64);
+
+    /// Sets the `page` token.
+    fn set_page_token(&mut self, token: String);
+
+    /// Sends the request.
+    fn send_page(self) -> impl Future<Output = Result<Self::Page, Error>> + Send;
+}
+
+/// Where a pagination is.
+enum Cursor<R> {
+    /// Nothing sent yet.
+    Start(R),
+    /// `template` is the first request; `token` selects the next page.
+    Next { template: R, token: String },
+    /// The last page has been returned.
+    Done,
+}
+
+/// Prepares the first request: applies [`DEFAULT_PAGE_SIZE`] when no page
+/// size is set. The `page` token, if the caller set one, is kept, so a
+/// pagination can resume.
+fn first_request<R: PagedRequest>(mut request: R) -> R {
+    if request.page_size().is_none() {
+        request.set_page_size(DEFAULT_PAGE_SIZE);
+    }
+    request
+}
+
+/// The request for the page after the first: the first request with the
+/// new `page` token and every other parameter unchanged.
+///
+/// This is the seam for keeping a pagination consistent: pinning `asAt` to
+/// the first page's as-at time (so later pages see the same data version)
+/// belongs here, with the first page passed in.
+fn next_request<R: PagedRequest>(template: &R, token: String) -> R {
+    let mut request = template.clone();
+    request.set_page_token(token);
+    request
+}
+
+/// Every page, following `nextPage`. Ends after the last page or the first
+/// error.
+pub(crate) fn pages<R: PagedRequest>(
+    request: R,
+) -> impl Stream<Item = Result<R::Page, Error>> + Send + 'static
+where
+    <R::Page as Page>::Item: Send,
+{
+    stream::try_unfold(Cursor::Start(request), |cursor| async move {
+        let (request, template) = match cursor {
+            Cursor::Done => return Ok(None),
+            Cursor::Start(request) => {
+                let request = first_request(request);
+                (request.clone(), request)
+            }
+            Cursor::Next { template, token } => (next_request(&template, token), template),
+        };
+        let page = request.send_page().await?;
+        let next = match page.next_page() {
+            Some(token) if !token.is_empty() => Cursor::Next {
+                template,
+                token: token.to_owned(),
+            },
+            _ => Cursor::Done,
+        };
+        Ok(Some((page, next)))
+    })
+}
+
+/// Every item of every page, in order; the next page is fetched only when
+/// the current page's items are used up.
+pub(crate) fn items<R: PagedRequest>(
+    request: R,
+) -> impl Stream<Item = Result<<R::Page as Page>::Item, Error>> + Send + 'static
+where
+    <R::Page as Page>::Item: Send,
+{
+    pages(request)
+        .map_ok(|page| stream::iter(page.into_items()).map(Ok))
+        .try_flatten()
+}
