@@ -49,3 +49,6 @@ pub use error::Error;
 pub use generated::*;
 pub use paginator::DEFAULT_PAGE_SIZE;
 pub use problem::ProblemDetails;
+
+/// The HTTP status type of [`Error::status`].
+pub use http::StatusCode;

@@ -110,8 +110,8 @@ impl Row {
             name: instrument.name.clone(),
             scope: instrument.scope.clone().unwrap_or_default(),
             state: instrument.state.to_string(),
-            effective_from: lusid::models::datetime::format(&instrument.version.effective_from),
-            as_at: lusid::models::datetime::format(&instrument.version.as_at_date),
+            effective_from: instant(&instrument.version.effective_from),
+            as_at: instant(&instrument.version.as_at_date),
             identifiers,
         }
     }
@@ -192,6 +192,12 @@ impl InstrumentWriter for Table {
     fn finish(mut self: Box<Self>) -> io::Result<()> {
         self.out.flush()
     }
+}
+
+/// An instant in LUSID's form, or time's own when LUSID's cannot hold it
+/// (a year outside 0000 to 9999, which no LUSID response carries).
+fn instant(value: &time::OffsetDateTime) -> String {
+    lusid::models::datetime::format(value).unwrap_or_else(|_| value.to_string())
 }
 
 fn truncate(text: &str, width: usize) -> String {

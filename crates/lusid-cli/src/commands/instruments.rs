@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{GetArgs, ListArgs};
 use crate::error::CliError;
-use crate::output::{self, InstrumentWriter as _};
+use crate::output;
 use crate::session::Session;
 
 /// Extracts instruments page by page, writing each page as it arrives.
