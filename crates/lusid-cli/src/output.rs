@@ -37,8 +37,21 @@ pub fn writer(format: Format, out: Box<dyn Write + Send>) -> Box<dyn InstrumentW
     }
 }
 
+/// Keeps the I/O error kind inside a serde_json error, so a closed pipe
+/// stays a [`io::ErrorKind::BrokenPipe`].
 fn json_error(error: serde_json::Error) -> io::Error {
-    io::Error::other(error)
+    match error.io_error_kind() {
+        Some(kind) => io::Error::new(kind, error),
+        None => io::Error::other(error),
+    }
+}
+
+/// Keeps the I/O error kind inside a csv error, like [`json_error`].
+fn csv_error(error: csv::Error) -> io::Error {
+    match error.kind() {
+        csv::ErrorKind::Io(io) => io::Error::new(io.kind(), error),
+        _ => io::Error::other(error),
+    }
 }
 
 struct JsonArray {
@@ -125,28 +138,31 @@ struct Csv {
 impl InstrumentWriter for Csv {
     fn write(&mut self, instrument: &Instrument) -> io::Result<()> {
         if !self.header_written {
-            self.out.write_record([
-                "lusidInstrumentId",
-                "name",
-                "scope",
-                "state",
-                "effectiveFrom",
-                "asAtDate",
-                "identifiers",
-            ])?;
+            self.out
+                .write_record([
+                    "lusidInstrumentId",
+                    "name",
+                    "scope",
+                    "state",
+                    "effectiveFrom",
+                    "asAtDate",
+                    "identifiers",
+                ])
+                .map_err(csv_error)?;
             self.header_written = true;
         }
         let row = Row::of(instrument);
-        self.out.write_record([
-            &row.luid,
-            &row.name,
-            &row.scope,
-            &row.state,
-            &row.effective_from,
-            &row.as_at,
-            &row.identifiers,
-        ])?;
-        Ok(())
+        self.out
+            .write_record([
+                &row.luid,
+                &row.name,
+                &row.scope,
+                &row.state,
+                &row.effective_from,
+                &row.as_at,
+                &row.identifiers,
+            ])
+            .map_err(csv_error)
     }
 
     fn flush(&mut self) -> io::Result<()> {

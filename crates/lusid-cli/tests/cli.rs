@@ -146,3 +146,24 @@ fn the_emulator_command_serves_a_secrets_file_other_commands_can_use() {
     assert!(token.status.success(), "{}", stderr(&token));
     assert!(stdout(&token).trim().len() >= 16);
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    for format in ["ndjson", "json", "csv", "table"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lusid"))
+            .args(["--emulator", "instruments", "list", "--format", format])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first_line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first_line)
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+
+        assert!(!first_line.is_empty(), "{format}");
+        assert!(output.status.success(), "{format}: {}", stderr(&output));
+        assert!(stderr(&output).is_empty(), "{format}: {}", stderr(&output));
+    }
+}
