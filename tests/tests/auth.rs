@@ -17,14 +17,20 @@ async fn a_token_that_expires_mid_extraction_is_refreshed_transparently() {
     .await;
     let client = client_for(&emulator);
 
-    let mut stream = std::pin::pin!(client
-        .instruments()
-        .list_instruments()
-        .page_size(50)
-        .into_pages());
+    let mut stream = std::pin::pin!(
+        client
+            .instruments()
+            .list_instruments()
+            .page_size(50)
+            .into_pages()
+    );
     let mut seen = 0;
     let mut pages = 0;
-    while let Some(page) = stream.try_next().await.expect("no error reaches the caller") {
+    while let Some(page) = stream
+        .try_next()
+        .await
+        .expect("no error reaches the caller")
+    {
         seen += page.values.len();
         pages += 1;
         if pages == 2 {
@@ -38,17 +44,32 @@ async fn a_token_that_expires_mid_extraction_is_refreshed_transparently() {
     assert!(seen > 200, "{seen} instruments");
     assert_eq!(metrics.grants("password"), 1, "{metrics:?}");
     assert!(metrics.grants("refresh_token") >= 1, "{metrics:?}");
-    assert_eq!(metrics.unauthorized, 0, "the cache refreshed before LUSID said 401");
+    assert_eq!(
+        metrics.unauthorized, 0,
+        "the cache refreshed before LUSID said 401"
+    );
 }
 
 #[tokio::test]
 async fn a_revoked_token_is_replaced_after_one_401() {
     let emulator = start(Emulator::builder().equities(20)).await;
     let client = client_for(&emulator);
-    let first = client.instruments().list_instruments().limit(5).send().await.unwrap();
+    let first = client
+        .instruments()
+        .list_instruments()
+        .limit(5)
+        .send()
+        .await
+        .unwrap();
 
     emulator.revoke_all_tokens();
-    let again = client.instruments().list_instruments().limit(5).send().await.unwrap();
+    let again = client
+        .instruments()
+        .list_instruments()
+        .limit(5)
+        .send()
+        .await
+        .unwrap();
 
     assert_eq!(first.values, again.values);
     let metrics = emulator.metrics();
@@ -95,7 +116,10 @@ async fn a_wrong_password_is_a_typed_auth_error_without_the_password() {
     assert!(everything.contains("ListInstruments"), "{everything}");
     assert!(everything.contains("invalid_grant"), "{everything}");
     assert!(!everything.contains(password), "{everything}");
-    assert!(!everything.contains(&credentials.client_secret), "{everything}");
+    assert!(
+        !everything.contains(&credentials.client_secret),
+        "{everything}"
+    );
 }
 
 #[tokio::test]
@@ -112,10 +136,20 @@ async fn a_personal_access_token_is_used_as_given() {
         .unwrap();
     let client = lusid::Client::builder().config(config).build().unwrap();
 
-    let page = client.instruments().list_instruments().limit(2).send().await.unwrap();
+    let page = client
+        .instruments()
+        .list_instruments()
+        .limit(2)
+        .send()
+        .await
+        .unwrap();
 
     assert_eq!(page.values.len(), 2);
-    assert_eq!(emulator.metrics().grants("password"), 1, "only the test's own grant");
+    assert_eq!(
+        emulator.metrics().grants("password"),
+        1,
+        "only the test's own grant"
+    );
 }
 
 fn chain(error: &dyn std::error::Error) -> String {

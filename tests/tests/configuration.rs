@@ -82,7 +82,11 @@ fn malformed_json_is_located_by_line_and_column() {
         }
         other => panic!("expected InvalidJson, got {other:?}"),
     }
-    assert!(error.to_string().contains(&file.path().display().to_string()));
+    assert!(
+        error
+            .to_string()
+            .contains(&file.path().display().to_string())
+    );
 }
 
 #[test]
@@ -96,5 +100,8 @@ fn a_missing_file_is_a_read_error_naming_it() {
         matches!(&error, BuildError::Config(ConfigError::ReadFile { .. })),
         "{error:?}"
     );
-    assert!(error.to_string().contains("/nonexistent/secrets.json"), "{error}");
+    assert!(
+        error.to_string().contains("/nonexistent/secrets.json"),
+        "{error}"
+    );
 }

@@ -43,13 +43,19 @@ async fn the_first_instrument_is_the_uae_dirham() {
         first.identifiers.get("LusidInstrumentId"),
         Some(&Some("CCY_AED".to_owned()))
     );
-    assert_eq!(first.version.effective_from, time::macros::datetime!(0001-01-01 0:00 UTC));
+    assert_eq!(
+        first.version.effective_from,
+        time::macros::datetime!(0001-01-01 0:00 UTC)
+    );
     let wire = serde_json::to_value(first).unwrap();
     assert_eq!(
         wire["version"]["effectiveFrom"],
         "0001-01-01T00:00:00.0000000+00:00"
     );
-    assert!(page.next_page.is_some(), "a one-instrument page has a next page");
+    assert!(
+        page.next_page.is_some(),
+        "a one-instrument page has a next page"
+    );
 }
 
 #[tokio::test]
@@ -65,16 +71,28 @@ async fn every_page_size_yields_the_same_set_without_duplicates() {
             .map(|i| i.lusid_instrument_id.as_str())
             .collect();
         let unique: BTreeSet<&str> = ids.iter().copied().collect();
-        assert_eq!(unique.len(), ids.len(), "duplicates with page size {page_size}");
+        assert_eq!(
+            unique.len(),
+            ids.len(),
+            "duplicates with page size {page_size}"
+        );
         assert_eq!(ids.first(), Some(&"CCY_AED"), "page size {page_size}");
-        sets.push(unique.into_iter().map(str::to_owned).collect::<BTreeSet<_>>());
+        sets.push(
+            unique
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<BTreeSet<_>>(),
+        );
     }
     assert_eq!(sets[0], sets[1]);
     assert_eq!(sets[1], sets[2]);
     let equities = sets[0].iter().filter(|id| id.starts_with("LUID_")).count();
     let currencies = sets[0].iter().filter(|id| id.starts_with("CCY_")).count();
     assert_eq!(equities, 150);
-    assert!(currencies > 150, "the ISO 4217 list has about 180 codes: {currencies}");
+    assert!(
+        currencies > 150,
+        "the ISO 4217 list has about 180 codes: {currencies}"
+    );
 }
 
 #[tokio::test]
@@ -97,5 +115,8 @@ async fn the_stream_keeps_the_query_on_every_page() {
     // filter, so getting here means every page repeated the filter.
     assert_eq!(filtered, everything, "all seeded instruments are active");
     let list_calls = emulator.metrics().api_total("ListInstruments") as usize;
-    assert!(list_calls >= filtered.len().div_ceil(3), "{list_calls} calls");
+    assert!(
+        list_calls >= filtered.len().div_ceil(3),
+        "{list_calls} calls"
+    );
 }

@@ -21,10 +21,7 @@ pub trait InstrumentWriter {
 /// The writer for `format` over `out`.
 pub fn writer(format: Format, out: Box<dyn Write + Send>) -> Box<dyn InstrumentWriter + Send> {
     match format {
-        Format::Json => Box::new(JsonArray {
-            out,
-            written: 0,
-        }),
+        Format::Json => Box::new(JsonArray { out, written: 0 }),
         Format::Ndjson => Box::new(Ndjson { out }),
         Format::Csv => Box::new(Csv {
             out: csv::Writer::from_writer(out),

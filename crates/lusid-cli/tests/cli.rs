@@ -21,7 +21,15 @@ fn stderr(output: &Output) -> String {
 
 #[test]
 fn extracts_the_whole_master_from_the_embedded_emulator_as_ndjson() {
-    let output = lusid(&["--emulator", "instruments", "list", "--format", "ndjson", "--page-size", "250"]);
+    let output = lusid(&[
+        "--emulator",
+        "instruments",
+        "list",
+        "--format",
+        "ndjson",
+        "--page-size",
+        "250",
+    ]);
 
     assert!(output.status.success(), "{}", stderr(&output));
     let lines: Vec<serde_json::Value> = stdout(&output)
@@ -29,10 +37,18 @@ fn extracts_the_whole_master_from_the_embedded_emulator_as_ndjson() {
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
     assert_eq!(lines[0]["lusidInstrumentId"], "CCY_AED");
-    assert_eq!(lines[0]["version"]["effectiveFrom"], "0001-01-01T00:00:00.0000000+00:00");
+    assert_eq!(
+        lines[0]["version"]["effectiveFrom"],
+        "0001-01-01T00:00:00.0000000+00:00"
+    );
     let equities = lines
         .iter()
-        .filter(|i| i["lusidInstrumentId"].as_str().unwrap().starts_with("LUID_"))
+        .filter(|i| {
+            i["lusidInstrumentId"]
+                .as_str()
+                .unwrap()
+                .starts_with("LUID_")
+        })
         .count();
     assert_eq!(equities, lusid_emulator::DEFAULT_EQUITIES);
     let unique: std::collections::BTreeSet<&str> = lines
@@ -44,7 +60,15 @@ fn extracts_the_whole_master_from_the_embedded_emulator_as_ndjson() {
 
 #[test]
 fn json_is_one_array_and_limit_stops_early() {
-    let output = lusid(&["--emulator", "instruments", "list", "--format", "json", "--limit", "5"]);
+    let output = lusid(&[
+        "--emulator",
+        "instruments",
+        "list",
+        "--format",
+        "json",
+        "--limit",
+        "5",
+    ]);
 
     assert!(output.status.success(), "{}", stderr(&output));
     let array: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
@@ -54,7 +78,15 @@ fn json_is_one_array_and_limit_stops_early() {
 
 #[test]
 fn csv_has_a_header_and_one_row_per_instrument() {
-    let output = lusid(&["--emulator", "instruments", "list", "--format", "csv", "--limit", "3"]);
+    let output = lusid(&[
+        "--emulator",
+        "instruments",
+        "list",
+        "--format",
+        "csv",
+        "--limit",
+        "3",
+    ]);
 
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
@@ -119,7 +151,13 @@ fn the_emulator_command_serves_a_secrets_file_other_commands_can_use() {
     let dir = tempfile::tempdir().unwrap();
     let secrets = dir.path().join("secrets.json");
     let mut child = Command::new(env!("CARGO_BIN_EXE_lusid"))
-        .args(["emulator", "--equities", "12", "--write-secrets", secrets.to_str().unwrap()])
+        .args([
+            "emulator",
+            "--equities",
+            "12",
+            "--write-secrets",
+            secrets.to_str().unwrap(),
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -137,9 +175,19 @@ fn the_emulator_command_serves_a_secrets_file_other_commands_can_use() {
     assert_eq!(written["api"]["lusidUrl"], first_line.trim_end());
     assert_eq!(written["api"]["apiUrl"], first_line.trim_end());
 
-    let output = lusid(&["--secrets", secrets.to_str().unwrap(), "instruments", "list", "--format", "ndjson"]);
+    let output = lusid(&[
+        "--secrets",
+        secrets.to_str().unwrap(),
+        "instruments",
+        "list",
+        "--format",
+        "ndjson",
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let equities = stdout(&output).lines().filter(|l| l.contains("\"LUID_")).count();
+    let equities = stdout(&output)
+        .lines()
+        .filter(|l| l.contains("\"LUID_"))
+        .count();
     assert_eq!(equities, 12);
 
     let token = lusid(&["--secrets", secrets.to_str().unwrap(), "token"]);

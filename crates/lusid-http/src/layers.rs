@@ -16,4 +16,3 @@ pub use default_headers::{DefaultHeadersLayer, DefaultHeadersService};
 pub use retry::{RetryLayer, RetryPolicy};
 pub use timeout::{AttemptTimeoutLayer, AttemptTimeoutService};
 pub use trace::{TraceLayer, TraceService};
-

@@ -52,10 +52,12 @@ pub(crate) fn hyper_transport(settings: &TransportSettings) -> Result<HttpServic
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new())
         .pool_idle_timeout(settings.pool_idle_timeout)
         .build(connector);
-    Ok(HttpService::new(tower::service_fn(move |request: Request| {
-        let client = client.clone();
-        async move { send(&client, request).await }
-    })))
+    Ok(HttpService::new(tower::service_fn(
+        move |request: Request| {
+            let client = client.clone();
+            async move { send(&client, request).await }
+        },
+    )))
 }
 
 async fn send(

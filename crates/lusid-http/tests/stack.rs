@@ -146,9 +146,17 @@ async fn requests_go_to_the_base_url_with_the_sdk_headers() {
     let seen = &transport.seen()[0];
     assert_eq!(seen.uri, "http://127.0.0.1:9/api/api/instruments?limit=2");
     assert_eq!(seen.headers["x-lusid-sdk-language"], "Rust");
-    assert_eq!(seen.headers["x-lusid-sdk-version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        seen.headers["x-lusid-sdk-version"],
+        env!("CARGO_PKG_VERSION")
+    );
     assert_eq!(seen.headers["x-lusid-application"], "portfolio-sync");
-    assert!(seen.headers["user-agent"].to_str().unwrap().starts_with("lusid-rs/"));
+    assert!(
+        seen.headers["user-agent"]
+            .to_str()
+            .unwrap()
+            .starts_with("lusid-rs/")
+    );
 }
 
 #[tokio::test]
@@ -166,15 +174,18 @@ async fn a_401_invalidates_the_token_and_is_retried_once() {
 
 #[tokio::test(start_paused = true)]
 async fn waits_for_retry_after_before_the_next_attempt() {
-    let transport =
-        ScriptedTransport::new([Step::Status(429, Some("2")), Step::Status(200, None)]);
+    let transport = ScriptedTransport::new([Step::Status(429, Some("2")), Step::Status(200, None)]);
     let service = stack(&transport, Arc::default()).build().unwrap();
     let started = tokio::time::Instant::now();
 
     let response = service.oneshot(list_instruments()).await.unwrap();
 
     assert_eq!(response.status(), 200);
-    assert!(started.elapsed() >= Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -221,8 +232,15 @@ async fn a_hung_attempt_times_out_and_an_idempotent_call_is_retried() {
     });
     let error = service.oneshot(create).await.unwrap_err();
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
-    assert!(error.to_string().starts_with("CreatePortfolio: "), "{error}");
-    assert_eq!(transport.seen().len(), 1, "a non-idempotent POST is not resent");
+    assert!(
+        error.to_string().starts_with("CreatePortfolio: "),
+        "{error}"
+    );
+    assert_eq!(
+        transport.seen().len(),
+        1,
+        "a non-idempotent POST is not resent"
+    );
 }
 
 /// A user layer counting the attempts it sees and whether they carried a token.

@@ -32,14 +32,14 @@ pub use builder::ClientBuilder;
 pub use client::Client;
 pub use error::BuildError;
 
+/// Endpoint methods: the `lusid-api` crate.
+pub use lusid_api as api;
 /// Credentials and tokens: the `lusid-auth` crate.
 pub use lusid_auth as auth;
 /// The tower service stack: the `lusid-http` crate.
 pub use lusid_http as http;
 /// Wire types of the LUSID API: the `lusid-models` crate.
 pub use lusid_models as models;
-/// Endpoint methods: the `lusid-api` crate.
-pub use lusid_api as api;
 
 /// The error of a LUSID call: its status, LUSID's problem details, request id
 /// and operation (see [`lusid_api::Error`]).

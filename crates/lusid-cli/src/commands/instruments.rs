@@ -25,7 +25,9 @@ pub async fn list(session: &Session, args: &ListArgs) -> Result<(), CliError> {
     let mut writer = output::writer(args.format, out);
 
     let page_size = match args.limit {
-        Some(limit) => args.page_size.min(i64::try_from(limit.max(1)).unwrap_or(i64::MAX)),
+        Some(limit) => args
+            .page_size
+            .min(i64::try_from(limit.max(1)).unwrap_or(i64::MAX)),
         None => args.page_size,
     };
     let mut request = client.instruments().list_instruments().page_size(page_size);

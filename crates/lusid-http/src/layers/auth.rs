@@ -92,13 +92,14 @@ async fn current_token(
 }
 
 fn authorized(mut request: Request, token: &AccessToken) -> Result<Request, Error> {
-    let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose_secret())).map_err(
-        |_| Error::InvalidRequest {
-            operation: request.extensions().get::<Operation>().copied(),
-            reason: "the access token contains characters not allowed in an HTTP header"
-                .to_owned(),
-        },
-    )?;
+    let mut value =
+        HeaderValue::try_from(format!("Bearer {}", token.expose_secret())).map_err(|_| {
+            Error::InvalidRequest {
+                operation: request.extensions().get::<Operation>().copied(),
+                reason: "the access token contains characters not allowed in an HTTP header"
+                    .to_owned(),
+            }
+        })?;
     value.set_sensitive(true);
     request
         .headers_mut()

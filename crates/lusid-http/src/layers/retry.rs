@@ -239,7 +239,10 @@ mod tests {
     fn retry_after_accepts_seconds_fractions_and_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_470);
         assert_eq!(parse_retry_after("3", now), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after(" 0.25 ", now), Some(Duration::from_millis(250)));
+        assert_eq!(
+            parse_retry_after(" 0.25 ", now),
+            Some(Duration::from_millis(250))
+        );
         assert_eq!(
             parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
             Some(Duration::from_secs(10))
@@ -272,14 +275,20 @@ mod tests {
         let get = request(Method::GET, Some(true));
         let post = request(Method::POST, Some(false));
         for status in [429, 502, 503, 504] {
-            assert!(policy.next_wait(&get, &response(status, None)).is_some(), "{status}");
+            assert!(
+                policy.next_wait(&get, &response(status, None)).is_some(),
+                "{status}"
+            );
         }
         assert!(policy.next_wait(&post, &response(429, None)).is_some());
         assert!(policy.next_wait(&post, &response(503, None)).is_some());
         assert!(policy.next_wait(&post, &response(502, None)).is_none());
         assert!(policy.next_wait(&post, &response(504, None)).is_none());
         for status in [200, 400, 401, 403, 404, 409, 500] {
-            assert!(policy.next_wait(&get, &response(status, None)).is_none(), "{status}");
+            assert!(
+                policy.next_wait(&get, &response(status, None)).is_none(),
+                "{status}"
+            );
         }
     }
 
