@@ -421,21 +421,32 @@ fn render_send(operation: &Operation) -> String {
             body.push_str("request.json_body(&self.body)?;\n");
         }
     }
-    if needs_date_time_wrapper(&operation.success.ty) {
-        body.push_str(&format!(
+    body.push_str("self.client.execute(request.build()?).await\n");
+    let send_body = if needs_date_time_wrapper(&operation.success.ty) {
+        format!(
             "let response: lusid_models::datetime::nested::DateTimesIn<{response}> = \
-             self.client.execute(request.build()?).await?;\nOk(response.0)\n"
-        ));
+             self.send_as().await?;\nOk(response.0)\n"
+        )
     } else {
-        body.push_str("self.client.execute(request.build()?).await\n");
-    }
-    let doc = doc_comment(&[
+        "self.send_as().await\n".to_owned()
+    };
+    let errors = "# Errors\nSee the [`Error`](crate::Error) variants: the status and LUSID's problem \
+         details for an error status, the JSON path for a body that does not decode.";
+    let send_doc = doc_comment(&[
         format!("Sends the request and decodes the response as `{response}`."),
-        "# Errors\nSee the [`Error`](crate::Error) variants: the status and LUSID's problem \
-         details for an error status, the JSON path for a body that does not decode."
-            .to_owned(),
+        errors.to_owned(),
     ]);
-    format!("{doc}pub async fn send(self) -> Result<{response}, crate::Error> {{\n{body}}}\n\n")
+    let send_as_doc = doc_comment(&[
+        "Sends the request and decodes a successful response as any `T`: a type of your own, \
+         `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as \
+         LUSID sent it."
+            .to_owned(),
+        errors.to_owned(),
+    ]);
+    format!(
+        "{send_doc}pub async fn send(self) -> Result<{response}, crate::Error> {{\n{send_body}}}\n\n\
+         {send_as_doc}pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {{\n{body}}}\n\n"
+    )
 }
 
 /// Whether a body type holds date-times outside any generated struct (a bare
@@ -488,6 +499,18 @@ fn render_pagination_methods(
         "pub fn into_stream(self) -> impl futures_util::Stream<Item = Result<{item}, crate::Error>> + Send + 'static {{\n\
          crate::paginator::items(self)\n}}\n\n"
     ));
+    out.push_str(&doc_comment(&[
+        format!(
+            "Every page of `{}` with its items kept exactly as LUSID sent them, fields this \
+             crate does not know included: for copying the data elsewhere unchanged.",
+            operation.id
+        ),
+        "The stream ends after the first error.".to_owned(),
+    ]));
+    out.push_str(
+        "pub fn into_raw_pages(self) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static {\n\
+         crate::paginator::pages_as::<Self, crate::RawPage>(self)\n}\n\n",
+    );
     out
 }
 
@@ -510,7 +533,7 @@ fn render_paged_request(
          fn page_size(&self) -> Option<i64> {{\n{page_size}\n}}\n\n\
          fn set_page_size(&mut self, size: i64) {{\n{set_page_size}\n}}\n\n\
          fn set_page_token(&mut self, token: String) {{\nself.page = Some(token);\n}}\n\n\
-         fn send_page(self) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {{\nself.send()\n}}\n}}\n\n"
+         fn send_page_as<P: serde::de::DeserializeOwned + Send>(self) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {{\nself.send_as()\n}}\n}}\n\n"
     )
 }
 

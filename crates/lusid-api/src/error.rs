@@ -140,7 +140,7 @@ impl Error {
 }
 
 /// The text after the status in [`Error::Status`]'s message: the problem's
-/// name and detail, and the request id.
+/// name and detail, each field's validation messages, and the request id.
 struct StatusDetail<'a> {
     problem: Option<&'a ProblemDetails>,
     request_id: Option<&'a str>,
@@ -152,6 +152,9 @@ impl fmt::Display for StatusDetail<'_> {
             write!(f, ": {}", problem.name())?;
             if let Some(text) = problem.detail().or(problem.title()) {
                 write!(f, ": {text}")?;
+            }
+            for (field, messages) in problem.errors().into_iter().flatten() {
+                write!(f, "; {field}: {}", messages.join(" "))?;
             }
         }
         if let Some(request_id) = self.request_id {

@@ -47,7 +47,7 @@ mod request;
 pub use client::Client;
 pub use error::Error;
 pub use generated::*;
-pub use paginator::DEFAULT_PAGE_SIZE;
+pub use paginator::{DEFAULT_PAGE_SIZE, RawPage};
 pub use problem::ProblemDetails;
 
 /// The HTTP status type of [`Error::status`].

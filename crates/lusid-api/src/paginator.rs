@@ -13,6 +13,8 @@
 use std::future::Future;
 
 use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
+use lusid_models::RawJson;
+use serde::de::DeserializeOwned;
 
 use crate::Error;
 
@@ -45,8 +47,39 @@ pub(crate) trait PagedRequest: Clone + Send + 'static {
     /// Sets the `page` token.
     fn set_page_token(&mut self, token: String);
 
-    /// Sends the request.
-    fn send_page(self) -> impl Future<Output = Result<Self::Page, Error>> + Send;
+    /// Sends the request and decodes the page as `P`: [`Self::Page`], or
+    /// [`RawPage`] to keep the items as LUSID sent them.
+    fn send_page_as<P: DeserializeOwned + Send>(
+        self,
+    ) -> impl Future<Output = Result<P, Error>> + Send;
+}
+
+/// A page whose items are kept exactly as LUSID sent them, byte for byte,
+/// including fields this crate does not know: returned by the generated
+/// `into_raw_pages()` of every paginated operation.
+///
+/// Decode an item later with [`RawJson::deserialize_into`], or write
+/// [`RawJson::get`] straight to an output.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[non_exhaustive]
+pub struct RawPage {
+    /// JSON `nextPage`: the token of the next page; `None` or empty on the last page.
+    #[serde(rename = "nextPage", default)]
+    pub next_page: Option<String>,
+    /// JSON `values`: the page's items, each as its JSON text.
+    pub values: Vec<RawJson>,
+}
+
+impl Page for RawPage {
+    type Item = RawJson;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<RawJson> {
+        self.values
+    }
 }
 
 /// Where a pagination is.
@@ -87,7 +120,19 @@ pub(crate) fn pages<R: PagedRequest>(
     request: R,
 ) -> impl Stream<Item = Result<R::Page, Error>> + Send + 'static
 where
+    R::Page: DeserializeOwned,
     <R::Page as Page>::Item: Send,
+{
+    pages_as::<R, R::Page>(request)
+}
+
+/// Every page decoded as `P`, following `nextPage`. Ends after the last page
+/// or the first error.
+pub(crate) fn pages_as<R: PagedRequest, P: Page + DeserializeOwned + Send>(
+    request: R,
+) -> impl Stream<Item = Result<P, Error>> + Send + 'static
+where
+    P::Item: Send,
 {
     stream::try_unfold(Cursor::Start(request), |cursor| async move {
         let (request, template) = match cursor {
@@ -98,7 +143,7 @@ where
             }
             Cursor::Next { template, token } => (next_request(&template, token), template),
         };
-        let page = request.send_page().await?;
+        let page = request.send_page_as::<P>().await?;
         let next = match page.next_page() {
             Some(token) if !token.is_empty() => Cursor::Next {
                 template,
@@ -116,9 +161,20 @@ pub(crate) fn items<R: PagedRequest>(
     request: R,
 ) -> impl Stream<Item = Result<<R::Page as Page>::Item, Error>> + Send + 'static
 where
+    R::Page: DeserializeOwned,
     <R::Page as Page>::Item: Send,
 {
-    pages(request)
+    items_as::<R, R::Page>(request)
+}
+
+/// Every item of every page decoded as `P`, in order.
+pub(crate) fn items_as<R: PagedRequest, P: Page + DeserializeOwned + Send>(
+    request: R,
+) -> impl Stream<Item = Result<P::Item, Error>> + Send + 'static
+where
+    P::Item: Send,
+{
+    pages_as::<R, P>(request)
         .map_ok(|page| stream::iter(page.into_items()).map(Ok))
         .try_flatten()
 }

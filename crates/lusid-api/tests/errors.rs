@@ -86,7 +86,8 @@ async fn a_validation_failure_keeps_the_field_errors() {
     assert_eq!(error.request_id(), None);
     assert_eq!(
         error.to_string(),
-        "ListInstruments: HTTP 400 Bad Request: InvalidRequestFailure: Invalid request"
+        "ListInstruments: HTTP 400 Bad Request: InvalidRequestFailure: Invalid request; \
+         limit: must be at most 5000"
     );
 }
 

@@ -81,13 +81,14 @@ impl Error {
         }
     }
 
-    /// Whether asking again later may succeed: transport failures, timeouts
-    /// and `5xx` answers. A rejected grant (`4xx`) needs other credentials.
+    /// Whether asking again later may succeed: transport failures, timeouts,
+    /// `5xx` answers and `429 Too Many Requests`. Any other rejected grant
+    /// (`4xx`) needs other credentials.
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Transport { .. } | Error::Timeout { .. } => true,
             Error::GrantRejected { status, .. } | Error::MalformedTokenResponse { status, .. } => {
-                status.is_server_error()
+                status.is_server_error() || *status == http::StatusCode::TOO_MANY_REQUESTS
             }
         }
     }

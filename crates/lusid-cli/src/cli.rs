@@ -116,17 +116,17 @@ pub struct EmulatorArgs {
     /// Lifetime of issued access tokens, in seconds.
     #[arg(long, value_name = "SECONDS")]
     pub token_ttl: Option<u64>,
-    /// Username the token endpoint accepts.
+    /// Username the token endpoint accepts (give all four credentials, or none).
     #[arg(long, requires_all = ["password", "client_id", "client_secret"])]
     pub username: Option<String>,
     /// Password the token endpoint accepts.
-    #[arg(long)]
+    #[arg(long, requires_all = ["username", "client_id", "client_secret"])]
     pub password: Option<String>,
     /// OAuth2 client id the token endpoint accepts.
-    #[arg(long)]
+    #[arg(long, requires_all = ["username", "password", "client_secret"])]
     pub client_id: Option<String>,
     /// OAuth2 client secret the token endpoint accepts.
-    #[arg(long)]
+    #[arg(long, requires_all = ["username", "password", "client_id"])]
     pub client_secret: Option<String>,
     /// Write a secrets file (the web app's export format) for this emulator.
     #[arg(long, value_name = "PATH")]

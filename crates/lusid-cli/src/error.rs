@@ -33,11 +33,29 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
-    /// The extraction failed part-way; what was written is complete.
-    #[error("extraction stopped after {written} instruments (all of them written)")]
+    /// An instrument LUSID sent does not decode into the columns of a flat
+    /// output format.
+    #[error("instrument {position} of the extraction does not decode")]
+    Decode {
+        /// Its 1-based position in the extraction.
+        position: u64,
+        /// What did not decode.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The extraction failed part-way. The first `written` instruments were
+    /// written in full; a JSON array is left open so the output cannot pass
+    /// for a complete extraction.
+    #[error(
+        "extraction stopped after {written} instruments, each written in full{}",
+        .partial.as_ref().map_or(String::new(), |p| format!(" to {}", p.display()))
+    )]
     Interrupted {
         /// Instruments written before the failure.
         written: u64,
+        /// Where an `--output` file's partial content was kept (the file
+        /// named by `--output` is left as it was).
+        partial: Option<PathBuf>,
         /// The failure.
         #[source]
         source: Box<CliError>,

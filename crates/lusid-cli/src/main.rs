@@ -9,6 +9,7 @@ mod error;
 mod output;
 mod session;
 
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -39,7 +41,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// Prints the error and its causes to stderr.
+/// Prints the error and its causes to stderr (if stderr is still there).
 fn report(error: &CliError) -> ExitCode {
     let mut message = format!("error: {error}");
     let mut source = std::error::Error::source(error);
@@ -47,6 +49,12 @@ fn report(error: &CliError) -> ExitCode {
         message.push_str(&format!("\n  caused by: {cause}"));
         source = cause.source();
     }
-    eprintln!("{message}");
+    note(&message);
     ExitCode::FAILURE
+}
+
+/// Writes a line for the user to stderr. Unlike `eprintln!`, a closed
+/// stderr is ignored rather than a panic.
+pub fn note(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
 }

@@ -1,21 +1,43 @@
-//! Writers for extracted instruments, one per `--format`. Each writes an
-//! instrument as soon as it arrives and flushes after every page, so a long
-//! extraction that fails part-way leaves every complete record it got.
+//! Writers for extracted instruments, one per `--format`, and the output
+//! they write to.
+//!
+//! Each writer writes an instrument as soon as it arrives and is flushed
+//! after every page. A JSON array is closed only when the extraction
+//! succeeds, so a failed run never looks like a complete document; an
+//! `--output` file is written under a temporary name and renamed into place
+//! only on success, so a failed run never replaces an earlier good file.
 
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
-use lusid::models::Instrument;
+use lusid::models::{Instrument, RawJson};
 
 use crate::cli::Format;
 
+/// Why one instrument could not be written.
+#[derive(Debug)]
+pub enum WriteError {
+    /// The output failed.
+    Io(io::Error),
+    /// The instrument did not decode into the columns of a flat format.
+    Decode(serde_json::Error),
+}
+
+impl From<io::Error> for WriteError {
+    fn from(error: io::Error) -> Self {
+        WriteError::Io(error)
+    }
+}
+
 /// Writes instruments in one format.
 pub trait InstrumentWriter {
-    /// Writes one instrument.
-    fn write(&mut self, instrument: &Instrument) -> io::Result<()>;
+    /// Writes one instrument, given exactly as LUSID sent it.
+    fn write(&mut self, instrument: &RawJson) -> Result<(), WriteError>;
     /// Pushes what is buffered to the output (called after every page).
     fn flush(&mut self) -> io::Result<()>;
-    /// Closes the document (the JSON array's `]`) and flushes.
-    fn finish(self: Box<Self>) -> io::Result<()>;
+    /// Completes the document (the JSON array's `]`, the header of an empty
+    /// CSV) after a successful extraction, and flushes.
+    fn finish(&mut self) -> io::Result<()>;
 }
 
 /// The writer for `format` over `out`.
@@ -34,16 +56,77 @@ pub fn writer(format: Format, out: Box<dyn Write + Send>) -> Box<dyn InstrumentW
     }
 }
 
-/// Keeps the I/O error kind inside a serde_json error, so a closed pipe
-/// stays a [`io::ErrorKind::BrokenPipe`].
-fn json_error(error: serde_json::Error) -> io::Error {
-    match error.io_error_kind() {
-        Some(kind) => io::Error::new(kind, error),
-        None => io::Error::other(error),
+/// Where the output goes: stdout, or a file written under a temporary name
+/// in the same directory and renamed into place by [`Output::commit`].
+pub enum Output {
+    /// Standard output.
+    Stdout,
+    /// A file being written.
+    File {
+        /// The `--output` path.
+        path: PathBuf,
+        /// The temporary file beside it.
+        temporary: tempfile::NamedTempFile,
+    },
+}
+
+impl Output {
+    /// Stdout, or a temporary file beside `path`.
+    pub fn open(path: Option<&Path>) -> io::Result<Self> {
+        let Some(path) = path else {
+            return Ok(Output::Stdout);
+        };
+        let directory = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let temporary = tempfile::Builder::new()
+            .prefix(".lusid-output-")
+            .tempfile_in(directory)?;
+        Ok(Output::File {
+            path: path.to_owned(),
+            temporary,
+        })
+    }
+
+    /// A buffered writer over this output.
+    pub fn writer(&self) -> io::Result<Box<dyn Write + Send>> {
+        Ok(match self {
+            Output::Stdout => Box::new(io::BufWriter::new(io::stdout())),
+            Output::File { temporary, .. } => {
+                Box::new(io::BufWriter::new(temporary.as_file().try_clone()?))
+            }
+        })
+    }
+
+    /// After success: moves the file into place (replacing an earlier one).
+    pub fn commit(self) -> io::Result<()> {
+        match self {
+            Output::Stdout => Ok(()),
+            Output::File { path, temporary } => {
+                temporary.persist(&path).map_err(|error| error.error)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// After a failure: keeps what was written as `<path>.partial` (leaving
+    /// an earlier file at `path` untouched) and returns where it is.
+    pub fn keep_partial(self) -> Option<PathBuf> {
+        match self {
+            Output::Stdout => None,
+            Output::File { path, temporary } => {
+                let mut partial = path.into_os_string();
+                partial.push(".partial");
+                let partial = PathBuf::from(partial);
+                temporary.persist(&partial).ok().map(|_| partial)
+            }
+        }
     }
 }
 
-/// Keeps the I/O error kind inside a csv error, like [`json_error`].
+/// Keeps the I/O error kind inside a csv error, so a closed pipe stays a
+/// [`io::ErrorKind::BrokenPipe`].
 fn csv_error(error: csv::Error) -> io::Error {
     match error.kind() {
         csv::ErrorKind::Io(io) => io::Error::new(io.kind(), error),
@@ -57,10 +140,10 @@ struct JsonArray {
 }
 
 impl InstrumentWriter for JsonArray {
-    fn write(&mut self, instrument: &Instrument) -> io::Result<()> {
+    fn write(&mut self, instrument: &RawJson) -> Result<(), WriteError> {
         self.out
             .write_all(if self.written == 0 { b"[\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut self.out, instrument).map_err(json_error)?;
+        self.out.write_all(instrument.get().as_bytes())?;
         self.written += 1;
         Ok(())
     }
@@ -69,7 +152,7 @@ impl InstrumentWriter for JsonArray {
         self.out.flush()
     }
 
-    fn finish(mut self: Box<Self>) -> io::Result<()> {
+    fn finish(&mut self) -> io::Result<()> {
         self.out
             .write_all(if self.written == 0 { b"[]\n" } else { b"\n]\n" })?;
         self.out.flush()
@@ -81,16 +164,17 @@ struct Ndjson {
 }
 
 impl InstrumentWriter for Ndjson {
-    fn write(&mut self, instrument: &Instrument) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, instrument).map_err(json_error)?;
-        self.out.write_all(b"\n")
+    fn write(&mut self, instrument: &RawJson) -> Result<(), WriteError> {
+        self.out.write_all(instrument.get().as_bytes())?;
+        self.out.write_all(b"\n")?;
+        Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 
-    fn finish(mut self: Box<Self>) -> io::Result<()> {
+    fn finish(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 }
@@ -106,8 +190,19 @@ struct Row {
     identifiers: String,
 }
 
+const CSV_HEADER: [&str; 7] = [
+    "lusidInstrumentId",
+    "name",
+    "scope",
+    "state",
+    "effectiveFrom",
+    "asAtDate",
+    "identifiers",
+];
+
 impl Row {
-    fn of(instrument: &Instrument) -> Self {
+    fn of(raw: &RawJson) -> Result<Self, WriteError> {
+        let instrument: Instrument = raw.deserialize_into().map_err(WriteError::Decode)?;
         let identifiers = instrument
             .identifiers
             .iter()
@@ -115,15 +210,15 @@ impl Row {
             .map(|(kind, value)| format!("{kind}={}", value.as_deref().unwrap_or("")))
             .collect::<Vec<_>>()
             .join(";");
-        Self {
-            luid: instrument.lusid_instrument_id.clone(),
-            name: instrument.name.clone(),
-            scope: instrument.scope.clone().unwrap_or_default(),
-            state: instrument.state.to_string(),
+        Ok(Self {
             effective_from: instant(&instrument.version.effective_from),
             as_at: instant(&instrument.version.as_at_date),
+            state: instrument.state.to_string(),
+            scope: instrument.scope.unwrap_or_default(),
+            luid: instrument.lusid_instrument_id,
+            name: instrument.name,
             identifiers,
-        }
+        })
     }
 }
 
@@ -132,23 +227,20 @@ struct Csv {
     header_written: bool,
 }
 
-impl InstrumentWriter for Csv {
-    fn write(&mut self, instrument: &Instrument) -> io::Result<()> {
+impl Csv {
+    fn header(&mut self) -> io::Result<()> {
         if !self.header_written {
-            self.out
-                .write_record([
-                    "lusidInstrumentId",
-                    "name",
-                    "scope",
-                    "state",
-                    "effectiveFrom",
-                    "asAtDate",
-                    "identifiers",
-                ])
-                .map_err(csv_error)?;
+            self.out.write_record(CSV_HEADER).map_err(csv_error)?;
             self.header_written = true;
         }
-        let row = Row::of(instrument);
+        Ok(())
+    }
+}
+
+impl InstrumentWriter for Csv {
+    fn write(&mut self, instrument: &RawJson) -> Result<(), WriteError> {
+        let row = Row::of(instrument)?;
+        self.header()?;
         self.out
             .write_record([
                 &row.luid,
@@ -159,14 +251,16 @@ impl InstrumentWriter for Csv {
                 &row.as_at,
                 &row.identifiers,
             ])
-            .map_err(csv_error)
+            .map_err(csv_error)?;
+        Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 
-    fn finish(mut self: Box<Self>) -> io::Result<()> {
+    fn finish(&mut self) -> io::Result<()> {
+        self.header()?;
         self.out.flush()
     }
 }
@@ -176,8 +270,8 @@ struct Table {
     header_written: bool,
 }
 
-impl InstrumentWriter for Table {
-    fn write(&mut self, instrument: &Instrument) -> io::Result<()> {
+impl Table {
+    fn header(&mut self) -> io::Result<()> {
         if !self.header_written {
             writeln!(
                 self.out,
@@ -186,7 +280,14 @@ impl InstrumentWriter for Table {
             )?;
             self.header_written = true;
         }
-        let row = Row::of(instrument);
+        Ok(())
+    }
+}
+
+impl InstrumentWriter for Table {
+    fn write(&mut self, instrument: &RawJson) -> Result<(), WriteError> {
+        let row = Row::of(instrument)?;
+        self.header()?;
         writeln!(
             self.out,
             "{:<14} {:<32} {:<8} {:<10} {}",
@@ -195,14 +296,16 @@ impl InstrumentWriter for Table {
             row.state,
             row.scope,
             row.identifiers
-        )
+        )?;
+        Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 
-    fn finish(mut self: Box<Self>) -> io::Result<()> {
+    fn finish(&mut self) -> io::Result<()> {
+        self.header()?;
         self.out.flush()
     }
 }

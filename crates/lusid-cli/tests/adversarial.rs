@@ -369,13 +369,13 @@ fn a_list_reader_that_goes_away_before_the_first_byte_is_not_an_error() {
     assert!(output.status.success(), "{}", text(&output.stderr));
 }
 
-// ------------------------------------------------------------------- bugs
+// ------------------------------------------------ regressions found in review
 
-/// BUG: `instruments list --output FILE` creates (truncates) FILE before
+/// Regression (found in review): `instruments list --output FILE` creates (truncates) FILE before
 /// the first request, so a run that fails to authenticate destroys the
 /// previous good extraction and leaves `[]` in its place.
 #[test]
-fn bug_a_failed_extraction_destroys_the_existing_output_file() {
+fn a_failed_extraction_keeps_the_existing_output_file() {
     let dir = tempfile::tempdir().unwrap();
     let secrets = unreachable_secrets(dir.path());
     let out = dir.path().join("instruments.json");
@@ -399,12 +399,12 @@ fn bug_a_failed_extraction_destroys_the_existing_output_file() {
     );
 }
 
-/// BUG: when the very first page fails, `--format json` still writes a
+/// Regression (found in review): when the very first page fails, `--format json` still writes a
 /// complete, valid, empty JSON array `[]` to stdout: a consumer that reads
 /// stdout (ignoring the exit code, e.g. in a pipeline) sees "no
 /// instruments" instead of a broken document.
 #[test]
-fn bug_a_failed_json_extraction_prints_a_valid_empty_array() {
+fn a_failed_json_extraction_never_prints_a_complete_array() {
     let dir = tempfile::tempdir().unwrap();
     let secrets = unreachable_secrets(dir.path());
     let output = lusid(&[
@@ -423,11 +423,11 @@ fn bug_a_failed_json_extraction_prints_a_valid_empty_array() {
     );
 }
 
-/// BUG: when the *output* fails (disk full), the error says "extraction
+/// Regression (found in review): when the *output* fails (disk full), the error says "extraction
 /// stopped after 3 instruments (all of them written)" although nothing
 /// was written.
 #[test]
-fn bug_an_output_failure_claims_everything_was_written() {
+fn an_output_failure_is_reported_as_such() {
     let output = Command::new(env!("CARGO_BIN_EXE_lusid"))
         .args(["--emulator", "instruments", "list", "--limit", "3"])
         .env_remove("RUST_LOG")
@@ -448,11 +448,11 @@ fn bug_an_output_failure_claims_everything_was_written() {
     );
 }
 
-/// BUG: the CLI error for a bad `--filter` (and any validation problem)
+/// Regression (found in review): the CLI error for a bad `--filter` (and any validation problem)
 /// omits LUSID's field message (`errors.filter`), which is the only place
 /// that says what is wrong with the filter.
 #[test]
-fn bug_a_bad_filter_does_not_say_what_is_wrong() {
+fn a_bad_filter_says_what_is_wrong() {
     let output = lusid(&[
         "--emulator",
         "instruments",
@@ -465,11 +465,11 @@ fn bug_a_bad_filter_does_not_say_what_is_wrong() {
     assert!(stderr.contains("Colour"), "the reason is missing: {stderr}");
 }
 
-/// BUG: `lusid emulator --password X` (without --username etc.) is
+/// Regression (found in review): `lusid emulator --password X` (without --username etc.) is
 /// accepted and silently ignored: the emulator serves the default
 /// credentials. Only `--username` requires the other three.
 #[test]
-fn bug_emulator_password_alone_is_silently_ignored() {
+fn emulator_credentials_come_all_four_or_none() {
     let child = Command::new(env!("CARGO_BIN_EXE_lusid"))
         .args(["emulator", "--equities", "1", "--password", "mine"])
         .stdout(Stdio::null())
@@ -485,11 +485,11 @@ fn bug_emulator_password_alone_is_silently_ignored() {
     );
 }
 
-/// BUG: `instruments get ... | head -1` fails with "cannot write to
+/// Regression (found in review): `instruments get ... | head -1` fails with "cannot write to
 /// stdout: Broken pipe" (exit 1), unlike `instruments list`, which treats
 /// a reader going away as success.
 #[test]
-fn bug_get_into_a_closed_pipe_is_an_error() {
+fn get_into_a_closed_pipe_is_not_an_error() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lusid"))
         .args(["--emulator", "instruments", "get", "Currency", "GBP"])
         .stdout(Stdio::piped())
@@ -501,10 +501,10 @@ fn bug_get_into_a_closed_pipe_is_an_error() {
     assert!(output.status.success(), "{}", text(&output.stderr));
 }
 
-/// BUG: with no matching instruments, `--format csv` prints nothing at all,
+/// Regression (found in review): with no matching instruments, `--format csv` prints nothing at all,
 /// not even the header row, so a CSV consumer cannot tell the columns.
 #[test]
-fn bug_csv_with_no_rows_has_no_header() {
+fn csv_with_no_rows_still_has_its_header() {
     let output = lusid(&[
         "--emulator",
         "instruments",
@@ -522,12 +522,12 @@ fn bug_csv_with_no_rows_has_no_header() {
     );
 }
 
-/// BUG: `--limit N` with N a multiple of the page size requests one page
+/// Regression (found in review): `--limit N` with N a multiple of the page size requests one page
 /// more than needed (the limit is checked only when the next page's first
 /// item arrives), so `--limit 5 --page-size 5` makes 2 ListInstruments
 /// calls, and fails if that unneeded call fails.
 #[test]
-fn bug_limit_fetches_a_page_too_many() {
+fn limit_fetches_no_page_more_than_needed() {
     let served = serve(None);
     let output = lusid(&[
         "--secrets",
@@ -546,11 +546,11 @@ fn bug_limit_fetches_a_page_too_many() {
     assert_eq!(served.emulator.metrics().api_total("ListInstruments"), 1);
 }
 
-/// BUG: `--format ndjson` is documented as "one instrument per line, as
+/// Regression (found in review): `--format ndjson` is documented as "one instrument per line, as
 /// LUSID sends it", but fields the generated model does not know are
 /// dropped (see also tests/tests/adversarial.rs).
 #[test]
-fn bug_ndjson_drops_fields_lusid_adds() {
+fn ndjson_keeps_fields_lusid_adds() {
     let served = serve(None);
     served.emulator.faults().push_api(Fault::Response {
         status: 200,
@@ -573,10 +573,10 @@ fn bug_ndjson_drops_fields_lusid_adds() {
     );
 }
 
-/// BUG (low): log lines carry ANSI colour escapes even when stderr is a
+/// Regression (found in review): log lines carry ANSI colour escapes even when stderr is a
 /// file or pipe, so `2> lusid.log` is full of `\x1b[2m` sequences.
 #[test]
-fn bug_logs_have_ansi_escapes_when_stderr_is_not_a_terminal() {
+fn logs_have_no_ansi_escapes_when_stderr_is_not_a_terminal() {
     let output = lusid_with(
         &["--emulator", "instruments", "list", "--limit", "1"],
         &[("RUST_LOG", "lusid=debug,lusid_http=debug")],
@@ -587,11 +587,11 @@ fn bug_logs_have_ansi_escapes_when_stderr_is_not_a_terminal() {
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
 }
 
-/// BUG (low): a port in use is reported with the OS message twice:
+/// Regression (found in review): a port in use is reported with the OS message twice:
 /// "could not bind ...: Address already in use (os error 98)" and again as
 /// "caused by: Address already in use (os error 98)".
 #[test]
-fn bug_a_used_port_repeats_the_cause() {
+fn a_used_port_is_reported_once() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let output = lusid(&["emulator", "--equities", "1", "--addr", &addr]);
@@ -605,12 +605,12 @@ fn bug_a_used_port_repeats_the_cause() {
     );
 }
 
-/// BUG (low): `lusid emulator --write-secrets` writes the password and
+/// Regression (found in review): `lusid emulator --write-secrets` writes the password and
 /// client secret (which the user may have chosen) world-readable (0644
 /// under the usual umask); a secrets file should be 0600.
 #[cfg(unix)]
 #[test]
-fn bug_written_secrets_file_is_world_readable() {
+fn written_secrets_file_is_private() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let secrets = dir.path().join("s.json");
@@ -635,10 +635,10 @@ fn bug_written_secrets_file_is_world_readable() {
     assert_eq!(mode & 0o077, 0, "mode {mode:o}");
 }
 
-/// BUG (low): when stderr is a closed pipe, reporting an error panics
+/// Regression (found in review): when stderr is a closed pipe, reporting an error panics
 /// (`eprintln!`) and the process exits 101 instead of 1.
 #[test]
-fn bug_a_closed_stderr_turns_an_error_into_a_panic() {
+fn a_closed_stderr_does_not_turn_an_error_into_a_panic() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lusid"))
         .args(["--secrets", "/nonexistent/secrets.json", "token"])
         .env_remove("RUST_LOG")
@@ -649,4 +649,79 @@ fn bug_a_closed_stderr_turns_an_error_into_a_panic() {
     drop(child.stderr.take());
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(1));
+}
+
+/// A failure after the first page: the `--output` file keeps its earlier
+/// content, the complete records are kept beside it as `.partial`, and the
+/// error says how far the extraction got.
+#[test]
+fn a_failure_mid_extraction_keeps_the_complete_records_beside_the_output() {
+    let served = serve(None);
+    let faults = served.emulator.faults();
+    faults.push_api(Fault::Delay(Duration::ZERO));
+    faults.push_api(Fault::status(500));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("instruments.ndjson");
+    std::fs::write(&out, "earlier\n").unwrap();
+
+    let output = lusid(&[
+        "--secrets",
+        served.secrets.to_str().unwrap(),
+        "instruments",
+        "list",
+        "--page-size",
+        "5",
+        "--format",
+        "ndjson",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("stopped after 5 instruments"), "{stderr}");
+    assert!(stderr.contains("instruments.ndjson.partial"), "{stderr}");
+    assert!(stderr.contains("500"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "earlier\n");
+    let partial = std::fs::read_to_string(dir.path().join("instruments.ndjson.partial")).unwrap();
+    let lines: Vec<serde_json::Value> = partial
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5);
+    assert_eq!(lines[0]["lusidInstrumentId"], "CCY_AED");
+}
+
+/// A successful run replaces the `--output` file and leaves no temporary
+/// file behind.
+#[test]
+fn a_successful_extraction_replaces_the_output_file() {
+    let served = serve(None);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("instruments.json");
+    std::fs::write(&out, "earlier\n").unwrap();
+
+    let output = lusid(&[
+        "--secrets",
+        served.secrets.to_str().unwrap(),
+        "instruments",
+        "list",
+        "--format",
+        "json",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let array: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert!(array.len() > 20);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers,
+        vec![std::ffi::OsString::from("instruments.json")]
+    );
 }

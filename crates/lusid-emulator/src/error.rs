@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 #[non_exhaustive]
 pub enum EmulatorError {
     /// The listening socket could not be bound.
-    #[error("could not bind the emulator to {addr}: {source}")]
+    #[error("could not bind the emulator to {addr}")]
     Bind {
         /// The address asked for.
         addr: SocketAddr,
@@ -17,7 +17,7 @@ pub enum EmulatorError {
         source: io::Error,
     },
     /// The server failed while running.
-    #[error("the emulator's server failed: {0}")]
+    #[error("the emulator's server failed")]
     Serve(#[source] io::Error),
     /// The seeding or server task panicked or was cancelled.
     #[error("an emulator task ended abnormally: {0}")]

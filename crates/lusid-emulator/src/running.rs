@@ -99,11 +99,24 @@ impl RunningEmulator {
     }
 
     /// Writes [`Self::secrets_json`] (pretty-printed) to `path`.
+    ///
+    /// On Unix the file is created readable by its owner only (mode 0600),
+    /// since it holds a password and a client secret.
     pub fn write_secrets(&self, path: impl AsRef<Path>) -> std::io::Result<()> {
+        use std::io::Write;
+
         let mut text = serde_json::to_string_pretty(&self.secrets_json())
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         text.push('\n');
-        std::fs::write(path, text)
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(path.as_ref())?;
+        #[cfg(unix)]
+        file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()
     }
 
     /// A snapshot of the request counters.

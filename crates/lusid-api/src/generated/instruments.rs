@@ -429,6 +429,17 @@ impl ListInstrumentsRequest {
     /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
     /// error status, the JSON path for a body that does not decode.
     pub async fn send(self) -> Result<lusid_models::PagedResourceListOfInstrument, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/instruments");
         request.query("asAt", self.as_at.as_ref())?;
@@ -483,6 +494,17 @@ impl ListInstrumentsRequest {
     {
         crate::paginator::items(self)
     }
+
+    /// Every page of `ListInstruments` with its items kept exactly as LUSID sent them, fields
+    /// this crate does not know included: for copying the data elsewhere unchanged.
+    ///
+    /// The stream ends after the first error.
+    pub fn into_raw_pages(
+        self,
+    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
+    {
+        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    }
 }
 
 impl crate::paginator::PagedRequest for ListInstrumentsRequest {
@@ -500,10 +522,10 @@ impl crate::paginator::PagedRequest for ListInstrumentsRequest {
         self.page = Some(token);
     }
 
-    fn send_page(
+    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
-    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
-        self.send()
+    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
+        self.send_as()
     }
 }
 
@@ -552,6 +574,17 @@ impl UpsertInstrumentsRequest {
     /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
     /// error status, the JSON path for a body that does not decode.
     pub async fn send(self) -> Result<lusid_models::UpsertInstrumentsResponse, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/instruments");
         request.query("scope", self.scope.as_ref())?;
@@ -648,6 +681,17 @@ impl GetInstrumentsRequest {
     /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
     /// error status, the JSON path for a body that does not decode.
     pub async fn send(self) -> Result<lusid_models::GetInstrumentsResponse, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/instruments/$get");
         request.query("identifierType", Some(&self.identifier_type))?;
@@ -773,6 +817,17 @@ impl GetInstrumentRequest {
     /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
     /// error status, the JSON path for a body that does not decode.
     pub async fn send(self) -> Result<lusid_models::Instrument, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/instruments/");
         request.path_param("identifierType", &self.identifier_type)?;
@@ -828,6 +883,17 @@ impl DeleteInstrumentRequest {
     /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
     /// error status, the JSON path for a body that does not decode.
     pub async fn send(self) -> Result<lusid_models::DeleteInstrumentResponse, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/instruments/");

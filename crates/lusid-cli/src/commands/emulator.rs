@@ -39,15 +39,15 @@ pub async fn serve(args: &EmulatorArgs) -> Result<(), CliError> {
                 path: Some(path.clone()),
                 source,
             })?;
-        eprintln!("secrets file written to {}", path.display());
+        crate::note(&format!("secrets file written to {}", path.display()));
     }
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", emulator.lusid_url())
         .and_then(|()| stdout.flush())
         .map_err(|source| CliError::Output { path: None, source })?;
     drop(stdout);
-    eprintln!("token URL: {}", emulator.token_url());
-    eprintln!("serving until interrupted (Ctrl-C)");
+    crate::note(&format!("token URL: {}", emulator.token_url()));
+    crate::note("serving until interrupted (Ctrl-C)");
     emulator
         .serve_until(async {
             if let Err(error) = tokio::signal::ctrl_c().await {

@@ -14,6 +14,7 @@ use crate::{Error, Operation, Request, Response};
 /// | 429 Too Many Requests, 503 Service Unavailable | always (LUSID did not act on the request) |
 /// | 502 Bad Gateway, 504 Gateway Timeout | the operation is idempotent |
 /// | connection could not be established | always (nothing was sent) |
+/// | token endpoint failed transiently (5xx, 429, timeout, connection) | always (nothing was sent to LUSID) |
 /// | connection failed after sending, attempt timed out | the operation is idempotent |
 /// | any other status, including 401 (the auth layer's) | never |
 ///
@@ -105,6 +106,7 @@ impl RetryPolicy {
             Err(Error::Transport {
                 before_send: true, ..
             }) => None,
+            Err(Error::Auth { source, .. }) if source.is_transient() => None,
             Err(Error::Transport { .. } | Error::Timeout { .. }) if idempotent => None,
             Err(_) => return None,
         };
@@ -308,6 +310,38 @@ mod tests {
         assert!(policy.next_wait(&post, &failure(true)).is_some());
         assert!(policy.next_wait(&post, &failure(false)).is_none());
         assert!(policy.next_wait(&get, &failure(false)).is_some());
+    }
+
+    #[test]
+    fn retries_a_token_endpoint_outage_but_not_a_rejected_grant() {
+        let policy = RetryPolicy::default();
+        let post = request(Method::POST, Some(false));
+        let token_failure = |status: u16, error: &str| -> Result<Response, Error> {
+            Err(Error::Auth {
+                operation: None,
+                source: lusid_auth::Error::GrantRejected {
+                    token_url: "https://acme.okta.com/oauth2/default/v1/token".into(),
+                    status: http::StatusCode::from_u16(status).unwrap(),
+                    error: error.into(),
+                    description: None,
+                },
+            })
+        };
+        assert!(
+            policy
+                .next_wait(&post, &token_failure(503, "server_error"))
+                .is_some()
+        );
+        assert!(
+            policy
+                .next_wait(&post, &token_failure(429, "too_many_requests"))
+                .is_some()
+        );
+        assert!(
+            policy
+                .next_wait(&post, &token_failure(400, "invalid_grant"))
+                .is_none()
+        );
     }
 
     #[test]
