@@ -66,3 +66,31 @@ async fn a_persistent_outage_reaches_the_caller_with_its_status() {
 fn http_status(code: u16) -> lusid::api::StatusCode {
     lusid::api::StatusCode::from_u16(code).unwrap()
 }
+
+#[tokio::test]
+async fn rate_limit_retries_from_the_secrets_file_bound_429_retries() {
+    let emulator = start(Emulator::builder().equities(1)).await;
+    let mut secrets = emulator.secrets_json();
+    secrets["api"]["rateLimitRetries"] = serde_json::json!(1);
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), secrets.to_string()).unwrap();
+    let client = lusid::Client::builder()
+        .secrets_file(file.path())
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        emulator
+            .faults()
+            .push_api(Fault::status_with_retry_after(429, "0"));
+    }
+
+    let error = client
+        .instruments()
+        .list_instruments()
+        .send()
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.status(), Some(http_status(429)), "{error:?}");
+    assert_eq!(emulator.metrics().faults_served, 2, "one try and one retry");
+}

@@ -151,6 +151,7 @@ fn render_method(operation: &Operation) -> String {
             format!("body: {}", body.ident)
         });
     }
+    fields.push("call_options: lusid_http::CallOptions::new()".to_owned());
     let mut out = doc_comment(&method_doc(operation));
     if operation.deprecated {
         out.push_str("#[deprecated(note = \"LUSID marks this operation as deprecated\")]\n");
@@ -330,6 +331,7 @@ fn render_request(operation: &Operation) -> String {
     if let Some(body) = &operation.body {
         out.push_str(&format!("body: {},\n", body.ty.render(Crate::Api)));
     }
+    out.push_str("call_options: lusid_http::CallOptions,\n");
     out.push_str("}\n\n");
     out.push_str(&format!(
         "impl {request} {{\n/// The operation this request performs, as the HTTP stack sees it.\n\
@@ -339,6 +341,7 @@ fn render_request(operation: &Operation) -> String {
     for param in operation.params.iter().filter(|param| !param.required) {
         out.push_str(&render_setter(param));
     }
+    out.push_str(CALL_OPTION_SETTERS);
     out.push_str(&render_send(operation));
     if let Some(pagination) = &operation.pagination {
         out.push_str(&render_pagination_methods(operation, pagination));
@@ -349,6 +352,25 @@ fn render_request(operation: &Operation) -> String {
     }
     out
 }
+
+/// The per-call settings every request builder has, carried to the HTTP
+/// stack as [`lusid_http::CallOptions`].
+const CALL_OPTION_SETTERS: &str = "\
+/// Bounds each attempt of this call (sending the request and reading the whole response), \
+instead of the client's per-attempt timeout.
+pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+self.call_options = self.call_options.attempt_timeout(timeout);
+self
+}
+
+/// Bounds this whole call, every retry and wait included, instead of the client's total \
+timeout.
+pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+self.call_options = self.call_options.total_timeout(timeout);
+self
+}
+
+";
 
 /// A chainable setter for an optional parameter.
 fn render_setter(param: &Param) -> String {
@@ -421,6 +443,7 @@ fn render_send(operation: &Operation) -> String {
             body.push_str("request.json_body(&self.body)?;\n");
         }
     }
+    body.push_str("request.call_options(self.call_options);\n");
     body.push_str("self.client.execute(request.build()?).await\n");
     let send_body = if needs_date_time_wrapper(&operation.success.ty) {
         format!(

@@ -127,6 +127,38 @@ impl Error {
         }
     }
 
+    /// The start of the response body (at most 2 KiB, as text), for
+    /// [`Error::Status`] and [`Error::Decode`]: LUSID's JSON, or whatever a
+    /// proxy or gateway sent instead.
+    pub fn body_excerpt(&self) -> Option<&str> {
+        match self {
+            Error::Status { body_excerpt, .. } | Error::Decode { body_excerpt, .. } => {
+                Some(body_excerpt)
+            }
+            _ => None,
+        }
+    }
+
+    /// Where in the response JSON decoding failed, such as
+    /// `values[3].version.effectiveFrom`, for [`Error::Decode`].
+    pub fn json_path(&self) -> Option<&str> {
+        match self {
+            Error::Decode { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// Whether the same call may succeed later: a transient transport
+    /// failure or timeout (after the stack's own retries ran out), or a
+    /// 429, 502, 503 or 504 status.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Http(error) => error.is_transient(),
+            Error::Status { status, .. } => matches!(status.as_u16(), 429 | 502 | 503 | 504),
+            _ => false,
+        }
+    }
+
     /// The operationId of the failed call, when known.
     pub fn operation(&self) -> Option<&'static str> {
         match self {

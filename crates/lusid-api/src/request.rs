@@ -69,6 +69,7 @@ pub(crate) struct RequestBuilder {
     target: String,
     has_query: bool,
     body: Option<Bytes>,
+    call_options: lusid_http::CallOptions,
 }
 
 impl RequestBuilder {
@@ -80,7 +81,13 @@ impl RequestBuilder {
             target: String::new(),
             has_query: false,
             body: None,
+            call_options: lusid_http::CallOptions::new(),
         }
+    }
+
+    /// Per-call settings (timeouts) for the HTTP stack.
+    pub(crate) fn call_options(&mut self, options: lusid_http::CallOptions) {
+        self.call_options = options;
     }
 
     /// Appends literal path text from the path template.
@@ -153,6 +160,9 @@ impl RequestBuilder {
             .extension(self.operation);
         if has_body {
             builder = builder.header(CONTENT_TYPE, HeaderValue::from_static(JSON));
+        }
+        if !self.call_options.is_empty() {
+            builder = builder.extension(self.call_options);
         }
         builder
             .body(self.body.unwrap_or_default())

@@ -111,6 +111,9 @@ async fn a_non_json_error_body_is_kept_as_text() {
     };
     assert_eq!(*status, StatusCode::BAD_GATEWAY);
     assert_eq!(body_excerpt, "<html>Bad Gateway</html>");
+    assert_eq!(error.body_excerpt(), Some("<html>Bad Gateway</html>"));
+    assert!(error.is_transient());
+    assert_eq!(error.json_path(), None);
     assert_eq!(error.to_string(), "DeleteInstrument: HTTP 502 Bad Gateway");
 }
 
@@ -135,6 +138,7 @@ async fn a_malformed_success_body_is_a_decode_error_with_the_json_path() {
     };
     assert_eq!(*operation, "ListInstruments");
     assert_eq!(path, "values[0].version.effectiveFrom");
+    assert_eq!(error.json_path(), Some("values[0].version.effectiveFrom"));
     assert_eq!(body_excerpt, body);
     assert!(error.to_string().starts_with(
         "ListInstruments: could not decode the response at `values[0].version.effectiveFrom`"
@@ -159,6 +163,7 @@ async fn a_stack_failure_is_an_http_error_naming_the_operation() {
     let (client, _) = fake_client(|seen| {
         Err(lusid_http::Error::Timeout {
             operation: seen.operation,
+            kind: lusid_http::TimeoutKind::Attempt,
             timeout: std::time::Duration::from_secs(30),
         })
     });

@@ -4,6 +4,7 @@
 //! token or refresh token appears in any message, field or source.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::StatusCode;
@@ -59,6 +60,20 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// The token endpoint kept answering `429 Too Many Requests` after the
+    /// client waited and retried as often as allowed (see
+    /// [`RateLimitPolicy`](crate::RateLimitPolicy)). Transient.
+    #[error("token endpoint {token_url} is rate limiting requests (HTTP 429 after {attempts} attempt(s)){}",
+        retry_after.map(|d| format!("; it asked to wait {d:?}")).unwrap_or_default())]
+    RateLimited {
+        /// The token endpoint.
+        token_url: String,
+        /// The wait the last `429` asked for (`Retry-After` or
+        /// `X-Rate-Limit-Reset`), if it said.
+        retry_after: Option<Duration>,
+        /// How many requests were sent, the first included.
+        attempts: u32,
+    },
     /// No complete response arrived within the client's timeout (connecting
     /// included). Often transient.
     #[error("token endpoint {token_url} did not answer within {timeout:?}")]
@@ -77,7 +92,8 @@ impl Error {
             Error::GrantRejected { token_url, .. }
             | Error::MalformedTokenResponse { token_url, .. }
             | Error::Transport { token_url, .. }
-            | Error::Timeout { token_url, .. } => token_url,
+            | Error::Timeout { token_url, .. }
+            | Error::RateLimited { token_url, .. } => token_url,
         }
     }
 
@@ -86,10 +102,63 @@ impl Error {
     /// (`4xx`) needs other credentials.
     pub fn is_transient(&self) -> bool {
         match self {
-            Error::Transport { .. } | Error::Timeout { .. } => true,
+            Error::Transport { .. } | Error::Timeout { .. } | Error::RateLimited { .. } => true,
             Error::GrantRejected { status, .. } | Error::MalformedTokenResponse { status, .. } => {
                 status.is_server_error() || *status == http::StatusCode::TOO_MANY_REQUESTS
             }
+        }
+    }
+
+    /// A copy of a fetch's error for one of the callers that shared the
+    /// fetch. A transport error's cause is shared, not copied.
+    pub(crate) fn shared(error: &Arc<Error>) -> Error {
+        match &**error {
+            Error::GrantRejected {
+                token_url,
+                status,
+                error: code,
+                description,
+            } => Error::GrantRejected {
+                token_url: token_url.clone(),
+                status: *status,
+                error: code.clone(),
+                description: description.clone(),
+            },
+            Error::MalformedTokenResponse {
+                token_url,
+                status,
+                reason,
+            } => Error::MalformedTokenResponse {
+                token_url: token_url.clone(),
+                status: *status,
+                reason: reason.clone(),
+            },
+            Error::Transport { token_url, .. } => Error::Transport {
+                token_url: token_url.clone(),
+                source: Box::new(SharedCause(Arc::clone(error))),
+            },
+            Error::Timeout { token_url, timeout } => Error::Timeout {
+                token_url: token_url.clone(),
+                timeout: *timeout,
+            },
+            Error::RateLimited {
+                token_url,
+                retry_after,
+                attempts,
+            } => Error::RateLimited {
+                token_url: token_url.clone(),
+                retry_after: *retry_after,
+                attempts: *attempts,
+            },
+        }
+    }
+
+    /// The error for callers whose shared fetch ended without a result (its
+    /// task panicked or the runtime shut down). Transient.
+    pub(crate) fn abandoned_fetch() -> Error {
+        Error::Transport {
+            token_url: "(unknown)".to_owned(),
+            source: "the token request was abandoned before it finished".into(),
         }
     }
 
@@ -98,6 +167,28 @@ impl Error {
     pub fn oauth_error(&self) -> Option<&str> {
         match self {
             Error::GrantRejected { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// The cause of a transport error, shared among the callers of one fetch.
+#[derive(Debug)]
+struct SharedCause(Arc<Error>);
+
+impl std::fmt::Display for SharedCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &*self.0 {
+            Error::Transport { source, .. } => std::fmt::Display::fmt(source, f),
+            other => std::fmt::Display::fmt(other, f),
+        }
+    }
+}
+
+impl std::error::Error for SharedCause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &*self.0 {
+            Error::Transport { source, .. } => source.source(),
             _ => None,
         }
     }
@@ -174,6 +265,44 @@ pub enum ConfigError {
         field: String,
         /// What is wrong, e.g. `relative URL without a base`.
         reason: String,
+    },
+    /// A numeric setting (`api.totalTimeoutMs`, `FBN_RATE_LIMIT_RETRIES`, …)
+    /// is not a whole number in range: a fraction, negative, not digits, or
+    /// a zero timeout.
+    #[error("{origin}: `{field}` is not a usable number: {reason}")]
+    InvalidNumber {
+        /// Where the field was read from.
+        origin: ConfigSource,
+        /// The field, e.g. `api.readTimeoutMs` or `FBN_READ_TIMEOUT_MS`.
+        field: String,
+        /// What is wrong, e.g. `it is a number that is not an integer`.
+        reason: String,
+    },
+    /// A setting sent as an HTTP header (application name, correlation id)
+    /// contains characters a header value cannot hold, such as a line
+    /// break or another control character.
+    #[error(
+        "{origin}: `{field}` is not a valid HTTP header value (control characters such as line breaks are not allowed)"
+    )]
+    InvalidHeaderValue {
+        /// Where the field was read from.
+        origin: ConfigSource,
+        /// The field, e.g. `api.applicationName` or `FBN_APP_NAME`.
+        field: String,
+    },
+    /// The personal-access-token file (`FBN_ACCESS_TOKEN_FILE`) cannot be
+    /// read, or holds only whitespace.
+    #[error("{origin}: cannot read the access token file {} named by `{field}`", path.display())]
+    ReadTokenFile {
+        /// Where the field was read from.
+        origin: ConfigSource,
+        /// The field, e.g. `FBN_ACCESS_TOKEN_FILE`.
+        field: String,
+        /// The file's path.
+        path: PathBuf,
+        /// The I/O error; `InvalidData` for an empty file.
+        #[source]
+        source: std::io::Error,
     },
     /// An environment variable holds bytes that are not valid Unicode.
     #[error("environment variable {variable} is not valid Unicode")]

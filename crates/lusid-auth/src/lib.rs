@@ -6,8 +6,10 @@
 //! *personal access token* (PAT) created in the LUSID web app.
 //!
 //! 1. Read a [`Config`]: [`Config::from_secrets_file`] (the JSON the LUSID
-//!    web app exports), [`Config::from_env`] (`FBN_*` variables) or
-//!    [`Config::builder`]. A PAT wins over the password flow.
+//!    web app exports), [`Config::from_env`] (`FBN_*` variables),
+//!    [`Config::builder`], or all three merged key by key with
+//!    [`ConfigBuilder::with_env`] and [`ConfigBuilder::with_secrets_file`].
+//!    A PAT wins over the password flow.
 //! 2. Turn it into a [`TokenProvider`] with [`token_provider`]: a
 //!    [`StaticTokenProvider`] for a PAT, a [`TokenCache`] over an
 //!    [`OktaClient`] for the password flow.
@@ -37,6 +39,7 @@
 mod cache;
 mod config;
 mod error;
+mod file_token;
 mod okta;
 mod provider;
 mod token;
@@ -46,10 +49,12 @@ use std::sync::Arc;
 
 pub use cache::{DEFAULT_REFRESH_BUFFER, TokenCache, TokenSource};
 pub use config::{
-    Config, ConfigBuilder, ConfigSource, Credentials, PasswordCredentials, ProxyConfig,
+    AccessTokenFile, Config, ConfigBuilder, ConfigSource, Credentials, PasswordCredentials,
+    ProxyConfig, Setting,
 };
 pub use error::{BoxError, ConfigError, Error};
-pub use okta::{DEFAULT_SCOPE, DEFAULT_TIMEOUT, IssuedToken, OktaClient};
+pub use file_token::FileTokenProvider;
+pub use okta::{DEFAULT_SCOPE, DEFAULT_TIMEOUT, IssuedToken, OktaClient, RateLimitPolicy};
 #[cfg(feature = "mock")]
 pub use provider::MockTokenProvider;
 pub use provider::{StaticTokenProvider, TokenProvider};
@@ -63,8 +68,11 @@ pub use secrecy;
 /// Builds the token provider for `config`:
 ///
 /// - [`Credentials::AccessToken`] → [`StaticTokenProvider`];
+/// - [`Credentials::AccessTokenFile`] → [`FileTokenProvider`];
 /// - [`Credentials::Password`] → [`TokenCache`] over an [`OktaClient`]
-///   ([`DEFAULT_SCOPE`], [`DEFAULT_TIMEOUT`], [`DEFAULT_REFRESH_BUFFER`]).
+///   ([`DEFAULT_SCOPE`], [`DEFAULT_TIMEOUT`], [`DEFAULT_REFRESH_BUFFER`],
+///   and [`RateLimitPolicy::default`] with
+///   [`Config::rate_limit_retries`] as the retry count when set).
 ///
 /// Does no I/O beyond loading the platform's root certificates; the first
 /// token is fetched by the first [`TokenProvider::access_token`] call, which
@@ -72,8 +80,14 @@ pub use secrecy;
 pub fn token_provider(config: &Config) -> Arc<dyn TokenProvider> {
     match config.credentials() {
         Credentials::AccessToken(token) => Arc::new(StaticTokenProvider::new(token.clone())),
+        Credentials::AccessTokenFile(file) => Arc::new(FileTokenProvider::new(file)),
         Credentials::Password(credentials) => {
-            Arc::new(TokenCache::new(OktaClient::new(credentials.clone())))
+            let mut policy = RateLimitPolicy::default();
+            if let Some(retries) = config.rate_limit_retries() {
+                policy = policy.with_max_retries(retries);
+            }
+            let client = OktaClient::new(credentials.clone()).with_rate_limit_policy(policy);
+            Arc::new(TokenCache::new(client))
         }
     }
 }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
-use http::{Method, Request, StatusCode};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_rustls::{ConfigBuilderExt, HttpsConnector};
 use hyper_util::client::legacy::Client;
@@ -104,8 +104,9 @@ impl Transport {
         self.timeout
     }
 
-    /// POSTs `body` as `application/x-www-form-urlencoded`, accepting JSON,
-    /// and returns the status and the whole body.
+    /// POSTs `body` as `application/x-www-form-urlencoded` with
+    /// `authorization` (marked sensitive), accepting JSON, and returns the
+    /// status, the headers and the whole body.
     ///
     /// # Errors
     ///
@@ -114,8 +115,9 @@ impl Transport {
     pub(crate) async fn post_form(
         &self,
         url: &Url,
+        authorization: HeaderValue,
         body: String,
-    ) -> Result<(StatusCode, Bytes), Error> {
+    ) -> Result<(StatusCode, HeaderMap, Bytes), Error> {
         let transport_error = |source: crate::BoxError| Error::Transport {
             token_url: url.to_string(),
             source,
@@ -137,6 +139,7 @@ impl Transport {
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(ACCEPT, "application/json")
             .header(USER_AGENT, USER_AGENT_VALUE)
+            .header(AUTHORIZATION, authorization)
             .body(Full::new(Bytes::from(body)))
             .map_err(|error| transport_error(error.into()))?;
 
@@ -146,6 +149,7 @@ impl Transport {
                 .await
                 .map_err(|error| transport_error(error.into()))?;
             let status = response.status();
+            let headers = response.headers().clone();
             let body = Limited::new(response.into_body(), MAX_BODY_BYTES)
                 .collect()
                 .await
@@ -161,7 +165,7 @@ impl Transport {
                     }
                 })?
                 .to_bytes();
-            Ok((status, body))
+            Ok((status, headers, body))
         };
         tokio::time::timeout(self.timeout, exchange)
             .await

@@ -15,6 +15,7 @@ use tokio::time::{advance, timeout};
 #[derive(Debug)]
 enum Next {
     Fail(fn() -> Error),
+    Panic,
 }
 
 #[derive(Debug)]
@@ -93,6 +94,7 @@ impl TokenSource for Fake {
         let next = self.password_script.lock().unwrap().pop_front();
         match next {
             Some(Next::Fail(error)) => Err(error()),
+            Some(Next::Panic) => panic!("the token source panicked"),
             None => Ok(self.issue("pw", n)),
         }
     }
@@ -107,6 +109,7 @@ impl TokenSource for Fake {
         let next = self.refresh_script.lock().unwrap().pop_front();
         match next {
             Some(Next::Fail(error)) => Err(error()),
+            Some(Next::Panic) => panic!("the token source panicked"),
             None => Ok(self.issue("rf", n)),
         }
     }
@@ -139,6 +142,14 @@ async fn token(cache: &impl TokenProvider) -> String {
 
 const HOUR: Duration = Duration::from_secs(3600);
 
+/// Lets spawned background fetches run to completion (paused clock, no
+/// source delay).
+async fn settle() {
+    for _ in 0..20 {
+        tokio::task::yield_now().await;
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn reuses_the_token_while_fresh() {
     let cache = TokenCache::new(Fake::new(HOUR));
@@ -158,7 +169,13 @@ async fn refreshes_one_buffer_before_expiry_with_the_refresh_token() {
     advance(Duration::from_secs(3539)).await;
     assert_eq!(token(&cache).await, "pw-1", "still outside the buffer");
     advance(Duration::from_secs(2)).await;
-    assert_eq!(token(&cache).await, "rf-1", "inside the 60 s buffer");
+    assert_eq!(
+        token(&cache).await,
+        "pw-1",
+        "inside the 60 s buffer: the valid token, refresh in the background"
+    );
+    settle().await;
+    assert_eq!(token(&cache).await, "rf-1", "the background refresh landed");
     assert_eq!(cache.source().passwords(), 1);
     assert_eq!(cache.source().refreshes(), 1);
     assert_eq!(
@@ -180,6 +197,8 @@ async fn without_a_refresh_token_uses_the_password_grant_again() {
     let cache = TokenCache::new(Fake::new(HOUR));
     assert_eq!(token(&cache).await, "pw-1");
     advance(Duration::from_secs(3541)).await;
+    assert_eq!(token(&cache).await, "pw-1");
+    settle().await;
     assert_eq!(token(&cache).await, "pw-2");
     assert_eq!(cache.source().refreshes(), 0);
 }
@@ -191,6 +210,8 @@ async fn short_lived_tokens_refresh_at_half_their_lifetime() {
     advance(Duration::from_millis(1900)).await;
     assert_eq!(token(&cache).await, "pw-1");
     advance(Duration::from_millis(200)).await;
+    assert_eq!(token(&cache).await, "pw-1");
+    settle().await;
     assert_eq!(token(&cache).await, "pw-2");
 
     let cache = TokenCache::new(Fake::new(Duration::from_secs(10)))
@@ -199,6 +220,8 @@ async fn short_lived_tokens_refresh_at_half_their_lifetime() {
     advance(Duration::from_millis(7900)).await;
     assert_eq!(token(&cache).await, "pw-1", "custom buffer applies");
     advance(Duration::from_millis(200)).await;
+    assert_eq!(token(&cache).await, "pw-1");
+    settle().await;
     assert_eq!(token(&cache).await, "pw-2");
 }
 
@@ -245,7 +268,16 @@ async fn a_failed_refresh_keeps_serving_the_unexpired_token() {
     advance(Duration::from_secs(3570)).await; // refresh due, 30 s left
     cache.source().fail_refresh_next(unreachable_endpoint);
     assert_eq!(token(&cache).await, "pw-1");
-    assert_eq!(token(&cache).await, "rf-2", "the next call tries again");
+    settle().await;
+    assert_eq!(cache.source().refreshes(), 1);
+    assert_eq!(token(&cache).await, "pw-1", "still valid after the failure");
+    settle().await;
+    assert_eq!(cache.source().refreshes(), 1, "the next attempt waits 1 s");
+    advance(Duration::from_millis(1001)).await;
+    assert_eq!(token(&cache).await, "pw-1");
+    settle().await;
+    assert_eq!(token(&cache).await, "rf-2", "the retry succeeded");
+    assert_eq!(cache.source().passwords(), 1);
 }
 
 #[tokio::test(start_paused = true)]
@@ -312,7 +344,7 @@ async fn a_failed_fetch_leaves_nothing_behind() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn waiters_retry_after_a_failed_shared_fetch_without_hanging() {
+async fn waiters_of_a_failed_fetch_share_its_error_and_the_next_call_retries() {
     let cache = Arc::new(TokenCache::new(
         Fake::new(HOUR).with_delay(Duration::from_millis(100)),
     ));
@@ -322,26 +354,139 @@ async fn waiters_retry_after_a_failed_shared_fetch_without_hanging() {
         let cache = Arc::clone(&cache);
         tasks.spawn(async move { cache.access_token().await });
     }
-    let (mut ok, mut failed) = (0, 0);
+    let mut failed = 0;
     let all = async {
         while let Some(result) = tasks.join_next().await {
-            match result.expect("task") {
-                Ok(token) => {
-                    assert_eq!(token.expose_secret(), "pw-2");
-                    ok += 1;
-                }
-                Err(error) => {
-                    assert!(matches!(error, Error::Transport { .. }));
-                    failed += 1;
-                }
-            }
+            let error = result.expect("task").expect_err("the shared fetch failed");
+            assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+            assert!(
+                std::error::Error::source(&error)
+                    .is_some_and(|cause| cause.to_string() == "connection refused"),
+                "{error:?}"
+            );
+            failed += 1;
         }
     };
     timeout(Duration::from_secs(10), all)
         .await
         .expect("no hang");
-    assert_eq!((ok, failed), (9, 1));
-    assert_eq!(cache.source().passwords(), 2);
+    assert_eq!(failed, 10);
+    assert_eq!(cache.source().passwords(), 1, "one fetch for all ten");
+    let next = timeout(Duration::from_secs(10), token(&*cache))
+        .await
+        .expect("no hang after the failure");
+    assert_eq!(next, "pw-2");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_callers_on_a_cold_cache_cause_one_fetch() {
+    let cache = Arc::new(TokenCache::new(
+        Fake::new(HOUR).with_delay(Duration::from_millis(50)),
+    ));
+    let mut tasks = JoinSet::new();
+    for _ in 0..1000 {
+        let cache = Arc::clone(&cache);
+        tasks.spawn(async move { token(&*cache).await });
+    }
+    let mut count = 0;
+    while let Some(result) = tasks.join_next().await {
+        assert_eq!(result.expect("task"), "pw-1");
+        count += 1;
+    }
+    assert_eq!(count, 1000);
+    assert_eq!(cache.source().passwords(), 1);
+    assert_eq!(cache.source().refreshes(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn callers_never_wait_while_a_valid_token_exists() {
+    // The refresh takes 10 s; inside the buffer every caller must still be
+    // answered at once (a 1 ms timeout would fire if one waited).
+    let cache = Arc::new(TokenCache::new(
+        Fake::new(HOUR)
+            .with_refresh_tokens()
+            .with_delay(Duration::from_secs(10)),
+    ));
+    let first = timeout(Duration::from_secs(20), token(&*cache))
+        .await
+        .expect("first fetch");
+    assert_eq!(first, "pw-1");
+    advance(Duration::from_secs(3545)).await; // 15 s before expiry
+    let mut tasks = JoinSet::new();
+    for _ in 0..200 {
+        let cache = Arc::clone(&cache);
+        tasks.spawn(async move { timeout(Duration::from_millis(1), token(&*cache)).await });
+    }
+    while let Some(result) = tasks.join_next().await {
+        assert_eq!(
+            result.expect("task").expect("answered without waiting"),
+            "pw-1"
+        );
+    }
+    assert_eq!(
+        cache.source().refreshes(),
+        1,
+        "exactly one background refresh"
+    );
+    advance(Duration::from_secs(11)).await;
+    settle().await;
+    assert_eq!(token(&*cache).await, "rf-1");
+    assert_eq!(cache.source().refreshes(), 1);
+    assert_eq!(cache.source().passwords(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn callers_after_expiry_wait_for_the_background_refresh_in_flight() {
+    let cache = Arc::new(TokenCache::new(
+        Fake::new(HOUR)
+            .with_refresh_tokens()
+            .with_delay(Duration::from_secs(30)),
+    ));
+    assert_eq!(token(&*cache).await, "pw-1");
+    // The first fetch took 30 s of the token's hour: 10 s left after this.
+    advance(Duration::from_secs(3560)).await;
+    assert_eq!(token(&*cache).await, "pw-1");
+    advance(Duration::from_secs(11)).await; // expired, refresh still running
+    let waited = timeout(Duration::from_secs(60), token(&*cache))
+        .await
+        .expect("no hang");
+    assert_eq!(waited, "rf-1");
+    assert_eq!(cache.source().refreshes(), 1, "joined, not restarted");
+    assert_eq!(cache.source().passwords(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_caller_does_not_cancel_the_shared_fetch() {
+    let cache = Arc::new(TokenCache::new(
+        Fake::new(HOUR).with_delay(Duration::from_secs(1)),
+    ));
+    let cancelled = timeout(Duration::from_millis(10), token(&*cache)).await;
+    assert!(cancelled.is_err(), "the first caller gave up");
+    let next = timeout(Duration::from_secs(5), token(&*cache))
+        .await
+        .expect("no hang");
+    assert_eq!(next, "pw-1");
+    assert_eq!(cache.source().passwords(), 1, "the fetch kept running");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_source_leaves_no_lock_held() {
+    let cache = TokenCache::new(Fake::new(HOUR));
+    cache
+        .source()
+        .password_script
+        .lock()
+        .unwrap()
+        .push_back(Next::Panic);
+    let error = timeout(Duration::from_secs(5), cache.access_token())
+        .await
+        .expect("no hang")
+        .expect_err("the fetch was abandoned");
+    assert!(error.is_transient(), "{error:?}");
+    let next = timeout(Duration::from_secs(5), token(&cache))
+        .await
+        .expect("no hang after the panic");
+    assert_eq!(next, "pw-2");
 }
 
 #[test]

@@ -158,8 +158,12 @@ async fn password_grant_posts_an_encoded_form_and_parses_the_token() {
         request.body,
         "grant_type=password&username=jane%40acme.com\
          &password=s3cret+p%40ss%2Bw%26rd%3D%25%2F%3F%3A%C3%A9\
-         &scope=openid+client+groups+offline_access\
-         &client_id=0oa-client&client_secret=client-secret-value"
+         &scope=openid+client+groups+offline_access"
+    );
+    // RFC 6749 §2.3.1: base64("0oa-client:client-secret-value").
+    assert_eq!(
+        request.header("authorization"),
+        Some("Basic MG9hLWNsaWVudDpjbGllbnQtc2VjcmV0LXZhbHVl")
     );
 }
 
@@ -176,8 +180,11 @@ async fn refresh_grant_posts_the_refresh_token() {
     assert_eq!(
         request.body,
         "grant_type=refresh_token&refresh_token=rt%2Fold%2B1\
-         &scope=openid+client+groups+offline_access\
-         &client_id=0oa-client&client_secret=client-secret-value"
+         &scope=openid+client+groups+offline_access"
+    );
+    assert_eq!(
+        request.header("authorization"),
+        Some("Basic MG9hLWNsaWVudDpjbGllbnQtc2VjcmV0LXZhbHVl")
     );
 }
 

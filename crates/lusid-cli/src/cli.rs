@@ -7,8 +7,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Work with the LUSID investment-data API.
 ///
-/// Configuration comes from `--secrets` (a secrets file exported by the LUSID
-/// web app) or, without it, from the FBN_* environment variables. With
+/// Configuration comes from the FBN_* environment variables and `--secrets`
+/// (a secrets file exported by the LUSID web app), merged key by key with
+/// the variables winning; `lusid config show` prints the result. With
 /// `--emulator` the command runs against a local LUSID emulator started in
 /// this process, with no credentials needed.
 #[derive(Debug, Parser)]
@@ -38,6 +39,16 @@ pub enum Command {
     /// Serve a local LUSID emulator until interrupted; prints its base URL on
     /// the first line of stdout.
     Emulator(EmulatorArgs),
+    /// Inspect the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// Configuration commands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print every resolved setting, secrets masked, and where it came from.
+    Show,
 }
 
 /// Instrument commands.

@@ -1,5 +1,5 @@
-//! Where a command's configuration comes from: `--emulator`, `--secrets`,
-//! or the FBN_* environment variables.
+//! Where a command's configuration comes from: `--emulator`, or the FBN_*
+//! environment variables merged key by key over `--secrets`.
 
 use lusid::auth::Config;
 use lusid_emulator::{Emulator, RunningEmulator};
@@ -36,10 +36,12 @@ impl Session {
                 _emulator: Some(emulator),
             });
         }
-        let config = match &cli.secrets {
-            Some(path) => Config::from_secrets_file(path)?,
-            None => Config::from_env()?,
-        };
+        // Environment first, then the secrets file, merged key by key.
+        let mut builder = Config::builder().with_env();
+        if let Some(path) = &cli.secrets {
+            builder = builder.with_secrets_file(path);
+        }
+        let config = builder.build()?;
         Ok(Self {
             config,
             _emulator: None,

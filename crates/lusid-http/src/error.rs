@@ -37,12 +37,14 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
-    /// One attempt took longer than the per-attempt timeout.
-    #[error("{}: no complete response within {timeout:?}", OperationName(.operation))]
+    /// An attempt, or the whole call, took longer than its timeout.
+    #[error("{}: {kind} timeout of {timeout:?} ran out", OperationName(.operation))]
     Timeout {
         /// The operation the request belonged to, when known.
         operation: Option<Operation>,
-        /// The per-attempt timeout that ran out.
+        /// Which timeout ran out.
+        kind: TimeoutKind,
+        /// Its duration.
         timeout: Duration,
     },
     /// The request could not be built: an invalid base URL, path or header.
@@ -72,10 +74,17 @@ impl Error {
     }
 
     /// Whether sending the same request again may succeed: transport failures
-    /// and timeouts. Whether it is also *safe* depends on the operation, see
+    /// and per-attempt timeouts. Whether it is also *safe* depends on the operation, see
     /// [`Operation::idempotent`].
     pub fn is_transient(&self) -> bool {
-        matches!(self, Error::Transport { .. } | Error::Timeout { .. })
+        matches!(
+            self,
+            Error::Transport { .. }
+                | Error::Timeout {
+                    kind: TimeoutKind::Attempt,
+                    ..
+                }
+        )
     }
 }
 
@@ -85,6 +94,26 @@ impl From<BoxError> for Error {
             Ok(error) => *error,
             Err(other) => Error::Layer(other),
         }
+    }
+}
+
+/// Which timeout ran out, in [`Error::Timeout`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// One attempt: sending the request and reading the whole response. A
+    /// timed-out attempt of an idempotent operation is retried.
+    Attempt,
+    /// The whole call, every retry and wait included. Never retried.
+    Total,
+}
+
+impl std::fmt::Display for TimeoutKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TimeoutKind::Attempt => "per-attempt",
+            TimeoutKind::Total => "total",
+        })
     }
 }
 

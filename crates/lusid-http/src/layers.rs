@@ -13,6 +13,8 @@ mod trace;
 pub use auth::{AuthLayer, AuthService};
 pub use base_url::{BaseUrlLayer, BaseUrlService};
 pub use default_headers::{DefaultHeadersLayer, DefaultHeadersService};
-pub use retry::{RetryLayer, RetryPolicy};
-pub use timeout::{AttemptTimeoutLayer, AttemptTimeoutService};
+pub use retry::{RetryBudget, RetryLayer, RetryPolicy};
+pub use timeout::{
+    AttemptTimeoutLayer, AttemptTimeoutService, TotalTimeoutLayer, TotalTimeoutService,
+};
 pub use trace::{TraceLayer, TraceService};

@@ -9,14 +9,18 @@
 //! The stack, outermost first (see [`StackBuilder`]):
 //!
 //! 1. tracing span per call
-//! 2. retry ([`RetryPolicy`]): 429, 502, 503, 504 and connection failures,
-//!    honouring `Retry-After`
-//! 3. user layers added with [`StackBuilder::layer`]
-//! 4. auth: `Authorization: Bearer …` read from a [`lusid_auth::TokenProvider`]
-//!    on every attempt
-//! 5. default headers and base URL
-//! 6. per-attempt timeout
-//! 7. the hyper-util connection pool over rustls (`ring` provider)
+//! 2. total timeout of the call
+//! 3. retry ([`RetryPolicy`]): 429, 502, 503, 504 and connection failures,
+//!    honouring `Retry-After`, within a shared [`RetryBudget`]
+//! 4. user layers added with [`StackBuilder::layer`]
+//! 5. auth: `Authorization: Bearer …` read from a [`lusid_auth::TokenProvider`]
+//!    on every attempt; one retry after a 401
+//! 6. default headers (SDK, application, correlation id) and base URL
+//! 7. per-attempt timeout
+//! 8. gzip/brotli decoding and the hyper-util connection pool over rustls
+//!    (`ring` provider), through an optional CONNECT [`Proxy`]
+//!
+//! See `docs/retries-and-timeouts.md` and `docs/custom-layers.md`.
 //!
 //! Every request carries an [`Operation`] in its extensions so layers know
 //! which LUSID operation they see and whether it is safe to retry.
@@ -25,15 +29,22 @@
 
 mod error;
 mod operation;
+mod options;
+mod proxy;
 mod stack;
 mod transport;
 
 pub mod layers;
 
-pub use error::Error;
-pub use layers::RetryPolicy;
+pub use error::{Error, TimeoutKind};
+pub use layers::{RetryBudget, RetryPolicy};
 pub use operation::Operation;
-pub use stack::{HttpService, StackBuilder};
+pub use options::CallOptions;
+pub use proxy::Proxy;
+pub use stack::{
+    DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, HttpService,
+    StackBuilder,
+};
 
 /// A buffered request as it travels down the stack.
 ///

@@ -7,8 +7,13 @@ use http_body_util::{BodyExt, Full};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::{Client, connect::HttpConnector};
 use hyper_util::rt::TokioExecutor;
+use tower::ServiceExt;
+use tower_http::decompression::Decompression;
 
+use crate::proxy::{Proxy, ProxyConnector};
 use crate::{Error, HttpService, Operation, Request, Response};
+
+type HyperClient = Client<HttpsConnector<ProxyConnector>, Full<Bytes>>;
 
 /// Connection settings of the hyper-util client.
 #[derive(Debug, Clone)]
@@ -17,13 +22,16 @@ pub(crate) struct TransportSettings {
     pub connect_timeout: Duration,
     /// How long an idle pooled connection is kept.
     pub pool_idle_timeout: Duration,
+    /// The proxy to tunnel through, if any.
+    pub proxy: Option<Proxy>,
 }
 
 impl Default for TransportSettings {
     fn default() -> Self {
         Self {
-            connect_timeout: Duration::from_secs(10),
+            connect_timeout: crate::stack::DEFAULT_CONNECT_TIMEOUT,
             pool_idle_timeout: Duration::from_secs(90),
+            proxy: None,
         }
     }
 }
@@ -31,7 +39,8 @@ impl Default for TransportSettings {
 /// Builds the hyper-util client (HTTP/1.1 and HTTP/2 negotiated by ALPN,
 /// TLS by rustls with the `ring` provider and the platform's root
 /// certificates; plain `http` only for URLs that say so, such as a local
-/// emulator) as an [`HttpService`] that buffers each response body.
+/// emulator; an HTTP CONNECT proxy when configured) as an [`HttpService`]
+/// that asks for gzip or brotli, decodes it, and buffers each response body.
 pub(crate) fn hyper_transport(settings: &TransportSettings) -> Result<HttpService, Error> {
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let tls = hyper_rustls::HttpsConnectorBuilder::new()
@@ -48,8 +57,8 @@ pub(crate) fn hyper_transport(settings: &TransportSettings) -> Result<HttpServic
     http.set_connect_timeout(Some(settings.connect_timeout));
     http.set_nodelay(true);
     http.set_keepalive(Some(Duration::from_secs(60)));
-    let connector: HttpsConnector<HttpConnector> = tls.wrap_connector(http);
-    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new())
+    let connector = tls.wrap_connector(ProxyConnector::new(http, settings.proxy.clone()));
+    let client: HyperClient = Client::builder(TokioExecutor::new())
         .pool_idle_timeout(settings.pool_idle_timeout)
         .build(connector);
     Ok(HttpService::new(tower::service_fn(
@@ -60,15 +69,12 @@ pub(crate) fn hyper_transport(settings: &TransportSettings) -> Result<HttpServic
     )))
 }
 
-async fn send(
-    client: &Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
-    request: Request,
-) -> Result<Response, Error> {
+async fn send(client: &HyperClient, request: Request) -> Result<Response, Error> {
     let operation = request.extensions().get::<Operation>().copied();
     let url = redacted_url(request.uri());
     let (parts, body) = request.into_parts();
-    let response = client
-        .request(http::Request::from_parts(parts, Full::new(body)))
+    let response = Decompression::new(client.clone())
+        .oneshot(http::Request::from_parts(parts, Full::new(body)))
         .await
         .map_err(|source| Error::Transport {
             operation,
@@ -84,7 +90,7 @@ async fn send(
             operation,
             url,
             before_send: false,
-            source: Box::new(source),
+            source,
         })?
         .to_bytes();
     Ok(Response::from_parts(parts, body))

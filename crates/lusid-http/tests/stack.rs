@@ -138,6 +138,7 @@ async fn requests_go_to_the_base_url_with_the_sdk_headers() {
     let tokens = Arc::new(CountingTokens::default());
     let service = stack(&transport, tokens)
         .application_name(Some("portfolio-sync"))
+        .correlation_id(Some("nightly-2024-01-31"))
         .build()
         .unwrap();
 
@@ -151,6 +152,7 @@ async fn requests_go_to_the_base_url_with_the_sdk_headers() {
         env!("CARGO_PKG_VERSION")
     );
     assert_eq!(seen.headers["x-lusid-application"], "portfolio-sync");
+    assert_eq!(seen.headers["correlationid"], "nightly-2024-01-31");
     assert!(
         seen.headers["user-agent"]
             .to_str()

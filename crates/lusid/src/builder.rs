@@ -85,6 +85,19 @@ impl ClientBuilder {
         self.step(move |stack| stack.attempt_timeout(timeout))
     }
 
+    /// How long one call may take, every retry and wait included (default
+    /// 10 minutes).
+    pub fn total_timeout(self, timeout: Duration) -> Self {
+        self.step(move |stack| stack.total_timeout(timeout))
+    }
+
+    /// Tunnels every request through this HTTP CONNECT proxy, instead of the
+    /// one the configuration or the `HTTPS_PROXY` variable names; `None`
+    /// connects directly.
+    pub fn proxy(self, proxy: Option<lusid_http::Proxy>) -> Self {
+        self.step(move |stack| stack.proxy(proxy))
+    }
+
     /// How long establishing a TCP connection may take (default 10 s).
     pub fn connect_timeout(self, timeout: Duration) -> Self {
         self.step(move |stack| stack.connect_timeout(timeout))
@@ -124,11 +137,10 @@ impl ClientBuilder {
             Source::Environment => Config::from_env()?,
             Source::Config(config) => *config,
         };
-        let tokens = self
-            .tokens
-            .unwrap_or_else(|| lusid_auth::token_provider(&config));
-        let mut stack = StackBuilder::new(config.lusid_url().clone(), tokens)
-            .application_name(config.application_name());
+        let mut stack = StackBuilder::from_config(&config)?;
+        if let Some(tokens) = self.tokens {
+            stack = stack.token_provider(tokens);
+        }
         for step in self.steps {
             stack = step(stack);
         }

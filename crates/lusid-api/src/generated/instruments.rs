@@ -87,6 +87,7 @@ impl InstrumentsApi {
             timeline_scope: None,
             timeline_code: None,
             closed_period_id: None,
+            call_options: lusid_http::CallOptions::new(),
         }
     }
 
@@ -127,6 +128,7 @@ impl InstrumentsApi {
             data_model_scope: None,
             data_model_code: None,
             body: request_body,
+            call_options: lusid_http::CallOptions::new(),
         }
     }
 
@@ -182,6 +184,7 @@ impl InstrumentsApi {
             data_model_scope: None,
             data_model_code: None,
             body: request_body,
+            call_options: lusid_http::CallOptions::new(),
         }
     }
 
@@ -245,6 +248,7 @@ impl InstrumentsApi {
             timeline_scope: None,
             timeline_code: None,
             closed_period_id: None,
+            call_options: lusid_http::CallOptions::new(),
         }
     }
 
@@ -279,6 +283,7 @@ impl InstrumentsApi {
             identifier_type: identifier_type.into(),
             identifier: identifier.into(),
             scope: None,
+            call_options: lusid_http::CallOptions::new(),
         }
     }
 }
@@ -305,6 +310,7 @@ pub struct ListInstrumentsRequest {
     timeline_scope: Option<String>,
     timeline_code: Option<String>,
     closed_period_id: Option<String>,
+    call_options: lusid_http::CallOptions,
 }
 
 impl ListInstrumentsRequest {
@@ -422,6 +428,18 @@ impl ListInstrumentsRequest {
         self
     }
 
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
     /// Sends the request and decodes the response as
     /// `lusid_models::PagedResourceListOfInstrument`.
     ///
@@ -460,6 +478,7 @@ impl ListInstrumentsRequest {
         request.query("timelineScope", self.timeline_scope.as_ref())?;
         request.query("timelineCode", self.timeline_code.as_ref())?;
         request.query("closedPeriodId", self.closed_period_id.as_ref())?;
+        request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 
@@ -540,6 +559,7 @@ pub struct UpsertInstrumentsRequest {
     data_model_scope: Option<String>,
     data_model_code: Option<String>,
     body: std::collections::BTreeMap<String, lusid_models::InstrumentDefinition>,
+    call_options: lusid_http::CallOptions,
 }
 
 impl UpsertInstrumentsRequest {
@@ -568,6 +588,18 @@ impl UpsertInstrumentsRequest {
         self
     }
 
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::UpsertInstrumentsResponse`.
     ///
     /// # Errors
@@ -591,6 +623,7 @@ impl UpsertInstrumentsRequest {
         request.query("dataModelScope", self.data_model_scope.as_ref())?;
         request.query("dataModelCode", self.data_model_code.as_ref())?;
         request.json_body(&self.body)?;
+        request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
@@ -611,6 +644,7 @@ pub struct GetInstrumentsRequest {
     data_model_scope: Option<String>,
     data_model_code: Option<String>,
     body: Vec<String>,
+    call_options: lusid_http::CallOptions,
 }
 
 impl GetInstrumentsRequest {
@@ -675,6 +709,18 @@ impl GetInstrumentsRequest {
         self
     }
 
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::GetInstrumentsResponse`.
     ///
     /// # Errors
@@ -706,6 +752,7 @@ impl GetInstrumentsRequest {
         request.query("dataModelScope", self.data_model_scope.as_ref())?;
         request.query("dataModelCode", self.data_model_code.as_ref())?;
         request.json_body(&self.body)?;
+        request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
@@ -729,6 +776,7 @@ pub struct GetInstrumentRequest {
     timeline_scope: Option<String>,
     timeline_code: Option<String>,
     closed_period_id: Option<String>,
+    call_options: lusid_http::CallOptions,
 }
 
 impl GetInstrumentRequest {
@@ -811,6 +859,18 @@ impl GetInstrumentRequest {
         self
     }
 
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::Instrument`.
     ///
     /// # Errors
@@ -846,6 +906,7 @@ impl GetInstrumentRequest {
         request.query("timelineScope", self.timeline_scope.as_ref())?;
         request.query("timelineCode", self.timeline_code.as_ref())?;
         request.query("closedPeriodId", self.closed_period_id.as_ref())?;
+        request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
@@ -861,6 +922,7 @@ pub struct DeleteInstrumentRequest {
     identifier_type: String,
     identifier: String,
     scope: Option<String>,
+    call_options: lusid_http::CallOptions,
 }
 
 impl DeleteInstrumentRequest {
@@ -874,6 +936,18 @@ impl DeleteInstrumentRequest {
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = Some(scope.into());
+        self
+    }
+
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
         self
     }
 
@@ -901,6 +975,7 @@ impl DeleteInstrumentRequest {
         request.path("/");
         request.path_param("identifier", &self.identifier)?;
         request.query("scope", self.scope.as_ref())?;
+        request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }

@@ -1,6 +1,7 @@
 //! The `FBN_*` environment variables.
 
-use super::{ConfigSource, Key, Layer};
+use super::ConfigSource;
+use super::layer::{Key, Layer};
 use crate::ConfigError;
 
 /// Variable names, indexed by [`Key`].
@@ -13,6 +14,13 @@ pub(super) const VARIABLE_NAMES: [&str; Key::COUNT] = [
     "FBN_CLIENT_SECRET",
     "FBN_APP_NAME",
     "FBN_ACCESS_TOKEN",
+    "FBN_ACCESS_TOKEN_FILE",
+    "FBN_CLIENT_CERTIFICATE",
+    "FBN_TOTAL_TIMEOUT_MS",
+    "FBN_CONNECT_TIMEOUT_MS",
+    "FBN_READ_TIMEOUT_MS",
+    "FBN_RATE_LIMIT_RETRIES",
+    "FBN_CORRELATION_ID",
     "FBN_PROXY_ADDRESS",
     "FBN_PROXY_USERNAME",
     "FBN_PROXY_PASSWORD",
@@ -21,27 +29,13 @@ pub(super) const VARIABLE_NAMES: [&str; Key::COUNT] = [
 /// The older name of `FBN_LUSID_URL`, used when that one is unset or empty.
 const LUSID_URL_FALLBACK: &str = "FBN_LUSID_API_URL";
 
-const KEYS: [Key; Key::COUNT] = [
-    Key::LusidUrl,
-    Key::TokenUrl,
-    Key::Username,
-    Key::Password,
-    Key::ClientId,
-    Key::ClientSecret,
-    Key::ApplicationName,
-    Key::AccessToken,
-    Key::ProxyAddress,
-    Key::ProxyUsername,
-    Key::ProxyPassword,
-];
-
 /// Reads the variables through `lookup`.
 pub(super) fn read(lookup: impl Fn(&str) -> Option<String>) -> Layer {
     let mut layer = Layer::new(ConfigSource::Environment);
     if let Some(url) = lookup(LUSID_URL_FALLBACK) {
         layer.set_named(Key::LusidUrl, LUSID_URL_FALLBACK, url);
     }
-    for key in KEYS {
+    for key in Key::ALL {
         if let Some(value) = lookup(VARIABLE_NAMES[key as usize]) {
             layer.set(key, value);
         }

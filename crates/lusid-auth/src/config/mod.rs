@@ -3,18 +3,27 @@
 //! ([`Config::from_env`], [`Config::from_env_vars`]) or explicit values
 //! ([`Config::builder`]).
 //!
-//! Each source first produces a [`Layer`]: the raw settings it holds, each
-//! remembering its source and field name. [`Layer::resolve`] then checks
-//! the layer (required fields, URLs) and builds the [`Config`]. Combining
-//! sources with a precedence (explicit > environment > file, key by key) is
-//! [`Layer::or`] followed by `resolve`.
+//! [`ConfigBuilder::with_env`] and [`ConfigBuilder::with_secrets_file`]
+//! combine sources, key by key: explicit values, then environment, then the
+//! secrets file.
+//!
+//! Each source first produces a `Layer`: the raw settings it holds, each
+//! remembering its source and field name (`layer.rs`). Layers merge key by
+//! key, and `Layer::resolve` (`resolve.rs`) checks the result (required
+//! fields, URLs, numbers, header values; `validate.rs`) and builds the
+//! [`Config`], which keeps a [`Setting`] per value for display.
 
 mod builder;
 mod env;
+mod layer;
+mod resolve;
 mod secrets_file;
+mod settings;
+mod validate;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use secrecy::SecretString;
 use url::Url;
@@ -22,6 +31,7 @@ use url::Url;
 use crate::{AccessToken, ConfigError};
 
 pub use builder::ConfigBuilder;
+pub use settings::Setting;
 
 /// Everything needed to call LUSID: its base URL, the credentials to get a
 /// bearer token, and optional request metadata.
@@ -34,6 +44,13 @@ pub struct Config {
     application_name: Option<String>,
     credentials: Credentials,
     proxy: Option<ProxyConfig>,
+    client_certificate: Option<PathBuf>,
+    total_timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
+    rate_limit_retries: Option<u32>,
+    correlation_id: Option<String>,
+    settings: Vec<Setting>,
 }
 
 impl Config {
@@ -123,10 +140,57 @@ impl Config {
         &self.credentials
     }
 
-    /// The HTTP proxy settings, if configured. Parsed and validated, but not
-    /// yet applied by this crate or the HTTP stack.
+    /// The HTTP proxy settings (`proxy.address`, `FBN_PROXY_ADDRESS`, …),
+    /// if configured: parsed and validated here, applied by the HTTP stack.
     pub fn proxy(&self) -> Option<&ProxyConfig> {
         self.proxy.as_ref()
+    }
+
+    /// The path of a client certificate (`api.clientCertificate`,
+    /// `FBN_CLIENT_CERTIFICATE`), if configured. Carried as given (trimmed);
+    /// this crate neither reads nor checks the file.
+    pub fn client_certificate(&self) -> Option<&Path> {
+        self.client_certificate.as_deref()
+    }
+
+    /// How long a whole API call may take, retries included
+    /// (`api.totalTimeoutMs`, `FBN_TOTAL_TIMEOUT_MS`), if configured.
+    /// Whole milliseconds, at least 1.
+    pub fn total_timeout(&self) -> Option<Duration> {
+        self.total_timeout
+    }
+
+    /// How long opening a connection may take (`api.connectTimeoutMs`,
+    /// `FBN_CONNECT_TIMEOUT_MS`), if configured.
+    pub fn connect_timeout(&self) -> Option<Duration> {
+        self.connect_timeout
+    }
+
+    /// How long one attempt may wait for its response, body included
+    /// (`api.readTimeoutMs`, `FBN_READ_TIMEOUT_MS`), if configured.
+    pub fn read_timeout(&self) -> Option<Duration> {
+        self.read_timeout
+    }
+
+    /// How many times a `429 Too Many Requests` is retried
+    /// (`api.rateLimitRetries`, `FBN_RATE_LIMIT_RETRIES`), if configured.
+    /// [`token_provider`](crate::token_provider) applies it to the token
+    /// endpoint too.
+    pub fn rate_limit_retries(&self) -> Option<u32> {
+        self.rate_limit_retries
+    }
+
+    /// A correlation id to send with every request (`FBN_CORRELATION_ID`,
+    /// `api.correlationId`), if configured. Checked to be a valid HTTP
+    /// header value.
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.correlation_id.as_deref()
+    }
+
+    /// Every value that was set, in a fixed order, with where it came from
+    /// and secrets masked: what `lusid config show` prints.
+    pub fn settings(&self) -> &[Setting] {
+        &self.settings
     }
 }
 
@@ -139,6 +203,35 @@ pub enum Credentials {
     /// The OAuth2 resource-owner password grant against the customer's Okta
     /// token endpoint.
     Password(PasswordCredentials),
+    /// A personal access token kept in a file (`FBN_ACCESS_TOKEN_FILE`),
+    /// re-read whenever the file changes.
+    AccessTokenFile(AccessTokenFile),
+}
+
+/// A personal access token kept in a file, e.g. one that another process
+/// rotates. The file holds only the token; surrounding whitespace is
+/// trimmed.
+///
+/// The configuration reads it once, so that an unreadable or empty file is
+/// a [`ConfigError::ReadTokenFile`]; the
+/// [`FileTokenProvider`](crate::FileTokenProvider) re-reads it whenever its
+/// modification time or length changes.
+#[derive(Clone, Debug)]
+pub struct AccessTokenFile {
+    path: PathBuf,
+    token: AccessToken,
+}
+
+impl AccessTokenFile {
+    /// The file's path, as configured.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The token the file held when the configuration was resolved.
+    pub fn token(&self) -> &AccessToken {
+        &self.token
+    }
 }
 
 /// The settings of the Okta password grant: the token endpoint, the LUSID
@@ -213,7 +306,7 @@ impl fmt::Debug for PasswordCredentials {
 }
 
 /// HTTP proxy settings from the secrets file's `proxy` object or the
-/// `FBN_PROXY_*` variables. Carried in [`Config`] but not yet applied.
+/// `FBN_PROXY_*` variables, for the HTTP stack.
 ///
 /// `Debug` masks the password.
 #[derive(Clone)]
@@ -269,6 +362,9 @@ pub enum ConfigSource {
     Environment,
     /// Explicit values given to a [`ConfigBuilder`].
     Builder,
+    /// Several sources merged, highest precedence first; used for errors
+    /// about the whole configuration (such as missing settings).
+    Combined(Vec<ConfigSource>),
 }
 
 impl fmt::Display for ConfigSource {
@@ -277,301 +373,16 @@ impl fmt::Display for ConfigSource {
             ConfigSource::SecretsFile(path) => write!(f, "secrets file {}", path.display()),
             ConfigSource::Environment => f.write_str("environment"),
             ConfigSource::Builder => f.write_str("explicit configuration"),
-        }
-    }
-}
-
-impl ConfigSource {
-    /// How this source names a setting.
-    fn field_name(&self, key: Key) -> &'static str {
-        let names = match self {
-            ConfigSource::SecretsFile(_) => &secrets_file::FIELD_NAMES,
-            ConfigSource::Environment => &env::VARIABLE_NAMES,
-            ConfigSource::Builder => &builder::FIELD_NAMES,
-        };
-        names[key as usize]
-    }
-}
-
-/// One setting, in the order of the per-source name tables.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Key {
-    LusidUrl,
-    TokenUrl,
-    Username,
-    Password,
-    ClientId,
-    ClientSecret,
-    ApplicationName,
-    AccessToken,
-    ProxyAddress,
-    ProxyUsername,
-    ProxyPassword,
-}
-
-impl Key {
-    const COUNT: usize = 11;
-    const PASSWORD_FLOW: [Key; 5] = [
-        Key::TokenUrl,
-        Key::Username,
-        Key::Password,
-        Key::ClientId,
-        Key::ClientSecret,
-    ];
-}
-
-/// A raw value with its provenance. Every value is held as a secret until
-/// resolution decides which ones are not.
-#[derive(Clone)]
-struct Entry {
-    value: SecretString,
-    origin: ConfigSource,
-    field: &'static str,
-}
-
-impl Entry {
-    fn text(&self) -> String {
-        secrecy::ExposeSecret::expose_secret(&self.value).to_owned()
-    }
-}
-
-/// The settings one source provided, not yet checked.
-#[derive(Clone)]
-struct Layer {
-    /// The source whose names are used for missing fields.
-    origin: ConfigSource,
-    entries: [Option<Entry>; Key::COUNT],
-}
-
-impl Layer {
-    fn new(origin: ConfigSource) -> Self {
-        Layer {
-            origin,
-            entries: Default::default(),
-        }
-    }
-
-    /// Records `value` for `key` under the source's own name for it.
-    /// Empty values count as absent.
-    fn set(&mut self, key: Key, value: String) {
-        let field = self.origin.field_name(key);
-        self.set_named(key, field, value);
-    }
-
-    /// Records `value` for `key` under an explicit field name (for aliases
-    /// such as `api.apiUrl`). Empty values count as absent.
-    fn set_named(&mut self, key: Key, field: &'static str, value: String) {
-        if value.is_empty() {
-            return;
-        }
-        self.entries[key as usize] = Some(Entry {
-            value: SecretString::from(value),
-            origin: self.origin.clone(),
-            field,
-        });
-    }
-
-    fn has(&self, key: Key) -> bool {
-        self.entries[key as usize].is_some()
-    }
-
-    fn get(&self, key: Key) -> Option<&Entry> {
-        self.entries[key as usize].as_ref()
-    }
-
-    /// Key by key: this layer's value, else `fallback`'s. The seam for
-    /// precedence merging (explicit > environment > file).
-    #[cfg_attr(not(test), allow(dead_code))]
-    fn or(mut self, fallback: Layer) -> Layer {
-        for (mine, theirs) in self.entries.iter_mut().zip(fallback.entries) {
-            if mine.is_none() {
-                *mine = theirs;
+            ConfigSource::Combined(sources) => {
+                f.write_str("configuration (")?;
+                for (index, source) in sources.iter().enumerate() {
+                    if index > 0 {
+                        f.write_str(", then ")?;
+                    }
+                    write!(f, "{source}")?;
+                }
+                f.write_str(")")
             }
-        }
-        self
-    }
-
-    /// Checks required fields and URLs and builds the [`Config`].
-    fn resolve(self) -> Result<Config, ConfigError> {
-        let use_pat = self.has(Key::AccessToken);
-        let mut missing: Vec<Key> = Vec::new();
-        if !self.has(Key::LusidUrl) {
-            missing.push(Key::LusidUrl);
-        }
-        if !use_pat {
-            missing.extend(Key::PASSWORD_FLOW.iter().filter(|key| !self.has(**key)));
-        }
-        let proxy_wanted = self.has(Key::ProxyUsername) || self.has(Key::ProxyPassword);
-        if proxy_wanted && !self.has(Key::ProxyAddress) {
-            missing.push(Key::ProxyAddress);
-        }
-        if !missing.is_empty() {
-            let pat_field = missing
-                .iter()
-                .any(|key| Key::PASSWORD_FLOW.contains(key))
-                .then(|| self.origin.field_name(Key::AccessToken).to_owned());
-            return Err(ConfigError::MissingFields {
-                fields: missing
-                    .iter()
-                    .map(|key| self.origin.field_name(*key).to_owned())
-                    .collect(),
-                origin: self.origin,
-                pat_field,
-            });
-        }
-
-        let lusid_url = self.required_url(Key::LusidUrl)?;
-        let credentials = if let Some(token) = self.get(Key::AccessToken) {
-            if Key::PASSWORD_FLOW.iter().any(|key| self.has(*key)) {
-                tracing::debug!(
-                    "an access token is configured; ignoring the password-flow settings"
-                );
-            }
-            Credentials::AccessToken(AccessToken::from(token.value.clone()))
-        } else {
-            Credentials::Password(PasswordCredentials {
-                token_url: self.required_url(Key::TokenUrl)?,
-                username: self.required_text(Key::Username),
-                password: self.required_secret(Key::Password),
-                client_id: self.required_text(Key::ClientId),
-                client_secret: self.required_secret(Key::ClientSecret),
-            })
-        };
-        let proxy = match self.get(Key::ProxyAddress) {
-            Some(address) => Some(ProxyConfig {
-                address: parse_http_url(address)?,
-                username: self.get(Key::ProxyUsername).map(Entry::text),
-                password: self.get(Key::ProxyPassword).map(|e| e.value.clone()),
-            }),
-            None => None,
-        };
-        Ok(Config {
-            lusid_url,
-            application_name: self.get(Key::ApplicationName).map(Entry::text),
-            credentials,
-            proxy,
-        })
-    }
-
-    // The `required_*` helpers run after the missing-field check, so the
-    // empty fallbacks below are unreachable in practice.
-
-    fn required_url(&self, key: Key) -> Result<Url, ConfigError> {
-        match self.get(key) {
-            Some(entry) => parse_http_url(entry),
-            None => Err(ConfigError::MissingFields {
-                origin: self.origin.clone(),
-                fields: vec![self.origin.field_name(key).to_owned()],
-                pat_field: None,
-            }),
-        }
-    }
-
-    fn required_text(&self, key: Key) -> String {
-        self.get(key).map(Entry::text).unwrap_or_default()
-    }
-
-    fn required_secret(&self, key: Key) -> SecretString {
-        self.get(key)
-            .map(|entry| entry.value.clone())
-            .unwrap_or_else(|| SecretString::from(String::new()))
-    }
-}
-
-/// Parses an absolute `http`/`https` URL without user info. The error never
-/// quotes the value.
-fn parse_http_url(entry: &Entry) -> Result<Url, ConfigError> {
-    let invalid = |reason: String| ConfigError::InvalidUrl {
-        origin: entry.origin.clone(),
-        field: entry.field.to_owned(),
-        reason,
-    };
-    let text = secrecy::ExposeSecret::expose_secret(&entry.value);
-    let url = Url::parse(text.trim()).map_err(|error| invalid(error.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid("the scheme must be http or https".to_owned()));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid(
-            "it must not contain a user name or password".to_owned(),
-        ));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(invalid("it has no host".to_owned()));
-    }
-    Ok(url)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn layer(origin: ConfigSource, values: &[(Key, &str)]) -> Layer {
-        let mut layer = Layer::new(origin);
-        for (key, value) in values {
-            layer.set(*key, (*value).to_owned());
-        }
-        layer
-    }
-
-    #[test]
-    fn or_merges_key_by_key_with_the_first_layer_winning() {
-        let explicit = layer(
-            ConfigSource::Builder,
-            &[(Key::LusidUrl, "https://explicit.lusid.com/api")],
-        );
-        let env = layer(
-            ConfigSource::Environment,
-            &[
-                (Key::LusidUrl, "https://env.lusid.com/api"),
-                (Key::AccessToken, "pat"),
-            ],
-        );
-        let config = explicit.or(env).resolve().expect("merged config");
-        assert_eq!(
-            config.lusid_url().as_str(),
-            "https://explicit.lusid.com/api"
-        );
-        assert!(
-            matches!(config.credentials(), Credentials::AccessToken(t) if t.expose_secret() == "pat")
-        );
-    }
-
-    #[test]
-    fn url_errors_name_the_origin_of_the_value() {
-        let explicit = layer(ConfigSource::Builder, &[(Key::AccessToken, "pat")]);
-        let env = layer(
-            ConfigSource::Environment,
-            &[(Key::LusidUrl, "lusid.com/api")],
-        );
-        let error = explicit.or(env).resolve().expect_err("relative URL");
-        match error {
-            ConfigError::InvalidUrl { origin, field, .. } => {
-                assert_eq!(origin, ConfigSource::Environment);
-                assert_eq!(field, "FBN_LUSID_URL");
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-
-    #[test]
-    fn urls_must_be_absolute_http_without_credentials() {
-        for (value, reason) in [
-            ("api/lusid", "relative URL"),
-            ("ftp://lusid.com/api", "http or https"),
-            ("https://user:pw@lusid.com/api", "user name or password"),
-            ("localhost:8080/api", "http or https"),
-        ] {
-            let error = layer(
-                ConfigSource::Builder,
-                &[(Key::LusidUrl, value), (Key::AccessToken, "pat")],
-            )
-            .resolve()
-            .expect_err(value);
-            let text = error.to_string();
-            assert!(text.contains(reason), "{value}: {text}");
-            assert!(text.contains("`lusid_url`"), "{text}");
-            assert!(!text.contains("pw@"), "{text}");
         }
     }
 }

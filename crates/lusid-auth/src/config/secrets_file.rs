@@ -4,7 +4,8 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::{ConfigSource, Key, Layer};
+use super::ConfigSource;
+use super::layer::{Key, Layer};
 use crate::ConfigError;
 
 /// Field names in the file, indexed by [`Key`].
@@ -17,13 +18,20 @@ pub(super) const FIELD_NAMES: [&str; Key::COUNT] = [
     "api.clientSecret",
     "api.applicationName",
     "api.accessToken",
+    "api.accessTokenFile",
+    "api.clientCertificate",
+    "api.totalTimeoutMs",
+    "api.connectTimeoutMs",
+    "api.readTimeoutMs",
+    "api.rateLimitRetries",
+    "api.correlationId",
     "proxy.address",
     "proxy.username",
     "proxy.password",
 ];
 
-/// `api` keys other than the LUSID URL, which has an alias.
-const API_KEYS: [(&str, Key); 7] = [
+/// `api` string keys other than the LUSID URL, which has an alias.
+const API_KEYS: [(&str, Key); 10] = [
     ("tokenUrl", Key::TokenUrl),
     ("username", Key::Username),
     ("password", Key::Password),
@@ -31,6 +39,17 @@ const API_KEYS: [(&str, Key); 7] = [
     ("clientSecret", Key::ClientSecret),
     ("applicationName", Key::ApplicationName),
     ("accessToken", Key::AccessToken),
+    ("accessTokenFile", Key::AccessTokenFile),
+    ("clientCertificate", Key::ClientCertificate),
+    ("correlationId", Key::CorrelationId),
+];
+
+/// `api` keys holding whole numbers (a JSON integer, or a string of digits).
+const API_NUMBER_KEYS: [(&str, Key); 4] = [
+    ("totalTimeoutMs", Key::TotalTimeoutMs),
+    ("connectTimeoutMs", Key::ConnectTimeoutMs),
+    ("readTimeoutMs", Key::ReadTimeoutMs),
+    ("rateLimitRetries", Key::RateLimitRetries),
 ];
 
 const PROXY_KEYS: [(&str, Key); 3] = [
@@ -81,6 +100,12 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Layer, ConfigError> {
                     layer.set(key, value);
                 }
             }
+            for (name, key) in API_NUMBER_KEYS {
+                let field = FIELD_NAMES[key as usize];
+                if let Some(value) = whole_number(&origin, field, api.get(name))? {
+                    layer.set(key, value);
+                }
+            }
         }
     }
     if let Some(proxy) = root.get("proxy") {
@@ -119,6 +144,33 @@ fn string(
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Ok(Some(text.clone())),
         Some(other) => Err(wrong_type(origin, field, "a string", other)),
+    }
+}
+
+/// A whole number as text, or `None` when absent or `null`. A JSON integer
+/// or a string (checked when the configuration is resolved); a fraction or
+/// a negative number is [`ConfigError::InvalidNumber`].
+fn whole_number(
+    origin: &ConfigSource,
+    field: &str,
+    value: Option<&Value>,
+) -> Result<Option<String>, ConfigError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(Value::Number(number)) => match number.as_u64() {
+            Some(whole) => Ok(Some(whole.to_string())),
+            None => Err(ConfigError::InvalidNumber {
+                origin: origin.clone(),
+                field: field.to_owned(),
+                reason: if number.is_f64() {
+                    "it is a number that is not an integer".to_owned()
+                } else {
+                    "it must not be negative".to_owned()
+                },
+            }),
+        },
+        Some(other) => Err(wrong_type(origin, field, "an integer", other)),
     }
 }
 

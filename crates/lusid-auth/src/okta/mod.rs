@@ -1,17 +1,22 @@
 //! [`OktaClient`]: the OAuth2 password and refresh-token grants against the
 //! customer's Okta token endpoint.
 
+mod rate_limit;
 mod response;
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use http::{HeaderValue, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::transport::Transport;
 use crate::{Error, PasswordCredentials, TokenSource};
 
+pub use rate_limit::RateLimitPolicy;
 pub use response::IssuedToken;
 use response::Parsed;
 
@@ -27,7 +32,11 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 ///
 /// Each grant is one `POST` with `Content-Type:
 /// application/x-www-form-urlencoded` and `Accept: application/json`; every
-/// form value is percent-encoded. The client does not cache: wrap it in a
+/// form value is percent-encoded. The client authenticates with HTTP Basic
+/// (RFC 6749 §2.3.1): `Authorization: Basic
+/// base64(urlencode(client_id):urlencode(client_secret))`, so the client
+/// secret is never in the body. A `429` is waited out and retried as
+/// [`RateLimitPolicy`] says. The client does not cache: wrap it in a
 /// [`TokenCache`](crate::TokenCache) (as [`token_provider`](crate::token_provider)
 /// does) to reuse tokens.
 ///
@@ -43,6 +52,7 @@ pub struct OktaClient {
     credentials: PasswordCredentials,
     scope: String,
     transport: Transport,
+    rate_limit: RateLimitPolicy,
 }
 
 impl fmt::Debug for OktaClient {
@@ -51,6 +61,7 @@ impl fmt::Debug for OktaClient {
             .field("credentials", &self.credentials)
             .field("scope", &self.scope)
             .field("timeout", &self.transport.timeout())
+            .field("rate_limit", &self.rate_limit)
             .finish()
     }
 }
@@ -67,7 +78,19 @@ impl OktaClient {
             credentials,
             scope: DEFAULT_SCOPE.to_owned(),
             transport: Transport::new(DEFAULT_TIMEOUT),
+            rate_limit: RateLimitPolicy::default(),
         }
+    }
+
+    /// Replaces how `429 Too Many Requests` is handled.
+    pub fn with_rate_limit_policy(mut self, policy: RateLimitPolicy) -> Self {
+        self.rate_limit = policy;
+        self
+    }
+
+    /// How `429 Too Many Requests` is handled.
+    pub fn rate_limit_policy(&self) -> RateLimitPolicy {
+        self.rate_limit
     }
 
     /// Replaces the per-request timeout (connecting, sending and reading
@@ -94,28 +117,29 @@ impl OktaClient {
     }
 
     /// The resource-owner password grant:
-    /// `grant_type=password&username=…&password=…&scope=…&client_id=…&client_secret=…`.
+    /// `grant_type=password&username=…&password=…&scope=…`, with the client
+    /// credentials in `Authorization: Basic`.
     ///
     /// # Errors
     ///
     /// [`Error::GrantRejected`] (e.g. `invalid_grant` for a wrong password,
     /// `invalid_client` for a wrong client secret),
     /// [`Error::MalformedTokenResponse`], [`Error::Transport`],
-    /// [`Error::Timeout`].
+    /// [`Error::Timeout`], [`Error::RateLimited`].
     pub async fn password_grant(&self) -> Result<IssuedToken, Error> {
         let body = password_grant_body(&self.credentials, &self.scope);
         self.grant("password", body, None).await
     }
 
-    /// The refresh-token grant:
-    /// `grant_type=refresh_token&refresh_token=…&scope=…&client_id=…&client_secret=…`.
+    /// The refresh-token grant: `grant_type=refresh_token&refresh_token=…&scope=…`,
+    /// with the client credentials in `Authorization: Basic`.
     ///
     /// # Errors
     ///
     /// As [`password_grant`](Self::password_grant); an expired or revoked
     /// refresh token gives [`Error::GrantRejected`] with `invalid_grant`.
     pub async fn refresh_grant(&self, refresh_token: &SecretString) -> Result<IssuedToken, Error> {
-        let body = refresh_grant_body(&self.credentials, refresh_token, &self.scope);
+        let body = refresh_grant_body(refresh_token, &self.scope);
         self.grant("refresh_token", body, Some(refresh_token)).await
     }
 
@@ -126,8 +150,40 @@ impl OktaClient {
         refresh_token: Option<&SecretString>,
     ) -> Result<IssuedToken, Error> {
         let token_url = self.credentials.token_url();
-        tracing::debug!(grant_type, %token_url, "requesting an access token");
-        let (status, body) = self.transport.post_form(token_url, body).await?;
+        let authorization = basic_authorization(&self.credentials);
+        let mut attempts: u32 = 0;
+        let (status, body) = loop {
+            attempts += 1;
+            tracing::debug!(grant_type, %token_url, attempt = attempts, "requesting an access token");
+            let (status, headers, response) = self
+                .transport
+                .post_form(token_url, authorization.clone(), body.clone())
+                .await?;
+            if status != StatusCode::TOO_MANY_REQUESTS {
+                break (status, response);
+            }
+            let hint = rate_limit::server_hint(&headers, SystemTime::now());
+            let retry = attempts - 1;
+            let rate_limited = || Error::RateLimited {
+                token_url: token_url.to_string(),
+                retry_after: hint,
+                attempts,
+            };
+            if retry >= self.rate_limit.max_retries() {
+                tracing::debug!(grant_type, %token_url, attempts, "still rate limited; giving up");
+                return Err(rate_limited());
+            }
+            let wait = match hint {
+                Some(wait) if wait > self.rate_limit.max_wait() => {
+                    tracing::debug!(grant_type, %token_url, wait_ms = wait.as_millis() as u64, "rate limited for longer than the maximum wait; giving up");
+                    return Err(rate_limited());
+                }
+                Some(wait) => wait,
+                None => self.rate_limit.backoff(retry),
+            };
+            tracing::debug!(grant_type, %token_url, wait_ms = wait.as_millis() as u64, "rate limited (429); waiting before retrying");
+            tokio::time::sleep(wait).await;
+        };
         match response::parse(status, &body) {
             Parsed::Token(issued) => {
                 tracing::debug!(
@@ -203,23 +259,30 @@ fn password_grant_body(credentials: &PasswordCredentials, scope: &str) -> String
         .append_pair("username", credentials.username())
         .append_pair("password", credentials.password().expose_secret())
         .append_pair("scope", scope)
-        .append_pair("client_id", credentials.client_id())
-        .append_pair("client_secret", credentials.client_secret().expose_secret())
         .finish()
 }
 
+/// `Basic base64(urlencode(client_id):urlencode(client_secret))`, marked
+/// sensitive (RFC 6749 §2.3.1).
+fn basic_authorization(credentials: &PasswordCredentials) -> HeaderValue {
+    let encode = |text: &str| form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
+    let pair = format!(
+        "{}:{}",
+        encode(credentials.client_id()),
+        encode(credentials.client_secret().expose_secret())
+    );
+    let mut value = HeaderValue::try_from(format!("Basic {}", STANDARD.encode(pair)))
+        .unwrap_or_else(|_| HeaderValue::from_static("Basic"));
+    value.set_sensitive(true);
+    value
+}
+
 /// The form body of the refresh-token grant.
-fn refresh_grant_body(
-    credentials: &PasswordCredentials,
-    refresh_token: &SecretString,
-    scope: &str,
-) -> String {
+fn refresh_grant_body(refresh_token: &SecretString, scope: &str) -> String {
     form_urlencoded::Serializer::new(String::new())
         .append_pair("grant_type", "refresh_token")
         .append_pair("refresh_token", refresh_token.expose_secret())
         .append_pair("scope", scope)
-        .append_pair("client_id", credentials.client_id())
-        .append_pair("client_secret", credentials.client_secret().expose_secret())
         .finish()
 }
 
@@ -255,23 +318,31 @@ mod tests {
             "grant_type=password\
              &username=jane%2Bops%40acme.com\
              &password=p%2Ba%26s%3Ds%25w%2Fo%3Fr%40d%3A+%C3%BC%E2%82%AC\
-             &scope=openid+client+groups+offline_access\
-             &client_id=0oa%2Fclient+id\
-             &client_secret=s3cr%3Dt%26x%2By%25z"
+             &scope=openid+client+groups+offline_access"
         );
+        let body = password_grant_body(&creds, DEFAULT_SCOPE);
+        assert!(!body.contains("client_id") && !body.contains("client_secret"));
+    }
+
+    #[test]
+    fn basic_authorization_encodes_id_and_secret_first() {
+        let creds = credentials("u", "p", "0oa/client id", "s3cr=t&x+y%z:é");
+        let value = basic_authorization(&creds);
+        assert!(value.is_sensitive());
+        let text = value.to_str().expect("ascii");
+        let encoded = text.strip_prefix("Basic ").expect("Basic scheme");
+        let decoded = String::from_utf8(STANDARD.decode(encoded).expect("base64")).expect("utf-8");
+        assert_eq!(decoded, "0oa%2Fclient+id:s3cr%3Dt%26x%2By%25z%3A%C3%A9");
     }
 
     #[test]
     fn refresh_body_encodes_every_field() {
-        let creds = credentials("u", "p", "cid:1", "cs?&");
         let refresh = SecretString::from("rt/+=&? é".to_owned());
         assert_eq!(
-            refresh_grant_body(&creds, &refresh, DEFAULT_SCOPE),
+            refresh_grant_body(&refresh, DEFAULT_SCOPE),
             "grant_type=refresh_token\
              &refresh_token=rt%2F%2B%3D%26%3F+%C3%A9\
-             &scope=openid+client+groups+offline_access\
-             &client_id=cid%3A1\
-             &client_secret=cs%3F%26"
+             &scope=openid+client+groups+offline_access"
         );
     }
 

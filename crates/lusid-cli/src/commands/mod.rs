@@ -1,10 +1,11 @@
 //! One module per command.
 
+mod config;
 mod emulator;
 mod instruments;
 mod token;
 
-use crate::cli::{Cli, Command, InstrumentsCommand};
+use crate::cli::{Cli, Command, ConfigCommand, InstrumentsCommand};
 use crate::error::CliError;
 use crate::session::Session;
 
@@ -19,5 +20,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             instruments::get(&Session::open(&cli).await?, args).await
         }
         Command::Token => token::print(&Session::open(&cli).await?).await,
+        Command::Config(ConfigCommand::Show) => config::show(&Session::open(&cli).await?),
     }
 }

@@ -7,10 +7,12 @@ use tracing::Instrument;
 
 use crate::{Error, HttpService, Operation, Request, Response};
 
-/// Wraps each call in a `lusid.request` tracing span with the operation id,
-/// method and path template, and records the outcome (status or error) and
-/// the elapsed time in milliseconds. The span never holds a header value, so
-/// no token reaches the logs.
+/// Wraps each call in a `lusid.request` tracing span (at debug level) with
+/// the fields `operation` (operationId), `method`, `path` (the path
+/// template), `attempts` (updated by the retry layer), and, when the call
+/// ends, `status`, `request_id` (LUSID's `lusid-meta-requestId` header) and
+/// `elapsed_ms` (the whole call, retries included). The span never holds a
+/// header value other than the request id, so no token reaches the logs.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TraceLayer;
 
@@ -48,24 +50,31 @@ where
             operation = operation.map(|o| o.id),
             method = %request.method(),
             path = operation.map_or_else(|| request.uri().path().to_owned(), |o| o.path_template.to_owned()),
+            attempts = 1u32,
+            status = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
         );
         let call = self.inner.clone().oneshot(request);
         Box::pin(
             async move {
                 let started = Instant::now();
                 let result = call.await;
-                let elapsed_ms = started.elapsed().as_millis() as u64;
+                let span = tracing::Span::current();
+                span.record("elapsed_ms", started.elapsed().as_millis() as u64);
                 match &result {
-                    Ok(response) => tracing::debug!(
-                        status = response.status().as_u16(),
-                        request_id = response
+                    Ok(response) => {
+                        span.record("status", response.status().as_u16());
+                        if let Some(id) = response
                             .headers()
                             .get("lusid-meta-requestId")
-                            .and_then(|v| v.to_str().ok()),
-                        elapsed_ms,
-                        "LUSID call finished"
-                    ),
-                    Err(error) => tracing::debug!(%error, elapsed_ms, "LUSID call failed"),
+                            .and_then(|v| v.to_str().ok())
+                        {
+                            span.record("request_id", id);
+                        }
+                        tracing::debug!("LUSID call finished");
+                    }
+                    Err(error) => tracing::debug!(%error, "LUSID call failed"),
                 }
                 result
             }

@@ -1,0 +1,121 @@
+//! Checks on single values: URLs, the token URL's scheme and Okta issuer
+//! form, whole numbers, header values. Errors name the source and the field
+//! and never quote the value.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+use url::{Host, Url};
+
+use super::layer::Entry;
+use crate::ConfigError;
+
+fn invalid_url(entry: &Entry, reason: impl Into<String>) -> ConfigError {
+    ConfigError::InvalidUrl {
+        origin: entry.origin.clone(),
+        field: entry.field.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// Parses an absolute `http`/`https` URL with a host and without user info.
+pub(super) fn http_url(entry: &Entry) -> Result<Url, ConfigError> {
+    let text = entry.value.expose_secret();
+    let url = Url::parse(text.trim()).map_err(|error| invalid_url(entry, error.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid_url(entry, "the scheme must be http or https"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid_url(
+            entry,
+            "it must not contain a user name or password",
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid_url(entry, "it has no host"));
+    }
+    Ok(url)
+}
+
+/// Whether `url` points at this machine: `localhost`, `127.0.0.0/8`, `::1`.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// The token URL: an absolute URL that is `https` (or `http` to a loopback
+/// host, for the emulator). An Okta issuer URL,
+/// `https://<org>.okta.com/oauth2/<id>`, gets `/v1/token` appended.
+pub(super) fn token_url(entry: &Entry) -> Result<Url, ConfigError> {
+    let mut url = http_url(entry)?;
+    if url.scheme() != "https" && !is_loopback(&url) {
+        return Err(invalid_url(
+            entry,
+            "the token URL must use https (plain http is allowed only for localhost, 127.0.0.0/8 and ::1)",
+        ));
+    }
+    let segments: Vec<&str> = url
+        .path_segments()
+        .map(|segments| segments.filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    if let [first, id] = segments.as_slice() {
+        if *first == "oauth2" {
+            let path = format!("/oauth2/{id}/v1/token");
+            url.set_path(&path);
+        }
+    }
+    Ok(url)
+}
+
+/// A whole number (ASCII digits only) from `min` to `max`.
+pub(super) fn whole_number(entry: &Entry, min: u64, max: u64) -> Result<u64, ConfigError> {
+    let text = entry.value.expose_secret().trim();
+    let invalid = |reason: String| ConfigError::InvalidNumber {
+        origin: entry.origin.clone(),
+        field: entry.field.to_owned(),
+        reason,
+    };
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid(format!(
+            "it must be a whole number from {min} to {max}"
+        )));
+    }
+    match text.parse::<u64>() {
+        Ok(value) if (min..=max).contains(&value) => Ok(value),
+        _ => Err(invalid(format!(
+            "it must be a whole number from {min} to {max}"
+        ))),
+    }
+}
+
+/// Largest timeout accepted, in milliseconds: 24 hours.
+const MAX_TIMEOUT_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// A timeout in whole milliseconds, at least 1.
+pub(super) fn timeout_ms(entry: &Entry) -> Result<Duration, ConfigError> {
+    whole_number(entry, 1, MAX_TIMEOUT_MS).map(Duration::from_millis)
+}
+
+/// A number of retries.
+pub(super) fn retries(entry: &Entry) -> Result<u32, ConfigError> {
+    let value = whole_number(entry, 0, 1000)?;
+    Ok(u32::try_from(value).unwrap_or(u32::MAX))
+}
+
+/// A value that will be sent as an HTTP header: visible characters, spaces
+/// and tabs, no control characters.
+pub(super) fn header_value(entry: &Entry) -> Result<String, ConfigError> {
+    let text = entry.text();
+    match http::HeaderValue::from_str(&text) {
+        Ok(_) => Ok(text),
+        Err(_) => Err(ConfigError::InvalidHeaderValue {
+            origin: entry.origin.clone(),
+            field: entry.field.to_owned(),
+        }),
+    }
+}
