@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lusid::auth::secrecy::ExposeSecret;
 use lusid::auth::{AccessToken, Credentials, OktaClient, TokenCache, TokenProvider};
 use lusid_emulator::{Emulator, EmulatorCredentials, Fault};
 use lusid_integration_tests::{client_for, config_for, start};

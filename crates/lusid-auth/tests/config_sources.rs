@@ -7,7 +7,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use lusid_auth::secrecy::ExposeSecret;
-use lusid_auth::{Config, ConfigError, ConfigSource, Credentials, TokenProvider};
+use lusid_auth::{Config, ConfigError, ConfigSource, Credentials};
 
 fn file(contents: &str) -> tempfile::NamedTempFile {
     let mut file = tempfile::NamedTempFile::new().expect("temp file");

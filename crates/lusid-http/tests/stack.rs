@@ -40,6 +40,7 @@ struct Seen {
     uri: String,
     authorization: Option<String>,
     headers: http::HeaderMap,
+    body: Bytes,
 }
 
 /// Answers each attempt with the next scripted step and records the request.
@@ -79,6 +80,7 @@ impl ScriptedTransport {
                         .get(http::header::AUTHORIZATION)
                         .map(|v| v.to_str().unwrap().to_owned()),
                     headers: request.headers().clone(),
+                    body: request.body().clone(),
                 });
                 let step = this.steps.lock().unwrap().pop_front();
                 match step.unwrap_or(Step::Status(200, None)) {
@@ -303,4 +305,26 @@ async fn a_user_layer_sees_every_attempt_but_no_token() {
 
     assert_eq!(counter.attempts.load(Ordering::SeqCst), 3);
     assert_eq!(counter.saw_token.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_throttled_upsert_is_resent_with_the_same_body() {
+    let transport = ScriptedTransport::new([Step::Status(429, Some("0")), Step::Status(201, None)]);
+    let service = stack(&transport, Arc::default()).build().unwrap();
+    let body = Bytes::from_static(br#"{"request-1":{"name":"Acme","identifiers":{}}}"#);
+    let mut upsert = http::Request::post("/api/instruments")
+        .body(body.clone())
+        .unwrap();
+    upsert.extensions_mut().insert(Operation {
+        id: "UpsertInstruments",
+        path_template: "/api/instruments",
+        idempotent: true,
+    });
+
+    let response = service.oneshot(upsert).await.unwrap();
+
+    assert_eq!(response.status(), 201);
+    let seen = transport.seen();
+    assert_eq!(seen.len(), 2);
+    assert!(seen.iter().all(|attempt| attempt.body == body));
 }

@@ -48,7 +48,10 @@ impl std::fmt::Debug for ClientBuilder {
 
 impl ClientBuilder {
     /// Reads the configuration from a secrets file exported by the LUSID web
-    /// app (`{"api": {"tokenUrl", "username", ...}}`) when [`build`](Self::build) runs.
+    /// app (`{"api": {"tokenUrl", "username", ...}}`) when
+    /// [`build`](Self::build) runs, with any `FBN_*` environment variable
+    /// taking precedence over the file's value for the same setting (see
+    /// `docs/configuration.md`).
     pub fn secrets_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.source = Some(Source::SecretsFile(path.into()));
         self
@@ -133,8 +136,11 @@ impl ClientBuilder {
     /// [`BuildError::Stack`] for an unusable LUSID URL or application name.
     pub fn build(self) -> Result<Client, BuildError> {
         let config = match self.source.ok_or(BuildError::NoConfiguration)? {
-            Source::SecretsFile(path) => Config::from_secrets_file(path)?,
-            Source::Environment => Config::from_env()?,
+            Source::SecretsFile(path) => Config::builder()
+                .with_env()
+                .with_secrets_file(path)
+                .build()?,
+            Source::Environment => Config::builder().with_env().build()?,
             Source::Config(config) => *config,
         };
         let mut stack = StackBuilder::from_config(&config)?;
