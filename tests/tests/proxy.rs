@@ -7,11 +7,14 @@ use lusid_integration_tests::{config_for, start};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
+/// One `CONNECT` the proxy received: its target and `Proxy-Authorization`.
+type Connect = (String, Option<String>);
+
 /// A minimal CONNECT proxy on an ephemeral loopback port that records the
-/// `CONNECT` targets and `Proxy-Authorization` headers it receives.
+/// `CONNECT` requests it receives.
 struct TunnelProxy {
     url: String,
-    seen: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    seen: Arc<Mutex<Vec<Connect>>>,
 }
 
 async fn tunnel_proxy() -> TunnelProxy {

@@ -1,14 +1,15 @@
 //! Renders the `lusid-api` generated files: one per tag, `pages.rs` and
 //! `mod.rs`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::docs::{code_list, doc_comment};
-use crate::emit_models::DATE_TIME_DOC;
+use crate::emit_models::{DATE_TIME_DOC, gated_module_file};
 use crate::error::Result;
 use crate::naming::{module_name, pascal_case, snake_ident};
 use crate::operation::{Location, Operation, Param, Segment};
 use crate::output::{GeneratedFile, HEADER};
+use crate::selection::Gate;
 use crate::types::{Crate, RustType};
 
 /// The directory of generated files, relative to the workspace root.
@@ -21,13 +22,11 @@ pub fn render(operations: &[Operation]) -> Result<Vec<GeneratedFile>> {
         by_tag.entry(&operation.tag).or_default().push(operation);
     }
     let mut files = Vec::new();
-    let mut module = format!(
-        "{HEADER}\n//! Generated endpoint groups, one module per specification tag; all re-exported at \
-         the crate root.\n\nmod pages;\n"
-    );
+    let mut modules = Vec::new();
     for (tag, operations) in &by_tag {
         let name = module_name(tag);
-        module.push_str(&format!("mod {name};\npub use {name}::*;\n"));
+        let feature = crate::selection::tag_feature(tag);
+        modules.push((Gate::Any(BTreeSet::from([feature])), name.clone()));
         files.push(GeneratedFile::new(
             format!("{DIR}/{name}.rs"),
             render_tag(tag, operations),
@@ -37,6 +36,12 @@ pub fn render(operations: &[Operation]) -> Result<Vec<GeneratedFile>> {
         format!("{DIR}/pages.rs"),
         render_pages(operations),
     ));
+    let mut module = gated_module_file(
+        "Generated endpoint groups, one module per specification tag, each behind the \
+         Cargo feature of its tag; all re-exported at the crate root.",
+        &modules,
+    );
+    module.push_str("gated!(private pages);\n");
     files.push(GeneratedFile::new(format!("{DIR}/mod.rs"), module));
     Ok(files)
 }
@@ -501,8 +506,14 @@ fn render_pagination_methods(
     out.push_str(&doc_comment(&[
         format!(
             "Every page of `{}`, following `nextPage` until it is empty. Each page is requested \
-             only when the previous one has been taken, with the same parameters plus `page`.",
-            operation.id
+             only when the previous one has been taken, with the same parameters plus `page`.{}",
+            operation.id,
+            if pagination.as_at.is_some() {
+                " Without an `asAt`, the first request pins `asAt` to the current UTC time, so \
+                 every page reads the same snapshot."
+            } else {
+                ""
+            }
         ),
         "The stream ends after the first error.".to_owned(),
     ]));
@@ -551,10 +562,17 @@ fn render_paged_request(
         ),
         None => ("None".to_owned(), "let _ = size;".to_owned()),
     };
+    let pin_as_at = match &pagination.as_at {
+        Some(as_at) => format!(
+            "fn pin_as_at(&mut self, now: time::OffsetDateTime) {{\nself.{as_at}.get_or_insert(now);\n}}\n\n"
+        ),
+        None => String::new(),
+    };
     format!(
         "impl crate::paginator::PagedRequest for {request} {{\ntype Page = {page};\n\n\
          fn page_size(&self) -> Option<i64> {{\n{page_size}\n}}\n\n\
          fn set_page_size(&mut self, size: i64) {{\n{set_page_size}\n}}\n\n\
+         {pin_as_at}\
          fn set_page_token(&mut self, token: String) {{\nself.page = Some(token);\n}}\n\n\
          fn send_page_as<P: serde::de::DeserializeOwned + Send>(self) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {{\nself.send_as()\n}}\n}}\n\n"
     )
@@ -563,6 +581,15 @@ fn render_paged_request(
 /// `pages.rs`: the `Page` implementation of every page type, once each.
 fn render_pages(operations: &[Operation]) -> String {
     let mut out = format!("{HEADER}\n//! How the paginator reads each page type.\n\n");
+    let mut features: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for operation in operations {
+        if let Some(pagination) = &operation.pagination {
+            features
+                .entry(&pagination.page_type)
+                .or_default()
+                .insert(operation.feature.clone());
+        }
+    }
     let mut seen: Vec<&str> = Vec::new();
     for operation in operations {
         let Some(pagination) = &operation.pagination else {
@@ -572,6 +599,9 @@ fn render_pages(operations: &[Operation]) -> String {
             continue;
         }
         seen.push(&pagination.page_type);
+        if let Some(features) = features.get(pagination.page_type.as_str()) {
+            out.push_str(&Gate::Any(features.clone()).attribute());
+        }
         let item = pagination.item_type.render(Crate::Api);
         let next_page = if pagination.next_page_optional {
             "self.next_page.as_deref()"

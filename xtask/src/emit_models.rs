@@ -1,11 +1,13 @@
 //! Renders the `lusid-models` generated files: one per schema, plus `mod.rs`.
 
+use std::collections::BTreeMap;
+
 use crate::docs::{code_list, doc_comment};
 use crate::error::Result;
 use crate::model::{Field, Model, ModelKind};
 use crate::naming::module_name;
 use crate::output::{GeneratedFile, HEADER};
-use crate::selection::Usage;
+use crate::selection::{Gate, Usage};
 use crate::types::{Crate, EnumDef, RustType};
 
 /// The directory of generated files, relative to the workspace root.
@@ -21,41 +23,87 @@ pub const DATE_TIME_DOC: &str = "date-time: a UTC instant with 100 ns precision,
 /// Renders every model file and the module file.
 pub fn render(models: &[Model]) -> Result<Vec<GeneratedFile>> {
     let mut files = Vec::new();
-    let mut module = format!(
-        "{HEADER}\n//! Generated wire types, one module per schema; all re-exported at the crate root.\n\n"
-    );
+    let mut modules = Vec::new();
     for model in models {
         let name = module_name(&model.name);
-        module.push_str(&format!("mod {name};\npub use {name}::*;\n"));
+        modules.push((model.usage.gate(), name.clone()));
         files.push(GeneratedFile::new(
             format!("{DIR}/{name}.rs"),
             render_model(model),
         ));
     }
-    files.push(GeneratedFile::new(format!("{DIR}/mod.rs"), module));
+    files.push(GeneratedFile::new(
+        format!("{DIR}/mod.rs"),
+        gated_module_file(
+            "Generated wire types, one module per schema; all re-exported at the crate root.\n\
+             //! A module is compiled when one of the Cargo features of the API tags that reach \
+             its schema is on (see docs/codegen.md).",
+            &modules,
+        ),
+    ));
     Ok(files)
+}
+
+/// A `mod.rs` declaring and re-exporting modules, grouped by their gate
+/// through the `gated!` macro so that each `cfg` is written once.
+pub fn gated_module_file(doc: &str, modules: &[(Gate, String)]) -> String {
+    let mut out = format!(
+        "{HEADER}\n//! {doc}\n\n\
+         /// Declares modules and re-exports their items, under one `cfg`.\n\
+         macro_rules! gated {{\n\
+         ($cfg:meta; $($module:ident),* $(,)?) => {{\n\
+         $(#[cfg($cfg)] mod $module; #[cfg($cfg)] pub use $module::*;)*\n}};\n\
+         (private $($module:ident),* $(,)?) => {{\n$(mod $module;)*\n}};\n\
+         ($($module:ident),* $(,)?) => {{\n$(mod $module; pub use $module::*;)*\n}};\n}}\n\n"
+    );
+    let mut groups: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (gate, module) in modules {
+        let key = match gate {
+            Gate::Always => String::new(),
+            Gate::Any(features) => {
+                let list: Vec<String> = features
+                    .iter()
+                    .map(|feature| format!("feature = {feature:?}"))
+                    .collect();
+                if list.len() == 1 {
+                    list[0].clone()
+                } else {
+                    format!("any({})", list.join(", "))
+                }
+            }
+        };
+        groups.entry(key).or_default().push(module);
+    }
+    for (cfg, names) in groups {
+        if cfg.is_empty() {
+            out.push_str(&format!("gated!({});\n", names.join(", ")));
+        } else {
+            out.push_str(&format!("gated!({cfg}; {});\n", names.join(", ")));
+        }
+    }
+    out
 }
 
 /// Renders one schema's file.
 fn render_model(model: &Model) -> String {
     let mut out = format!("{HEADER}\n");
     match &model.kind {
-        ModelKind::Struct { fields, enums } => {
+        ModelKind::Struct {
+            fields,
+            enums,
+            parents,
+        } => {
             out.push_str("use serde::{Deserialize, Serialize};\n\n");
-            out.push_str(&render_struct(model, fields, enums));
+            out.push_str(&render_struct(model, fields, enums, parents));
             for definition in enums {
                 out.push_str(&render_enum(definition));
             }
         }
-        ModelKind::Raw { reason } => {
-            let mut paragraphs = vec![format!(
-                "Wire type `{}`: a {reason}, kept as raw JSON for now ([`RawJson`](crate::RawJson)), \
-                 so nothing is lost. Its members are not generated yet.",
-                model.name
-            )];
-            paragraphs.extend(usage_paragraphs(&model.usage));
-            out.push_str(&doc_comment(&paragraphs));
-            out.push_str(&format!("pub type {} = crate::RawJson;\n", model.name));
+        ModelKind::Family(family) => {
+            out.push_str(&crate::emit_family::render_family(model, family));
+            for definition in &family.enums {
+                out.push_str(&render_enum(definition));
+            }
         }
         ModelKind::Enum(definition) => out.push_str(&render_enum(definition)),
     }
@@ -63,7 +111,7 @@ fn render_model(model: &Model) -> String {
 }
 
 /// The "Returned by ..." paragraphs of a schema.
-fn usage_paragraphs(usage: &Usage) -> Vec<String> {
+pub fn usage_paragraphs(usage: &Usage) -> Vec<String> {
     let mut lines = Vec::new();
     if !usage.returned_by.is_empty() {
         lines.push(format!(
@@ -82,7 +130,7 @@ fn usage_paragraphs(usage: &Usage) -> Vec<String> {
     }
     if lines.is_empty() {
         lines.push(
-            "Not referenced by any generated operation; generated explicitly because LUSID \
+            "Not referenced by any operation (behind the `unreferenced` feature), unless LUSID \
              returns it as an error body."
                 .to_owned(),
         );
@@ -91,9 +139,19 @@ fn usage_paragraphs(usage: &Usage) -> Vec<String> {
 }
 
 /// Renders a struct, its serde attributes and its constructor.
-fn render_struct(model: &Model, fields: &[Field], enums: &[EnumDef]) -> String {
+fn render_struct(model: &Model, fields: &[Field], enums: &[EnumDef], parents: &[String]) -> String {
     let name = &model.name;
     let mut paragraphs = vec![format!("Wire type `{name}` (JSON object).")];
+    if !parents.is_empty() {
+        let links: Vec<String> = parents
+            .iter()
+            .map(|parent| format!("[`{parent}`](crate::{parent})"))
+            .collect();
+        paragraphs.push(format!(
+            "A subtype (`allOf`) of {}: the inherited fields come first.",
+            links.join(", which is a subtype of ")
+        ));
+    }
     paragraphs.extend(usage_paragraphs(&model.usage));
     paragraphs.push(
         "Fields keep the wire order. An optional field reads as `None` when it is absent or \
@@ -114,11 +172,23 @@ fn render_struct(model: &Model, fields: &[Field], enums: &[EnumDef]) -> String {
     } else {
         ""
     };
+    let remote = if model.preserve_unknown {
+        "#[serde(remote = \"Self\")]\n"
+    } else {
+        ""
+    };
     out.push_str(&format!(
-        "#[derive(Debug, Clone, PartialEq{default}, Serialize, Deserialize)]\n#[non_exhaustive]\npub struct {name} {{\n"
+        "#[derive(Debug, Clone, PartialEq{default}, Serialize, Deserialize)]\n{remote}#[non_exhaustive]\npub struct {name} {{\n"
     ));
     for field in fields {
-        out.push_str(&doc_comment(&[field_doc(field, enums)]));
+        let mut doc = field_doc(field, enums);
+        if field.declared_by != *name {
+            doc.push_str(&format!(
+                " Inherited from [`{0}`](crate::{0}).",
+                field.declared_by
+            ));
+        }
+        out.push_str(&doc_comment(&[doc]));
         out.push_str(&serde_attribute(field));
         let ty = field.ty.render(Crate::Models);
         let ty = if field.is_option() {
@@ -128,11 +198,46 @@ fn render_struct(model: &Model, fields: &[Field], enums: &[EnumDef]) -> String {
         };
         out.push_str(&format!("pub {}: {ty},\n", field.ident));
     }
+    if model.preserve_unknown {
+        out.push_str(
+            "/// Keys this crate does not know, kept as LUSID sent them and written back after \
+             the known fields (the specification marks the schema \
+             `x-sdk-unknown-fields: preserve`).\n\
+             #[serde(skip)]\npub unknown_fields: std::collections::BTreeMap<String, crate::RawJson>,\n",
+        );
+    }
     out.push_str("}\n\n");
     if !constructor_args.is_empty() {
-        out.push_str(&render_constructor(name, fields, &constructor_args));
+        out.push_str(&render_constructor(model, fields, &constructor_args));
+    }
+    if model.preserve_unknown {
+        out.push_str(&render_preserving_serde(name, fields));
     }
     out
+}
+
+/// The serde implementations of a struct that keeps unknown keys, over the
+/// derived inherent functions (`#[serde(remote = "Self")]`).
+fn render_preserving_serde(name: &str, fields: &[Field]) -> String {
+    let wire: Vec<String> = fields
+        .iter()
+        .map(|field| format!("{:?}", field.wire))
+        .collect();
+    format!(
+        "impl {name} {{\n/// The wire names of the known fields.\n\
+         pub const WIRE_NAMES: &'static [&'static str] = &[{}];\n}}\n\n\
+         impl serde::Serialize for {name} {{\n\
+         fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n\
+         crate::preserve::serialize(serializer, &self.unknown_fields, |json| Self::serialize(self, json))\n}}\n}}\n\n\
+         impl<'de> serde::Deserialize<'de> for {name} {{\n\
+         fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
+         let raw = crate::preserve::capture(deserializer)?;\n\
+         let mut value = Self::deserialize(&mut serde_json::Deserializer::from_str(raw.get()))\n\
+         .map_err(serde::de::Error::custom)?;\n\
+         value.unknown_fields = crate::preserve::unknown(&raw, Self::WIRE_NAMES).map_err(serde::de::Error::custom)?;\n\
+         Ok(value)\n}}\n}}\n\n",
+        wire.join(", ")
+    )
 }
 
 /// The `#[serde(...)]` attribute of a field.
@@ -241,12 +346,13 @@ fn values_doc(definition: &EnumDef) -> String {
 }
 
 /// Renders `new(required fields...)`.
-fn render_constructor(name: &str, fields: &[Field], arguments: &[&Field]) -> String {
+fn render_constructor(model: &Model, fields: &[Field], arguments: &[&Field]) -> String {
+    let name = &model.name;
     let parameters: Vec<String> = arguments
         .iter()
         .map(|field| format!("{}: {}", field.ident, argument_type(&field.ty)))
         .collect();
-    let initialisers: Vec<String> = fields
+    let mut initialisers: Vec<String> = fields
         .iter()
         .map(|field| {
             if field.is_option() {
@@ -258,6 +364,9 @@ fn render_constructor(name: &str, fields: &[Field], arguments: &[&Field]) -> Str
             }
         })
         .collect();
+    if model.preserve_unknown {
+        initialisers.push("unknown_fields: std::collections::BTreeMap::new()".to_owned());
+    }
     let allow = if arguments.len() > 7 {
         "#[allow(clippy::too_many_arguments)]\n"
     } else {

@@ -12,8 +12,10 @@
 
 mod docs;
 mod emit_api;
+mod emit_family;
 mod emit_models;
 mod error;
+mod features;
 mod idempotency;
 mod json;
 mod model;
@@ -38,22 +40,31 @@ enum Mode {
     Check,
 }
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]\n\n\
+const USAGE: &str = "usage: cargo xtask codegen [--check] [--stats]\n\n\
     codegen          generate crates/lusid-models and crates/lusid-api from spec/lusid.json\n\
-    codegen --check  fail, naming each file, when the generated files are out of date";
+    codegen --check  fail, naming each file, when the generated files are out of date\n\
+    codegen --stats  also print the operations and schemas generated against the specification";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mode = match args.as_slice() {
-        ["codegen"] => Mode::Write,
-        ["codegen", "--check"] => Mode::Check,
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
+    let Some((&"codegen", options)) = args.split_first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
     };
-    match codegen(&workspace_root(), mode) {
+    let mut mode = Mode::Write;
+    let mut stats = false;
+    for option in options {
+        match *option {
+            "--check" => mode = Mode::Check,
+            "--stats" => stats = true,
+            _ => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    match codegen(&workspace_root(), mode, stats) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error}");
@@ -68,8 +79,65 @@ fn workspace_root() -> PathBuf {
     manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
 }
 
+/// Prints what was generated against what the specification holds.
+fn print_stats(
+    spec: &spec::Spec,
+    operations: &[operation::Operation],
+    models: &[model::Model],
+    rendered: std::time::Duration,
+    total: std::time::Duration,
+) -> Result<()> {
+    let spec_operations = spec.operations()?.len();
+    let spec_schemas = spec.schema_names()?.len();
+    let percent = |done: usize, all: usize| {
+        if all == 0 {
+            100.0
+        } else {
+            done as f64 * 100.0 / all as f64
+        }
+    };
+    let families = models
+        .iter()
+        .filter(|model| matches!(model.kind, model::ModelKind::Family(_)))
+        .count();
+    let unreferenced = models
+        .iter()
+        .filter(|model| {
+            model.usage.gate()
+                == selection::Gate::Any(
+                    [selection::UNREFERENCED_FEATURE.to_owned()]
+                        .into_iter()
+                        .collect(),
+                )
+        })
+        .count();
+    let tags: std::collections::BTreeSet<&str> = operations
+        .iter()
+        .map(|operation| operation.tag.as_str())
+        .collect();
+    println!(
+        "operations: {} generated of {spec_operations} in the spec ({:.1} %), in {} tags",
+        operations.len(),
+        percent(operations.len(), spec_operations),
+        tags.len()
+    );
+    println!(
+        "schemas:    {} generated of {spec_schemas} in the spec ({:.1} %): {families} discriminated \
+         families, {unreferenced} unreferenced",
+        models.len(),
+        percent(models.len(), spec_schemas)
+    );
+    println!(
+        "time:       {:.2} s to render, {:.2} s with rustfmt",
+        rendered.as_secs_f64(),
+        total.as_secs_f64()
+    );
+    Ok(())
+}
+
 /// Generates every file, then writes or checks them.
-fn codegen(root: &Path, mode: Mode) -> Result<ExitCode> {
+fn codegen(root: &Path, mode: Mode, stats: bool) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
     let spec = spec::Spec::load(&root.join("spec/lusid.json"))?;
     let selection = selection::Selection::new(&spec).context("selecting operations")?;
     let models = model::build_models(&spec, &selection).context("building models")?;
@@ -78,7 +146,16 @@ fn codegen(root: &Path, mode: Mode) -> Result<ExitCode> {
 
     let mut files = emit_models::render(&models)?;
     files.extend(emit_api::render(&operations)?);
+    let tags = operations
+        .iter()
+        .map(|operation| operation.feature.clone())
+        .collect();
+    files.extend(features::render(root, &tags)?);
+    let rendered = started.elapsed();
     output::format_all(&mut files, root)?;
+    if stats {
+        print_stats(&spec, &operations, &models, rendered, started.elapsed())?;
+    }
 
     let dirs = [emit_models::DIR, emit_api::DIR];
     match mode {

@@ -21,6 +21,8 @@ pub struct Operation {
     pub segments: Vec<Segment>,
     /// The first tag: the API group the operation belongs to.
     pub tag: String,
+    /// The Cargo feature of the tag, such as `instruments`.
+    pub feature: String,
     /// `x-fbn-apistatus`, such as `Stable` or `EarlyAccess`.
     pub api_status: Option<String>,
     /// Whether the operation is deprecated.
@@ -110,6 +112,9 @@ pub struct Pagination {
     pub next_page_optional: bool,
     /// The Rust name of the `limit` parameter, when there is one.
     pub limit: Option<String>,
+    /// The Rust name of the optional date-time `asAt` parameter, when there
+    /// is one: the paginator pins it for a consistent snapshot.
+    pub as_at: Option<String>,
 }
 
 /// Rust names of the request builders' own members, which parameters must
@@ -185,6 +190,7 @@ fn build(
     let pagination = detect_pagination(&params, &success.ty, models);
     Ok(Operation {
         idempotent: idempotency(method, path, &id),
+        feature: crate::selection::tag_feature(&tag),
         id,
         method,
         path: path.to_owned(),
@@ -412,5 +418,9 @@ fn detect_pagination(params: &[Param], success: &RustType, models: &[Model]) -> 
         values_optional: values.is_option(),
         next_page_optional: next_page.is_option(),
         limit,
+        as_at: params
+            .iter()
+            .find(|param| param.wire == "asAt" && param.ty == RustType::DateTime && !param.required)
+            .map(|param| param.ident.clone()),
     })
 }

@@ -1,7 +1,6 @@
 //! Generated files: formatting, writing and checking against the tree.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -17,33 +16,71 @@ pub struct GeneratedFile {
     pub path: String,
     /// The file's text.
     pub contents: String,
+    /// Whether the text is Rust source to format.
+    pub rust: bool,
 }
 
 impl GeneratedFile {
-    /// A file with unformatted contents.
+    /// A Rust file with unformatted contents.
     pub fn new(path: String, contents: String) -> Self {
-        Self { path, contents }
+        Self {
+            path,
+            contents,
+            rust: true,
+        }
+    }
+
+    /// A file written as is (not Rust).
+    pub fn verbatim(path: String, contents: String) -> Self {
+        Self {
+            path,
+            contents,
+            rust: false,
+        }
     }
 }
 
-/// Formats every file with `rustfmt --edition 2024 --emit stdout`, several
-/// files at a time.
+/// Formats every Rust file with rustfmt: the files are written to a
+/// temporary directory and formatted in place by one `rustfmt` process per
+/// CPU, each given a batch of paths, then read back.
+///
+/// `mod.rs` files declare their modules through a macro, so rustfmt never
+/// follows them into other files and every file is formatted exactly once.
 pub fn format_all(files: &mut [GeneratedFile], root: &Path) -> Result<()> {
-    if files.is_empty() {
+    let scratch = std::env::temp_dir().join(format!("lusid-codegen-{}", std::process::id()));
+    if scratch.exists() {
+        std::fs::remove_dir_all(&scratch)
+            .with_context(|| format!("clearing {}", scratch.display()))?;
+    }
+    std::fs::create_dir_all(&scratch).with_context(|| format!("creating {}", scratch.display()))?;
+    let result = format_in(files, root, &scratch);
+    let cleanup = std::fs::remove_dir_all(&scratch);
+    result?;
+    cleanup.with_context(|| format!("removing {}", scratch.display()))
+}
+
+/// [`format_all`] inside the scratch directory.
+fn format_in(files: &mut [GeneratedFile], root: &Path, scratch: &Path) -> Result<()> {
+    let mut paths = Vec::new();
+    for (index, file) in files.iter().enumerate().filter(|(_, file)| file.rust) {
+        let path = scratch.join(format!("f{index}.rs"));
+        std::fs::write(&path, &file.contents)
+            .with_context(|| format!("writing {}", path.display()))?;
+        paths.push((index, path));
+    }
+    if paths.is_empty() {
         return Ok(());
     }
-    let threads = std::thread::available_parallelism().map_or(4, usize::from);
-    let chunk = files.len().div_ceil(threads);
+    let config = root.join("rustfmt.toml");
+    let threads = std::thread::available_parallelism().map_or(2, usize::from);
+    let chunk = paths.len().div_ceil(threads);
     std::thread::scope(|scope| {
-        let workers: Vec<_> = files
-            .chunks_mut(chunk)
+        let workers: Vec<_> = paths
+            .chunks(chunk)
             .map(|batch| {
-                scope.spawn(move || -> Result<()> {
-                    for file in batch {
-                        file.contents = rustfmt(&file.contents, root)
-                            .with_context(|| format!("formatting {}", file.path))?;
-                    }
-                    Ok(())
+                let config = &config;
+                scope.spawn(move || {
+                    rustfmt_files(batch.iter().map(|(_, path)| path.as_path()), config)
                 })
             })
             .collect();
@@ -52,36 +89,35 @@ pub fn format_all(files: &mut [GeneratedFile], root: &Path) -> Result<()> {
                 .join()
                 .map_err(|_| Error::new("a rustfmt worker thread panicked"))??;
         }
-        Ok(())
-    })
+        Ok::<(), Error>(())
+    })?;
+    for (index, path) in paths {
+        let file = &mut files[index];
+        file.contents = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading back the formatted {}", file.path))?;
+    }
+    Ok(())
 }
 
-/// Pipes Rust source through rustfmt and returns the formatted text.
-fn rustfmt(source: &str, root: &Path) -> Result<String> {
-    let mut child = Command::new("rustfmt")
-        .args(["--edition", "2024", "--emit", "stdout"])
-        .current_dir(root)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+/// Formats files in place with one rustfmt process.
+fn rustfmt_files<'a>(paths: impl Iterator<Item = &'a Path>, config: &Path) -> Result<()> {
+    let mut command = Command::new("rustfmt");
+    command.args(["--edition", "2024"]);
+    if config.exists() {
+        command.arg("--config-path").arg(config);
+    }
+    command.args(paths);
+    let output = command
+        .stdin(Stdio::null())
+        .output()
         .context("starting rustfmt (is the rustfmt component installed?)")?;
-    // rustfmt reads all of stdin before writing anything, so writing first
-    // and then reading cannot deadlock.
-    child
-        .stdin
-        .take()
-        .ok_or_else(|| Error::new("rustfmt stdin unavailable"))?
-        .write_all(source.as_bytes())
-        .context("writing to rustfmt")?;
-    let output = child.wait_with_output().context("waiting for rustfmt")?;
     if !output.status.success() {
         bail!(
             "rustfmt rejected the generated code (a generator bug):\n{}",
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    String::from_utf8(output.stdout).map_err(|_| Error::new("rustfmt printed invalid UTF-8"))
+    Ok(())
 }
 
 /// The `.rs` files currently in the generated directories, relative to root.

@@ -1,34 +1,34 @@
-//! Which part of the specification is generated.
+//! Which part of the specification is generated, and which Cargo feature
+//! enables each part.
 //!
-//! The selection is data: the list of operationIds in [`OPERATIONS`] (plus
-//! [`EXTRA_SCHEMAS`]). Everything else is derived: the schemas are those
-//! reachable from the selected operations through `$ref`, and each schema
-//! remembers which operations send or return it, for its documentation.
+//! Every operation and every schema is generated. Each schema remembers the
+//! operations that send or return it and the tags (API groups) that reach
+//! it through `$ref`, `allOf`, `oneOf` and discriminator mappings: the
+//! generated code enables a schema when any of those tags' features is on.
+//! Schemas reached from an error response (and [`EXTRA_SCHEMAS`]) are always
+//! compiled, since the API crate's error type reads them; schemas no
+//! operation reaches sit behind the `unreferenced` feature.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::json::Json;
 
-use crate::error::{Context, Result, bail};
-use crate::spec::{OperationRef, Spec, json_content_schema, ref_name};
+use crate::error::{Context, Result};
+use crate::naming::module_name;
+use crate::spec::{OperationRef, Spec, json_content_schema, opt_str, ref_name, str_list};
 
-/// The operations to generate, by `operationId`.
-pub const OPERATIONS: &[&str] = &[
-    "ListInstruments",
-    "GetInstrument",
-    "GetInstruments",
-    "UpsertInstruments",
-    "DeleteInstrument",
-];
-
-/// Schemas generated although no selected operation references them.
+/// Schemas always compiled although no operation's error response
+/// references them.
 ///
 /// `LusidProblemDetails` is the body of LUSID's error responses other than
 /// validation failures; the specification does not reference it but the API
 /// crate's error type parses it.
 pub const EXTRA_SCHEMAS: &[&str] = &["LusidProblemDetails"];
 
-/// How the selected operations use a schema.
+/// The feature of schemas that no operation reaches.
+pub const UNREFERENCED_FEATURE: &str = "unreferenced";
+
+/// How the operations use a schema.
 #[derive(Debug, Default, Clone)]
 pub struct Usage {
     /// Operations whose request body contains the schema.
@@ -37,13 +37,59 @@ pub struct Usage {
     pub returned_by: Vec<String>,
     /// Operations whose error response contains the schema.
     pub error_of: Vec<String>,
+    /// Features (one per tag) of the operations that send or return it.
+    pub features: BTreeSet<String>,
+    /// Whether the schema is always compiled (reached by an error body).
+    pub always: bool,
+}
+
+/// When a generated item is compiled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gate {
+    /// Always.
+    Always,
+    /// When any of these features is on.
+    Any(BTreeSet<String>),
+}
+
+impl Gate {
+    /// The `#[cfg(...)]` attribute line, or nothing for [`Gate::Always`].
+    pub fn attribute(&self) -> String {
+        match self {
+            Gate::Always => String::new(),
+            Gate::Any(features) => {
+                let list: Vec<String> = features
+                    .iter()
+                    .map(|feature| format!("feature = {feature:?}"))
+                    .collect();
+                if list.len() == 1 {
+                    format!("#[cfg({})]\n", list[0])
+                } else {
+                    format!("#[cfg(any({}))]\n", list.join(", "))
+                }
+            }
+        }
+    }
+}
+
+impl Usage {
+    /// When the schema is compiled.
+    pub fn gate(&self) -> Gate {
+        if self.always {
+            Gate::Always
+        } else if self.features.is_empty() {
+            Gate::Any(BTreeSet::from([UNREFERENCED_FEATURE.to_owned()]))
+        } else {
+            Gate::Any(self.features.clone())
+        }
+    }
 }
 
 /// The operations and schemas to generate.
 pub struct Selection<'a> {
-    /// The selected operations, in specification (path) order.
+    /// Every operation, in specification (path) order.
     pub operations: Vec<OperationRef<'a>>,
-    /// Every schema to generate, by name, with its usage.
+    /// Every schema, by name, with its usage.
     pub schemas: BTreeMap<String, Usage>,
 }
 
@@ -55,29 +101,30 @@ enum Role {
     Error,
 }
 
-impl<'a> Selection<'a> {
-    /// Selects [`OPERATIONS`], the schemas they reach and [`EXTRA_SCHEMAS`].
-    pub fn new(spec: &'a Spec) -> Result<Self> {
-        let wanted: BTreeSet<&str> = OPERATIONS.iter().copied().collect();
-        let mut operations = Vec::new();
-        for operation in spec.operations()? {
-            if wanted.contains(operation.id()?) {
-                operations.push(operation);
-            }
-        }
-        for id in &wanted {
-            let mut found = false;
-            for operation in &operations {
-                found |= operation.id()? == *id;
-            }
-            if !found {
-                bail!("selected operation `{id}` is not in the specification");
-            }
-        }
+/// The feature of a tag: its module name, such as `transaction_portfolios`.
+pub fn tag_feature(tag: &str) -> String {
+    module_name(tag)
+}
 
-        let mut schemas: BTreeMap<String, Usage> = BTreeMap::new();
+/// The first tag of an operation (its API group).
+pub fn operation_tag(operation: &OperationRef<'_>) -> Result<String> {
+    Ok(str_list(operation.operation, "tags")?
+        .first()
+        .map_or_else(|| "Default".to_owned(), |tag| (*tag).to_owned()))
+}
+
+impl<'a> Selection<'a> {
+    /// Selects every operation and schema and works out their features.
+    pub fn new(spec: &'a Spec) -> Result<Self> {
+        let operations = spec.operations()?;
+        let mut schemas: BTreeMap<String, Usage> = spec
+            .schema_names()?
+            .into_iter()
+            .map(|name| (name, Usage::default()))
+            .collect();
         for operation in &operations {
             let id = operation.id()?;
+            let feature = tag_feature(&operation_tag(operation)?);
             let mut reached = Vec::new();
             collect_operation(spec, operation, &mut reached)
                 .with_context(|| format!("operation `{id}`"))?;
@@ -91,17 +138,35 @@ impl<'a> Selection<'a> {
                 if !list.iter().any(|existing| existing == id) {
                     list.push(id.to_owned());
                 }
+                match role {
+                    Role::Error => usage.always = true,
+                    _ => {
+                        usage.features.insert(feature.clone());
+                    }
+                }
             }
         }
         for name in EXTRA_SCHEMAS {
             spec.schema(name).context("EXTRA_SCHEMAS")?;
-            schemas.entry((*name).to_owned()).or_default();
+            let mut reached = Vec::new();
+            reach(spec, &ref_to(name), Role::Error, &mut reached)?;
+            for (name, _) in reached {
+                schemas.entry(name).or_default().always = true;
+            }
         }
         Ok(Self {
             operations,
             schemas,
         })
     }
+}
+
+/// A `{"$ref": ...}` object naming a schema.
+fn ref_to(name: &str) -> Json {
+    Json::Object(vec![(
+        "$ref".to_owned(),
+        Json::String(format!("#/components/schemas/{name}")),
+    )])
 }
 
 /// Collects every schema an operation reaches, with the role it plays.
@@ -139,28 +204,29 @@ fn collect_operation(
     Ok(())
 }
 
-/// Adds every schema reachable from `schema` through `$ref`. Polymorphic
-/// schemas (see [`is_polymorphic`]) are reached but not entered: they are
-/// kept as raw JSON for now, so their members are not generated.
+/// Adds every schema reachable from `schema`: through `$ref` (which covers
+/// `allOf` parents and `oneOf` members) and discriminator mappings (which
+/// name the subtypes of a family).
 fn reach(spec: &Spec, schema: &Json, role: Role, out: &mut Vec<(String, Role)>) -> Result<()> {
     if let Some(name) = ref_name(schema)? {
-        let already = out
-            .iter()
-            .any(|(seen, seen_role)| seen == name && *seen_role == role);
-        if already {
-            return Ok(());
-        }
-        out.push((name.to_owned(), role));
-        let target = spec.schema(name)?;
-        if !is_polymorphic(target) {
-            reach(spec, target, role, out).with_context(|| format!("schema `{name}`"))?;
-        }
-        return Ok(());
+        return reach_name(spec, name, role, out);
     }
     match schema {
         Json::Object(map) => {
             for (key, value) in map {
-                if key != "discriminator" {
+                if key == "discriminator" {
+                    if let Some(Json::Object(mapping)) = value.get("mapping") {
+                        for (_, target) in mapping {
+                            if let Some(target) = target.as_str() {
+                                let name = target
+                                    .strip_prefix("#/components/schemas/")
+                                    .unwrap_or(target);
+                                reach_name(spec, name, role, out)
+                                    .context("discriminator mapping")?;
+                            }
+                        }
+                    }
+                } else if !key.starts_with("x-") {
                     reach(spec, value, role, out)?;
                 }
             }
@@ -175,10 +241,24 @@ fn reach(spec: &Spec, schema: &Json, role: Role, out: &mut Vec<(String, Role)>) 
     Ok(())
 }
 
-/// Whether a schema is a discriminated base or a `oneOf` union: such schemas
-/// are generated as raw JSON for now.
-pub fn is_polymorphic(schema: &Json) -> bool {
-    schema.get("discriminator").is_some() || schema.get("oneOf").is_some()
+/// Adds a named schema and what it reaches, once per role.
+fn reach_name(spec: &Spec, name: &str, role: Role, out: &mut Vec<(String, Role)>) -> Result<()> {
+    let already = out
+        .iter()
+        .any(|(seen, seen_role)| seen == name && *seen_role == role);
+    if already {
+        return Ok(());
+    }
+    out.push((name.to_owned(), role));
+    let target = spec.schema(name)?;
+    reach(spec, target, role, out).with_context(|| format!("schema `{name}`"))
+}
+
+/// The discriminator property of a family root, if it is one.
+pub fn discriminator_property(schema: &Json) -> Option<&str> {
+    schema
+        .get("discriminator")
+        .and_then(|d| opt_str(d, "propertyName"))
 }
 
 #[cfg(test)]
@@ -191,41 +271,27 @@ mod tests {
     }
 
     #[test]
-    fn selects_the_schemas_reachable_from_the_operations() {
+    fn selects_everything_and_gates_schemas_by_tag() {
         let spec = spec();
         let selection = Selection::new(&spec).expect("selection");
-        assert_eq!(selection.operations.len(), OPERATIONS.len());
-        // 28 reachable through `$ref`, plus LusidProblemDetails.
-        assert_eq!(
-            selection.schemas.len(),
-            29,
-            "{:?}",
-            selection.schemas.keys()
-        );
-        for name in [
-            "Instrument",
-            "Version",
-            "LusidInstrument",
-            "LusidProblemDetails",
-        ] {
-            assert!(selection.schemas.contains_key(name), "{name}");
-        }
-        // Discriminator mappings are not followed.
-        assert!(!selection.schemas.contains_key("Bond"));
-
+        assert_eq!(selection.operations.len(), 898);
+        assert_eq!(selection.schemas.len(), 2004);
         let instrument = &selection.schemas["Instrument"];
+        assert!(instrument.features.contains("instruments"));
         assert!(
             instrument
                 .returned_by
                 .contains(&"ListInstruments".to_owned())
         );
-        assert!(instrument.returned_by.contains(&"GetInstrument".to_owned()));
-        assert!(selection.schemas["InstrumentDefinition"].sent_by == ["UpsertInstruments"]);
+        // Discriminator mappings are followed.
+        assert!(selection.schemas["Bond"].features.contains("instruments"));
         assert_eq!(
-            selection.schemas["LusidValidationProblemDetails"]
-                .error_of
-                .len(),
-            5
+            selection.schemas["LusidProblemDetails"].gate(),
+            Gate::Always
+        );
+        assert_eq!(
+            selection.schemas["LusidValidationProblemDetails"].gate(),
+            Gate::Always
         );
     }
 }

@@ -93,6 +93,14 @@ impl Spec {
             .ok_or_else(|| Error::new(format!("schema index of `{name}` is stale")))
     }
 
+    /// The names of every schema, in specification order.
+    pub fn schema_names(&self) -> Result<Vec<String>> {
+        Ok(schema_members(&self.root)?
+            .iter()
+            .map(|(name, _)| name.clone())
+            .collect())
+    }
+
     /// Whether a schema called `name` exists.
     pub fn has_schema(&self, name: &str) -> bool {
         self.schemas.contains_key(name)

@@ -215,7 +215,9 @@ fn map_string(
 ) -> Result<RustType> {
     match opt_str(schema, "format") {
         Some("date-time") => return Ok(RustType::DateTime),
-        Some("binary") => bail!("binary strings (file uploads) are not supported yet"),
+        // Binary content inside a JSON body (`FileResponse.fileStream`) is
+        // a JSON string on the wire.
+        Some("binary") => return Ok(RustType::String),
         _ => {}
     }
     if allowed_values(schema)?.is_empty() {

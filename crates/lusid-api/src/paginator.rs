@@ -47,6 +47,12 @@ pub(crate) trait PagedRequest: Clone + Send + 'static {
     /// Sets the `page` token.
     fn set_page_token(&mut self, token: String);
 
+    /// Sets `asAt` to `now` unless the caller set one; a no-op for
+    /// operations without an `asAt` parameter.
+    fn pin_as_at(&mut self, now: time::OffsetDateTime) {
+        let _ = now;
+    }
+
     /// Sends the request and decodes the page as `P`: [`Self::Page`], or
     /// [`RawPage`] to keep the items as LUSID sent them.
     fn send_page_as<P: DeserializeOwned + Send>(
@@ -93,21 +99,28 @@ enum Cursor<R> {
 }
 
 /// Prepares the first request: applies [`DEFAULT_PAGE_SIZE`] when no page
-/// size is set. The `page` token, if the caller set one, is kept, so a
-/// pagination can resume.
+/// size is set, and pins `asAt` to the current UTC time when the operation
+/// takes one and the caller gave none. The `page` token, if the caller set
+/// one, is kept, so a pagination can resume.
+///
+/// Pinning `asAt` makes every page read the same snapshot: without it, each
+/// page would be evaluated at its own request time and an instrument written
+/// between two pages could be skipped or repeated. LUSID pages carry no
+/// as-at time, so the client's clock gives it, before the first request;
+/// a server answering page tokens for the original query then sees the
+/// same `asAt` on every page. (A client clock behind the server's reads a
+/// slightly older snapshot, never a moving one.)
 fn first_request<R: PagedRequest>(mut request: R) -> R {
     if request.page_size().is_none() {
         request.set_page_size(DEFAULT_PAGE_SIZE);
     }
+    request.pin_as_at(time::OffsetDateTime::now_utc());
     request
 }
 
-/// The request for the page after the first: the first request with the
-/// new `page` token and every other parameter unchanged.
-///
-/// This is the seam for keeping a pagination consistent: pinning `asAt` to
-/// the first page's as-at time (so later pages see the same data version)
-/// belongs here, with the first page passed in.
+/// The request for the page after the first: the first request (with its
+/// pinned `asAt`) with the new `page` token and every other parameter
+/// unchanged.
 fn next_request<R: PagedRequest>(template: &R, token: String) -> R {
     let mut request = template.clone();
     request.set_page_token(token);

@@ -38,7 +38,7 @@ pub enum Command {
     Token,
     /// Serve a local LUSID emulator until interrupted; prints its base URL on
     /// the first line of stdout.
-    Emulator(EmulatorArgs),
+    Emulator(Box<EmulatorArgs>),
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -142,6 +142,79 @@ pub struct EmulatorArgs {
     /// Write a secrets file (the web app's export format) for this emulator.
     #[arg(long, value_name = "PATH")]
     pub write_secrets: Option<PathBuf>,
+    /// Seed of the synthetic data (equal seeds give identical data).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Keep upserted and deleted instruments in this JSON file (written
+    /// atomically after every change, read back at start).
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
+    /// Seed of the random faults (equal seeds and request sequences give
+    /// equal faults).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub fault_seed: u64,
+    /// Fraction (0 to 1) of API responses replaced by 429.
+    #[arg(long, value_name = "FRACTION", value_parser = fraction)]
+    pub api_throttle: Option<f64>,
+    /// Fraction of API responses replaced by 500, 502, 503 or 504.
+    #[arg(long, value_name = "FRACTION", value_parser = fraction)]
+    pub api_server_errors: Option<f64>,
+    /// Fraction of API requests whose connection is closed without a response.
+    #[arg(long, value_name = "FRACTION", value_parser = fraction)]
+    pub api_drop: Option<f64>,
+    /// Latency added to every API response, in milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub api_latency_ms: Option<u64>,
+    /// Fraction of token responses replaced by 429 (with Okta's X-Rate-Limit-* headers).
+    #[arg(long, value_name = "FRACTION", value_parser = fraction)]
+    pub token_throttle: Option<f64>,
+    /// Fraction of token responses replaced by 500, 502, 503 or 504.
+    #[arg(long, value_name = "FRACTION", value_parser = fraction)]
+    pub token_server_errors: Option<f64>,
+    /// Fraction of token requests whose connection is closed without a response.
+    #[arg(long, value_name = "FRACTION", value_parser = fraction)]
+    pub token_drop: Option<f64>,
+    /// Latency added to every token response, in milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub token_latency_ms: Option<u64>,
+    /// How 429s spell Retry-After: seconds, fractional, http-date, absent or upper-case.
+    #[arg(long, value_name = "STYLE", default_value = "seconds", value_parser = retry_after_style)]
+    pub retry_after: lusid_emulator::RetryAfterStyle,
+    /// The wait 429s ask for, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub retry_after_ms: u64,
+    /// Scripted faults for the first API requests, e.g. `429,429,200`
+    /// (entries: a status, `429:<retry-after>`, `drop`, `delay:<ms>`, `200`).
+    #[arg(long, value_name = "SCRIPT", value_parser = fault_script)]
+    pub api_script: Option<FaultScript>,
+    /// Scripted faults for the first token requests.
+    #[arg(long, value_name = "SCRIPT", value_parser = fault_script)]
+    pub token_script: Option<FaultScript>,
+}
+
+/// A parsed `--api-script`/`--token-script`.
+#[derive(Clone, Debug)]
+pub struct FaultScript(pub Vec<lusid_emulator::Fault>);
+
+fn fault_script(value: &str) -> Result<FaultScript, String> {
+    lusid_emulator::Fault::parse_script(value)
+        .map(FaultScript)
+        .map_err(|e| e.to_string())
+}
+
+fn retry_after_style(value: &str) -> Result<lusid_emulator::RetryAfterStyle, String> {
+    lusid_emulator::RetryAfterStyle::parse(value).ok_or_else(|| {
+        format!("expected seconds, fractional, http-date, absent or upper-case, got '{value}'")
+    })
+}
+
+fn fraction(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
+        _ => Err(format!(
+            "expected a fraction between 0 and 1, got '{value}'"
+        )),
+    }
 }
 
 fn parse_instant(value: &str) -> Result<time::OffsetDateTime, String> {

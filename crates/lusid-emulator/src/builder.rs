@@ -2,14 +2,18 @@
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 
 use crate::error::EmulatorError;
+use crate::fault_profile::FaultProfile;
+use crate::faults::Fault;
+use crate::persist;
 use crate::running::RunningEmulator;
-use crate::seed::seed_instruments;
+use crate::seed::seed_data;
 use crate::state::{AppState, Config};
 use crate::store::Store;
 
@@ -87,6 +91,10 @@ pub struct EmulatorBuilder {
     token_ttl: Duration,
     credentials: EmulatorCredentials,
     application_name: String,
+    state_path: Option<PathBuf>,
+    fault_profile: Option<FaultProfile>,
+    api_script: Vec<Fault>,
+    token_script: Vec<Fault>,
 }
 
 impl Default for EmulatorBuilder {
@@ -98,6 +106,10 @@ impl Default for EmulatorBuilder {
             token_ttl: DEFAULT_TOKEN_TTL,
             credentials: EmulatorCredentials::default(),
             application_name: DEFAULT_APPLICATION_NAME.to_owned(),
+            state_path: None,
+            fault_profile: None,
+            api_script: Vec::new(),
+            token_script: Vec::new(),
         }
     }
 }
@@ -141,16 +153,58 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Seeds the data (on a blocking thread), binds the socket and spawns
-    /// the server on the current tokio runtime.
+    /// Persists instruments to `path` (JSON, written atomically after every
+    /// upsert and delete) and, if the file exists, starts from what it
+    /// holds. Default: in memory only.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_path = Some(path.into());
+        self
+    }
+
+    /// Random, seeded faults from the start (see [`FaultProfile`]); also
+    /// settable later with [`crate::Faults::set_profile`].
+    pub fn fault_profile(mut self, profile: FaultProfile) -> Self {
+        self.fault_profile = Some(profile);
+        self
+    }
+
+    /// Faults queued for the first API requests (e.g. from
+    /// [`Fault::parse_script`]`("429,429,200")`).
+    pub fn api_faults(mut self, faults: impl IntoIterator<Item = Fault>) -> Self {
+        self.api_script.extend(faults);
+        self
+    }
+
+    /// Faults queued for the first token requests.
+    pub fn token_faults(mut self, faults: impl IntoIterator<Item = Fault>) -> Self {
+        self.token_script.extend(faults);
+        self
+    }
+
+    /// Seeds the data, reads the state file if any, binds the socket and
+    /// spawns the server on the current tokio runtime.
     pub async fn start(self) -> Result<RunningEmulator, EmulatorError> {
-        // Seeding is CPU-bound (about a second per 100,000 equities in
-        // release builds), so keep it off the async worker threads.
-        let (seed, equities) = (self.seed, self.equities);
-        let store =
-            tokio::task::spawn_blocking(move || Store::new(seed_instruments(seed, equities)))
-                .await
-                .map_err(|error| EmulatorError::Task(error.to_string()))?;
+        // Seed equities are generated lazily; only the currencies (and a
+        // state file's instruments) are materialised.
+        let (currencies, equities) = seed_data(self.seed, self.equities);
+        let mut luid_seed = self.seed ^ 0x5eed_1d5e_ed1d_5eed;
+        let mut materialised = currencies;
+        if let Some(path) = &self.state_path {
+            if let Some(saved) = persist::load(path)? {
+                if saved.seed != self.seed || saved.equities != self.equities {
+                    tracing::warn!(
+                        path = %path.display(),
+                        saved_seed = saved.seed,
+                        saved_equities = saved.equities,
+                        "the state file was written with another seed or equity count; using it anyway"
+                    );
+                }
+                luid_seed = saved.luid_rng;
+                // Saved instruments replace the seeded currencies they share a LUID with.
+                materialised.extend(saved.instruments);
+            }
+        }
+        let store = Store::with_base(materialised, Some(equities));
         let listener =
             TcpListener::bind(self.addr)
                 .await
@@ -169,8 +223,26 @@ impl EmulatorBuilder {
             credentials: self.credentials,
             application_name: self.application_name,
             token_ttl: self.token_ttl,
+            state_path: self.state_path,
+            seed: self.seed,
+            equities: self.equities,
         };
-        let state = Arc::new(AppState::new(config, base_url, store, self.seed));
+        let state = Arc::new(AppState::new(config, base_url, store, luid_seed));
+        if let Some(profile) = self.fault_profile {
+            state.faults.set_profile(profile);
+        }
+        for fault in self.api_script {
+            state.faults.push_api(fault);
+        }
+        for fault in self.token_script {
+            state.faults.push_token(fault);
+        }
+        if state.config.state_path.is_some() {
+            let writer = Arc::clone(&state);
+            tokio::task::spawn_blocking(move || writer.persist())
+                .await
+                .map_err(|error| EmulatorError::Task(error.to_string()))??;
+        }
         tracing::info!(addr = %local, instruments = state.read_store().len(), "lusid-emulator listening");
         Ok(RunningEmulator::spawn(state, listener, local))
     }

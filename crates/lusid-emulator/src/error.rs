@@ -19,6 +19,14 @@ pub enum EmulatorError {
     /// The server failed while running.
     #[error("the emulator's server failed")]
     Serve(#[source] io::Error),
+    /// The state file could not be read or written.
+    #[error("emulator state file {path}: {message}")]
+    State {
+        /// The state file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        message: String,
+    },
     /// The seeding or server task panicked or was cancelled.
     #[error("an emulator task ended abnormally: {0}")]
     Task(String),

@@ -6,6 +6,10 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use fastrand::Rng;
+
+use crate::fault_profile::FaultProfile;
+
 /// One scripted fault.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -34,6 +38,22 @@ pub enum Fault {
     /// Wait this long, then serve the real response (simulates a slow
     /// server for one request; use a long delay to provoke client timeouts).
     Delay(Duration),
+    /// Close the TCP connection without sending a response.
+    Drop,
+    /// Serve the real response (a slot in a script such as `429,429,200`).
+    Pass,
+    /// Write exactly this response on the wire, keeping the header names'
+    /// case as given (e.g. `RETRY-AFTER`), then close the connection. A
+    /// `lusid-meta-requestId`, `Content-Length` and `Connection: close` are
+    /// added.
+    Raw {
+        /// HTTP status code.
+        status: u16,
+        /// Headers (name as it should appear on the wire, value).
+        headers: Vec<(String, String)>,
+        /// Body.
+        body: String,
+    },
 }
 
 impl Fault {
@@ -54,6 +74,67 @@ impl Fault {
     }
 }
 
+/// A script entry that [`Fault::parse`] or [`Faults::push_api_script`]
+/// could not read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid fault '{entry}': expected a status (200 passes, 429, 500, 502, 503, 504, …), `429:<retry-after>`, `drop` or `delay:<ms>`"
+)]
+pub struct FaultParseError {
+    /// The entry as written.
+    pub entry: String,
+}
+
+impl Fault {
+    /// Reads one script entry: `200`/`ok`/`pass` (serve normally), a status
+    /// such as `429` or `503`, `429:2` (with `Retry-After: 2`; any value,
+    /// e.g. `429:0.5`), `drop` (close the connection) or `delay:250`
+    /// (milliseconds, then serve normally).
+    pub fn parse(entry: &str) -> Result<Self, FaultParseError> {
+        let error = || FaultParseError {
+            entry: entry.to_owned(),
+        };
+        let trimmed = entry.trim();
+        let lower = trimmed.to_ascii_lowercase();
+        match lower.as_str() {
+            "200" | "ok" | "pass" => return Ok(Self::Pass),
+            "drop" => return Ok(Self::Drop),
+            _ => {}
+        }
+        if let Some(ms) = lower.strip_prefix("delay:") {
+            let ms: u64 = ms
+                .trim()
+                .trim_end_matches("ms")
+                .parse()
+                .map_err(|_| error())?;
+            return Ok(Self::Delay(Duration::from_millis(ms)));
+        }
+        let (status, retry_after) = match trimmed.split_once(':') {
+            Some((status, retry_after)) => (status, Some(retry_after.trim())),
+            None => (trimmed, None),
+        };
+        let status: u16 = status.trim().parse().map_err(|_| error())?;
+        if !(100..=599).contains(&status) {
+            return Err(error());
+        }
+        Ok(match retry_after {
+            Some(value) if !value.is_empty() => Self::status_with_retry_after(status, value),
+            Some(_) => return Err(error()),
+            None => Self::status(status),
+        })
+    }
+
+    /// Reads a comma-separated script such as `429,429,200` or
+    /// `503:1, drop, 200`.
+    pub fn parse_script(script: &str) -> Result<Vec<Self>, FaultParseError> {
+        script
+            .split(',')
+            .filter(|entry| !entry.trim().is_empty())
+            .map(Self::parse)
+            .collect()
+    }
+}
+
 /// A queued fault and the API operation it is restricted to (if any).
 #[derive(Clone, Debug)]
 struct ApiRule {
@@ -67,6 +148,9 @@ struct FaultState {
     token: VecDeque<Fault>,
     api_latency: Duration,
     token_latency: Duration,
+    profile: FaultProfile,
+    api_rng: Option<Rng>,
+    token_rng: Option<Rng>,
 }
 
 /// Handle to the emulator's fault script; cheap to clone, shared with the
@@ -120,6 +204,50 @@ impl Faults {
         self.lock().token_latency = latency;
     }
 
+    /// Queues a script for API requests (any operation), e.g.
+    /// `429,429,200`; see [`Fault::parse`].
+    pub fn push_api_script(&self, script: &str) -> Result<(), FaultParseError> {
+        for fault in Fault::parse_script(script)? {
+            self.push_api(fault);
+        }
+        Ok(())
+    }
+
+    /// Queues a script for one API operation (LUSID operation id).
+    pub fn push_api_script_for(
+        &self,
+        operation: &str,
+        script: &str,
+    ) -> Result<(), FaultParseError> {
+        for fault in Fault::parse_script(script)? {
+            self.push_api_for(operation, fault);
+        }
+        Ok(())
+    }
+
+    /// Queues a script for token requests.
+    pub fn push_token_script(&self, script: &str) -> Result<(), FaultParseError> {
+        for fault in Fault::parse_script(script)? {
+            self.push_token(fault);
+        }
+        Ok(())
+    }
+
+    /// Replaces the random fault profile (and restarts its draws from its
+    /// seed). Scripted faults are served first; a request no script
+    /// matches draws from the profile.
+    pub fn set_profile(&self, profile: FaultProfile) {
+        let mut state = self.lock();
+        state.api_rng = Some(Rng::with_seed(profile.seed));
+        state.token_rng = Some(Rng::with_seed(profile.seed ^ 0x7031_3e4b_70c3_11e5));
+        state.profile = profile;
+    }
+
+    /// The current random fault profile.
+    pub fn profile(&self) -> FaultProfile {
+        self.lock().profile.clone()
+    }
+
     /// Number of API faults still queued.
     pub fn pending_api(&self) -> usize {
         self.lock().api.len()
@@ -150,13 +278,36 @@ impl Faults {
         self.lock().token.pop_front()
     }
 
-    /// The configured latency for API (`false`) or token (`true`) requests.
+    /// The next fault for an API (`false`) or token (`true`) request: the
+    /// script first, then a draw from the profile.
+    pub(crate) fn next(&self, token: bool, operation: &str) -> Option<Fault> {
+        let scripted = if token {
+            self.take_token()
+        } else {
+            self.take_api(operation)
+        };
+        if scripted.is_some() {
+            return scripted;
+        }
+        let mut state = self.lock();
+        let state = &mut *state;
+        let (rates, rng) = if token {
+            (&state.profile.token, &mut state.token_rng)
+        } else {
+            (&state.profile.api, &mut state.api_rng)
+        };
+        let rng = rng.as_mut()?;
+        rates.draw(rng)
+    }
+
+    /// The configured latency for API (`false`) or token (`true`) requests:
+    /// the explicit latency plus the profile's.
     pub(crate) fn latency(&self, token: bool) -> Duration {
         let state = self.lock();
         if token {
-            state.token_latency
+            state.token_latency + state.profile.token.latency
         } else {
-            state.api_latency
+            state.api_latency + state.profile.api.latency
         }
     }
 }
@@ -184,5 +335,32 @@ mod tests {
         assert_eq!(faults.latency(false), Duration::from_millis(5));
         faults.clear();
         assert_eq!(faults.latency(false), Duration::ZERO);
+    }
+
+    #[test]
+    fn scripts_parse_and_play_in_order() {
+        assert_eq!(
+            Fault::parse_script("429, 429:0.5 ,200,drop,delay:20,503"),
+            Ok(vec![
+                Fault::status(429),
+                Fault::status_with_retry_after(429, "0.5"),
+                Fault::Pass,
+                Fault::Drop,
+                Fault::Delay(Duration::from_millis(20)),
+                Fault::status(503),
+            ])
+        );
+        assert!(Fault::parse("teapot").is_err());
+        assert!(Fault::parse("42").is_err());
+        assert!(Fault::parse("429:").is_err());
+        let faults = Faults::default();
+        assert!(faults.push_api_script("429,x").is_err());
+        assert_eq!(faults.pending_api(), 0);
+        faults
+            .push_token_script("429,200")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(faults.next(true, ""), Some(Fault::status(429)));
+        assert_eq!(faults.next(true, ""), Some(Fault::Pass));
+        assert_eq!(faults.next(true, ""), None);
     }
 }

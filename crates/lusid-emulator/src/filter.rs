@@ -46,6 +46,9 @@ pub(crate) enum Field {
     InstrumentType,
     /// `Identifiers[<Type>]`.
     Identifier(String),
+    /// `Properties[<Domain>/<scope>/<code>]`: a label value, or a metric
+    /// value (compared as a number).
+    Property(String),
 }
 
 impl Field {
@@ -54,6 +57,14 @@ impl Field {
         let lower = name.to_ascii_lowercase();
         let field = match (lower.as_str(), key) {
             ("identifiers", Some(key)) => Self::Identifier(key),
+            ("properties", Some(key)) => {
+                if key.split('/').count() != 3 || key.split('/').any(str::is_empty) {
+                    return Err(FilterError(format!(
+                        "Property key '{key}' must have the form <Domain>/<scope>/<code>."
+                    )));
+                }
+                Self::Property(key)
+            }
             (_, Some(_)) => {
                 return Err(FilterError(format!(
                     "Field '{name}' does not take a key in brackets."
@@ -90,6 +101,21 @@ impl Field {
                 .iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case(kind))
                 .map(|(_, value)| value.as_str()),
+            Self::Property(key) => {
+                let value = v
+                    .properties
+                    .iter()
+                    .find(|p| p.key == *key)?
+                    .value
+                    .as_ref()?;
+                value.label_value.as_deref().or_else(|| {
+                    value
+                        .metric_value
+                        .as_ref()
+                        .and_then(|m| m.value.as_ref())
+                        .map(|n| n.as_str())
+                })
+            }
         }
     }
 }
@@ -173,9 +199,13 @@ impl Filter {
 }
 
 /// String comparison as LUSID does for text fields: case-sensitive equality
-/// (LUSID's is ordinal) with lexical ordering.
-fn compare(actual: &str, expected: &str) -> Ordering {
-    actual.cmp(expected)
+/// (LUSID's is ordinal) with lexical ordering; two numbers compare as
+/// numbers (metric properties).
+pub(crate) fn compare(actual: &str, expected: &str) -> Ordering {
+    match (actual.parse::<f64>(), expected.parse::<f64>()) {
+        (Ok(a), Ok(b)) if a.is_finite() && b.is_finite() => a.total_cmp(&b),
+        _ => actual.cmp(expected),
+    }
 }
 
 /// A lexical token.

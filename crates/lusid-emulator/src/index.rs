@@ -22,6 +22,17 @@ impl IdentifierIndex {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// The LUIDs holding `kind = value` in any scope.
+    pub(crate) fn get_any_scope(&self, kind: &str, value: &str) -> Vec<Luid> {
+        self.map
+            .values()
+            .filter_map(|kinds| kinds.get(kind))
+            .filter_map(|values| values.get(value))
+            .flatten()
+            .cloned()
+            .collect()
+    }
+
     /// Indexes every identifier of `version` for `luid`.
     pub(crate) fn add(&mut self, luid: &Luid, version: &InstrumentVersion) {
         let kinds = match self.map.get_mut(version.scope.as_str()) {

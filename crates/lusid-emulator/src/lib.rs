@@ -28,13 +28,16 @@
 #![deny(missing_docs)]
 
 mod builder;
+mod conn;
 mod error;
+mod fault_profile;
 mod faults;
 mod filter;
 mod index;
 mod metrics;
 mod model;
 mod paging;
+mod persist;
 mod problem;
 mod render;
 mod routes;
@@ -42,6 +45,7 @@ mod running;
 mod seed;
 mod server;
 mod sort;
+mod spec_routes;
 mod state;
 mod store;
 mod time_fmt;
@@ -54,6 +58,7 @@ pub use builder::{
     EmulatorCredentials,
 };
 pub use error::EmulatorError;
-pub use faults::{Fault, Faults};
+pub use fault_profile::{FaultProfile, FaultRates, RetryAfterStyle};
+pub use faults::{Fault, FaultParseError, Faults};
 pub use metrics::Metrics;
 pub use running::RunningEmulator;

@@ -20,8 +20,15 @@ pub struct Metrics {
     /// API requests refused with 401 (missing, unknown, expired or revoked
     /// token).
     pub unauthorized: u64,
-    /// Scripted faults served (API and token).
+    /// Scripted or random faults served (API and token; `Pass` entries
+    /// are not counted).
     pub faults_served: u64,
+    /// Every response by route (`Token`, a LUSID operation id, `Unknown`
+    /// for unknown API paths, `Other`), then by status. Faults are
+    /// counted with the status they answered.
+    pub routes: BTreeMap<String, BTreeMap<u16, u64>>,
+    /// Connections closed without a response by a fault, by route.
+    pub dropped_connections: BTreeMap<String, u64>,
 }
 
 impl Metrics {
@@ -39,6 +46,20 @@ impl Metrics {
         self.api_requests
             .get(operation)
             .map_or(0, |by_status| by_status.values().sum())
+    }
+
+    /// Responses on `route` (`Token`, an operation id, …) with `status`.
+    pub fn route_count(&self, route: &str, status: u16) -> u64 {
+        self.routes
+            .get(route)
+            .and_then(|by_status| by_status.get(&status))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Connections dropped by faults, all routes.
+    pub fn dropped_total(&self) -> u64 {
+        self.dropped_connections.values().sum()
     }
 
     /// Successful grants of `grant_type`.
@@ -89,6 +110,22 @@ impl MetricsRecorder {
                 m.unauthorized += 1;
             }
         });
+    }
+
+    /// Counts a response on a route.
+    pub(crate) fn route(&self, route: &str, status: u16) {
+        self.update(|m| {
+            *m.routes
+                .entry(route.to_owned())
+                .or_default()
+                .entry(status)
+                .or_default() += 1;
+        });
+    }
+
+    /// Counts a dropped connection.
+    pub(crate) fn dropped(&self, route: &str) {
+        self.update(|m| *m.dropped_connections.entry(route.to_owned()).or_default() += 1);
     }
 
     /// Counts a served fault.

@@ -3,12 +3,16 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use lusid_models::{Property, RawJson};
+use lusid_models::Property;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
 /// The scope LUSID puts instruments in when no scope is given.
 pub(crate) const DEFAULT_SCOPE: &str = "default";
+
+/// The scope that means "every scope" in lists and lookups.
+pub(crate) const ALL_SCOPES: &str = "*";
 
 /// The identifier type every instrument carries: its LUID.
 pub(crate) const LUID_TYPE: &str = "LusidInstrumentId";
@@ -54,7 +58,8 @@ pub(crate) fn is_unique_identifier_type(kind: &str) -> bool {
 }
 
 /// A LUSID instrument identifier (`CCY_GBP`, `LUID_ABCD1234`).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
 pub(crate) struct Luid(pub(crate) String);
 
 impl Luid {
@@ -71,7 +76,7 @@ impl fmt::Display for Luid {
 }
 
 /// The lifecycle state of an instrument.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum InstrumentState {
     /// Visible to default lists and lookups.
     Active,
@@ -94,7 +99,7 @@ impl InstrumentState {
 }
 
 /// Who and which request made a version.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Provenance {
     /// Okta-style user id.
     pub(crate) user_id: String,
@@ -104,11 +109,13 @@ pub(crate) struct Provenance {
 
 /// One bitemporal version of an instrument: what it looked like from
 /// `as_at` (system time) onwards, effective from `effective_from`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct InstrumentVersion {
     /// System time at which this version was recorded.
+    #[serde(with = "crate::time_fmt::serde_lusid")]
     pub(crate) as_at: OffsetDateTime,
     /// Business time from which the instrument is effective.
+    #[serde(with = "crate::time_fmt::serde_lusid")]
     pub(crate) effective_from: OffsetDateTime,
     /// Scope the instrument lives in.
     pub(crate) scope: String,
@@ -119,8 +126,8 @@ pub(crate) struct InstrumentVersion {
     /// Properties as given.
     pub(crate) properties: Vec<Property>,
     /// Economic definition as given (a polymorphic `LusidInstrument`, kept
-    /// as raw JSON).
-    pub(crate) definition: Option<RawJson>,
+    /// as JSON text so unknown instrument types survive).
+    pub(crate) definition: Option<String>,
     /// `instrumentType` of the definition, if any (for filters).
     pub(crate) instrument_type: Option<String>,
     /// Lifecycle state.
@@ -134,7 +141,7 @@ pub(crate) struct InstrumentVersion {
 }
 
 /// An instrument with all its versions, oldest first (never empty).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct InstrumentHistory {
     /// The instrument's LUID.
     pub(crate) luid: Luid,

@@ -7,6 +7,7 @@
 //! which the next page starts (last LUID and, when sorted, its sort
 //! values). Clients must treat it as opaque.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::filter::Filter;
-use crate::model::{InstrumentHistory, InstrumentVersion, Luid, fnv1a64};
+use crate::model::{ALL_SCOPES, InstrumentHistory, InstrumentVersion, Luid, fnv1a64};
 use crate::sort::{SortKey, SortSpec};
 use crate::store::Store;
 use crate::time_fmt::{format_lusid, parse_lusid};
@@ -124,11 +125,17 @@ pub(crate) struct PageQuery<'a> {
     pub(crate) after: Option<&'a SortKey>,
 }
 
-/// One listed instrument: its history and the version shown.
+/// One listed instrument: its history and the index of the version shown.
 pub(crate) struct PageItem<'a> {
-    pub(crate) history: &'a InstrumentHistory,
+    pub(crate) history: Cow<'a, InstrumentHistory>,
     pub(crate) version_index: usize,
-    pub(crate) version: &'a InstrumentVersion,
+}
+
+impl PageItem<'_> {
+    /// The version shown.
+    pub(crate) fn version(&self) -> &InstrumentVersion {
+        &self.history.versions[self.version_index]
+    }
 }
 
 /// A page plus the position to continue from, if there is more.
@@ -138,15 +145,14 @@ pub(crate) struct Page<'a> {
 }
 
 /// The version of `history` a list shows, if it passes scope, time and filter.
-fn visible<'a>(history: &'a InstrumentHistory, q: &PageQuery<'_>) -> Option<PageItem<'a>> {
+fn visible<'a>(history: Cow<'a, InstrumentHistory>, q: &PageQuery<'_>) -> Option<PageItem<'a>> {
     let (version_index, version) = history.at(q.as_at)?;
-    (version.scope == q.scope
+    let shown = (q.scope == ALL_SCOPES || version.scope == q.scope)
         && version.effective_from <= q.effective_at
-        && q.filter.matches(history.luid.as_str(), version))
-    .then_some(PageItem {
+        && q.filter.matches(history.luid.as_str(), version);
+    shown.then_some(PageItem {
         history,
         version_index,
-        version,
     })
 }
 
@@ -195,7 +201,7 @@ pub(crate) fn collect_page<'a>(store: &'a Store, q: &PageQuery<'_>) -> Page<'a> 
             let Some(item) = visible(history, q) else {
                 continue;
             };
-            let key = q.sort.key(history.luid.as_str(), item.version);
+            let key = q.sort.key(item.history.luid.as_str(), item.version());
             if q.after
                 .is_some_and(|after| q.sort.compare(&key, after) != Ordering::Greater)
             {
@@ -217,7 +223,7 @@ pub(crate) fn collect_page<'a>(store: &'a Store, q: &PageQuery<'_>) -> Page<'a> 
     let next = if more {
         items
             .last()
-            .map(|last| q.sort.key(last.history.luid.as_str(), last.version))
+            .map(|last| q.sort.key(last.history.luid.as_str(), last.version()))
     } else {
         None
     };

@@ -163,6 +163,24 @@ impl Problem {
         )
     }
 
+    /// 501 for a spec operation the emulator does not implement.
+    pub(crate) fn not_implemented(operation: &str, method: &str, path: &str) -> Self {
+        let mut problem = Self::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "NotImplemented",
+            CODE_UNKNOWN,
+            format!("{operation} is not implemented by the emulator"),
+            format!(
+                "The LUSID operation {operation} ({method} {path}) is part of LUSID's API but not of the emulator, which serves the instrument master only."
+            ),
+        );
+        problem.error_details.push(BTreeMap::from([(
+            "operationId".to_owned(),
+            operation.to_owned(),
+        )]));
+        problem
+    }
+
     /// A scripted fault's problem for `status`.
     pub(crate) fn fault(status: StatusCode) -> Self {
         let reason = status.canonical_reason().unwrap_or("Error");
@@ -184,37 +202,43 @@ impl Problem {
         )
     }
 
-    /// Renders the problem; `instance` links to the request's log entry.
-    pub(crate) fn render(self, base_url: &str, request_id: &str) -> Response {
+    /// The problem body; `instance` links to the request's log entry.
+    pub(crate) fn body(&self, base_url: &str, request_id: &str) -> serde_json::Value {
         let code = self.code;
         let kind = Some(format!(
             "https://docs.lusid.com/#section/Error-Codes/{code}"
         ));
         let instance = Some(format!("{base_url}/app/insights/logs/{request_id}"));
         let status = Some(i64::from(self.status.as_u16()));
-        let mut response = match self.errors {
+        let value = match &self.errors {
             Some(errors) => {
-                let mut body = LusidValidationProblemDetails::new(self.name, code);
-                body.error_details = Some(self.error_details);
-                body.errors = Some(errors);
+                let mut body = LusidValidationProblemDetails::new(self.name.clone(), code);
+                body.error_details = Some(self.error_details.clone());
+                body.errors = Some(errors.clone());
                 body.type_ = kind;
-                body.title = Some(self.title);
+                body.title = Some(self.title.clone());
                 body.status = status;
-                body.detail = Some(self.detail);
+                body.detail = Some(self.detail.clone());
                 body.instance = instance;
-                json_response(self.status, &body)
+                serde_json::to_value(body)
             }
             None => {
-                let mut body = LusidProblemDetails::new(self.name, code);
-                body.error_details = Some(self.error_details);
+                let mut body = LusidProblemDetails::new(self.name.clone(), code);
+                body.error_details = Some(self.error_details.clone());
                 body.type_ = kind;
-                body.title = Some(self.title);
+                body.title = Some(self.title.clone());
                 body.status = status;
-                body.detail = Some(self.detail);
+                body.detail = Some(self.detail.clone());
                 body.instance = instance;
-                json_response(self.status, &body)
+                serde_json::to_value(body)
             }
         };
+        value.unwrap_or_default()
+    }
+
+    /// Renders the problem as a response.
+    pub(crate) fn render(self, base_url: &str, request_id: &str) -> Response {
+        let mut response = json_response(self.status, &self.body(base_url, request_id));
         for (name, value) in self.headers {
             if let Ok(value) = HeaderValue::from_str(&value) {
                 response.headers_mut().append(name, value);

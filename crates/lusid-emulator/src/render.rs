@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use lusid_models::{Instrument, InstrumentAssetClass, InstrumentState, Version};
+use serde_json::Value;
 
 use crate::model::{self, InstrumentHistory, InstrumentVersion, LUID_TYPE};
 
@@ -25,14 +26,40 @@ fn state(state: model::InstrumentState) -> InstrumentState {
     }
 }
 
-/// Renders `history` as of version `index` (which must be `version`).
+/// Renders `history` as of version `index` as LUSID's `Instrument` JSON.
+///
+/// The economic definition is spliced in as stored JSON, so any
+/// `instrumentType` round-trips whatever the generated models make of it.
 pub(crate) fn instrument(
     lusid_url: &str,
     history: &InstrumentHistory,
     index: usize,
+    properties: PropertySelection<'_>,
+) -> Value {
+    let Some(version) = history.versions.get(index) else {
+        return Value::Null;
+    };
+    let mut out = typed(lusid_url, history, version, properties);
+    if let (Some(definition), Some(object)) = (&version.definition, out.as_object_mut()) {
+        if let Ok(value) = serde_json::from_str::<Value>(definition) {
+            object.insert("instrumentDefinition".to_owned(), value);
+        }
+    }
+    out
+}
+
+/// Everything but the definition, through the generated model.
+fn typed(
+    lusid_url: &str,
+    history: &InstrumentHistory,
     version: &InstrumentVersion,
     properties: PropertySelection<'_>,
-) -> Instrument {
+) -> Value {
+    let index = history
+        .versions
+        .iter()
+        .position(|v| std::ptr::eq(v, version))
+        .unwrap_or(0);
     let first = history.versions.first().unwrap_or(version);
     let luid = history.luid.as_str();
 
@@ -74,10 +101,9 @@ pub(crate) fn instrument(
     ));
     out.scope = Some(version.scope.clone());
     out.properties = Some(properties);
-    out.instrument_definition = version.definition.clone();
     out.asset_class = Some(InstrumentAssetClass::from(version.asset_class.as_str()));
     out.dom_ccy = version.dom_ccy.clone();
     out.relationships = Some(Vec::new());
     out.links = Some(Vec::new());
-    out
+    serde_json::to_value(out).unwrap_or(Value::Null)
 }

@@ -36,14 +36,8 @@ impl RunningEmulator {
     pub(crate) fn spawn(state: SharedState, listener: TcpListener, addr: SocketAddr) -> Self {
         let (shutdown, signal) = oneshot::channel::<()>();
         let app = router(state.clone());
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    // A send or a dropped sender both mean "stop".
-                    let _ = signal.await;
-                })
-                .await
-        });
+        // A send or a dropped sender both mean "stop".
+        let task = tokio::spawn(crate::conn::serve(listener, app, signal));
         Self {
             state,
             addr,

@@ -12,9 +12,11 @@ use axum::routing::{get, post};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use serde_json::json;
 
+use crate::conn::{ConnAction, ConnControl};
 use crate::faults::Fault;
 use crate::problem::{Problem, json_response};
 use crate::routes::instruments;
+use crate::spec_routes::{self, SpecMatch};
 use crate::state::{RequestCtx, SharedState};
 use crate::token::{self, TOKEN_PATH};
 use crate::tokens::TokenRejection;
@@ -34,30 +36,28 @@ const BODY_LIMIT: usize = 32 * 1024 * 1024;
 pub(crate) enum RouteKind {
     /// The token endpoint.
     Token,
-    /// A LUSID API path; the operation id or `Unknown`.
+    /// A LUSID API path; the spec operation id or `Unknown`.
     Api(&'static str),
-    /// Anything else.
+    /// Anything else (including `/emulator/...`).
     Other,
 }
 
-/// Classifies a request by method and path (for faults and metrics).
+/// The emulator's own metrics route.
+pub(crate) const METRICS_PATH: &str = "/emulator/metrics";
+
+/// Classifies a request by method and path (for faults, metrics and 501s),
+/// using the operation table extracted from `spec/lusid.json`.
 pub(crate) fn classify(method: &Method, path: &str) -> RouteKind {
     if path == TOKEN_PATH {
         return RouteKind::Token;
     }
-    let Some(rest) = path.strip_prefix("/api/") else {
+    if !path.starts_with("/api/") {
         return RouteKind::Other;
-    };
-    let segments: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
-    let operation = match (method, segments.as_slice()) {
-        (&Method::GET, ["api", "instruments"]) => "ListInstruments",
-        (&Method::POST, ["api", "instruments"]) => "UpsertInstruments",
-        (&Method::POST, ["api", "instruments", "$get"]) => "GetInstruments",
-        (&Method::GET, ["api", "instruments", _, _]) => "GetInstrument",
-        (&Method::DELETE, ["api", "instruments", _, _]) => "DeleteInstrument",
-        _ => "Unknown",
-    };
-    RouteKind::Api(operation)
+    }
+    match spec_routes::lookup(method, path) {
+        SpecMatch::Operation(operation) => RouteKind::Api(operation),
+        SpecMatch::MethodNotAllowed | SpecMatch::NotFound => RouteKind::Api("Unknown"),
+    }
 }
 
 /// The application router.
@@ -73,11 +73,17 @@ pub(crate) fn router(state: SharedState) -> Router {
             get(instruments::get_one).delete(instruments::delete_one),
         )
         .route(TOKEN_PATH, post(token::token))
+        .route(METRICS_PATH, get(metrics_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(from_fn_with_state(state.clone(), middleware))
         .with_state(state)
+}
+
+/// `GET /emulator/metrics`: the counters as JSON.
+async fn metrics_json(State(state): State<SharedState>) -> Response {
+    json_response(StatusCode::OK, &state.metrics.snapshot())
 }
 
 async fn not_found(
@@ -141,6 +147,9 @@ fn fault_response(
             } else {
                 Problem::fault(status).render(&state.base_url, request_id)
             };
+            if kind == RouteKind::Token && status == StatusCode::TOO_MANY_REQUESTS {
+                okta_rate_limit_headers(response.headers_mut(), retry_after.as_deref());
+            }
             if let Some(value) = retry_after.and_then(|v| HeaderValue::from_str(&v).ok()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
@@ -167,8 +176,106 @@ fn fault_response(
             }
             response
         }
-        // Handled by the caller (delay, then serve normally).
-        Fault::Delay(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        // Handled by the caller.
+        _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// Okta's rate-limit headers on a throttled token request: a limit, none
+/// remaining, and the reset time in epoch seconds (`retry_after` seconds
+/// from now when numeric, else one second).
+fn okta_rate_limit_headers(headers: &mut HeaderMap, retry_after: Option<&str>) {
+    let wait = retry_after
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|w| w.is_finite() && *w >= 0.0)
+        .unwrap_or(1.0);
+    let reset = time::OffsetDateTime::now_utc().unix_timestamp() + wait.ceil() as i64;
+    headers.insert(
+        HeaderName::from_static("x-rate-limit-limit"),
+        HeaderValue::from_static("600"),
+    );
+    headers.insert(
+        HeaderName::from_static("x-rate-limit-remaining"),
+        HeaderValue::from_static("0"),
+    );
+    headers.insert(
+        HeaderName::from_static("x-rate-limit-reset"),
+        HeaderValue::from(reset),
+    );
+}
+
+/// The bytes of a [`Fault::Raw`] response: header names exactly as given,
+/// plus the request id, a length and `Connection: close`. An empty body on
+/// an error status gets the fault's problem JSON.
+fn raw_response(
+    state: &SharedState,
+    status: u16,
+    headers: &[(String, String)],
+    body: &str,
+    request_id: &str,
+) -> Vec<u8> {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = if body.is_empty() && code.as_u16() >= 400 {
+        problem_json(state, code, request_id)
+    } else {
+        body.to_owned()
+    };
+    let mut out = format!(
+        "HTTP/1.1 {} {}\r\n",
+        code.as_u16(),
+        code.canonical_reason().unwrap_or("Unknown")
+    );
+    let has_content_type = headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+    for (name, value) in headers {
+        if !name.contains(['\r', '\n', ':']) && !value.contains(['\r', '\n']) {
+            out.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    if !has_content_type && !body.is_empty() {
+        out.push_str("Content-Type: application/json; charset=utf-8\r\n");
+    }
+    out.push_str(&format!(
+        "lusid-meta-requestId: {request_id}\r\nlusid-meta-success: false\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    ));
+    out.push_str(&body);
+    out.into_bytes()
+}
+
+/// The problem JSON of a scripted fault.
+fn problem_json(state: &SharedState, status: StatusCode, request_id: &str) -> String {
+    serde_json::to_string(&Problem::fault(status).body(&state.base_url, request_id))
+        .unwrap_or_default()
+}
+
+/// The 401 problem for a refused bearer token.
+fn unauthorized(state: &SharedState, rejection: TokenRejection, request_id: &str) -> Response {
+    let (challenge, detail) = match rejection {
+        TokenRejection::Missing => (
+            "Bearer".to_owned(),
+            "No bearer token was supplied in the Authorization header.",
+        ),
+        TokenRejection::Unknown => (
+            "Bearer error=\"invalid_token\", error_description=\"The access token is invalid or has been revoked\"".to_owned(),
+            "The access token is invalid or has been revoked.",
+        ),
+        TokenRejection::Expired => (
+            "Bearer error=\"invalid_token\", error_description=\"The access token expired\"".to_owned(),
+            "The access token expired.",
+        ),
+    };
+    Problem::unauthorized(challenge, detail).render(&state.base_url, request_id)
+}
+
+/// Hands the connection a drop or raw-write action and never answers; the
+/// connection task drops this request. Without a connection control (not
+/// served by our accept loop) it answers a plain 502 instead.
+async fn act_on_connection(control: Option<ConnControl>, action: ConnAction) -> Response {
+    match control {
+        Some(control) if control.act(action) => std::future::pending().await,
+        _ => StatusCode::BAD_GATEWAY.into_response(),
     }
 }
 
@@ -189,53 +296,74 @@ async fn middleware(
         tokio::time::sleep(latency).await;
     }
     let fault = match kind {
-        RouteKind::Token => state.faults.take_token(),
-        RouteKind::Api(operation) => state.faults.take_api(operation),
+        RouteKind::Token => state.faults.next(true, ""),
+        RouteKind::Api(operation) => state.faults.next(false, operation),
         RouteKind::Other => None,
+    };
+    let route = match kind {
+        RouteKind::Token => "Token",
+        RouteKind::Api(operation) => operation,
+        RouteKind::Other => "Other",
     };
     let mut faulted = false;
     let mut response = match fault {
+        None | Some(Fault::Pass) => None,
         Some(Fault::Delay(delay)) => {
             state.metrics.fault();
             tokio::time::sleep(delay).await;
             None
+        }
+        Some(Fault::Drop) => {
+            state.metrics.fault();
+            state.metrics.dropped(route);
+            tracing::debug!(request_id = %request_id, %method, %path, "fault: dropping the connection");
+            return act_on_connection(
+                request.extensions().get::<ConnControl>().cloned(),
+                ConnAction::Drop,
+            )
+            .await;
+        }
+        Some(Fault::Raw {
+            status,
+            headers,
+            body,
+        }) => {
+            state.metrics.fault();
+            state.metrics.route(route, status);
+            if let RouteKind::Api(operation) = kind {
+                state.metrics.api(operation, status);
+            }
+            let bytes = raw_response(&state, status, &headers, &body, &request_id);
+            return act_on_connection(
+                request.extensions().get::<ConnControl>().cloned(),
+                ConnAction::Raw(bytes),
+            )
+            .await;
         }
         Some(other) => {
             faulted = true;
             state.metrics.fault();
             Some(fault_response(&state, other, kind, &request_id))
         }
-        None => None,
     };
 
     if response.is_none() {
-        let principal = match kind {
-            RouteKind::Api(_) => match state.tokens.validate(bearer(request.headers())) {
-                Ok(principal) => Some(principal),
-                Err(rejection) => {
-                    let (challenge, detail) = match rejection {
-                        TokenRejection::Missing => (
-                            "Bearer".to_owned(),
-                            "No bearer token was supplied in the Authorization header.",
-                        ),
-                        TokenRejection::Unknown => (
-                            "Bearer error=\"invalid_token\", error_description=\"The access token is invalid or has been revoked\"".to_owned(),
-                            "The access token is invalid or has been revoked.",
-                        ),
-                        TokenRejection::Expired => (
-                            "Bearer error=\"invalid_token\", error_description=\"The access token expired\"".to_owned(),
-                            "The access token expired.",
-                        ),
-                    };
-                    response = Some(
-                        Problem::unauthorized(challenge, detail)
-                            .render(&state.base_url, &request_id),
-                    );
-                    None
-                }
-            },
-            _ => None,
-        };
+        let mut principal = None;
+        if let RouteKind::Api(operation) = kind {
+            match state.tokens.validate(bearer(request.headers())) {
+                Ok(p) => principal = Some(p),
+                Err(rejection) => response = Some(unauthorized(&state, rejection, &request_id)),
+            }
+            if response.is_none()
+                && operation != "Unknown"
+                && !spec_routes::is_implemented(operation)
+            {
+                response = Some(
+                    Problem::not_implemented(operation, method.as_str(), &path)
+                        .render(&state.base_url, &request_id),
+                );
+            }
+        }
         if response.is_none() {
             request.extensions_mut().insert(RequestCtx {
                 request_id: request_id.clone(),
@@ -260,6 +388,7 @@ async fn middleware(
         DURATION_HEADER,
         HeaderValue::from(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)),
     );
+    state.metrics.route(route, status.as_u16());
     match kind {
         RouteKind::Api(operation) => state.metrics.api(operation, status.as_u16()),
         RouteKind::Token if faulted => state.metrics.token_failure("fault"),
@@ -297,6 +426,10 @@ mod tests {
         );
         assert_eq!(
             classify(&Method::GET, "/api/api/portfolios"),
+            RouteKind::Api("ListPortfolios")
+        );
+        assert_eq!(
+            classify(&Method::GET, "/api/api/nothing/here"),
             RouteKind::Api("Unknown")
         );
         assert_eq!(classify(&Method::GET, "/"), RouteKind::Other);

@@ -73,7 +73,10 @@ impl SortSpec {
     /// Compares two keys under this spec.
     pub(crate) fn compare(&self, a: &SortKey, b: &SortKey) -> Ordering {
         for (index, criterion) in self.0.iter().enumerate() {
-            let ordering = a.values.get(index).cmp(&b.values.get(index));
+            let ordering = match (a.values.get(index), b.values.get(index)) {
+                (Some(Some(x)), Some(Some(y))) => crate::filter::compare(x, y),
+                (x, y) => x.cmp(&y),
+            };
             let ordering = if criterion.descending {
                 ordering.reverse()
             } else {

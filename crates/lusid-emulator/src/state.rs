@@ -19,6 +19,12 @@ pub(crate) struct Config {
     pub(crate) credentials: EmulatorCredentials,
     pub(crate) application_name: String,
     pub(crate) token_ttl: Duration,
+    /// Where to persist the store, if anywhere.
+    pub(crate) state_path: Option<std::path::PathBuf>,
+    /// Data seed.
+    pub(crate) seed: u64,
+    /// Number of seed equities.
+    pub(crate) equities: usize,
 }
 
 /// Everything the handlers share.
@@ -35,6 +41,8 @@ pub(crate) struct AppState {
     pub(crate) luid_rng: Mutex<Rng>,
     request_seq: AtomicU64,
     request_prefix: String,
+    /// Serialises state-file writes.
+    persist_lock: Mutex<()>,
 }
 
 /// Shared handle to [`AppState`].
@@ -60,7 +68,7 @@ impl RequestCtx {
 
 impl AppState {
     /// Builds the state around a seeded store.
-    pub(crate) fn new(config: Config, base_url: String, store: Store, seed: u64) -> Self {
+    pub(crate) fn new(config: Config, base_url: String, store: Store, luid_seed: u64) -> Self {
         let mut prefix_rng = Rng::new();
         let request_prefix: String = (0..11)
             .map(|_| char::from(b"0123456789ABCDEFGHIJKLMNOPQRSTUV"[prefix_rng.usize(..32)]))
@@ -72,7 +80,8 @@ impl AppState {
             tokens: TokenStore::default(),
             faults: Faults::default(),
             metrics: MetricsRecorder::default(),
-            luid_rng: Mutex::new(Rng::with_seed(seed ^ 0x5eed_1d5e_ed1d_5eed)),
+            luid_rng: Mutex::new(Rng::with_seed(luid_seed)),
+            persist_lock: Mutex::new(()),
             request_seq: AtomicU64::new(0),
             request_prefix,
         }
@@ -92,6 +101,33 @@ impl AppState {
     /// Write access to the store (recovering from a poisoned lock).
     pub(crate) fn write_store(&self) -> RwLockWriteGuard<'_, Store> {
         self.store.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Writes the state file, if one is configured (blocking; call from
+    /// `spawn_blocking`). Each write holds the store's read lock while it
+    /// serialises, so the file is always a consistent snapshot, and writes
+    /// are serialised so the last one holds the latest state.
+    pub(crate) fn persist(&self) -> Result<(), crate::error::EmulatorError> {
+        let Some(path) = &self.config.state_path else {
+            return Ok(());
+        };
+        let _guard = self
+            .persist_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let luid_rng = self
+            .luid_rng
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_seed();
+        let store = self.read_store();
+        let state = crate::persist::StateFileRef::new(
+            self.config.seed,
+            self.config.equities,
+            luid_rng,
+            store.materialised().collect(),
+        );
+        crate::persist::save(path, &state)
     }
 
     /// The LUSID API base URL (`…/api`).

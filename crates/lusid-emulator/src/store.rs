@@ -1,27 +1,37 @@
 //! The instrument master: versions per LUID plus identifier indexes.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use fastrand::Rng;
-use lusid_models::{Property, RawJson};
+use lusid_models::Property;
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
 use crate::index::IdentifierIndex;
 use crate::model::{
-    CURRENCY_TYPE, DEFAULT_SCOPE, InstrumentHistory, InstrumentState, InstrumentVersion, LUID_TYPE,
-    Luid, Provenance, classify_definition, is_unique_identifier_type, uuid_like,
+    ALL_SCOPES, CURRENCY_TYPE, DEFAULT_SCOPE, InstrumentHistory, InstrumentState,
+    InstrumentVersion, LUID_TYPE, Luid, Provenance, classify_definition, is_unique_identifier_type,
+    uuid_like,
 };
+use crate::seed::SeedEquities;
 use crate::seed::currencies::{currency_luid, is_iso_4217};
 use crate::seed::equities::random_luid;
 use crate::time_fmt::{MIN_EFFECTIVE, to_ticks};
 
-/// All instruments, keyed (and so listed) in LUID order, with an index from
-/// each identifier of each instrument's latest version to its LUID.
+/// All instruments, listed in LUID order: the lazily generated seed
+/// equities (`base`), overlaid by materialised instruments (`instruments`:
+/// currencies, new instruments, and seed equities once changed), with an
+/// index from each identifier of each materialised instrument's latest
+/// version to its LUID. Seed equities are found from their identifiers by
+/// [`SeedEquities::find`], so they need no index entries.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
     instruments: BTreeMap<Luid, InstrumentHistory>,
     index: IdentifierIndex,
+    base: Option<SeedEquities>,
+    /// How many materialised instruments shadow a seed equity.
+    shadowed: usize,
 }
 
 /// A validated upsert of one instrument definition.
@@ -68,28 +78,58 @@ pub(crate) enum DeleteFailure {
 
 impl Store {
     /// A store holding `instruments` (LUIDs must be unique; later ones win).
+    #[cfg(test)]
     pub(crate) fn new(instruments: Vec<InstrumentHistory>) -> Self {
-        let mut store = Self::default();
+        Self::with_base(instruments, None)
+    }
+
+    /// A store of the lazily generated `base` equities overlaid by
+    /// `instruments` (which may shadow seed equities).
+    pub(crate) fn with_base(
+        instruments: Vec<InstrumentHistory>,
+        base: Option<SeedEquities>,
+    ) -> Self {
+        let mut store = Self {
+            base,
+            ..Self::default()
+        };
         for history in instruments {
             if let Some(latest) = history.latest() {
                 store.index.add(&history.luid, latest);
+            }
+            if store.in_base(&history.luid) && !store.instruments.contains_key(&history.luid) {
+                store.shadowed += 1;
             }
             store.instruments.insert(history.luid.clone(), history);
         }
         store
     }
 
-    /// Number of instruments (any state).
-    pub(crate) fn len(&self) -> usize {
-        self.instruments.len()
+    /// Whether `luid` is a seed equity's.
+    fn in_base(&self, luid: &Luid) -> bool {
+        self.base
+            .as_ref()
+            .is_some_and(|b| b.index_of_luid(luid.as_str()).is_some())
     }
 
-    /// Instruments in LUID order, starting strictly after `after` if given.
+    /// Number of instruments (any state).
+    pub(crate) fn len(&self) -> usize {
+        self.instruments.len() + self.base.as_ref().map_or(0, SeedEquities::len) - self.shadowed
+    }
+
+    /// The materialised instruments (what the state file keeps).
+    pub(crate) fn materialised(&self) -> impl Iterator<Item = &InstrumentHistory> {
+        self.instruments.values()
+    }
+
+    /// Instruments in LUID order, starting strictly after `after` if given:
+    /// a merge of the materialised instruments and the seed equities, the
+    /// latter generated one at a time.
     pub(crate) fn iter_after<'a>(
         &'a self,
         after: Option<&Luid>,
-    ) -> Box<dyn Iterator<Item = &'a InstrumentHistory> + 'a> {
-        match after {
+    ) -> Box<dyn Iterator<Item = Cow<'a, InstrumentHistory>> + 'a> {
+        let overlay: Box<dyn Iterator<Item = &'a InstrumentHistory> + 'a> = match after {
             Some(after) => Box::new(
                 self.instruments
                     .range::<Luid, _>((
@@ -99,32 +139,59 @@ impl Store {
                     .map(|(_, h)| h),
             ),
             None => Box::new(self.instruments.values()),
-        }
+        };
+        let Some(base) = &self.base else {
+            return Box::new(overlay.map(Cow::Borrowed));
+        };
+        let start = after.map_or(0, |a| base.first_after(a.as_str()));
+        let seeded = (start..base.len() as u64)
+            .map(move |i| (i, base.luid(i)))
+            .filter(move |(_, luid)| !self.instruments.contains_key(luid));
+        Box::new(MergeByLuid {
+            overlay: overlay.peekable(),
+            seeded: seeded.peekable(),
+            base,
+        })
     }
 
     /// The instrument with this LUID.
-    pub(crate) fn get(&self, luid: &Luid) -> Option<&InstrumentHistory> {
-        self.instruments.get(luid)
+    pub(crate) fn get(&self, luid: &Luid) -> Option<Cow<'_, InstrumentHistory>> {
+        if let Some(history) = self.instruments.get(luid) {
+            return Some(Cow::Borrowed(history));
+        }
+        let base = self.base.as_ref()?;
+        base.index_of_luid(luid.as_str())
+            .map(|i| Cow::Owned(base.history(i)))
+    }
+
+    /// Whether an instrument has this LUID.
+    fn contains(&self, luid: &Luid) -> bool {
+        self.instruments.contains_key(luid) || self.in_base(luid)
     }
 
     /// Resolves an identifier to the instrument whose version at `as_at`
     /// is `Active`, lives in `scope` and carries that identifier. Currency
     /// instruments are found from any scope.
+    ///
+    /// `scope` `*` searches every scope. Returns the history and the index
+    /// of the version at `as_at`.
     pub(crate) fn resolve(
         &self,
         scope: &str,
         kind: &str,
         value: &str,
         as_at: OffsetDateTime,
-    ) -> Option<(&InstrumentHistory, usize, &InstrumentVersion)> {
+    ) -> Option<(Cow<'_, InstrumentHistory>, usize)> {
         let candidates = self.candidates(scope, kind, value);
         candidates.into_iter().find_map(|luid| {
-            let history = self.instruments.get(&luid)?;
+            let history = self.get(&luid)?;
             let (index, version) = history.at(as_at)?;
             let visible = version.state == InstrumentState::Active
-                && (version.scope == scope || version.identifiers.contains_key(CURRENCY_TYPE))
+                && (scope == ALL_SCOPES
+                    || version.scope == scope
+                    || version.identifiers.contains_key(CURRENCY_TYPE))
                 && version.identifiers.get(kind).map(String::as_str) == Some(value);
-            visible.then_some((history, index, version))
+            visible.then_some((history, index))
         })
     }
 
@@ -135,9 +202,18 @@ impl Store {
             out.push(Luid(value.to_owned()));
             return out;
         }
-        out.extend(self.index.get(scope, kind, value).iter().cloned());
+        if scope == ALL_SCOPES {
+            out.extend(self.index.get_any_scope(kind, value));
+        } else {
+            out.extend(self.index.get(scope, kind, value).iter().cloned());
+        }
         if kind == CURRENCY_TYPE && scope != DEFAULT_SCOPE {
             out.push(currency_luid(value));
+        }
+        if let Some(base) = &self.base {
+            if let Some(i) = base.find(kind, value) {
+                out.push(base.luid(i));
+            }
         }
         out
     }
@@ -152,6 +228,9 @@ impl Store {
             .and_then(InstrumentHistory::latest)
         {
             Some(latest) if latest.as_at >= now => latest.as_at + Duration::nanoseconds(100),
+            None if self.in_base(luid) => {
+                now.max(crate::seed::SEED_AS_AT + Duration::nanoseconds(100))
+            }
             _ => now,
         }
     }
@@ -212,10 +291,9 @@ impl Store {
         let matched = self.match_existing(scope, &item, currency.as_deref())?;
         if let Some(luid) = &matched {
             let scope_differs = self
-                .instruments
                 .get(luid)
-                .and_then(InstrumentHistory::latest)
-                .is_some_and(|v| v.scope != scope && currency.is_none());
+                .and_then(|h| h.latest().map(|v| v.scope != scope))
+                .is_some_and(|differs| differs && currency.is_none());
             if scope_differs {
                 return Err(UpsertFailure::new(
                     "InstrumentIdentifierAlreadyInUse",
@@ -238,11 +316,7 @@ impl Store {
             }
         };
 
-        let previous = self
-            .instruments
-            .get(&luid)
-            .and_then(InstrumentHistory::latest)
-            .cloned();
+        let previous = self.get(&luid).and_then(|h| h.latest().cloned());
         let mut identifiers = item.identifiers;
         identifiers.insert(LUID_TYPE.to_owned(), luid.0.clone());
         let (asset_class, dom_ccy) = match &currency {
@@ -268,10 +342,7 @@ impl Store {
                 .and_then(|d| d.get("instrumentType"))
                 .and_then(Value::as_str)
                 .map(str::to_owned),
-            definition: item
-                .definition
-                .as_ref()
-                .and_then(|d| RawJson::from_value(d).ok()),
+            definition: item.definition.as_ref().map(Value::to_string),
             state: InstrumentState::Active,
             asset_class,
             dom_ccy,
@@ -300,12 +371,26 @@ impl Store {
             }
             if kind == LUID_TYPE {
                 let luid = Luid(value.clone());
-                if self.instruments.contains_key(&luid) {
+                if self.contains(&luid) {
                     matched.insert(luid);
                 }
                 continue;
             }
             matched.extend(self.index.get(scope, kind, value).iter().cloned());
+            // A seed equity still carrying the identifier in its latest version.
+            if let Some(base) = &self.base {
+                if let Some(i) = base.find(kind, value) {
+                    let luid = base.luid(i);
+                    let carries = self.get(&luid).is_some_and(|h| {
+                        h.latest().is_some_and(|v| {
+                            v.scope == scope && v.identifiers.get(kind) == Some(value)
+                        })
+                    });
+                    if carries {
+                        matched.insert(luid);
+                    }
+                }
+            }
         }
         if matched.len() > 1 {
             let list: Vec<&str> = matched.iter().map(Luid::as_str).collect();
@@ -324,7 +409,7 @@ impl Store {
     fn fresh_luid(&self, rng: &mut Rng) -> Luid {
         loop {
             let candidate = random_luid(rng);
-            if !self.instruments.contains_key(&candidate) {
+            if !self.contains(&candidate) {
                 return candidate;
             }
         }
@@ -332,6 +417,15 @@ impl Store {
 
     /// Appends `version` to `luid`'s history (creating it) and reindexes.
     fn push_version(&mut self, luid: &Luid, version: InstrumentVersion) {
+        if !self.instruments.contains_key(luid) {
+            if let Some(base) = &self.base {
+                if let Some(i) = base.index_of_luid(luid.as_str()) {
+                    let seeded = base.history(i);
+                    self.instruments.insert(luid.clone(), seeded);
+                    self.shadowed += 1;
+                }
+            }
+        }
         if let Some(previous) = self
             .instruments
             .get(luid)
@@ -363,10 +457,10 @@ impl Store {
     ) -> Result<OffsetDateTime, DeleteFailure> {
         let far_future = now + Duration::days(36_500);
         let (luid, mut version) = {
-            let (history, _, version) = self
+            let (history, index) = self
                 .resolve(scope, kind, value, far_future)
                 .ok_or(DeleteFailure::NotFound)?;
-            (history.luid.clone(), version.clone())
+            (history.luid.clone(), history.versions[index].clone())
         };
         if version.identifiers.contains_key(CURRENCY_TYPE) {
             return Err(DeleteFailure::Currency);
@@ -377,6 +471,38 @@ impl Store {
         version.provenance = provenance.clone();
         self.push_version(&luid, version);
         Ok(as_at)
+    }
+}
+
+/// Merges the materialised instruments with the seed equities, in LUID
+/// order (the seed iterator already skips shadowed LUIDs).
+struct MergeByLuid<'a, O: Iterator<Item = &'a InstrumentHistory>, S: Iterator<Item = (u64, Luid)>> {
+    overlay: std::iter::Peekable<O>,
+    seeded: std::iter::Peekable<S>,
+    base: &'a SeedEquities,
+}
+
+impl<'a, O, S> Iterator for MergeByLuid<'a, O, S>
+where
+    O: Iterator<Item = &'a InstrumentHistory>,
+    S: Iterator<Item = (u64, Luid)>,
+{
+    type Item = Cow<'a, InstrumentHistory>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let take_overlay = match (self.overlay.peek(), self.seeded.peek()) {
+            (Some(o), Some((_, luid))) => o.luid < *luid,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return None,
+        };
+        if take_overlay {
+            self.overlay.next().map(Cow::Borrowed)
+        } else {
+            self.seeded
+                .next()
+                .map(|(i, _)| Cow::Owned(self.base.history(i)))
+        }
     }
 }
 

@@ -83,3 +83,21 @@ mod tests {
         assert_eq!(parse_lusid("yesterday"), None);
     }
 }
+
+/// Serde of date-times in LUSID's wire form (for the state file).
+pub(crate) mod serde_lusid {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::OffsetDateTime;
+
+    /// Serialises as [`super::format_lusid`].
+    pub(crate) fn serialize<S: Serializer>(at: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::format_lusid(*at))
+    }
+
+    /// Parses with [`super::parse_lusid`].
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
+        let raw = String::deserialize(d)?;
+        super::parse_lusid(&raw)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a date-time: {raw}")))
+    }
+}

@@ -6,11 +6,20 @@
 //! `Option`s that are left out when `None`; fields that must be present but
 //! may be `null` are `Option`s that serialise as `null`.
 //!
+//! Discriminated families (allOf inheritance and `oneOf` unions, such as
+//! [`LusidInstrument`]) are enums keyed by their discriminator, with one boxed
+//! variant per member and an `Unknown { tag, raw }` variant that keeps values
+//! the specification does not describe. Schemas marked
+//! `x-sdk-unknown-fields: preserve` keep unknown keys in `unknown_fields`.
+//!
+//! Each API tag is a Cargo feature (`instruments` by default, `full` for
+//! everything): a schema is compiled when a tag that reaches it is on.
+//!
 //! Three hand-written types carry values without losing anything:
 //!
 //! - [`Number`]: a JSON number kept as the exact literal LUSID sent;
-//! - [`RawJson`]: a JSON value kept as text (used for polymorphic schemas
-//!   such as [`LusidInstrument`] until they are generated);
+//! - [`RawJson`]: a JSON value kept as text (untyped values and unknown
+//!   family members);
 //! - [`datetime`]: the serde adapter for `time::OffsetDateTime` in LUSID's
 //!   7-digit date-time format.
 //!
@@ -20,8 +29,15 @@
 #![deny(missing_docs)]
 
 pub mod datetime;
+// Used by the generated families; unused when no feature compiles one.
+#[allow(dead_code)]
+mod family;
 mod generated;
 mod number;
+// Used by the generated `x-sdk-unknown-fields: preserve` structs; unused
+// when no feature compiles one.
+#[allow(dead_code)]
+mod preserve;
 mod raw;
 
 pub use generated::*;

@@ -1,5 +1,8 @@
 //! [`Number`]: a JSON number kept exactly as written.
 
+#[cfg(feature = "rust_decimal")]
+mod decimal;
+
 use std::fmt;
 use std::str::FromStr;
 
@@ -12,8 +15,10 @@ use serde_json::value::RawValue;
 /// The specification types every LUSID number as a double, although many are
 /// decimals (quantities, prices, amounts). Converting to `f64` on the way in
 /// would lose digits, so the literal is kept and written back unchanged;
-/// convert when you need arithmetic: [`Number::as_f64`], `i64::try_from`.
-/// A conversion to `rust_decimal::Decimal` will come later.
+/// convert when you need arithmetic: [`Number::as_f64`] or `f64::from`,
+/// `i64::try_from`, and with the `rust_decimal` feature
+/// `rust_decimal::Decimal::try_from` (exact, failing rather than rounding)
+/// and `Number::from(Decimal)`.
 ///
 /// Equality and hashing compare the literal text: `1.0` and `1.00` differ.
 ///
@@ -90,6 +95,35 @@ impl FromStr for Number {
                 message: format!("{text:?} is not a JSON number"),
             })
         }
+    }
+}
+
+impl From<&Number> for f64 {
+    /// The nearest `f64` (see [`Number::as_f64`]).
+    fn from(number: &Number) -> Self {
+        number.as_f64()
+    }
+}
+
+impl From<Number> for f64 {
+    /// The nearest `f64` (see [`Number::as_f64`]).
+    fn from(number: Number) -> Self {
+        number.as_f64()
+    }
+}
+
+impl TryFrom<f64> for Number {
+    type Error = NumberError;
+
+    /// The shortest literal that reads back as `value` (see
+    /// [`Number::from_f64`]).
+    ///
+    /// # Errors
+    /// For NaN and infinities, which JSON cannot represent.
+    fn try_from(value: f64) -> Result<Self, Self::Error> {
+        Number::from_f64(value).ok_or_else(|| NumberError {
+            message: format!("{value} is not a finite number"),
+        })
     }
 }
 

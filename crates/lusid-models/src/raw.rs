@@ -53,6 +53,13 @@ impl RawJson {
     }
 }
 
+impl RawJson {
+    /// Wraps captured raw JSON.
+    pub(crate) fn from_raw_value(raw: Box<RawValue>) -> Self {
+        Self(raw)
+    }
+}
+
 impl FromStr for RawJson {
     type Err = serde_json::Error;
 

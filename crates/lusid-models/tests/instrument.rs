@@ -70,7 +70,7 @@ fn a_full_instrument_decodes_and_re_encodes_to_the_same_json() {
         .as_ref()
         .expect("definition");
     assert_eq!(
-        definition.to_value().expect("json")["instrumentType"],
+        definition.to_raw().expect("json").to_value().expect("json")["instrumentType"],
         "Equity"
     );
 
@@ -130,8 +130,9 @@ fn constructors_take_required_fields_and_leave_the_rest_out() {
         lusid_models::datetime::parse("2024-01-02T00:00:00Z").expect("date"),
     );
     let mut instrument = Instrument::new("LUID_1", version, "Name", Default::default(), "Active");
-    instrument.instrument_definition =
-        Some(RawJson::from_value(&json!({"instrumentType": "Equity"})).expect("raw"));
+    instrument.instrument_definition = Some(lusid_models::LusidInstrument::wrap_raw(
+        RawJson::from_value(&json!({"instrumentType": "Equity"})).expect("raw"),
+    ));
     let written = serde_json::to_value(&instrument).expect("encodes");
     assert_eq!(
         written,

@@ -132,6 +132,95 @@ impl InstrumentsApi {
         }
     }
 
+    /// `POST /api/instruments/$batchupsertproperties` (operation
+    /// `BatchUpsertInstrumentProperties`)
+    ///
+    /// API status: `Stable`. Idempotent: yes (a read-only or upsert action).
+    ///
+    /// Parameters (required ones are arguments here, optional ones are setters on the request):
+    /// - `scope` (query, optional): string; set with
+    ///   [`BatchUpsertInstrumentPropertiesRequest::scope`].
+    /// - `identifierEffectiveAt` (query, optional): string; set with
+    ///   [`BatchUpsertInstrumentPropertiesRequest::identifier_effective_at`].
+    /// - `successMode` (query, optional): string; set with
+    ///   [`BatchUpsertInstrumentPropertiesRequest::success_mode`].
+    /// - `dataModelScope` (query, optional): string; set with
+    ///   [`BatchUpsertInstrumentPropertiesRequest::data_model_scope`].
+    /// - `dataModelCode` (query, optional): string; set with
+    ///   [`BatchUpsertInstrumentPropertiesRequest::data_model_code`].
+    ///
+    /// Request body `request_body`: an object mapping keys to
+    /// [`UpsertInstrumentPropertyRequest`](lusid_models::UpsertInstrumentPropertyRequest), sent
+    /// as JSON.
+    ///
+    /// Returns
+    /// [`BatchUpsertInstrumentPropertiesResponse`](lusid_models::BatchUpsertInstrumentPropertiesResponse)
+    /// (HTTP 201).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Status`](crate::Error::Status) for HTTP 400 with
+    ///   [`LusidValidationProblemDetails`](lusid_models::LusidValidationProblemDetails);
+    /// - [`Error::Status`](crate::Error::Status) for any other error status, with
+    ///   [`LusidProblemDetails`](lusid_models::LusidProblemDetails) when LUSID sends them;
+    /// - [`Error::Http`](crate::Error::Http) when no response arrived;
+    /// - [`Error::Decode`](crate::Error::Decode) when the response body does not match;
+    /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
+    ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
+    pub fn batch_upsert_instrument_properties(
+        &self,
+        request_body: std::collections::BTreeMap<
+            String,
+            lusid_models::UpsertInstrumentPropertyRequest,
+        >,
+    ) -> BatchUpsertInstrumentPropertiesRequest {
+        BatchUpsertInstrumentPropertiesRequest {
+            client: self.client.clone(),
+            scope: None,
+            identifier_effective_at: None,
+            success_mode: None,
+            data_model_scope: None,
+            data_model_code: None,
+            body: request_body,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// `POST /api/instruments/$delete` (operation `DeleteInstruments`)
+    ///
+    /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
+    /// query).
+    ///
+    /// Parameters (required ones are arguments here, optional ones are setters on the request):
+    /// - `deleteMode` (query, optional): string; known values `Soft` and `Hard`; documented
+    ///   default `Soft`; set with [`DeleteInstrumentsRequest::delete_mode`].
+    /// - `scope` (query, optional): string; set with [`DeleteInstrumentsRequest::scope`].
+    ///
+    /// Request body `request_body`: an array of string, sent as JSON.
+    ///
+    /// Returns [`DeleteInstrumentsResponse`](lusid_models::DeleteInstrumentsResponse) (HTTP
+    /// 200).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Status`](crate::Error::Status) for HTTP 400 with
+    ///   [`LusidValidationProblemDetails`](lusid_models::LusidValidationProblemDetails);
+    /// - [`Error::Status`](crate::Error::Status) for any other error status, with
+    ///   [`LusidProblemDetails`](lusid_models::LusidProblemDetails) when LUSID sends them;
+    /// - [`Error::Http`](crate::Error::Http) when no response arrived;
+    /// - [`Error::Decode`](crate::Error::Decode) when the response body does not match;
+    /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
+    ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
+    pub fn delete_instruments(&self, request_body: Vec<String>) -> DeleteInstrumentsRequest {
+        DeleteInstrumentsRequest {
+            client: self.client.clone(),
+            delete_mode: None,
+            scope: None,
+            body: request_body,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// `POST /api/instruments/$get` (operation `GetInstruments`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read-only POST).
@@ -184,6 +273,110 @@ impl InstrumentsApi {
             data_model_scope: None,
             data_model_code: None,
             body: request_body,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// `POST /api/instruments/$upsertproperties` (operation `UpsertInstrumentsProperties`)
+    ///
+    /// API status: `Stable`. Idempotent: yes (an upsert).
+    ///
+    /// Parameters (required ones are arguments here, optional ones are setters on the request):
+    /// - `scope` (query, optional): string; set with
+    ///   [`UpsertInstrumentsPropertiesRequest::scope`].
+    /// - `dataModelScope` (query, optional): string; set with
+    ///   [`UpsertInstrumentsPropertiesRequest::data_model_scope`].
+    /// - `dataModelCode` (query, optional): string; set with
+    ///   [`UpsertInstrumentsPropertiesRequest::data_model_code`].
+    ///
+    /// Request body `request_body`: an array of
+    /// [`UpsertInstrumentPropertyRequest`](lusid_models::UpsertInstrumentPropertyRequest), sent
+    /// as JSON.
+    ///
+    /// Returns
+    /// [`UpsertInstrumentPropertiesResponse`](lusid_models::UpsertInstrumentPropertiesResponse)
+    /// (HTTP 201).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Status`](crate::Error::Status) for HTTP 400 with
+    ///   [`LusidValidationProblemDetails`](lusid_models::LusidValidationProblemDetails);
+    /// - [`Error::Status`](crate::Error::Status) for any other error status, with
+    ///   [`LusidProblemDetails`](lusid_models::LusidProblemDetails) when LUSID sends them;
+    /// - [`Error::Http`](crate::Error::Http) when no response arrived;
+    /// - [`Error::Decode`](crate::Error::Decode) when the response body does not match;
+    /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
+    ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
+    pub fn upsert_instruments_properties(
+        &self,
+        request_body: Vec<lusid_models::UpsertInstrumentPropertyRequest>,
+    ) -> UpsertInstrumentsPropertiesRequest {
+        UpsertInstrumentsPropertiesRequest {
+            client: self.client.clone(),
+            scope: None,
+            data_model_scope: None,
+            data_model_code: None,
+            body: request_body,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// `POST /api/instruments/capabilities` (operation `QueryInstrumentCapabilities`)
+    ///
+    /// API status: `Stable`. Idempotent: yes (a read-only POST).
+    ///
+    /// Parameters (required ones are arguments here, optional ones are setters on the request):
+    /// - `model` (query, optional): string; set with
+    ///   [`QueryInstrumentCapabilitiesRequest::model`].
+    ///
+    /// Request body `lusid_instrument`: [`LusidInstrument`](lusid_models::LusidInstrument),
+    /// sent as JSON.
+    ///
+    /// Returns [`InstrumentCapabilities`](lusid_models::InstrumentCapabilities) (HTTP 200).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Status`](crate::Error::Status) for HTTP 400 with
+    ///   [`LusidValidationProblemDetails`](lusid_models::LusidValidationProblemDetails);
+    /// - [`Error::Status`](crate::Error::Status) for any other error status, with
+    ///   [`LusidProblemDetails`](lusid_models::LusidProblemDetails) when LUSID sends them;
+    /// - [`Error::Http`](crate::Error::Http) when no response arrived;
+    /// - [`Error::Decode`](crate::Error::Decode) when the response body does not match;
+    /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
+    ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
+    pub fn query_instrument_capabilities(
+        &self,
+        lusid_instrument: lusid_models::LusidInstrument,
+    ) -> QueryInstrumentCapabilitiesRequest {
+        QueryInstrumentCapabilitiesRequest {
+            client: self.client.clone(),
+            model: None,
+            body: lusid_instrument,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// `GET /api/instruments/identifierTypes` (operation `GetInstrumentIdentifierTypes`)
+    ///
+    /// API status: `Stable`. Idempotent: yes (a read).
+    ///
+    /// Parameters: none.
+    ///
+    /// Returns
+    /// [`ResourceListOfInstrumentIdTypeDescriptor`](lusid_models::ResourceListOfInstrumentIdTypeDescriptor)
+    /// (HTTP 200).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Status`](crate::Error::Status) for any other error status, with
+    ///   [`LusidProblemDetails`](lusid_models::LusidProblemDetails) when LUSID sends them;
+    /// - [`Error::Http`](crate::Error::Http) when no response arrived;
+    /// - [`Error::Decode`](crate::Error::Decode) when the response body does not match;
+    /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
+    ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
+    pub fn get_instrument_identifier_types(&self) -> GetInstrumentIdentifierTypesRequest {
+        GetInstrumentIdentifierTypesRequest {
+            client: self.client.clone(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -252,6 +445,56 @@ impl InstrumentsApi {
         }
     }
 
+    /// `POST /api/instruments/{identifierType}/{identifier}` (operation
+    /// `UpdateInstrumentIdentifier`)
+    ///
+    /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
+    /// query).
+    ///
+    /// Parameters (required ones are arguments here, optional ones are setters on the request):
+    /// - `identifierType` (path, required): string.
+    /// - `identifier` (path, required): string.
+    /// - `scope` (query, optional): string; set with
+    ///   [`UpdateInstrumentIdentifierRequest::scope`].
+    /// - `dataModelScope` (query, optional): string; set with
+    ///   [`UpdateInstrumentIdentifierRequest::data_model_scope`].
+    /// - `dataModelCode` (query, optional): string; set with
+    ///   [`UpdateInstrumentIdentifierRequest::data_model_code`].
+    ///
+    /// Request body `update_instrument_identifier_request`:
+    /// [`UpdateInstrumentIdentifierRequest`](lusid_models::UpdateInstrumentIdentifierRequest),
+    /// sent as JSON.
+    ///
+    /// Returns [`Instrument`](lusid_models::Instrument) (HTTP 200).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Status`](crate::Error::Status) for HTTP 400 with
+    ///   [`LusidValidationProblemDetails`](lusid_models::LusidValidationProblemDetails);
+    /// - [`Error::Status`](crate::Error::Status) for any other error status, with
+    ///   [`LusidProblemDetails`](lusid_models::LusidProblemDetails) when LUSID sends them;
+    /// - [`Error::Http`](crate::Error::Http) when no response arrived;
+    /// - [`Error::Decode`](crate::Error::Decode) when the response body does not match;
+    /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
+    ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
+    pub fn update_instrument_identifier(
+        &self,
+        identifier_type: impl Into<String>,
+        identifier: impl Into<String>,
+        update_instrument_identifier_request: lusid_models::UpdateInstrumentIdentifierRequest,
+    ) -> UpdateInstrumentIdentifierRequest {
+        UpdateInstrumentIdentifierRequest {
+            client: self.client.clone(),
+            identifier_type: identifier_type.into(),
+            identifier: identifier.into(),
+            scope: None,
+            data_model_scope: None,
+            data_model_code: None,
+            body: update_instrument_identifier_request,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// `DELETE /api/instruments/{identifierType}/{identifier}` (operation `DeleteInstrument`)
     ///
     /// API status: `Stable`. Idempotent: yes (DELETE).
@@ -283,6 +526,483 @@ impl InstrumentsApi {
             identifier_type: identifier_type.into(),
             identifier: identifier.into(),
             scope: None,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// `GET /api/instruments/{identifierType}/{identifier}/paymentdiary` (operation
+    /// `GetInstrumentPaymentDiary`)
+    ///
+    /// API status: `Stable`. Idempotent: yes (a read).
+    ///
+    /// Parameters (required ones are arguments here, optional ones are setters on the request):
+    /// - `identifierType` (path, required): string.
+    /// - `identifier` (path, required): string.
+    /// - `recipeScope` (query, required): string.
+    /// - `recipeCode` (query, required): string.
+    /// - `effectiveAt` (query, optional): string; set with
+    ///   [`GetInstrumentPaymentDiaryRequest::effective_at`].
+    /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
+    ///   LUSID as `2024-01-31T09:30:00.0000000+00:00`; set with
+    ///   [`GetInstrumentPaymentDiaryRequest::as_at`].
+    /// - `scope` (query, optional): string; set with
+    ///   [`GetInstrumentPaymentDiaryRequest::scope`].
+    ///
+    /// Returns [`InstrumentPaymentDiary`](lusid_models::InstrumentPaymentDiary) (HTTP 200).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Status`](crate::Error::Status) for HTTP 400 with
+    ///   [`LusidValidationProblemDetails`](lusid_models::LusidValidationProblemDetails);
+    /// - [`Error::Status`](crate::Error::Status) for any other error status, with
+    ///   [`LusidProblemDetails`](lusid_models::LusidProblemDetails) when LUSID sends them;
+    /// - [`Error::Http`](crate::Error::Http) when no response arrived;
+    /// - [`Error::Decode`](crate::Error::Decode) when the response body does not match;
+    /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
+    ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
+    pub fn get_instrument_payment_diary(
+        &self,
+        identifier_type: impl Into<String>,
+        identifier: impl Into<String>,
+        recipe_scope: impl Into<String>,
+        recipe_code: impl Into<String>,
+    ) -> GetInstrumentPaymentDiaryRequest {
+        GetInstrumentPaymentDiaryRequest {
+            client: self.client.clone(),
+            identifier_type: identifier_type.into(),
+            identifier: identifier.into(),
+            recipe_scope: recipe_scope.into(),
+            recipe_code: recipe_code.into(),
+            effective_at: None,
+            as_at: None,
+            scope: None,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// `GET /api/instruments/{identifierType}/{identifier}/properties` (operation
+    /// `GetInstrumentProperties`)
+    ///
+    /// API status: `Stable`. Idempotent: yes (a read).
+    ///
+    /// Parameters (required ones are arguments here, optional ones are setters on the request):
+    /// - `identifierType` (path, required): string.
+    /// - `identifier` (path, required): string.
+    /// - `effectiveAt` (query, optional): string; set with
+    ///   [`GetInstrumentPropertiesRequest::effective_at`].
+    /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
+    ///   LUSID as `2024-01-31T09:30:00.0000000+00:00`; set with
+    ///   [`GetInstrumentPropertiesRequest::as_at`].
+    /// - `scope` (query, optional): string; set with [`GetInstrumentPropertiesRequest::scope`].
+    ///
+    /// Returns [`InstrumentProperties`](lusid_models::InstrumentProperties) (HTTP 200).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Status`](crate::Error::Status) for HTTP 400 with
+    ///   [`LusidValidationProblemDetails`](lusid_models::LusidValidationProblemDetails);
+    /// - [`Error::Status`](crate::Error::Status) for any other error status, with
+    ///   [`LusidProblemDetails`](lusid_models::LusidProblemDetails) when LUSID sends them;
+    /// - [`Error::Http`](crate::Error::Http) when no response arrived;
+    /// - [`Error::Decode`](crate::Error::Decode) when the response body does not match;
+    /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
+    ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
+    pub fn get_instrument_properties(
+        &self,
+        identifier_type: impl Into<String>,
+        identifier: impl Into<String>,
+    ) -> GetInstrumentPropertiesRequest {
+        GetInstrumentPropertiesRequest {
+            client: self.client.clone(),
+            identifier_type: identifier_type.into(),
+            identifier: identifier.into(),
+            effective_at: None,
+            as_at: None,
+            scope: None,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// `POST /api/instruments/{identifierType}/{identifier}/properties/$delete` (operation
+    /// `DeleteInstrumentProperties`)
+    ///
+    /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
+    /// query).
+    ///
+    /// Parameters (required ones are arguments here, optional ones are setters on the request):
+    /// - `identifierType` (path, required): string.
+    /// - `identifier` (path, required): string.
+    /// - `effectiveAt` (query, optional): string; set with
+    ///   [`DeleteInstrumentPropertiesRequest::effective_at`].
+    /// - `scope` (query, optional): string; set with
+    ///   [`DeleteInstrumentPropertiesRequest::scope`].
+    /// - `dataModelScope` (query, optional): string; set with
+    ///   [`DeleteInstrumentPropertiesRequest::data_model_scope`].
+    /// - `dataModelCode` (query, optional): string; set with
+    ///   [`DeleteInstrumentPropertiesRequest::data_model_code`].
+    ///
+    /// Request body `request_body`: an array of string, sent as JSON.
+    ///
+    /// Returns
+    /// [`DeleteInstrumentPropertiesResponse`](lusid_models::DeleteInstrumentPropertiesResponse)
+    /// (HTTP 200).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Status`](crate::Error::Status) for HTTP 400 with
+    ///   [`LusidValidationProblemDetails`](lusid_models::LusidValidationProblemDetails);
+    /// - [`Error::Status`](crate::Error::Status) for any other error status, with
+    ///   [`LusidProblemDetails`](lusid_models::LusidProblemDetails) when LUSID sends them;
+    /// - [`Error::Http`](crate::Error::Http) when no response arrived;
+    /// - [`Error::Decode`](crate::Error::Decode) when the response body does not match;
+    /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
+    ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
+    pub fn delete_instrument_properties(
+        &self,
+        identifier_type: impl Into<String>,
+        identifier: impl Into<String>,
+        request_body: Vec<String>,
+    ) -> DeleteInstrumentPropertiesRequest {
+        DeleteInstrumentPropertiesRequest {
+            client: self.client.clone(),
+            identifier_type: identifier_type.into(),
+            identifier: identifier.into(),
+            effective_at: None,
+            scope: None,
+            data_model_scope: None,
+            data_model_code: None,
+            body: request_body,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// `GET /api/instruments/{identifierType}/{identifier}/properties/list` (operation
+    /// `ListInstrumentProperties`)
+    ///
+    /// API status: `Stable`. Idempotent: yes (a read).
+    ///
+    /// Parameters (required ones are arguments here, optional ones are setters on the request):
+    /// - `identifierType` (path, required): string.
+    /// - `identifier` (path, required): string.
+    /// - `effectiveAt` (query, optional): string; set with
+    ///   [`ListInstrumentPropertiesRequest::effective_at`].
+    /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
+    ///   LUSID as `2024-01-31T09:30:00.0000000+00:00`; set with
+    ///   [`ListInstrumentPropertiesRequest::as_at`].
+    /// - `page` (query, optional): string; set with [`ListInstrumentPropertiesRequest::page`].
+    /// - `limit` (query, optional): integer; set with
+    ///   [`ListInstrumentPropertiesRequest::limit`].
+    /// - `scope` (query, optional): string; set with
+    ///   [`ListInstrumentPropertiesRequest::scope`].
+    ///
+    /// Returns [`ResourceListOfProperty`](lusid_models::ResourceListOfProperty) (HTTP 200).
+    /// Paginated: [`ListInstrumentPropertiesRequest::into_stream`] yields every item across
+    /// pages, [`ListInstrumentPropertiesRequest::into_pages`] every page.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Status`](crate::Error::Status) for HTTP 400 with
+    ///   [`LusidValidationProblemDetails`](lusid_models::LusidValidationProblemDetails);
+    /// - [`Error::Status`](crate::Error::Status) for any other error status, with
+    ///   [`LusidProblemDetails`](lusid_models::LusidProblemDetails) when LUSID sends them;
+    /// - [`Error::Http`](crate::Error::Http) when no response arrived;
+    /// - [`Error::Decode`](crate::Error::Decode) when the response body does not match;
+    /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
+    ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
+    pub fn list_instrument_properties(
+        &self,
+        identifier_type: impl Into<String>,
+        identifier: impl Into<String>,
+    ) -> ListInstrumentPropertiesRequest {
+        ListInstrumentPropertiesRequest {
+            client: self.client.clone(),
+            identifier_type: identifier_type.into(),
+            identifier: identifier.into(),
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            scope: None,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// `GET /api/instruments/{identifierType}/{identifier}/properties/time-series` (operation
+    /// `GetInstrumentPropertyTimeSeries`)
+    ///
+    /// API status: `Stable`. Idempotent: yes (a read).
+    ///
+    /// Parameters (required ones are arguments here, optional ones are setters on the request):
+    /// - `identifierType` (path, required): string.
+    /// - `identifier` (path, required): string.
+    /// - `propertyKey` (query, required): string.
+    /// - `identifierEffectiveAt` (query, optional): string; set with
+    ///   [`GetInstrumentPropertyTimeSeriesRequest::identifier_effective_at`].
+    /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
+    ///   LUSID as `2024-01-31T09:30:00.0000000+00:00`; set with
+    ///   [`GetInstrumentPropertyTimeSeriesRequest::as_at`].
+    /// - `filter` (query, optional): string; set with
+    ///   [`GetInstrumentPropertyTimeSeriesRequest::filter`].
+    /// - `page` (query, optional): string; set with
+    ///   [`GetInstrumentPropertyTimeSeriesRequest::page`].
+    /// - `limit` (query, optional): integer; set with
+    ///   [`GetInstrumentPropertyTimeSeriesRequest::limit`].
+    /// - `scope` (query, optional): string; set with
+    ///   [`GetInstrumentPropertyTimeSeriesRequest::scope`].
+    ///
+    /// Returns [`ResourceListOfPropertyInterval`](lusid_models::ResourceListOfPropertyInterval)
+    /// (HTTP 200). Paginated: [`GetInstrumentPropertyTimeSeriesRequest::into_stream`] yields
+    /// every item across pages, [`GetInstrumentPropertyTimeSeriesRequest::into_pages`] every
+    /// page.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Status`](crate::Error::Status) for HTTP 400 with
+    ///   [`LusidValidationProblemDetails`](lusid_models::LusidValidationProblemDetails);
+    /// - [`Error::Status`](crate::Error::Status) for any other error status, with
+    ///   [`LusidProblemDetails`](lusid_models::LusidProblemDetails) when LUSID sends them;
+    /// - [`Error::Http`](crate::Error::Http) when no response arrived;
+    /// - [`Error::Decode`](crate::Error::Decode) when the response body does not match;
+    /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
+    ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
+    pub fn get_instrument_property_time_series(
+        &self,
+        identifier_type: impl Into<String>,
+        identifier: impl Into<String>,
+        property_key: impl Into<String>,
+    ) -> GetInstrumentPropertyTimeSeriesRequest {
+        GetInstrumentPropertyTimeSeriesRequest {
+            client: self.client.clone(),
+            identifier_type: identifier_type.into(),
+            identifier: identifier.into(),
+            property_key: property_key.into(),
+            identifier_effective_at: None,
+            as_at: None,
+            filter: None,
+            page: None,
+            limit: None,
+            scope: None,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// `GET /api/instruments/{identifierType}/{identifier}/relationships` (operation
+    /// `GetInstrumentRelationships`)
+    ///
+    /// API status: `Stable`. Idempotent: yes (a read).
+    ///
+    /// Parameters (required ones are arguments here, optional ones are setters on the request):
+    /// - `identifierType` (path, required): string.
+    /// - `identifier` (path, required): string.
+    /// - `effectiveAt` (query, optional): string; set with
+    ///   [`GetInstrumentRelationshipsRequest::effective_at`].
+    /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
+    ///   LUSID as `2024-01-31T09:30:00.0000000+00:00`; set with
+    ///   [`GetInstrumentRelationshipsRequest::as_at`].
+    /// - `filter` (query, optional): string; set with
+    ///   [`GetInstrumentRelationshipsRequest::filter`].
+    /// - `identifierTypes` (query, optional): a list of strings, sent as one `identifierTypes=`
+    ///   pair each; set with [`GetInstrumentRelationshipsRequest::identifier_types`].
+    /// - `scope` (query, optional): string; set with
+    ///   [`GetInstrumentRelationshipsRequest::scope`].
+    ///
+    /// Returns [`ResourceListOfRelationship`](lusid_models::ResourceListOfRelationship) (HTTP
+    /// 200).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Status`](crate::Error::Status) for HTTP 400 with
+    ///   [`LusidValidationProblemDetails`](lusid_models::LusidValidationProblemDetails);
+    /// - [`Error::Status`](crate::Error::Status) for any other error status, with
+    ///   [`LusidProblemDetails`](lusid_models::LusidProblemDetails) when LUSID sends them;
+    /// - [`Error::Http`](crate::Error::Http) when no response arrived;
+    /// - [`Error::Decode`](crate::Error::Decode) when the response body does not match;
+    /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
+    ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
+    pub fn get_instrument_relationships(
+        &self,
+        identifier_type: impl Into<String>,
+        identifier: impl Into<String>,
+    ) -> GetInstrumentRelationshipsRequest {
+        GetInstrumentRelationshipsRequest {
+            client: self.client.clone(),
+            identifier_type: identifier_type.into(),
+            identifier: identifier.into(),
+            effective_at: None,
+            as_at: None,
+            filter: None,
+            identifier_types: Vec::new(),
+            scope: None,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// `GET /api/instruments/{identifierType}/{identifier}/settlementdate` (operation
+    /// `CalculateSettlementDate`)
+    ///
+    /// API status: `Stable`. Idempotent: yes (a read).
+    ///
+    /// Parameters (required ones are arguments here, optional ones are setters on the request):
+    /// - `identifierType` (path, required): string.
+    /// - `identifier` (path, required): string.
+    /// - `transactionDate` (query, optional): string; set with
+    ///   [`CalculateSettlementDateRequest::transaction_date`].
+    /// - `scope` (query, optional): string; set with [`CalculateSettlementDateRequest::scope`].
+    /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
+    ///   LUSID as `2024-01-31T09:30:00.0000000+00:00`; set with
+    ///   [`CalculateSettlementDateRequest::as_at`].
+    ///
+    /// Returns [`AddBusinessDaysToDateResponse`](lusid_models::AddBusinessDaysToDateResponse)
+    /// (HTTP 200).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Status`](crate::Error::Status) for HTTP 400 with
+    ///   [`LusidValidationProblemDetails`](lusid_models::LusidValidationProblemDetails);
+    /// - [`Error::Status`](crate::Error::Status) for any other error status, with
+    ///   [`LusidProblemDetails`](lusid_models::LusidProblemDetails) when LUSID sends them;
+    /// - [`Error::Http`](crate::Error::Http) when no response arrived;
+    /// - [`Error::Decode`](crate::Error::Decode) when the response body does not match;
+    /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
+    ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
+    pub fn calculate_settlement_date(
+        &self,
+        identifier_type: impl Into<String>,
+        identifier: impl Into<String>,
+    ) -> CalculateSettlementDateRequest {
+        CalculateSettlementDateRequest {
+            client: self.client.clone(),
+            identifier_type: identifier_type.into(),
+            identifier: identifier.into(),
+            transaction_date: None,
+            scope: None,
+            as_at: None,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// `GET /api/instruments/{identifier}/capabilities` (operation
+    /// `GetExistingInstrumentCapabilities`)
+    ///
+    /// API status: `Stable`. Idempotent: yes (a read).
+    ///
+    /// Parameters (required ones are arguments here, optional ones are setters on the request):
+    /// - `identifier` (path, required): string.
+    /// - `model` (query, optional): string; set with
+    ///   [`GetExistingInstrumentCapabilitiesRequest::model`].
+    /// - `effectiveAt` (query, optional): string; set with
+    ///   [`GetExistingInstrumentCapabilitiesRequest::effective_at`].
+    /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
+    ///   LUSID as `2024-01-31T09:30:00.0000000+00:00`; set with
+    ///   [`GetExistingInstrumentCapabilitiesRequest::as_at`].
+    /// - `instrumentScope` (query, optional): string; set with
+    ///   [`GetExistingInstrumentCapabilitiesRequest::instrument_scope`].
+    /// - `recipeScope` (query, optional): string; set with
+    ///   [`GetExistingInstrumentCapabilitiesRequest::recipe_scope`].
+    /// - `recipeCode` (query, optional): string; set with
+    ///   [`GetExistingInstrumentCapabilitiesRequest::recipe_code`].
+    ///
+    /// Returns [`InstrumentCapabilities`](lusid_models::InstrumentCapabilities) (HTTP 200).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Status`](crate::Error::Status) for HTTP 400 with
+    ///   [`LusidValidationProblemDetails`](lusid_models::LusidValidationProblemDetails);
+    /// - [`Error::Status`](crate::Error::Status) for any other error status, with
+    ///   [`LusidProblemDetails`](lusid_models::LusidProblemDetails) when LUSID sends them;
+    /// - [`Error::Http`](crate::Error::Http) when no response arrived;
+    /// - [`Error::Decode`](crate::Error::Decode) when the response body does not match;
+    /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
+    ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
+    pub fn get_existing_instrument_capabilities(
+        &self,
+        identifier: impl Into<String>,
+    ) -> GetExistingInstrumentCapabilitiesRequest {
+        GetExistingInstrumentCapabilitiesRequest {
+            client: self.client.clone(),
+            identifier: identifier.into(),
+            model: None,
+            effective_at: None,
+            as_at: None,
+            instrument_scope: None,
+            recipe_scope: None,
+            recipe_code: None,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// `GET /api/instruments/{identifier}/models` (operation `GetExistingInstrumentModels`)
+    ///
+    /// API status: `Stable`. Idempotent: yes (a read).
+    ///
+    /// Parameters (required ones are arguments here, optional ones are setters on the request):
+    /// - `identifier` (path, required): string.
+    /// - `effectiveAt` (query, optional): string; set with
+    ///   [`GetExistingInstrumentModelsRequest::effective_at`].
+    /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
+    ///   LUSID as `2024-01-31T09:30:00.0000000+00:00`; set with
+    ///   [`GetExistingInstrumentModelsRequest::as_at`].
+    /// - `instrumentScope` (query, optional): string; set with
+    ///   [`GetExistingInstrumentModelsRequest::instrument_scope`].
+    /// - `recipeScope` (query, optional): string; set with
+    ///   [`GetExistingInstrumentModelsRequest::recipe_scope`].
+    /// - `recipeCode` (query, optional): string; set with
+    ///   [`GetExistingInstrumentModelsRequest::recipe_code`].
+    ///
+    /// Returns [`InstrumentModels`](lusid_models::InstrumentModels) (HTTP 200).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Status`](crate::Error::Status) for HTTP 400 with
+    ///   [`LusidValidationProblemDetails`](lusid_models::LusidValidationProblemDetails);
+    /// - [`Error::Status`](crate::Error::Status) for any other error status, with
+    ///   [`LusidProblemDetails`](lusid_models::LusidProblemDetails) when LUSID sends them;
+    /// - [`Error::Http`](crate::Error::Http) when no response arrived;
+    /// - [`Error::Decode`](crate::Error::Decode) when the response body does not match;
+    /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
+    ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
+    pub fn get_existing_instrument_models(
+        &self,
+        identifier: impl Into<String>,
+    ) -> GetExistingInstrumentModelsRequest {
+        GetExistingInstrumentModelsRequest {
+            client: self.client.clone(),
+            identifier: identifier.into(),
+            effective_at: None,
+            as_at: None,
+            instrument_scope: None,
+            recipe_scope: None,
+            recipe_code: None,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// `GET /api/instruments/{instrumentType}/allfeatures` (operation `GetAllPossibleFeatures`)
+    ///
+    /// API status: `Stable`. Idempotent: yes (a read).
+    ///
+    /// Parameters (required ones are arguments here, optional ones are setters on the request):
+    /// - `instrumentType` (path, required): string.
+    ///
+    /// Returns an object mapping keys to an array of string (HTTP 200).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Status`](crate::Error::Status) for HTTP 400 with
+    ///   [`LusidValidationProblemDetails`](lusid_models::LusidValidationProblemDetails);
+    /// - [`Error::Status`](crate::Error::Status) for any other error status, with
+    ///   [`LusidProblemDetails`](lusid_models::LusidProblemDetails) when LUSID sends them;
+    /// - [`Error::Http`](crate::Error::Http) when no response arrived;
+    /// - [`Error::Decode`](crate::Error::Decode) when the response body does not match;
+    /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
+    ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
+    pub fn get_all_possible_features(
+        &self,
+        instrument_type: impl Into<String>,
+    ) -> GetAllPossibleFeaturesRequest {
+        GetAllPossibleFeaturesRequest {
+            client: self.client.clone(),
+            instrument_type: instrument_type.into(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -491,7 +1211,8 @@ impl ListInstrumentsRequest {
 
     /// Every page of `ListInstruments`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
-    /// `page`.
+    /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
+    /// every page reads the same snapshot.
     ///
     /// The stream ends after the first error.
     pub fn into_pages(
@@ -535,6 +1256,10 @@ impl crate::paginator::PagedRequest for ListInstrumentsRequest {
 
     fn set_page_size(&mut self, size: i64) {
         self.limit = Some(size);
+    }
+
+    fn pin_as_at(&mut self, now: time::OffsetDateTime) {
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
@@ -622,6 +1347,182 @@ impl UpsertInstrumentsRequest {
         request.query("scope", self.scope.as_ref())?;
         request.query("dataModelScope", self.data_model_scope.as_ref())?;
         request.query("dataModelCode", self.data_model_code.as_ref())?;
+        request.json_body(&self.body)?;
+        request.call_options(self.call_options);
+        self.client.execute(request.build()?).await
+    }
+}
+
+/// The `BatchUpsertInstrumentProperties` request (`POST
+/// /api/instruments/$batchupsertproperties`), built by
+/// [`InstrumentsApi::batch_upsert_instrument_properties`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct BatchUpsertInstrumentPropertiesRequest {
+    client: crate::Client,
+    scope: Option<String>,
+    identifier_effective_at: Option<String>,
+    success_mode: Option<String>,
+    data_model_scope: Option<String>,
+    data_model_code: Option<String>,
+    body: std::collections::BTreeMap<String, lusid_models::UpsertInstrumentPropertyRequest>,
+    call_options: lusid_http::CallOptions,
+}
+
+impl BatchUpsertInstrumentPropertiesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "BatchUpsertInstrumentProperties",
+        path_template: "/api/instruments/$batchupsertproperties",
+        idempotent: true,
+    };
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets `identifierEffectiveAt` (query): string.
+    pub fn identifier_effective_at(mut self, identifier_effective_at: impl Into<String>) -> Self {
+        self.identifier_effective_at = Some(identifier_effective_at.into());
+        self
+    }
+
+    /// Sets `successMode` (query): string.
+    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
+        self.success_mode = Some(success_mode.into());
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.data_model_scope = Some(data_model_scope.into());
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.data_model_code = Some(data_model_code.into());
+        self
+    }
+
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Sends the request and decodes the response as
+    /// `lusid_models::BatchUpsertInstrumentPropertiesResponse`.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send(
+        self,
+    ) -> Result<lusid_models::BatchUpsertInstrumentPropertiesResponse, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
+        let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
+        request.path("/api/instruments/$batchupsertproperties");
+        request.query("scope", self.scope.as_ref())?;
+        request.query(
+            "identifierEffectiveAt",
+            self.identifier_effective_at.as_ref(),
+        )?;
+        request.query("successMode", self.success_mode.as_ref())?;
+        request.query("dataModelScope", self.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.data_model_code.as_ref())?;
+        request.json_body(&self.body)?;
+        request.call_options(self.call_options);
+        self.client.execute(request.build()?).await
+    }
+}
+
+/// The `DeleteInstruments` request (`POST /api/instruments/$delete`), built by
+/// [`InstrumentsApi::delete_instruments`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct DeleteInstrumentsRequest {
+    client: crate::Client,
+    delete_mode: Option<String>,
+    scope: Option<String>,
+    body: Vec<String>,
+    call_options: lusid_http::CallOptions,
+}
+
+impl DeleteInstrumentsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "DeleteInstruments",
+        path_template: "/api/instruments/$delete",
+        idempotent: false,
+    };
+
+    /// Sets `deleteMode` (query): string; known values `Soft` and `Hard`; documented default
+    /// `Soft`.
+    pub fn delete_mode(mut self, delete_mode: impl Into<String>) -> Self {
+        self.delete_mode = Some(delete_mode.into());
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Sends the request and decodes the response as `lusid_models::DeleteInstrumentsResponse`.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send(self) -> Result<lusid_models::DeleteInstrumentsResponse, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
+        let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
+        request.path("/api/instruments/$delete");
+        request.query("deleteMode", self.delete_mode.as_ref())?;
+        request.query("scope", self.scope.as_ref())?;
         request.json_body(&self.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
@@ -752,6 +1653,210 @@ impl GetInstrumentsRequest {
         request.query("dataModelScope", self.data_model_scope.as_ref())?;
         request.query("dataModelCode", self.data_model_code.as_ref())?;
         request.json_body(&self.body)?;
+        request.call_options(self.call_options);
+        self.client.execute(request.build()?).await
+    }
+}
+
+/// The `UpsertInstrumentsProperties` request (`POST /api/instruments/$upsertproperties`),
+/// built by [`InstrumentsApi::upsert_instruments_properties`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct UpsertInstrumentsPropertiesRequest {
+    client: crate::Client,
+    scope: Option<String>,
+    data_model_scope: Option<String>,
+    data_model_code: Option<String>,
+    body: Vec<lusid_models::UpsertInstrumentPropertyRequest>,
+    call_options: lusid_http::CallOptions,
+}
+
+impl UpsertInstrumentsPropertiesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "UpsertInstrumentsProperties",
+        path_template: "/api/instruments/$upsertproperties",
+        idempotent: true,
+    };
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.data_model_scope = Some(data_model_scope.into());
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.data_model_code = Some(data_model_code.into());
+        self
+    }
+
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Sends the request and decodes the response as
+    /// `lusid_models::UpsertInstrumentPropertiesResponse`.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send(
+        self,
+    ) -> Result<lusid_models::UpsertInstrumentPropertiesResponse, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
+        let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
+        request.path("/api/instruments/$upsertproperties");
+        request.query("scope", self.scope.as_ref())?;
+        request.query("dataModelScope", self.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.data_model_code.as_ref())?;
+        request.json_body(&self.body)?;
+        request.call_options(self.call_options);
+        self.client.execute(request.build()?).await
+    }
+}
+
+/// The `QueryInstrumentCapabilities` request (`POST /api/instruments/capabilities`), built
+/// by [`InstrumentsApi::query_instrument_capabilities`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct QueryInstrumentCapabilitiesRequest {
+    client: crate::Client,
+    model: Option<String>,
+    body: lusid_models::LusidInstrument,
+    call_options: lusid_http::CallOptions,
+}
+
+impl QueryInstrumentCapabilitiesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "QueryInstrumentCapabilities",
+        path_template: "/api/instruments/capabilities",
+        idempotent: true,
+    };
+
+    /// Sets `model` (query): string.
+    pub fn model(mut self, model: impl Into<String>) -> Self {
+        self.model = Some(model.into());
+        self
+    }
+
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Sends the request and decodes the response as `lusid_models::InstrumentCapabilities`.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send(self) -> Result<lusid_models::InstrumentCapabilities, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
+        let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
+        request.path("/api/instruments/capabilities");
+        request.query("model", self.model.as_ref())?;
+        request.json_body(&self.body)?;
+        request.call_options(self.call_options);
+        self.client.execute(request.build()?).await
+    }
+}
+
+/// The `GetInstrumentIdentifierTypes` request (`GET /api/instruments/identifierTypes`),
+/// built by [`InstrumentsApi::get_instrument_identifier_types`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetInstrumentIdentifierTypesRequest {
+    client: crate::Client,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetInstrumentIdentifierTypesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetInstrumentIdentifierTypes",
+        path_template: "/api/instruments/identifierTypes",
+        idempotent: true,
+    };
+
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Sends the request and decodes the response as
+    /// `lusid_models::ResourceListOfInstrumentIdTypeDescriptor`.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send(
+        self,
+    ) -> Result<lusid_models::ResourceListOfInstrumentIdTypeDescriptor, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
+        let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
+        request.path("/api/instruments/identifierTypes");
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -911,6 +2016,92 @@ impl GetInstrumentRequest {
     }
 }
 
+/// The `UpdateInstrumentIdentifier` request (`POST
+/// /api/instruments/{identifierType}/{identifier}`), built by
+/// [`InstrumentsApi::update_instrument_identifier`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct UpdateInstrumentIdentifierRequest {
+    client: crate::Client,
+    identifier_type: String,
+    identifier: String,
+    scope: Option<String>,
+    data_model_scope: Option<String>,
+    data_model_code: Option<String>,
+    body: lusid_models::UpdateInstrumentIdentifierRequest,
+    call_options: lusid_http::CallOptions,
+}
+
+impl UpdateInstrumentIdentifierRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "UpdateInstrumentIdentifier",
+        path_template: "/api/instruments/{identifierType}/{identifier}",
+        idempotent: false,
+    };
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.data_model_scope = Some(data_model_scope.into());
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.data_model_code = Some(data_model_code.into());
+        self
+    }
+
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Sends the request and decodes the response as `lusid_models::Instrument`.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send(self) -> Result<lusid_models::Instrument, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
+        let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
+        request.path("/api/instruments/");
+        request.path_param("identifierType", &self.identifier_type)?;
+        request.path("/");
+        request.path_param("identifier", &self.identifier)?;
+        request.query("scope", self.scope.as_ref())?;
+        request.query("dataModelScope", self.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.data_model_code.as_ref())?;
+        request.json_body(&self.body)?;
+        request.call_options(self.call_options);
+        self.client.execute(request.build()?).await
+    }
+}
+
 /// The `DeleteInstrument` request (`DELETE
 /// /api/instruments/{identifierType}/{identifier}`), built by
 /// [`InstrumentsApi::delete_instrument`]. Set optional parameters, then
@@ -975,6 +2166,1099 @@ impl DeleteInstrumentRequest {
         request.path("/");
         request.path_param("identifier", &self.identifier)?;
         request.query("scope", self.scope.as_ref())?;
+        request.call_options(self.call_options);
+        self.client.execute(request.build()?).await
+    }
+}
+
+/// The `GetInstrumentPaymentDiary` request (`GET
+/// /api/instruments/{identifierType}/{identifier}/paymentdiary`), built by
+/// [`InstrumentsApi::get_instrument_payment_diary`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetInstrumentPaymentDiaryRequest {
+    client: crate::Client,
+    identifier_type: String,
+    identifier: String,
+    recipe_scope: String,
+    recipe_code: String,
+    effective_at: Option<String>,
+    as_at: Option<time::OffsetDateTime>,
+    scope: Option<String>,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetInstrumentPaymentDiaryRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetInstrumentPaymentDiary",
+        path_template: "/api/instruments/{identifierType}/{identifier}/paymentdiary",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Sends the request and decodes the response as `lusid_models::InstrumentPaymentDiary`.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send(self) -> Result<lusid_models::InstrumentPaymentDiary, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
+        let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
+        request.path("/api/instruments/");
+        request.path_param("identifierType", &self.identifier_type)?;
+        request.path("/");
+        request.path_param("identifier", &self.identifier)?;
+        request.path("/paymentdiary");
+        request.query("recipeScope", Some(&self.recipe_scope))?;
+        request.query("recipeCode", Some(&self.recipe_code))?;
+        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.query("asAt", self.as_at.as_ref())?;
+        request.query("scope", self.scope.as_ref())?;
+        request.call_options(self.call_options);
+        self.client.execute(request.build()?).await
+    }
+}
+
+/// The `GetInstrumentProperties` request (`GET
+/// /api/instruments/{identifierType}/{identifier}/properties`), built by
+/// [`InstrumentsApi::get_instrument_properties`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetInstrumentPropertiesRequest {
+    client: crate::Client,
+    identifier_type: String,
+    identifier: String,
+    effective_at: Option<String>,
+    as_at: Option<time::OffsetDateTime>,
+    scope: Option<String>,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetInstrumentPropertiesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetInstrumentProperties",
+        path_template: "/api/instruments/{identifierType}/{identifier}/properties",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Sends the request and decodes the response as `lusid_models::InstrumentProperties`.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send(self) -> Result<lusid_models::InstrumentProperties, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
+        let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
+        request.path("/api/instruments/");
+        request.path_param("identifierType", &self.identifier_type)?;
+        request.path("/");
+        request.path_param("identifier", &self.identifier)?;
+        request.path("/properties");
+        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.query("asAt", self.as_at.as_ref())?;
+        request.query("scope", self.scope.as_ref())?;
+        request.call_options(self.call_options);
+        self.client.execute(request.build()?).await
+    }
+}
+
+/// The `DeleteInstrumentProperties` request (`POST
+/// /api/instruments/{identifierType}/{identifier}/properties/$delete`), built by
+/// [`InstrumentsApi::delete_instrument_properties`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct DeleteInstrumentPropertiesRequest {
+    client: crate::Client,
+    identifier_type: String,
+    identifier: String,
+    effective_at: Option<String>,
+    scope: Option<String>,
+    data_model_scope: Option<String>,
+    data_model_code: Option<String>,
+    body: Vec<String>,
+    call_options: lusid_http::CallOptions,
+}
+
+impl DeleteInstrumentPropertiesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "DeleteInstrumentProperties",
+        path_template: "/api/instruments/{identifierType}/{identifier}/properties/$delete",
+        idempotent: false,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.data_model_scope = Some(data_model_scope.into());
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.data_model_code = Some(data_model_code.into());
+        self
+    }
+
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Sends the request and decodes the response as
+    /// `lusid_models::DeleteInstrumentPropertiesResponse`.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send(
+        self,
+    ) -> Result<lusid_models::DeleteInstrumentPropertiesResponse, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
+        let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
+        request.path("/api/instruments/");
+        request.path_param("identifierType", &self.identifier_type)?;
+        request.path("/");
+        request.path_param("identifier", &self.identifier)?;
+        request.path("/properties/$delete");
+        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.query("scope", self.scope.as_ref())?;
+        request.query("dataModelScope", self.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.data_model_code.as_ref())?;
+        request.json_body(&self.body)?;
+        request.call_options(self.call_options);
+        self.client.execute(request.build()?).await
+    }
+}
+
+/// The `ListInstrumentProperties` request (`GET
+/// /api/instruments/{identifierType}/{identifier}/properties/list`), built by
+/// [`InstrumentsApi::list_instrument_properties`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListInstrumentPropertiesRequest {
+    client: crate::Client,
+    identifier_type: String,
+    identifier: String,
+    effective_at: Option<String>,
+    as_at: Option<time::OffsetDateTime>,
+    page: Option<String>,
+    limit: Option<i64>,
+    scope: Option<String>,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListInstrumentPropertiesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListInstrumentProperties",
+        path_template: "/api/instruments/{identifierType}/{identifier}/properties/list",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.page = Some(page.into());
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Sends the request and decodes the response as `lusid_models::ResourceListOfProperty`.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send(self) -> Result<lusid_models::ResourceListOfProperty, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
+        let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
+        request.path("/api/instruments/");
+        request.path_param("identifierType", &self.identifier_type)?;
+        request.path("/");
+        request.path_param("identifier", &self.identifier)?;
+        request.path("/properties/list");
+        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.query("asAt", self.as_at.as_ref())?;
+        request.query("page", self.page.as_ref())?;
+        request.query("limit", self.limit.as_ref())?;
+        request.query("scope", self.scope.as_ref())?;
+        request.call_options(self.call_options);
+        self.client.execute(request.build()?).await
+    }
+
+    /// Sets how many items each page holds (the `limit` query parameter). When paginating
+    /// without it, [`into_stream`](Self::into_stream) and [`into_pages`](Self::into_pages) ask
+    /// for [`DEFAULT_PAGE_SIZE`](crate::DEFAULT_PAGE_SIZE) items per page.
+    pub fn page_size(self, size: i64) -> Self {
+        self.limit(size)
+    }
+
+    /// Every page of `ListInstrumentProperties`, following `nextPage` until it is empty. Each
+    /// page is requested only when the previous one has been taken, with the same parameters
+    /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
+    /// so every page reads the same snapshot.
+    ///
+    /// The stream ends after the first error.
+    pub fn into_pages(
+        self,
+    ) -> impl futures_util::Stream<Item = Result<lusid_models::ResourceListOfProperty, crate::Error>>
+    + Send
+    + 'static {
+        crate::paginator::pages(self)
+    }
+
+    /// Every item of every page of `ListInstrumentProperties`, in order. At most one page is
+    /// held in memory; the next page is requested when the current one is used up.
+    ///
+    /// The stream ends after the first error.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_util::Stream<Item = Result<lusid_models::Property, crate::Error>> + Send + 'static
+    {
+        crate::paginator::items(self)
+    }
+
+    /// Every page of `ListInstrumentProperties` with its items kept exactly as LUSID sent them,
+    /// fields this crate does not know included: for copying the data elsewhere unchanged.
+    ///
+    /// The stream ends after the first error.
+    pub fn into_raw_pages(
+        self,
+    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
+    {
+        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    }
+}
+
+impl crate::paginator::PagedRequest for ListInstrumentPropertiesRequest {
+    type Page = lusid_models::ResourceListOfProperty;
+
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+
+    fn set_page_size(&mut self, size: i64) {
+        self.limit = Some(size);
+    }
+
+    fn pin_as_at(&mut self, now: time::OffsetDateTime) {
+        self.as_at.get_or_insert(now);
+    }
+
+    fn set_page_token(&mut self, token: String) {
+        self.page = Some(token);
+    }
+
+    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
+        self,
+    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
+        self.send_as()
+    }
+}
+
+/// The `GetInstrumentPropertyTimeSeries` request (`GET
+/// /api/instruments/{identifierType}/{identifier}/properties/time-series`), built by
+/// [`InstrumentsApi::get_instrument_property_time_series`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetInstrumentPropertyTimeSeriesRequest {
+    client: crate::Client,
+    identifier_type: String,
+    identifier: String,
+    property_key: String,
+    identifier_effective_at: Option<String>,
+    as_at: Option<time::OffsetDateTime>,
+    filter: Option<String>,
+    page: Option<String>,
+    limit: Option<i64>,
+    scope: Option<String>,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetInstrumentPropertyTimeSeriesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetInstrumentPropertyTimeSeries",
+        path_template: "/api/instruments/{identifierType}/{identifier}/properties/time-series",
+        idempotent: true,
+    };
+
+    /// Sets `identifierEffectiveAt` (query): string.
+    pub fn identifier_effective_at(mut self, identifier_effective_at: impl Into<String>) -> Self {
+        self.identifier_effective_at = Some(identifier_effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.filter = Some(filter.into());
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.page = Some(page.into());
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Sends the request and decodes the response as
+    /// `lusid_models::ResourceListOfPropertyInterval`.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send(self) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
+        let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
+        request.path("/api/instruments/");
+        request.path_param("identifierType", &self.identifier_type)?;
+        request.path("/");
+        request.path_param("identifier", &self.identifier)?;
+        request.path("/properties/time-series");
+        request.query("propertyKey", Some(&self.property_key))?;
+        request.query(
+            "identifierEffectiveAt",
+            self.identifier_effective_at.as_ref(),
+        )?;
+        request.query("asAt", self.as_at.as_ref())?;
+        request.query("filter", self.filter.as_ref())?;
+        request.query("page", self.page.as_ref())?;
+        request.query("limit", self.limit.as_ref())?;
+        request.query("scope", self.scope.as_ref())?;
+        request.call_options(self.call_options);
+        self.client.execute(request.build()?).await
+    }
+
+    /// Sets how many items each page holds (the `limit` query parameter). When paginating
+    /// without it, [`into_stream`](Self::into_stream) and [`into_pages`](Self::into_pages) ask
+    /// for [`DEFAULT_PAGE_SIZE`](crate::DEFAULT_PAGE_SIZE) items per page.
+    pub fn page_size(self, size: i64) -> Self {
+        self.limit(size)
+    }
+
+    /// Every page of `GetInstrumentPropertyTimeSeries`, following `nextPage` until it is empty.
+    /// Each page is requested only when the previous one has been taken, with the same
+    /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
+    /// UTC time, so every page reads the same snapshot.
+    ///
+    /// The stream ends after the first error.
+    pub fn into_pages(
+        self,
+    ) -> impl futures_util::Stream<
+        Item = Result<lusid_models::ResourceListOfPropertyInterval, crate::Error>,
+    > + Send
+    + 'static {
+        crate::paginator::pages(self)
+    }
+
+    /// Every item of every page of `GetInstrumentPropertyTimeSeries`, in order. At most one
+    /// page is held in memory; the next page is requested when the current one is used up.
+    ///
+    /// The stream ends after the first error.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_util::Stream<Item = Result<lusid_models::PropertyInterval, crate::Error>>
+    + Send
+    + 'static {
+        crate::paginator::items(self)
+    }
+
+    /// Every page of `GetInstrumentPropertyTimeSeries` with its items kept exactly as LUSID
+    /// sent them, fields this crate does not know included: for copying the data elsewhere
+    /// unchanged.
+    ///
+    /// The stream ends after the first error.
+    pub fn into_raw_pages(
+        self,
+    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
+    {
+        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    }
+}
+
+impl crate::paginator::PagedRequest for GetInstrumentPropertyTimeSeriesRequest {
+    type Page = lusid_models::ResourceListOfPropertyInterval;
+
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+
+    fn set_page_size(&mut self, size: i64) {
+        self.limit = Some(size);
+    }
+
+    fn pin_as_at(&mut self, now: time::OffsetDateTime) {
+        self.as_at.get_or_insert(now);
+    }
+
+    fn set_page_token(&mut self, token: String) {
+        self.page = Some(token);
+    }
+
+    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
+        self,
+    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
+        self.send_as()
+    }
+}
+
+/// The `GetInstrumentRelationships` request (`GET
+/// /api/instruments/{identifierType}/{identifier}/relationships`), built by
+/// [`InstrumentsApi::get_instrument_relationships`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetInstrumentRelationshipsRequest {
+    client: crate::Client,
+    identifier_type: String,
+    identifier: String,
+    effective_at: Option<String>,
+    as_at: Option<time::OffsetDateTime>,
+    filter: Option<String>,
+    identifier_types: Vec<String>,
+    scope: Option<String>,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetInstrumentRelationshipsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetInstrumentRelationships",
+        path_template: "/api/instruments/{identifierType}/{identifier}/relationships",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.filter = Some(filter.into());
+        self
+    }
+
+    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
+    /// each. Replaces any earlier values.
+    pub fn identifier_types(
+        mut self,
+        identifier_types: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Sends the request and decodes the response as
+    /// `lusid_models::ResourceListOfRelationship`.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send(self) -> Result<lusid_models::ResourceListOfRelationship, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
+        let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
+        request.path("/api/instruments/");
+        request.path_param("identifierType", &self.identifier_type)?;
+        request.path("/");
+        request.path_param("identifier", &self.identifier)?;
+        request.path("/relationships");
+        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.query("asAt", self.as_at.as_ref())?;
+        request.query("filter", self.filter.as_ref())?;
+        request.query_each("identifierTypes", &self.identifier_types)?;
+        request.query("scope", self.scope.as_ref())?;
+        request.call_options(self.call_options);
+        self.client.execute(request.build()?).await
+    }
+}
+
+/// The `CalculateSettlementDate` request (`GET
+/// /api/instruments/{identifierType}/{identifier}/settlementdate`), built by
+/// [`InstrumentsApi::calculate_settlement_date`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct CalculateSettlementDateRequest {
+    client: crate::Client,
+    identifier_type: String,
+    identifier: String,
+    transaction_date: Option<String>,
+    scope: Option<String>,
+    as_at: Option<time::OffsetDateTime>,
+    call_options: lusid_http::CallOptions,
+}
+
+impl CalculateSettlementDateRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "CalculateSettlementDate",
+        path_template: "/api/instruments/{identifierType}/{identifier}/settlementdate",
+        idempotent: true,
+    };
+
+    /// Sets `transactionDate` (query): string.
+    pub fn transaction_date(mut self, transaction_date: impl Into<String>) -> Self {
+        self.transaction_date = Some(transaction_date.into());
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Sends the request and decodes the response as
+    /// `lusid_models::AddBusinessDaysToDateResponse`.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send(self) -> Result<lusid_models::AddBusinessDaysToDateResponse, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
+        let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
+        request.path("/api/instruments/");
+        request.path_param("identifierType", &self.identifier_type)?;
+        request.path("/");
+        request.path_param("identifier", &self.identifier)?;
+        request.path("/settlementdate");
+        request.query("transactionDate", self.transaction_date.as_ref())?;
+        request.query("scope", self.scope.as_ref())?;
+        request.query("asAt", self.as_at.as_ref())?;
+        request.call_options(self.call_options);
+        self.client.execute(request.build()?).await
+    }
+}
+
+/// The `GetExistingInstrumentCapabilities` request (`GET
+/// /api/instruments/{identifier}/capabilities`), built by
+/// [`InstrumentsApi::get_existing_instrument_capabilities`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetExistingInstrumentCapabilitiesRequest {
+    client: crate::Client,
+    identifier: String,
+    model: Option<String>,
+    effective_at: Option<String>,
+    as_at: Option<time::OffsetDateTime>,
+    instrument_scope: Option<String>,
+    recipe_scope: Option<String>,
+    recipe_code: Option<String>,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetExistingInstrumentCapabilitiesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetExistingInstrumentCapabilities",
+        path_template: "/api/instruments/{identifier}/capabilities",
+        idempotent: true,
+    };
+
+    /// Sets `model` (query): string.
+    pub fn model(mut self, model: impl Into<String>) -> Self {
+        self.model = Some(model.into());
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `instrumentScope` (query): string.
+    pub fn instrument_scope(mut self, instrument_scope: impl Into<String>) -> Self {
+        self.instrument_scope = Some(instrument_scope.into());
+        self
+    }
+
+    /// Sets `recipeScope` (query): string.
+    pub fn recipe_scope(mut self, recipe_scope: impl Into<String>) -> Self {
+        self.recipe_scope = Some(recipe_scope.into());
+        self
+    }
+
+    /// Sets `recipeCode` (query): string.
+    pub fn recipe_code(mut self, recipe_code: impl Into<String>) -> Self {
+        self.recipe_code = Some(recipe_code.into());
+        self
+    }
+
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Sends the request and decodes the response as `lusid_models::InstrumentCapabilities`.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send(self) -> Result<lusid_models::InstrumentCapabilities, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
+        let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
+        request.path("/api/instruments/");
+        request.path_param("identifier", &self.identifier)?;
+        request.path("/capabilities");
+        request.query("model", self.model.as_ref())?;
+        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.query("asAt", self.as_at.as_ref())?;
+        request.query("instrumentScope", self.instrument_scope.as_ref())?;
+        request.query("recipeScope", self.recipe_scope.as_ref())?;
+        request.query("recipeCode", self.recipe_code.as_ref())?;
+        request.call_options(self.call_options);
+        self.client.execute(request.build()?).await
+    }
+}
+
+/// The `GetExistingInstrumentModels` request (`GET /api/instruments/{identifier}/models`),
+/// built by [`InstrumentsApi::get_existing_instrument_models`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetExistingInstrumentModelsRequest {
+    client: crate::Client,
+    identifier: String,
+    effective_at: Option<String>,
+    as_at: Option<time::OffsetDateTime>,
+    instrument_scope: Option<String>,
+    recipe_scope: Option<String>,
+    recipe_code: Option<String>,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetExistingInstrumentModelsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetExistingInstrumentModels",
+        path_template: "/api/instruments/{identifier}/models",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `instrumentScope` (query): string.
+    pub fn instrument_scope(mut self, instrument_scope: impl Into<String>) -> Self {
+        self.instrument_scope = Some(instrument_scope.into());
+        self
+    }
+
+    /// Sets `recipeScope` (query): string.
+    pub fn recipe_scope(mut self, recipe_scope: impl Into<String>) -> Self {
+        self.recipe_scope = Some(recipe_scope.into());
+        self
+    }
+
+    /// Sets `recipeCode` (query): string.
+    pub fn recipe_code(mut self, recipe_code: impl Into<String>) -> Self {
+        self.recipe_code = Some(recipe_code.into());
+        self
+    }
+
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Sends the request and decodes the response as `lusid_models::InstrumentModels`.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send(self) -> Result<lusid_models::InstrumentModels, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
+        let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
+        request.path("/api/instruments/");
+        request.path_param("identifier", &self.identifier)?;
+        request.path("/models");
+        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.query("asAt", self.as_at.as_ref())?;
+        request.query("instrumentScope", self.instrument_scope.as_ref())?;
+        request.query("recipeScope", self.recipe_scope.as_ref())?;
+        request.query("recipeCode", self.recipe_code.as_ref())?;
+        request.call_options(self.call_options);
+        self.client.execute(request.build()?).await
+    }
+}
+
+/// The `GetAllPossibleFeatures` request (`GET
+/// /api/instruments/{instrumentType}/allfeatures`), built by
+/// [`InstrumentsApi::get_all_possible_features`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetAllPossibleFeaturesRequest {
+    client: crate::Client,
+    instrument_type: String,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetAllPossibleFeaturesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetAllPossibleFeatures",
+        path_template: "/api/instruments/{instrumentType}/allfeatures",
+        idempotent: true,
+    };
+
+    /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.attempt_timeout(timeout);
+        self
+    }
+
+    /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
+    pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Sends the request and decodes the response as `std::collections::BTreeMap<String,
+    /// Vec<String>>`.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send(
+        self,
+    ) -> Result<std::collections::BTreeMap<String, Vec<String>>, crate::Error> {
+        self.send_as().await
+    }
+
+    /// Sends the request and decodes a successful response as any `T`: a type of your own,
+    /// `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as
+    /// LUSID sent it.
+    ///
+    /// # Errors
+    /// See the [`Error`](crate::Error) variants: the status and LUSID's problem details for an
+    /// error status, the JSON path for a body that does not decode.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
+        let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
+        request.path("/api/instruments/");
+        request.path_param("instrumentType", &self.instrument_type)?;
+        request.path("/allfeatures");
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }

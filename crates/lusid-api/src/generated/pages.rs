@@ -2,8 +2,1837 @@
 
 //! How the paginator reads each page type.
 
+#[cfg(feature = "abor")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfAbor {
+    type Item = lusid_models::Abor;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "abor")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfDiaryEntry {
+    type Item = lusid_models::DiaryEntry;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "abor")]
+impl crate::paginator::Page for lusid_models::VersionedResourceListOfJournalEntryLine {
+    type Item = lusid_models::JournalEntryLine;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "abor")]
+impl crate::paginator::Page for lusid_models::VersionedResourceListOfTrialBalance {
+    type Item = lusid_models::TrialBalance;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "abor_configuration")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfAborConfiguration {
+    type Item = lusid_models::AborConfiguration;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "address_key_alias")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfGetAddressKeyAliasResponse {
+    type Item = lusid_models::GetAddressKeyAliasResponse;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "address_key_definition")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfAddressKeyDefinition {
+    type Item = lusid_models::AddressKeyDefinition;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "allocation_events")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfAllocationEvent {
+    type Item = lusid_models::AllocationEvent;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "allocation_maps")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfAllocationMap {
+    type Item = lusid_models::AllocationMap;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "allocations")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfAllocation {
+    type Item = lusid_models::Allocation;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "amortisation_rule_sets")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfAmortisationRuleSet {
+    type Item = lusid_models::AmortisationRuleSet;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "blocks")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfBlock {
+    type Item = lusid_models::Block;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "calendars")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfCalendar {
+    type Item = lusid_models::Calendar;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "chart_of_accounts")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfChartOfAccounts {
+    type Item = lusid_models::ChartOfAccounts;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "chart_of_accounts")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfAccount {
+    type Item = lusid_models::Account;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "chart_of_accounts")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfCleardownModuleResponse {
+    type Item = lusid_models::CleardownModuleResponse;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "chart_of_accounts")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfCleardownModuleRule {
+    type Item = lusid_models::CleardownModuleRule;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "chart_of_accounts")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfGeneralLedgerProfileResponse {
+    type Item = lusid_models::GeneralLedgerProfileResponse;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "chart_of_accounts")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfPostingModuleResponse {
+    type Item = lusid_models::PostingModuleResponse;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "chart_of_accounts")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfPostingModuleRuleResponse {
+    type Item = lusid_models::PostingModuleRuleResponse;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "collateral")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfMarginCall {
+    type Item = lusid_models::MarginCall;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "collateral")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfMarginLine {
+    type Item = lusid_models::MarginLine;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "collateral")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfMarginRun {
+    type Item = lusid_models::MarginRun;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "collateral_agreements")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfCollateralAgreement {
+    type Item = lusid_models::CollateralAgreement;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "complex_market_data")]
+impl crate::paginator::Page
+    for lusid_models::ResourceListOfListComplexMarketDataWithMetaDataResponse
+{
+    type Item = lusid_models::ListComplexMarketDataWithMetaDataResponse;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "compliance")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfComplianceRuleResponse {
+    type Item = lusid_models::ComplianceRuleResponse;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "compliance")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfComplianceRunInfoV2 {
+    type Item = lusid_models::ComplianceRunInfoV2;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "compliance")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfOrderBreachHistory {
+    type Item = lusid_models::OrderBreachHistory;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "compliance")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfComplianceTemplate {
+    type Item = lusid_models::ComplianceTemplate;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "corporate_action_sources")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfCorporateActionSource {
+    type Item = lusid_models::CorporateActionSource;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "corporate_action_sources")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfInstrumentEventHolder {
+    type Item = lusid_models::InstrumentEventHolder;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "currency_groups")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfCurrencyGroupResponse {
+    type Item = lusid_models::CurrencyGroupResponse;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "custom_entity_definitions")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfCustomEntityDefinition {
+    type Item = lusid_models::CustomEntityDefinition;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "custom_entities")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfCustomEntityResponse {
+    type Item = lusid_models::CustomEntityResponse;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "custom_entity_types")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfCustomEntityType {
+    type Item = lusid_models::CustomEntityType;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "check_definitions")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfCheckDefinition {
+    type Item = lusid_models::CheckDefinition;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "data_types")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfDataTypeSummary {
+    type Item = lusid_models::DataTypeSummary;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "eligible_collateral_schedules")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfEligibleCollateralSchedule {
+    type Item = lusid_models::EligibleCollateralSchedule;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "entities")]
+impl crate::paginator::Page for lusid_models::ResourceListOfChangeInterval {
+    type Item = lusid_models::ChangeInterval;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "executions")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfExecution {
+    type Item = lusid_models::Execution;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "fee_types")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfFeeType {
+    type Item = lusid_models::FeeType;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "fund_configuration")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfFundConfiguration {
+    type Item = lusid_models::FundConfiguration;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "funds")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfFund {
+    type Item = lusid_models::Fund;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "funds")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfFundCalendarEntry {
+    type Item = lusid_models::FundCalendarEntry;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "funds")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfFundCalendarEntries {
+    type Item = lusid_models::FundCalendarEntries;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "funds")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfPartnerCapitalAccount {
+    type Item = lusid_models::PartnerCapitalAccount;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "funds")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfFacility {
+    type Item = lusid_models::Facility;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "funds")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfFee {
+    type Item = lusid_models::Fee;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(any(feature = "funds", feature = "transaction_portfolios"))]
+impl crate::paginator::Page for lusid_models::VersionedResourceListOfHoldingContributor {
+    type Item = lusid_models::HoldingContributor;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "funds")]
+impl crate::paginator::Page for lusid_models::ResourceListOfNavActivityAdjustmentResponse {
+    type Item = lusid_models::NavActivityAdjustmentResponse;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "funds")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfFundPartner {
+    type Item = lusid_models::FundPartner;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "funds")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfValuationPointOverview {
+    type Item = lusid_models::ValuationPointOverview;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "funds")]
+impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfFundCashStatementRow {
+    type Item = lusid_models::FundCashStatementRow;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "funds")]
+impl crate::paginator::Page
+    for lusid_models::ValuationPointResourceListOfFundCashStatementLocalCurrency
+{
+    type Item = lusid_models::FundCashStatementLocalCurrency;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "funds")]
+impl crate::paginator::Page
+    for lusid_models::ValuationPointResourceListOfAccountedComplexMarketData
+{
+    type Item = lusid_models::AccountedComplexMarketData;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "funds")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfValuationPointInstrument {
+    type Item = lusid_models::ValuationPointInstrument;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "funds")]
+impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfFundJournalEntryLine {
+    type Item = lusid_models::FundJournalEntryLine;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "funds")]
+impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfPnlJournalEntryLine {
+    type Item = lusid_models::PnlJournalEntryLine;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "funds")]
+impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfAccountedQuote {
+    type Item = lusid_models::AccountedQuote;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "funds")]
+impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfAccountedTransaction {
+    type Item = lusid_models::AccountedTransaction;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "funds")]
+impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfTrialBalance {
+    type Item = lusid_models::TrialBalance;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "funds")]
+impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfUnsettledTransaction {
+    type Item = lusid_models::UnsettledTransaction;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "fund_structures")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfFundStructure {
+    type Item = lusid_models::FundStructure;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "identifier_definitions")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfIdentifierDefinition {
+    type Item = lusid_models::IdentifierDefinition;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "instrument_events")]
+impl crate::paginator::Page for lusid_models::ResourceListOfInstrumentEventHolder {
+    type Item = lusid_models::InstrumentEventHolder;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "instrument_events")]
+impl crate::paginator::Page for lusid_models::ResourceListOfApplicableInstrumentEvent {
+    type Item = lusid_models::ApplicableInstrumentEvent;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "instrument_events")]
+impl crate::paginator::Page for lusid_models::ResourceListOfInstrumentCashFlow {
+    type Item = lusid_models::InstrumentCashFlow;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "instrument_events")]
+impl crate::paginator::Page for lusid_models::ResourceListOfPortfolioTradeTicket {
+    type Item = lusid_models::PortfolioTradeTicket;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "instrument_event_types")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfTransactionTemplate {
+    type Item = lusid_models::TransactionTemplate;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "instrument_event_types")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfTransactionTemplateSpecification {
+    type Item = lusid_models::TransactionTemplateSpecification;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "instruments")]
 impl crate::paginator::Page for lusid_models::PagedResourceListOfInstrument {
     type Item = lusid_models::Instrument;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(any(feature = "instruments", feature = "portfolios"))]
+impl crate::paginator::Page for lusid_models::ResourceListOfProperty {
+    type Item = lusid_models::Property;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(any(
+    feature = "instruments",
+    feature = "legal_entities",
+    feature = "persons",
+    feature = "portfolio_groups",
+    feature = "portfolios",
+    feature = "property_definitions"
+))]
+impl crate::paginator::Page for lusid_models::ResourceListOfPropertyInterval {
+    type Item = lusid_models::PropertyInterval;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "investment_accounts")]
+impl crate::paginator::Page for lusid_models::ResourceListOfInvestmentAccount {
+    type Item = lusid_models::InvestmentAccount;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "investor_records")]
+impl crate::paginator::Page for lusid_models::ResourceListOfInvestorRecord {
+    type Item = lusid_models::InvestorRecord;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "legacy_compliance")]
+impl crate::paginator::Page for lusid_models::ResourceListOfComplianceRule {
+    type Item = lusid_models::ComplianceRule;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "legacy_compliance")]
+impl crate::paginator::Page for lusid_models::ResourceListOfComplianceRunInfo {
+    type Item = lusid_models::ComplianceRunInfo;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "legacy_compliance")]
+impl crate::paginator::Page for lusid_models::ResourceListOfComplianceRuleResult {
+    type Item = lusid_models::ComplianceRuleResult;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "legal_entities")]
+impl crate::paginator::Page for lusid_models::ResourceListOfLegalEntity {
+    type Item = lusid_models::LegalEntity;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "legal_entities")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfLegalEntity {
+    type Item = lusid_models::LegalEntity;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "order_instructions")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfOrderInstruction {
+    type Item = lusid_models::OrderInstruction;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "orders")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfOrder {
+    type Item = lusid_models::Order;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "packages")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfPackage {
+    type Item = lusid_models::Package;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "participations")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfParticipation {
+    type Item = lusid_models::Participation;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "payment_instructions")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfPaymentInstruction {
+    type Item = lusid_models::PaymentInstruction;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "persons")]
+impl crate::paginator::Page for lusid_models::ResourceListOfPerson {
+    type Item = lusid_models::Person;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "persons")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfPerson {
+    type Item = lusid_models::Person;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "placements")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfPlacement {
+    type Item = lusid_models::Placement;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "portfolio_groups")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfPortfolioGroup {
+    type Item = lusid_models::PortfolioGroup;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(any(feature = "portfolio_groups", feature = "transaction_portfolios"))]
+impl crate::paginator::Page for lusid_models::VersionedResourceListOfTransaction {
+    type Item = lusid_models::Transaction;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(any(feature = "portfolio_groups", feature = "transaction_portfolios"))]
+impl crate::paginator::Page for lusid_models::VersionedResourceListOfOutputTransaction {
+    type Item = lusid_models::OutputTransaction;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "portfolios")]
+impl crate::paginator::Page for lusid_models::ResourceListOfPortfolio {
+    type Item = lusid_models::Portfolio;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "reconciliations")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfReconciliation {
+    type Item = lusid_models::Reconciliation;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "portfolios")]
+impl crate::paginator::Page for lusid_models::ResourceListOfProcessedCommand {
+    type Item = lusid_models::ProcessedCommand;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "portfolios")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfInstrumentEventInstruction {
+    type Item = lusid_models::InstrumentEventInstruction;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "portfolios")]
+impl crate::paginator::Page for lusid_models::ResourceListOfPropertyIntervalTimeSeries {
+    type Item = lusid_models::PropertyIntervalTimeSeries;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "processing_group")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfProcessingGroup {
+    type Item = lusid_models::ProcessingGroup;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "property_definitions")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfPropertyDefinition {
+    type Item = lusid_models::PropertyDefinition;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "quotes")]
+impl crate::paginator::Page for lusid_models::ResourceListOfQuote {
+    type Item = lusid_models::Quote;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "group_reconciliations")]
+impl crate::paginator::Page
+    for lusid_models::PagedResourceListOfGroupReconciliationComparisonResult
+{
+    type Item = lusid_models::GroupReconciliationComparisonResult;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "group_reconciliations")]
+impl crate::paginator::Page
+    for lusid_models::PagedResourceListOfGroupReconciliationComparisonRuleset
+{
+    type Item = lusid_models::GroupReconciliationComparisonRuleset;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "group_reconciliations")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfGroupReconciliationDefinition {
+    type Item = lusid_models::GroupReconciliationDefinition;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "recs")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfRecDefinition {
+    type Item = lusid_models::RecDefinition;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "recs")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfRecInstance {
+    type Item = lusid_models::RecInstance;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "recs")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfMatchingRuleset {
+    type Item = lusid_models::MatchingRuleset;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "recs")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfRecResult {
+    type Item = lusid_models::RecResult;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "recs")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfRecResultSet {
+    type Item = lusid_models::RecResultSet;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "reference_lists")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfReferenceListResponse {
+    type Item = lusid_models::ReferenceListResponse;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "relational_dataset_definition")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfRelationalDatasetDefinition {
+    type Item = lusid_models::RelationalDatasetDefinition;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "relational_datasets")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfRelationalDataPointResponse {
+    type Item = lusid_models::RelationalDataPointResponse;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "relationship_definitions")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfRelationshipDefinition {
+    type Item = lusid_models::RelationshipDefinition;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(any(feature = "resource_record", feature = "scopes"))]
+impl crate::paginator::Page for lusid_models::ResourceListOfScopeDefinition {
+    type Item = lusid_models::ScopeDefinition;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "resource_record")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfResourceRecord {
+    type Item = lusid_models::ResourceRecord;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "aggregation")]
+impl crate::paginator::Page for lusid_models::ResourceListOfAggregationQuery {
+    type Item = lusid_models::AggregationQuery;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "scenarios")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfGetScenarioResponse {
+    type Item = lusid_models::GetScenarioResponse;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "scenarios")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfVersion {
+    type Item = lusid_models::Version;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "scripted_translation")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfDialectId {
+    type Item = lusid_models::DialectId;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "scripted_translation")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfTranslationScriptId {
+    type Item = lusid_models::TranslationScriptId;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "search")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfPortfolioGroupSearchResult {
+    type Item = lusid_models::PortfolioGroupSearchResult;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "search")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfPortfolioSearchResult {
+    type Item = lusid_models::PortfolioSearchResult;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "search")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfPropertyDefinitionSearchResult {
+    type Item = lusid_models::PropertyDefinitionSearchResult;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "sequences")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfSequenceDefinition {
+    type Item = lusid_models::SequenceDefinition;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "staged_modifications")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfStagedModification {
+    type Item = lusid_models::StagedModification;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "staged_modifications")]
+impl crate::paginator::Page
+    for lusid_models::PagedResourceListOfStagedModificationsRequestedChangeInterval
+{
+    type Item = lusid_models::StagedModificationsRequestedChangeInterval;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "staging_rule_set")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfStagingRuleSet {
+    type Item = lusid_models::StagingRuleSet;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "subscriptions")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfGetSubscriptionResponse {
+    type Item = lusid_models::GetSubscriptionResponse;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "cut_label_definitions")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfCutLabelDefinition {
+    type Item = lusid_models::CutLabelDefinition;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "timelines")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfTimeline {
+    type Item = lusid_models::Timeline;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "timelines")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfClosedPeriod {
+    type Item = lusid_models::ClosedPeriod;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "transaction_portfolios")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfCustodianAccount {
+    type Item = lusid_models::CustodianAccount;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "transaction_portfolios")]
+impl crate::paginator::Page
+    for lusid_models::VersionedResourceListOfTransactionSettlementInstruction
+{
+    type Item = lusid_models::TransactionSettlementInstruction;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "transaction_fees")]
+impl crate::paginator::Page for lusid_models::ResourceListOfFeeRule {
+    type Item = lusid_models::FeeRule;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "transaction_fee_types")]
+impl crate::paginator::Page for lusid_models::ResourceListOfTransactionFeeType {
+    type Item = lusid_models::TransactionFeeType;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "transfers")]
+impl crate::paginator::Page for lusid_models::ResourceListOfTransfer {
+    type Item = lusid_models::Transfer;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "structured_result_data")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfVirtualRow {
+    type Item = lusid_models::VirtualRow;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "withholding_tax")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfWithholdingTaxConfiguration {
+    type Item = lusid_models::WithholdingTaxConfiguration;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "withholding_tax")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfWithholdingTaxDataset {
+    type Item = lusid_models::WithholdingTaxDataset;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "workspace")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfWorkspace {
+    type Item = lusid_models::Workspace;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "workspace")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfItemAndWorkspace {
+    type Item = lusid_models::ItemAndWorkspace;
+
+    fn next_page(&self) -> Option<&str> {
+        self.next_page.as_deref()
+    }
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.values
+    }
+}
+
+#[cfg(feature = "workspace")]
+impl crate::paginator::Page for lusid_models::PagedResourceListOfWorkspaceItem {
+    type Item = lusid_models::WorkspaceItem;
 
     fn next_page(&self) -> Option<&str> {
         self.next_page.as_deref()

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use lusid_emulator::{Emulator, EmulatorCredentials};
+use lusid_emulator::{Emulator, EmulatorBuilder, EmulatorCredentials, FaultProfile, FaultRates};
 
 use crate::cli::EmulatorArgs;
 use crate::error::CliError;
@@ -31,6 +31,13 @@ pub async fn serve(args: &EmulatorArgs) -> Result<(), CliError> {
             client_secret: client_secret.clone(),
         });
     }
+    if let Some(seed) = args.seed {
+        builder = builder.seed(seed);
+    }
+    if let Some(path) = &args.state {
+        builder = builder.state_file(path);
+    }
+    let builder = faults(builder, args);
     let emulator = builder.start().await?;
     if let Some(path) = &args.write_secrets {
         emulator
@@ -57,4 +64,41 @@ pub async fn serve(args: &EmulatorArgs) -> Result<(), CliError> {
         })
         .await?;
     Ok(())
+}
+
+/// Applies the fault flags.
+fn faults(mut builder: EmulatorBuilder, args: &EmulatorArgs) -> EmulatorBuilder {
+    let rates =
+        |throttle: Option<f64>, errors: Option<f64>, drop: Option<f64>, latency: Option<u64>| {
+            let mut rates = FaultRates::default();
+            rates.throttle = throttle.unwrap_or(0.0);
+            rates.server_error = errors.unwrap_or(0.0);
+            rates.drop = drop.unwrap_or(0.0);
+            rates.latency = Duration::from_millis(latency.unwrap_or(0));
+            rates.retry_after = args.retry_after;
+            rates.retry_after_wait = Duration::from_millis(args.retry_after_ms);
+            rates
+        };
+    let api = rates(
+        args.api_throttle,
+        args.api_server_errors,
+        args.api_drop,
+        args.api_latency_ms,
+    );
+    let token = rates(
+        args.token_throttle,
+        args.token_server_errors,
+        args.token_drop,
+        args.token_latency_ms,
+    );
+    if api.is_active() || token.is_active() {
+        builder = builder.fault_profile(FaultProfile::new(args.fault_seed).api(api).token(token));
+    }
+    if let Some(script) = &args.api_script {
+        builder = builder.api_faults(script.0.iter().cloned());
+    }
+    if let Some(script) = &args.token_script {
+        builder = builder.token_faults(script.0.iter().cloned());
+    }
+    builder
 }

@@ -8,9 +8,10 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::{StatusCode, Uri};
 use lusid_models::{
-    DeleteInstrumentResponse, ErrorDetail, GetInstrumentsResponse, InstrumentDefinition,
-    PagedResourceListOfInstrument, UpsertInstrumentsResponse,
+    DeleteInstrumentResponse, ErrorDetail, GetInstrumentsResponse, PagedResourceListOfInstrument,
+    Property, UpsertInstrumentsResponse,
 };
+use serde::Deserialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -183,15 +184,14 @@ pub(crate) async fn list(
                 after: token.as_ref().map(|t| &t.after),
             },
         );
-        let values = page
+        let values: Vec<Value> = page
             .items
             .iter()
             .map(|item| {
                 instrument(
                     &lusid_url,
-                    item.history,
+                    &item.history,
                     item.version_index,
-                    item.version,
                     PropertySelection::Keys(&property_keys),
                 )
             })
@@ -205,11 +205,11 @@ pub(crate) async fn list(
             }
             .encode()
         });
-        let mut body = PagedResourceListOfInstrument::new(values);
+        let mut body = PagedResourceListOfInstrument::new(Vec::new());
         body.next_page = next_page;
         body.href = href(&state, &uri);
         body.links = Some(Vec::new());
-        body
+        with_field(&body, "values", Value::Array(values))
     };
     json_response(StatusCode::OK, &body)
 }
@@ -238,13 +238,12 @@ pub(crate) async fn get_one(
         let store = state.read_store();
         store
             .resolve(scope, kind, &value, as_at.unwrap_or(now))
-            .filter(|(_, _, v)| v.effective_from <= effective_at.unwrap_or(now))
-            .map(|(history, index, version)| {
+            .filter(|(h, i)| h.versions[*i].effective_from <= effective_at.unwrap_or(now))
+            .map(|(history, index)| {
                 instrument(
                     &state.lusid_url(),
-                    history,
+                    &history,
                     index,
-                    version,
                     PropertySelection::Keys(&keys),
                 )
             })
@@ -301,16 +300,11 @@ pub(crate) async fn get_many(
         for value in identifiers {
             let found = store
                 .resolve(scope, kind, &value, as_at.unwrap_or(now))
-                .filter(|(_, _, v)| v.effective_from <= effective_at.unwrap_or(now));
+                .filter(|(h, i)| h.versions[*i].effective_from <= effective_at.unwrap_or(now));
             match found {
-                Some((history, index, version)) => {
-                    let rendered = instrument(
-                        &lusid_url,
-                        history,
-                        index,
-                        version,
-                        PropertySelection::Keys(&keys),
-                    );
+                Some((history, index)) => {
+                    let rendered =
+                        instrument(&lusid_url, &history, index, PropertySelection::Keys(&keys));
                     values.insert(value, rendered);
                 }
                 None => {
@@ -326,10 +320,37 @@ pub(crate) async fn get_many(
     }
     let mut body = GetInstrumentsResponse::default();
     body.href = href(&state, &uri);
-    body.values = Some(values);
+    body.values = Some(BTreeMap::new());
     body.failed = Some(failed);
     body.links = Some(Vec::new());
-    json_response(StatusCode::OK, &body)
+    json_response(
+        StatusCode::OK,
+        &with_field(&body, "values", to_object(values)),
+    )
+}
+
+/// One received `InstrumentDefinition`, read loosely so that any economic
+/// definition (`instrumentType`) is kept as JSON.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DefinitionIn {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    identifiers: BTreeMap<String, IdentifierIn>,
+    #[serde(default)]
+    properties: Option<Vec<Property>>,
+    #[serde(default)]
+    definition: Option<Value>,
+}
+
+/// One received `InstrumentIdValue`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IdentifierIn {
+    value: String,
+    #[serde(default)]
+    effective_at: Option<String>,
 }
 
 /// Turns one received definition into a store item.
@@ -338,7 +359,7 @@ fn upsert_item(value: Value) -> Result<UpsertItem, UpsertFailure> {
         kind: "ValidationError",
         detail,
     };
-    let definition: InstrumentDefinition = serde_json::from_value(value)
+    let definition: DefinitionIn = serde_json::from_value(value)
         .map_err(|e| invalid(format!("The instrument definition is not valid: {e}")))?;
     if definition.name.trim().is_empty() {
         return Err(invalid("The name field is required.".to_owned()));
@@ -354,27 +375,65 @@ fn upsert_item(value: Value) -> Result<UpsertItem, UpsertFailure> {
         if id.value.trim().is_empty() {
             return Err(invalid(format!("The {kind} identifier has no value.")));
         }
-        if let Some(at) = id.effective_at {
-            let at = at.to_offset(time::UtcOffset::UTC);
+        if let Some(raw) = id.effective_at.as_deref() {
+            let at = parse_lusid(raw).ok_or_else(|| {
+                invalid(format!(
+                    "The {kind} identifier's effectiveAt '{raw}' is not a date-time."
+                ))
+            })?;
             effective_from = Some(effective_from.map_or(at, |prev| prev.min(at)));
         }
         identifiers.insert(kind.to_owned(), id.value);
     }
-    let definition_json = match definition.definition {
-        Some(raw) => Some(
-            raw.to_value()
-                .map_err(|e| invalid(format!("The definition is not valid JSON: {e}")))?,
-        )
-        .filter(|d| !d.is_null()),
-        None => None,
-    };
     Ok(UpsertItem {
         name: definition.name,
         identifiers,
         effective_from,
         properties: definition.properties.unwrap_or_default(),
-        definition: definition_json,
+        definition: definition.definition.filter(|d| !d.is_null()),
     })
+}
+
+/// Serialises `body` and sets `field` to `value` (instruments are rendered
+/// as JSON, see `render`).
+fn with_field<T: serde::Serialize>(body: &T, field: &str, value: Value) -> Value {
+    let mut out = serde_json::to_value(body).unwrap_or(Value::Null);
+    if let Some(object) = out.as_object_mut() {
+        object.insert(field.to_owned(), value);
+    }
+    out
+}
+
+/// A JSON object from a sorted map.
+fn to_object(values: BTreeMap<String, Value>) -> Value {
+    Value::Object(values.into_iter().collect())
+}
+
+/// Writes the state file after a change (if one is configured); a failure
+/// is a 500 problem, as the change is not durable.
+async fn persist(state: &SharedState, ctx: &RequestCtx) -> Result<(), Response> {
+    if state.config.state_path.is_none() {
+        return Ok(());
+    }
+    let writer = std::sync::Arc::clone(state);
+    let outcome = tokio::task::spawn_blocking(move || writer.persist()).await;
+    let message = match outcome {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(error)) => error.to_string(),
+        Err(error) => error.to_string(),
+    };
+    tracing::error!(%message, "cannot write the emulator state file");
+    Err(reply(
+        state,
+        ctx,
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            crate::problem::CODE_UNKNOWN,
+            "The change could not be persisted",
+            message,
+        ),
+    ))
 }
 
 /// An `ErrorDetail` for one failed item.
@@ -441,19 +500,11 @@ pub(crate) async fn upsert(
             match outcome {
                 Ok(luid) => {
                     if let Some(history) = store.get(&luid) {
-                        if let Some(version) = history.latest() {
-                            let index = history.versions.len() - 1;
-                            values.insert(
-                                correlation_id,
-                                instrument(
-                                    &lusid_url,
-                                    history,
-                                    index,
-                                    version,
-                                    PropertySelection::All,
-                                ),
-                            );
-                        }
+                        let index = history.versions.len().saturating_sub(1);
+                        values.insert(
+                            correlation_id,
+                            instrument(&lusid_url, &history, index, PropertySelection::All),
+                        );
                     }
                 }
                 Err(failure) => {
@@ -463,14 +514,20 @@ pub(crate) async fn upsert(
             }
         }
     }
+    if let Err(response) = persist(&state, &ctx).await {
+        return response;
+    }
     let mut body = UpsertInstrumentsResponse::default();
     body.href = href(&state, &uri);
-    body.values = Some(values);
+    body.values = Some(BTreeMap::new());
     body.staged = Some(BTreeMap::new());
     body.failed = Some(failed);
     body.metadata = Some(BTreeMap::new());
     body.links = Some(Vec::new());
-    json_response(StatusCode::CREATED, &body)
+    json_response(
+        StatusCode::CREATED,
+        &with_field(&body, "values", to_object(values)),
+    )
 }
 
 /// `DELETE /api/api/instruments/{identifierType}/{identifier}` (DeleteInstrument).
@@ -493,6 +550,11 @@ pub(crate) async fn delete_one(
         state
             .write_store()
             .delete(scope, kind, &value, &provenance, OffsetDateTime::now_utc());
+    if outcome.is_ok() {
+        if let Err(response) = persist(&state, &ctx).await {
+            return response;
+        }
+    }
     match outcome {
         Ok(as_at) => {
             let mut body = DeleteInstrumentResponse::new(as_at);

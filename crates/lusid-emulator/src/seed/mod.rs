@@ -4,11 +4,14 @@ pub(crate) mod checkdigits;
 pub(crate) mod currencies;
 pub(crate) mod equities;
 mod names;
+mod permute;
 
 use time::OffsetDateTime;
 use time::macros::datetime;
 
 use crate::model::{InstrumentHistory, okta_user_id};
+
+pub(crate) use equities::SeedEquities;
 
 /// The system time at which seed data is recorded (`version.asAtDate`).
 pub(crate) const SEED_AS_AT: OffsetDateTime = datetime!(2024-01-01 00:00:00 UTC);
@@ -38,11 +41,21 @@ impl SeedContext {
     }
 }
 
-/// All seed instruments for `seed`: currencies then `equities` equities.
-pub(crate) fn seed_instruments(seed: u64, equities: usize) -> Vec<InstrumentHistory> {
+/// The seed data for `seed`: the currency instruments (materialised) and
+/// `equities` lazily generated equities.
+pub(crate) fn seed_data(seed: u64, equities: usize) -> (Vec<InstrumentHistory>, SeedEquities) {
     let ctx = SeedContext::new(seed);
-    let mut out = currencies::currency_instruments(&ctx);
-    out.extend(equities::equity_instruments(&ctx, equities));
+    (
+        currencies::currency_instruments(&ctx),
+        SeedEquities::new(&ctx, equities),
+    )
+}
+
+/// All seed instruments for `seed`, materialised (for tests).
+#[cfg(test)]
+pub(crate) fn seed_instruments(seed: u64, equities: usize) -> Vec<InstrumentHistory> {
+    let (mut out, lazy) = seed_data(seed, equities);
+    out.extend((0..lazy.len() as u64).map(|i| lazy.history(i)));
     out
 }
 

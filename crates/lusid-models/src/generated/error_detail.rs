@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 /// Wire type `ErrorDetail` (JSON object).
 ///
-/// Returned by `UpsertInstruments` and `GetInstruments`.
+/// Returned by `BatchUpsertDatesForCalendar`, `BatchAcceptMarginCalls`,
+/// `UpsertComplexMarketData`, `DeleteComplexMarketData`, `GetComplexMarketData`,
+/// `ListCdsFlowConventions`, `GetCdsFlowConventions`, `ListFlowConventions` and 69 more.
 ///
 /// Fields keep the wire order. An optional field reads as `None` when it is absent or
 /// `null`, and is left out of the JSON when `None`.

@@ -4,8 +4,9 @@ use serde::{Deserialize, Serialize};
 
 /// Wire type `Instrument` (JSON object).
 ///
-/// Returned by `ListInstruments`, `UpsertInstruments`, `GetInstruments` and
-/// `GetInstrument`.
+/// Returned by `GetInstrumentByEntityUniqueId`, `ListValuationPointInstruments`,
+/// `ListInstruments`, `UpsertInstruments`, `GetInstruments`, `GetInstrument` and
+/// `UpdateInstrumentIdentifier`.
 ///
 /// Fields keep the wire order. An optional field reads as `None` when it is absent or
 /// `null`, and is left out of the JSON when `None`.

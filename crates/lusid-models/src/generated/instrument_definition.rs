@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Wire type `InstrumentDefinition` (JSON object).
 ///
+/// Returned by `InstrumentsSearch`.
 /// Sent by `UpsertInstruments`.
 ///
 /// Fields keep the wire order. An optional field reads as `None` when it is absent or

@@ -4,9 +4,11 @@ use serde::{Deserialize, Serialize};
 
 /// Wire type `LabelValueSet` (JSON object).
 ///
-/// Returned by `ListInstruments`, `UpsertInstruments`, `GetInstruments` and
-/// `GetInstrument`.
-/// Sent by `UpsertInstruments`.
+/// Returned by `ListAbors`, `CreateAbor`, `GetAbor`, `PatchAbor`, `ListDiaryEntries`,
+/// `AddDiaryEntry`, `ClosePeriod`, `LockPeriod` and 342 more.
+/// Sent by `CreateAbor`, `AddDiaryEntry`, `ClosePeriod`, `UpsertAborProperties`,
+/// `CreateAborConfiguration`, `UpsertAborConfigurationProperties`, `UpsertAllocations`,
+/// `UpsertBlocks` and 104 more.
 ///
 /// Fields keep the wire order. An optional field reads as `None` when it is absent or
 /// `null`, and is left out of the JSON when `None`.

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 /// Wire type `Link` (JSON object).
 ///
-/// Returned by `ListInstruments`, `UpsertInstruments`, `GetInstruments`, `GetInstrument`
-/// and `DeleteInstrument`.
+/// Returned by `ListAbors`, `CreateAbor`, `GetAbor`, `DeleteAbor`, `PatchAbor`,
+/// `ListDiaryEntries`, `AddDiaryEntry`, `ClosePeriod` and 777 more.
 ///
 /// Fields keep the wire order. An optional field reads as `None` when it is absent or
 /// `null`, and is left out of the JSON when `None`.

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 /// Wire type `LusidProblemDetails` (JSON object).
 ///
-/// Not referenced by any generated operation; generated explicitly because LUSID returns it
-/// as an error body.
+/// Not referenced by any operation (behind the `unreferenced` feature), unless LUSID
+/// returns it as an error body.
 ///
 /// Fields keep the wire order. An optional field reads as `None` when it is absent or
 /// `null`, and is left out of the JSON when `None`.

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 /// Wire type `LusidValidationProblemDetails` (JSON object).
 ///
-/// Error body of `ListInstruments`, `UpsertInstruments`, `GetInstruments`, `GetInstrument`
-/// and `DeleteInstrument`.
+/// Error body of `ListAbors`, `CreateAbor`, `GetAbor`, `DeleteAbor`, `PatchAbor`,
+/// `ListDiaryEntries`, `AddDiaryEntry`, `ClosePeriod` and 882 more.
 ///
 /// Fields keep the wire order. An optional field reads as `None` when it is absent or
 /// `null`, and is left out of the JSON when `None`.

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 /// Wire type `MembershipAndStatus` (JSON object).
 ///
-/// Returned by `ListInstruments`, `UpsertInstruments`, `GetInstruments` and
-/// `GetInstrument`.
+/// Returned by `ListAllocations`, `UpsertAllocations`, `GetAllocation`, `ListBlocks`,
+/// `UpsertBlocks`, `GetBlock`, `BatchAmend`, `GetInstrumentByEntityUniqueId` and 60 more.
 ///
 /// Fields keep the wire order. An optional field reads as `None` when it is absent or
 /// `null`, and is left out of the JSON when `None`.

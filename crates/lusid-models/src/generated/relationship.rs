@@ -4,8 +4,9 @@ use serde::{Deserialize, Serialize};
 
 /// Wire type `Relationship` (JSON object).
 ///
-/// Returned by `ListInstruments`, `UpsertInstruments`, `GetInstruments` and
-/// `GetInstrument`.
+/// Returned by `ListCustomEntities`, `UpsertCustomEntity`, `UpsertCustomEntities`,
+/// `GetCustomEntity`, `GetCustomEntityRelationships`, `CreateDerivedPortfolio`,
+/// `GetCustomEntityByEntityUniqueId`, `GetInstrumentByEntityUniqueId` and 79 more.
 ///
 /// Fields keep the wire order. An optional field reads as `None` when it is absent or
 /// `null`, and is left out of the JSON when `None`.

@@ -4,9 +4,11 @@ use serde::{Deserialize, Serialize};
 
 /// Wire type `ResourceId` (JSON object).
 ///
-/// Returned by `ListInstruments`, `UpsertInstruments`, `GetInstruments` and
-/// `GetInstrument`.
-/// Sent by `UpsertInstruments`.
+/// Returned by `ListAbors`, `CreateAbor`, `GetAbor`, `PatchAbor`, `ListDiaryEntries`,
+/// `AddDiaryEntry`, `ClosePeriod`, `LockPeriod` and 484 more.
+/// Sent by `CreateAbor`, `CreateAborConfiguration`, `GetQueryableKeysForMetrics`,
+/// `GetValuation`, `GetValuationOfWeightedInstruments`, `GenerateConfigurationRecipe`,
+/// `CreateAllocationEvent`, `UpsertAllocationEvent` and 130 more.
 ///
 /// Fields keep the wire order. An optional field reads as `None` when it is absent or
 /// `null`, and is left out of the JSON when `None`.

@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 /// Wire type `ResponseMetaData` (JSON object).
 ///
-/// Returned by `UpsertInstruments`.
+/// Returned by `DeleteAbor`, `DeleteDiaryEntry`, `DeleteAborConfiguration`,
+/// `DeleteAllocationEvent`, `DeleteAllocationMap`, `DeleteAllocation`,
+/// `DeleteAmortisationRuleset`, `DeleteBlock` and 124 more.
 ///
 /// Fields keep the wire order. An optional field reads as `None` when it is absent or
 /// `null`, and is left out of the JSON when `None`.

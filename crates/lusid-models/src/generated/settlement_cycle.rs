@@ -4,8 +4,9 @@ use serde::{Deserialize, Serialize};
 
 /// Wire type `SettlementCycle` (JSON object).
 ///
-/// Returned by `ListInstruments`, `UpsertInstruments`, `GetInstruments` and
-/// `GetInstrument`.
+/// Returned by `GetInstrumentByEntityUniqueId`, `ListValuationPointInstruments`,
+/// `ListInstruments`, `UpsertInstruments`, `GetInstruments`, `GetInstrument`,
+/// `UpdateInstrumentIdentifier` and `InstrumentsSearch`.
 /// Sent by `UpsertInstruments`.
 ///
 /// Fields keep the wire order. An optional field reads as `None` when it is absent or

@@ -4,8 +4,9 @@ use serde::{Deserialize, Serialize};
 
 /// Wire type `StagedModificationsInfo` (JSON object).
 ///
-/// Returned by `ListInstruments`, `UpsertInstruments`, `GetInstruments`, `GetInstrument`
-/// and `DeleteInstrument`.
+/// Returned by `DeleteAbor`, `ListDiaryEntries`, `AddDiaryEntry`, `ClosePeriod`,
+/// `LockPeriod`, `DeleteDiaryEntry`, `DeleteAborConfiguration`, `DeleteAllocationEvent` and
+/// 213 more.
 ///
 /// Fields keep the wire order. An optional field reads as `None` when it is absent or
 /// `null`, and is left out of the JSON when `None`.

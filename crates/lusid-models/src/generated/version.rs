@@ -4,8 +4,11 @@ use serde::{Deserialize, Serialize};
 
 /// Wire type `Version` (JSON object).
 ///
-/// Returned by `ListInstruments`, `UpsertInstruments`, `GetInstruments` and
-/// `GetInstrument`.
+/// Returned by `ListAbors`, `CreateAbor`, `GetAbor`, `PatchAbor`, `ListDiaryEntries`,
+/// `AddDiaryEntry`, `ClosePeriod`, `LockPeriod` and 478 more.
+/// Sent by `GetValuation`, `GetValuationOfWeightedInstruments`, `UpsertComplexMarketData`,
+/// `GetValuationForFund`, `ReconcileGeneric`, `ReconcileInline`, `ReconcileValuation` and
+/// `SolveReverseStress`.
 ///
 /// Fields keep the wire order. An optional field reads as `None` when it is absent or
 /// `null`, and is left out of the JSON when `None`.

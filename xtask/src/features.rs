@@ -1,0 +1,93 @@
+//! The Cargo features of `lusid-models` and `lusid-api`, generated into
+//! their `Cargo.toml` between marker lines.
+//!
+//! - one feature per API tag (its module name, such as `instruments`); in
+//!   `lusid-api` it enables the tag's module and the same feature of
+//!   `lusid-models`, which enables every schema the tag's operations reach;
+//! - `unreferenced`: the schemas no operation reaches (in `lusid-models`);
+//! - `full`: everything; `default`: `instruments`.
+//!
+//! Text outside the markers is kept, so hand-written features (`mock`,
+//! `rust_decimal`) sit after the generated block.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::error::{Context, Result, bail};
+use crate::output::GeneratedFile;
+use crate::selection::UNREFERENCED_FEATURE;
+
+/// The line opening the generated block.
+pub const BEGIN: &str = "# @generated features begin: `cargo xtask codegen` writes this block";
+/// The line closing the generated block.
+pub const END: &str = "# @generated features end";
+
+/// The feature on by default.
+pub const DEFAULT_FEATURE: &str = "instruments";
+
+/// Both manifests with their feature blocks regenerated.
+pub fn render(root: &Path, tags: &BTreeSet<String>) -> Result<Vec<GeneratedFile>> {
+    for reserved in [
+        "default",
+        "full",
+        UNREFERENCED_FEATURE,
+        "mock",
+        "rust_decimal",
+    ] {
+        if tags.contains(reserved) {
+            bail!("the tag feature `{reserved}` clashes with a fixed feature");
+        }
+    }
+    if !tags.contains(DEFAULT_FEATURE) {
+        bail!("no tag gives the default feature `{DEFAULT_FEATURE}`");
+    }
+    let quoted = |items: &mut dyn Iterator<Item = String>| -> String {
+        items
+            .map(|item| format!("\"{item}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+
+    let mut models = format!("default = [\"{DEFAULT_FEATURE}\"]\n");
+    models.push_str(&format!(
+        "full = [{}]\n",
+        quoted(
+            &mut tags
+                .iter()
+                .cloned()
+                .chain([UNREFERENCED_FEATURE.to_owned()])
+        )
+    ));
+    models.push_str(&format!("{UNREFERENCED_FEATURE} = []\n"));
+    for tag in tags {
+        models.push_str(&format!("{tag} = []\n"));
+    }
+
+    let mut api = format!("default = [\"{DEFAULT_FEATURE}\"]\n");
+    api.push_str(&format!(
+        "full = [{}]\n",
+        quoted(&mut std::iter::once("lusid-models/full".to_owned()).chain(tags.iter().cloned()))
+    ));
+    for tag in tags {
+        api.push_str(&format!("{tag} = [\"lusid-models/{tag}\"]\n"));
+    }
+
+    Ok(vec![
+        splice(root, "crates/lusid-models/Cargo.toml", &models)?,
+        splice(root, "crates/lusid-api/Cargo.toml", &api)?,
+    ])
+}
+
+/// The manifest at `path` with the text between the markers replaced.
+fn splice(root: &Path, path: &str, block: &str) -> Result<GeneratedFile> {
+    let text =
+        std::fs::read_to_string(root.join(path)).with_context(|| format!("reading {path}"))?;
+    let (Some(begin), Some(end)) = (text.find(BEGIN), text.find(END)) else {
+        bail!("{path} lacks the marker lines `{BEGIN}` and `{END}` in its [features] table");
+    };
+    if end < begin {
+        bail!("{path}: the end marker comes before the begin marker");
+    }
+    let contents = format!("{}{BEGIN}\n{block}{}", &text[..begin], &text[end..]);
+    Ok(GeneratedFile::verbatim(path.to_owned(), contents))
+}
