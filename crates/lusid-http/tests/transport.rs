@@ -72,6 +72,25 @@ async fn gzip_responses_are_requested_and_decoded() {
 }
 
 #[tokio::test]
+async fn brotli_responses_are_decoded() {
+    let json = br#"{"values":[{"lusidInstrumentId":"CCY_AED"}],"nextPage":null}"#;
+    let mut compressed = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut compressed, 4096, 5, 22);
+        writer.write_all(json).unwrap();
+    }
+    let (base, _) = serve(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: br",
+        compressed,
+    )
+    .await;
+
+    let response = stack(&base).oneshot(get("/api/instruments")).await.unwrap();
+
+    assert_eq!(response.body().as_ref(), json);
+}
+
+#[tokio::test]
 async fn a_refused_connection_is_a_transport_error_before_sending() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}/api", listener.local_addr().unwrap());

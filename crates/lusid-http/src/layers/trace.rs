@@ -7,10 +7,35 @@ use tracing::Instrument;
 
 use crate::{Error, HttpService, Operation, Request, Response};
 
+/// LUSID's request id: the `lusid-meta-requestId` header, or else the last
+/// path segment of an error body's problem-details `instance`
+/// (`https://<domain>.lusid.com/app/insights/logs/<request id>`).
+fn request_id(response: &Response) -> Option<String> {
+    if let Some(id) = response
+        .headers()
+        .get("lusid-meta-requestId")
+        .and_then(|value| value.to_str().ok())
+    {
+        return Some(id.to_owned());
+    }
+    if response.status().is_success() {
+        return None;
+    }
+    #[derive(serde::Deserialize)]
+    struct Problem {
+        instance: Option<String>,
+    }
+    let problem: Problem = serde_json::from_slice(response.body()).ok()?;
+    let instance = problem.instance?;
+    let id = instance.trim_end_matches('/').rsplit('/').next()?;
+    (!id.is_empty()).then(|| id.to_owned())
+}
+
 /// Wraps each call in a `lusid.request` tracing span (at debug level) with
 /// the fields `operation` (operationId), `method`, `path` (the path
 /// template), `attempts` (updated by the retry layer), and, when the call
-/// ends, `status`, `request_id` (LUSID's `lusid-meta-requestId` header) and
+/// ends, `status`, `request_id` (LUSID's `lusid-meta-requestId` header, or
+/// the id in an error body's `instance`) and
 /// `elapsed_ms` (the whole call, retries included). The span never holds a
 /// header value other than the request id, so no token reaches the logs.
 #[derive(Debug, Clone, Copy, Default)]
@@ -65,12 +90,8 @@ where
                 match &result {
                     Ok(response) => {
                         span.record("status", response.status().as_u16());
-                        if let Some(id) = response
-                            .headers()
-                            .get("lusid-meta-requestId")
-                            .and_then(|v| v.to_str().ok())
-                        {
-                            span.record("request_id", id);
+                        if let Some(id) = request_id(response) {
+                            span.record("request_id", id.as_str());
                         }
                         tracing::debug!("LUSID call finished");
                     }
@@ -80,5 +101,36 @@ where
             }
             .instrument(span),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, header: Option<&str>, body: &str) -> Response {
+        let mut builder = http::Response::builder().status(status);
+        if let Some(id) = header {
+            builder = builder.header("lusid-meta-requestId", id);
+        }
+        builder.body(bytes::Bytes::from(body.to_owned())).unwrap()
+    }
+
+    #[test]
+    fn the_request_id_comes_from_the_header_or_the_problem_instance() {
+        assert_eq!(
+            request_id(&response(200, Some("0HA:1"), "")).as_deref(),
+            Some("0HA:1")
+        );
+        let problem = r#"{"name":"InstrumentNotFound","instance":"https://acme.lusid.com/app/insights/logs/0HB:2"}"#;
+        assert_eq!(
+            request_id(&response(404, None, problem)).as_deref(),
+            Some("0HB:2")
+        );
+        assert_eq!(
+            request_id(&response(502, None, "<html>bad gateway</html>")),
+            None
+        );
+        assert_eq!(request_id(&response(200, None, problem)), None);
     }
 }
