@@ -125,7 +125,7 @@ pub struct EmulatorArgs {
     #[arg(long)]
     pub equities: Option<usize>,
     /// Lifetime of issued access tokens, in seconds.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     pub token_ttl: Option<u64>,
     /// Username the token endpoint accepts (give all four credentials, or none).
     #[arg(long, requires_all = ["password", "client_id", "client_secret"])]

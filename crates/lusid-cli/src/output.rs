@@ -179,7 +179,9 @@ impl InstrumentWriter for Ndjson {
     }
 }
 
-/// The flat columns of the CSV and table formats.
+/// The flat columns of the CSV and table formats; `identifiers` is a JSON
+/// object of identifier type to value (without `LusidInstrumentId`, which
+/// has its own column).
 struct Row {
     luid: String,
     name: String,
@@ -202,14 +204,11 @@ const CSV_HEADER: [&str; 7] = [
 
 impl Row {
     fn of(raw: &RawJson) -> Result<Self, WriteError> {
-        let instrument: Instrument = raw.deserialize_into().map_err(WriteError::Decode)?;
-        let identifiers = instrument
-            .identifiers
-            .iter()
-            .filter(|(kind, _)| kind.as_str() != "LusidInstrumentId")
-            .map(|(kind, value)| format!("{kind}={}", value.as_deref().unwrap_or("")))
-            .collect::<Vec<_>>()
-            .join(";");
+        let mut instrument: Instrument = raw.deserialize_into().map_err(WriteError::Decode)?;
+        instrument.identifiers.remove("LusidInstrumentId");
+        // A JSON object, so no identifier value can pose as another.
+        let identifiers =
+            serde_json::to_string(&instrument.identifiers).map_err(WriteError::Decode)?;
         Ok(Self {
             effective_from: instant(&instrument.version.effective_from),
             as_at: instant(&instrument.version.as_at_date),
@@ -291,11 +290,11 @@ impl InstrumentWriter for Table {
         writeln!(
             self.out,
             "{:<14} {:<32} {:<8} {:<10} {}",
-            row.luid,
-            truncate(&row.name, 32),
-            row.state,
-            row.scope,
-            row.identifiers
+            printable(&row.luid),
+            truncate(&printable(&row.name), 32),
+            printable(&row.state),
+            printable(&row.scope),
+            printable(&row.identifiers)
         )?;
         Ok(())
     }
@@ -314,6 +313,23 @@ impl InstrumentWriter for Table {
 /// (a year outside 0000 to 9999, which no LUSID response carries).
 fn instant(value: &time::OffsetDateTime) -> String {
     lusid::models::datetime::format(value).unwrap_or_else(|_| value.to_string())
+}
+
+/// `text` with control characters escaped (`\u{1b}`, `\n`), so server data
+/// cannot drive the terminal or break a row.
+fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn truncate(text: &str, width: usize) -> String {

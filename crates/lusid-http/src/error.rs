@@ -73,18 +73,21 @@ impl Error {
         }
     }
 
-    /// Whether sending the same request again may succeed: transport failures
-    /// and per-attempt timeouts. Whether it is also *safe* depends on the operation, see
-    /// [`Operation::idempotent`].
+    /// Whether sending the same request again may succeed: transport
+    /// failures, per-attempt timeouts, and token-endpoint failures that are
+    /// themselves transient ([`lusid_auth::Error::is_transient`]: 5xx, 429,
+    /// timeouts, connection failures). Whether it is also *safe* depends on
+    /// the operation, see [`Operation::idempotent`].
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
+        match self {
             Error::Transport { .. }
-                | Error::Timeout {
-                    kind: TimeoutKind::Attempt,
-                    ..
-                }
-        )
+            | Error::Timeout {
+                kind: TimeoutKind::Attempt,
+                ..
+            } => true,
+            Error::Auth { source, .. } => source.is_transient(),
+            _ => false,
+        }
     }
 }
 

@@ -75,23 +75,43 @@ impl Proxy {
             .build()
     }
 
-    /// The proxy named by the `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`
+    /// The proxy named by the `HTTPS_PROXY`, `HTTP_PROXY` and `ALL_PROXY`
     /// environment variables (either case; credentials in the URL are used),
-    /// or `None` when none is set.
+    /// or `None` when none is set. Hosts in `NO_PROXY`, and loopback hosts
+    /// (`localhost`, `127.0.0.0/8`, `::1`: a local emulator) always, connect
+    /// directly.
     pub fn from_env() -> Option<Self> {
-        let matcher = Matcher::from_env();
-        let probe: [Uri; 2] = [
-            Uri::from_static("https://lusid.invalid"),
-            Uri::from_static("http://lusid.invalid"),
-        ];
-        probe
-            .iter()
-            .any(|uri| matcher.intercept(uri).is_some())
-            .then(|| Self {
-                url: None,
-                matcher: Arc::new(matcher),
-                authorization: None,
-            })
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) over any variable lookup.
+    fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Option<Self> {
+        let var = |name: &str| {
+            lookup(name)
+                .or_else(|| lookup(&name.to_lowercase()))
+                .filter(|value| !value.trim().is_empty())
+        };
+        let (https, http, all) = (var("HTTPS_PROXY"), var("HTTP_PROXY"), var("ALL_PROXY"));
+        if https.is_none() && http.is_none() && all.is_none() {
+            return None;
+        }
+        let mut no_proxy = var("NO_PROXY").unwrap_or_default();
+        no_proxy.push_str(",localhost,127.0.0.0/8,::1");
+        let mut builder = Matcher::builder().no(no_proxy);
+        if let Some(all) = all {
+            builder = builder.all(all);
+        }
+        if let Some(http) = http {
+            builder = builder.http(http);
+        }
+        if let Some(https) = https {
+            builder = builder.https(https);
+        }
+        Some(Self {
+            url: None,
+            matcher: Arc::new(builder.build()),
+            authorization: None,
+        })
     }
 
     /// Connects directly to hosts in `list`, a `NO_PROXY` value: comma
@@ -176,5 +196,47 @@ impl tower::Service<Uri> for ProxyConnector {
                 })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn routed(proxy: &Proxy, uri: &str) -> Option<String> {
+        proxy
+            .matcher
+            .intercept(&uri.parse().unwrap())
+            .map(|intercept| intercept.uri().to_string())
+    }
+
+    #[test]
+    fn environment_proxies_skip_loopback_and_no_proxy_hosts() {
+        let vars = |name: &str| match name {
+            "https_proxy" => Some("http://proxy.acme.com:3128".to_owned()),
+            "NO_PROXY" => Some(".internal.acme.com".to_owned()),
+            _ => None,
+        };
+        let proxy = Proxy::from_vars(vars).expect("a proxy is configured");
+
+        assert_eq!(
+            routed(&proxy, "https://acme.lusid.com/api").as_deref(),
+            Some("http://proxy.acme.com:3128/")
+        );
+        assert_eq!(routed(&proxy, "https://lusid.internal.acme.com/api"), None);
+        assert_eq!(routed(&proxy, "http://127.0.0.1:8080/api"), None);
+        assert_eq!(routed(&proxy, "http://localhost:8080/api"), None);
+        assert_eq!(routed(&proxy, "http://[::1]:8080/api"), None);
+        assert!(Proxy::from_vars(|_| None).is_none());
+    }
+
+    #[test]
+    fn an_explicit_proxy_takes_every_host_but_its_no_proxy_list() {
+        let proxy = Proxy::new(&"http://proxy.acme.com:3128".parse().unwrap())
+            .unwrap()
+            .no_proxy("127.0.0.1");
+        assert!(routed(&proxy, "https://acme.lusid.com/api").is_some());
+        assert!(routed(&proxy, "http://localhost:9/api").is_some());
+        assert_eq!(routed(&proxy, "http://127.0.0.1:9/api"), None);
     }
 }

@@ -98,6 +98,7 @@ async fn the_call_span_names_operation_attempts_status_and_request_id_but_no_tok
     ] {
         assert!(finished.contains(field), "{field} missing from: {finished}");
     }
+    assert_eq!(finished.matches("attempts=").count(), 1, "{finished}");
     assert!(logs.contains("retrying LUSID request"), "{logs}");
     assert!(!logs.contains("secret-token-1"), "{logs}");
 }

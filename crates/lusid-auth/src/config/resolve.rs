@@ -48,7 +48,7 @@ impl Layer {
             });
         }
 
-        let lusid_url = validate::http_url(self.required(Key::LusidUrl)?)?;
+        let lusid_url = validate::base_url(self.required(Key::LusidUrl)?)?;
         let (credentials, token_url) = match pat_key {
             Some(Key::AccessTokenFile) => {
                 let entry = self.required(Key::AccessTokenFile)?;

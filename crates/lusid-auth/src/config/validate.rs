@@ -38,6 +38,19 @@ pub(super) fn http_url(entry: &Entry) -> Result<Url, ConfigError> {
     Ok(url)
 }
 
+/// The LUSID API base URL: an [`http_url`] without a query or fragment,
+/// since request paths are appended to it.
+pub(super) fn base_url(entry: &Entry) -> Result<Url, ConfigError> {
+    let url = http_url(entry)?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid_url(
+            entry,
+            "the LUSID URL must not have a query or fragment: request paths are appended to it",
+        ));
+    }
+    Ok(url)
+}
+
 /// Whether `url` points at this machine: `localhost`, `127.0.0.0/8`, `::1`.
 pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {

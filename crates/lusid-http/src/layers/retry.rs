@@ -233,7 +233,9 @@ impl tower::retry::Policy<Request, Response, Error> for RetryPolicy {
             self.retries_done += 1;
         }
         let attempt = 1 + self.retries_done + self.rate_limit_retries_done;
-        tracing::Span::current().record("attempts", attempt);
+        if let Some(counter) = request.extensions().get::<super::trace::AttemptCounter>() {
+            counter.increment();
+        }
         tracing::debug!(
             operation = request.extensions().get::<Operation>().map(|o| o.id),
             attempt,

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -6,6 +8,29 @@ use tower::{Layer, Service, ServiceExt};
 use tracing::Instrument;
 
 use crate::{Error, HttpService, Operation, Request, Response};
+
+/// How many attempts one call made, shared between the trace layer (which
+/// puts it in the request's extensions and reports it) and the retry layer
+/// (which counts each retry).
+#[derive(Debug, Clone)]
+pub(crate) struct AttemptCounter(Arc<AtomicU32>);
+
+impl Default for AttemptCounter {
+    fn default() -> Self {
+        Self(Arc::new(AtomicU32::new(1)))
+    }
+}
+
+impl AttemptCounter {
+    /// Counts one more attempt and returns the new total.
+    pub(crate) fn increment(&self) -> u32 {
+        self.0.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    fn get(&self) -> u32 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
 
 /// LUSID's request id: the `lusid-meta-requestId` header, or else the last
 /// path segment of an error body's problem-details `instance`
@@ -68,14 +93,16 @@ where
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        let attempts = AttemptCounter::default();
+        request.extensions_mut().insert(attempts.clone());
         let operation = request.extensions().get::<Operation>().copied();
         let span = tracing::debug_span!(
             "lusid.request",
             operation = operation.map(|o| o.id),
             method = %request.method(),
             path = operation.map_or_else(|| request.uri().path().to_owned(), |o| o.path_template.to_owned()),
-            attempts = 1u32,
+            attempts = tracing::field::Empty,
             status = tracing::field::Empty,
             request_id = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
@@ -87,6 +114,7 @@ where
                 let result = call.await;
                 let span = tracing::Span::current();
                 span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+                span.record("attempts", attempts.get());
                 match &result {
                     Ok(response) => {
                         span.record("status", response.status().as_u16());
