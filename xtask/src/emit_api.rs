@@ -5,6 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::docs::{code_list, doc_comment};
 use crate::emit_models::{DATE_TIME_DOC, gated_module_file};
+use crate::emit_params::{
+    new_argument_names, new_arguments, params_struct, render_params, render_setter,
+};
+use crate::emit_trait::render_trait;
 use crate::error::Result;
 use crate::naming::{module_name, pascal_case, snake_ident};
 use crate::operation::{Location, Operation, Param, Segment};
@@ -47,12 +51,12 @@ pub fn render(operations: &[Operation]) -> Result<Vec<GeneratedFile>> {
 }
 
 /// The group struct of a tag: `Instruments` → `InstrumentsApi`.
-fn api_struct(tag: &str) -> String {
+pub fn api_struct(tag: &str) -> String {
     format!("{}Api", pascal_case(tag))
 }
 
 /// The request builder of an operation: `ListInstruments` → `ListInstrumentsRequest`.
-fn request_struct(operation: &Operation) -> String {
+pub fn request_struct(operation: &Operation) -> String {
     format!("{}Request", pascal_case(&operation.id))
 }
 
@@ -82,13 +86,15 @@ fn render_tag(tag: &str, operations: &[&Operation]) -> String {
     }
     out.push_str("}\n\n");
     for operation in operations {
+        out.push_str(&render_params(operation));
         out.push_str(&render_request(operation));
     }
+    out.push_str(&render_trait(tag, operations));
     out
 }
 
 /// The argument type of a required parameter.
-fn argument_type(ty: &RustType) -> String {
+pub fn argument_type(ty: &RustType) -> String {
     match ty {
         RustType::String => "impl Into<String>".to_owned(),
         RustType::Array(item) if **item == RustType::String => {
@@ -100,7 +106,7 @@ fn argument_type(ty: &RustType) -> String {
 }
 
 /// The expression converting an argument of [`argument_type`] to its stored type.
-fn convert(ident: &str, ty: &RustType) -> String {
+pub fn convert(ident: &str, ty: &RustType) -> String {
     match ty {
         RustType::String => format!("{ident}.into()"),
         RustType::Array(item) if **item == RustType::String => {
@@ -112,7 +118,7 @@ fn convert(ident: &str, ty: &RustType) -> String {
 }
 
 /// The stored type of a parameter in the request builder.
-fn stored_type(param: &Param) -> String {
+pub fn stored_type(param: &Param) -> String {
     let ty = param.ty.render(Crate::Api);
     match (&param.ty, param.required) {
         (RustType::Array(_), _) | (_, true) => ty,
@@ -124,39 +130,7 @@ fn stored_type(param: &Param) -> String {
 fn render_method(operation: &Operation) -> String {
     let request = request_struct(operation);
     let method = snake_ident(&operation.id);
-    let required: Vec<&Param> = operation
-        .params
-        .iter()
-        .filter(|param| param.required)
-        .collect();
-    let mut arguments: Vec<String> = required
-        .iter()
-        .map(|param| format!("{}: {}", param.ident, argument_type(&param.ty)))
-        .collect();
-    let mut fields = vec!["client: self.client.clone()".to_owned()];
-    for param in &operation.params {
-        let value = if param.required {
-            convert(&param.ident, &param.ty)
-        } else if let RustType::Array(_) = param.ty {
-            "Vec::new()".to_owned()
-        } else {
-            "None".to_owned()
-        };
-        if value == param.ident {
-            fields.push(value);
-        } else {
-            fields.push(format!("{}: {value}", param.ident));
-        }
-    }
-    if let Some(body) = &operation.body {
-        arguments.push(format!("{}: {}", body.ident, body.ty.render(Crate::Api)));
-        fields.push(if body.ident == "body" {
-            "body".to_owned()
-        } else {
-            format!("body: {}", body.ident)
-        });
-    }
-    fields.push("call_options: lusid_http::CallOptions::new()".to_owned());
+    let arguments = new_arguments(operation);
     let mut out = doc_comment(&method_doc(operation));
     if operation.deprecated {
         out.push_str("#[deprecated(note = \"LUSID marks this operation as deprecated\")]\n");
@@ -166,9 +140,11 @@ fn render_method(operation: &Operation) -> String {
         out.push_str("#[allow(clippy::too_many_arguments)]\n");
     }
     out.push_str(&format!(
-        "pub fn {method}(&self, {}) -> {request} {{\n{request} {{ {} }}\n}}\n\n",
+        "pub fn {method}(&self, {}) -> {request} {{\n{request} {{ client: self.client.clone(), \
+         params: {}::new({}), call_options: lusid_http::CallOptions::new() }}\n}}\n\n",
         arguments.join(", "),
-        fields.join(", ")
+        params_struct(operation),
+        new_argument_names(operation).join(", ")
     ));
     out
 }
@@ -281,7 +257,7 @@ fn param_line(param: &Param, request: &str) -> String {
 }
 
 /// The type part of a parameter's documentation.
-fn param_type_doc(param: &Param) -> String {
+pub fn param_type_doc(param: &Param) -> String {
     match &param.ty {
         RustType::DateTime => DATE_TIME_DOC.to_owned(),
         RustType::Array(item) => format!(
@@ -330,12 +306,7 @@ fn render_request(operation: &Operation) -> String {
     out.push_str(&format!(
         "#[derive(Debug, Clone)]\n#[must_use = \"a request does nothing until it is sent\"]\npub struct {request} {{\nclient: crate::Client,\n"
     ));
-    for param in &operation.params {
-        out.push_str(&format!("{}: {},\n", param.ident, stored_type(param)));
-    }
-    if let Some(body) = &operation.body {
-        out.push_str(&format!("body: {},\n", body.ty.render(Crate::Api)));
-    }
+    out.push_str(&format!("params: {},\n", params_struct(operation)));
     out.push_str("call_options: lusid_http::CallOptions,\n");
     out.push_str("}\n\n");
     out.push_str(&format!(
@@ -344,8 +315,13 @@ fn render_request(operation: &Operation) -> String {
         operation.id, operation.path
     ));
     for param in operation.params.iter().filter(|param| !param.required) {
-        out.push_str(&render_setter(param));
+        out.push_str(&render_setter(param, true));
     }
+    out.push_str(&format!(
+        "/// The parameters this request sends.\npub fn params(&self) -> &{0} {{\n&self.params\n}}\n\n\
+         /// The parameters this request sends, taken out of it.\npub fn into_params(self) -> {0} {{\nself.params\n}}\n\n",
+        params_struct(operation)
+    ));
     out.push_str(CALL_OPTION_SETTERS);
     out.push_str(&render_send(operation));
     if let Some(pagination) = &operation.pagination {
@@ -377,34 +353,6 @@ self
 
 ";
 
-/// A chainable setter for an optional parameter.
-fn render_setter(param: &Param) -> String {
-    let mut doc = format!("Sets `{}` (query): {}", param.wire, param_type_doc(param));
-    if !param.allowed_values.is_empty() {
-        doc.push_str(&format!(
-            "; known values {}",
-            code_list(&param.allowed_values, usize::MAX)
-        ));
-    }
-    if let Some(default) = &param.default {
-        doc.push_str(&format!("; documented default `{default}`"));
-    }
-    doc.push('.');
-    if let RustType::Array(_) = param.ty {
-        doc.push_str(" Replaces any earlier values.");
-    }
-    let ident = &param.ident;
-    let argument = argument_type(&param.ty);
-    let value = match param.ty {
-        RustType::Array(_) => convert(ident, &param.ty),
-        _ => format!("Some({})", convert(ident, &param.ty)),
-    };
-    format!(
-        "{}pub fn {ident}(mut self, {ident}: {argument}) -> Self {{\nself.{ident} = {value};\nself\n}}\n\n",
-        doc_comment(&[doc])
-    )
-}
-
 /// `send`: builds the HTTP request and executes it.
 fn render_send(operation: &Operation) -> String {
     let response = operation.success.ty.render(Crate::Api);
@@ -418,7 +366,7 @@ fn render_send(operation: &Operation) -> String {
             Segment::Param(wire) => {
                 if let Some(param) = operation.params.iter().find(|param| param.wire == *wire) {
                     body.push_str(&format!(
-                        "request.path_param({wire:?}, &self.{})?;\n",
+                        "request.path_param({wire:?}, &self.params.{})?;\n",
                         param.ident
                     ));
                 }
@@ -433,19 +381,21 @@ fn render_send(operation: &Operation) -> String {
         let wire = &param.wire;
         let ident = &param.ident;
         let line = match (&param.ty, param.required) {
-            (RustType::Array(_), _) => format!("request.query_each({wire:?}, &self.{ident})?;\n"),
-            (_, true) => format!("request.query({wire:?}, Some(&self.{ident}))?;\n"),
-            (_, false) => format!("request.query({wire:?}, self.{ident}.as_ref())?;\n"),
+            (RustType::Array(_), _) => {
+                format!("request.query_each({wire:?}, &self.params.{ident})?;\n")
+            }
+            (_, true) => format!("request.query({wire:?}, Some(&self.params.{ident}))?;\n"),
+            (_, false) => format!("request.query({wire:?}, self.params.{ident}.as_ref())?;\n"),
         };
         body.push_str(&line);
     }
     if let Some(request_body) = &operation.body {
         if needs_date_time_wrapper(&request_body.ty) {
             body.push_str(
-                "request.json_body(&lusid_models::datetime::nested::DateTimesOut(&self.body))?;\n",
+                "request.json_body(&lusid_models::datetime::nested::DateTimesOut(&self.params.body))?;\n",
             );
         } else {
-            body.push_str("request.json_body(&self.body)?;\n");
+            body.push_str("request.json_body(&self.params.body)?;\n");
         }
     }
     body.push_str("request.call_options(self.call_options);\n");
@@ -557,14 +507,14 @@ fn render_paged_request(
     let page = format!("lusid_models::{}", pagination.page_type);
     let (page_size, set_page_size) = match &pagination.limit {
         Some(limit) => (
-            format!("self.{limit}"),
-            format!("self.{limit} = Some(size);"),
+            format!("self.params.{limit}"),
+            format!("self.params.{limit} = Some(size);"),
         ),
         None => ("None".to_owned(), "let _ = size;".to_owned()),
     };
     let pin_as_at = match &pagination.as_at {
         Some(as_at) => format!(
-            "fn pin_as_at(&mut self, now: time::OffsetDateTime) {{\nself.{as_at}.get_or_insert(now);\n}}\n\n"
+            "fn pin_as_at(&mut self, now: time::OffsetDateTime) {{\nself.params.{as_at}.get_or_insert(now);\n}}\n\n"
         ),
         None => String::new(),
     };
@@ -573,7 +523,7 @@ fn render_paged_request(
          fn page_size(&self) -> Option<i64> {{\n{page_size}\n}}\n\n\
          fn set_page_size(&mut self, size: i64) {{\n{set_page_size}\n}}\n\n\
          {pin_as_at}\
-         fn set_page_token(&mut self, token: String) {{\nself.page = Some(token);\n}}\n\n\
+         fn set_page_token(&mut self, token: String) {{\nself.params.page = Some(token);\n}}\n\n\
          fn send_page_as<P: serde::de::DeserializeOwned + Send>(self) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {{\nself.send_as()\n}}\n}}\n\n"
     )
 }
@@ -620,5 +570,21 @@ fn render_pages(operations: &[Operation]) -> String {
             pagination.page_type
         ));
     }
+    out
+}
+
+/// Everything generated for one operation, as one file: its group method
+/// (in an `impl` of the group struct), parameters struct, request builder
+/// and trait method (for snapshot tests).
+#[cfg(test)]
+pub fn render_operation(operation: &Operation) -> String {
+    let mut out = format!(
+        "{HEADER}\nimpl {} {{\n{}}}\n\n",
+        api_struct(&operation.tag),
+        render_method(operation)
+    );
+    out.push_str(&render_params(operation));
+    out.push_str(&render_request(operation));
+    out.push_str(&render_trait(&operation.tag, &[operation]));
     out
 }

@@ -32,6 +32,7 @@ pub fn render(root: &Path, tags: &BTreeSet<String>) -> Result<Vec<GeneratedFile>
         "full",
         UNREFERENCED_FEATURE,
         "mock",
+        "roundtrip",
         "rust_decimal",
     ] {
         if tags.contains(reserved) {

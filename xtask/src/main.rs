@@ -3,17 +3,24 @@
 //! `cargo xtask codegen` generates the wire types of `lusid-models` and the
 //! endpoint methods of `lusid-api` from `spec/lusid.json`;
 //! `cargo xtask codegen --check` regenerates in memory and fails, naming
-//! each file, when the tree is stale.
+//! each file, when the tree is stale; `cargo xtask roundtrip SCHEMA`
+//! decodes and re-encodes one value with the models, and
+//! `cargo xtask roundtrip --all` every sample [`samples`] derives from the
+//! specification.
 //!
 //! The pipeline: [`spec`] loads the document, [`selection`] picks the
 //! operations and the schemas they reach, [`model`] and [`operation`] build
 //! what to generate, [`emit_models`] and [`emit_api`] render Rust source, and
 //! [`output`] formats it with rustfmt and writes or checks it.
 
+mod bench;
 mod docs;
 mod emit_api;
 mod emit_family;
 mod emit_models;
+mod emit_params;
+mod emit_roundtrip;
+mod emit_trait;
 mod error;
 mod features;
 mod idempotency;
@@ -22,7 +29,12 @@ mod model;
 mod naming;
 mod operation;
 mod output;
+mod roundtrip;
+mod samples;
 mod selection;
+#[cfg(test)]
+mod snapshot_tests;
+mod soak;
 mod spec;
 mod types;
 
@@ -40,18 +52,40 @@ enum Mode {
     Check,
 }
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] [--stats]\n\n\
-    codegen          generate crates/lusid-models and crates/lusid-api from spec/lusid.json\n\
-    codegen --check  fail, naming each file, when the generated files are out of date\n\
-    codegen --stats  also print the operations and schemas generated against the specification";
+const USAGE: &str = "usage: cargo xtask codegen [--check] [--stats] | cargo xtask roundtrip SCHEMA|--all\n\n\
+    codegen           generate crates/lusid-models and crates/lusid-api from spec/lusid.json\n\
+    codegen --check   fail, naming each file, when the generated files are out of date\n\
+    codegen --stats   also print the operations and schemas generated against the specification\n\
+    roundtrip SCHEMA  decode one JSON value of SCHEMA from stdin, print what the models encode\n\
+    roundtrip --all   round-trip a minimal and a maximal sample of every schema (and each family member)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let Some((&"codegen", options)) = args.split_first() else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
+    let result = match args.as_slice() {
+        ["roundtrip", "--all"] => roundtrip::all(&workspace_root()),
+        ["roundtrip", schema] if !schema.starts_with('-') => {
+            roundtrip::one(&workspace_root(), schema)
+        }
+        ["bench", rest @ ..] => return bench::main(&workspace_root(), rest),
+        ["soak", rest @ ..] => return soak::main(&workspace_root(), rest),
+        ["codegen", options @ ..] => return codegen_command(options),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
     };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `cargo xtask codegen [--check] [--stats]`.
+fn codegen_command(options: &[&str]) -> ExitCode {
     let mut mode = Mode::Write;
     let mut stats = false;
     for option in options {
@@ -146,6 +180,7 @@ fn codegen(root: &Path, mode: Mode, stats: bool) -> Result<ExitCode> {
 
     let mut files = emit_models::render(&models)?;
     files.extend(emit_api::render(&operations)?);
+    files.push(emit_roundtrip::render(&models));
     let tags = operations
         .iter()
         .map(|operation| operation.feature.clone())

@@ -62,6 +62,22 @@ pub enum Error {
         source: serde_json::Error,
     },
 
+    /// A paginated call's `nextPage` named a page token that was already
+    /// followed: following it again would repeat pages forever, so the
+    /// pagination stops. Every page before it was delivered.
+    #[error(
+        "{operation}: the server returned the page token {token:?} again after {pages} page(s); \
+         stopping instead of repeating pages"
+    )]
+    RepeatedPageToken {
+        /// The operationId.
+        operation: &'static str,
+        /// The repeated `nextPage` token.
+        token: String,
+        /// Pages received, including the one naming the token again.
+        pages: u64,
+    },
+
     /// A parameter value cannot be sent, such as an empty path parameter.
     #[error("{operation}: invalid parameter `{parameter}`: {reason}")]
     InvalidParameter {
@@ -166,7 +182,8 @@ impl Error {
             Error::Status { operation, .. }
             | Error::Decode { operation, .. }
             | Error::Encode { operation, .. }
-            | Error::InvalidParameter { operation, .. } => Some(operation),
+            | Error::InvalidParameter { operation, .. }
+            | Error::RepeatedPageToken { operation, .. } => Some(operation),
         }
     }
 }

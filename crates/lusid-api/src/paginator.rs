@@ -10,6 +10,7 @@
 //! generic. Pages are fetched one at a time, only when the consumer asks for
 //! more, so at most one page is held in memory.
 
+use std::collections::HashSet;
 use std::future::Future;
 
 use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
@@ -92,10 +93,33 @@ impl Page for RawPage {
 enum Cursor<R> {
     /// Nothing sent yet.
     Start(R),
-    /// `template` is the first request; `token` selects the next page.
-    Next { template: R, token: String },
+    /// `template` is the first request; `token` selects the next page;
+    /// `seen` holds every token followed so far.
+    Next {
+        template: R,
+        token: String,
+        seen: SeenTokens,
+    },
+    /// The last page named a token already followed: report it next.
+    Repeated { token: String, pages: u64 },
     /// The last page has been returned.
     Done,
+}
+
+/// The page tokens a pagination has followed, and how many pages it got.
+#[derive(Default)]
+struct SeenTokens {
+    tokens: HashSet<String>,
+    pages: u64,
+}
+
+/// The operationId behind a generated request builder's type name
+/// (`ListInstrumentsRequest` → `ListInstruments`), for errors raised by the
+/// paginator itself.
+fn operation_name<R>() -> &'static str {
+    let full = std::any::type_name::<R>();
+    let name = full.rsplit("::").next().unwrap_or(full);
+    name.strip_suffix("Request").unwrap_or(name)
 }
 
 /// Prepares the first request: applies [`DEFAULT_PAGE_SIZE`] when no page
@@ -148,19 +172,42 @@ where
     P::Item: Send,
 {
     stream::try_unfold(Cursor::Start(request), |cursor| async move {
-        let (request, template) = match cursor {
+        let (request, template, mut seen) = match cursor {
             Cursor::Done => return Ok(None),
+            Cursor::Repeated { token, pages } => {
+                return Err(Error::RepeatedPageToken {
+                    operation: operation_name::<R>(),
+                    token,
+                    pages,
+                });
+            }
             Cursor::Start(request) => {
                 let request = first_request(request);
-                (request.clone(), request)
+                (request.clone(), request, SeenTokens::default())
             }
-            Cursor::Next { template, token } => (next_request(&template, token), template),
+            Cursor::Next {
+                template,
+                token,
+                mut seen,
+            } => {
+                let request = next_request(&template, token.clone());
+                seen.tokens.insert(token);
+                (request, template, seen)
+            }
         };
         let page = request.send_page_as::<P>().await?;
+        seen.pages += 1;
+        // A token already followed would repeat pages forever: deliver this
+        // page, then stop with an error.
         let next = match page.next_page() {
+            Some(token) if seen.tokens.contains(token) => Cursor::Repeated {
+                token: token.to_owned(),
+                pages: seen.pages,
+            },
             Some(token) if !token.is_empty() => Cursor::Next {
                 template,
                 token: token.to_owned(),
+                seen,
             },
             _ => Cursor::Done,
         };

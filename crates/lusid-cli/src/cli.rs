@@ -109,7 +109,8 @@ pub enum Format {
     Json,
     /// One instrument per line, as LUSID sends it.
     Ndjson,
-    /// Flat CSV: LUID, name, scope, state, dates and identifiers.
+    /// Flat CSV: LUID, name, scope, state, effectiveFrom, asAtDate, and the
+    /// identifiers as a JSON object (`{"Figi":"BBG..."}`).
     Csv,
     /// Aligned columns for reading.
     Table,

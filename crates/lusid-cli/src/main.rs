@@ -27,7 +27,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One extraction is one sequential stream of pages: a single-threaded
+    // runtime avoids waking the connection task on another thread for every
+    // read.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

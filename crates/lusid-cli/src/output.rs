@@ -56,6 +56,11 @@ pub fn writer(format: Format, out: Box<dyn Write + Send>) -> Box<dyn InstrumentW
     }
 }
 
+/// Bytes buffered before a write system call (a page is flushed as a whole
+/// anyway): large enough that a 2000-instrument page takes a few dozen
+/// writes rather than hundreds.
+const OUTPUT_BUFFER: usize = 256 * 1024;
+
 /// Where the output goes: stdout, or a file written under a temporary name
 /// in the same directory and renamed into place by [`Output::commit`].
 pub enum Output {
@@ -92,10 +97,11 @@ impl Output {
     /// A buffered writer over this output.
     pub fn writer(&self) -> io::Result<Box<dyn Write + Send>> {
         Ok(match self {
-            Output::Stdout => Box::new(io::BufWriter::new(io::stdout())),
-            Output::File { temporary, .. } => {
-                Box::new(io::BufWriter::new(temporary.as_file().try_clone()?))
-            }
+            Output::Stdout => Box::new(io::BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout())),
+            Output::File { temporary, .. } => Box::new(io::BufWriter::with_capacity(
+                OUTPUT_BUFFER,
+                temporary.as_file().try_clone()?,
+            )),
         })
     }
 

@@ -52,13 +52,7 @@ impl AborApi {
     pub fn list_abors(&self) -> ListAborsRequest {
         ListAborsRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListAborsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -92,8 +86,7 @@ impl AborApi {
     ) -> CreateAborRequest {
         CreateAborRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: abor_request,
+            params: CreateAborParams::new(scope, abor_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -126,11 +119,7 @@ impl AborApi {
     pub fn get_abor(&self, scope: impl Into<String>, code: impl Into<String>) -> GetAborRequest {
         GetAborRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetAborParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -162,8 +151,7 @@ impl AborApi {
     ) -> DeleteAborRequest {
         DeleteAborRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteAborParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -199,9 +187,7 @@ impl AborApi {
     ) -> PatchAborRequest {
         PatchAborRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: PatchAborParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -247,15 +233,7 @@ impl AborApi {
     ) -> ListDiaryEntriesRequest {
         ListDiaryEntriesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListDiaryEntriesParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -292,9 +270,7 @@ impl AborApi {
     ) -> AddDiaryEntryRequest {
         AddDiaryEntryRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: diary_entry_request,
+            params: AddDiaryEntryParams::new(scope, code, diary_entry_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -332,9 +308,7 @@ impl AborApi {
     ) -> ClosePeriodRequest {
         ClosePeriodRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: close_period_diary_entry_request,
+            params: ClosePeriodParams::new(scope, code, close_period_diary_entry_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -372,9 +346,7 @@ impl AborApi {
     ) -> LockPeriodRequest {
         LockPeriodRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: lock_period_diary_entry_request,
+            params: LockPeriodParams::new(scope, code, lock_period_diary_entry_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -415,9 +387,7 @@ impl AborApi {
     ) -> ReOpenPeriodsRequest {
         ReOpenPeriodsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: re_open_period_diary_entry_request,
+            params: ReOpenPeriodsParams::new(scope, code, re_open_period_diary_entry_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -452,9 +422,7 @@ impl AborApi {
     ) -> DeleteDiaryEntryRequest {
         DeleteDiaryEntryRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            diary_entry_code: diary_entry_code.into(),
+            params: DeleteDiaryEntryParams::new(scope, code, diary_entry_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -501,13 +469,11 @@ impl AborApi {
     ) -> GetJournalEntryLinesRequest {
         GetJournalEntryLinesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            filter: None,
-            limit: None,
-            page: None,
-            body: journal_entry_lines_query_parameters,
+            params: GetJournalEntryLinesParams::new(
+                scope,
+                code,
+                journal_entry_lines_query_parameters,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -544,10 +510,7 @@ impl AborApi {
     ) -> GetAborPropertiesRequest {
         GetAborPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetAborPropertiesParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -583,9 +546,7 @@ impl AborApi {
     ) -> UpsertAborPropertiesRequest {
         UpsertAborPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: UpsertAborPropertiesParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -631,41 +592,51 @@ impl AborApi {
     ) -> GetTrialBalanceRequest {
         GetTrialBalanceRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            filter: None,
-            limit: None,
-            page: None,
-            body: trial_balance_query_parameters,
+            params: GetTrialBalanceParams::new(scope, code, trial_balance_query_parameters),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListAbors` request (`GET /api/abor`), built by [`AborApi::list_abors`]. Set
-/// optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAborsRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListAbors` (`GET /api/abor`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListAborsParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListAborsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListAbors",
-        path_template: "/api/abor",
-        idempotent: true,
-    };
+impl ListAborsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -714,6 +685,83 @@ impl ListAborsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListAbors` request (`GET /api/abor`), built by [`AborApi::list_abors`]. Set
+/// optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListAborsRequest {
+    client: crate::Client,
+    params: ListAborsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListAborsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListAbors",
+        path_template: "/api/abor",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListAborsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListAborsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -746,13 +794,13 @@ impl ListAborsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/abor");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -806,19 +854,19 @@ impl crate::paginator::PagedRequest for ListAborsRequest {
     type Page = lusid_models::PagedResourceListOfAbor;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -828,14 +876,38 @@ impl crate::paginator::PagedRequest for ListAborsRequest {
     }
 }
 
+/// The parameters of `CreateAbor` (`POST /api/abor/{scope}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateAborParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::AborRequest,
+}
+
+impl CreateAborParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, abor_request: lusid_models::AborRequest) -> Self {
+        Self {
+            scope: scope.into(),
+            body: abor_request,
+        }
+    }
+}
+
 /// The `CreateAbor` request (`POST /api/abor/{scope}`), built by [`AborApi::create_abor`].
 /// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAborRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::AborRequest,
+    params: CreateAborParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -846,6 +918,16 @@ impl CreateAborRequest {
         path_template: "/api/abor/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateAborParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateAborParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -878,34 +960,46 @@ impl CreateAborRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/abor/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetAbor` request (`GET /api/abor/{scope}/{code}`), built by [`AborApi::get_abor`].
-/// Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAborRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetAbor` (`GET /api/abor/{scope}/{code}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAborParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetAborRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetAbor",
-        path_template: "/api/abor/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetAborParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -928,6 +1022,58 @@ impl GetAborRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetAbor` request (`GET /api/abor/{scope}/{code}`), built by [`AborApi::get_abor`].
+/// Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetAborRequest {
+    client: crate::Client,
+    params: GetAborParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetAborRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetAbor",
+        path_template: "/api/abor/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAborParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAborParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -961,14 +1107,39 @@ impl GetAborRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/abor/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteAbor` (`DELETE /api/abor/{scope}/{code}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteAborParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteAborParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -978,8 +1149,7 @@ impl GetAborRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteAborRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteAborParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -990,6 +1160,16 @@ impl DeleteAborRequest {
         path_template: "/api/abor/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteAborParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteAborParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1023,11 +1203,43 @@ impl DeleteAborRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/abor/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PatchAbor` (`PATCH /api/abor/{scope}/{code}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PatchAborParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::Operation>,
+}
+
+impl PatchAborParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::Operation>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -1037,9 +1249,7 @@ impl DeleteAborRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchAborRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: Vec<lusid_models::Operation>,
+    params: PatchAborParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1050,6 +1260,16 @@ impl PatchAborRequest {
         path_template: "/api/abor/{scope}/{code}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PatchAborParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PatchAborParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1082,41 +1302,60 @@ impl PatchAborRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PATCH);
         request.path("/api/abor/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListDiaryEntries` request (`GET /api/abor/{scope}/{code}/accountingdiary`), built
-/// by [`AborApi::list_diary_entries`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListDiaryEntriesRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListDiaryEntries` (`GET /api/abor/{scope}/{code}/accountingdiary`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListDiaryEntriesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListDiaryEntriesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListDiaryEntries",
-        path_template: "/api/abor/{scope}/{code}/accountingdiary",
-        idempotent: true,
-    };
+impl ListDiaryEntriesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1165,6 +1404,84 @@ impl ListDiaryEntriesRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListDiaryEntries` request (`GET /api/abor/{scope}/{code}/accountingdiary`), built
+/// by [`AborApi::list_diary_entries`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListDiaryEntriesRequest {
+    client: crate::Client,
+    params: ListDiaryEntriesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListDiaryEntriesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListDiaryEntries",
+        path_template: "/api/abor/{scope}/{code}/accountingdiary",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListDiaryEntriesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListDiaryEntriesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1198,17 +1515,17 @@ impl ListDiaryEntriesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/abor/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/accountingdiary");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1262,19 +1579,19 @@ impl crate::paginator::PagedRequest for ListDiaryEntriesRequest {
     type Page = lusid_models::PagedResourceListOfDiaryEntry;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -1284,15 +1601,45 @@ impl crate::paginator::PagedRequest for ListDiaryEntriesRequest {
     }
 }
 
+/// The parameters of `AddDiaryEntry` (`POST /api/abor/{scope}/{code}/accountingdiary`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AddDiaryEntryParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::DiaryEntryRequest,
+}
+
+impl AddDiaryEntryParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        diary_entry_request: lusid_models::DiaryEntryRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: diary_entry_request,
+        }
+    }
+}
+
 /// The `AddDiaryEntry` request (`POST /api/abor/{scope}/{code}/accountingdiary`), built by
 /// [`AborApi::add_diary_entry`]. Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddDiaryEntryRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::DiaryEntryRequest,
+    params: AddDiaryEntryParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1304,6 +1651,16 @@ impl AddDiaryEntryRequest {
         idempotent: false,
     };
 
+    /// The parameters this request sends.
+    pub fn params(&self) -> &AddDiaryEntryParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> AddDiaryEntryParams {
+        self.params
+    }
+
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.attempt_timeout(timeout);
@@ -1335,13 +1692,46 @@ impl AddDiaryEntryRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/abor/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/accountingdiary");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ClosePeriod` (`POST
+/// /api/abor/{scope}/{code}/accountingdiary/$closeperiod`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ClosePeriodParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::ClosePeriodDiaryEntryRequest,
+}
+
+impl ClosePeriodParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        close_period_diary_entry_request: lusid_models::ClosePeriodDiaryEntryRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: close_period_diary_entry_request,
+        }
     }
 }
 
@@ -1352,9 +1742,7 @@ impl AddDiaryEntryRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ClosePeriodRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::ClosePeriodDiaryEntryRequest,
+    params: ClosePeriodParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1366,6 +1754,16 @@ impl ClosePeriodRequest {
         idempotent: false,
     };
 
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ClosePeriodParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ClosePeriodParams {
+        self.params
+    }
+
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.attempt_timeout(timeout);
@@ -1397,13 +1795,46 @@ impl ClosePeriodRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/abor/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/accountingdiary/$closeperiod");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `LockPeriod` (`POST
+/// /api/abor/{scope}/{code}/accountingdiary/$lockperiod`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct LockPeriodParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::LockPeriodDiaryEntryRequest,
+}
+
+impl LockPeriodParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        lock_period_diary_entry_request: lusid_models::LockPeriodDiaryEntryRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: lock_period_diary_entry_request,
+        }
     }
 }
 
@@ -1414,9 +1845,7 @@ impl ClosePeriodRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LockPeriodRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::LockPeriodDiaryEntryRequest,
+    params: LockPeriodParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1428,6 +1857,16 @@ impl LockPeriodRequest {
         idempotent: false,
     };
 
+    /// The parameters this request sends.
+    pub fn params(&self) -> &LockPeriodParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> LockPeriodParams {
+        self.params
+    }
+
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.attempt_timeout(timeout);
@@ -1459,13 +1898,46 @@ impl LockPeriodRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/abor/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/accountingdiary/$lockperiod");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ReOpenPeriods` (`POST
+/// /api/abor/{scope}/{code}/accountingdiary/$reopenperiods`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ReOpenPeriodsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::ReOpenPeriodDiaryEntryRequest,
+}
+
+impl ReOpenPeriodsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        re_open_period_diary_entry_request: lusid_models::ReOpenPeriodDiaryEntryRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: re_open_period_diary_entry_request,
+        }
     }
 }
 
@@ -1476,9 +1948,7 @@ impl LockPeriodRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReOpenPeriodsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::ReOpenPeriodDiaryEntryRequest,
+    params: ReOpenPeriodsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1489,6 +1959,16 @@ impl ReOpenPeriodsRequest {
         path_template: "/api/abor/{scope}/{code}/accountingdiary/$reopenperiods",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ReOpenPeriodsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ReOpenPeriodsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1524,13 +2004,46 @@ impl ReOpenPeriodsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/abor/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/accountingdiary/$reopenperiods");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteDiaryEntry` (`DELETE
+/// /api/abor/{scope}/{code}/accountingdiary/{diaryEntryCode}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteDiaryEntryParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `diaryEntryCode` (path): string.
+    pub diary_entry_code: String,
+}
+
+impl DeleteDiaryEntryParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        diary_entry_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            diary_entry_code: diary_entry_code.into(),
+        }
     }
 }
 
@@ -1541,9 +2054,7 @@ impl ReOpenPeriodsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteDiaryEntryRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    diary_entry_code: String,
+    params: DeleteDiaryEntryParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1554,6 +2065,16 @@ impl DeleteDiaryEntryRequest {
         path_template: "/api/abor/{scope}/{code}/accountingdiary/{diaryEntryCode}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteDiaryEntryParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteDiaryEntryParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1587,41 +2108,60 @@ impl DeleteDiaryEntryRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/abor/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/accountingdiary/");
-        request.path_param("diaryEntryCode", &self.diary_entry_code)?;
+        request.path_param("diaryEntryCode", &self.params.diary_entry_code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetJournalEntryLines` request (`POST
-/// /api/abor/{scope}/{code}/journalentrylines/$query`), built by
-/// [`AborApi::get_journal_entry_lines`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetJournalEntryLinesRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    limit: Option<i64>,
-    page: Option<String>,
-    body: lusid_models::JournalEntryLinesQueryParameters,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetJournalEntryLines` (`POST
+/// /api/abor/{scope}/{code}/journalentrylines/$query`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetJournalEntryLinesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::JournalEntryLinesQueryParameters,
 }
 
-impl GetJournalEntryLinesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetJournalEntryLines",
-        path_template: "/api/abor/{scope}/{code}/journalentrylines/$query",
-        idempotent: true,
-    };
+impl GetJournalEntryLinesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        journal_entry_lines_query_parameters: lusid_models::JournalEntryLinesQueryParameters,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            filter: None,
+            limit: None,
+            page: None,
+            body: journal_entry_lines_query_parameters,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1646,6 +2186,62 @@ impl GetJournalEntryLinesRequest {
     pub fn page(mut self, page: impl Into<String>) -> Self {
         self.page = Some(page.into());
         self
+    }
+}
+
+/// The `GetJournalEntryLines` request (`POST
+/// /api/abor/{scope}/{code}/journalentrylines/$query`), built by
+/// [`AborApi::get_journal_entry_lines`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetJournalEntryLinesRequest {
+    client: crate::Client,
+    params: GetJournalEntryLinesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetJournalEntryLinesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetJournalEntryLines",
+        path_template: "/api/abor/{scope}/{code}/journalentrylines/$query",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetJournalEntryLinesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetJournalEntryLinesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1682,15 +2278,15 @@ impl GetJournalEntryLinesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/abor/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/journalentrylines/$query");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1745,19 +2341,19 @@ impl crate::paginator::PagedRequest for GetJournalEntryLinesRequest {
     type Page = lusid_models::VersionedResourceListOfJournalEntryLine;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -1767,16 +2363,58 @@ impl crate::paginator::PagedRequest for GetJournalEntryLinesRequest {
     }
 }
 
+/// The parameters of `GetAborProperties` (`GET /api/abor/{scope}/{code}/properties`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAborPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetAborPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+}
+
 /// The `GetAborProperties` request (`GET /api/abor/{scope}/{code}/properties`), built by
 /// [`AborApi::get_abor_properties`]. Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAborPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetAborPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1790,15 +2428,25 @@ impl GetAborPropertiesRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAborPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAborPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1832,14 +2480,47 @@ impl GetAborPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/abor/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertAborProperties` (`POST
+/// /api/abor/{scope}/{code}/properties/$upsert`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertAborPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::Property>,
+}
+
+impl UpsertAborPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::Property>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -1850,9 +2531,7 @@ impl GetAborPropertiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertAborPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: std::collections::BTreeMap<String, lusid_models::Property>,
+    params: UpsertAborPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1863,6 +2542,16 @@ impl UpsertAborPropertiesRequest {
         path_template: "/api/abor/{scope}/{code}/properties/$upsert",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertAborPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertAborPropertiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1895,40 +2584,60 @@ impl UpsertAborPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/abor/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties/$upsert");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetTrialBalance` request (`POST /api/abor/{scope}/{code}/trialbalance/$query`),
-/// built by [`AborApi::get_trial_balance`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetTrialBalanceRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    limit: Option<i64>,
-    page: Option<String>,
-    body: lusid_models::TrialBalanceQueryParameters,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetTrialBalance` (`POST
+/// /api/abor/{scope}/{code}/trialbalance/$query`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetTrialBalanceParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::TrialBalanceQueryParameters,
 }
 
-impl GetTrialBalanceRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetTrialBalance",
-        path_template: "/api/abor/{scope}/{code}/trialbalance/$query",
-        idempotent: true,
-    };
+impl GetTrialBalanceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        trial_balance_query_parameters: lusid_models::TrialBalanceQueryParameters,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            filter: None,
+            limit: None,
+            page: None,
+            body: trial_balance_query_parameters,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1953,6 +2662,61 @@ impl GetTrialBalanceRequest {
     pub fn page(mut self, page: impl Into<String>) -> Self {
         self.page = Some(page.into());
         self
+    }
+}
+
+/// The `GetTrialBalance` request (`POST /api/abor/{scope}/{code}/trialbalance/$query`),
+/// built by [`AborApi::get_trial_balance`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetTrialBalanceRequest {
+    client: crate::Client,
+    params: GetTrialBalanceParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetTrialBalanceRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetTrialBalance",
+        path_template: "/api/abor/{scope}/{code}/trialbalance/$query",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetTrialBalanceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetTrialBalanceParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1989,15 +2753,15 @@ impl GetTrialBalanceRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/abor/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/trialbalance/$query");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -2052,24 +2816,377 @@ impl crate::paginator::PagedRequest for GetTrialBalanceRequest {
     type Page = lusid_models::VersionedResourceListOfTrialBalance;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The `Abor` operations as an object-safe async trait, implemented by [`AborApi`]: write
+/// code against `&dyn AborApiClient` (or `impl AborApiClient`) and give it `client.abor()`
+/// in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`AborApi`] for streams, timeouts and `send_as`). With the `mock` feature,
+/// mockall generates `MockAborApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait AborApiClient: Send + Sync {
+    /// `GET /api/abor` (operation `ListAbors`): [`AborApi::list_abors`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListAborsRequest::send): see [`Error`](crate::Error).
+    async fn list_abors(
+        &self,
+        params: ListAborsParams,
+    ) -> Result<lusid_models::PagedResourceListOfAbor, crate::Error>;
+
+    /// `POST /api/abor/{scope}` (operation `CreateAbor`): [`AborApi::create_abor`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateAborRequest::send): see [`Error`](crate::Error).
+    async fn create_abor(
+        &self,
+        params: CreateAborParams,
+    ) -> Result<lusid_models::Abor, crate::Error>;
+
+    /// `GET /api/abor/{scope}/{code}` (operation `GetAbor`): [`AborApi::get_abor`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAborRequest::send): see [`Error`](crate::Error).
+    async fn get_abor(&self, params: GetAborParams) -> Result<lusid_models::Abor, crate::Error>;
+
+    /// `DELETE /api/abor/{scope}/{code}` (operation `DeleteAbor`): [`AborApi::delete_abor`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteAborRequest::send): see [`Error`](crate::Error).
+    async fn delete_abor(
+        &self,
+        params: DeleteAborParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `PATCH /api/abor/{scope}/{code}` (operation `PatchAbor`): [`AborApi::patch_abor`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PatchAborRequest::send): see [`Error`](crate::Error).
+    async fn patch_abor(&self, params: PatchAborParams)
+    -> Result<lusid_models::Abor, crate::Error>;
+
+    /// `GET /api/abor/{scope}/{code}/accountingdiary` (operation `ListDiaryEntries`):
+    /// [`AborApi::list_diary_entries`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListDiaryEntriesRequest::send): see [`Error`](crate::Error).
+    async fn list_diary_entries(
+        &self,
+        params: ListDiaryEntriesParams,
+    ) -> Result<lusid_models::PagedResourceListOfDiaryEntry, crate::Error>;
+
+    /// `POST /api/abor/{scope}/{code}/accountingdiary` (operation `AddDiaryEntry`):
+    /// [`AborApi::add_diary_entry`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::AddDiaryEntryRequest::send): see [`Error`](crate::Error).
+    async fn add_diary_entry(
+        &self,
+        params: AddDiaryEntryParams,
+    ) -> Result<lusid_models::DiaryEntry, crate::Error>;
+
+    /// `POST /api/abor/{scope}/{code}/accountingdiary/$closeperiod` (operation `ClosePeriod`):
+    /// [`AborApi::close_period`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ClosePeriodRequest::send): see [`Error`](crate::Error).
+    async fn close_period(
+        &self,
+        params: ClosePeriodParams,
+    ) -> Result<lusid_models::DiaryEntry, crate::Error>;
+
+    /// `POST /api/abor/{scope}/{code}/accountingdiary/$lockperiod` (operation `LockPeriod`):
+    /// [`AborApi::lock_period`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::LockPeriodRequest::send): see [`Error`](crate::Error).
+    async fn lock_period(
+        &self,
+        params: LockPeriodParams,
+    ) -> Result<lusid_models::DiaryEntry, crate::Error>;
+
+    /// `POST /api/abor/{scope}/{code}/accountingdiary/$reopenperiods` (operation
+    /// `ReOpenPeriods`): [`AborApi::re_open_periods`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ReOpenPeriodsRequest::send): see [`Error`](crate::Error).
+    async fn re_open_periods(
+        &self,
+        params: ReOpenPeriodsParams,
+    ) -> Result<lusid_models::PeriodDiaryEntriesReopenedResponse, crate::Error>;
+
+    /// `DELETE /api/abor/{scope}/{code}/accountingdiary/{diaryEntryCode}` (operation
+    /// `DeleteDiaryEntry`): [`AborApi::delete_diary_entry`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteDiaryEntryRequest::send): see [`Error`](crate::Error).
+    async fn delete_diary_entry(
+        &self,
+        params: DeleteDiaryEntryParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `POST /api/abor/{scope}/{code}/journalentrylines/$query` (operation
+    /// `GetJournalEntryLines`): [`AborApi::get_journal_entry_lines`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetJournalEntryLinesRequest::send): see [`Error`](crate::Error).
+    async fn get_journal_entry_lines(
+        &self,
+        params: GetJournalEntryLinesParams,
+    ) -> Result<lusid_models::VersionedResourceListOfJournalEntryLine, crate::Error>;
+
+    /// `GET /api/abor/{scope}/{code}/properties` (operation `GetAborProperties`):
+    /// [`AborApi::get_abor_properties`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAborPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn get_abor_properties(
+        &self,
+        params: GetAborPropertiesParams,
+    ) -> Result<lusid_models::AborProperties, crate::Error>;
+
+    /// `POST /api/abor/{scope}/{code}/properties/$upsert` (operation `UpsertAborProperties`):
+    /// [`AborApi::upsert_abor_properties`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertAborPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_abor_properties(
+        &self,
+        params: UpsertAborPropertiesParams,
+    ) -> Result<lusid_models::AborProperties, crate::Error>;
+
+    /// `POST /api/abor/{scope}/{code}/trialbalance/$query` (operation `GetTrialBalance`):
+    /// [`AborApi::get_trial_balance`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetTrialBalanceRequest::send): see [`Error`](crate::Error).
+    async fn get_trial_balance(
+        &self,
+        params: GetTrialBalanceParams,
+    ) -> Result<lusid_models::VersionedResourceListOfTrialBalance, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl AborApiClient for AborApi {
+    async fn list_abors(
+        &self,
+        params: ListAborsParams,
+    ) -> Result<lusid_models::PagedResourceListOfAbor, crate::Error> {
+        ListAborsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_abor(
+        &self,
+        params: CreateAborParams,
+    ) -> Result<lusid_models::Abor, crate::Error> {
+        CreateAborRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_abor(&self, params: GetAborParams) -> Result<lusid_models::Abor, crate::Error> {
+        GetAborRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_abor(
+        &self,
+        params: DeleteAborParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteAborRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn patch_abor(
+        &self,
+        params: PatchAborParams,
+    ) -> Result<lusid_models::Abor, crate::Error> {
+        PatchAborRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_diary_entries(
+        &self,
+        params: ListDiaryEntriesParams,
+    ) -> Result<lusid_models::PagedResourceListOfDiaryEntry, crate::Error> {
+        ListDiaryEntriesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn add_diary_entry(
+        &self,
+        params: AddDiaryEntryParams,
+    ) -> Result<lusid_models::DiaryEntry, crate::Error> {
+        AddDiaryEntryRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn close_period(
+        &self,
+        params: ClosePeriodParams,
+    ) -> Result<lusid_models::DiaryEntry, crate::Error> {
+        ClosePeriodRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn lock_period(
+        &self,
+        params: LockPeriodParams,
+    ) -> Result<lusid_models::DiaryEntry, crate::Error> {
+        LockPeriodRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn re_open_periods(
+        &self,
+        params: ReOpenPeriodsParams,
+    ) -> Result<lusid_models::PeriodDiaryEntriesReopenedResponse, crate::Error> {
+        ReOpenPeriodsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_diary_entry(
+        &self,
+        params: DeleteDiaryEntryParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteDiaryEntryRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_journal_entry_lines(
+        &self,
+        params: GetJournalEntryLinesParams,
+    ) -> Result<lusid_models::VersionedResourceListOfJournalEntryLine, crate::Error> {
+        GetJournalEntryLinesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_abor_properties(
+        &self,
+        params: GetAborPropertiesParams,
+    ) -> Result<lusid_models::AborProperties, crate::Error> {
+        GetAborPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_abor_properties(
+        &self,
+        params: UpsertAborPropertiesParams,
+    ) -> Result<lusid_models::AborProperties, crate::Error> {
+        UpsertAborPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_trial_balance(
+        &self,
+        params: GetTrialBalanceParams,
+    ) -> Result<lusid_models::VersionedResourceListOfTrialBalance, crate::Error> {
+        GetTrialBalanceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

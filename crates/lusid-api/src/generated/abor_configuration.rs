@@ -57,13 +57,7 @@ impl AborConfigurationApi {
     pub fn list_abor_configurations(&self) -> ListAborConfigurationsRequest {
         ListAborConfigurationsRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListAborConfigurationsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -98,8 +92,7 @@ impl AborConfigurationApi {
     ) -> CreateAborConfigurationRequest {
         CreateAborConfigurationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: abor_configuration_request,
+            params: CreateAborConfigurationParams::new(scope, abor_configuration_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -138,11 +131,7 @@ impl AborConfigurationApi {
     ) -> GetAborConfigurationRequest {
         GetAborConfigurationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetAborConfigurationParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -174,8 +163,7 @@ impl AborConfigurationApi {
     ) -> DeleteAborConfigurationRequest {
         DeleteAborConfigurationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteAborConfigurationParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -211,9 +199,7 @@ impl AborConfigurationApi {
     ) -> PatchAborConfigurationRequest {
         PatchAborConfigurationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: PatchAborConfigurationParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -252,10 +238,7 @@ impl AborConfigurationApi {
     ) -> GetAborConfigurationPropertiesRequest {
         GetAborConfigurationPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetAborConfigurationPropertiesParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -293,38 +276,51 @@ impl AborConfigurationApi {
     ) -> UpsertAborConfigurationPropertiesRequest {
         UpsertAborConfigurationPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: UpsertAborConfigurationPropertiesParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListAborConfigurations` request (`GET /api/aborconfiguration`), built by
-/// [`AborConfigurationApi::list_abor_configurations`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAborConfigurationsRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListAborConfigurations` (`GET /api/aborconfiguration`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListAborConfigurationsParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListAborConfigurationsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListAborConfigurations",
-        path_template: "/api/aborconfiguration",
-        idempotent: true,
-    };
+impl ListAborConfigurationsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -373,6 +369,84 @@ impl ListAborConfigurationsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListAborConfigurations` request (`GET /api/aborconfiguration`), built by
+/// [`AborConfigurationApi::list_abor_configurations`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListAborConfigurationsRequest {
+    client: crate::Client,
+    params: ListAborConfigurationsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListAborConfigurationsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListAborConfigurations",
+        path_template: "/api/aborconfiguration",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListAborConfigurationsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListAborConfigurationsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -408,13 +482,13 @@ impl ListAborConfigurationsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/aborconfiguration");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -469,25 +543,53 @@ impl crate::paginator::PagedRequest for ListAborConfigurationsRequest {
     type Page = lusid_models::PagedResourceListOfAborConfiguration;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateAborConfiguration` (`POST /api/aborconfiguration/{scope}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateAborConfigurationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::AborConfigurationRequest,
+}
+
+impl CreateAborConfigurationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        abor_configuration_request: lusid_models::AborConfigurationRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: abor_configuration_request,
+        }
     }
 }
 
@@ -498,8 +600,7 @@ impl crate::paginator::PagedRequest for ListAborConfigurationsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAborConfigurationRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::AborConfigurationRequest,
+    params: CreateAborConfigurationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -510,6 +611,16 @@ impl CreateAborConfigurationRequest {
         path_template: "/api/aborconfiguration/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateAborConfigurationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateAborConfigurationParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -542,35 +653,46 @@ impl CreateAborConfigurationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/aborconfiguration/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetAborConfiguration` request (`GET /api/aborconfiguration/{scope}/{code}`), built
-/// by [`AborConfigurationApi::get_abor_configuration`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAborConfigurationRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetAborConfiguration` (`GET /api/aborconfiguration/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAborConfigurationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetAborConfigurationRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetAborConfiguration",
-        path_template: "/api/aborconfiguration/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetAborConfigurationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -593,6 +715,59 @@ impl GetAborConfigurationRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetAborConfiguration` request (`GET /api/aborconfiguration/{scope}/{code}`), built
+/// by [`AborConfigurationApi::get_abor_configuration`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetAborConfigurationRequest {
+    client: crate::Client,
+    params: GetAborConfigurationParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetAborConfigurationRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetAborConfiguration",
+        path_template: "/api/aborconfiguration/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAborConfigurationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAborConfigurationParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -626,14 +801,40 @@ impl GetAborConfigurationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/aborconfiguration/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteAborConfiguration` (`DELETE
+/// /api/aborconfiguration/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteAborConfigurationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteAborConfigurationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -644,8 +845,7 @@ impl GetAborConfigurationRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteAborConfigurationRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteAborConfigurationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -656,6 +856,16 @@ impl DeleteAborConfigurationRequest {
         path_template: "/api/aborconfiguration/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteAborConfigurationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteAborConfigurationParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -689,11 +899,44 @@ impl DeleteAborConfigurationRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/aborconfiguration/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PatchAborConfiguration` (`PATCH
+/// /api/aborconfiguration/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PatchAborConfigurationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::Operation>,
+}
+
+impl PatchAborConfigurationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::Operation>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -704,9 +947,7 @@ impl DeleteAborConfigurationRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchAborConfigurationRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: Vec<lusid_models::Operation>,
+    params: PatchAborConfigurationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -717,6 +958,16 @@ impl PatchAborConfigurationRequest {
         path_template: "/api/aborconfiguration/{scope}/{code}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PatchAborConfigurationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PatchAborConfigurationParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -749,12 +1000,58 @@ impl PatchAborConfigurationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PATCH);
         request.path("/api/aborconfiguration/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetAborConfigurationProperties` (`GET
+/// /api/aborconfiguration/{scope}/{code}/properties`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAborConfigurationPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetAborConfigurationPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -766,10 +1063,7 @@ impl PatchAborConfigurationRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAborConfigurationPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetAborConfigurationPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -783,15 +1077,25 @@ impl GetAborConfigurationPropertiesRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAborConfigurationPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAborConfigurationPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -826,14 +1130,47 @@ impl GetAborConfigurationPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/aborconfiguration/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertAborConfigurationProperties` (`POST
+/// /api/aborconfiguration/{scope}/{code}/properties/$upsert`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertAborConfigurationPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::Property>,
+}
+
+impl UpsertAborConfigurationPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::Property>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -845,9 +1182,7 @@ impl GetAborConfigurationPropertiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertAborConfigurationPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: std::collections::BTreeMap<String, lusid_models::Property>,
+    params: UpsertAborConfigurationPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -858,6 +1193,16 @@ impl UpsertAborConfigurationPropertiesRequest {
         path_template: "/api/aborconfiguration/{scope}/{code}/properties/$upsert",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertAborConfigurationPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertAborConfigurationPropertiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -891,12 +1236,193 @@ impl UpsertAborConfigurationPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/aborconfiguration/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties/$upsert");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `AborConfiguration` operations as an object-safe async trait, implemented by
+/// [`AborConfigurationApi`]: write code against `&dyn AborConfigurationApiClient` (or `impl
+/// AborConfigurationApiClient`) and give it `client.abor_configuration()` in production and
+/// a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`AborConfigurationApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockAborConfigurationApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait AborConfigurationApiClient: Send + Sync {
+    /// `GET /api/aborconfiguration` (operation `ListAborConfigurations`):
+    /// [`AborConfigurationApi::list_abor_configurations`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListAborConfigurationsRequest::send): see [`Error`](crate::Error).
+    async fn list_abor_configurations(
+        &self,
+        params: ListAborConfigurationsParams,
+    ) -> Result<lusid_models::PagedResourceListOfAborConfiguration, crate::Error>;
+
+    /// `POST /api/aborconfiguration/{scope}` (operation `CreateAborConfiguration`):
+    /// [`AborConfigurationApi::create_abor_configuration`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateAborConfigurationRequest::send): see [`Error`](crate::Error).
+    async fn create_abor_configuration(
+        &self,
+        params: CreateAborConfigurationParams,
+    ) -> Result<lusid_models::AborConfiguration, crate::Error>;
+
+    /// `GET /api/aborconfiguration/{scope}/{code}` (operation `GetAborConfiguration`):
+    /// [`AborConfigurationApi::get_abor_configuration`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAborConfigurationRequest::send): see [`Error`](crate::Error).
+    async fn get_abor_configuration(
+        &self,
+        params: GetAborConfigurationParams,
+    ) -> Result<lusid_models::AborConfiguration, crate::Error>;
+
+    /// `DELETE /api/aborconfiguration/{scope}/{code}` (operation `DeleteAborConfiguration`):
+    /// [`AborConfigurationApi::delete_abor_configuration`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteAborConfigurationRequest::send): see [`Error`](crate::Error).
+    async fn delete_abor_configuration(
+        &self,
+        params: DeleteAborConfigurationParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `PATCH /api/aborconfiguration/{scope}/{code}` (operation `PatchAborConfiguration`):
+    /// [`AborConfigurationApi::patch_abor_configuration`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PatchAborConfigurationRequest::send): see [`Error`](crate::Error).
+    async fn patch_abor_configuration(
+        &self,
+        params: PatchAborConfigurationParams,
+    ) -> Result<lusid_models::AborConfiguration, crate::Error>;
+
+    /// `GET /api/aborconfiguration/{scope}/{code}/properties` (operation
+    /// `GetAborConfigurationProperties`):
+    /// [`AborConfigurationApi::get_abor_configuration_properties`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAborConfigurationPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn get_abor_configuration_properties(
+        &self,
+        params: GetAborConfigurationPropertiesParams,
+    ) -> Result<lusid_models::AborConfigurationProperties, crate::Error>;
+
+    /// `POST /api/aborconfiguration/{scope}/{code}/properties/$upsert` (operation
+    /// `UpsertAborConfigurationProperties`):
+    /// [`AborConfigurationApi::upsert_abor_configuration_properties`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertAborConfigurationPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_abor_configuration_properties(
+        &self,
+        params: UpsertAborConfigurationPropertiesParams,
+    ) -> Result<lusid_models::AborConfigurationProperties, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl AborConfigurationApiClient for AborConfigurationApi {
+    async fn list_abor_configurations(
+        &self,
+        params: ListAborConfigurationsParams,
+    ) -> Result<lusid_models::PagedResourceListOfAborConfiguration, crate::Error> {
+        ListAborConfigurationsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_abor_configuration(
+        &self,
+        params: CreateAborConfigurationParams,
+    ) -> Result<lusid_models::AborConfiguration, crate::Error> {
+        CreateAborConfigurationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_abor_configuration(
+        &self,
+        params: GetAborConfigurationParams,
+    ) -> Result<lusid_models::AborConfiguration, crate::Error> {
+        GetAborConfigurationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_abor_configuration(
+        &self,
+        params: DeleteAborConfigurationParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteAborConfigurationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn patch_abor_configuration(
+        &self,
+        params: PatchAborConfigurationParams,
+    ) -> Result<lusid_models::AborConfiguration, crate::Error> {
+        PatchAborConfigurationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_abor_configuration_properties(
+        &self,
+        params: GetAborConfigurationPropertiesParams,
+    ) -> Result<lusid_models::AborConfigurationProperties, crate::Error> {
+        GetAborConfigurationPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_abor_configuration_properties(
+        &self,
+        params: UpsertAborConfigurationPropertiesParams,
+    ) -> Result<lusid_models::AborConfigurationProperties, crate::Error> {
+        UpsertAborConfigurationPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

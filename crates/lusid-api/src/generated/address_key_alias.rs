@@ -49,7 +49,7 @@ impl AddressKeyAliasApi {
     ) -> UpsertAddressKeyAliasRequest {
         UpsertAddressKeyAliasRequest {
             client: self.client.clone(),
-            body: upsert_address_key_alias_request,
+            params: UpsertAddressKeyAliasParams::new(upsert_address_key_alias_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -88,11 +88,7 @@ impl AddressKeyAliasApi {
     ) -> ListAddressKeyAliasesRequest {
         ListAddressKeyAliasesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            as_at: None,
-            filter: None,
-            limit: None,
-            page: None,
+            params: ListAddressKeyAliasesParams::new(scope),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -128,9 +124,7 @@ impl AddressKeyAliasApi {
     ) -> GetAddressKeyAliasRequest {
         GetAddressKeyAliasRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetAddressKeyAliasParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -164,9 +158,32 @@ impl AddressKeyAliasApi {
     ) -> DeleteAddressKeyAliasRequest {
         DeleteAddressKeyAliasRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteAddressKeyAliasParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `UpsertAddressKeyAlias` (`POST /api/addresskeyaliases`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertAddressKeyAliasParams {
+    /// The JSON request body.
+    pub body: lusid_models::UpsertAddressKeyAliasRequest,
+}
+
+impl UpsertAddressKeyAliasParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        upsert_address_key_alias_request: lusid_models::UpsertAddressKeyAliasRequest,
+    ) -> Self {
+        Self {
+            body: upsert_address_key_alias_request,
         }
     }
 }
@@ -178,7 +195,7 @@ impl AddressKeyAliasApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertAddressKeyAliasRequest {
     client: crate::Client,
-    body: lusid_models::UpsertAddressKeyAliasRequest,
+    params: UpsertAddressKeyAliasParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -189,6 +206,16 @@ impl UpsertAddressKeyAliasRequest {
         path_template: "/api/addresskeyaliases",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertAddressKeyAliasParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertAddressKeyAliasParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -224,34 +251,45 @@ impl UpsertAddressKeyAliasRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/addresskeyaliases");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListAddressKeyAliases` request (`GET /api/addresskeyaliases/{scope}`), built by
-/// [`AddressKeyAliasApi::list_address_key_aliases`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAddressKeyAliasesRequest {
-    client: crate::Client,
-    scope: String,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    limit: Option<i64>,
-    page: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListAddressKeyAliases` (`GET /api/addresskeyaliases/{scope}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListAddressKeyAliasesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
 }
 
-impl ListAddressKeyAliasesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListAddressKeyAliases",
-        path_template: "/api/addresskeyaliases/{scope}",
-        idempotent: true,
-    };
+impl ListAddressKeyAliasesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            as_at: None,
+            filter: None,
+            limit: None,
+            page: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -276,6 +314,61 @@ impl ListAddressKeyAliasesRequest {
     pub fn page(mut self, page: impl Into<String>) -> Self {
         self.page = Some(page.into());
         self
+    }
+}
+
+/// The `ListAddressKeyAliases` request (`GET /api/addresskeyaliases/{scope}`), built by
+/// [`AddressKeyAliasApi::list_address_key_aliases`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListAddressKeyAliasesRequest {
+    client: crate::Client,
+    params: ListAddressKeyAliasesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListAddressKeyAliasesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListAddressKeyAliases",
+        path_template: "/api/addresskeyaliases/{scope}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListAddressKeyAliasesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListAddressKeyAliasesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -312,11 +405,11 @@ impl ListAddressKeyAliasesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/addresskeyaliases/");
-        request.path_param("scope", &self.scope)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
+        request.path_param("scope", &self.params.scope)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -372,25 +465,61 @@ impl crate::paginator::PagedRequest for ListAddressKeyAliasesRequest {
     type Page = lusid_models::PagedResourceListOfGetAddressKeyAliasResponse;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `GetAddressKeyAlias` (`GET /api/addresskeyaliases/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAddressKeyAliasParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetAddressKeyAliasParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -401,9 +530,7 @@ impl crate::paginator::PagedRequest for ListAddressKeyAliasesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAddressKeyAliasRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetAddressKeyAliasParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -418,8 +545,18 @@ impl GetAddressKeyAliasRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAddressKeyAliasParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAddressKeyAliasParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -454,12 +591,38 @@ impl GetAddressKeyAliasRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/addresskeyaliases/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteAddressKeyAlias` (`DELETE
+/// /api/addresskeyaliases/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteAddressKeyAliasParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteAddressKeyAliasParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -470,8 +633,7 @@ impl GetAddressKeyAliasRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteAddressKeyAliasRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteAddressKeyAliasParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -482,6 +644,16 @@ impl DeleteAddressKeyAliasRequest {
         path_template: "/api/addresskeyaliases/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteAddressKeyAliasParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteAddressKeyAliasParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -518,10 +690,118 @@ impl DeleteAddressKeyAliasRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/addresskeyaliases/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `AddressKeyAlias` operations as an object-safe async trait, implemented by
+/// [`AddressKeyAliasApi`]: write code against `&dyn AddressKeyAliasApiClient` (or `impl
+/// AddressKeyAliasApiClient`) and give it `client.address_key_alias()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`AddressKeyAliasApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockAddressKeyAliasApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait AddressKeyAliasApiClient: Send + Sync {
+    /// `POST /api/addresskeyaliases` (operation `UpsertAddressKeyAlias`):
+    /// [`AddressKeyAliasApi::upsert_address_key_alias`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertAddressKeyAliasRequest::send): see [`Error`](crate::Error).
+    async fn upsert_address_key_alias(
+        &self,
+        params: UpsertAddressKeyAliasParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
+
+    /// `GET /api/addresskeyaliases/{scope}` (operation `ListAddressKeyAliases`):
+    /// [`AddressKeyAliasApi::list_address_key_aliases`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListAddressKeyAliasesRequest::send): see [`Error`](crate::Error).
+    async fn list_address_key_aliases(
+        &self,
+        params: ListAddressKeyAliasesParams,
+    ) -> Result<lusid_models::PagedResourceListOfGetAddressKeyAliasResponse, crate::Error>;
+
+    /// `GET /api/addresskeyaliases/{scope}/{code}` (operation `GetAddressKeyAlias`):
+    /// [`AddressKeyAliasApi::get_address_key_alias`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAddressKeyAliasRequest::send): see [`Error`](crate::Error).
+    async fn get_address_key_alias(
+        &self,
+        params: GetAddressKeyAliasParams,
+    ) -> Result<lusid_models::GetAddressKeyAliasResponse, crate::Error>;
+
+    /// `DELETE /api/addresskeyaliases/{scope}/{code}` (operation `DeleteAddressKeyAlias`):
+    /// [`AddressKeyAliasApi::delete_address_key_alias`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteAddressKeyAliasRequest::send): see [`Error`](crate::Error).
+    async fn delete_address_key_alias(
+        &self,
+        params: DeleteAddressKeyAliasParams,
+    ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl AddressKeyAliasApiClient for AddressKeyAliasApi {
+    async fn upsert_address_key_alias(
+        &self,
+        params: UpsertAddressKeyAliasParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
+        UpsertAddressKeyAliasRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_address_key_aliases(
+        &self,
+        params: ListAddressKeyAliasesParams,
+    ) -> Result<lusid_models::PagedResourceListOfGetAddressKeyAliasResponse, crate::Error> {
+        ListAddressKeyAliasesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_address_key_alias(
+        &self,
+        params: GetAddressKeyAliasParams,
+    ) -> Result<lusid_models::GetAddressKeyAliasResponse, crate::Error> {
+        GetAddressKeyAliasRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_address_key_alias(
+        &self,
+        params: DeleteAddressKeyAliasParams,
+    ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error> {
+        DeleteAddressKeyAliasRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -53,10 +53,7 @@ impl AddressKeyDefinitionApi {
     pub fn list_address_key_definitions(&self) -> ListAddressKeyDefinitionsRequest {
         ListAddressKeyDefinitionsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
+            params: ListAddressKeyDefinitionsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -90,7 +87,7 @@ impl AddressKeyDefinitionApi {
     ) -> CreateAddressKeyDefinitionRequest {
         CreateAddressKeyDefinitionRequest {
             client: self.client.clone(),
-            body: create_address_key_definition_request,
+            params: CreateAddressKeyDefinitionParams::new(create_address_key_definition_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -123,34 +120,42 @@ impl AddressKeyDefinitionApi {
     ) -> GetAddressKeyDefinitionRequest {
         GetAddressKeyDefinitionRequest {
             client: self.client.clone(),
-            key: key.into(),
-            as_at: None,
+            params: GetAddressKeyDefinitionParams::new(key),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListAddressKeyDefinitions` request (`GET /api/addresskeydefinitions`), built by
-/// [`AddressKeyDefinitionApi::list_address_key_definitions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAddressKeyDefinitionsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListAddressKeyDefinitions` (`GET /api/addresskeydefinitions`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListAddressKeyDefinitionsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListAddressKeyDefinitionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListAddressKeyDefinitions",
-        path_template: "/api/addresskeydefinitions",
-        idempotent: true,
-    };
+impl ListAddressKeyDefinitionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -175,6 +180,61 @@ impl ListAddressKeyDefinitionsRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListAddressKeyDefinitions` request (`GET /api/addresskeydefinitions`), built by
+/// [`AddressKeyDefinitionApi::list_address_key_definitions`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListAddressKeyDefinitionsRequest {
+    client: crate::Client,
+    params: ListAddressKeyDefinitionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListAddressKeyDefinitionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListAddressKeyDefinitions",
+        path_template: "/api/addresskeydefinitions",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListAddressKeyDefinitionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListAddressKeyDefinitionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -211,10 +271,10 @@ impl ListAddressKeyDefinitionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/addresskeydefinitions");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -270,25 +330,49 @@ impl crate::paginator::PagedRequest for ListAddressKeyDefinitionsRequest {
     type Page = lusid_models::PagedResourceListOfAddressKeyDefinition;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateAddressKeyDefinition` (`POST /api/addresskeydefinitions`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateAddressKeyDefinitionParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreateAddressKeyDefinitionRequest,
+}
+
+impl CreateAddressKeyDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        create_address_key_definition_request: lusid_models::CreateAddressKeyDefinitionRequest,
+    ) -> Self {
+        Self {
+            body: create_address_key_definition_request,
+        }
     }
 }
 
@@ -299,7 +383,7 @@ impl crate::paginator::PagedRequest for ListAddressKeyDefinitionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAddressKeyDefinitionRequest {
     client: crate::Client,
-    body: lusid_models::CreateAddressKeyDefinitionRequest,
+    params: CreateAddressKeyDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -310,6 +394,16 @@ impl CreateAddressKeyDefinitionRequest {
         path_template: "/api/addresskeydefinitions",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateAddressKeyDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateAddressKeyDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -342,9 +436,42 @@ impl CreateAddressKeyDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/addresskeydefinitions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetAddressKeyDefinition` (`GET /api/addresskeydefinitions/{key}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAddressKeyDefinitionParams {
+    /// `key` (path): string.
+    pub key: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetAddressKeyDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(key: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -355,8 +482,7 @@ impl CreateAddressKeyDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAddressKeyDefinitionRequest {
     client: crate::Client,
-    key: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetAddressKeyDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -371,8 +497,18 @@ impl GetAddressKeyDefinitionRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAddressKeyDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAddressKeyDefinitionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -406,9 +542,97 @@ impl GetAddressKeyDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/addresskeydefinitions/");
-        request.path_param("key", &self.key)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("key", &self.params.key)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `AddressKeyDefinition` operations as an object-safe async trait, implemented by
+/// [`AddressKeyDefinitionApi`]: write code against `&dyn AddressKeyDefinitionApiClient` (or
+/// `impl AddressKeyDefinitionApiClient`) and give it `client.address_key_definition()` in
+/// production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`AddressKeyDefinitionApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockAddressKeyDefinitionApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait AddressKeyDefinitionApiClient: Send + Sync {
+    /// `GET /api/addresskeydefinitions` (operation `ListAddressKeyDefinitions`):
+    /// [`AddressKeyDefinitionApi::list_address_key_definitions`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListAddressKeyDefinitionsRequest::send): see [`Error`](crate::Error).
+    async fn list_address_key_definitions(
+        &self,
+        params: ListAddressKeyDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfAddressKeyDefinition, crate::Error>;
+
+    /// `POST /api/addresskeydefinitions` (operation `CreateAddressKeyDefinition`):
+    /// [`AddressKeyDefinitionApi::create_address_key_definition`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateAddressKeyDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn create_address_key_definition(
+        &self,
+        params: CreateAddressKeyDefinitionParams,
+    ) -> Result<lusid_models::AddressKeyDefinition, crate::Error>;
+
+    /// `GET /api/addresskeydefinitions/{key}` (operation `GetAddressKeyDefinition`):
+    /// [`AddressKeyDefinitionApi::get_address_key_definition`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAddressKeyDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn get_address_key_definition(
+        &self,
+        params: GetAddressKeyDefinitionParams,
+    ) -> Result<lusid_models::AddressKeyDefinition, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl AddressKeyDefinitionApiClient for AddressKeyDefinitionApi {
+    async fn list_address_key_definitions(
+        &self,
+        params: ListAddressKeyDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfAddressKeyDefinition, crate::Error> {
+        ListAddressKeyDefinitionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_address_key_definition(
+        &self,
+        params: CreateAddressKeyDefinitionParams,
+    ) -> Result<lusid_models::AddressKeyDefinition, crate::Error> {
+        CreateAddressKeyDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_address_key_definition(
+        &self,
+        params: GetAddressKeyDefinitionParams,
+    ) -> Result<lusid_models::AddressKeyDefinition, crate::Error> {
+        GetAddressKeyDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -45,7 +45,7 @@ impl AggregatedReturnsApi {
     pub fn list_returns_entities(&self) -> ListReturnsEntitiesRequest {
         ListReturnsEntitiesRequest {
             client: self.client.clone(),
-            as_at: None,
+            params: ListReturnsEntitiesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -77,7 +77,7 @@ impl AggregatedReturnsApi {
     ) -> UpsertReturnsEntityRequest {
         UpsertReturnsEntityRequest {
             client: self.client.clone(),
-            body: returns_entity,
+            params: UpsertReturnsEntityParams::new(returns_entity),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -111,7 +111,7 @@ impl AggregatedReturnsApi {
     ) -> GetAggregatedReturnsRequest {
         GetAggregatedReturnsRequest {
             client: self.client.clone(),
-            body: aggregated_returns_entity_request,
+            params: GetAggregatedReturnsParams::new(aggregated_returns_entity_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -146,9 +146,7 @@ impl AggregatedReturnsApi {
     ) -> GetReturnsEntityRequest {
         GetReturnsEntityRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetReturnsEntityParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -180,10 +178,37 @@ impl AggregatedReturnsApi {
     ) -> DeleteReturnsEntityRequest {
         DeleteReturnsEntityRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteReturnsEntityParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
+    }
+}
+
+/// The parameters of `ListReturnsEntities` (`GET /api/returns`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListReturnsEntitiesParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl ListReturnsEntitiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self { as_at: None }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -194,7 +219,7 @@ impl AggregatedReturnsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListReturnsEntitiesRequest {
     client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
+    params: ListReturnsEntitiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -209,8 +234,18 @@ impl ListReturnsEntitiesRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListReturnsEntitiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListReturnsEntitiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -245,9 +280,31 @@ impl ListReturnsEntitiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/returns");
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertReturnsEntity` (`POST /api/returns`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertReturnsEntityParams {
+    /// The JSON request body.
+    pub body: lusid_models::ReturnsEntity,
+}
+
+impl UpsertReturnsEntityParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(returns_entity: lusid_models::ReturnsEntity) -> Self {
+        Self {
+            body: returns_entity,
+        }
     }
 }
 
@@ -258,7 +315,7 @@ impl ListReturnsEntitiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertReturnsEntityRequest {
     client: crate::Client,
-    body: lusid_models::ReturnsEntity,
+    params: UpsertReturnsEntityParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -269,6 +326,16 @@ impl UpsertReturnsEntityRequest {
         path_template: "/api/returns",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertReturnsEntityParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertReturnsEntityParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -301,9 +368,33 @@ impl UpsertReturnsEntityRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/returns");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetAggregatedReturns` (`POST /api/returns/$aggregated`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAggregatedReturnsParams {
+    /// The JSON request body.
+    pub body: lusid_models::AggregatedReturnsEntityRequest,
+}
+
+impl GetAggregatedReturnsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        aggregated_returns_entity_request: lusid_models::AggregatedReturnsEntityRequest,
+    ) -> Self {
+        Self {
+            body: aggregated_returns_entity_request,
+        }
     }
 }
 
@@ -314,7 +405,7 @@ impl UpsertReturnsEntityRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAggregatedReturnsRequest {
     client: crate::Client,
-    body: lusid_models::AggregatedReturnsEntityRequest,
+    params: GetAggregatedReturnsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -325,6 +416,16 @@ impl GetAggregatedReturnsRequest {
         path_template: "/api/returns/$aggregated",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAggregatedReturnsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAggregatedReturnsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -357,9 +458,45 @@ impl GetAggregatedReturnsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/returns/$aggregated");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetReturnsEntity` (`GET /api/returns/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetReturnsEntityParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetReturnsEntityParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -370,9 +507,7 @@ impl GetAggregatedReturnsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetReturnsEntityRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetReturnsEntityParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -387,8 +522,18 @@ impl GetReturnsEntityRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetReturnsEntityParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetReturnsEntityParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -422,12 +567,37 @@ impl GetReturnsEntityRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/returns/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteReturnsEntity` (`DELETE /api/returns/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteReturnsEntityParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteReturnsEntityParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -438,8 +608,7 @@ impl GetReturnsEntityRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteReturnsEntityRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteReturnsEntityParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -450,6 +619,16 @@ impl DeleteReturnsEntityRequest {
         path_template: "/api/returns/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteReturnsEntityParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteReturnsEntityParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -483,10 +662,141 @@ impl DeleteReturnsEntityRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/returns/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `AggregatedReturns` operations as an object-safe async trait, implemented by
+/// [`AggregatedReturnsApi`]: write code against `&dyn AggregatedReturnsApiClient` (or `impl
+/// AggregatedReturnsApiClient`) and give it `client.aggregated_returns()` in production and
+/// a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`AggregatedReturnsApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockAggregatedReturnsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait AggregatedReturnsApiClient: Send + Sync {
+    /// `GET /api/returns` (operation `ListReturnsEntities`):
+    /// [`AggregatedReturnsApi::list_returns_entities`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListReturnsEntitiesRequest::send): see [`Error`](crate::Error).
+    async fn list_returns_entities(
+        &self,
+        params: ListReturnsEntitiesParams,
+    ) -> Result<lusid_models::ResourceListOfReturnsEntity, crate::Error>;
+
+    /// `POST /api/returns` (operation `UpsertReturnsEntity`):
+    /// [`AggregatedReturnsApi::upsert_returns_entity`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertReturnsEntityRequest::send): see [`Error`](crate::Error).
+    async fn upsert_returns_entity(
+        &self,
+        params: UpsertReturnsEntityParams,
+    ) -> Result<lusid_models::ReturnsEntity, crate::Error>;
+
+    /// `POST /api/returns/$aggregated` (operation `GetAggregatedReturns`):
+    /// [`AggregatedReturnsApi::get_aggregated_returns`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAggregatedReturnsRequest::send): see [`Error`](crate::Error).
+    async fn get_aggregated_returns(
+        &self,
+        params: GetAggregatedReturnsParams,
+    ) -> Result<lusid_models::AggregatedReturnsResponse, crate::Error>;
+
+    /// `GET /api/returns/{scope}/{code}` (operation `GetReturnsEntity`):
+    /// [`AggregatedReturnsApi::get_returns_entity`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetReturnsEntityRequest::send): see [`Error`](crate::Error).
+    async fn get_returns_entity(
+        &self,
+        params: GetReturnsEntityParams,
+    ) -> Result<lusid_models::ReturnsEntity, crate::Error>;
+
+    /// `DELETE /api/returns/{scope}/{code}` (operation `DeleteReturnsEntity`):
+    /// [`AggregatedReturnsApi::delete_returns_entity`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteReturnsEntityRequest::send): see [`Error`](crate::Error).
+    async fn delete_returns_entity(
+        &self,
+        params: DeleteReturnsEntityParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl AggregatedReturnsApiClient for AggregatedReturnsApi {
+    async fn list_returns_entities(
+        &self,
+        params: ListReturnsEntitiesParams,
+    ) -> Result<lusid_models::ResourceListOfReturnsEntity, crate::Error> {
+        ListReturnsEntitiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_returns_entity(
+        &self,
+        params: UpsertReturnsEntityParams,
+    ) -> Result<lusid_models::ReturnsEntity, crate::Error> {
+        UpsertReturnsEntityRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_aggregated_returns(
+        &self,
+        params: GetAggregatedReturnsParams,
+    ) -> Result<lusid_models::AggregatedReturnsResponse, crate::Error> {
+        GetAggregatedReturnsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_returns_entity(
+        &self,
+        params: GetReturnsEntityParams,
+    ) -> Result<lusid_models::ReturnsEntity, crate::Error> {
+        GetReturnsEntityRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_returns_entity(
+        &self,
+        params: DeleteReturnsEntityParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteReturnsEntityRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -49,7 +49,7 @@ impl AggregationApi {
     ) -> GetQueryableKeysForMetricsRequest {
         GetQueryableKeysForMetricsRequest {
             client: self.client.clone(),
-            body: queryable_keys_for_metrics_request,
+            params: GetQueryableKeysForMetricsParams::new(queryable_keys_for_metrics_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -81,7 +81,7 @@ impl AggregationApi {
     ) -> GetValuationRequest {
         GetValuationRequest {
             client: self.client.clone(),
-            body: valuation_request,
+            params: GetValuationParams::new(valuation_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -114,7 +114,7 @@ impl AggregationApi {
     ) -> GetValuationOfWeightedInstrumentsRequest {
         GetValuationOfWeightedInstrumentsRequest {
             client: self.client.clone(),
-            body: inline_valuation_request,
+            params: GetValuationOfWeightedInstrumentsParams::new(inline_valuation_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -152,9 +152,7 @@ impl AggregationApi {
     ) -> GenerateConfigurationRecipeRequest {
         GenerateConfigurationRecipeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: create_recipe_request,
+            params: GenerateConfigurationRecipeParams::new(scope, code, create_recipe_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -185,10 +183,32 @@ impl AggregationApi {
     pub fn get_queryable_keys(&self) -> GetQueryableKeysRequest {
         GetQueryableKeysRequest {
             client: self.client.clone(),
-            page: None,
-            limit: None,
-            filter: None,
+            params: GetQueryableKeysParams::new(),
             call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `GetQueryableKeysForMetrics` (`POST /api/aggregation/$queryablekeys`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetQueryableKeysForMetricsParams {
+    /// The JSON request body.
+    pub body: lusid_models::QueryableKeysForMetricsRequest,
+}
+
+impl GetQueryableKeysForMetricsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        queryable_keys_for_metrics_request: lusid_models::QueryableKeysForMetricsRequest,
+    ) -> Self {
+        Self {
+            body: queryable_keys_for_metrics_request,
         }
     }
 }
@@ -200,7 +220,7 @@ impl AggregationApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetQueryableKeysForMetricsRequest {
     client: crate::Client,
-    body: lusid_models::QueryableKeysForMetricsRequest,
+    params: GetQueryableKeysForMetricsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -211,6 +231,16 @@ impl GetQueryableKeysForMetricsRequest {
         path_template: "/api/aggregation/$queryablekeys",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetQueryableKeysForMetricsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetQueryableKeysForMetricsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -244,9 +274,31 @@ impl GetQueryableKeysForMetricsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/aggregation/$queryablekeys");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetValuation` (`POST /api/aggregation/$valuation`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetValuationParams {
+    /// The JSON request body.
+    pub body: lusid_models::ValuationRequest,
+}
+
+impl GetValuationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(valuation_request: lusid_models::ValuationRequest) -> Self {
+        Self {
+            body: valuation_request,
+        }
     }
 }
 
@@ -257,7 +309,7 @@ impl GetQueryableKeysForMetricsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetValuationRequest {
     client: crate::Client,
-    body: lusid_models::ValuationRequest,
+    params: GetValuationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -268,6 +320,16 @@ impl GetValuationRequest {
         path_template: "/api/aggregation/$valuation",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetValuationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetValuationParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -300,9 +362,32 @@ impl GetValuationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/aggregation/$valuation");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetValuationOfWeightedInstruments` (`POST
+/// /api/aggregation/$valuationinlined`): what its request builder sends, and what the tag's
+/// trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetValuationOfWeightedInstrumentsParams {
+    /// The JSON request body.
+    pub body: lusid_models::InlineValuationRequest,
+}
+
+impl GetValuationOfWeightedInstrumentsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(inline_valuation_request: lusid_models::InlineValuationRequest) -> Self {
+        Self {
+            body: inline_valuation_request,
+        }
     }
 }
 
@@ -314,7 +399,7 @@ impl GetValuationRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetValuationOfWeightedInstrumentsRequest {
     client: crate::Client,
-    body: lusid_models::InlineValuationRequest,
+    params: GetValuationOfWeightedInstrumentsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -325,6 +410,16 @@ impl GetValuationOfWeightedInstrumentsRequest {
         path_template: "/api/aggregation/$valuationinlined",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetValuationOfWeightedInstrumentsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetValuationOfWeightedInstrumentsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -357,9 +452,42 @@ impl GetValuationOfWeightedInstrumentsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/aggregation/$valuationinlined");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GenerateConfigurationRecipe` (`POST
+/// /api/aggregation/{scope}/{code}/$generateconfigurationrecipe`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GenerateConfigurationRecipeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::CreateRecipeRequest,
+}
+
+impl GenerateConfigurationRecipeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        create_recipe_request: lusid_models::CreateRecipeRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: create_recipe_request,
+        }
     }
 }
 
@@ -371,9 +499,7 @@ impl GetValuationOfWeightedInstrumentsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GenerateConfigurationRecipeRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::CreateRecipeRequest,
+    params: GenerateConfigurationRecipeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -384,6 +510,16 @@ impl GenerateConfigurationRecipeRequest {
         path_template: "/api/aggregation/{scope}/{code}/$generateconfigurationrecipe",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GenerateConfigurationRecipeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GenerateConfigurationRecipeParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -416,36 +552,42 @@ impl GenerateConfigurationRecipeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/aggregation/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/$generateconfigurationrecipe");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetQueryableKeys` request (`GET /api/results/queryable/keys`), built by
-/// [`AggregationApi::get_queryable_keys`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetQueryableKeysRequest {
-    client: crate::Client,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetQueryableKeys` (`GET /api/results/queryable/keys`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct GetQueryableKeysParams {
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl GetQueryableKeysRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetQueryableKeys",
-        path_template: "/api/results/queryable/keys",
-        idempotent: true,
-    };
+impl GetQueryableKeysParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            page: None,
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
@@ -463,6 +605,54 @@ impl GetQueryableKeysRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `GetQueryableKeys` request (`GET /api/results/queryable/keys`), built by
+/// [`AggregationApi::get_queryable_keys`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetQueryableKeysRequest {
+    client: crate::Client,
+    params: GetQueryableKeysParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetQueryableKeysRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetQueryableKeys",
+        path_template: "/api/results/queryable/keys",
+        idempotent: true,
+    };
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetQueryableKeysParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetQueryableKeysParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -497,9 +687,9 @@ impl GetQueryableKeysRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/results/queryable/keys");
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -553,20 +743,154 @@ impl crate::paginator::PagedRequest for GetQueryableKeysRequest {
     type Page = lusid_models::ResourceListOfAggregationQuery;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The `Aggregation` operations as an object-safe async trait, implemented by
+/// [`AggregationApi`]: write code against `&dyn AggregationApiClient` (or `impl
+/// AggregationApiClient`) and give it `client.aggregation()` in production and a mock in
+/// tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`AggregationApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockAggregationApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait AggregationApiClient: Send + Sync {
+    /// `POST /api/aggregation/$queryablekeys` (operation `GetQueryableKeysForMetrics`):
+    /// [`AggregationApi::get_queryable_keys_for_metrics`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetQueryableKeysForMetricsRequest::send): see [`Error`](crate::Error).
+    async fn get_queryable_keys_for_metrics(
+        &self,
+        params: GetQueryableKeysForMetricsParams,
+    ) -> Result<lusid_models::QueryableKeysForMetricsResponse, crate::Error>;
+
+    /// `POST /api/aggregation/$valuation` (operation `GetValuation`):
+    /// [`AggregationApi::get_valuation`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetValuationRequest::send): see [`Error`](crate::Error).
+    async fn get_valuation(
+        &self,
+        params: GetValuationParams,
+    ) -> Result<lusid_models::ListAggregationResponse, crate::Error>;
+
+    /// `POST /api/aggregation/$valuationinlined` (operation
+    /// `GetValuationOfWeightedInstruments`):
+    /// [`AggregationApi::get_valuation_of_weighted_instruments`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetValuationOfWeightedInstrumentsRequest::send): see [`Error`](crate::Error).
+    async fn get_valuation_of_weighted_instruments(
+        &self,
+        params: GetValuationOfWeightedInstrumentsParams,
+    ) -> Result<lusid_models::ListAggregationResponse, crate::Error>;
+
+    /// `POST /api/aggregation/{scope}/{code}/$generateconfigurationrecipe` (operation
+    /// `GenerateConfigurationRecipe`): [`AggregationApi::generate_configuration_recipe`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GenerateConfigurationRecipeRequest::send): see [`Error`](crate::Error).
+    async fn generate_configuration_recipe(
+        &self,
+        params: GenerateConfigurationRecipeParams,
+    ) -> Result<lusid_models::ConfigurationRecipe, crate::Error>;
+
+    /// `GET /api/results/queryable/keys` (operation `GetQueryableKeys`):
+    /// [`AggregationApi::get_queryable_keys`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetQueryableKeysRequest::send): see [`Error`](crate::Error).
+    async fn get_queryable_keys(
+        &self,
+        params: GetQueryableKeysParams,
+    ) -> Result<lusid_models::ResourceListOfAggregationQuery, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl AggregationApiClient for AggregationApi {
+    async fn get_queryable_keys_for_metrics(
+        &self,
+        params: GetQueryableKeysForMetricsParams,
+    ) -> Result<lusid_models::QueryableKeysForMetricsResponse, crate::Error> {
+        GetQueryableKeysForMetricsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_valuation(
+        &self,
+        params: GetValuationParams,
+    ) -> Result<lusid_models::ListAggregationResponse, crate::Error> {
+        GetValuationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_valuation_of_weighted_instruments(
+        &self,
+        params: GetValuationOfWeightedInstrumentsParams,
+    ) -> Result<lusid_models::ListAggregationResponse, crate::Error> {
+        GetValuationOfWeightedInstrumentsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn generate_configuration_recipe(
+        &self,
+        params: GenerateConfigurationRecipeParams,
+    ) -> Result<lusid_models::ConfigurationRecipe, crate::Error> {
+        GenerateConfigurationRecipeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_queryable_keys(
+        &self,
+        params: GetQueryableKeysParams,
+    ) -> Result<lusid_models::ResourceListOfAggregationQuery, crate::Error> {
+        GetQueryableKeysRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

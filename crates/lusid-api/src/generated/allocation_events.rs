@@ -54,12 +54,7 @@ impl AllocationEventsApi {
     pub fn list_allocation_events(&self) -> ListAllocationEventsRequest {
         ListAllocationEventsRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListAllocationEventsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -94,8 +89,7 @@ impl AllocationEventsApi {
     ) -> CreateAllocationEventRequest {
         CreateAllocationEventRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: allocation_event_request,
+            params: CreateAllocationEventParams::new(scope, allocation_event_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -132,10 +126,7 @@ impl AllocationEventsApi {
     ) -> GetAllocationEventRequest {
         GetAllocationEventRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetAllocationEventParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -171,9 +162,7 @@ impl AllocationEventsApi {
     ) -> UpsertAllocationEventRequest {
         UpsertAllocationEventRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: allocation_event_request,
+            params: UpsertAllocationEventParams::new(scope, code, allocation_event_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -207,9 +196,7 @@ impl AllocationEventsApi {
     ) -> DeleteAllocationEventRequest {
         DeleteAllocationEventRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
+            params: DeleteAllocationEventParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -249,10 +236,12 @@ impl AllocationEventsApi {
     ) -> PutAllocationPaymentHoldRequest {
         PutAllocationPaymentHoldRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            investor_record_id: investor_record_id.into(),
-            body: allocation_payment_hold_request,
+            params: PutAllocationPaymentHoldParams::new(
+                scope,
+                code,
+                investor_record_id,
+                allocation_payment_hold_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -289,9 +278,7 @@ impl AllocationEventsApi {
     ) -> ListAllocationPaymentHoldsRequest {
         ListAllocationPaymentHoldsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            investor_record_id: investor_record_id.into(),
+            params: ListAllocationPaymentHoldsParams::new(scope, code, investor_record_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -330,10 +317,7 @@ impl AllocationEventsApi {
     ) -> BookAllocationEventRequest {
         BookAllocationEventRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            body: allocation_event_book_request,
+            params: BookAllocationEventParams::new(scope, code, allocation_event_book_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -375,11 +359,7 @@ impl AllocationEventsApi {
     ) -> GetAllocationEventNoticesRequest {
         GetAllocationEventNoticesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            investor_record_id: None,
-            include_zero: None,
-            as_at: None,
+            params: GetAllocationEventNoticesParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -419,10 +399,11 @@ impl AllocationEventsApi {
     ) -> PlanAllocationEventBookingRequest {
         PlanAllocationEventBookingRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            body: allocation_event_book_request,
+            params: PlanAllocationEventBookingParams::new(
+                scope,
+                code,
+                allocation_event_book_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -463,10 +444,11 @@ impl AllocationEventsApi {
     ) -> ReallocateAllocationEventRequest {
         ReallocateAllocationEventRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            body: allocation_event_reallocate_request,
+            params: ReallocateAllocationEventParams::new(
+                scope,
+                code,
+                allocation_event_reallocate_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -507,10 +489,11 @@ impl AllocationEventsApi {
     ) -> ReceiveAllocationEventRequest {
         ReceiveAllocationEventRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            body: allocation_event_receipt_request,
+            params: ReceiveAllocationEventParams::new(
+                scope,
+                code,
+                allocation_event_receipt_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -549,10 +532,7 @@ impl AllocationEventsApi {
     ) -> GetAllocationEventReceivablesRequest {
         GetAllocationEventReceivablesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetAllocationEventReceivablesParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -592,10 +572,11 @@ impl AllocationEventsApi {
     ) -> ReverseAllocationEventRequest {
         ReverseAllocationEventRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            body: allocation_event_reverse_request,
+            params: ReverseAllocationEventParams::new(
+                scope,
+                code,
+                allocation_event_reverse_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -635,38 +616,48 @@ impl AllocationEventsApi {
     ) -> UnbookAllocationEventRequest {
         UnbookAllocationEventRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            body: allocation_event_unbook_request,
+            params: UnbookAllocationEventParams::new(scope, code, allocation_event_unbook_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListAllocationEvents` request (`GET /api/allocationevents`), built by
-/// [`AllocationEventsApi::list_allocation_events`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAllocationEventsRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListAllocationEvents` (`GET /api/allocationevents`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListAllocationEventsParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListAllocationEventsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListAllocationEvents",
-        path_template: "/api/allocationevents",
-        idempotent: true,
-    };
+impl ListAllocationEventsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -705,6 +696,74 @@ impl ListAllocationEventsRequest {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListAllocationEvents` request (`GET /api/allocationevents`), built by
+/// [`AllocationEventsApi::list_allocation_events`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListAllocationEventsRequest {
+    client: crate::Client,
+    params: ListAllocationEventsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListAllocationEventsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListAllocationEvents",
+        path_template: "/api/allocationevents",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListAllocationEventsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListAllocationEventsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -740,12 +799,12 @@ impl ListAllocationEventsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/allocationevents");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -800,25 +859,53 @@ impl crate::paginator::PagedRequest for ListAllocationEventsRequest {
     type Page = lusid_models::PagedResourceListOfAllocationEvent;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateAllocationEvent` (`POST /api/allocationevents/{scope}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateAllocationEventParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::AllocationEventRequest,
+}
+
+impl CreateAllocationEventParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        allocation_event_request: lusid_models::AllocationEventRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: allocation_event_request,
+        }
     }
 }
 
@@ -829,8 +916,7 @@ impl crate::paginator::PagedRequest for ListAllocationEventsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAllocationEventRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::AllocationEventRequest,
+    params: CreateAllocationEventParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -841,6 +927,16 @@ impl CreateAllocationEventRequest {
         path_template: "/api/allocationevents/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateAllocationEventParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateAllocationEventParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -873,10 +969,55 @@ impl CreateAllocationEventRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/allocationevents/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetAllocationEvent` (`GET /api/allocationevents/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAllocationEventParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetAllocationEventParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -887,10 +1028,7 @@ impl CreateAllocationEventRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllocationEventRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetAllocationEventParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -904,15 +1042,25 @@ impl GetAllocationEventRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAllocationEventParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAllocationEventParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -946,13 +1094,45 @@ impl GetAllocationEventRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/allocationevents/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertAllocationEvent` (`PUT /api/allocationevents/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertAllocationEventParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::AllocationEventRequest,
+}
+
+impl UpsertAllocationEventParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        allocation_event_request: lusid_models::AllocationEventRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: allocation_event_request,
+        }
     }
 }
 
@@ -963,9 +1143,7 @@ impl GetAllocationEventRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertAllocationEventRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::AllocationEventRequest,
+    params: UpsertAllocationEventParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -976,6 +1154,16 @@ impl UpsertAllocationEventRequest {
         path_template: "/api/allocationevents/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertAllocationEventParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertAllocationEventParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1008,12 +1196,47 @@ impl UpsertAllocationEventRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/allocationevents/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteAllocationEvent` (`DELETE
+/// /api/allocationevents/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteAllocationEventParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+}
+
+impl DeleteAllocationEventParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -1024,9 +1247,7 @@ impl UpsertAllocationEventRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteAllocationEventRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
+    params: DeleteAllocationEventParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1040,8 +1261,18 @@ impl DeleteAllocationEventRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteAllocationEventParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteAllocationEventParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1076,12 +1307,49 @@ impl DeleteAllocationEventRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/allocationevents/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PutAllocationPaymentHold` (`PUT
+/// /api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/hold`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PutAllocationPaymentHoldParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `investorRecordId` (path): string.
+    pub investor_record_id: String,
+    /// The JSON request body.
+    pub body: lusid_models::AllocationPaymentHoldRequest,
+}
+
+impl PutAllocationPaymentHoldParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        investor_record_id: impl Into<String>,
+        allocation_payment_hold_request: lusid_models::AllocationPaymentHoldRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            investor_record_id: investor_record_id.into(),
+            body: allocation_payment_hold_request,
+        }
     }
 }
 
@@ -1093,10 +1361,7 @@ impl DeleteAllocationEventRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PutAllocationPaymentHoldRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    investor_record_id: String,
-    body: lusid_models::AllocationPaymentHoldRequest,
+    params: PutAllocationPaymentHoldParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1107,6 +1372,16 @@ impl PutAllocationPaymentHoldRequest {
         path_template: "/api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/hold",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PutAllocationPaymentHoldParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PutAllocationPaymentHoldParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1139,15 +1414,48 @@ impl PutAllocationPaymentHoldRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/allocationevents/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/allocations/");
-        request.path_param("investorRecordId", &self.investor_record_id)?;
+        request.path_param("investorRecordId", &self.params.investor_record_id)?;
         request.path("/hold");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ListAllocationPaymentHolds` (`GET
+/// /api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/holds`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListAllocationPaymentHoldsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `investorRecordId` (path): string.
+    pub investor_record_id: String,
+}
+
+impl ListAllocationPaymentHoldsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        investor_record_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            investor_record_id: investor_record_id.into(),
+        }
     }
 }
 
@@ -1159,9 +1467,7 @@ impl PutAllocationPaymentHoldRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAllocationPaymentHoldsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    investor_record_id: String,
+    params: ListAllocationPaymentHoldsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1172,6 +1478,16 @@ impl ListAllocationPaymentHoldsRequest {
         path_template: "/api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/holds",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListAllocationPaymentHoldsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListAllocationPaymentHoldsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1207,14 +1523,56 @@ impl ListAllocationPaymentHoldsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/allocationevents/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/allocations/");
-        request.path_param("investorRecordId", &self.investor_record_id)?;
+        request.path_param("investorRecordId", &self.params.investor_record_id)?;
         request.path("/holds");
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `BookAllocationEvent` (`POST
+/// /api/allocationevents/{scope}/{code}/book`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BookAllocationEventParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::AllocationEventBookRequest,
+}
+
+impl BookAllocationEventParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        allocation_event_book_request: lusid_models::AllocationEventBookRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            body: allocation_event_book_request,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -1225,10 +1583,7 @@ impl ListAllocationPaymentHoldsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BookAllocationEventRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    body: lusid_models::AllocationEventBookRequest,
+    params: BookAllocationEventParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1242,8 +1597,18 @@ impl BookAllocationEventRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BookAllocationEventParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BookAllocationEventParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1277,40 +1642,51 @@ impl BookAllocationEventRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/allocationevents/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/book");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetAllocationEventNotices` request (`GET
-/// /api/allocationevents/{scope}/{code}/notices`), built by
-/// [`AllocationEventsApi::get_allocation_event_notices`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAllocationEventNoticesRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    investor_record_id: Option<String>,
-    include_zero: Option<bool>,
-    as_at: Option<time::OffsetDateTime>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetAllocationEventNotices` (`GET
+/// /api/allocationevents/{scope}/{code}/notices`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAllocationEventNoticesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `investorRecordId` (query): string.
+    pub investor_record_id: Option<String>,
+    /// `includeZero` (query): boolean.
+    pub include_zero: Option<bool>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
 }
 
-impl GetAllocationEventNoticesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetAllocationEventNotices",
-        path_template: "/api/allocationevents/{scope}/{code}/notices",
-        idempotent: true,
-    };
+impl GetAllocationEventNoticesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            investor_record_id: None,
+            include_zero: None,
+            as_at: None,
+        }
+    }
 
     /// Sets `investorRecordId` (query): string.
     pub fn investor_record_id(mut self, investor_record_id: impl Into<String>) -> Self {
@@ -1329,6 +1705,56 @@ impl GetAllocationEventNoticesRequest {
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
         self.as_at = Some(as_at);
         self
+    }
+}
+
+/// The `GetAllocationEventNotices` request (`GET
+/// /api/allocationevents/{scope}/{code}/notices`), built by
+/// [`AllocationEventsApi::get_allocation_event_notices`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetAllocationEventNoticesRequest {
+    client: crate::Client,
+    params: GetAllocationEventNoticesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetAllocationEventNoticesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetAllocationEventNotices",
+        path_template: "/api/allocationevents/{scope}/{code}/notices",
+        idempotent: true,
+    };
+
+    /// Sets `investorRecordId` (query): string.
+    pub fn investor_record_id(mut self, investor_record_id: impl Into<String>) -> Self {
+        self.params = self.params.investor_record_id(investor_record_id);
+        self
+    }
+
+    /// Sets `includeZero` (query): boolean.
+    pub fn include_zero(mut self, include_zero: bool) -> Self {
+        self.params = self.params.include_zero(include_zero);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAllocationEventNoticesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAllocationEventNoticesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1365,15 +1791,57 @@ impl GetAllocationEventNoticesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/allocationevents/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/notices");
-        request.query("investorRecordId", self.investor_record_id.as_ref())?;
-        request.query("includeZero", self.include_zero.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("investorRecordId", self.params.investor_record_id.as_ref())?;
+        request.query("includeZero", self.params.include_zero.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PlanAllocationEventBooking` (`POST
+/// /api/allocationevents/{scope}/{code}/plan`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PlanAllocationEventBookingParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::AllocationEventBookRequest,
+}
+
+impl PlanAllocationEventBookingParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        allocation_event_book_request: lusid_models::AllocationEventBookRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            body: allocation_event_book_request,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -1385,10 +1853,7 @@ impl GetAllocationEventNoticesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PlanAllocationEventBookingRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    body: lusid_models::AllocationEventBookRequest,
+    params: PlanAllocationEventBookingParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1402,8 +1867,18 @@ impl PlanAllocationEventBookingRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PlanAllocationEventBookingParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PlanAllocationEventBookingParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1437,14 +1912,56 @@ impl PlanAllocationEventBookingRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/allocationevents/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/plan");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ReallocateAllocationEvent` (`POST
+/// /api/allocationevents/{scope}/{code}/reallocate`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ReallocateAllocationEventParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::AllocationEventReallocateRequest,
+}
+
+impl ReallocateAllocationEventParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        allocation_event_reallocate_request: lusid_models::AllocationEventReallocateRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            body: allocation_event_reallocate_request,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -1456,10 +1973,7 @@ impl PlanAllocationEventBookingRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReallocateAllocationEventRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    body: lusid_models::AllocationEventReallocateRequest,
+    params: ReallocateAllocationEventParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1473,8 +1987,18 @@ impl ReallocateAllocationEventRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ReallocateAllocationEventParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ReallocateAllocationEventParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1508,14 +2032,56 @@ impl ReallocateAllocationEventRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/allocationevents/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/reallocate");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ReceiveAllocationEvent` (`POST
+/// /api/allocationevents/{scope}/{code}/receipts`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ReceiveAllocationEventParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::AllocationEventReceiptRequest,
+}
+
+impl ReceiveAllocationEventParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        allocation_event_receipt_request: lusid_models::AllocationEventReceiptRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            body: allocation_event_receipt_request,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -1527,10 +2093,7 @@ impl ReallocateAllocationEventRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReceiveAllocationEventRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    body: lusid_models::AllocationEventReceiptRequest,
+    params: ReceiveAllocationEventParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1544,8 +2107,18 @@ impl ReceiveAllocationEventRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ReceiveAllocationEventParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ReceiveAllocationEventParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1579,14 +2152,60 @@ impl ReceiveAllocationEventRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/allocationevents/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/receipts");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetAllocationEventReceivables` (`GET
+/// /api/allocationevents/{scope}/{code}/receivables`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAllocationEventReceivablesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetAllocationEventReceivablesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -1598,10 +2217,7 @@ impl ReceiveAllocationEventRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllocationEventReceivablesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetAllocationEventReceivablesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1615,15 +2231,25 @@ impl GetAllocationEventReceivablesRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAllocationEventReceivablesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAllocationEventReceivablesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1658,14 +2284,56 @@ impl GetAllocationEventReceivablesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/allocationevents/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/receivables");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ReverseAllocationEvent` (`POST
+/// /api/allocationevents/{scope}/{code}/reverse`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ReverseAllocationEventParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::AllocationEventReverseRequest,
+}
+
+impl ReverseAllocationEventParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        allocation_event_reverse_request: lusid_models::AllocationEventReverseRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            body: allocation_event_reverse_request,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -1677,10 +2345,7 @@ impl GetAllocationEventReceivablesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReverseAllocationEventRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    body: lusid_models::AllocationEventReverseRequest,
+    params: ReverseAllocationEventParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1694,8 +2359,18 @@ impl ReverseAllocationEventRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ReverseAllocationEventParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ReverseAllocationEventParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1729,14 +2404,56 @@ impl ReverseAllocationEventRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/allocationevents/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/reverse");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UnbookAllocationEvent` (`POST
+/// /api/allocationevents/{scope}/{code}/unbook`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UnbookAllocationEventParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::AllocationEventUnbookRequest,
+}
+
+impl UnbookAllocationEventParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        allocation_event_unbook_request: lusid_models::AllocationEventUnbookRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            body: allocation_event_unbook_request,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -1748,10 +2465,7 @@ impl ReverseAllocationEventRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UnbookAllocationEventRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    body: lusid_models::AllocationEventUnbookRequest,
+    params: UnbookAllocationEventParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1765,8 +2479,18 @@ impl UnbookAllocationEventRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UnbookAllocationEventParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UnbookAllocationEventParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1800,13 +2524,383 @@ impl UnbookAllocationEventRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/allocationevents/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/unbook");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `AllocationEvents` operations as an object-safe async trait, implemented by
+/// [`AllocationEventsApi`]: write code against `&dyn AllocationEventsApiClient` (or `impl
+/// AllocationEventsApiClient`) and give it `client.allocation_events()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`AllocationEventsApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockAllocationEventsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait AllocationEventsApiClient: Send + Sync {
+    /// `GET /api/allocationevents` (operation `ListAllocationEvents`):
+    /// [`AllocationEventsApi::list_allocation_events`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListAllocationEventsRequest::send): see [`Error`](crate::Error).
+    async fn list_allocation_events(
+        &self,
+        params: ListAllocationEventsParams,
+    ) -> Result<lusid_models::PagedResourceListOfAllocationEvent, crate::Error>;
+
+    /// `POST /api/allocationevents/{scope}` (operation `CreateAllocationEvent`):
+    /// [`AllocationEventsApi::create_allocation_event`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateAllocationEventRequest::send): see [`Error`](crate::Error).
+    async fn create_allocation_event(
+        &self,
+        params: CreateAllocationEventParams,
+    ) -> Result<lusid_models::AllocationEvent, crate::Error>;
+
+    /// `GET /api/allocationevents/{scope}/{code}` (operation `GetAllocationEvent`):
+    /// [`AllocationEventsApi::get_allocation_event`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAllocationEventRequest::send): see [`Error`](crate::Error).
+    async fn get_allocation_event(
+        &self,
+        params: GetAllocationEventParams,
+    ) -> Result<lusid_models::AllocationEvent, crate::Error>;
+
+    /// `PUT /api/allocationevents/{scope}/{code}` (operation `UpsertAllocationEvent`):
+    /// [`AllocationEventsApi::upsert_allocation_event`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertAllocationEventRequest::send): see [`Error`](crate::Error).
+    async fn upsert_allocation_event(
+        &self,
+        params: UpsertAllocationEventParams,
+    ) -> Result<lusid_models::AllocationEvent, crate::Error>;
+
+    /// `DELETE /api/allocationevents/{scope}/{code}` (operation `DeleteAllocationEvent`):
+    /// [`AllocationEventsApi::delete_allocation_event`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteAllocationEventRequest::send): see [`Error`](crate::Error).
+    async fn delete_allocation_event(
+        &self,
+        params: DeleteAllocationEventParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `PUT /api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/hold`
+    /// (operation `PutAllocationPaymentHold`):
+    /// [`AllocationEventsApi::put_allocation_payment_hold`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PutAllocationPaymentHoldRequest::send): see [`Error`](crate::Error).
+    async fn put_allocation_payment_hold(
+        &self,
+        params: PutAllocationPaymentHoldParams,
+    ) -> Result<lusid_models::AllocationPaymentHold, crate::Error>;
+
+    /// `GET /api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/holds`
+    /// (operation `ListAllocationPaymentHolds`):
+    /// [`AllocationEventsApi::list_allocation_payment_holds`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListAllocationPaymentHoldsRequest::send): see [`Error`](crate::Error).
+    async fn list_allocation_payment_holds(
+        &self,
+        params: ListAllocationPaymentHoldsParams,
+    ) -> Result<lusid_models::ResourceListOfAllocationPaymentHold, crate::Error>;
+
+    /// `POST /api/allocationevents/{scope}/{code}/book` (operation `BookAllocationEvent`):
+    /// [`AllocationEventsApi::book_allocation_event`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BookAllocationEventRequest::send): see [`Error`](crate::Error).
+    async fn book_allocation_event(
+        &self,
+        params: BookAllocationEventParams,
+    ) -> Result<lusid_models::AllocationEvent, crate::Error>;
+
+    /// `GET /api/allocationevents/{scope}/{code}/notices` (operation
+    /// `GetAllocationEventNotices`): [`AllocationEventsApi::get_allocation_event_notices`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAllocationEventNoticesRequest::send): see [`Error`](crate::Error).
+    async fn get_allocation_event_notices(
+        &self,
+        params: GetAllocationEventNoticesParams,
+    ) -> Result<lusid_models::ResourceListOfAllocationEventNotice, crate::Error>;
+
+    /// `POST /api/allocationevents/{scope}/{code}/plan` (operation
+    /// `PlanAllocationEventBooking`): [`AllocationEventsApi::plan_allocation_event_booking`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PlanAllocationEventBookingRequest::send): see [`Error`](crate::Error).
+    async fn plan_allocation_event_booking(
+        &self,
+        params: PlanAllocationEventBookingParams,
+    ) -> Result<lusid_models::AllocationPostingPlan, crate::Error>;
+
+    /// `POST /api/allocationevents/{scope}/{code}/reallocate` (operation
+    /// `ReallocateAllocationEvent`): [`AllocationEventsApi::reallocate_allocation_event`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ReallocateAllocationEventRequest::send): see [`Error`](crate::Error).
+    async fn reallocate_allocation_event(
+        &self,
+        params: ReallocateAllocationEventParams,
+    ) -> Result<lusid_models::AllocationEvent, crate::Error>;
+
+    /// `POST /api/allocationevents/{scope}/{code}/receipts` (operation
+    /// `ReceiveAllocationEvent`): [`AllocationEventsApi::receive_allocation_event`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ReceiveAllocationEventRequest::send): see [`Error`](crate::Error).
+    async fn receive_allocation_event(
+        &self,
+        params: ReceiveAllocationEventParams,
+    ) -> Result<lusid_models::AllocationEvent, crate::Error>;
+
+    /// `GET /api/allocationevents/{scope}/{code}/receivables` (operation
+    /// `GetAllocationEventReceivables`):
+    /// [`AllocationEventsApi::get_allocation_event_receivables`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAllocationEventReceivablesRequest::send): see [`Error`](crate::Error).
+    async fn get_allocation_event_receivables(
+        &self,
+        params: GetAllocationEventReceivablesParams,
+    ) -> Result<lusid_models::AllocationReceivablesAgeing, crate::Error>;
+
+    /// `POST /api/allocationevents/{scope}/{code}/reverse` (operation
+    /// `ReverseAllocationEvent`): [`AllocationEventsApi::reverse_allocation_event`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ReverseAllocationEventRequest::send): see [`Error`](crate::Error).
+    async fn reverse_allocation_event(
+        &self,
+        params: ReverseAllocationEventParams,
+    ) -> Result<lusid_models::AllocationEvent, crate::Error>;
+
+    /// `POST /api/allocationevents/{scope}/{code}/unbook` (operation `UnbookAllocationEvent`):
+    /// [`AllocationEventsApi::unbook_allocation_event`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UnbookAllocationEventRequest::send): see [`Error`](crate::Error).
+    async fn unbook_allocation_event(
+        &self,
+        params: UnbookAllocationEventParams,
+    ) -> Result<lusid_models::AllocationEvent, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl AllocationEventsApiClient for AllocationEventsApi {
+    async fn list_allocation_events(
+        &self,
+        params: ListAllocationEventsParams,
+    ) -> Result<lusid_models::PagedResourceListOfAllocationEvent, crate::Error> {
+        ListAllocationEventsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_allocation_event(
+        &self,
+        params: CreateAllocationEventParams,
+    ) -> Result<lusid_models::AllocationEvent, crate::Error> {
+        CreateAllocationEventRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_allocation_event(
+        &self,
+        params: GetAllocationEventParams,
+    ) -> Result<lusid_models::AllocationEvent, crate::Error> {
+        GetAllocationEventRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_allocation_event(
+        &self,
+        params: UpsertAllocationEventParams,
+    ) -> Result<lusid_models::AllocationEvent, crate::Error> {
+        UpsertAllocationEventRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_allocation_event(
+        &self,
+        params: DeleteAllocationEventParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteAllocationEventRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn put_allocation_payment_hold(
+        &self,
+        params: PutAllocationPaymentHoldParams,
+    ) -> Result<lusid_models::AllocationPaymentHold, crate::Error> {
+        PutAllocationPaymentHoldRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_allocation_payment_holds(
+        &self,
+        params: ListAllocationPaymentHoldsParams,
+    ) -> Result<lusid_models::ResourceListOfAllocationPaymentHold, crate::Error> {
+        ListAllocationPaymentHoldsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn book_allocation_event(
+        &self,
+        params: BookAllocationEventParams,
+    ) -> Result<lusid_models::AllocationEvent, crate::Error> {
+        BookAllocationEventRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_allocation_event_notices(
+        &self,
+        params: GetAllocationEventNoticesParams,
+    ) -> Result<lusid_models::ResourceListOfAllocationEventNotice, crate::Error> {
+        GetAllocationEventNoticesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn plan_allocation_event_booking(
+        &self,
+        params: PlanAllocationEventBookingParams,
+    ) -> Result<lusid_models::AllocationPostingPlan, crate::Error> {
+        PlanAllocationEventBookingRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn reallocate_allocation_event(
+        &self,
+        params: ReallocateAllocationEventParams,
+    ) -> Result<lusid_models::AllocationEvent, crate::Error> {
+        ReallocateAllocationEventRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn receive_allocation_event(
+        &self,
+        params: ReceiveAllocationEventParams,
+    ) -> Result<lusid_models::AllocationEvent, crate::Error> {
+        ReceiveAllocationEventRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_allocation_event_receivables(
+        &self,
+        params: GetAllocationEventReceivablesParams,
+    ) -> Result<lusid_models::AllocationReceivablesAgeing, crate::Error> {
+        GetAllocationEventReceivablesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn reverse_allocation_event(
+        &self,
+        params: ReverseAllocationEventParams,
+    ) -> Result<lusid_models::AllocationEvent, crate::Error> {
+        ReverseAllocationEventRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn unbook_allocation_event(
+        &self,
+        params: UnbookAllocationEventParams,
+    ) -> Result<lusid_models::AllocationEvent, crate::Error> {
+        UnbookAllocationEventRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -53,12 +53,7 @@ impl AllocationMapsApi {
     pub fn list_allocation_maps(&self) -> ListAllocationMapsRequest {
         ListAllocationMapsRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListAllocationMapsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -93,8 +88,7 @@ impl AllocationMapsApi {
     ) -> CreateAllocationMapRequest {
         CreateAllocationMapRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: allocation_map_request,
+            params: CreateAllocationMapParams::new(scope, allocation_map_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -131,10 +125,7 @@ impl AllocationMapsApi {
     ) -> GetAllocationMapRequest {
         GetAllocationMapRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetAllocationMapParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -170,9 +161,7 @@ impl AllocationMapsApi {
     ) -> UpsertAllocationMapRequest {
         UpsertAllocationMapRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: allocation_map_request,
+            params: UpsertAllocationMapParams::new(scope, code, allocation_map_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -206,9 +195,7 @@ impl AllocationMapsApi {
     ) -> DeleteAllocationMapRequest {
         DeleteAllocationMapRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
+            params: DeleteAllocationMapParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -248,10 +235,7 @@ impl AllocationMapsApi {
     ) -> AddAllocationMapExceptionRequest {
         AddAllocationMapExceptionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            body: allocation_map_exception,
+            params: AddAllocationMapExceptionParams::new(scope, code, allocation_map_exception),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -288,10 +272,7 @@ impl AllocationMapsApi {
     ) -> RemoveAllocationMapExceptionRequest {
         RemoveAllocationMapExceptionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            investor_record_id: investor_record_id.into(),
-            effective_at: None,
+            params: RemoveAllocationMapExceptionParams::new(scope, code, investor_record_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -334,39 +315,48 @@ impl AllocationMapsApi {
     ) -> ResolveAllocationMapRequest {
         ResolveAllocationMapRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            body: allocation_map_resolve_request,
+            params: ResolveAllocationMapParams::new(scope, code, allocation_map_resolve_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListAllocationMaps` request (`GET /api/allocationmaps`), built by
-/// [`AllocationMapsApi::list_allocation_maps`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAllocationMapsRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListAllocationMaps` (`GET /api/allocationmaps`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListAllocationMapsParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListAllocationMapsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListAllocationMaps",
-        path_template: "/api/allocationmaps",
-        idempotent: true,
-    };
+impl ListAllocationMapsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -405,6 +395,74 @@ impl ListAllocationMapsRequest {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListAllocationMaps` request (`GET /api/allocationmaps`), built by
+/// [`AllocationMapsApi::list_allocation_maps`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListAllocationMapsRequest {
+    client: crate::Client,
+    params: ListAllocationMapsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListAllocationMapsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListAllocationMaps",
+        path_template: "/api/allocationmaps",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListAllocationMapsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListAllocationMapsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -440,12 +498,12 @@ impl ListAllocationMapsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/allocationmaps");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -500,25 +558,53 @@ impl crate::paginator::PagedRequest for ListAllocationMapsRequest {
     type Page = lusid_models::PagedResourceListOfAllocationMap;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateAllocationMap` (`POST /api/allocationmaps/{scope}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateAllocationMapParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::AllocationMapRequest,
+}
+
+impl CreateAllocationMapParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        allocation_map_request: lusid_models::AllocationMapRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: allocation_map_request,
+        }
     }
 }
 
@@ -529,8 +615,7 @@ impl crate::paginator::PagedRequest for ListAllocationMapsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAllocationMapRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::AllocationMapRequest,
+    params: CreateAllocationMapParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -541,6 +626,16 @@ impl CreateAllocationMapRequest {
         path_template: "/api/allocationmaps/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateAllocationMapParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateAllocationMapParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -573,10 +668,55 @@ impl CreateAllocationMapRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/allocationmaps/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetAllocationMap` (`GET /api/allocationmaps/{scope}/{code}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAllocationMapParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetAllocationMapParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -587,10 +727,7 @@ impl CreateAllocationMapRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllocationMapRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetAllocationMapParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -604,15 +741,25 @@ impl GetAllocationMapRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAllocationMapParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAllocationMapParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -646,13 +793,45 @@ impl GetAllocationMapRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/allocationmaps/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertAllocationMap` (`PUT /api/allocationmaps/{scope}/{code}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertAllocationMapParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::AllocationMapRequest,
+}
+
+impl UpsertAllocationMapParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        allocation_map_request: lusid_models::AllocationMapRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: allocation_map_request,
+        }
     }
 }
 
@@ -663,9 +842,7 @@ impl GetAllocationMapRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertAllocationMapRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::AllocationMapRequest,
+    params: UpsertAllocationMapParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -676,6 +853,16 @@ impl UpsertAllocationMapRequest {
         path_template: "/api/allocationmaps/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertAllocationMapParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertAllocationMapParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -708,12 +895,46 @@ impl UpsertAllocationMapRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/allocationmaps/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteAllocationMap` (`DELETE /api/allocationmaps/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteAllocationMapParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+}
+
+impl DeleteAllocationMapParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -724,9 +945,7 @@ impl UpsertAllocationMapRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteAllocationMapRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
+    params: DeleteAllocationMapParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -740,8 +959,18 @@ impl DeleteAllocationMapRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteAllocationMapParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteAllocationMapParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -776,12 +1005,54 @@ impl DeleteAllocationMapRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/allocationmaps/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `AddAllocationMapException` (`POST
+/// /api/allocationmaps/{scope}/{code}/exceptions`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AddAllocationMapExceptionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::AllocationMapException,
+}
+
+impl AddAllocationMapExceptionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        allocation_map_exception: lusid_models::AllocationMapException,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            body: allocation_map_exception,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -793,10 +1064,7 @@ impl DeleteAllocationMapRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddAllocationMapExceptionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    body: lusid_models::AllocationMapException,
+    params: AddAllocationMapExceptionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -810,8 +1078,18 @@ impl AddAllocationMapExceptionRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &AddAllocationMapExceptionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> AddAllocationMapExceptionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -845,14 +1123,56 @@ impl AddAllocationMapExceptionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/allocationmaps/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/exceptions");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `RemoveAllocationMapException` (`DELETE
+/// /api/allocationmaps/{scope}/{code}/exceptions/{investorRecordId}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RemoveAllocationMapExceptionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `investorRecordId` (path): string.
+    pub investor_record_id: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+}
+
+impl RemoveAllocationMapExceptionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        investor_record_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            investor_record_id: investor_record_id.into(),
+            effective_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -864,10 +1184,7 @@ impl AddAllocationMapExceptionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveAllocationMapExceptionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    investor_record_id: String,
-    effective_at: Option<String>,
+    params: RemoveAllocationMapExceptionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -881,8 +1198,18 @@ impl RemoveAllocationMapExceptionRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &RemoveAllocationMapExceptionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> RemoveAllocationMapExceptionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -917,14 +1244,67 @@ impl RemoveAllocationMapExceptionRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/allocationmaps/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/exceptions/");
-        request.path_param("investorRecordId", &self.investor_record_id)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.path_param("investorRecordId", &self.params.investor_record_id)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ResolveAllocationMap` (`POST
+/// /api/allocationmaps/{scope}/{code}/resolve`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ResolveAllocationMapParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: lusid_models::AllocationMapResolveRequest,
+}
+
+impl ResolveAllocationMapParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        allocation_map_resolve_request: lusid_models::AllocationMapResolveRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            body: allocation_map_resolve_request,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -935,11 +1315,7 @@ impl RemoveAllocationMapExceptionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ResolveAllocationMapRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    body: lusid_models::AllocationMapResolveRequest,
+    params: ResolveAllocationMapParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -953,15 +1329,25 @@ impl ResolveAllocationMapRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ResolveAllocationMapParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ResolveAllocationMapParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -995,14 +1381,216 @@ impl ResolveAllocationMapRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/allocationmaps/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/resolve");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `AllocationMaps` operations as an object-safe async trait, implemented by
+/// [`AllocationMapsApi`]: write code against `&dyn AllocationMapsApiClient` (or `impl
+/// AllocationMapsApiClient`) and give it `client.allocation_maps()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`AllocationMapsApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockAllocationMapsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait AllocationMapsApiClient: Send + Sync {
+    /// `GET /api/allocationmaps` (operation `ListAllocationMaps`):
+    /// [`AllocationMapsApi::list_allocation_maps`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListAllocationMapsRequest::send): see [`Error`](crate::Error).
+    async fn list_allocation_maps(
+        &self,
+        params: ListAllocationMapsParams,
+    ) -> Result<lusid_models::PagedResourceListOfAllocationMap, crate::Error>;
+
+    /// `POST /api/allocationmaps/{scope}` (operation `CreateAllocationMap`):
+    /// [`AllocationMapsApi::create_allocation_map`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateAllocationMapRequest::send): see [`Error`](crate::Error).
+    async fn create_allocation_map(
+        &self,
+        params: CreateAllocationMapParams,
+    ) -> Result<lusid_models::AllocationMap, crate::Error>;
+
+    /// `GET /api/allocationmaps/{scope}/{code}` (operation `GetAllocationMap`):
+    /// [`AllocationMapsApi::get_allocation_map`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAllocationMapRequest::send): see [`Error`](crate::Error).
+    async fn get_allocation_map(
+        &self,
+        params: GetAllocationMapParams,
+    ) -> Result<lusid_models::AllocationMap, crate::Error>;
+
+    /// `PUT /api/allocationmaps/{scope}/{code}` (operation `UpsertAllocationMap`):
+    /// [`AllocationMapsApi::upsert_allocation_map`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertAllocationMapRequest::send): see [`Error`](crate::Error).
+    async fn upsert_allocation_map(
+        &self,
+        params: UpsertAllocationMapParams,
+    ) -> Result<lusid_models::AllocationMap, crate::Error>;
+
+    /// `DELETE /api/allocationmaps/{scope}/{code}` (operation `DeleteAllocationMap`):
+    /// [`AllocationMapsApi::delete_allocation_map`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteAllocationMapRequest::send): see [`Error`](crate::Error).
+    async fn delete_allocation_map(
+        &self,
+        params: DeleteAllocationMapParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `POST /api/allocationmaps/{scope}/{code}/exceptions` (operation
+    /// `AddAllocationMapException`): [`AllocationMapsApi::add_allocation_map_exception`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::AddAllocationMapExceptionRequest::send): see [`Error`](crate::Error).
+    async fn add_allocation_map_exception(
+        &self,
+        params: AddAllocationMapExceptionParams,
+    ) -> Result<lusid_models::AllocationMap, crate::Error>;
+
+    /// `DELETE /api/allocationmaps/{scope}/{code}/exceptions/{investorRecordId}` (operation
+    /// `RemoveAllocationMapException`): [`AllocationMapsApi::remove_allocation_map_exception`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::RemoveAllocationMapExceptionRequest::send): see [`Error`](crate::Error).
+    async fn remove_allocation_map_exception(
+        &self,
+        params: RemoveAllocationMapExceptionParams,
+    ) -> Result<lusid_models::AllocationMap, crate::Error>;
+
+    /// `POST /api/allocationmaps/{scope}/{code}/resolve` (operation `ResolveAllocationMap`):
+    /// [`AllocationMapsApi::resolve_allocation_map`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ResolveAllocationMapRequest::send): see [`Error`](crate::Error).
+    async fn resolve_allocation_map(
+        &self,
+        params: ResolveAllocationMapParams,
+    ) -> Result<lusid_models::AllocationMapResolution, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl AllocationMapsApiClient for AllocationMapsApi {
+    async fn list_allocation_maps(
+        &self,
+        params: ListAllocationMapsParams,
+    ) -> Result<lusid_models::PagedResourceListOfAllocationMap, crate::Error> {
+        ListAllocationMapsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_allocation_map(
+        &self,
+        params: CreateAllocationMapParams,
+    ) -> Result<lusid_models::AllocationMap, crate::Error> {
+        CreateAllocationMapRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_allocation_map(
+        &self,
+        params: GetAllocationMapParams,
+    ) -> Result<lusid_models::AllocationMap, crate::Error> {
+        GetAllocationMapRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_allocation_map(
+        &self,
+        params: UpsertAllocationMapParams,
+    ) -> Result<lusid_models::AllocationMap, crate::Error> {
+        UpsertAllocationMapRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_allocation_map(
+        &self,
+        params: DeleteAllocationMapParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteAllocationMapRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn add_allocation_map_exception(
+        &self,
+        params: AddAllocationMapExceptionParams,
+    ) -> Result<lusid_models::AllocationMap, crate::Error> {
+        AddAllocationMapExceptionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn remove_allocation_map_exception(
+        &self,
+        params: RemoveAllocationMapExceptionParams,
+    ) -> Result<lusid_models::AllocationMap, crate::Error> {
+        RemoveAllocationMapExceptionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn resolve_allocation_map(
+        &self,
+        params: ResolveAllocationMapParams,
+    ) -> Result<lusid_models::AllocationMapResolution, crate::Error> {
+        ResolveAllocationMapRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

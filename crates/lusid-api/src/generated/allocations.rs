@@ -52,12 +52,7 @@ impl AllocationsApi {
     pub fn list_allocations(&self) -> ListAllocationsRequest {
         ListAllocationsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
-            property_keys: Vec::new(),
+            params: ListAllocationsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -94,9 +89,7 @@ impl AllocationsApi {
     ) -> UpsertAllocationsRequest {
         UpsertAllocationsRequest {
             client: self.client.clone(),
-            verification_as_at: None,
-            retry_without_changed_entities: None,
-            body: allocation_set_request,
+            params: UpsertAllocationsParams::new(allocation_set_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -133,10 +126,7 @@ impl AllocationsApi {
     ) -> GetAllocationRequest {
         GetAllocationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetAllocationParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -168,36 +158,48 @@ impl AllocationsApi {
     ) -> DeleteAllocationRequest {
         DeleteAllocationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteAllocationParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListAllocations` request (`GET /api/allocations`), built by
-/// [`AllocationsApi::list_allocations`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAllocationsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListAllocations` (`GET /api/allocations`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListAllocationsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListAllocationsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListAllocations",
-        path_template: "/api/allocations",
-        idempotent: true,
-    };
+impl ListAllocationsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -240,6 +242,78 @@ impl ListAllocationsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListAllocations` request (`GET /api/allocations`), built by
+/// [`AllocationsApi::list_allocations`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListAllocationsRequest {
+    client: crate::Client,
+    params: ListAllocationsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListAllocationsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListAllocations",
+        path_template: "/api/allocations",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListAllocationsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListAllocationsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -273,12 +347,12 @@ impl ListAllocationsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/allocations");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -332,25 +406,67 @@ impl crate::paginator::PagedRequest for ListAllocationsRequest {
     type Page = lusid_models::PagedResourceListOfAllocation;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertAllocations` (`POST /api/allocations`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertAllocationsParams {
+    /// `verificationAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub verification_as_at: Option<time::OffsetDateTime>,
+    /// `retryWithoutChangedEntities` (query): boolean.
+    pub retry_without_changed_entities: Option<bool>,
+    /// The JSON request body.
+    pub body: lusid_models::AllocationSetRequest,
+}
+
+impl UpsertAllocationsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(allocation_set_request: lusid_models::AllocationSetRequest) -> Self {
+        Self {
+            verification_as_at: None,
+            retry_without_changed_entities: None,
+            body: allocation_set_request,
+        }
+    }
+
+    /// Sets `verificationAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn verification_as_at(mut self, verification_as_at: time::OffsetDateTime) -> Self {
+        self.verification_as_at = Some(verification_as_at);
+        self
+    }
+
+    /// Sets `retryWithoutChangedEntities` (query): boolean.
+    pub fn retry_without_changed_entities(mut self, retry_without_changed_entities: bool) -> Self {
+        self.retry_without_changed_entities = Some(retry_without_changed_entities);
+        self
     }
 }
 
@@ -361,9 +477,7 @@ impl crate::paginator::PagedRequest for ListAllocationsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertAllocationsRequest {
     client: crate::Client,
-    verification_as_at: Option<time::OffsetDateTime>,
-    retry_without_changed_entities: Option<bool>,
-    body: lusid_models::AllocationSetRequest,
+    params: UpsertAllocationsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -378,14 +492,26 @@ impl UpsertAllocationsRequest {
     /// Sets `verificationAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn verification_as_at(mut self, verification_as_at: time::OffsetDateTime) -> Self {
-        self.verification_as_at = Some(verification_as_at);
+        self.params = self.params.verification_as_at(verification_as_at);
         self
     }
 
     /// Sets `retryWithoutChangedEntities` (query): boolean.
     pub fn retry_without_changed_entities(mut self, retry_without_changed_entities: bool) -> Self {
-        self.retry_without_changed_entities = Some(retry_without_changed_entities);
+        self.params = self
+            .params
+            .retry_without_changed_entities(retry_without_changed_entities);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertAllocationsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertAllocationsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -419,38 +545,47 @@ impl UpsertAllocationsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/allocations");
-        request.query("verificationAsAt", self.verification_as_at.as_ref())?;
+        request.query("verificationAsAt", self.params.verification_as_at.as_ref())?;
         request.query(
             "retryWithoutChangedEntities",
-            self.retry_without_changed_entities.as_ref(),
+            self.params.retry_without_changed_entities.as_ref(),
         )?;
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetAllocation` request (`GET /api/allocations/{scope}/{code}`), built by
-/// [`AllocationsApi::get_allocation`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAllocationRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetAllocation` (`GET /api/allocations/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAllocationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetAllocationRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetAllocation",
-        path_template: "/api/allocations/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetAllocationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -467,6 +602,53 @@ impl GetAllocationRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetAllocation` request (`GET /api/allocations/{scope}/{code}`), built by
+/// [`AllocationsApi::get_allocation`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetAllocationRequest {
+    client: crate::Client,
+    params: GetAllocationParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetAllocationRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetAllocation",
+        path_template: "/api/allocations/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAllocationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAllocationParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -500,13 +682,38 @@ impl GetAllocationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/allocations/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteAllocation` (`DELETE /api/allocations/{scope}/{code}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteAllocationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteAllocationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -517,8 +724,7 @@ impl GetAllocationRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteAllocationRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteAllocationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -529,6 +735,16 @@ impl DeleteAllocationRequest {
         path_template: "/api/allocations/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteAllocationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteAllocationParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -562,10 +778,118 @@ impl DeleteAllocationRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/allocations/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Allocations` operations as an object-safe async trait, implemented by
+/// [`AllocationsApi`]: write code against `&dyn AllocationsApiClient` (or `impl
+/// AllocationsApiClient`) and give it `client.allocations()` in production and a mock in
+/// tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`AllocationsApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockAllocationsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait AllocationsApiClient: Send + Sync {
+    /// `GET /api/allocations` (operation `ListAllocations`):
+    /// [`AllocationsApi::list_allocations`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListAllocationsRequest::send): see [`Error`](crate::Error).
+    async fn list_allocations(
+        &self,
+        params: ListAllocationsParams,
+    ) -> Result<lusid_models::PagedResourceListOfAllocation, crate::Error>;
+
+    /// `POST /api/allocations` (operation `UpsertAllocations`):
+    /// [`AllocationsApi::upsert_allocations`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertAllocationsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_allocations(
+        &self,
+        params: UpsertAllocationsParams,
+    ) -> Result<lusid_models::ResourceListOfAllocation, crate::Error>;
+
+    /// `GET /api/allocations/{scope}/{code}` (operation `GetAllocation`):
+    /// [`AllocationsApi::get_allocation`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAllocationRequest::send): see [`Error`](crate::Error).
+    async fn get_allocation(
+        &self,
+        params: GetAllocationParams,
+    ) -> Result<lusid_models::Allocation, crate::Error>;
+
+    /// `DELETE /api/allocations/{scope}/{code}` (operation `DeleteAllocation`):
+    /// [`AllocationsApi::delete_allocation`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteAllocationRequest::send): see [`Error`](crate::Error).
+    async fn delete_allocation(
+        &self,
+        params: DeleteAllocationParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl AllocationsApiClient for AllocationsApi {
+    async fn list_allocations(
+        &self,
+        params: ListAllocationsParams,
+    ) -> Result<lusid_models::PagedResourceListOfAllocation, crate::Error> {
+        ListAllocationsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_allocations(
+        &self,
+        params: UpsertAllocationsParams,
+    ) -> Result<lusid_models::ResourceListOfAllocation, crate::Error> {
+        UpsertAllocationsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_allocation(
+        &self,
+        params: GetAllocationParams,
+    ) -> Result<lusid_models::Allocation, crate::Error> {
+        GetAllocationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_allocation(
+        &self,
+        params: DeleteAllocationParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteAllocationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -57,12 +57,7 @@ impl AmortisationRuleSetsApi {
     pub fn list_amortisation_rule_sets(&self) -> ListAmortisationRuleSetsRequest {
         ListAmortisationRuleSetsRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListAmortisationRuleSetsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -98,8 +93,10 @@ impl AmortisationRuleSetsApi {
     ) -> CreateAmortisationRuleSetRequest {
         CreateAmortisationRuleSetRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: create_amortisation_rule_set_request,
+            params: CreateAmortisationRuleSetParams::new(
+                scope,
+                create_amortisation_rule_set_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -136,10 +133,7 @@ impl AmortisationRuleSetsApi {
     ) -> GetAmortisationRuleSetRequest {
         GetAmortisationRuleSetRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetAmortisationRuleSetParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -172,8 +166,7 @@ impl AmortisationRuleSetsApi {
     ) -> DeleteAmortisationRulesetRequest {
         DeleteAmortisationRulesetRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteAmortisationRulesetParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -211,9 +204,11 @@ impl AmortisationRuleSetsApi {
     ) -> UpdateAmortisationRuleSetDetailsRequest {
         UpdateAmortisationRuleSetDetailsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_amortisation_rule_set_details_request,
+            params: UpdateAmortisationRuleSetDetailsParams::new(
+                scope,
+                code,
+                update_amortisation_rule_set_details_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -250,9 +245,7 @@ impl AmortisationRuleSetsApi {
     ) -> SetAmortisationRulesRequest {
         SetAmortisationRulesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: set_amortisation_rules_request,
+            params: SetAmortisationRulesParams::new(scope, code, set_amortisation_rules_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -293,39 +286,48 @@ impl AmortisationRuleSetsApi {
     ) -> ListAmortisationRulesIntervalsRequest {
         ListAmortisationRulesIntervalsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            from_effective_at: None,
-            to_effective_at: None,
-            as_at: None,
+            params: ListAmortisationRulesIntervalsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListAmortisationRuleSets` request (`GET /api/amortisation/rulesets`), built by
-/// [`AmortisationRuleSetsApi::list_amortisation_rule_sets`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAmortisationRuleSetsRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListAmortisationRuleSets` (`GET /api/amortisation/rulesets`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListAmortisationRuleSetsParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListAmortisationRuleSetsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListAmortisationRuleSets",
-        path_template: "/api/amortisation/rulesets",
-        idempotent: true,
-    };
+impl ListAmortisationRuleSetsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -364,6 +366,74 @@ impl ListAmortisationRuleSetsRequest {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListAmortisationRuleSets` request (`GET /api/amortisation/rulesets`), built by
+/// [`AmortisationRuleSetsApi::list_amortisation_rule_sets`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListAmortisationRuleSetsRequest {
+    client: crate::Client,
+    params: ListAmortisationRuleSetsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListAmortisationRuleSetsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListAmortisationRuleSets",
+        path_template: "/api/amortisation/rulesets",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListAmortisationRuleSetsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListAmortisationRuleSetsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -399,12 +469,12 @@ impl ListAmortisationRuleSetsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/amortisation/rulesets");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -459,25 +529,54 @@ impl crate::paginator::PagedRequest for ListAmortisationRuleSetsRequest {
     type Page = lusid_models::PagedResourceListOfAmortisationRuleSet;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateAmortisationRuleSet` (`POST
+/// /api/amortisation/rulesets/{scope}`): what its request builder sends, and what the tag's
+/// trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateAmortisationRuleSetParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::CreateAmortisationRuleSetRequest,
+}
+
+impl CreateAmortisationRuleSetParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        create_amortisation_rule_set_request: lusid_models::CreateAmortisationRuleSetRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: create_amortisation_rule_set_request,
+        }
     }
 }
 
@@ -488,8 +587,7 @@ impl crate::paginator::PagedRequest for ListAmortisationRuleSetsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAmortisationRuleSetRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::CreateAmortisationRuleSetRequest,
+    params: CreateAmortisationRuleSetParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -500,6 +598,16 @@ impl CreateAmortisationRuleSetRequest {
         path_template: "/api/amortisation/rulesets/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateAmortisationRuleSetParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateAmortisationRuleSetParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -532,10 +640,56 @@ impl CreateAmortisationRuleSetRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/amortisation/rulesets/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetAmortisationRuleSet` (`GET
+/// /api/amortisation/rulesets/{scope}/{code}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAmortisationRuleSetParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetAmortisationRuleSetParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -546,10 +700,7 @@ impl CreateAmortisationRuleSetRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAmortisationRuleSetRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetAmortisationRuleSetParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -563,15 +714,25 @@ impl GetAmortisationRuleSetRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAmortisationRuleSetParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAmortisationRuleSetParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -605,13 +766,39 @@ impl GetAmortisationRuleSetRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/amortisation/rulesets/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteAmortisationRuleset` (`DELETE
+/// /api/amortisation/rulesets/{scope}/{code}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteAmortisationRulesetParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteAmortisationRulesetParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -623,8 +810,7 @@ impl GetAmortisationRuleSetRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteAmortisationRulesetRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteAmortisationRulesetParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -635,6 +821,16 @@ impl DeleteAmortisationRulesetRequest {
         path_template: "/api/amortisation/rulesets/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteAmortisationRulesetParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteAmortisationRulesetParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -668,11 +864,44 @@ impl DeleteAmortisationRulesetRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/amortisation/rulesets/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateAmortisationRuleSetDetails` (`PUT
+/// /api/amortisation/rulesets/{scope}/{code}/details`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateAmortisationRuleSetDetailsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateAmortisationRuleSetDetailsRequest,
+}
+
+impl UpdateAmortisationRuleSetDetailsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_amortisation_rule_set_details_request: lusid_models::UpdateAmortisationRuleSetDetailsRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: update_amortisation_rule_set_details_request,
+        }
     }
 }
 
@@ -684,9 +913,7 @@ impl DeleteAmortisationRulesetRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateAmortisationRuleSetDetailsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdateAmortisationRuleSetDetailsRequest,
+    params: UpdateAmortisationRuleSetDetailsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -698,6 +925,16 @@ impl UpdateAmortisationRuleSetDetailsRequest {
         idempotent: true,
     };
 
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateAmortisationRuleSetDetailsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateAmortisationRuleSetDetailsParams {
+        self.params
+    }
+
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.attempt_timeout(timeout);
@@ -729,13 +966,46 @@ impl UpdateAmortisationRuleSetDetailsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/amortisation/rulesets/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/details");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `SetAmortisationRules` (`PUT
+/// /api/amortisation/rulesets/{scope}/{code}/rules`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SetAmortisationRulesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::SetAmortisationRulesRequest,
+}
+
+impl SetAmortisationRulesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        set_amortisation_rules_request: lusid_models::SetAmortisationRulesRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: set_amortisation_rules_request,
+        }
     }
 }
 
@@ -747,9 +1017,7 @@ impl UpdateAmortisationRuleSetDetailsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetAmortisationRulesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::SetAmortisationRulesRequest,
+    params: SetAmortisationRulesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -760,6 +1028,16 @@ impl SetAmortisationRulesRequest {
         path_template: "/api/amortisation/rulesets/{scope}/{code}/rules",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SetAmortisationRulesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SetAmortisationRulesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -792,39 +1070,50 @@ impl SetAmortisationRulesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/amortisation/rulesets/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/rules");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListAmortisationRulesIntervals` request (`GET
-/// /api/amortisation/rulesets/{scope}/{code}/rulesIntervals`), built by
-/// [`AmortisationRuleSetsApi::list_amortisation_rules_intervals`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAmortisationRulesIntervalsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    from_effective_at: Option<String>,
-    to_effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListAmortisationRulesIntervals` (`GET
+/// /api/amortisation/rulesets/{scope}/{code}/rulesIntervals`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListAmortisationRulesIntervalsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `fromEffectiveAt` (query): string.
+    pub from_effective_at: Option<String>,
+    /// `toEffectiveAt` (query): string.
+    pub to_effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
 }
 
-impl ListAmortisationRulesIntervalsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListAmortisationRulesIntervals",
-        path_template: "/api/amortisation/rulesets/{scope}/{code}/rulesIntervals",
-        idempotent: true,
-    };
+impl ListAmortisationRulesIntervalsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            from_effective_at: None,
+            to_effective_at: None,
+            as_at: None,
+        }
+    }
 
     /// Sets `fromEffectiveAt` (query): string.
     pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
@@ -843,6 +1132,56 @@ impl ListAmortisationRulesIntervalsRequest {
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
         self.as_at = Some(as_at);
         self
+    }
+}
+
+/// The `ListAmortisationRulesIntervals` request (`GET
+/// /api/amortisation/rulesets/{scope}/{code}/rulesIntervals`), built by
+/// [`AmortisationRuleSetsApi::list_amortisation_rules_intervals`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListAmortisationRulesIntervalsRequest {
+    client: crate::Client,
+    params: ListAmortisationRulesIntervalsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListAmortisationRulesIntervalsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListAmortisationRulesIntervals",
+        path_template: "/api/amortisation/rulesets/{scope}/{code}/rulesIntervals",
+        idempotent: true,
+    };
+
+    /// Sets `fromEffectiveAt` (query): string.
+    pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.from_effective_at(from_effective_at);
+        self
+    }
+
+    /// Sets `toEffectiveAt` (query): string.
+    pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.to_effective_at(to_effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListAmortisationRulesIntervalsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListAmortisationRulesIntervalsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -877,14 +1216,200 @@ impl ListAmortisationRulesIntervalsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/amortisation/rulesets/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/rulesIntervals");
-        request.query("fromEffectiveAt", self.from_effective_at.as_ref())?;
-        request.query("toEffectiveAt", self.to_effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("fromEffectiveAt", self.params.from_effective_at.as_ref())?;
+        request.query("toEffectiveAt", self.params.to_effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `AmortisationRuleSets` operations as an object-safe async trait, implemented by
+/// [`AmortisationRuleSetsApi`]: write code against `&dyn AmortisationRuleSetsApiClient` (or
+/// `impl AmortisationRuleSetsApiClient`) and give it `client.amortisation_rule_sets()` in
+/// production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`AmortisationRuleSetsApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockAmortisationRuleSetsApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait AmortisationRuleSetsApiClient: Send + Sync {
+    /// `GET /api/amortisation/rulesets` (operation `ListAmortisationRuleSets`):
+    /// [`AmortisationRuleSetsApi::list_amortisation_rule_sets`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListAmortisationRuleSetsRequest::send): see [`Error`](crate::Error).
+    async fn list_amortisation_rule_sets(
+        &self,
+        params: ListAmortisationRuleSetsParams,
+    ) -> Result<lusid_models::PagedResourceListOfAmortisationRuleSet, crate::Error>;
+
+    /// `POST /api/amortisation/rulesets/{scope}` (operation `CreateAmortisationRuleSet`):
+    /// [`AmortisationRuleSetsApi::create_amortisation_rule_set`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateAmortisationRuleSetRequest::send): see [`Error`](crate::Error).
+    async fn create_amortisation_rule_set(
+        &self,
+        params: CreateAmortisationRuleSetParams,
+    ) -> Result<lusid_models::AmortisationRuleSet, crate::Error>;
+
+    /// `GET /api/amortisation/rulesets/{scope}/{code}` (operation `GetAmortisationRuleSet`):
+    /// [`AmortisationRuleSetsApi::get_amortisation_rule_set`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAmortisationRuleSetRequest::send): see [`Error`](crate::Error).
+    async fn get_amortisation_rule_set(
+        &self,
+        params: GetAmortisationRuleSetParams,
+    ) -> Result<lusid_models::AmortisationRuleSet, crate::Error>;
+
+    /// `DELETE /api/amortisation/rulesets/{scope}/{code}` (operation
+    /// `DeleteAmortisationRuleset`): [`AmortisationRuleSetsApi::delete_amortisation_ruleset`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteAmortisationRulesetRequest::send): see [`Error`](crate::Error).
+    async fn delete_amortisation_ruleset(
+        &self,
+        params: DeleteAmortisationRulesetParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `PUT /api/amortisation/rulesets/{scope}/{code}/details` (operation
+    /// `UpdateAmortisationRuleSetDetails`):
+    /// [`AmortisationRuleSetsApi::update_amortisation_rule_set_details`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateAmortisationRuleSetDetailsRequest::send): see [`Error`](crate::Error).
+    async fn update_amortisation_rule_set_details(
+        &self,
+        params: UpdateAmortisationRuleSetDetailsParams,
+    ) -> Result<lusid_models::AmortisationRuleSet, crate::Error>;
+
+    /// `PUT /api/amortisation/rulesets/{scope}/{code}/rules` (operation
+    /// `SetAmortisationRules`): [`AmortisationRuleSetsApi::set_amortisation_rules`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SetAmortisationRulesRequest::send): see [`Error`](crate::Error).
+    async fn set_amortisation_rules(
+        &self,
+        params: SetAmortisationRulesParams,
+    ) -> Result<lusid_models::AmortisationRuleSet, crate::Error>;
+
+    /// `GET /api/amortisation/rulesets/{scope}/{code}/rulesIntervals` (operation
+    /// `ListAmortisationRulesIntervals`):
+    /// [`AmortisationRuleSetsApi::list_amortisation_rules_intervals`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListAmortisationRulesIntervalsRequest::send): see [`Error`](crate::Error).
+    async fn list_amortisation_rules_intervals(
+        &self,
+        params: ListAmortisationRulesIntervalsParams,
+    ) -> Result<lusid_models::ResourceListOfRulesInterval, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl AmortisationRuleSetsApiClient for AmortisationRuleSetsApi {
+    async fn list_amortisation_rule_sets(
+        &self,
+        params: ListAmortisationRuleSetsParams,
+    ) -> Result<lusid_models::PagedResourceListOfAmortisationRuleSet, crate::Error> {
+        ListAmortisationRuleSetsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_amortisation_rule_set(
+        &self,
+        params: CreateAmortisationRuleSetParams,
+    ) -> Result<lusid_models::AmortisationRuleSet, crate::Error> {
+        CreateAmortisationRuleSetRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_amortisation_rule_set(
+        &self,
+        params: GetAmortisationRuleSetParams,
+    ) -> Result<lusid_models::AmortisationRuleSet, crate::Error> {
+        GetAmortisationRuleSetRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_amortisation_ruleset(
+        &self,
+        params: DeleteAmortisationRulesetParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteAmortisationRulesetRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_amortisation_rule_set_details(
+        &self,
+        params: UpdateAmortisationRuleSetDetailsParams,
+    ) -> Result<lusid_models::AmortisationRuleSet, crate::Error> {
+        UpdateAmortisationRuleSetDetailsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn set_amortisation_rules(
+        &self,
+        params: SetAmortisationRulesParams,
+    ) -> Result<lusid_models::AmortisationRuleSet, crate::Error> {
+        SetAmortisationRulesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_amortisation_rules_intervals(
+        &self,
+        params: ListAmortisationRulesIntervalsParams,
+    ) -> Result<lusid_models::ResourceListOfRulesInterval, crate::Error> {
+        ListAmortisationRulesIntervalsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

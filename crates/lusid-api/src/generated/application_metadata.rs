@@ -45,7 +45,7 @@ impl ApplicationMetadataApi {
     pub fn list_access_controlled_resources(&self) -> ListAccessControlledResourcesRequest {
         ListAccessControlledResourcesRequest {
             client: self.client.clone(),
-            filter: None,
+            params: ListAccessControlledResourcesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -69,6 +69,7 @@ impl ApplicationMetadataApi {
     pub fn get_latest_as_at(&self) -> GetLatestAsAtRequest {
         GetLatestAsAtRequest {
             client: self.client.clone(),
+            params: GetLatestAsAtParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -95,7 +96,7 @@ impl ApplicationMetadataApi {
     pub fn get_excel_addin(&self) -> GetExcelAddinRequest {
         GetExcelAddinRequest {
             client: self.client.clone(),
-            version: None,
+            params: GetExcelAddinParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -119,6 +120,7 @@ impl ApplicationMetadataApi {
     pub fn list_api_endpoints(&self) -> ListApiEndpointsRequest {
         ListApiEndpointsRequest {
             client: self.client.clone(),
+            params: ListApiEndpointsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -142,8 +144,36 @@ impl ApplicationMetadataApi {
     pub fn get_lusid_versions(&self) -> GetLusidVersionsRequest {
         GetLusidVersionsRequest {
             client: self.client.clone(),
+            params: GetLusidVersionsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
+    }
+}
+
+/// The parameters of `ListAccessControlledResources` (`GET
+/// /api/metadata/access/resources`): what its request builder sends, and what the tag's
+/// trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListAccessControlledResourcesParams {
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+}
+
+impl ListAccessControlledResourcesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self { filter: None }
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.filter = Some(filter.into());
+        self
     }
 }
 
@@ -154,7 +184,7 @@ impl ApplicationMetadataApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAccessControlledResourcesRequest {
     client: crate::Client,
-    filter: Option<String>,
+    params: ListAccessControlledResourcesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -168,8 +198,18 @@ impl ListAccessControlledResourcesRequest {
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
+        self.params = self.params.filter(filter);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListAccessControlledResourcesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListAccessControlledResourcesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -206,9 +246,26 @@ impl ListAccessControlledResourcesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/metadata/access/resources");
-        request.query("filter", self.filter.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetLatestAsAt` (`GET /api/metadata/asat`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct GetLatestAsAtParams {}
+
+impl GetLatestAsAtParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {}
     }
 }
 
@@ -219,6 +276,7 @@ impl ListAccessControlledResourcesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLatestAsAtRequest {
     client: crate::Client,
+    params: GetLatestAsAtParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -229,6 +287,16 @@ impl GetLatestAsAtRequest {
         path_template: "/api/metadata/asat",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetLatestAsAtParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetLatestAsAtParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -266,6 +334,32 @@ impl GetLatestAsAtRequest {
     }
 }
 
+/// The parameters of `GetExcelAddin` (`GET /api/metadata/downloads/exceladdin`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct GetExcelAddinParams {
+    /// `version` (query): string.
+    pub version: Option<String>,
+}
+
+impl GetExcelAddinParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self { version: None }
+    }
+
+    /// Sets `version` (query): string.
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+}
+
 /// The `GetExcelAddin` request (`GET /api/metadata/downloads/exceladdin`), built by
 /// [`ApplicationMetadataApi::get_excel_addin`]. Set optional parameters, then
 /// [`send`](Self::send) it.
@@ -273,7 +367,7 @@ impl GetLatestAsAtRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetExcelAddinRequest {
     client: crate::Client,
-    version: Option<String>,
+    params: GetExcelAddinParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -287,8 +381,18 @@ impl GetExcelAddinRequest {
 
     /// Sets `version` (query): string.
     pub fn version(mut self, version: impl Into<String>) -> Self {
-        self.version = Some(version.into());
+        self.params = self.params.version(version);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetExcelAddinParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetExcelAddinParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -322,9 +426,26 @@ impl GetExcelAddinRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/metadata/downloads/exceladdin");
-        request.query("version", self.version.as_ref())?;
+        request.query("version", self.params.version.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ListApiEndpoints` (`GET /api/metadata/endpoints`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListApiEndpointsParams {}
+
+impl ListApiEndpointsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {}
     }
 }
 
@@ -335,6 +456,7 @@ impl GetExcelAddinRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListApiEndpointsRequest {
     client: crate::Client,
+    params: ListApiEndpointsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -345,6 +467,16 @@ impl ListApiEndpointsRequest {
         path_template: "/api/metadata/endpoints",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListApiEndpointsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListApiEndpointsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -382,6 +514,23 @@ impl ListApiEndpointsRequest {
     }
 }
 
+/// The parameters of `GetLusidVersions` (`GET /api/metadata/versions`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct GetLusidVersionsParams {}
+
+impl GetLusidVersionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
 /// The `GetLusidVersions` request (`GET /api/metadata/versions`), built by
 /// [`ApplicationMetadataApi::get_lusid_versions`]. Set optional parameters, then
 /// [`send`](Self::send) it.
@@ -389,6 +538,7 @@ impl ListApiEndpointsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLusidVersionsRequest {
     client: crate::Client,
+    params: GetLusidVersionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -399,6 +549,16 @@ impl GetLusidVersionsRequest {
         path_template: "/api/metadata/versions",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetLusidVersionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetLusidVersionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -433,5 +593,138 @@ impl GetLusidVersionsRequest {
         request.path("/api/metadata/versions");
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `ApplicationMetadata` operations as an object-safe async trait, implemented by
+/// [`ApplicationMetadataApi`]: write code against `&dyn ApplicationMetadataApiClient` (or
+/// `impl ApplicationMetadataApiClient`) and give it `client.application_metadata()` in
+/// production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`ApplicationMetadataApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockApplicationMetadataApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait ApplicationMetadataApiClient: Send + Sync {
+    /// `GET /api/metadata/access/resources` (operation `ListAccessControlledResources`):
+    /// [`ApplicationMetadataApi::list_access_controlled_resources`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListAccessControlledResourcesRequest::send): see [`Error`](crate::Error).
+    async fn list_access_controlled_resources(
+        &self,
+        params: ListAccessControlledResourcesParams,
+    ) -> Result<lusid_models::ResourceListOfAccessControlledResource, crate::Error>;
+
+    /// `GET /api/metadata/asat` (operation `GetLatestAsAt`):
+    /// [`ApplicationMetadataApi::get_latest_as_at`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetLatestAsAtRequest::send): see [`Error`](crate::Error).
+    async fn get_latest_as_at(
+        &self,
+        params: GetLatestAsAtParams,
+    ) -> Result<lusid_models::LatestAsAt, crate::Error>;
+
+    /// `GET /api/metadata/downloads/exceladdin` (operation `GetExcelAddin`):
+    /// [`ApplicationMetadataApi::get_excel_addin`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetExcelAddinRequest::send): see [`Error`](crate::Error).
+    async fn get_excel_addin(
+        &self,
+        params: GetExcelAddinParams,
+    ) -> Result<lusid_models::FileResponse, crate::Error>;
+
+    /// `GET /api/metadata/endpoints` (operation `ListApiEndpoints`):
+    /// [`ApplicationMetadataApi::list_api_endpoints`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListApiEndpointsRequest::send): see [`Error`](crate::Error).
+    async fn list_api_endpoints(
+        &self,
+        params: ListApiEndpointsParams,
+    ) -> Result<lusid_models::ServiceApiEndpoints, crate::Error>;
+
+    /// `GET /api/metadata/versions` (operation `GetLusidVersions`):
+    /// [`ApplicationMetadataApi::get_lusid_versions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetLusidVersionsRequest::send): see [`Error`](crate::Error).
+    async fn get_lusid_versions(
+        &self,
+        params: GetLusidVersionsParams,
+    ) -> Result<lusid_models::VersionSummaryDto, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl ApplicationMetadataApiClient for ApplicationMetadataApi {
+    async fn list_access_controlled_resources(
+        &self,
+        params: ListAccessControlledResourcesParams,
+    ) -> Result<lusid_models::ResourceListOfAccessControlledResource, crate::Error> {
+        ListAccessControlledResourcesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_latest_as_at(
+        &self,
+        params: GetLatestAsAtParams,
+    ) -> Result<lusid_models::LatestAsAt, crate::Error> {
+        GetLatestAsAtRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_excel_addin(
+        &self,
+        params: GetExcelAddinParams,
+    ) -> Result<lusid_models::FileResponse, crate::Error> {
+        GetExcelAddinRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_api_endpoints(
+        &self,
+        params: ListApiEndpointsParams,
+    ) -> Result<lusid_models::ServiceApiEndpoints, crate::Error> {
+        ListApiEndpointsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_lusid_versions(
+        &self,
+        params: GetLusidVersionsParams,
+    ) -> Result<lusid_models::VersionSummaryDto, crate::Error> {
+        GetLusidVersionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -51,12 +51,7 @@ impl BlocksApi {
     pub fn list_blocks(&self) -> ListBlocksRequest {
         ListBlocksRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
-            property_keys: Vec::new(),
+            params: ListBlocksParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -88,7 +83,7 @@ impl BlocksApi {
     ) -> UpsertBlocksRequest {
         UpsertBlocksRequest {
             client: self.client.clone(),
-            body: block_set_request,
+            params: UpsertBlocksParams::new(block_set_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -120,10 +115,7 @@ impl BlocksApi {
     pub fn get_block(&self, scope: impl Into<String>, code: impl Into<String>) -> GetBlockRequest {
         GetBlockRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetBlockParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -155,35 +147,48 @@ impl BlocksApi {
     ) -> DeleteBlockRequest {
         DeleteBlockRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteBlockParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListBlocks` request (`GET /api/blocks`), built by [`BlocksApi::list_blocks`]. Set
-/// optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListBlocksRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListBlocks` (`GET /api/blocks`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListBlocksParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListBlocksRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListBlocks",
-        path_template: "/api/blocks",
-        idempotent: true,
-    };
+impl ListBlocksParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -226,6 +231,77 @@ impl ListBlocksRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListBlocks` request (`GET /api/blocks`), built by [`BlocksApi::list_blocks`]. Set
+/// optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListBlocksRequest {
+    client: crate::Client,
+    params: ListBlocksParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListBlocksRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListBlocks",
+        path_template: "/api/blocks",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListBlocksParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListBlocksParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -258,12 +334,12 @@ impl ListBlocksRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/blocks");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -317,19 +393,19 @@ impl crate::paginator::PagedRequest for ListBlocksRequest {
     type Page = lusid_models::PagedResourceListOfBlock;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -339,13 +415,35 @@ impl crate::paginator::PagedRequest for ListBlocksRequest {
     }
 }
 
+/// The parameters of `UpsertBlocks` (`POST /api/blocks`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertBlocksParams {
+    /// The JSON request body.
+    pub body: lusid_models::BlockSetRequest,
+}
+
+impl UpsertBlocksParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(block_set_request: lusid_models::BlockSetRequest) -> Self {
+        Self {
+            body: block_set_request,
+        }
+    }
+}
+
 /// The `UpsertBlocks` request (`POST /api/blocks`), built by [`BlocksApi::upsert_blocks`].
 /// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertBlocksRequest {
     client: crate::Client,
-    body: lusid_models::BlockSetRequest,
+    params: UpsertBlocksParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -356,6 +454,16 @@ impl UpsertBlocksRequest {
         path_template: "/api/blocks",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertBlocksParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertBlocksParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -388,32 +496,42 @@ impl UpsertBlocksRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/blocks");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetBlock` request (`GET /api/blocks/{scope}/{code}`), built by
-/// [`BlocksApi::get_block`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetBlockRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetBlock` (`GET /api/blocks/{scope}/{code}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetBlockParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetBlockRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetBlock",
-        path_template: "/api/blocks/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetBlockParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -430,6 +548,52 @@ impl GetBlockRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetBlock` request (`GET /api/blocks/{scope}/{code}`), built by
+/// [`BlocksApi::get_block`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetBlockRequest {
+    client: crate::Client,
+    params: GetBlockParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetBlockRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetBlock",
+        path_template: "/api/blocks/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetBlockParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetBlockParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -463,13 +627,38 @@ impl GetBlockRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/blocks/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteBlock` (`DELETE /api/blocks/{scope}/{code}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteBlockParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteBlockParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -479,8 +668,7 @@ impl GetBlockRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteBlockRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteBlockParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -491,6 +679,16 @@ impl DeleteBlockRequest {
         path_template: "/api/blocks/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteBlockParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteBlockParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -524,10 +722,111 @@ impl DeleteBlockRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/blocks/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Blocks` operations as an object-safe async trait, implemented by [`BlocksApi`]:
+/// write code against `&dyn BlocksApiClient` (or `impl BlocksApiClient`) and give it
+/// `client.blocks()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`BlocksApi`] for streams, timeouts and `send_as`). With the `mock` feature,
+/// mockall generates `MockBlocksApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait BlocksApiClient: Send + Sync {
+    /// `GET /api/blocks` (operation `ListBlocks`): [`BlocksApi::list_blocks`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListBlocksRequest::send): see [`Error`](crate::Error).
+    async fn list_blocks(
+        &self,
+        params: ListBlocksParams,
+    ) -> Result<lusid_models::PagedResourceListOfBlock, crate::Error>;
+
+    /// `POST /api/blocks` (operation `UpsertBlocks`): [`BlocksApi::upsert_blocks`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertBlocksRequest::send): see [`Error`](crate::Error).
+    async fn upsert_blocks(
+        &self,
+        params: UpsertBlocksParams,
+    ) -> Result<lusid_models::ResourceListOfBlock, crate::Error>;
+
+    /// `GET /api/blocks/{scope}/{code}` (operation `GetBlock`): [`BlocksApi::get_block`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetBlockRequest::send): see [`Error`](crate::Error).
+    async fn get_block(&self, params: GetBlockParams) -> Result<lusid_models::Block, crate::Error>;
+
+    /// `DELETE /api/blocks/{scope}/{code}` (operation `DeleteBlock`):
+    /// [`BlocksApi::delete_block`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteBlockRequest::send): see [`Error`](crate::Error).
+    async fn delete_block(
+        &self,
+        params: DeleteBlockParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl BlocksApiClient for BlocksApi {
+    async fn list_blocks(
+        &self,
+        params: ListBlocksParams,
+    ) -> Result<lusid_models::PagedResourceListOfBlock, crate::Error> {
+        ListBlocksRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_blocks(
+        &self,
+        params: UpsertBlocksParams,
+    ) -> Result<lusid_models::ResourceListOfBlock, crate::Error> {
+        UpsertBlocksRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_block(&self, params: GetBlockParams) -> Result<lusid_models::Block, crate::Error> {
+        GetBlockRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_block(
+        &self,
+        params: DeleteBlockParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteBlockRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -51,8 +51,7 @@ impl CalendarsApi {
     ) -> AddBusinessDaysToDateRequest {
         AddBusinessDaysToDateRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: add_business_days_to_date_request,
+            params: AddBusinessDaysToDateParams::new(scope, add_business_days_to_date_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -90,10 +89,7 @@ impl CalendarsApi {
     ) -> IsBusinessDateTimeRequest {
         IsBusinessDateTimeRequest {
             client: self.client.clone(),
-            date_time,
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: IsBusinessDateTimeParams::new(date_time, scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -129,11 +125,7 @@ impl CalendarsApi {
     pub fn list_calendars(&self) -> ListCalendarsRequest {
         ListCalendarsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            property_keys: Vec::new(),
-            filter: None,
+            params: ListCalendarsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -166,7 +158,7 @@ impl CalendarsApi {
     ) -> CreateCalendarRequest {
         CreateCalendarRequest {
             client: self.client.clone(),
-            body: create_calendar_request,
+            params: CreateCalendarParams::new(create_calendar_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -203,12 +195,7 @@ impl CalendarsApi {
     pub fn list_calendars_in_scope(&self, scope: impl Into<String>) -> ListCalendarsInScopeRequest {
         ListCalendarsInScopeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            as_at: None,
-            page: None,
-            limit: None,
-            property_keys: Vec::new(),
-            filter: None,
+            params: ListCalendarsInScopeParams::new(scope),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -244,10 +231,7 @@ impl CalendarsApi {
     ) -> GetCalendarRequest {
         GetCalendarRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            property_keys: Vec::new(),
-            as_at: None,
+            params: GetCalendarParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -284,9 +268,7 @@ impl CalendarsApi {
     ) -> UpdateCalendarRequest {
         UpdateCalendarRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_calendar_request,
+            params: UpdateCalendarParams::new(scope, code, update_calendar_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -318,8 +300,7 @@ impl CalendarsApi {
     ) -> DeleteCalendarRequest {
         DeleteCalendarRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteCalendarParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -356,12 +337,7 @@ impl CalendarsApi {
     pub fn get_dates(&self, scope: impl Into<String>, code: impl Into<String>) -> GetDatesRequest {
         GetDatesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            from_effective_at: None,
-            to_effective_at: None,
-            as_at: None,
-            id_filter: Vec::new(),
+            params: GetDatesParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -397,9 +373,7 @@ impl CalendarsApi {
     ) -> AddDateToCalendarRequest {
         AddDateToCalendarRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: create_date_request,
+            params: AddDateToCalendarParams::new(scope, code, create_date_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -440,10 +414,7 @@ impl CalendarsApi {
     ) -> BatchUpsertDatesForCalendarRequest {
         BatchUpsertDatesForCalendarRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            success_mode: success_mode.into(),
-            body: request_body,
+            params: BatchUpsertDatesForCalendarParams::new(scope, code, success_mode, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -481,9 +452,7 @@ impl CalendarsApi {
     ) -> DeleteDatesFromCalendarRequest {
         DeleteDatesFromCalendarRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: DeleteDatesFromCalendarParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -518,9 +487,7 @@ impl CalendarsApi {
     ) -> DeleteDateFromCalendarRequest {
         DeleteDateFromCalendarRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            date_id: date_id.into(),
+            params: DeleteDateFromCalendarParams::new(scope, code, date_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -558,9 +525,7 @@ impl CalendarsApi {
     ) -> GenerateScheduleRequest {
         GenerateScheduleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            as_at: None,
-            body: valuation_schedule,
+            params: GenerateScheduleParams::new(scope, valuation_schedule),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -593,8 +558,37 @@ impl CalendarsApi {
     ) -> ResolveTenorsRequest {
         ResolveTenorsRequest {
             client: self.client.clone(),
-            body: resolve_tenors_request,
+            params: ResolveTenorsParams::new(resolve_tenors_request),
             call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `AddBusinessDaysToDate` (`POST
+/// /api/calendars/businessday/{scope}/add`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AddBusinessDaysToDateParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::AddBusinessDaysToDateRequest,
+}
+
+impl AddBusinessDaysToDateParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        add_business_days_to_date_request: lusid_models::AddBusinessDaysToDateRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: add_business_days_to_date_request,
         }
     }
 }
@@ -606,8 +600,7 @@ impl CalendarsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddBusinessDaysToDateRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::AddBusinessDaysToDateRequest,
+    params: AddBusinessDaysToDateParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -618,6 +611,16 @@ impl AddBusinessDaysToDateRequest {
         path_template: "/api/calendars/businessday/{scope}/add",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &AddBusinessDaysToDateParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> AddBusinessDaysToDateParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -651,11 +654,56 @@ impl AddBusinessDaysToDateRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/calendars/businessday/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/add");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `IsBusinessDateTime` (`GET
+/// /api/calendars/businessday/{scope}/{code}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct IsBusinessDateTimeParams {
+    /// `dateTime` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub date_time: time::OffsetDateTime,
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl IsBusinessDateTimeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        date_time: time::OffsetDateTime,
+        scope: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Self {
+        Self {
+            date_time,
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -666,10 +714,7 @@ impl AddBusinessDaysToDateRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct IsBusinessDateTimeRequest {
     client: crate::Client,
-    date_time: time::OffsetDateTime,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: IsBusinessDateTimeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -684,8 +729,18 @@ impl IsBusinessDateTimeRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &IsBusinessDateTimeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> IsBusinessDateTimeParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -719,37 +774,49 @@ impl IsBusinessDateTimeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/calendars/businessday/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("dateTime", Some(&self.date_time))?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("dateTime", Some(&self.params.date_time))?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListCalendars` request (`GET /api/calendars/generic`), built by
-/// [`CalendarsApi::list_calendars`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCalendarsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    property_keys: Vec<String>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListCalendars` (`GET /api/calendars/generic`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListCalendarsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListCalendarsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListCalendars",
-        path_template: "/api/calendars/generic",
-        idempotent: true,
-    };
+impl ListCalendarsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            property_keys: Vec::new(),
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -785,6 +852,70 @@ impl ListCalendarsRequest {
         self.filter = Some(filter.into());
         self
     }
+}
+
+/// The `ListCalendars` request (`GET /api/calendars/generic`), built by
+/// [`CalendarsApi::list_calendars`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListCalendarsRequest {
+    client: crate::Client,
+    params: ListCalendarsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListCalendarsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListCalendars",
+        path_template: "/api/calendars/generic",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListCalendarsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListCalendarsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -818,11 +949,11 @@ impl ListCalendarsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/calendars/generic");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -876,25 +1007,47 @@ impl crate::paginator::PagedRequest for ListCalendarsRequest {
     type Page = lusid_models::PagedResourceListOfCalendar;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateCalendar` (`POST /api/calendars/generic`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateCalendarParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreateCalendarRequest,
+}
+
+impl CreateCalendarParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(create_calendar_request: lusid_models::CreateCalendarRequest) -> Self {
+        Self {
+            body: create_calendar_request,
+        }
     }
 }
 
@@ -905,7 +1058,7 @@ impl crate::paginator::PagedRequest for ListCalendarsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCalendarRequest {
     client: crate::Client,
-    body: lusid_models::CreateCalendarRequest,
+    params: CreateCalendarParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -916,6 +1069,16 @@ impl CreateCalendarRequest {
         path_template: "/api/calendars/generic",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateCalendarParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateCalendarParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -948,35 +1111,48 @@ impl CreateCalendarRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/calendars/generic");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListCalendarsInScope` request (`GET /api/calendars/generic/{scope}`), built by
-/// [`CalendarsApi::list_calendars_in_scope`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCalendarsInScopeRequest {
-    client: crate::Client,
-    scope: String,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    property_keys: Vec<String>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListCalendarsInScope` (`GET /api/calendars/generic/{scope}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListCalendarsInScopeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListCalendarsInScopeRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListCalendarsInScope",
-        path_template: "/api/calendars/generic/{scope}",
-        idempotent: true,
-    };
+impl ListCalendarsInScopeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            as_at: None,
+            page: None,
+            limit: None,
+            property_keys: Vec::new(),
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1012,6 +1188,71 @@ impl ListCalendarsInScopeRequest {
         self.filter = Some(filter.into());
         self
     }
+}
+
+/// The `ListCalendarsInScope` request (`GET /api/calendars/generic/{scope}`), built by
+/// [`CalendarsApi::list_calendars_in_scope`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListCalendarsInScopeRequest {
+    client: crate::Client,
+    params: ListCalendarsInScopeParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListCalendarsInScopeRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListCalendarsInScope",
+        path_template: "/api/calendars/generic/{scope}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListCalendarsInScopeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListCalendarsInScopeParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1045,12 +1286,12 @@ impl ListCalendarsInScopeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/calendars/generic/");
-        request.path_param("scope", &self.scope)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("filter", self.filter.as_ref())?;
+        request.path_param("scope", &self.params.scope)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1104,19 +1345,19 @@ impl crate::paginator::PagedRequest for ListCalendarsInScopeRequest {
     type Page = lusid_models::PagedResourceListOfCalendar;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -1126,16 +1367,62 @@ impl crate::paginator::PagedRequest for ListCalendarsInScopeRequest {
     }
 }
 
+/// The parameters of `GetCalendar` (`GET /api/calendars/generic/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetCalendarParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetCalendarParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            property_keys: Vec::new(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.property_keys = property_keys.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+}
+
 /// The `GetCalendar` request (`GET /api/calendars/generic/{scope}/{code}`), built by
 /// [`CalendarsApi::get_calendar`]. Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCalendarRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    property_keys: Vec<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetCalendarParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1153,15 +1440,25 @@ impl GetCalendarRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
+        self.params = self.params.property_keys(property_keys);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetCalendarParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetCalendarParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1195,13 +1492,45 @@ impl GetCalendarRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/calendars/generic/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateCalendar` (`POST /api/calendars/generic/{scope}/{code}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateCalendarParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateCalendarRequest,
+}
+
+impl UpdateCalendarParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_calendar_request: lusid_models::UpdateCalendarRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: update_calendar_request,
+        }
     }
 }
 
@@ -1212,9 +1541,7 @@ impl GetCalendarRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCalendarRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdateCalendarRequest,
+    params: UpdateCalendarParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1225,6 +1552,16 @@ impl UpdateCalendarRequest {
         path_template: "/api/calendars/generic/{scope}/{code}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateCalendarParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateCalendarParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1257,12 +1594,37 @@ impl UpdateCalendarRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/calendars/generic/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteCalendar` (`DELETE /api/calendars/generic/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteCalendarParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteCalendarParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -1273,8 +1635,7 @@ impl UpdateCalendarRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCalendarRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteCalendarParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1285,6 +1646,16 @@ impl DeleteCalendarRequest {
         path_template: "/api/calendars/generic/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteCalendarParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteCalendarParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1318,36 +1689,50 @@ impl DeleteCalendarRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/calendars/generic/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetDates` request (`GET /api/calendars/generic/{scope}/{code}/dates`), built by
-/// [`CalendarsApi::get_dates`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetDatesRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    from_effective_at: Option<String>,
-    to_effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    id_filter: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetDates` (`GET /api/calendars/generic/{scope}/{code}/dates`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetDatesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `fromEffectiveAt` (query): string.
+    pub from_effective_at: Option<String>,
+    /// `toEffectiveAt` (query): string.
+    pub to_effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `idFilter` (query): a list of strings, sent as one `idFilter=` pair each.
+    pub id_filter: Vec<String>,
 }
 
-impl GetDatesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetDates",
-        path_template: "/api/calendars/generic/{scope}/{code}/dates",
-        idempotent: true,
-    };
+impl GetDatesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            from_effective_at: None,
+            to_effective_at: None,
+            as_at: None,
+            id_filter: Vec::new(),
+        }
+    }
 
     /// Sets `fromEffectiveAt` (query): string.
     pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
@@ -1373,6 +1758,61 @@ impl GetDatesRequest {
     pub fn id_filter(mut self, id_filter: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.id_filter = id_filter.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetDates` request (`GET /api/calendars/generic/{scope}/{code}/dates`), built by
+/// [`CalendarsApi::get_dates`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetDatesRequest {
+    client: crate::Client,
+    params: GetDatesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetDatesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetDates",
+        path_template: "/api/calendars/generic/{scope}/{code}/dates",
+        idempotent: true,
+    };
+
+    /// Sets `fromEffectiveAt` (query): string.
+    pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.from_effective_at(from_effective_at);
+        self
+    }
+
+    /// Sets `toEffectiveAt` (query): string.
+    pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.to_effective_at(to_effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `idFilter` (query): a list of strings, sent as one `idFilter=` pair each. Replaces
+    /// any earlier values.
+    pub fn id_filter(mut self, id_filter: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.id_filter(id_filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetDatesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetDatesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1407,16 +1847,49 @@ impl GetDatesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/calendars/generic/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/dates");
-        request.query("fromEffectiveAt", self.from_effective_at.as_ref())?;
-        request.query("toEffectiveAt", self.to_effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("idFilter", &self.id_filter)?;
+        request.query("fromEffectiveAt", self.params.from_effective_at.as_ref())?;
+        request.query("toEffectiveAt", self.params.to_effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("idFilter", &self.params.id_filter)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `AddDateToCalendar` (`PUT
+/// /api/calendars/generic/{scope}/{code}/dates`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AddDateToCalendarParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::CreateDateRequest,
+}
+
+impl AddDateToCalendarParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        create_date_request: lusid_models::CreateDateRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: create_date_request,
+        }
     }
 }
 
@@ -1427,9 +1900,7 @@ impl GetDatesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddDateToCalendarRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::CreateDateRequest,
+    params: AddDateToCalendarParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1440,6 +1911,16 @@ impl AddDateToCalendarRequest {
         path_template: "/api/calendars/generic/{scope}/{code}/dates",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &AddDateToCalendarParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> AddDateToCalendarParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1472,13 +1953,50 @@ impl AddDateToCalendarRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/calendars/generic/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/dates");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `BatchUpsertDatesForCalendar` (`POST
+/// /api/calendars/generic/{scope}/{code}/dates/$batchUpsert`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchUpsertDatesForCalendarParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `successMode` (query): string.
+    pub success_mode: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::CreateDateRequest>,
+}
+
+impl BatchUpsertDatesForCalendarParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        success_mode: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::CreateDateRequest>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            success_mode: success_mode.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -1490,10 +2008,7 @@ impl AddDateToCalendarRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpsertDatesForCalendarRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    success_mode: String,
-    body: std::collections::BTreeMap<String, lusid_models::CreateDateRequest>,
+    params: BatchUpsertDatesForCalendarParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1504,6 +2019,16 @@ impl BatchUpsertDatesForCalendarRequest {
         path_template: "/api/calendars/generic/{scope}/{code}/dates/$batchUpsert",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchUpsertDatesForCalendarParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchUpsertDatesForCalendarParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1539,14 +2064,47 @@ impl BatchUpsertDatesForCalendarRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/calendars/generic/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/dates/$batchUpsert");
-        request.query("successMode", Some(&self.success_mode))?;
-        request.json_body(&self.body)?;
+        request.query("successMode", Some(&self.params.success_mode))?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteDatesFromCalendar` (`POST
+/// /api/calendars/generic/{scope}/{code}/dates/$delete`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteDatesFromCalendarParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: Vec<String>,
+}
+
+impl DeleteDatesFromCalendarParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -1558,9 +2116,7 @@ impl BatchUpsertDatesForCalendarRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteDatesFromCalendarRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: Vec<String>,
+    params: DeleteDatesFromCalendarParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1571,6 +2127,16 @@ impl DeleteDatesFromCalendarRequest {
         path_template: "/api/calendars/generic/{scope}/{code}/dates/$delete",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteDatesFromCalendarParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteDatesFromCalendarParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1606,13 +2172,46 @@ impl DeleteDatesFromCalendarRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/calendars/generic/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/dates/$delete");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteDateFromCalendar` (`DELETE
+/// /api/calendars/generic/{scope}/{code}/dates/{dateId}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteDateFromCalendarParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `dateId` (path): string.
+    pub date_id: String,
+}
+
+impl DeleteDateFromCalendarParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        date_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            date_id: date_id.into(),
+        }
     }
 }
 
@@ -1624,9 +2223,7 @@ impl DeleteDatesFromCalendarRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteDateFromCalendarRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    date_id: String,
+    params: DeleteDateFromCalendarParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1637,6 +2234,16 @@ impl DeleteDateFromCalendarRequest {
         path_template: "/api/calendars/generic/{scope}/{code}/dates/{dateId}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteDateFromCalendarParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteDateFromCalendarParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1670,13 +2277,52 @@ impl DeleteDateFromCalendarRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/calendars/generic/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/dates/");
-        request.path_param("dateId", &self.date_id)?;
+        request.path_param("dateId", &self.params.date_id)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GenerateSchedule` (`POST /api/calendars/schedule/{scope}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GenerateScheduleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: lusid_models::ValuationSchedule,
+}
+
+impl GenerateScheduleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        valuation_schedule: lusid_models::ValuationSchedule,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            as_at: None,
+            body: valuation_schedule,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -1687,9 +2333,7 @@ impl DeleteDateFromCalendarRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GenerateScheduleRequest {
     client: crate::Client,
-    scope: String,
-    as_at: Option<time::OffsetDateTime>,
-    body: lusid_models::ValuationSchedule,
+    params: GenerateScheduleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1704,8 +2348,18 @@ impl GenerateScheduleRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GenerateScheduleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GenerateScheduleParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1741,11 +2395,33 @@ impl GenerateScheduleRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/calendars/schedule/");
-        request.path_param("scope", &self.scope)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ResolveTenors` (`POST /api/calendars/tenors/resolve`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ResolveTenorsParams {
+    /// The JSON request body.
+    pub body: lusid_models::ResolveTenorsRequest,
+}
+
+impl ResolveTenorsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(resolve_tenors_request: lusid_models::ResolveTenorsRequest) -> Self {
+        Self {
+            body: resolve_tenors_request,
+        }
     }
 }
 
@@ -1755,7 +2431,7 @@ impl GenerateScheduleRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ResolveTenorsRequest {
     client: crate::Client,
-    body: lusid_models::ResolveTenorsRequest,
+    params: ResolveTenorsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1766,6 +2442,16 @@ impl ResolveTenorsRequest {
         path_template: "/api/calendars/tenors/resolve",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ResolveTenorsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ResolveTenorsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1798,8 +2484,371 @@ impl ResolveTenorsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/calendars/tenors/resolve");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Calendars` operations as an object-safe async trait, implemented by
+/// [`CalendarsApi`]: write code against `&dyn CalendarsApiClient` (or `impl
+/// CalendarsApiClient`) and give it `client.calendars()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`CalendarsApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockCalendarsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait CalendarsApiClient: Send + Sync {
+    /// `POST /api/calendars/businessday/{scope}/add` (operation `AddBusinessDaysToDate`):
+    /// [`CalendarsApi::add_business_days_to_date`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::AddBusinessDaysToDateRequest::send): see [`Error`](crate::Error).
+    async fn add_business_days_to_date(
+        &self,
+        params: AddBusinessDaysToDateParams,
+    ) -> Result<lusid_models::AddBusinessDaysToDateResponse, crate::Error>;
+
+    /// `GET /api/calendars/businessday/{scope}/{code}` (operation `IsBusinessDateTime`):
+    /// [`CalendarsApi::is_business_date_time`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::IsBusinessDateTimeRequest::send): see [`Error`](crate::Error).
+    async fn is_business_date_time(
+        &self,
+        params: IsBusinessDateTimeParams,
+    ) -> Result<lusid_models::IsBusinessDayResponse, crate::Error>;
+
+    /// `GET /api/calendars/generic` (operation `ListCalendars`):
+    /// [`CalendarsApi::list_calendars`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListCalendarsRequest::send): see [`Error`](crate::Error).
+    async fn list_calendars(
+        &self,
+        params: ListCalendarsParams,
+    ) -> Result<lusid_models::PagedResourceListOfCalendar, crate::Error>;
+
+    /// `POST /api/calendars/generic` (operation `CreateCalendar`):
+    /// [`CalendarsApi::create_calendar`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateCalendarRequest::send): see [`Error`](crate::Error).
+    async fn create_calendar(
+        &self,
+        params: CreateCalendarParams,
+    ) -> Result<lusid_models::Calendar, crate::Error>;
+
+    /// `GET /api/calendars/generic/{scope}` (operation `ListCalendarsInScope`):
+    /// [`CalendarsApi::list_calendars_in_scope`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListCalendarsInScopeRequest::send): see [`Error`](crate::Error).
+    async fn list_calendars_in_scope(
+        &self,
+        params: ListCalendarsInScopeParams,
+    ) -> Result<lusid_models::PagedResourceListOfCalendar, crate::Error>;
+
+    /// `GET /api/calendars/generic/{scope}/{code}` (operation `GetCalendar`):
+    /// [`CalendarsApi::get_calendar`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetCalendarRequest::send): see [`Error`](crate::Error).
+    async fn get_calendar(
+        &self,
+        params: GetCalendarParams,
+    ) -> Result<lusid_models::Calendar, crate::Error>;
+
+    /// `POST /api/calendars/generic/{scope}/{code}` (operation `UpdateCalendar`):
+    /// [`CalendarsApi::update_calendar`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateCalendarRequest::send): see [`Error`](crate::Error).
+    async fn update_calendar(
+        &self,
+        params: UpdateCalendarParams,
+    ) -> Result<lusid_models::Calendar, crate::Error>;
+
+    /// `DELETE /api/calendars/generic/{scope}/{code}` (operation `DeleteCalendar`):
+    /// [`CalendarsApi::delete_calendar`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteCalendarRequest::send): see [`Error`](crate::Error).
+    async fn delete_calendar(
+        &self,
+        params: DeleteCalendarParams,
+    ) -> Result<lusid_models::Calendar, crate::Error>;
+
+    /// `GET /api/calendars/generic/{scope}/{code}/dates` (operation `GetDates`):
+    /// [`CalendarsApi::get_dates`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetDatesRequest::send): see [`Error`](crate::Error).
+    async fn get_dates(
+        &self,
+        params: GetDatesParams,
+    ) -> Result<lusid_models::ResourceListOfCalendarDate, crate::Error>;
+
+    /// `PUT /api/calendars/generic/{scope}/{code}/dates` (operation `AddDateToCalendar`):
+    /// [`CalendarsApi::add_date_to_calendar`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::AddDateToCalendarRequest::send): see [`Error`](crate::Error).
+    async fn add_date_to_calendar(
+        &self,
+        params: AddDateToCalendarParams,
+    ) -> Result<lusid_models::CalendarDate, crate::Error>;
+
+    /// `POST /api/calendars/generic/{scope}/{code}/dates/$batchUpsert` (operation
+    /// `BatchUpsertDatesForCalendar`): [`CalendarsApi::batch_upsert_dates_for_calendar`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchUpsertDatesForCalendarRequest::send): see [`Error`](crate::Error).
+    async fn batch_upsert_dates_for_calendar(
+        &self,
+        params: BatchUpsertDatesForCalendarParams,
+    ) -> Result<lusid_models::BatchUpsertDatesForCalendarResponse, crate::Error>;
+
+    /// `POST /api/calendars/generic/{scope}/{code}/dates/$delete` (operation
+    /// `DeleteDatesFromCalendar`): [`CalendarsApi::delete_dates_from_calendar`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteDatesFromCalendarRequest::send): see [`Error`](crate::Error).
+    async fn delete_dates_from_calendar(
+        &self,
+        params: DeleteDatesFromCalendarParams,
+    ) -> Result<std::collections::BTreeMap<String, lusid_models::CalendarDate>, crate::Error>;
+
+    /// `DELETE /api/calendars/generic/{scope}/{code}/dates/{dateId}` (operation
+    /// `DeleteDateFromCalendar`): [`CalendarsApi::delete_date_from_calendar`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteDateFromCalendarRequest::send): see [`Error`](crate::Error).
+    async fn delete_date_from_calendar(
+        &self,
+        params: DeleteDateFromCalendarParams,
+    ) -> Result<lusid_models::CalendarDate, crate::Error>;
+
+    /// `POST /api/calendars/schedule/{scope}` (operation `GenerateSchedule`):
+    /// [`CalendarsApi::generate_schedule`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GenerateScheduleRequest::send): see [`Error`](crate::Error).
+    async fn generate_schedule(
+        &self,
+        params: GenerateScheduleParams,
+    ) -> Result<Vec<time::OffsetDateTime>, crate::Error>;
+
+    /// `POST /api/calendars/tenors/resolve` (operation `ResolveTenors`):
+    /// [`CalendarsApi::resolve_tenors`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ResolveTenorsRequest::send): see [`Error`](crate::Error).
+    async fn resolve_tenors(
+        &self,
+        params: ResolveTenorsParams,
+    ) -> Result<lusid_models::ResolveTenorsResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl CalendarsApiClient for CalendarsApi {
+    async fn add_business_days_to_date(
+        &self,
+        params: AddBusinessDaysToDateParams,
+    ) -> Result<lusid_models::AddBusinessDaysToDateResponse, crate::Error> {
+        AddBusinessDaysToDateRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn is_business_date_time(
+        &self,
+        params: IsBusinessDateTimeParams,
+    ) -> Result<lusid_models::IsBusinessDayResponse, crate::Error> {
+        IsBusinessDateTimeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_calendars(
+        &self,
+        params: ListCalendarsParams,
+    ) -> Result<lusid_models::PagedResourceListOfCalendar, crate::Error> {
+        ListCalendarsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_calendar(
+        &self,
+        params: CreateCalendarParams,
+    ) -> Result<lusid_models::Calendar, crate::Error> {
+        CreateCalendarRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_calendars_in_scope(
+        &self,
+        params: ListCalendarsInScopeParams,
+    ) -> Result<lusid_models::PagedResourceListOfCalendar, crate::Error> {
+        ListCalendarsInScopeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_calendar(
+        &self,
+        params: GetCalendarParams,
+    ) -> Result<lusid_models::Calendar, crate::Error> {
+        GetCalendarRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_calendar(
+        &self,
+        params: UpdateCalendarParams,
+    ) -> Result<lusid_models::Calendar, crate::Error> {
+        UpdateCalendarRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_calendar(
+        &self,
+        params: DeleteCalendarParams,
+    ) -> Result<lusid_models::Calendar, crate::Error> {
+        DeleteCalendarRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_dates(
+        &self,
+        params: GetDatesParams,
+    ) -> Result<lusid_models::ResourceListOfCalendarDate, crate::Error> {
+        GetDatesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn add_date_to_calendar(
+        &self,
+        params: AddDateToCalendarParams,
+    ) -> Result<lusid_models::CalendarDate, crate::Error> {
+        AddDateToCalendarRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn batch_upsert_dates_for_calendar(
+        &self,
+        params: BatchUpsertDatesForCalendarParams,
+    ) -> Result<lusid_models::BatchUpsertDatesForCalendarResponse, crate::Error> {
+        BatchUpsertDatesForCalendarRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_dates_from_calendar(
+        &self,
+        params: DeleteDatesFromCalendarParams,
+    ) -> Result<std::collections::BTreeMap<String, lusid_models::CalendarDate>, crate::Error> {
+        DeleteDatesFromCalendarRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_date_from_calendar(
+        &self,
+        params: DeleteDateFromCalendarParams,
+    ) -> Result<lusid_models::CalendarDate, crate::Error> {
+        DeleteDateFromCalendarRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn generate_schedule(
+        &self,
+        params: GenerateScheduleParams,
+    ) -> Result<Vec<time::OffsetDateTime>, crate::Error> {
+        GenerateScheduleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn resolve_tenors(
+        &self,
+        params: ResolveTenorsParams,
+    ) -> Result<lusid_models::ResolveTenorsResponse, crate::Error> {
+        ResolveTenorsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -55,13 +55,7 @@ impl ChartOfAccountsApi {
     pub fn list_charts_of_accounts(&self) -> ListChartsOfAccountsRequest {
         ListChartsOfAccountsRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListChartsOfAccountsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -96,8 +90,7 @@ impl ChartOfAccountsApi {
     ) -> CreateChartOfAccountsRequest {
         CreateChartOfAccountsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: chart_of_accounts_request,
+            params: CreateChartOfAccountsParams::new(scope, chart_of_accounts_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -136,11 +129,7 @@ impl ChartOfAccountsApi {
     ) -> GetChartOfAccountsRequest {
         GetChartOfAccountsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetChartOfAccountsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -172,8 +161,7 @@ impl ChartOfAccountsApi {
     ) -> DeleteChartOfAccountsRequest {
         DeleteChartOfAccountsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteChartOfAccountsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -209,9 +197,7 @@ impl ChartOfAccountsApi {
     ) -> PatchChartOfAccountsRequest {
         PatchChartOfAccountsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: PatchChartOfAccountsParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -254,14 +240,7 @@ impl ChartOfAccountsApi {
     ) -> ListAccountsRequest {
         ListAccountsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            property_keys: Vec::new(),
+            params: ListAccountsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -297,9 +276,7 @@ impl ChartOfAccountsApi {
     ) -> UpsertAccountsRequest {
         UpsertAccountsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: UpsertAccountsParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -337,10 +314,7 @@ impl ChartOfAccountsApi {
     ) -> DeleteAccountsRequest {
         DeleteAccountsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            delete_mode: None,
-            body: request_body,
+            params: DeleteAccountsParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -380,12 +354,7 @@ impl ChartOfAccountsApi {
     ) -> GetAccountRequest {
         GetAccountRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            account_code: account_code.into(),
-            effective_at: None,
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetAccountParams::new(scope, code, account_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -425,11 +394,7 @@ impl ChartOfAccountsApi {
     ) -> GetAccountPropertiesRequest {
         GetAccountPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            account_code: account_code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetAccountPropertiesParams::new(scope, code, account_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -468,10 +433,7 @@ impl ChartOfAccountsApi {
     ) -> UpsertAccountPropertiesRequest {
         UpsertAccountPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            account_code: account_code.into(),
-            body: request_body,
+            params: UpsertAccountPropertiesParams::new(scope, code, account_code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -515,13 +477,7 @@ impl ChartOfAccountsApi {
     ) -> ListCleardownModulesRequest {
         ListCleardownModulesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListCleardownModulesParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -559,9 +515,7 @@ impl ChartOfAccountsApi {
     ) -> CreateCleardownModuleRequest {
         CreateCleardownModuleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: cleardown_module_request,
+            params: CreateCleardownModuleParams::new(scope, code, cleardown_module_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -599,10 +553,7 @@ impl ChartOfAccountsApi {
     ) -> GetCleardownModuleRequest {
         GetCleardownModuleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            cleardown_module_code: cleardown_module_code.into(),
-            as_at: None,
+            params: GetCleardownModuleParams::new(scope, code, cleardown_module_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -641,10 +592,12 @@ impl ChartOfAccountsApi {
     ) -> SetCleardownModuleDetailsRequest {
         SetCleardownModuleDetailsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            cleardown_module_code: cleardown_module_code.into(),
-            body: cleardown_module_details,
+            params: SetCleardownModuleDetailsParams::new(
+                scope,
+                code,
+                cleardown_module_code,
+                cleardown_module_details,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -679,9 +632,7 @@ impl ChartOfAccountsApi {
     ) -> DeleteCleardownModuleRequest {
         DeleteCleardownModuleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            cleardown_module_code: cleardown_module_code.into(),
+            params: DeleteCleardownModuleParams::new(scope, code, cleardown_module_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -720,10 +671,12 @@ impl ChartOfAccountsApi {
     ) -> PatchCleardownModuleRequest {
         PatchCleardownModuleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            cleardown_module_code: cleardown_module_code.into(),
-            body: request_body,
+            params: PatchCleardownModuleParams::new(
+                scope,
+                code,
+                cleardown_module_code,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -770,13 +723,7 @@ impl ChartOfAccountsApi {
     ) -> ListCleardownModuleRulesRequest {
         ListCleardownModuleRulesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            cleardown_module_code: cleardown_module_code.into(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
+            params: ListCleardownModuleRulesParams::new(scope, code, cleardown_module_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -818,10 +765,12 @@ impl ChartOfAccountsApi {
     ) -> SetCleardownModuleRulesRequest {
         SetCleardownModuleRulesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            cleardown_module_code: cleardown_module_code.into(),
-            body: request_body,
+            params: SetCleardownModuleRulesParams::new(
+                scope,
+                code,
+                cleardown_module_code,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -867,13 +816,7 @@ impl ChartOfAccountsApi {
     ) -> ListGeneralLedgerProfilesRequest {
         ListGeneralLedgerProfilesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListGeneralLedgerProfilesParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -913,9 +856,11 @@ impl ChartOfAccountsApi {
     ) -> CreateGeneralLedgerProfileRequest {
         CreateGeneralLedgerProfileRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: general_ledger_profile_request,
+            params: CreateGeneralLedgerProfileParams::new(
+                scope,
+                code,
+                general_ledger_profile_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -955,10 +900,7 @@ impl ChartOfAccountsApi {
     ) -> GetGeneralLedgerProfileRequest {
         GetGeneralLedgerProfileRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            general_ledger_profile_code: general_ledger_profile_code.into(),
-            as_at: None,
+            params: GetGeneralLedgerProfileParams::new(scope, code, general_ledger_profile_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -994,9 +936,7 @@ impl ChartOfAccountsApi {
     ) -> DeleteGeneralLedgerProfileRequest {
         DeleteGeneralLedgerProfileRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            general_ledger_profile_code: general_ledger_profile_code.into(),
+            params: DeleteGeneralLedgerProfileParams::new(scope, code, general_ledger_profile_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1038,10 +978,12 @@ impl ChartOfAccountsApi {
     ) -> SetGeneralLedgerProfileMappingsRequest {
         SetGeneralLedgerProfileMappingsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            general_ledger_profile_code: general_ledger_profile_code.into(),
-            body: request_body,
+            params: SetGeneralLedgerProfileMappingsParams::new(
+                scope,
+                code,
+                general_ledger_profile_code,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1085,13 +1027,7 @@ impl ChartOfAccountsApi {
     ) -> ListPostingModulesRequest {
         ListPostingModulesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListPostingModulesParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1129,9 +1065,7 @@ impl ChartOfAccountsApi {
     ) -> CreatePostingModuleRequest {
         CreatePostingModuleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: posting_module_request,
+            params: CreatePostingModuleParams::new(scope, code, posting_module_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1169,10 +1103,7 @@ impl ChartOfAccountsApi {
     ) -> GetPostingModuleRequest {
         GetPostingModuleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            posting_module_code: posting_module_code.into(),
-            as_at: None,
+            params: GetPostingModuleParams::new(scope, code, posting_module_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1211,10 +1142,12 @@ impl ChartOfAccountsApi {
     ) -> SetPostingModuleDetailsRequest {
         SetPostingModuleDetailsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            posting_module_code: posting_module_code.into(),
-            body: posting_module_details,
+            params: SetPostingModuleDetailsParams::new(
+                scope,
+                code,
+                posting_module_code,
+                posting_module_details,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1249,9 +1182,7 @@ impl ChartOfAccountsApi {
     ) -> DeletePostingModuleRequest {
         DeletePostingModuleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            posting_module_code: posting_module_code.into(),
+            params: DeletePostingModuleParams::new(scope, code, posting_module_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1290,10 +1221,7 @@ impl ChartOfAccountsApi {
     ) -> PatchPostingModuleRequest {
         PatchPostingModuleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            posting_module_code: posting_module_code.into(),
-            body: request_body,
+            params: PatchPostingModuleParams::new(scope, code, posting_module_code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1341,14 +1269,7 @@ impl ChartOfAccountsApi {
     ) -> ListPostingModuleRulesRequest {
         ListPostingModuleRulesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            posting_module_code: posting_module_code.into(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            effective_at: None,
+            params: ListPostingModuleRulesParams::new(scope, code, posting_module_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1390,10 +1311,12 @@ impl ChartOfAccountsApi {
     ) -> SetPostingModuleRulesRequest {
         SetPostingModuleRulesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            posting_module_code: posting_module_code.into(),
-            body: request_body,
+            params: SetPostingModuleRulesParams::new(
+                scope,
+                code,
+                posting_module_code,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1439,11 +1362,13 @@ impl ChartOfAccountsApi {
     ) -> SupersedePostingModuleRuleRequest {
         SupersedePostingModuleRuleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            posting_module_code: posting_module_code.into(),
-            rule_id: rule_id.into(),
-            body: request_body,
+            params: SupersedePostingModuleRuleParams::new(
+                scope,
+                code,
+                posting_module_code,
+                rule_id,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1482,10 +1407,7 @@ impl ChartOfAccountsApi {
     ) -> GetChartOfAccountsPropertiesRequest {
         GetChartOfAccountsPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetChartOfAccountsPropertiesParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1523,38 +1445,51 @@ impl ChartOfAccountsApi {
     ) -> UpsertChartOfAccountsPropertiesRequest {
         UpsertChartOfAccountsPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: UpsertChartOfAccountsPropertiesParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListChartsOfAccounts` request (`GET /api/chartofaccounts`), built by
-/// [`ChartOfAccountsApi::list_charts_of_accounts`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListChartsOfAccountsRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListChartsOfAccounts` (`GET /api/chartofaccounts`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListChartsOfAccountsParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListChartsOfAccountsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListChartsOfAccounts",
-        path_template: "/api/chartofaccounts",
-        idempotent: true,
-    };
+impl ListChartsOfAccountsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1603,6 +1538,84 @@ impl ListChartsOfAccountsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListChartsOfAccounts` request (`GET /api/chartofaccounts`), built by
+/// [`ChartOfAccountsApi::list_charts_of_accounts`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListChartsOfAccountsRequest {
+    client: crate::Client,
+    params: ListChartsOfAccountsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListChartsOfAccountsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListChartsOfAccounts",
+        path_template: "/api/chartofaccounts",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListChartsOfAccountsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListChartsOfAccountsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1638,13 +1651,13 @@ impl ListChartsOfAccountsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/chartofaccounts");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1699,25 +1712,53 @@ impl crate::paginator::PagedRequest for ListChartsOfAccountsRequest {
     type Page = lusid_models::PagedResourceListOfChartOfAccounts;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateChartOfAccounts` (`POST /api/chartofaccounts/{scope}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateChartOfAccountsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::ChartOfAccountsRequest,
+}
+
+impl CreateChartOfAccountsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        chart_of_accounts_request: lusid_models::ChartOfAccountsRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: chart_of_accounts_request,
+        }
     }
 }
 
@@ -1728,8 +1769,7 @@ impl crate::paginator::PagedRequest for ListChartsOfAccountsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateChartOfAccountsRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::ChartOfAccountsRequest,
+    params: CreateChartOfAccountsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1740,6 +1780,16 @@ impl CreateChartOfAccountsRequest {
         path_template: "/api/chartofaccounts/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateChartOfAccountsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateChartOfAccountsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1772,35 +1822,46 @@ impl CreateChartOfAccountsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetChartOfAccounts` request (`GET /api/chartofaccounts/{scope}/{code}`), built by
-/// [`ChartOfAccountsApi::get_chart_of_accounts`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetChartOfAccountsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetChartOfAccounts` (`GET /api/chartofaccounts/{scope}/{code}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetChartOfAccountsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetChartOfAccountsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetChartOfAccounts",
-        path_template: "/api/chartofaccounts/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetChartOfAccountsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1823,6 +1884,59 @@ impl GetChartOfAccountsRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetChartOfAccounts` request (`GET /api/chartofaccounts/{scope}/{code}`), built by
+/// [`ChartOfAccountsApi::get_chart_of_accounts`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetChartOfAccountsRequest {
+    client: crate::Client,
+    params: GetChartOfAccountsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetChartOfAccountsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetChartOfAccounts",
+        path_template: "/api/chartofaccounts/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetChartOfAccountsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetChartOfAccountsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1856,14 +1970,40 @@ impl GetChartOfAccountsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteChartOfAccounts` (`DELETE
+/// /api/chartofaccounts/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteChartOfAccountsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteChartOfAccountsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -1874,8 +2014,7 @@ impl GetChartOfAccountsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteChartOfAccountsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteChartOfAccountsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1886,6 +2025,16 @@ impl DeleteChartOfAccountsRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteChartOfAccountsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteChartOfAccountsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1919,11 +2068,43 @@ impl DeleteChartOfAccountsRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PatchChartOfAccounts` (`PATCH /api/chartofaccounts/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PatchChartOfAccountsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::Operation>,
+}
+
+impl PatchChartOfAccountsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::Operation>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -1934,9 +2115,7 @@ impl DeleteChartOfAccountsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchChartOfAccountsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: Vec<lusid_models::Operation>,
+    params: PatchChartOfAccountsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1947,6 +2126,16 @@ impl PatchChartOfAccountsRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PatchChartOfAccountsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PatchChartOfAccountsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1979,40 +2168,57 @@ impl PatchChartOfAccountsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PATCH);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListAccounts` request (`GET /api/chartofaccounts/{scope}/{code}/accounts`), built
-/// by [`ChartOfAccountsApi::list_accounts`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAccountsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListAccounts` (`GET /api/chartofaccounts/{scope}/{code}/accounts`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListAccountsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListAccountsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListAccounts",
-        path_template: "/api/chartofaccounts/{scope}/{code}/accounts",
-        idempotent: true,
-    };
+impl ListAccountsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -2054,6 +2260,77 @@ impl ListAccountsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListAccounts` request (`GET /api/chartofaccounts/{scope}/{code}/accounts`), built
+/// by [`ChartOfAccountsApi::list_accounts`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListAccountsRequest {
+    client: crate::Client,
+    params: ListAccountsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListAccountsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListAccounts",
+        path_template: "/api/chartofaccounts/{scope}/{code}/accounts",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListAccountsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListAccountsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2087,16 +2364,16 @@ impl ListAccountsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/accounts");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -2150,25 +2427,58 @@ impl crate::paginator::PagedRequest for ListAccountsRequest {
     type Page = lusid_models::PagedResourceListOfAccount;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertAccounts` (`POST
+/// /api/chartofaccounts/{scope}/{code}/accounts`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertAccountsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::Account>,
+}
+
+impl UpsertAccountsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::Account>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -2179,9 +2489,7 @@ impl crate::paginator::PagedRequest for ListAccountsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertAccountsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: Vec<lusid_models::Account>,
+    params: UpsertAccountsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2192,6 +2500,16 @@ impl UpsertAccountsRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/accounts",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertAccountsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertAccountsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2224,13 +2542,56 @@ impl UpsertAccountsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/accounts");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteAccounts` (`POST
+/// /api/chartofaccounts/{scope}/{code}/accounts/$delete`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteAccountsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `deleteMode` (query): string; known values `Soft` and `Hard`; documented default `Soft`.
+    pub delete_mode: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<String>,
+}
+
+impl DeleteAccountsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            delete_mode: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `deleteMode` (query): string; known values `Soft` and `Hard`; documented default
+    /// `Soft`.
+    pub fn delete_mode(mut self, delete_mode: impl Into<String>) -> Self {
+        self.delete_mode = Some(delete_mode.into());
+        self
     }
 }
 
@@ -2242,10 +2603,7 @@ impl UpsertAccountsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteAccountsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    delete_mode: Option<String>,
-    body: Vec<String>,
+    params: DeleteAccountsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2260,8 +2618,18 @@ impl DeleteAccountsRequest {
     /// Sets `deleteMode` (query): string; known values `Soft` and `Hard`; documented default
     /// `Soft`.
     pub fn delete_mode(mut self, delete_mode: impl Into<String>) -> Self {
-        self.delete_mode = Some(delete_mode.into());
+        self.params = self.params.delete_mode(delete_mode);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteAccountsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteAccountsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2295,41 +2663,58 @@ impl DeleteAccountsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/accounts/$delete");
-        request.query("deleteMode", self.delete_mode.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("deleteMode", self.params.delete_mode.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetAccount` request (`GET
-/// /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}`), built by
-/// [`ChartOfAccountsApi::get_account`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAccountRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    account_code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetAccount` (`GET
+/// /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAccountParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `accountCode` (path): string.
+    pub account_code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetAccountRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetAccount",
-        path_template: "/api/chartofaccounts/{scope}/{code}/accounts/{accountCode}",
-        idempotent: true,
-    };
+impl GetAccountParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        account_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            account_code: account_code.into(),
+            effective_at: None,
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -2352,6 +2737,60 @@ impl GetAccountRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetAccount` request (`GET
+/// /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}`), built by
+/// [`ChartOfAccountsApi::get_account`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetAccountRequest {
+    client: crate::Client,
+    params: GetAccountParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetAccountRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetAccount",
+        path_template: "/api/chartofaccounts/{scope}/{code}/accounts/{accountCode}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAccountParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAccountParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2385,16 +2824,69 @@ impl GetAccountRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/accounts/");
-        request.path_param("accountCode", &self.account_code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("accountCode", &self.params.account_code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetAccountProperties` (`GET
+/// /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAccountPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `accountCode` (path): string.
+    pub account_code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetAccountPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        account_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            account_code: account_code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -2406,11 +2898,7 @@ impl GetAccountRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAccountPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    account_code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetAccountPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2424,15 +2912,25 @@ impl GetAccountPropertiesRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAccountPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAccountPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2466,16 +2964,53 @@ impl GetAccountPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/accounts/");
-        request.path_param("accountCode", &self.account_code)?;
+        request.path_param("accountCode", &self.params.account_code)?;
         request.path("/properties");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertAccountProperties` (`POST
+/// /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties/$upsert`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertAccountPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `accountCode` (path): string.
+    pub account_code: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::Property>,
+}
+
+impl UpsertAccountPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        account_code: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::Property>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            account_code: account_code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -2487,10 +3022,7 @@ impl GetAccountPropertiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertAccountPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    account_code: String,
-    body: std::collections::BTreeMap<String, lusid_models::Property>,
+    params: UpsertAccountPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2501,6 +3033,16 @@ impl UpsertAccountPropertiesRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties/$upsert",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertAccountPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertAccountPropertiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2533,43 +3075,58 @@ impl UpsertAccountPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/accounts/");
-        request.path_param("accountCode", &self.account_code)?;
+        request.path_param("accountCode", &self.params.account_code)?;
         request.path("/properties/$upsert");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListCleardownModules` request (`GET
-/// /api/chartofaccounts/{scope}/{code}/cleardownmodules`), built by
-/// [`ChartOfAccountsApi::list_cleardown_modules`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCleardownModulesRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListCleardownModules` (`GET
+/// /api/chartofaccounts/{scope}/{code}/cleardownmodules`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListCleardownModulesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListCleardownModulesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListCleardownModules",
-        path_template: "/api/chartofaccounts/{scope}/{code}/cleardownmodules",
-        idempotent: true,
-    };
+impl ListCleardownModulesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -2601,6 +3158,69 @@ impl ListCleardownModulesRequest {
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `ListCleardownModules` request (`GET
+/// /api/chartofaccounts/{scope}/{code}/cleardownmodules`), built by
+/// [`ChartOfAccountsApi::list_cleardown_modules`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListCleardownModulesRequest {
+    client: crate::Client,
+    params: ListCleardownModulesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListCleardownModulesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListCleardownModules",
+        path_template: "/api/chartofaccounts/{scope}/{code}/cleardownmodules",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListCleardownModulesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListCleardownModulesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2637,15 +3257,15 @@ impl ListCleardownModulesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/cleardownmodules");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -2701,25 +3321,58 @@ impl crate::paginator::PagedRequest for ListCleardownModulesRequest {
     type Page = lusid_models::PagedResourceListOfCleardownModuleResponse;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateCleardownModule` (`POST
+/// /api/chartofaccounts/{scope}/{code}/cleardownmodules`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateCleardownModuleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::CleardownModuleRequest,
+}
+
+impl CreateCleardownModuleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        cleardown_module_request: lusid_models::CleardownModuleRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: cleardown_module_request,
+        }
     }
 }
 
@@ -2731,9 +3384,7 @@ impl crate::paginator::PagedRequest for ListCleardownModulesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCleardownModuleRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::CleardownModuleRequest,
+    params: CreateCleardownModuleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2744,6 +3395,16 @@ impl CreateCleardownModuleRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/cleardownmodules",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateCleardownModuleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateCleardownModuleParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2776,13 +3437,57 @@ impl CreateCleardownModuleRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/cleardownmodules");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetCleardownModule` (`GET
+/// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetCleardownModuleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `cleardownModuleCode` (path): string.
+    pub cleardown_module_code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetCleardownModuleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        cleardown_module_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            cleardown_module_code: cleardown_module_code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -2794,10 +3499,7 @@ impl CreateCleardownModuleRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCleardownModuleRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    cleardown_module_code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetCleardownModuleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2812,8 +3514,18 @@ impl GetCleardownModuleRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetCleardownModuleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetCleardownModuleParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2847,14 +3559,51 @@ impl GetCleardownModuleRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/cleardownmodules/");
-        request.path_param("cleardownModuleCode", &self.cleardown_module_code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("cleardownModuleCode", &self.params.cleardown_module_code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `SetCleardownModuleDetails` (`PUT
+/// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SetCleardownModuleDetailsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `cleardownModuleCode` (path): string.
+    pub cleardown_module_code: String,
+    /// The JSON request body.
+    pub body: lusid_models::CleardownModuleDetails,
+}
+
+impl SetCleardownModuleDetailsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        cleardown_module_code: impl Into<String>,
+        cleardown_module_details: lusid_models::CleardownModuleDetails,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            cleardown_module_code: cleardown_module_code.into(),
+            body: cleardown_module_details,
+        }
     }
 }
 
@@ -2866,10 +3615,7 @@ impl GetCleardownModuleRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetCleardownModuleDetailsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    cleardown_module_code: String,
-    body: lusid_models::CleardownModuleDetails,
+    params: SetCleardownModuleDetailsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2880,6 +3626,16 @@ impl SetCleardownModuleDetailsRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SetCleardownModuleDetailsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SetCleardownModuleDetailsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2912,14 +3668,47 @@ impl SetCleardownModuleDetailsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/cleardownmodules/");
-        request.path_param("cleardownModuleCode", &self.cleardown_module_code)?;
-        request.json_body(&self.body)?;
+        request.path_param("cleardownModuleCode", &self.params.cleardown_module_code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteCleardownModule` (`DELETE
+/// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteCleardownModuleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `cleardownModuleCode` (path): string.
+    pub cleardown_module_code: String,
+}
+
+impl DeleteCleardownModuleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        cleardown_module_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            cleardown_module_code: cleardown_module_code.into(),
+        }
     }
 }
 
@@ -2931,9 +3720,7 @@ impl SetCleardownModuleDetailsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCleardownModuleRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    cleardown_module_code: String,
+    params: DeleteCleardownModuleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2944,6 +3731,16 @@ impl DeleteCleardownModuleRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteCleardownModuleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteCleardownModuleParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2977,13 +3774,50 @@ impl DeleteCleardownModuleRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/cleardownmodules/");
-        request.path_param("cleardownModuleCode", &self.cleardown_module_code)?;
+        request.path_param("cleardownModuleCode", &self.params.cleardown_module_code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PatchCleardownModule` (`PATCH
+/// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PatchCleardownModuleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `cleardownModuleCode` (path): string.
+    pub cleardown_module_code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::Operation>,
+}
+
+impl PatchCleardownModuleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        cleardown_module_code: impl Into<String>,
+        request_body: Vec<lusid_models::Operation>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            cleardown_module_code: cleardown_module_code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -2995,10 +3829,7 @@ impl DeleteCleardownModuleRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchCleardownModuleRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    cleardown_module_code: String,
-    body: Vec<lusid_models::Operation>,
+    params: PatchCleardownModuleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3009,6 +3840,16 @@ impl PatchCleardownModuleRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PatchCleardownModuleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PatchCleardownModuleParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3041,42 +3882,61 @@ impl PatchCleardownModuleRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PATCH);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/cleardownmodules/");
-        request.path_param("cleardownModuleCode", &self.cleardown_module_code)?;
-        request.json_body(&self.body)?;
+        request.path_param("cleardownModuleCode", &self.params.cleardown_module_code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListCleardownModuleRules` request (`GET
-/// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules`),
-/// built by [`ChartOfAccountsApi::list_cleardown_module_rules`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCleardownModuleRulesRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    cleardown_module_code: String,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListCleardownModuleRules` (`GET
+/// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListCleardownModuleRulesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `cleardownModuleCode` (path): string.
+    pub cleardown_module_code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListCleardownModuleRulesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListCleardownModuleRules",
-        path_template: "/api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules",
-        idempotent: true,
-    };
+impl ListCleardownModuleRulesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        cleardown_module_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            cleardown_module_code: cleardown_module_code.into(),
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -3101,6 +3961,62 @@ impl ListCleardownModuleRulesRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListCleardownModuleRules` request (`GET
+/// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules`),
+/// built by [`ChartOfAccountsApi::list_cleardown_module_rules`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListCleardownModuleRulesRequest {
+    client: crate::Client,
+    params: ListCleardownModuleRulesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListCleardownModuleRulesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListCleardownModuleRules",
+        path_template: "/api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListCleardownModuleRulesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListCleardownModuleRulesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3137,16 +4053,16 @@ impl ListCleardownModuleRulesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/cleardownmodules/");
-        request.path_param("cleardownModuleCode", &self.cleardown_module_code)?;
+        request.path_param("cleardownModuleCode", &self.params.cleardown_module_code)?;
         request.path("/cleardownrules");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -3201,25 +4117,62 @@ impl crate::paginator::PagedRequest for ListCleardownModuleRulesRequest {
     type Page = lusid_models::PagedResourceListOfCleardownModuleRule;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `SetCleardownModuleRules` (`PUT
+/// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SetCleardownModuleRulesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `cleardownModuleCode` (path): string.
+    pub cleardown_module_code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::CleardownModuleRule>,
+}
+
+impl SetCleardownModuleRulesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        cleardown_module_code: impl Into<String>,
+        request_body: Vec<lusid_models::CleardownModuleRule>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            cleardown_module_code: cleardown_module_code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -3231,10 +4184,7 @@ impl crate::paginator::PagedRequest for ListCleardownModuleRulesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetCleardownModuleRulesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    cleardown_module_code: String,
-    body: Vec<lusid_models::CleardownModuleRule>,
+    params: SetCleardownModuleRulesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3245,6 +4195,16 @@ impl SetCleardownModuleRulesRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SetCleardownModuleRulesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SetCleardownModuleRulesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3280,43 +4240,58 @@ impl SetCleardownModuleRulesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/cleardownmodules/");
-        request.path_param("cleardownModuleCode", &self.cleardown_module_code)?;
+        request.path_param("cleardownModuleCode", &self.params.cleardown_module_code)?;
         request.path("/cleardownrules");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListGeneralLedgerProfiles` request (`GET
-/// /api/chartofaccounts/{scope}/{code}/generalledgerprofile`), built by
-/// [`ChartOfAccountsApi::list_general_ledger_profiles`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListGeneralLedgerProfilesRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListGeneralLedgerProfiles` (`GET
+/// /api/chartofaccounts/{scope}/{code}/generalledgerprofile`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListGeneralLedgerProfilesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListGeneralLedgerProfilesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListGeneralLedgerProfiles",
-        path_template: "/api/chartofaccounts/{scope}/{code}/generalledgerprofile",
-        idempotent: true,
-    };
+impl ListGeneralLedgerProfilesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -3348,6 +4323,69 @@ impl ListGeneralLedgerProfilesRequest {
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `ListGeneralLedgerProfiles` request (`GET
+/// /api/chartofaccounts/{scope}/{code}/generalledgerprofile`), built by
+/// [`ChartOfAccountsApi::list_general_ledger_profiles`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListGeneralLedgerProfilesRequest {
+    client: crate::Client,
+    params: ListGeneralLedgerProfilesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListGeneralLedgerProfilesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListGeneralLedgerProfiles",
+        path_template: "/api/chartofaccounts/{scope}/{code}/generalledgerprofile",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListGeneralLedgerProfilesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListGeneralLedgerProfilesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3384,15 +4422,15 @@ impl ListGeneralLedgerProfilesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/generalledgerprofile");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -3449,25 +4487,58 @@ impl crate::paginator::PagedRequest for ListGeneralLedgerProfilesRequest {
     type Page = lusid_models::PagedResourceListOfGeneralLedgerProfileResponse;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateGeneralLedgerProfile` (`POST
+/// /api/chartofaccounts/{scope}/{code}/generalledgerprofile`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateGeneralLedgerProfileParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::GeneralLedgerProfileRequest,
+}
+
+impl CreateGeneralLedgerProfileParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        general_ledger_profile_request: lusid_models::GeneralLedgerProfileRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: general_ledger_profile_request,
+        }
     }
 }
 
@@ -3479,9 +4550,7 @@ impl crate::paginator::PagedRequest for ListGeneralLedgerProfilesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateGeneralLedgerProfileRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::GeneralLedgerProfileRequest,
+    params: CreateGeneralLedgerProfileParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3492,6 +4561,16 @@ impl CreateGeneralLedgerProfileRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/generalledgerprofile",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateGeneralLedgerProfileParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateGeneralLedgerProfileParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3525,13 +4604,57 @@ impl CreateGeneralLedgerProfileRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/generalledgerprofile");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetGeneralLedgerProfile` (`GET
+/// /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetGeneralLedgerProfileParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `generalLedgerProfileCode` (path): string.
+    pub general_ledger_profile_code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetGeneralLedgerProfileParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        general_ledger_profile_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            general_ledger_profile_code: general_ledger_profile_code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -3543,10 +4666,7 @@ impl CreateGeneralLedgerProfileRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetGeneralLedgerProfileRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    general_ledger_profile_code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetGeneralLedgerProfileParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3561,8 +4681,18 @@ impl GetGeneralLedgerProfileRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetGeneralLedgerProfileParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetGeneralLedgerProfileParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3597,17 +4727,50 @@ impl GetGeneralLedgerProfileRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/generalledgerprofile/");
         request.path_param(
             "generalLedgerProfileCode",
-            &self.general_ledger_profile_code,
+            &self.params.general_ledger_profile_code,
         )?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteGeneralLedgerProfile` (`DELETE
+/// /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteGeneralLedgerProfileParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `generalLedgerProfileCode` (path): string.
+    pub general_ledger_profile_code: String,
+}
+
+impl DeleteGeneralLedgerProfileParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        general_ledger_profile_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            general_ledger_profile_code: general_ledger_profile_code.into(),
+        }
     }
 }
 
@@ -3619,9 +4782,7 @@ impl GetGeneralLedgerProfileRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteGeneralLedgerProfileRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    general_ledger_profile_code: String,
+    params: DeleteGeneralLedgerProfileParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3632,6 +4793,16 @@ impl DeleteGeneralLedgerProfileRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteGeneralLedgerProfileParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteGeneralLedgerProfileParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3665,16 +4836,53 @@ impl DeleteGeneralLedgerProfileRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/generalledgerprofile/");
         request.path_param(
             "generalLedgerProfileCode",
-            &self.general_ledger_profile_code,
+            &self.params.general_ledger_profile_code,
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `SetGeneralLedgerProfileMappings` (`PUT
+/// /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}/mappings`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SetGeneralLedgerProfileMappingsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `generalLedgerProfileCode` (path): string.
+    pub general_ledger_profile_code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::GeneralLedgerProfileMapping>,
+}
+
+impl SetGeneralLedgerProfileMappingsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        general_ledger_profile_code: impl Into<String>,
+        request_body: Vec<lusid_models::GeneralLedgerProfileMapping>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            general_ledger_profile_code: general_ledger_profile_code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -3686,10 +4894,7 @@ impl DeleteGeneralLedgerProfileRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetGeneralLedgerProfileMappingsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    general_ledger_profile_code: String,
-    body: Vec<lusid_models::GeneralLedgerProfileMapping>,
+    params: SetGeneralLedgerProfileMappingsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3700,6 +4905,16 @@ impl SetGeneralLedgerProfileMappingsRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}/mappings",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SetGeneralLedgerProfileMappingsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SetGeneralLedgerProfileMappingsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3733,46 +4948,61 @@ impl SetGeneralLedgerProfileMappingsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/generalledgerprofile/");
         request.path_param(
             "generalLedgerProfileCode",
-            &self.general_ledger_profile_code,
+            &self.params.general_ledger_profile_code,
         )?;
         request.path("/mappings");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListPostingModules` request (`GET
-/// /api/chartofaccounts/{scope}/{code}/postingmodules`), built by
-/// [`ChartOfAccountsApi::list_posting_modules`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPostingModulesRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListPostingModules` (`GET
+/// /api/chartofaccounts/{scope}/{code}/postingmodules`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListPostingModulesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListPostingModulesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListPostingModules",
-        path_template: "/api/chartofaccounts/{scope}/{code}/postingmodules",
-        idempotent: true,
-    };
+impl ListPostingModulesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -3804,6 +5034,69 @@ impl ListPostingModulesRequest {
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `ListPostingModules` request (`GET
+/// /api/chartofaccounts/{scope}/{code}/postingmodules`), built by
+/// [`ChartOfAccountsApi::list_posting_modules`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListPostingModulesRequest {
+    client: crate::Client,
+    params: ListPostingModulesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListPostingModulesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListPostingModules",
+        path_template: "/api/chartofaccounts/{scope}/{code}/postingmodules",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListPostingModulesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListPostingModulesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3840,15 +5133,15 @@ impl ListPostingModulesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/postingmodules");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -3903,25 +5196,58 @@ impl crate::paginator::PagedRequest for ListPostingModulesRequest {
     type Page = lusid_models::PagedResourceListOfPostingModuleResponse;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreatePostingModule` (`POST
+/// /api/chartofaccounts/{scope}/{code}/postingmodules`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreatePostingModuleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::PostingModuleRequest,
+}
+
+impl CreatePostingModuleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        posting_module_request: lusid_models::PostingModuleRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: posting_module_request,
+        }
     }
 }
 
@@ -3933,9 +5259,7 @@ impl crate::paginator::PagedRequest for ListPostingModulesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreatePostingModuleRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::PostingModuleRequest,
+    params: CreatePostingModuleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3946,6 +5270,16 @@ impl CreatePostingModuleRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/postingmodules",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreatePostingModuleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreatePostingModuleParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3978,13 +5312,57 @@ impl CreatePostingModuleRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/postingmodules");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetPostingModule` (`GET
+/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPostingModuleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `postingModuleCode` (path): string.
+    pub posting_module_code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetPostingModuleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        posting_module_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            posting_module_code: posting_module_code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -3996,10 +5374,7 @@ impl CreatePostingModuleRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPostingModuleRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    posting_module_code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetPostingModuleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4014,8 +5389,18 @@ impl GetPostingModuleRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPostingModuleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPostingModuleParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4049,14 +5434,51 @@ impl GetPostingModuleRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/postingmodules/");
-        request.path_param("postingModuleCode", &self.posting_module_code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("postingModuleCode", &self.params.posting_module_code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `SetPostingModuleDetails` (`PUT
+/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SetPostingModuleDetailsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `postingModuleCode` (path): string.
+    pub posting_module_code: String,
+    /// The JSON request body.
+    pub body: lusid_models::PostingModuleDetails,
+}
+
+impl SetPostingModuleDetailsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        posting_module_code: impl Into<String>,
+        posting_module_details: lusid_models::PostingModuleDetails,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            posting_module_code: posting_module_code.into(),
+            body: posting_module_details,
+        }
     }
 }
 
@@ -4068,10 +5490,7 @@ impl GetPostingModuleRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetPostingModuleDetailsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    posting_module_code: String,
-    body: lusid_models::PostingModuleDetails,
+    params: SetPostingModuleDetailsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4082,6 +5501,16 @@ impl SetPostingModuleDetailsRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SetPostingModuleDetailsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SetPostingModuleDetailsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -4114,14 +5543,47 @@ impl SetPostingModuleDetailsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/postingmodules/");
-        request.path_param("postingModuleCode", &self.posting_module_code)?;
-        request.json_body(&self.body)?;
+        request.path_param("postingModuleCode", &self.params.posting_module_code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeletePostingModule` (`DELETE
+/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeletePostingModuleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `postingModuleCode` (path): string.
+    pub posting_module_code: String,
+}
+
+impl DeletePostingModuleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        posting_module_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            posting_module_code: posting_module_code.into(),
+        }
     }
 }
 
@@ -4133,9 +5595,7 @@ impl SetPostingModuleDetailsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePostingModuleRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    posting_module_code: String,
+    params: DeletePostingModuleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4146,6 +5606,16 @@ impl DeletePostingModuleRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeletePostingModuleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeletePostingModuleParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -4179,13 +5649,50 @@ impl DeletePostingModuleRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/postingmodules/");
-        request.path_param("postingModuleCode", &self.posting_module_code)?;
+        request.path_param("postingModuleCode", &self.params.posting_module_code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PatchPostingModule` (`PATCH
+/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PatchPostingModuleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `postingModuleCode` (path): string.
+    pub posting_module_code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::Operation>,
+}
+
+impl PatchPostingModuleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        posting_module_code: impl Into<String>,
+        request_body: Vec<lusid_models::Operation>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            posting_module_code: posting_module_code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -4197,10 +5704,7 @@ impl DeletePostingModuleRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchPostingModuleRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    posting_module_code: String,
-    body: Vec<lusid_models::Operation>,
+    params: PatchPostingModuleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4211,6 +5715,16 @@ impl PatchPostingModuleRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PatchPostingModuleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PatchPostingModuleParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -4243,43 +5757,64 @@ impl PatchPostingModuleRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PATCH);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/postingmodules/");
-        request.path_param("postingModuleCode", &self.posting_module_code)?;
-        request.json_body(&self.body)?;
+        request.path_param("postingModuleCode", &self.params.posting_module_code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListPostingModuleRules` request (`GET
-/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules`),
-/// built by [`ChartOfAccountsApi::list_posting_module_rules`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPostingModuleRulesRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    posting_module_code: String,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    effective_at: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListPostingModuleRules` (`GET
+/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListPostingModuleRulesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `postingModuleCode` (path): string.
+    pub posting_module_code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
 }
 
-impl ListPostingModuleRulesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListPostingModuleRules",
-        path_template: "/api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules",
-        idempotent: true,
-    };
+impl ListPostingModuleRulesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        posting_module_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            posting_module_code: posting_module_code.into(),
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            effective_at: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -4310,6 +5845,68 @@ impl ListPostingModuleRulesRequest {
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
         self.effective_at = Some(effective_at.into());
         self
+    }
+}
+
+/// The `ListPostingModuleRules` request (`GET
+/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules`),
+/// built by [`ChartOfAccountsApi::list_posting_module_rules`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListPostingModuleRulesRequest {
+    client: crate::Client,
+    params: ListPostingModuleRulesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListPostingModuleRulesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListPostingModuleRules",
+        path_template: "/api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListPostingModuleRulesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListPostingModuleRulesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4346,17 +5943,17 @@ impl ListPostingModuleRulesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/postingmodules/");
-        request.path_param("postingModuleCode", &self.posting_module_code)?;
+        request.path_param("postingModuleCode", &self.params.posting_module_code)?;
         request.path("/postingrules");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -4412,25 +6009,62 @@ impl crate::paginator::PagedRequest for ListPostingModuleRulesRequest {
     type Page = lusid_models::PagedResourceListOfPostingModuleRuleResponse;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `SetPostingModuleRules` (`PUT
+/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SetPostingModuleRulesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `postingModuleCode` (path): string.
+    pub posting_module_code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::PostingModuleRule>,
+}
+
+impl SetPostingModuleRulesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        posting_module_code: impl Into<String>,
+        request_body: Vec<lusid_models::PostingModuleRule>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            posting_module_code: posting_module_code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -4442,10 +6076,7 @@ impl crate::paginator::PagedRequest for ListPostingModuleRulesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetPostingModuleRulesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    posting_module_code: String,
-    body: Vec<lusid_models::PostingModuleRule>,
+    params: SetPostingModuleRulesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4456,6 +6087,16 @@ impl SetPostingModuleRulesRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SetPostingModuleRulesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SetPostingModuleRulesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -4491,15 +6132,56 @@ impl SetPostingModuleRulesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/postingmodules/");
-        request.path_param("postingModuleCode", &self.posting_module_code)?;
+        request.path_param("postingModuleCode", &self.params.posting_module_code)?;
         request.path("/postingrules");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `SupersedePostingModuleRule` (`POST
+/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules/{ruleId}/$supersede`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SupersedePostingModuleRuleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `postingModuleCode` (path): string.
+    pub posting_module_code: String,
+    /// `ruleId` (path): string.
+    pub rule_id: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::SupersedePostingModuleRuleRequest>,
+}
+
+impl SupersedePostingModuleRuleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        posting_module_code: impl Into<String>,
+        rule_id: impl Into<String>,
+        request_body: Vec<lusid_models::SupersedePostingModuleRuleRequest>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            posting_module_code: posting_module_code.into(),
+            rule_id: rule_id.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -4511,11 +6193,7 @@ impl SetPostingModuleRulesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SupersedePostingModuleRuleRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    posting_module_code: String,
-    rule_id: String,
-    body: Vec<lusid_models::SupersedePostingModuleRuleRequest>,
+    params: SupersedePostingModuleRuleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4526,6 +6204,16 @@ impl SupersedePostingModuleRuleRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules/{ruleId}/$supersede",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SupersedePostingModuleRuleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SupersedePostingModuleRuleParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -4561,17 +6249,63 @@ impl SupersedePostingModuleRuleRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/postingmodules/");
-        request.path_param("postingModuleCode", &self.posting_module_code)?;
+        request.path_param("postingModuleCode", &self.params.posting_module_code)?;
         request.path("/postingrules/");
-        request.path_param("ruleId", &self.rule_id)?;
+        request.path_param("ruleId", &self.params.rule_id)?;
         request.path("/$supersede");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetChartOfAccountsProperties` (`GET
+/// /api/chartofaccounts/{scope}/{code}/properties`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetChartOfAccountsPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetChartOfAccountsPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -4583,10 +6317,7 @@ impl SupersedePostingModuleRuleRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetChartOfAccountsPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetChartOfAccountsPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4600,15 +6331,25 @@ impl GetChartOfAccountsPropertiesRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetChartOfAccountsPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetChartOfAccountsPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4642,14 +6383,47 @@ impl GetChartOfAccountsPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertChartOfAccountsProperties` (`POST
+/// /api/chartofaccounts/{scope}/{code}/properties/$upsert`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertChartOfAccountsPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::Property>,
+}
+
+impl UpsertChartOfAccountsPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::Property>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -4661,9 +6435,7 @@ impl GetChartOfAccountsPropertiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertChartOfAccountsPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: std::collections::BTreeMap<String, lusid_models::Property>,
+    params: UpsertChartOfAccountsPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4674,6 +6446,16 @@ impl UpsertChartOfAccountsPropertiesRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/properties/$upsert",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertChartOfAccountsPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertChartOfAccountsPropertiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -4706,12 +6488,871 @@ impl UpsertChartOfAccountsPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/chartofaccounts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties/$upsert");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `ChartOfAccounts` operations as an object-safe async trait, implemented by
+/// [`ChartOfAccountsApi`]: write code against `&dyn ChartOfAccountsApiClient` (or `impl
+/// ChartOfAccountsApiClient`) and give it `client.chart_of_accounts()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`ChartOfAccountsApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockChartOfAccountsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait ChartOfAccountsApiClient: Send + Sync {
+    /// `GET /api/chartofaccounts` (operation `ListChartsOfAccounts`):
+    /// [`ChartOfAccountsApi::list_charts_of_accounts`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListChartsOfAccountsRequest::send): see [`Error`](crate::Error).
+    async fn list_charts_of_accounts(
+        &self,
+        params: ListChartsOfAccountsParams,
+    ) -> Result<lusid_models::PagedResourceListOfChartOfAccounts, crate::Error>;
+
+    /// `POST /api/chartofaccounts/{scope}` (operation `CreateChartOfAccounts`):
+    /// [`ChartOfAccountsApi::create_chart_of_accounts`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateChartOfAccountsRequest::send): see [`Error`](crate::Error).
+    async fn create_chart_of_accounts(
+        &self,
+        params: CreateChartOfAccountsParams,
+    ) -> Result<lusid_models::ChartOfAccounts, crate::Error>;
+
+    /// `GET /api/chartofaccounts/{scope}/{code}` (operation `GetChartOfAccounts`):
+    /// [`ChartOfAccountsApi::get_chart_of_accounts`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetChartOfAccountsRequest::send): see [`Error`](crate::Error).
+    async fn get_chart_of_accounts(
+        &self,
+        params: GetChartOfAccountsParams,
+    ) -> Result<lusid_models::ChartOfAccounts, crate::Error>;
+
+    /// `DELETE /api/chartofaccounts/{scope}/{code}` (operation `DeleteChartOfAccounts`):
+    /// [`ChartOfAccountsApi::delete_chart_of_accounts`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteChartOfAccountsRequest::send): see [`Error`](crate::Error).
+    async fn delete_chart_of_accounts(
+        &self,
+        params: DeleteChartOfAccountsParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `PATCH /api/chartofaccounts/{scope}/{code}` (operation `PatchChartOfAccounts`):
+    /// [`ChartOfAccountsApi::patch_chart_of_accounts`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PatchChartOfAccountsRequest::send): see [`Error`](crate::Error).
+    async fn patch_chart_of_accounts(
+        &self,
+        params: PatchChartOfAccountsParams,
+    ) -> Result<lusid_models::ChartOfAccounts, crate::Error>;
+
+    /// `GET /api/chartofaccounts/{scope}/{code}/accounts` (operation `ListAccounts`):
+    /// [`ChartOfAccountsApi::list_accounts`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListAccountsRequest::send): see [`Error`](crate::Error).
+    async fn list_accounts(
+        &self,
+        params: ListAccountsParams,
+    ) -> Result<lusid_models::PagedResourceListOfAccount, crate::Error>;
+
+    /// `POST /api/chartofaccounts/{scope}/{code}/accounts` (operation `UpsertAccounts`):
+    /// [`ChartOfAccountsApi::upsert_accounts`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertAccountsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_accounts(
+        &self,
+        params: UpsertAccountsParams,
+    ) -> Result<lusid_models::AccountsUpsertResponse, crate::Error>;
+
+    /// `POST /api/chartofaccounts/{scope}/{code}/accounts/$delete` (operation
+    /// `DeleteAccounts`): [`ChartOfAccountsApi::delete_accounts`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteAccountsRequest::send): see [`Error`](crate::Error).
+    async fn delete_accounts(
+        &self,
+        params: DeleteAccountsParams,
+    ) -> Result<lusid_models::DeleteAccountsResponse, crate::Error>;
+
+    /// `GET /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}` (operation
+    /// `GetAccount`): [`ChartOfAccountsApi::get_account`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAccountRequest::send): see [`Error`](crate::Error).
+    async fn get_account(
+        &self,
+        params: GetAccountParams,
+    ) -> Result<lusid_models::Account, crate::Error>;
+
+    /// `GET /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties` (operation
+    /// `GetAccountProperties`): [`ChartOfAccountsApi::get_account_properties`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAccountPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn get_account_properties(
+        &self,
+        params: GetAccountPropertiesParams,
+    ) -> Result<lusid_models::AccountProperties, crate::Error>;
+
+    /// `POST /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties/$upsert`
+    /// (operation `UpsertAccountProperties`): [`ChartOfAccountsApi::upsert_account_properties`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertAccountPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_account_properties(
+        &self,
+        params: UpsertAccountPropertiesParams,
+    ) -> Result<lusid_models::AccountProperties, crate::Error>;
+
+    /// `GET /api/chartofaccounts/{scope}/{code}/cleardownmodules` (operation
+    /// `ListCleardownModules`): [`ChartOfAccountsApi::list_cleardown_modules`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListCleardownModulesRequest::send): see [`Error`](crate::Error).
+    async fn list_cleardown_modules(
+        &self,
+        params: ListCleardownModulesParams,
+    ) -> Result<lusid_models::PagedResourceListOfCleardownModuleResponse, crate::Error>;
+
+    /// `POST /api/chartofaccounts/{scope}/{code}/cleardownmodules` (operation
+    /// `CreateCleardownModule`): [`ChartOfAccountsApi::create_cleardown_module`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateCleardownModuleRequest::send): see [`Error`](crate::Error).
+    async fn create_cleardown_module(
+        &self,
+        params: CreateCleardownModuleParams,
+    ) -> Result<lusid_models::CleardownModuleResponse, crate::Error>;
+
+    /// `GET /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`
+    /// (operation `GetCleardownModule`): [`ChartOfAccountsApi::get_cleardown_module`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetCleardownModuleRequest::send): see [`Error`](crate::Error).
+    async fn get_cleardown_module(
+        &self,
+        params: GetCleardownModuleParams,
+    ) -> Result<lusid_models::CleardownModuleResponse, crate::Error>;
+
+    /// `PUT /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`
+    /// (operation `SetCleardownModuleDetails`):
+    /// [`ChartOfAccountsApi::set_cleardown_module_details`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SetCleardownModuleDetailsRequest::send): see [`Error`](crate::Error).
+    async fn set_cleardown_module_details(
+        &self,
+        params: SetCleardownModuleDetailsParams,
+    ) -> Result<lusid_models::CleardownModuleResponse, crate::Error>;
+
+    /// `DELETE /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`
+    /// (operation `DeleteCleardownModule`): [`ChartOfAccountsApi::delete_cleardown_module`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteCleardownModuleRequest::send): see [`Error`](crate::Error).
+    async fn delete_cleardown_module(
+        &self,
+        params: DeleteCleardownModuleParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `PATCH /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`
+    /// (operation `PatchCleardownModule`): [`ChartOfAccountsApi::patch_cleardown_module`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PatchCleardownModuleRequest::send): see [`Error`](crate::Error).
+    async fn patch_cleardown_module(
+        &self,
+        params: PatchCleardownModuleParams,
+    ) -> Result<lusid_models::CleardownModuleResponse, crate::Error>;
+
+    /// `GET
+    /// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules`
+    /// (operation `ListCleardownModuleRules`):
+    /// [`ChartOfAccountsApi::list_cleardown_module_rules`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListCleardownModuleRulesRequest::send): see [`Error`](crate::Error).
+    async fn list_cleardown_module_rules(
+        &self,
+        params: ListCleardownModuleRulesParams,
+    ) -> Result<lusid_models::PagedResourceListOfCleardownModuleRule, crate::Error>;
+
+    /// `PUT
+    /// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules`
+    /// (operation `SetCleardownModuleRules`):
+    /// [`ChartOfAccountsApi::set_cleardown_module_rules`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SetCleardownModuleRulesRequest::send): see [`Error`](crate::Error).
+    async fn set_cleardown_module_rules(
+        &self,
+        params: SetCleardownModuleRulesParams,
+    ) -> Result<lusid_models::CleardownModuleRulesUpdatedResponse, crate::Error>;
+
+    /// `GET /api/chartofaccounts/{scope}/{code}/generalledgerprofile` (operation
+    /// `ListGeneralLedgerProfiles`): [`ChartOfAccountsApi::list_general_ledger_profiles`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListGeneralLedgerProfilesRequest::send): see [`Error`](crate::Error).
+    async fn list_general_ledger_profiles(
+        &self,
+        params: ListGeneralLedgerProfilesParams,
+    ) -> Result<lusid_models::PagedResourceListOfGeneralLedgerProfileResponse, crate::Error>;
+
+    /// `POST /api/chartofaccounts/{scope}/{code}/generalledgerprofile` (operation
+    /// `CreateGeneralLedgerProfile`): [`ChartOfAccountsApi::create_general_ledger_profile`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateGeneralLedgerProfileRequest::send): see [`Error`](crate::Error).
+    async fn create_general_ledger_profile(
+        &self,
+        params: CreateGeneralLedgerProfileParams,
+    ) -> Result<lusid_models::GeneralLedgerProfileResponse, crate::Error>;
+
+    /// `GET
+    /// /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}`
+    /// (operation `GetGeneralLedgerProfile`):
+    /// [`ChartOfAccountsApi::get_general_ledger_profile`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetGeneralLedgerProfileRequest::send): see [`Error`](crate::Error).
+    async fn get_general_ledger_profile(
+        &self,
+        params: GetGeneralLedgerProfileParams,
+    ) -> Result<lusid_models::GeneralLedgerProfileResponse, crate::Error>;
+
+    /// `DELETE
+    /// /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}`
+    /// (operation `DeleteGeneralLedgerProfile`):
+    /// [`ChartOfAccountsApi::delete_general_ledger_profile`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteGeneralLedgerProfileRequest::send): see [`Error`](crate::Error).
+    async fn delete_general_ledger_profile(
+        &self,
+        params: DeleteGeneralLedgerProfileParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `PUT
+    /// /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}/mappings`
+    /// (operation `SetGeneralLedgerProfileMappings`):
+    /// [`ChartOfAccountsApi::set_general_ledger_profile_mappings`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SetGeneralLedgerProfileMappingsRequest::send): see [`Error`](crate::Error).
+    async fn set_general_ledger_profile_mappings(
+        &self,
+        params: SetGeneralLedgerProfileMappingsParams,
+    ) -> Result<lusid_models::GeneralLedgerProfileResponse, crate::Error>;
+
+    /// `GET /api/chartofaccounts/{scope}/{code}/postingmodules` (operation
+    /// `ListPostingModules`): [`ChartOfAccountsApi::list_posting_modules`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListPostingModulesRequest::send): see [`Error`](crate::Error).
+    async fn list_posting_modules(
+        &self,
+        params: ListPostingModulesParams,
+    ) -> Result<lusid_models::PagedResourceListOfPostingModuleResponse, crate::Error>;
+
+    /// `POST /api/chartofaccounts/{scope}/{code}/postingmodules` (operation
+    /// `CreatePostingModule`): [`ChartOfAccountsApi::create_posting_module`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreatePostingModuleRequest::send): see [`Error`](crate::Error).
+    async fn create_posting_module(
+        &self,
+        params: CreatePostingModuleParams,
+    ) -> Result<lusid_models::PostingModuleResponse, crate::Error>;
+
+    /// `GET /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation
+    /// `GetPostingModule`): [`ChartOfAccountsApi::get_posting_module`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPostingModuleRequest::send): see [`Error`](crate::Error).
+    async fn get_posting_module(
+        &self,
+        params: GetPostingModuleParams,
+    ) -> Result<lusid_models::PostingModuleResponse, crate::Error>;
+
+    /// `PUT /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation
+    /// `SetPostingModuleDetails`): [`ChartOfAccountsApi::set_posting_module_details`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SetPostingModuleDetailsRequest::send): see [`Error`](crate::Error).
+    async fn set_posting_module_details(
+        &self,
+        params: SetPostingModuleDetailsParams,
+    ) -> Result<lusid_models::PostingModuleResponse, crate::Error>;
+
+    /// `DELETE /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}`
+    /// (operation `DeletePostingModule`): [`ChartOfAccountsApi::delete_posting_module`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeletePostingModuleRequest::send): see [`Error`](crate::Error).
+    async fn delete_posting_module(
+        &self,
+        params: DeletePostingModuleParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `PATCH /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}`
+    /// (operation `PatchPostingModule`): [`ChartOfAccountsApi::patch_posting_module`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PatchPostingModuleRequest::send): see [`Error`](crate::Error).
+    async fn patch_posting_module(
+        &self,
+        params: PatchPostingModuleParams,
+    ) -> Result<lusid_models::PostingModuleResponse, crate::Error>;
+
+    /// `GET
+    /// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules`
+    /// (operation `ListPostingModuleRules`): [`ChartOfAccountsApi::list_posting_module_rules`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListPostingModuleRulesRequest::send): see [`Error`](crate::Error).
+    async fn list_posting_module_rules(
+        &self,
+        params: ListPostingModuleRulesParams,
+    ) -> Result<lusid_models::PagedResourceListOfPostingModuleRuleResponse, crate::Error>;
+
+    /// `PUT
+    /// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules`
+    /// (operation `SetPostingModuleRules`): [`ChartOfAccountsApi::set_posting_module_rules`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SetPostingModuleRulesRequest::send): see [`Error`](crate::Error).
+    async fn set_posting_module_rules(
+        &self,
+        params: SetPostingModuleRulesParams,
+    ) -> Result<lusid_models::PostingModuleRulesUpdatedResponse, crate::Error>;
+
+    /// `POST
+    /// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules/{ruleId}/$supersede`
+    /// (operation `SupersedePostingModuleRule`):
+    /// [`ChartOfAccountsApi::supersede_posting_module_rule`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SupersedePostingModuleRuleRequest::send): see [`Error`](crate::Error).
+    async fn supersede_posting_module_rule(
+        &self,
+        params: SupersedePostingModuleRuleParams,
+    ) -> Result<lusid_models::PostingModuleRulesUpdatedResponse, crate::Error>;
+
+    /// `GET /api/chartofaccounts/{scope}/{code}/properties` (operation
+    /// `GetChartOfAccountsProperties`):
+    /// [`ChartOfAccountsApi::get_chart_of_accounts_properties`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetChartOfAccountsPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn get_chart_of_accounts_properties(
+        &self,
+        params: GetChartOfAccountsPropertiesParams,
+    ) -> Result<lusid_models::ChartOfAccountsProperties, crate::Error>;
+
+    /// `POST /api/chartofaccounts/{scope}/{code}/properties/$upsert` (operation
+    /// `UpsertChartOfAccountsProperties`):
+    /// [`ChartOfAccountsApi::upsert_chart_of_accounts_properties`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertChartOfAccountsPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_chart_of_accounts_properties(
+        &self,
+        params: UpsertChartOfAccountsPropertiesParams,
+    ) -> Result<lusid_models::ChartOfAccountsProperties, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl ChartOfAccountsApiClient for ChartOfAccountsApi {
+    async fn list_charts_of_accounts(
+        &self,
+        params: ListChartsOfAccountsParams,
+    ) -> Result<lusid_models::PagedResourceListOfChartOfAccounts, crate::Error> {
+        ListChartsOfAccountsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_chart_of_accounts(
+        &self,
+        params: CreateChartOfAccountsParams,
+    ) -> Result<lusid_models::ChartOfAccounts, crate::Error> {
+        CreateChartOfAccountsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_chart_of_accounts(
+        &self,
+        params: GetChartOfAccountsParams,
+    ) -> Result<lusid_models::ChartOfAccounts, crate::Error> {
+        GetChartOfAccountsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_chart_of_accounts(
+        &self,
+        params: DeleteChartOfAccountsParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteChartOfAccountsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn patch_chart_of_accounts(
+        &self,
+        params: PatchChartOfAccountsParams,
+    ) -> Result<lusid_models::ChartOfAccounts, crate::Error> {
+        PatchChartOfAccountsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_accounts(
+        &self,
+        params: ListAccountsParams,
+    ) -> Result<lusid_models::PagedResourceListOfAccount, crate::Error> {
+        ListAccountsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_accounts(
+        &self,
+        params: UpsertAccountsParams,
+    ) -> Result<lusid_models::AccountsUpsertResponse, crate::Error> {
+        UpsertAccountsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_accounts(
+        &self,
+        params: DeleteAccountsParams,
+    ) -> Result<lusid_models::DeleteAccountsResponse, crate::Error> {
+        DeleteAccountsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_account(
+        &self,
+        params: GetAccountParams,
+    ) -> Result<lusid_models::Account, crate::Error> {
+        GetAccountRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_account_properties(
+        &self,
+        params: GetAccountPropertiesParams,
+    ) -> Result<lusid_models::AccountProperties, crate::Error> {
+        GetAccountPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_account_properties(
+        &self,
+        params: UpsertAccountPropertiesParams,
+    ) -> Result<lusid_models::AccountProperties, crate::Error> {
+        UpsertAccountPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_cleardown_modules(
+        &self,
+        params: ListCleardownModulesParams,
+    ) -> Result<lusid_models::PagedResourceListOfCleardownModuleResponse, crate::Error> {
+        ListCleardownModulesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_cleardown_module(
+        &self,
+        params: CreateCleardownModuleParams,
+    ) -> Result<lusid_models::CleardownModuleResponse, crate::Error> {
+        CreateCleardownModuleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_cleardown_module(
+        &self,
+        params: GetCleardownModuleParams,
+    ) -> Result<lusid_models::CleardownModuleResponse, crate::Error> {
+        GetCleardownModuleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn set_cleardown_module_details(
+        &self,
+        params: SetCleardownModuleDetailsParams,
+    ) -> Result<lusid_models::CleardownModuleResponse, crate::Error> {
+        SetCleardownModuleDetailsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_cleardown_module(
+        &self,
+        params: DeleteCleardownModuleParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteCleardownModuleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn patch_cleardown_module(
+        &self,
+        params: PatchCleardownModuleParams,
+    ) -> Result<lusid_models::CleardownModuleResponse, crate::Error> {
+        PatchCleardownModuleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_cleardown_module_rules(
+        &self,
+        params: ListCleardownModuleRulesParams,
+    ) -> Result<lusid_models::PagedResourceListOfCleardownModuleRule, crate::Error> {
+        ListCleardownModuleRulesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn set_cleardown_module_rules(
+        &self,
+        params: SetCleardownModuleRulesParams,
+    ) -> Result<lusid_models::CleardownModuleRulesUpdatedResponse, crate::Error> {
+        SetCleardownModuleRulesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_general_ledger_profiles(
+        &self,
+        params: ListGeneralLedgerProfilesParams,
+    ) -> Result<lusid_models::PagedResourceListOfGeneralLedgerProfileResponse, crate::Error> {
+        ListGeneralLedgerProfilesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_general_ledger_profile(
+        &self,
+        params: CreateGeneralLedgerProfileParams,
+    ) -> Result<lusid_models::GeneralLedgerProfileResponse, crate::Error> {
+        CreateGeneralLedgerProfileRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_general_ledger_profile(
+        &self,
+        params: GetGeneralLedgerProfileParams,
+    ) -> Result<lusid_models::GeneralLedgerProfileResponse, crate::Error> {
+        GetGeneralLedgerProfileRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_general_ledger_profile(
+        &self,
+        params: DeleteGeneralLedgerProfileParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteGeneralLedgerProfileRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn set_general_ledger_profile_mappings(
+        &self,
+        params: SetGeneralLedgerProfileMappingsParams,
+    ) -> Result<lusid_models::GeneralLedgerProfileResponse, crate::Error> {
+        SetGeneralLedgerProfileMappingsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_posting_modules(
+        &self,
+        params: ListPostingModulesParams,
+    ) -> Result<lusid_models::PagedResourceListOfPostingModuleResponse, crate::Error> {
+        ListPostingModulesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_posting_module(
+        &self,
+        params: CreatePostingModuleParams,
+    ) -> Result<lusid_models::PostingModuleResponse, crate::Error> {
+        CreatePostingModuleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_posting_module(
+        &self,
+        params: GetPostingModuleParams,
+    ) -> Result<lusid_models::PostingModuleResponse, crate::Error> {
+        GetPostingModuleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn set_posting_module_details(
+        &self,
+        params: SetPostingModuleDetailsParams,
+    ) -> Result<lusid_models::PostingModuleResponse, crate::Error> {
+        SetPostingModuleDetailsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_posting_module(
+        &self,
+        params: DeletePostingModuleParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeletePostingModuleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn patch_posting_module(
+        &self,
+        params: PatchPostingModuleParams,
+    ) -> Result<lusid_models::PostingModuleResponse, crate::Error> {
+        PatchPostingModuleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_posting_module_rules(
+        &self,
+        params: ListPostingModuleRulesParams,
+    ) -> Result<lusid_models::PagedResourceListOfPostingModuleRuleResponse, crate::Error> {
+        ListPostingModuleRulesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn set_posting_module_rules(
+        &self,
+        params: SetPostingModuleRulesParams,
+    ) -> Result<lusid_models::PostingModuleRulesUpdatedResponse, crate::Error> {
+        SetPostingModuleRulesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn supersede_posting_module_rule(
+        &self,
+        params: SupersedePostingModuleRuleParams,
+    ) -> Result<lusid_models::PostingModuleRulesUpdatedResponse, crate::Error> {
+        SupersedePostingModuleRuleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_chart_of_accounts_properties(
+        &self,
+        params: GetChartOfAccountsPropertiesParams,
+    ) -> Result<lusid_models::ChartOfAccountsProperties, crate::Error> {
+        GetChartOfAccountsPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_chart_of_accounts_properties(
+        &self,
+        params: UpsertChartOfAccountsPropertiesParams,
+    ) -> Result<lusid_models::ChartOfAccountsProperties, crate::Error> {
+        UpsertChartOfAccountsPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -56,13 +56,7 @@ impl CheckDefinitionsApi {
     pub fn list_check_definitions(&self) -> ListCheckDefinitionsRequest {
         ListCheckDefinitionsRequest {
             client: self.client.clone(),
-            as_at: None,
-            effective_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListCheckDefinitionsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -96,7 +90,7 @@ impl CheckDefinitionsApi {
     ) -> CreateCheckDefinitionRequest {
         CreateCheckDefinitionRequest {
             client: self.client.clone(),
-            body: create_check_definition_request,
+            params: CreateCheckDefinitionParams::new(create_check_definition_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -135,11 +129,7 @@ impl CheckDefinitionsApi {
     ) -> GetCheckDefinitionRequest {
         GetCheckDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            effective_at: None,
-            property_keys: Vec::new(),
+            params: GetCheckDefinitionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -177,9 +167,7 @@ impl CheckDefinitionsApi {
     ) -> UpdateCheckDefinitionRequest {
         UpdateCheckDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_check_definition_request,
+            params: UpdateCheckDefinitionParams::new(scope, code, update_check_definition_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -212,8 +200,7 @@ impl CheckDefinitionsApi {
     ) -> DeleteCheckDefinitionRequest {
         DeleteCheckDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteCheckDefinitionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -251,9 +238,7 @@ impl CheckDefinitionsApi {
     ) -> DeleteRulesRequest {
         DeleteRulesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: DeleteRulesParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -291,9 +276,7 @@ impl CheckDefinitionsApi {
     ) -> RunCheckDefinitionRequest {
         RunCheckDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: run_check_request,
+            params: RunCheckDefinitionParams::new(scope, code, run_check_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -330,38 +313,51 @@ impl CheckDefinitionsApi {
     ) -> UpsertRulesRequest {
         UpsertRulesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: UpsertRulesParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListCheckDefinitions` request (`GET /api/dataquality/checkdefinitions`), built by
-/// [`CheckDefinitionsApi::list_check_definitions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCheckDefinitionsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    effective_at: Option<String>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListCheckDefinitions` (`GET /api/dataquality/checkdefinitions`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListCheckDefinitionsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListCheckDefinitionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListCheckDefinitions",
-        path_template: "/api/dataquality/checkdefinitions",
-        idempotent: true,
-    };
+impl ListCheckDefinitionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            effective_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -410,6 +406,84 @@ impl ListCheckDefinitionsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListCheckDefinitions` request (`GET /api/dataquality/checkdefinitions`), built by
+/// [`CheckDefinitionsApi::list_check_definitions`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListCheckDefinitionsRequest {
+    client: crate::Client,
+    params: ListCheckDefinitionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListCheckDefinitionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListCheckDefinitions",
+        path_template: "/api/dataquality/checkdefinitions",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListCheckDefinitionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListCheckDefinitionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -445,13 +519,13 @@ impl ListCheckDefinitionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/dataquality/checkdefinitions");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -506,25 +580,49 @@ impl crate::paginator::PagedRequest for ListCheckDefinitionsRequest {
     type Page = lusid_models::PagedResourceListOfCheckDefinition;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateCheckDefinition` (`POST /api/dataquality/checkdefinitions`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateCheckDefinitionParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreateCheckDefinitionRequest,
+}
+
+impl CreateCheckDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        create_check_definition_request: lusid_models::CreateCheckDefinitionRequest,
+    ) -> Self {
+        Self {
+            body: create_check_definition_request,
+        }
     }
 }
 
@@ -535,7 +633,7 @@ impl crate::paginator::PagedRequest for ListCheckDefinitionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCheckDefinitionRequest {
     client: crate::Client,
-    body: lusid_models::CreateCheckDefinitionRequest,
+    params: CreateCheckDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -546,6 +644,16 @@ impl CreateCheckDefinitionRequest {
         path_template: "/api/dataquality/checkdefinitions",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateCheckDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateCheckDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -578,35 +686,46 @@ impl CreateCheckDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/dataquality/checkdefinitions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetCheckDefinition` request (`GET
-/// /api/dataquality/checkdefinitions/{scope}/{code}`), built by
-/// [`CheckDefinitionsApi::get_check_definition`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCheckDefinitionRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    effective_at: Option<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetCheckDefinition` (`GET
+/// /api/dataquality/checkdefinitions/{scope}/{code}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetCheckDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetCheckDefinitionRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetCheckDefinition",
-        path_template: "/api/dataquality/checkdefinitions/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetCheckDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            effective_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -629,6 +748,60 @@ impl GetCheckDefinitionRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetCheckDefinition` request (`GET
+/// /api/dataquality/checkdefinitions/{scope}/{code}`), built by
+/// [`CheckDefinitionsApi::get_check_definition`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetCheckDefinitionRequest {
+    client: crate::Client,
+    params: GetCheckDefinitionParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetCheckDefinitionRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetCheckDefinition",
+        path_template: "/api/dataquality/checkdefinitions/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetCheckDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetCheckDefinitionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -662,14 +835,47 @@ impl GetCheckDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/dataquality/checkdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateCheckDefinition` (`PUT
+/// /api/dataquality/checkdefinitions/{scope}/{code}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateCheckDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateCheckDefinitionRequest,
+}
+
+impl UpdateCheckDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_check_definition_request: lusid_models::UpdateCheckDefinitionRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: update_check_definition_request,
+        }
     }
 }
 
@@ -681,9 +887,7 @@ impl GetCheckDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCheckDefinitionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdateCheckDefinitionRequest,
+    params: UpdateCheckDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -694,6 +898,16 @@ impl UpdateCheckDefinitionRequest {
         path_template: "/api/dataquality/checkdefinitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateCheckDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateCheckDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -726,12 +940,38 @@ impl UpdateCheckDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/dataquality/checkdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteCheckDefinition` (`DELETE
+/// /api/dataquality/checkdefinitions/{scope}/{code}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteCheckDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteCheckDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -743,8 +983,7 @@ impl UpdateCheckDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCheckDefinitionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteCheckDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -755,6 +994,16 @@ impl DeleteCheckDefinitionRequest {
         path_template: "/api/dataquality/checkdefinitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteCheckDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteCheckDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -788,11 +1037,44 @@ impl DeleteCheckDefinitionRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/dataquality/checkdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteRules` (`POST
+/// /api/dataquality/checkdefinitions/{scope}/{code}/$deleteRules`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteRulesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::DeleteDataQualityRule>,
+}
+
+impl DeleteRulesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::DeleteDataQualityRule>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -804,9 +1086,7 @@ impl DeleteCheckDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteRulesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: Vec<lusid_models::DeleteDataQualityRule>,
+    params: DeleteRulesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -817,6 +1097,16 @@ impl DeleteRulesRequest {
         path_template: "/api/dataquality/checkdefinitions/{scope}/{code}/$deleteRules",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteRulesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteRulesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -849,13 +1139,46 @@ impl DeleteRulesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/dataquality/checkdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/$deleteRules");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `RunCheckDefinition` (`POST
+/// /api/dataquality/checkdefinitions/{scope}/{code}/$run`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RunCheckDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::RunCheckRequest,
+}
+
+impl RunCheckDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        run_check_request: lusid_models::RunCheckRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: run_check_request,
+        }
     }
 }
 
@@ -867,9 +1190,7 @@ impl DeleteRulesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RunCheckDefinitionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::RunCheckRequest,
+    params: RunCheckDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -880,6 +1201,16 @@ impl RunCheckDefinitionRequest {
         path_template: "/api/dataquality/checkdefinitions/{scope}/{code}/$run",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &RunCheckDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> RunCheckDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -912,13 +1243,46 @@ impl RunCheckDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/dataquality/checkdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/$run");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertRules` (`POST
+/// /api/dataquality/checkdefinitions/{scope}/{code}/$upsertRules`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertRulesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::UpsertDataQualityRule>,
+}
+
+impl UpsertRulesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::UpsertDataQualityRule>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -930,9 +1294,7 @@ impl RunCheckDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertRulesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: Vec<lusid_models::UpsertDataQualityRule>,
+    params: UpsertRulesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -943,6 +1305,16 @@ impl UpsertRulesRequest {
         path_template: "/api/dataquality/checkdefinitions/{scope}/{code}/$upsertRules",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertRulesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertRulesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -975,12 +1347,215 @@ impl UpsertRulesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/dataquality/checkdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/$upsertRules");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `CheckDefinitions` operations as an object-safe async trait, implemented by
+/// [`CheckDefinitionsApi`]: write code against `&dyn CheckDefinitionsApiClient` (or `impl
+/// CheckDefinitionsApiClient`) and give it `client.check_definitions()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`CheckDefinitionsApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockCheckDefinitionsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait CheckDefinitionsApiClient: Send + Sync {
+    /// `GET /api/dataquality/checkdefinitions` (operation `ListCheckDefinitions`):
+    /// [`CheckDefinitionsApi::list_check_definitions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListCheckDefinitionsRequest::send): see [`Error`](crate::Error).
+    async fn list_check_definitions(
+        &self,
+        params: ListCheckDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfCheckDefinition, crate::Error>;
+
+    /// `POST /api/dataquality/checkdefinitions` (operation `CreateCheckDefinition`):
+    /// [`CheckDefinitionsApi::create_check_definition`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateCheckDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn create_check_definition(
+        &self,
+        params: CreateCheckDefinitionParams,
+    ) -> Result<lusid_models::CheckDefinition, crate::Error>;
+
+    /// `GET /api/dataquality/checkdefinitions/{scope}/{code}` (operation `GetCheckDefinition`):
+    /// [`CheckDefinitionsApi::get_check_definition`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetCheckDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn get_check_definition(
+        &self,
+        params: GetCheckDefinitionParams,
+    ) -> Result<lusid_models::CheckDefinition, crate::Error>;
+
+    /// `PUT /api/dataquality/checkdefinitions/{scope}/{code}` (operation
+    /// `UpdateCheckDefinition`): [`CheckDefinitionsApi::update_check_definition`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateCheckDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn update_check_definition(
+        &self,
+        params: UpdateCheckDefinitionParams,
+    ) -> Result<lusid_models::CheckDefinition, crate::Error>;
+
+    /// `DELETE /api/dataquality/checkdefinitions/{scope}/{code}` (operation
+    /// `DeleteCheckDefinition`): [`CheckDefinitionsApi::delete_check_definition`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteCheckDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn delete_check_definition(
+        &self,
+        params: DeleteCheckDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$deleteRules` (operation
+    /// `DeleteRules`): [`CheckDefinitionsApi::delete_rules`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteRulesRequest::send): see [`Error`](crate::Error).
+    async fn delete_rules(
+        &self,
+        params: DeleteRulesParams,
+    ) -> Result<lusid_models::CheckDefinition, crate::Error>;
+
+    /// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$run` (operation
+    /// `RunCheckDefinition`): [`CheckDefinitionsApi::run_check_definition`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::RunCheckDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn run_check_definition(
+        &self,
+        params: RunCheckDefinitionParams,
+    ) -> Result<lusid_models::RunCheckResponse, crate::Error>;
+
+    /// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$upsertRules` (operation
+    /// `UpsertRules`): [`CheckDefinitionsApi::upsert_rules`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertRulesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_rules(
+        &self,
+        params: UpsertRulesParams,
+    ) -> Result<lusid_models::CheckDefinition, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl CheckDefinitionsApiClient for CheckDefinitionsApi {
+    async fn list_check_definitions(
+        &self,
+        params: ListCheckDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfCheckDefinition, crate::Error> {
+        ListCheckDefinitionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_check_definition(
+        &self,
+        params: CreateCheckDefinitionParams,
+    ) -> Result<lusid_models::CheckDefinition, crate::Error> {
+        CreateCheckDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_check_definition(
+        &self,
+        params: GetCheckDefinitionParams,
+    ) -> Result<lusid_models::CheckDefinition, crate::Error> {
+        GetCheckDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_check_definition(
+        &self,
+        params: UpdateCheckDefinitionParams,
+    ) -> Result<lusid_models::CheckDefinition, crate::Error> {
+        UpdateCheckDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_check_definition(
+        &self,
+        params: DeleteCheckDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteCheckDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_rules(
+        &self,
+        params: DeleteRulesParams,
+    ) -> Result<lusid_models::CheckDefinition, crate::Error> {
+        DeleteRulesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn run_check_definition(
+        &self,
+        params: RunCheckDefinitionParams,
+    ) -> Result<lusid_models::RunCheckResponse, crate::Error> {
+        RunCheckDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_rules(
+        &self,
+        params: UpsertRulesParams,
+    ) -> Result<lusid_models::CheckDefinition, crate::Error> {
+        UpsertRulesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

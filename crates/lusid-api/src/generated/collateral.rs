@@ -48,7 +48,7 @@ impl CollateralApi {
     ) -> RunMarginCalculationRequest {
         RunMarginCalculationRequest {
             client: self.client.clone(),
-            body: margin_run_request,
+            params: RunMarginCalculationParams::new(margin_run_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -86,13 +86,7 @@ impl CollateralApi {
     pub fn list_margin_calls(&self) -> ListMarginCallsRequest {
         ListMarginCallsRequest {
             client: self.client.clone(),
-            effective_at: None,
-            run_id: None,
-            page: None,
-            limit: None,
-            filter: None,
-            scenarios: Vec::new(),
-            effective_from: None,
+            params: ListMarginCallsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -127,7 +121,7 @@ impl CollateralApi {
     ) -> BatchAcceptMarginCallsRequest {
         BatchAcceptMarginCallsRequest {
             client: self.client.clone(),
-            body: batch_accept_margin_calls_request,
+            params: BatchAcceptMarginCallsParams::new(batch_accept_margin_calls_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -169,12 +163,14 @@ impl CollateralApi {
     ) -> GetMarginCallRequest {
         GetMarginCallRequest {
             client: self.client.clone(),
-            run_id: run_id.into(),
-            agreement_scope: agreement_scope.into(),
-            agreement_code: agreement_code.into(),
-            item: item.into(),
-            margin_type: margin_type.into(),
-            direction: direction.into(),
+            params: GetMarginCallParams::new(
+                run_id,
+                agreement_scope,
+                agreement_code,
+                item,
+                margin_type,
+                direction,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -222,13 +218,15 @@ impl CollateralApi {
     ) -> AcceptMarginCallRequest {
         AcceptMarginCallRequest {
             client: self.client.clone(),
-            run_id: run_id.into(),
-            agreement_scope: agreement_scope.into(),
-            agreement_code: agreement_code.into(),
-            item: item.into(),
-            margin_type: margin_type.into(),
-            direction: direction.into(),
-            body: accept_margin_call_request,
+            params: AcceptMarginCallParams::new(
+                run_id,
+                agreement_scope,
+                agreement_code,
+                item,
+                margin_type,
+                direction,
+                accept_margin_call_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -276,13 +274,15 @@ impl CollateralApi {
     ) -> DisputeMarginCallRequest {
         DisputeMarginCallRequest {
             client: self.client.clone(),
-            run_id: run_id.into(),
-            agreement_scope: agreement_scope.into(),
-            agreement_code: agreement_code.into(),
-            item: item.into(),
-            margin_type: margin_type.into(),
-            direction: direction.into(),
-            body: dispute_margin_call_request,
+            params: DisputeMarginCallParams::new(
+                run_id,
+                agreement_scope,
+                agreement_code,
+                item,
+                margin_type,
+                direction,
+                dispute_margin_call_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -331,13 +331,15 @@ impl CollateralApi {
     ) -> RecordCounterpartyDemandRequest {
         RecordCounterpartyDemandRequest {
             client: self.client.clone(),
-            run_id: run_id.into(),
-            agreement_scope: agreement_scope.into(),
-            agreement_code: agreement_code.into(),
-            item: item.into(),
-            margin_type: margin_type.into(),
-            direction: direction.into(),
-            body: record_counterparty_demand_request,
+            params: RecordCounterpartyDemandParams::new(
+                run_id,
+                agreement_scope,
+                agreement_code,
+                item,
+                margin_type,
+                direction,
+                record_counterparty_demand_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -384,15 +386,14 @@ impl CollateralApi {
     ) -> ListMarginCallLinesRequest {
         ListMarginCallLinesRequest {
             client: self.client.clone(),
-            run_id: run_id.into(),
-            agreement_scope: agreement_scope.into(),
-            agreement_code: agreement_code.into(),
-            item: item.into(),
-            margin_type: margin_type.into(),
-            direction: direction.into(),
-            page: None,
-            limit: None,
-            filter: None,
+            params: ListMarginCallLinesParams::new(
+                run_id,
+                agreement_scope,
+                agreement_code,
+                item,
+                margin_type,
+                direction,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -423,9 +424,7 @@ impl CollateralApi {
     pub fn list_margin_runs(&self) -> ListMarginRunsRequest {
         ListMarginRunsRequest {
             client: self.client.clone(),
-            page: None,
-            limit: None,
-            filter: None,
+            params: ListMarginRunsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -452,7 +451,7 @@ impl CollateralApi {
     pub fn get_margin_run(&self, run_id: impl Into<String>) -> GetMarginRunRequest {
         GetMarginRunRequest {
             client: self.client.clone(),
-            run_id: run_id.into(),
+            params: GetMarginRunParams::new(run_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -480,7 +479,7 @@ impl CollateralApi {
     pub fn retry_margin_run(&self, run_id: impl Into<String>) -> RetryMarginRunRequest {
         RetryMarginRunRequest {
             client: self.client.clone(),
-            run_id: run_id.into(),
+            params: RetryMarginRunParams::new(run_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -514,12 +513,30 @@ impl CollateralApi {
     pub fn list_margin_lines(&self, run_id: impl Into<String>) -> ListMarginLinesRequest {
         ListMarginLinesRequest {
             client: self.client.clone(),
-            run_id: run_id.into(),
-            page: None,
-            limit: None,
-            filter: None,
-            scenarios: Vec::new(),
+            params: ListMarginLinesParams::new(run_id),
             call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `RunMarginCalculation` (`POST /api/collateral/$run`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RunMarginCalculationParams {
+    /// The JSON request body.
+    pub body: lusid_models::MarginRunRequest,
+}
+
+impl RunMarginCalculationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(margin_run_request: lusid_models::MarginRunRequest) -> Self {
+        Self {
+            body: margin_run_request,
         }
     }
 }
@@ -531,7 +548,7 @@ impl CollateralApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RunMarginCalculationRequest {
     client: crate::Client,
-    body: lusid_models::MarginRunRequest,
+    params: RunMarginCalculationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -542,6 +559,16 @@ impl RunMarginCalculationRequest {
         path_template: "/api/collateral/$run",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &RunMarginCalculationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> RunMarginCalculationParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -575,36 +602,50 @@ impl RunMarginCalculationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/collateral/$run");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListMarginCalls` request (`GET /api/collateral/margincalls`), built by
-/// [`CollateralApi::list_margin_calls`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListMarginCallsRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    run_id: Option<String>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    scenarios: Vec<String>,
-    effective_from: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListMarginCalls` (`GET /api/collateral/margincalls`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListMarginCallsParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `runId` (query): string.
+    pub run_id: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `scenarios` (query): a list of strings, sent as one `scenarios=` pair each.
+    pub scenarios: Vec<String>,
+    /// `effectiveFrom` (query): string.
+    pub effective_from: Option<String>,
 }
 
-impl ListMarginCallsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListMarginCalls",
-        path_template: "/api/collateral/margincalls",
-        idempotent: true,
-    };
+impl ListMarginCallsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            run_id: None,
+            page: None,
+            limit: None,
+            filter: None,
+            scenarios: Vec::new(),
+            effective_from: None,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -648,6 +689,79 @@ impl ListMarginCallsRequest {
         self.effective_from = Some(effective_from.into());
         self
     }
+}
+
+/// The `ListMarginCalls` request (`GET /api/collateral/margincalls`), built by
+/// [`CollateralApi::list_margin_calls`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListMarginCallsRequest {
+    client: crate::Client,
+    params: ListMarginCallsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListMarginCallsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListMarginCalls",
+        path_template: "/api/collateral/margincalls",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `runId` (query): string.
+    pub fn run_id(mut self, run_id: impl Into<String>) -> Self {
+        self.params = self.params.run_id(run_id);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `scenarios` (query): a list of strings, sent as one `scenarios=` pair each.
+    /// Replaces any earlier values.
+    pub fn scenarios(mut self, scenarios: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.scenarios(scenarios);
+        self
+    }
+
+    /// Sets `effectiveFrom` (query): string.
+    pub fn effective_from(mut self, effective_from: impl Into<String>) -> Self {
+        self.params = self.params.effective_from(effective_from);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListMarginCallsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListMarginCallsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -681,13 +795,13 @@ impl ListMarginCallsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/collateral/margincalls");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("runId", self.run_id.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("scenarios", &self.scenarios)?;
-        request.query("effectiveFrom", self.effective_from.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("runId", self.params.run_id.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("scenarios", &self.params.scenarios)?;
+        request.query("effectiveFrom", self.params.effective_from.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -740,21 +854,46 @@ impl crate::paginator::PagedRequest for ListMarginCallsRequest {
     type Page = lusid_models::PagedResourceListOfMarginCall;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `BatchAcceptMarginCalls` (`POST
+/// /api/collateral/margincalls/$batchAccept`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchAcceptMarginCallsParams {
+    /// The JSON request body.
+    pub body: lusid_models::BatchAcceptMarginCallsRequest,
+}
+
+impl BatchAcceptMarginCallsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        batch_accept_margin_calls_request: lusid_models::BatchAcceptMarginCallsRequest,
+    ) -> Self {
+        Self {
+            body: batch_accept_margin_calls_request,
+        }
     }
 }
 
@@ -765,7 +904,7 @@ impl crate::paginator::PagedRequest for ListMarginCallsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchAcceptMarginCallsRequest {
     client: crate::Client,
-    body: lusid_models::BatchAcceptMarginCallsRequest,
+    params: BatchAcceptMarginCallsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -776,6 +915,16 @@ impl BatchAcceptMarginCallsRequest {
         path_template: "/api/collateral/margincalls/$batchAccept",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchAcceptMarginCallsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchAcceptMarginCallsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -809,9 +958,54 @@ impl BatchAcceptMarginCallsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/collateral/margincalls/$batchAccept");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetMarginCall` (`GET
+/// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetMarginCallParams {
+    /// `runId` (path): string.
+    pub run_id: String,
+    /// `agreementScope` (path): string.
+    pub agreement_scope: String,
+    /// `agreementCode` (path): string.
+    pub agreement_code: String,
+    /// `item` (path): string.
+    pub item: String,
+    /// `marginType` (path): string.
+    pub margin_type: String,
+    /// `direction` (path): string.
+    pub direction: String,
+}
+
+impl GetMarginCallParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        run_id: impl Into<String>,
+        agreement_scope: impl Into<String>,
+        agreement_code: impl Into<String>,
+        item: impl Into<String>,
+        margin_type: impl Into<String>,
+        direction: impl Into<String>,
+    ) -> Self {
+        Self {
+            run_id: run_id.into(),
+            agreement_scope: agreement_scope.into(),
+            agreement_code: agreement_code.into(),
+            item: item.into(),
+            margin_type: margin_type.into(),
+            direction: direction.into(),
+        }
     }
 }
 
@@ -823,12 +1017,7 @@ impl BatchAcceptMarginCallsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetMarginCallRequest {
     client: crate::Client,
-    run_id: String,
-    agreement_scope: String,
-    agreement_code: String,
-    item: String,
-    margin_type: String,
-    direction: String,
+    params: GetMarginCallParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -839,6 +1028,16 @@ impl GetMarginCallRequest {
         path_template: "/api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetMarginCallParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetMarginCallParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -871,19 +1070,68 @@ impl GetMarginCallRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/collateral/margincalls/");
-        request.path_param("runId", &self.run_id)?;
+        request.path_param("runId", &self.params.run_id)?;
         request.path("/");
-        request.path_param("agreementScope", &self.agreement_scope)?;
+        request.path_param("agreementScope", &self.params.agreement_scope)?;
         request.path("/");
-        request.path_param("agreementCode", &self.agreement_code)?;
+        request.path_param("agreementCode", &self.params.agreement_code)?;
         request.path("/");
-        request.path_param("item", &self.item)?;
+        request.path_param("item", &self.params.item)?;
         request.path("/");
-        request.path_param("marginType", &self.margin_type)?;
+        request.path_param("marginType", &self.params.margin_type)?;
         request.path("/");
-        request.path_param("direction", &self.direction)?;
+        request.path_param("direction", &self.params.direction)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `AcceptMarginCall` (`POST
+/// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$accept`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AcceptMarginCallParams {
+    /// `runId` (path): string.
+    pub run_id: String,
+    /// `agreementScope` (path): string.
+    pub agreement_scope: String,
+    /// `agreementCode` (path): string.
+    pub agreement_code: String,
+    /// `item` (path): string.
+    pub item: String,
+    /// `marginType` (path): string.
+    pub margin_type: String,
+    /// `direction` (path): string.
+    pub direction: String,
+    /// The JSON request body.
+    pub body: lusid_models::AcceptMarginCallRequest,
+}
+
+impl AcceptMarginCallParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        run_id: impl Into<String>,
+        agreement_scope: impl Into<String>,
+        agreement_code: impl Into<String>,
+        item: impl Into<String>,
+        margin_type: impl Into<String>,
+        direction: impl Into<String>,
+        accept_margin_call_request: lusid_models::AcceptMarginCallRequest,
+    ) -> Self {
+        Self {
+            run_id: run_id.into(),
+            agreement_scope: agreement_scope.into(),
+            agreement_code: agreement_code.into(),
+            item: item.into(),
+            margin_type: margin_type.into(),
+            direction: direction.into(),
+            body: accept_margin_call_request,
+        }
     }
 }
 
@@ -895,13 +1143,7 @@ impl GetMarginCallRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AcceptMarginCallRequest {
     client: crate::Client,
-    run_id: String,
-    agreement_scope: String,
-    agreement_code: String,
-    item: String,
-    margin_type: String,
-    direction: String,
-    body: lusid_models::AcceptMarginCallRequest,
+    params: AcceptMarginCallParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -913,6 +1155,16 @@ impl AcceptMarginCallRequest {
         idempotent: false,
     };
 
+    /// The parameters this request sends.
+    pub fn params(&self) -> &AcceptMarginCallParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> AcceptMarginCallParams {
+        self.params
+    }
+
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.attempt_timeout(timeout);
@@ -944,21 +1196,70 @@ impl AcceptMarginCallRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/collateral/margincalls/");
-        request.path_param("runId", &self.run_id)?;
+        request.path_param("runId", &self.params.run_id)?;
         request.path("/");
-        request.path_param("agreementScope", &self.agreement_scope)?;
+        request.path_param("agreementScope", &self.params.agreement_scope)?;
         request.path("/");
-        request.path_param("agreementCode", &self.agreement_code)?;
+        request.path_param("agreementCode", &self.params.agreement_code)?;
         request.path("/");
-        request.path_param("item", &self.item)?;
+        request.path_param("item", &self.params.item)?;
         request.path("/");
-        request.path_param("marginType", &self.margin_type)?;
+        request.path_param("marginType", &self.params.margin_type)?;
         request.path("/");
-        request.path_param("direction", &self.direction)?;
+        request.path_param("direction", &self.params.direction)?;
         request.path("/$accept");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DisputeMarginCall` (`POST
+/// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$dispute`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DisputeMarginCallParams {
+    /// `runId` (path): string.
+    pub run_id: String,
+    /// `agreementScope` (path): string.
+    pub agreement_scope: String,
+    /// `agreementCode` (path): string.
+    pub agreement_code: String,
+    /// `item` (path): string.
+    pub item: String,
+    /// `marginType` (path): string.
+    pub margin_type: String,
+    /// `direction` (path): string.
+    pub direction: String,
+    /// The JSON request body.
+    pub body: lusid_models::DisputeMarginCallRequest,
+}
+
+impl DisputeMarginCallParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        run_id: impl Into<String>,
+        agreement_scope: impl Into<String>,
+        agreement_code: impl Into<String>,
+        item: impl Into<String>,
+        margin_type: impl Into<String>,
+        direction: impl Into<String>,
+        dispute_margin_call_request: lusid_models::DisputeMarginCallRequest,
+    ) -> Self {
+        Self {
+            run_id: run_id.into(),
+            agreement_scope: agreement_scope.into(),
+            agreement_code: agreement_code.into(),
+            item: item.into(),
+            margin_type: margin_type.into(),
+            direction: direction.into(),
+            body: dispute_margin_call_request,
+        }
     }
 }
 
@@ -970,13 +1271,7 @@ impl AcceptMarginCallRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DisputeMarginCallRequest {
     client: crate::Client,
-    run_id: String,
-    agreement_scope: String,
-    agreement_code: String,
-    item: String,
-    margin_type: String,
-    direction: String,
-    body: lusid_models::DisputeMarginCallRequest,
+    params: DisputeMarginCallParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -988,6 +1283,16 @@ impl DisputeMarginCallRequest {
         idempotent: false,
     };
 
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DisputeMarginCallParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DisputeMarginCallParams {
+        self.params
+    }
+
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.attempt_timeout(timeout);
@@ -1019,21 +1324,70 @@ impl DisputeMarginCallRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/collateral/margincalls/");
-        request.path_param("runId", &self.run_id)?;
+        request.path_param("runId", &self.params.run_id)?;
         request.path("/");
-        request.path_param("agreementScope", &self.agreement_scope)?;
+        request.path_param("agreementScope", &self.params.agreement_scope)?;
         request.path("/");
-        request.path_param("agreementCode", &self.agreement_code)?;
+        request.path_param("agreementCode", &self.params.agreement_code)?;
         request.path("/");
-        request.path_param("item", &self.item)?;
+        request.path_param("item", &self.params.item)?;
         request.path("/");
-        request.path_param("marginType", &self.margin_type)?;
+        request.path_param("marginType", &self.params.margin_type)?;
         request.path("/");
-        request.path_param("direction", &self.direction)?;
+        request.path_param("direction", &self.params.direction)?;
         request.path("/$dispute");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `RecordCounterpartyDemand` (`POST
+/// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$recordCounterpartyDemand`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RecordCounterpartyDemandParams {
+    /// `runId` (path): string.
+    pub run_id: String,
+    /// `agreementScope` (path): string.
+    pub agreement_scope: String,
+    /// `agreementCode` (path): string.
+    pub agreement_code: String,
+    /// `item` (path): string.
+    pub item: String,
+    /// `marginType` (path): string.
+    pub margin_type: String,
+    /// `direction` (path): string.
+    pub direction: String,
+    /// The JSON request body.
+    pub body: lusid_models::RecordCounterpartyDemandRequest,
+}
+
+impl RecordCounterpartyDemandParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        run_id: impl Into<String>,
+        agreement_scope: impl Into<String>,
+        agreement_code: impl Into<String>,
+        item: impl Into<String>,
+        margin_type: impl Into<String>,
+        direction: impl Into<String>,
+        record_counterparty_demand_request: lusid_models::RecordCounterpartyDemandRequest,
+    ) -> Self {
+        Self {
+            run_id: run_id.into(),
+            agreement_scope: agreement_scope.into(),
+            agreement_code: agreement_code.into(),
+            item: item.into(),
+            margin_type: margin_type.into(),
+            direction: direction.into(),
+            body: record_counterparty_demand_request,
+        }
     }
 }
 
@@ -1045,13 +1399,7 @@ impl DisputeMarginCallRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RecordCounterpartyDemandRequest {
     client: crate::Client,
-    run_id: String,
-    agreement_scope: String,
-    agreement_code: String,
-    item: String,
-    margin_type: String,
-    direction: String,
-    body: lusid_models::RecordCounterpartyDemandRequest,
+    params: RecordCounterpartyDemandParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1062,6 +1410,16 @@ impl RecordCounterpartyDemandRequest {
         path_template: "/api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$recordCounterpartyDemand",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &RecordCounterpartyDemandParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> RecordCounterpartyDemandParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1094,51 +1452,76 @@ impl RecordCounterpartyDemandRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/collateral/margincalls/");
-        request.path_param("runId", &self.run_id)?;
+        request.path_param("runId", &self.params.run_id)?;
         request.path("/");
-        request.path_param("agreementScope", &self.agreement_scope)?;
+        request.path_param("agreementScope", &self.params.agreement_scope)?;
         request.path("/");
-        request.path_param("agreementCode", &self.agreement_code)?;
+        request.path_param("agreementCode", &self.params.agreement_code)?;
         request.path("/");
-        request.path_param("item", &self.item)?;
+        request.path_param("item", &self.params.item)?;
         request.path("/");
-        request.path_param("marginType", &self.margin_type)?;
+        request.path_param("marginType", &self.params.margin_type)?;
         request.path("/");
-        request.path_param("direction", &self.direction)?;
+        request.path_param("direction", &self.params.direction)?;
         request.path("/$recordCounterpartyDemand");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListMarginCallLines` request (`GET
-/// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/lines`),
-/// built by [`CollateralApi::list_margin_call_lines`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListMarginCallLinesRequest {
-    client: crate::Client,
-    run_id: String,
-    agreement_scope: String,
-    agreement_code: String,
-    item: String,
-    margin_type: String,
-    direction: String,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListMarginCallLines` (`GET
+/// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/lines`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListMarginCallLinesParams {
+    /// `runId` (path): string.
+    pub run_id: String,
+    /// `agreementScope` (path): string.
+    pub agreement_scope: String,
+    /// `agreementCode` (path): string.
+    pub agreement_code: String,
+    /// `item` (path): string.
+    pub item: String,
+    /// `marginType` (path): string.
+    pub margin_type: String,
+    /// `direction` (path): string.
+    pub direction: String,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListMarginCallLinesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListMarginCallLines",
-        path_template: "/api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/lines",
-        idempotent: true,
-    };
+impl ListMarginCallLinesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        run_id: impl Into<String>,
+        agreement_scope: impl Into<String>,
+        agreement_code: impl Into<String>,
+        item: impl Into<String>,
+        margin_type: impl Into<String>,
+        direction: impl Into<String>,
+    ) -> Self {
+        Self {
+            run_id: run_id.into(),
+            agreement_scope: agreement_scope.into(),
+            agreement_code: agreement_code.into(),
+            item: item.into(),
+            margin_type: margin_type.into(),
+            direction: direction.into(),
+            page: None,
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
@@ -1156,6 +1539,55 @@ impl ListMarginCallLinesRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListMarginCallLines` request (`GET
+/// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/lines`),
+/// built by [`CollateralApi::list_margin_call_lines`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListMarginCallLinesRequest {
+    client: crate::Client,
+    params: ListMarginCallLinesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListMarginCallLinesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListMarginCallLines",
+        path_template: "/api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/lines",
+        idempotent: true,
+    };
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListMarginCallLinesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListMarginCallLinesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1190,21 +1622,21 @@ impl ListMarginCallLinesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/collateral/margincalls/");
-        request.path_param("runId", &self.run_id)?;
+        request.path_param("runId", &self.params.run_id)?;
         request.path("/");
-        request.path_param("agreementScope", &self.agreement_scope)?;
+        request.path_param("agreementScope", &self.params.agreement_scope)?;
         request.path("/");
-        request.path_param("agreementCode", &self.agreement_code)?;
+        request.path_param("agreementCode", &self.params.agreement_code)?;
         request.path("/");
-        request.path_param("item", &self.item)?;
+        request.path_param("item", &self.params.item)?;
         request.path("/");
-        request.path_param("marginType", &self.margin_type)?;
+        request.path_param("marginType", &self.params.margin_type)?;
         request.path("/");
-        request.path_param("direction", &self.direction)?;
+        request.path_param("direction", &self.params.direction)?;
         request.path("/lines");
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1257,15 +1689,15 @@ impl crate::paginator::PagedRequest for ListMarginCallLinesRequest {
     type Page = lusid_models::PagedResourceListOfMarginLine;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -1275,26 +1707,32 @@ impl crate::paginator::PagedRequest for ListMarginCallLinesRequest {
     }
 }
 
-/// The `ListMarginRuns` request (`GET /api/collateral/runs`), built by
-/// [`CollateralApi::list_margin_runs`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListMarginRunsRequest {
-    client: crate::Client,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListMarginRuns` (`GET /api/collateral/runs`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListMarginRunsParams {
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListMarginRunsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListMarginRuns",
-        path_template: "/api/collateral/runs",
-        idempotent: true,
-    };
+impl ListMarginRunsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            page: None,
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
@@ -1312,6 +1750,54 @@ impl ListMarginRunsRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListMarginRuns` request (`GET /api/collateral/runs`), built by
+/// [`CollateralApi::list_margin_runs`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListMarginRunsRequest {
+    client: crate::Client,
+    params: ListMarginRunsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListMarginRunsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListMarginRuns",
+        path_template: "/api/collateral/runs",
+        idempotent: true,
+    };
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListMarginRunsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListMarginRunsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1346,9 +1832,9 @@ impl ListMarginRunsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/collateral/runs");
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1401,21 +1887,43 @@ impl crate::paginator::PagedRequest for ListMarginRunsRequest {
     type Page = lusid_models::PagedResourceListOfMarginRun;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `GetMarginRun` (`GET /api/collateral/runs/{runId}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetMarginRunParams {
+    /// `runId` (path): string.
+    pub run_id: String,
+}
+
+impl GetMarginRunParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(run_id: impl Into<String>) -> Self {
+        Self {
+            run_id: run_id.into(),
+        }
     }
 }
 
@@ -1426,7 +1934,7 @@ impl crate::paginator::PagedRequest for ListMarginRunsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetMarginRunRequest {
     client: crate::Client,
-    run_id: String,
+    params: GetMarginRunParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1437,6 +1945,16 @@ impl GetMarginRunRequest {
         path_template: "/api/collateral/runs/{runId}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetMarginRunParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetMarginRunParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1469,9 +1987,31 @@ impl GetMarginRunRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/collateral/runs/");
-        request.path_param("runId", &self.run_id)?;
+        request.path_param("runId", &self.params.run_id)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `RetryMarginRun` (`POST /api/collateral/runs/{runId}/$retry`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RetryMarginRunParams {
+    /// `runId` (path): string.
+    pub run_id: String,
+}
+
+impl RetryMarginRunParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(run_id: impl Into<String>) -> Self {
+        Self {
+            run_id: run_id.into(),
+        }
     }
 }
 
@@ -1482,7 +2022,7 @@ impl GetMarginRunRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RetryMarginRunRequest {
     client: crate::Client,
-    run_id: String,
+    params: RetryMarginRunParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1493,6 +2033,16 @@ impl RetryMarginRunRequest {
         path_template: "/api/collateral/runs/{runId}/$retry",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &RetryMarginRunParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> RetryMarginRunParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1525,35 +2075,45 @@ impl RetryMarginRunRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/collateral/runs/");
-        request.path_param("runId", &self.run_id)?;
+        request.path_param("runId", &self.params.run_id)?;
         request.path("/$retry");
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListMarginLines` request (`GET /api/collateral/runs/{runId}/lines`), built by
-/// [`CollateralApi::list_margin_lines`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListMarginLinesRequest {
-    client: crate::Client,
-    run_id: String,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    scenarios: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListMarginLines` (`GET /api/collateral/runs/{runId}/lines`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListMarginLinesParams {
+    /// `runId` (path): string.
+    pub run_id: String,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `scenarios` (query): a list of strings, sent as one `scenarios=` pair each.
+    pub scenarios: Vec<String>,
 }
 
-impl ListMarginLinesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListMarginLines",
-        path_template: "/api/collateral/runs/{runId}/lines",
-        idempotent: true,
-    };
+impl ListMarginLinesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(run_id: impl Into<String>) -> Self {
+        Self {
+            run_id: run_id.into(),
+            page: None,
+            limit: None,
+            filter: None,
+            scenarios: Vec::new(),
+        }
+    }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
@@ -1578,6 +2138,61 @@ impl ListMarginLinesRequest {
     pub fn scenarios(mut self, scenarios: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.scenarios = scenarios.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `ListMarginLines` request (`GET /api/collateral/runs/{runId}/lines`), built by
+/// [`CollateralApi::list_margin_lines`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListMarginLinesRequest {
+    client: crate::Client,
+    params: ListMarginLinesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListMarginLinesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListMarginLines",
+        path_template: "/api/collateral/runs/{runId}/lines",
+        idempotent: true,
+    };
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `scenarios` (query): a list of strings, sent as one `scenarios=` pair each.
+    /// Replaces any earlier values.
+    pub fn scenarios(mut self, scenarios: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.scenarios(scenarios);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListMarginLinesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListMarginLinesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1612,12 +2227,12 @@ impl ListMarginLinesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/collateral/runs/");
-        request.path_param("runId", &self.run_id)?;
+        request.path_param("runId", &self.params.run_id)?;
         request.path("/lines");
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("scenarios", &self.scenarios)?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("scenarios", &self.params.scenarios)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1670,20 +2285,322 @@ impl crate::paginator::PagedRequest for ListMarginLinesRequest {
     type Page = lusid_models::PagedResourceListOfMarginLine;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The `Collateral` operations as an object-safe async trait, implemented by
+/// [`CollateralApi`]: write code against `&dyn CollateralApiClient` (or `impl
+/// CollateralApiClient`) and give it `client.collateral()` in production and a mock in
+/// tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`CollateralApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockCollateralApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait CollateralApiClient: Send + Sync {
+    /// `POST /api/collateral/$run` (operation `RunMarginCalculation`):
+    /// [`CollateralApi::run_margin_calculation`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::RunMarginCalculationRequest::send): see [`Error`](crate::Error).
+    async fn run_margin_calculation(
+        &self,
+        params: RunMarginCalculationParams,
+    ) -> Result<lusid_models::PagedResourceListOfMarginRun, crate::Error>;
+
+    /// `GET /api/collateral/margincalls` (operation `ListMarginCalls`):
+    /// [`CollateralApi::list_margin_calls`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListMarginCallsRequest::send): see [`Error`](crate::Error).
+    async fn list_margin_calls(
+        &self,
+        params: ListMarginCallsParams,
+    ) -> Result<lusid_models::PagedResourceListOfMarginCall, crate::Error>;
+
+    /// `POST /api/collateral/margincalls/$batchAccept` (operation `BatchAcceptMarginCalls`):
+    /// [`CollateralApi::batch_accept_margin_calls`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchAcceptMarginCallsRequest::send): see [`Error`](crate::Error).
+    async fn batch_accept_margin_calls(
+        &self,
+        params: BatchAcceptMarginCallsParams,
+    ) -> Result<lusid_models::BatchAcceptMarginCallsResponse, crate::Error>;
+
+    /// `GET
+    /// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}`
+    /// (operation `GetMarginCall`): [`CollateralApi::get_margin_call`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetMarginCallRequest::send): see [`Error`](crate::Error).
+    async fn get_margin_call(
+        &self,
+        params: GetMarginCallParams,
+    ) -> Result<lusid_models::MarginCall, crate::Error>;
+
+    /// `POST
+    /// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$accept`
+    /// (operation `AcceptMarginCall`): [`CollateralApi::accept_margin_call`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::AcceptMarginCallRequest::send): see [`Error`](crate::Error).
+    async fn accept_margin_call(
+        &self,
+        params: AcceptMarginCallParams,
+    ) -> Result<lusid_models::MarginCall, crate::Error>;
+
+    /// `POST
+    /// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$dispute`
+    /// (operation `DisputeMarginCall`): [`CollateralApi::dispute_margin_call`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DisputeMarginCallRequest::send): see [`Error`](crate::Error).
+    async fn dispute_margin_call(
+        &self,
+        params: DisputeMarginCallParams,
+    ) -> Result<lusid_models::MarginCall, crate::Error>;
+
+    /// `POST
+    /// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$recordCounterpartyDemand`
+    /// (operation `RecordCounterpartyDemand`): [`CollateralApi::record_counterparty_demand`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::RecordCounterpartyDemandRequest::send): see [`Error`](crate::Error).
+    async fn record_counterparty_demand(
+        &self,
+        params: RecordCounterpartyDemandParams,
+    ) -> Result<lusid_models::MarginCall, crate::Error>;
+
+    /// `GET
+    /// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/lines`
+    /// (operation `ListMarginCallLines`): [`CollateralApi::list_margin_call_lines`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListMarginCallLinesRequest::send): see [`Error`](crate::Error).
+    async fn list_margin_call_lines(
+        &self,
+        params: ListMarginCallLinesParams,
+    ) -> Result<lusid_models::PagedResourceListOfMarginLine, crate::Error>;
+
+    /// `GET /api/collateral/runs` (operation `ListMarginRuns`):
+    /// [`CollateralApi::list_margin_runs`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListMarginRunsRequest::send): see [`Error`](crate::Error).
+    async fn list_margin_runs(
+        &self,
+        params: ListMarginRunsParams,
+    ) -> Result<lusid_models::PagedResourceListOfMarginRun, crate::Error>;
+
+    /// `GET /api/collateral/runs/{runId}` (operation `GetMarginRun`):
+    /// [`CollateralApi::get_margin_run`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetMarginRunRequest::send): see [`Error`](crate::Error).
+    async fn get_margin_run(
+        &self,
+        params: GetMarginRunParams,
+    ) -> Result<lusid_models::MarginRun, crate::Error>;
+
+    /// `POST /api/collateral/runs/{runId}/$retry` (operation `RetryMarginRun`):
+    /// [`CollateralApi::retry_margin_run`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::RetryMarginRunRequest::send): see [`Error`](crate::Error).
+    async fn retry_margin_run(
+        &self,
+        params: RetryMarginRunParams,
+    ) -> Result<lusid_models::MarginRun, crate::Error>;
+
+    /// `GET /api/collateral/runs/{runId}/lines` (operation `ListMarginLines`):
+    /// [`CollateralApi::list_margin_lines`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListMarginLinesRequest::send): see [`Error`](crate::Error).
+    async fn list_margin_lines(
+        &self,
+        params: ListMarginLinesParams,
+    ) -> Result<lusid_models::PagedResourceListOfMarginLine, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl CollateralApiClient for CollateralApi {
+    async fn run_margin_calculation(
+        &self,
+        params: RunMarginCalculationParams,
+    ) -> Result<lusid_models::PagedResourceListOfMarginRun, crate::Error> {
+        RunMarginCalculationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_margin_calls(
+        &self,
+        params: ListMarginCallsParams,
+    ) -> Result<lusid_models::PagedResourceListOfMarginCall, crate::Error> {
+        ListMarginCallsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn batch_accept_margin_calls(
+        &self,
+        params: BatchAcceptMarginCallsParams,
+    ) -> Result<lusid_models::BatchAcceptMarginCallsResponse, crate::Error> {
+        BatchAcceptMarginCallsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_margin_call(
+        &self,
+        params: GetMarginCallParams,
+    ) -> Result<lusid_models::MarginCall, crate::Error> {
+        GetMarginCallRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn accept_margin_call(
+        &self,
+        params: AcceptMarginCallParams,
+    ) -> Result<lusid_models::MarginCall, crate::Error> {
+        AcceptMarginCallRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn dispute_margin_call(
+        &self,
+        params: DisputeMarginCallParams,
+    ) -> Result<lusid_models::MarginCall, crate::Error> {
+        DisputeMarginCallRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn record_counterparty_demand(
+        &self,
+        params: RecordCounterpartyDemandParams,
+    ) -> Result<lusid_models::MarginCall, crate::Error> {
+        RecordCounterpartyDemandRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_margin_call_lines(
+        &self,
+        params: ListMarginCallLinesParams,
+    ) -> Result<lusid_models::PagedResourceListOfMarginLine, crate::Error> {
+        ListMarginCallLinesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_margin_runs(
+        &self,
+        params: ListMarginRunsParams,
+    ) -> Result<lusid_models::PagedResourceListOfMarginRun, crate::Error> {
+        ListMarginRunsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_margin_run(
+        &self,
+        params: GetMarginRunParams,
+    ) -> Result<lusid_models::MarginRun, crate::Error> {
+        GetMarginRunRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn retry_margin_run(
+        &self,
+        params: RetryMarginRunParams,
+    ) -> Result<lusid_models::MarginRun, crate::Error> {
+        RetryMarginRunRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_margin_lines(
+        &self,
+        params: ListMarginLinesParams,
+    ) -> Result<lusid_models::PagedResourceListOfMarginLine, crate::Error> {
+        ListMarginLinesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -59,13 +59,7 @@ impl CollateralAgreementsApi {
     pub fn list_collateral_agreements(&self) -> ListCollateralAgreementsRequest {
         ListCollateralAgreementsRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListCollateralAgreementsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -100,8 +94,7 @@ impl CollateralAgreementsApi {
     ) -> CreateCollateralAgreementRequest {
         CreateCollateralAgreementRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: collateral_agreement_request,
+            params: CreateCollateralAgreementParams::new(scope, collateral_agreement_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -140,11 +133,7 @@ impl CollateralAgreementsApi {
     ) -> GetCollateralAgreementRequest {
         GetCollateralAgreementRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetCollateralAgreementParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -181,9 +170,11 @@ impl CollateralAgreementsApi {
     ) -> UpsertCollateralAgreementRequest {
         UpsertCollateralAgreementRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: upsert_collateral_agreement_request,
+            params: UpsertCollateralAgreementParams::new(
+                scope,
+                code,
+                upsert_collateral_agreement_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -218,9 +209,7 @@ impl CollateralAgreementsApi {
     ) -> DeleteCollateralAgreementRequest {
         DeleteCollateralAgreementRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
+            params: DeleteCollateralAgreementParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -262,40 +251,51 @@ impl CollateralAgreementsApi {
     ) -> GetCollateralAgreementApplicabilityRequest {
         GetCollateralAgreementApplicabilityRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            limit: None,
+            params: GetCollateralAgreementApplicabilityParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListCollateralAgreements` request (`GET /api/collateralagreements`), built by
-/// [`CollateralAgreementsApi::list_collateral_agreements`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCollateralAgreementsRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListCollateralAgreements` (`GET /api/collateralagreements`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListCollateralAgreementsParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListCollateralAgreementsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListCollateralAgreements",
-        path_template: "/api/collateralagreements",
-        idempotent: true,
-    };
+impl ListCollateralAgreementsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -344,6 +344,84 @@ impl ListCollateralAgreementsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListCollateralAgreements` request (`GET /api/collateralagreements`), built by
+/// [`CollateralAgreementsApi::list_collateral_agreements`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListCollateralAgreementsRequest {
+    client: crate::Client,
+    params: ListCollateralAgreementsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListCollateralAgreementsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListCollateralAgreements",
+        path_template: "/api/collateralagreements",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListCollateralAgreementsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListCollateralAgreementsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -379,13 +457,13 @@ impl ListCollateralAgreementsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/collateralagreements");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -440,25 +518,54 @@ impl crate::paginator::PagedRequest for ListCollateralAgreementsRequest {
     type Page = lusid_models::PagedResourceListOfCollateralAgreement;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateCollateralAgreement` (`POST
+/// /api/collateralagreements/{scope}`): what its request builder sends, and what the tag's
+/// trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateCollateralAgreementParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::CollateralAgreementRequest,
+}
+
+impl CreateCollateralAgreementParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        collateral_agreement_request: lusid_models::CollateralAgreementRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: collateral_agreement_request,
+        }
     }
 }
 
@@ -469,8 +576,7 @@ impl crate::paginator::PagedRequest for ListCollateralAgreementsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCollateralAgreementRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::CollateralAgreementRequest,
+    params: CreateCollateralAgreementParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -481,6 +587,16 @@ impl CreateCollateralAgreementRequest {
         path_template: "/api/collateralagreements/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateCollateralAgreementParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateCollateralAgreementParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -513,35 +629,47 @@ impl CreateCollateralAgreementRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/collateralagreements/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetCollateralAgreement` request (`GET /api/collateralagreements/{scope}/{code}`),
-/// built by [`CollateralAgreementsApi::get_collateral_agreement`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCollateralAgreementRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetCollateralAgreement` (`GET
+/// /api/collateralagreements/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetCollateralAgreementParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetCollateralAgreementRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetCollateralAgreement",
-        path_template: "/api/collateralagreements/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetCollateralAgreementParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -564,6 +692,59 @@ impl GetCollateralAgreementRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetCollateralAgreement` request (`GET /api/collateralagreements/{scope}/{code}`),
+/// built by [`CollateralAgreementsApi::get_collateral_agreement`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetCollateralAgreementRequest {
+    client: crate::Client,
+    params: GetCollateralAgreementParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetCollateralAgreementRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetCollateralAgreement",
+        path_template: "/api/collateralagreements/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetCollateralAgreementParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetCollateralAgreementParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -597,14 +778,47 @@ impl GetCollateralAgreementRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/collateralagreements/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertCollateralAgreement` (`PUT
+/// /api/collateralagreements/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertCollateralAgreementParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpsertCollateralAgreementRequest,
+}
+
+impl UpsertCollateralAgreementParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        upsert_collateral_agreement_request: lusid_models::UpsertCollateralAgreementRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: upsert_collateral_agreement_request,
+        }
     }
 }
 
@@ -616,9 +830,7 @@ impl GetCollateralAgreementRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertCollateralAgreementRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpsertCollateralAgreementRequest,
+    params: UpsertCollateralAgreementParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -629,6 +841,16 @@ impl UpsertCollateralAgreementRequest {
         path_template: "/api/collateralagreements/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertCollateralAgreementParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertCollateralAgreementParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -661,12 +883,47 @@ impl UpsertCollateralAgreementRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/collateralagreements/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteCollateralAgreement` (`DELETE
+/// /api/collateralagreements/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteCollateralAgreementParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+}
+
+impl DeleteCollateralAgreementParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -678,9 +935,7 @@ impl UpsertCollateralAgreementRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCollateralAgreementRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
+    params: DeleteCollateralAgreementParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -694,8 +949,18 @@ impl DeleteCollateralAgreementRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteCollateralAgreementParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteCollateralAgreementParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -730,38 +995,49 @@ impl DeleteCollateralAgreementRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/collateralagreements/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetCollateralAgreementApplicability` request (`GET
-/// /api/collateralagreements/{scope}/{code}/$applicability`), built by
-/// [`CollateralAgreementsApi::get_collateral_agreement_applicability`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCollateralAgreementApplicabilityRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    limit: Option<i64>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetCollateralAgreementApplicability` (`GET
+/// /api/collateralagreements/{scope}/{code}/$applicability`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetCollateralAgreementApplicabilityParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
 }
 
-impl GetCollateralAgreementApplicabilityRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetCollateralAgreementApplicability",
-        path_template: "/api/collateralagreements/{scope}/{code}/$applicability",
-        idempotent: true,
-    };
+impl GetCollateralAgreementApplicabilityParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            limit: None,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -780,6 +1056,56 @@ impl GetCollateralAgreementApplicabilityRequest {
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
+    }
+}
+
+/// The `GetCollateralAgreementApplicability` request (`GET
+/// /api/collateralagreements/{scope}/{code}/$applicability`), built by
+/// [`CollateralAgreementsApi::get_collateral_agreement_applicability`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetCollateralAgreementApplicabilityRequest {
+    client: crate::Client,
+    params: GetCollateralAgreementApplicabilityParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetCollateralAgreementApplicabilityRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetCollateralAgreementApplicability",
+        path_template: "/api/collateralagreements/{scope}/{code}/$applicability",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetCollateralAgreementApplicabilityParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetCollateralAgreementApplicabilityParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -816,14 +1142,174 @@ impl GetCollateralAgreementApplicabilityRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/collateralagreements/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/$applicability");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `CollateralAgreements` operations as an object-safe async trait, implemented by
+/// [`CollateralAgreementsApi`]: write code against `&dyn CollateralAgreementsApiClient` (or
+/// `impl CollateralAgreementsApiClient`) and give it `client.collateral_agreements()` in
+/// production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`CollateralAgreementsApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockCollateralAgreementsApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait CollateralAgreementsApiClient: Send + Sync {
+    /// `GET /api/collateralagreements` (operation `ListCollateralAgreements`):
+    /// [`CollateralAgreementsApi::list_collateral_agreements`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListCollateralAgreementsRequest::send): see [`Error`](crate::Error).
+    async fn list_collateral_agreements(
+        &self,
+        params: ListCollateralAgreementsParams,
+    ) -> Result<lusid_models::PagedResourceListOfCollateralAgreement, crate::Error>;
+
+    /// `POST /api/collateralagreements/{scope}` (operation `CreateCollateralAgreement`):
+    /// [`CollateralAgreementsApi::create_collateral_agreement`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateCollateralAgreementRequest::send): see [`Error`](crate::Error).
+    async fn create_collateral_agreement(
+        &self,
+        params: CreateCollateralAgreementParams,
+    ) -> Result<lusid_models::CollateralAgreement, crate::Error>;
+
+    /// `GET /api/collateralagreements/{scope}/{code}` (operation `GetCollateralAgreement`):
+    /// [`CollateralAgreementsApi::get_collateral_agreement`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetCollateralAgreementRequest::send): see [`Error`](crate::Error).
+    async fn get_collateral_agreement(
+        &self,
+        params: GetCollateralAgreementParams,
+    ) -> Result<lusid_models::CollateralAgreement, crate::Error>;
+
+    /// `PUT /api/collateralagreements/{scope}/{code}` (operation `UpsertCollateralAgreement`):
+    /// [`CollateralAgreementsApi::upsert_collateral_agreement`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertCollateralAgreementRequest::send): see [`Error`](crate::Error).
+    async fn upsert_collateral_agreement(
+        &self,
+        params: UpsertCollateralAgreementParams,
+    ) -> Result<lusid_models::CollateralAgreement, crate::Error>;
+
+    /// `DELETE /api/collateralagreements/{scope}/{code}` (operation
+    /// `DeleteCollateralAgreement`): [`CollateralAgreementsApi::delete_collateral_agreement`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteCollateralAgreementRequest::send): see [`Error`](crate::Error).
+    async fn delete_collateral_agreement(
+        &self,
+        params: DeleteCollateralAgreementParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/collateralagreements/{scope}/{code}/$applicability` (operation
+    /// `GetCollateralAgreementApplicability`):
+    /// [`CollateralAgreementsApi::get_collateral_agreement_applicability`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetCollateralAgreementApplicabilityRequest::send): see [`Error`](crate::Error).
+    async fn get_collateral_agreement_applicability(
+        &self,
+        params: GetCollateralAgreementApplicabilityParams,
+    ) -> Result<lusid_models::CollateralAgreementApplicability, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl CollateralAgreementsApiClient for CollateralAgreementsApi {
+    async fn list_collateral_agreements(
+        &self,
+        params: ListCollateralAgreementsParams,
+    ) -> Result<lusid_models::PagedResourceListOfCollateralAgreement, crate::Error> {
+        ListCollateralAgreementsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_collateral_agreement(
+        &self,
+        params: CreateCollateralAgreementParams,
+    ) -> Result<lusid_models::CollateralAgreement, crate::Error> {
+        CreateCollateralAgreementRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_collateral_agreement(
+        &self,
+        params: GetCollateralAgreementParams,
+    ) -> Result<lusid_models::CollateralAgreement, crate::Error> {
+        GetCollateralAgreementRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_collateral_agreement(
+        &self,
+        params: UpsertCollateralAgreementParams,
+    ) -> Result<lusid_models::CollateralAgreement, crate::Error> {
+        UpsertCollateralAgreementRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_collateral_agreement(
+        &self,
+        params: DeleteCollateralAgreementParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteCollateralAgreementRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_collateral_agreement_applicability(
+        &self,
+        params: GetCollateralAgreementApplicabilityParams,
+    ) -> Result<lusid_models::CollateralAgreementApplicability, crate::Error> {
+        GetCollateralAgreementApplicabilityRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

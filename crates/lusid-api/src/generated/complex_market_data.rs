@@ -59,15 +59,7 @@ impl ComplexMarketDataApi {
     pub fn list_complex_market_data(&self) -> ListComplexMarketDataRequest {
         ListComplexMarketDataRequest {
             client: self.client.clone(),
-            as_at: None,
-            effective_at: None,
-            page: None,
-            limit: None,
-            timeline_scope: None,
-            timeline_code: None,
-            closed_period_id: None,
-            filter: None,
-            scope: None,
+            params: ListComplexMarketDataParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -106,8 +98,7 @@ impl ComplexMarketDataApi {
     ) -> UpsertComplexMarketDataRequest {
         UpsertComplexMarketDataRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: request_body,
+            params: UpsertComplexMarketDataParams::new(scope, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -148,9 +139,10 @@ impl ComplexMarketDataApi {
     ) -> UpsertAppendComplexMarketDataRequest {
         UpsertAppendComplexMarketDataRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            as_at: None,
-            body: append_complex_market_data_request,
+            params: UpsertAppendComplexMarketDataParams::new(
+                scope,
+                append_complex_market_data_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -186,8 +178,7 @@ impl ComplexMarketDataApi {
     ) -> DeleteComplexMarketDataRequest {
         DeleteComplexMarketDataRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: request_body,
+            params: DeleteComplexMarketDataParams::new(scope, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -234,45 +225,57 @@ impl ComplexMarketDataApi {
     ) -> GetComplexMarketDataRequest {
         GetComplexMarketDataRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            effective_at: None,
-            as_at: None,
-            max_age: None,
-            timeline_scope: None,
-            timeline_code: None,
-            closed_period_id: None,
-            body: request_body,
+            params: GetComplexMarketDataParams::new(scope, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListComplexMarketData` request (`GET /api/complexmarketdata`), built by
-/// [`ComplexMarketDataApi::list_complex_market_data`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListComplexMarketDataRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    effective_at: Option<String>,
-    page: Option<String>,
-    limit: Option<i64>,
-    timeline_scope: Option<String>,
-    timeline_code: Option<String>,
-    closed_period_id: Option<String>,
-    filter: Option<String>,
-    scope: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListComplexMarketData` (`GET /api/complexmarketdata`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListComplexMarketDataParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `timelineScope` (query): string.
+    pub timeline_scope: Option<String>,
+    /// `timelineCode` (query): string.
+    pub timeline_code: Option<String>,
+    /// `closedPeriodId` (query): string.
+    pub closed_period_id: Option<String>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
 }
 
-impl ListComplexMarketDataRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListComplexMarketData",
-        path_template: "/api/complexmarketdata",
-        idempotent: true,
-    };
+impl ListComplexMarketDataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            effective_at: None,
+            page: None,
+            limit: None,
+            timeline_scope: None,
+            timeline_code: None,
+            closed_period_id: None,
+            filter: None,
+            scope: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -328,6 +331,91 @@ impl ListComplexMarketDataRequest {
         self.scope = Some(scope.into());
         self
     }
+}
+
+/// The `ListComplexMarketData` request (`GET /api/complexmarketdata`), built by
+/// [`ComplexMarketDataApi::list_complex_market_data`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListComplexMarketDataRequest {
+    client: crate::Client,
+    params: ListComplexMarketDataParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListComplexMarketDataRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListComplexMarketData",
+        path_template: "/api/complexmarketdata",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `timelineScope` (query): string.
+    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
+        self.params = self.params.timeline_scope(timeline_scope);
+        self
+    }
+
+    /// Sets `timelineCode` (query): string.
+    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
+        self.params = self.params.timeline_code(timeline_code);
+        self
+    }
+
+    /// Sets `closedPeriodId` (query): string.
+    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
+        self.params = self.params.closed_period_id(closed_period_id);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.params = self.params.scope(scope);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListComplexMarketDataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListComplexMarketDataParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -364,15 +452,15 @@ impl ListComplexMarketDataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/complexmarketdata");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("timelineScope", self.timeline_scope.as_ref())?;
-        request.query("timelineCode", self.timeline_code.as_ref())?;
-        request.query("closedPeriodId", self.closed_period_id.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("scope", self.scope.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("timelineScope", self.params.timeline_scope.as_ref())?;
+        request.query("timelineCode", self.params.timeline_code.as_ref())?;
+        request.query("closedPeriodId", self.params.closed_period_id.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("scope", self.params.scope.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -431,25 +519,56 @@ impl crate::paginator::PagedRequest for ListComplexMarketDataRequest {
     type Page = lusid_models::ResourceListOfListComplexMarketDataWithMetaDataResponse;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertComplexMarketData` (`POST /api/complexmarketdata/{scope}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertComplexMarketDataParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::UpsertComplexMarketDataRequest>,
+}
+
+impl UpsertComplexMarketDataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        request_body: std::collections::BTreeMap<
+            String,
+            lusid_models::UpsertComplexMarketDataRequest,
+        >,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -460,8 +579,7 @@ impl crate::paginator::PagedRequest for ListComplexMarketDataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertComplexMarketDataRequest {
     client: crate::Client,
-    scope: String,
-    body: std::collections::BTreeMap<String, lusid_models::UpsertComplexMarketDataRequest>,
+    params: UpsertComplexMarketDataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -472,6 +590,16 @@ impl UpsertComplexMarketDataRequest {
         path_template: "/api/complexmarketdata/{scope}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertComplexMarketDataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertComplexMarketDataParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -505,10 +633,50 @@ impl UpsertComplexMarketDataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/complexmarketdata/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertAppendComplexMarketData` (`POST
+/// /api/complexmarketdata/{scope}/$append`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertAppendComplexMarketDataParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: lusid_models::AppendComplexMarketDataRequest,
+}
+
+impl UpsertAppendComplexMarketDataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        append_complex_market_data_request: lusid_models::AppendComplexMarketDataRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            as_at: None,
+            body: append_complex_market_data_request,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -520,9 +688,7 @@ impl UpsertComplexMarketDataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertAppendComplexMarketDataRequest {
     client: crate::Client,
-    scope: String,
-    as_at: Option<time::OffsetDateTime>,
-    body: lusid_models::AppendComplexMarketDataRequest,
+    params: UpsertAppendComplexMarketDataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -537,8 +703,18 @@ impl UpsertAppendComplexMarketDataRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertAppendComplexMarketDataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertAppendComplexMarketDataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -575,12 +751,41 @@ impl UpsertAppendComplexMarketDataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/complexmarketdata/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/$append");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteComplexMarketData` (`POST
+/// /api/complexmarketdata/{scope}/$delete`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteComplexMarketDataParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::ComplexMarketDataId>,
+}
+
+impl DeleteComplexMarketDataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::ComplexMarketDataId>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -591,8 +796,7 @@ impl UpsertAppendComplexMarketDataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteComplexMarketDataRequest {
     client: crate::Client,
-    scope: String,
-    body: std::collections::BTreeMap<String, lusid_models::ComplexMarketDataId>,
+    params: DeleteComplexMarketDataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -603,6 +807,16 @@ impl DeleteComplexMarketDataRequest {
         path_template: "/api/complexmarketdata/{scope}/$delete",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteComplexMarketDataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteComplexMarketDataParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -636,39 +850,59 @@ impl DeleteComplexMarketDataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/complexmarketdata/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/$delete");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetComplexMarketData` request (`POST /api/complexmarketdata/{scope}/$get`), built
-/// by [`ComplexMarketDataApi::get_complex_market_data`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetComplexMarketDataRequest {
-    client: crate::Client,
-    scope: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    max_age: Option<String>,
-    timeline_scope: Option<String>,
-    timeline_code: Option<String>,
-    closed_period_id: Option<String>,
-    body: std::collections::BTreeMap<String, lusid_models::ComplexMarketDataId>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetComplexMarketData` (`POST /api/complexmarketdata/{scope}/$get`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetComplexMarketDataParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `maxAge` (query): string.
+    pub max_age: Option<String>,
+    /// `timelineScope` (query): string.
+    pub timeline_scope: Option<String>,
+    /// `timelineCode` (query): string.
+    pub timeline_code: Option<String>,
+    /// `closedPeriodId` (query): string.
+    pub closed_period_id: Option<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::ComplexMarketDataId>,
 }
 
-impl GetComplexMarketDataRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetComplexMarketData",
-        path_template: "/api/complexmarketdata/{scope}/$get",
-        idempotent: true,
-    };
+impl GetComplexMarketDataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::ComplexMarketDataId>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            effective_at: None,
+            as_at: None,
+            max_age: None,
+            timeline_scope: None,
+            timeline_code: None,
+            closed_period_id: None,
+            body: request_body,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -706,6 +940,73 @@ impl GetComplexMarketDataRequest {
         self.closed_period_id = Some(closed_period_id.into());
         self
     }
+}
+
+/// The `GetComplexMarketData` request (`POST /api/complexmarketdata/{scope}/$get`), built
+/// by [`ComplexMarketDataApi::get_complex_market_data`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetComplexMarketDataRequest {
+    client: crate::Client,
+    params: GetComplexMarketDataParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetComplexMarketDataRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetComplexMarketData",
+        path_template: "/api/complexmarketdata/{scope}/$get",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `maxAge` (query): string.
+    pub fn max_age(mut self, max_age: impl Into<String>) -> Self {
+        self.params = self.params.max_age(max_age);
+        self
+    }
+
+    /// Sets `timelineScope` (query): string.
+    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
+        self.params = self.params.timeline_scope(timeline_scope);
+        self
+    }
+
+    /// Sets `timelineCode` (query): string.
+    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
+        self.params = self.params.timeline_code(timeline_code);
+        self
+    }
+
+    /// Sets `closedPeriodId` (query): string.
+    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
+        self.params = self.params.closed_period_id(closed_period_id);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetComplexMarketDataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetComplexMarketDataParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -739,16 +1040,150 @@ impl GetComplexMarketDataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/complexmarketdata/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/$get");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("maxAge", self.max_age.as_ref())?;
-        request.query("timelineScope", self.timeline_scope.as_ref())?;
-        request.query("timelineCode", self.timeline_code.as_ref())?;
-        request.query("closedPeriodId", self.closed_period_id.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("maxAge", self.params.max_age.as_ref())?;
+        request.query("timelineScope", self.params.timeline_scope.as_ref())?;
+        request.query("timelineCode", self.params.timeline_code.as_ref())?;
+        request.query("closedPeriodId", self.params.closed_period_id.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `ComplexMarketData` operations as an object-safe async trait, implemented by
+/// [`ComplexMarketDataApi`]: write code against `&dyn ComplexMarketDataApiClient` (or `impl
+/// ComplexMarketDataApiClient`) and give it `client.complex_market_data()` in production
+/// and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`ComplexMarketDataApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockComplexMarketDataApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait ComplexMarketDataApiClient: Send + Sync {
+    /// `GET /api/complexmarketdata` (operation `ListComplexMarketData`):
+    /// [`ComplexMarketDataApi::list_complex_market_data`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListComplexMarketDataRequest::send): see [`Error`](crate::Error).
+    async fn list_complex_market_data(
+        &self,
+        params: ListComplexMarketDataParams,
+    ) -> Result<lusid_models::ResourceListOfListComplexMarketDataWithMetaDataResponse, crate::Error>;
+
+    /// `POST /api/complexmarketdata/{scope}` (operation `UpsertComplexMarketData`):
+    /// [`ComplexMarketDataApi::upsert_complex_market_data`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertComplexMarketDataRequest::send): see [`Error`](crate::Error).
+    async fn upsert_complex_market_data(
+        &self,
+        params: UpsertComplexMarketDataParams,
+    ) -> Result<lusid_models::UpsertStructuredDataResponse, crate::Error>;
+
+    /// `POST /api/complexmarketdata/{scope}/$append` (operation
+    /// `UpsertAppendComplexMarketData`):
+    /// [`ComplexMarketDataApi::upsert_append_complex_market_data`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertAppendComplexMarketDataRequest::send): see [`Error`](crate::Error).
+    async fn upsert_append_complex_market_data(
+        &self,
+        params: UpsertAppendComplexMarketDataParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
+
+    /// `POST /api/complexmarketdata/{scope}/$delete` (operation `DeleteComplexMarketData`):
+    /// [`ComplexMarketDataApi::delete_complex_market_data`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteComplexMarketDataRequest::send): see [`Error`](crate::Error).
+    async fn delete_complex_market_data(
+        &self,
+        params: DeleteComplexMarketDataParams,
+    ) -> Result<lusid_models::AnnulStructuredDataResponse, crate::Error>;
+
+    /// `POST /api/complexmarketdata/{scope}/$get` (operation `GetComplexMarketData`):
+    /// [`ComplexMarketDataApi::get_complex_market_data`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetComplexMarketDataRequest::send): see [`Error`](crate::Error).
+    async fn get_complex_market_data(
+        &self,
+        params: GetComplexMarketDataParams,
+    ) -> Result<lusid_models::GetComplexMarketDataResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl ComplexMarketDataApiClient for ComplexMarketDataApi {
+    async fn list_complex_market_data(
+        &self,
+        params: ListComplexMarketDataParams,
+    ) -> Result<lusid_models::ResourceListOfListComplexMarketDataWithMetaDataResponse, crate::Error>
+    {
+        ListComplexMarketDataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_complex_market_data(
+        &self,
+        params: UpsertComplexMarketDataParams,
+    ) -> Result<lusid_models::UpsertStructuredDataResponse, crate::Error> {
+        UpsertComplexMarketDataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_append_complex_market_data(
+        &self,
+        params: UpsertAppendComplexMarketDataParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
+        UpsertAppendComplexMarketDataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_complex_market_data(
+        &self,
+        params: DeleteComplexMarketDataParams,
+    ) -> Result<lusid_models::AnnulStructuredDataResponse, crate::Error> {
+        DeleteComplexMarketDataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_complex_market_data(
+        &self,
+        params: GetComplexMarketDataParams,
+    ) -> Result<lusid_models::GetComplexMarketDataResponse, crate::Error> {
+        GetComplexMarketDataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

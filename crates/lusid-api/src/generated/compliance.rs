@@ -55,11 +55,13 @@ impl ComplianceApi {
     ) -> RunCompliancePreviewRequest {
         RunCompliancePreviewRequest {
             client: self.client.clone(),
-            run_scope: run_scope.into(),
-            rule_scope: rule_scope.into(),
-            recipe_id_scope: recipe_id_scope.into(),
-            recipe_id_code: recipe_id_code.into(),
-            body: compliance_run_configuration,
+            params: RunCompliancePreviewParams::new(
+                run_scope,
+                rule_scope,
+                recipe_id_scope,
+                recipe_id_code,
+                compliance_run_configuration,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -96,11 +98,7 @@ impl ComplianceApi {
     pub fn list_compliance_rules(&self) -> ListComplianceRulesRequest {
         ListComplianceRulesRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            property_keys: Vec::new(),
+            params: ListComplianceRulesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -133,7 +131,7 @@ impl ComplianceApi {
     ) -> UpsertComplianceRuleRequest {
         UpsertComplianceRuleRequest {
             client: self.client.clone(),
-            body: upsert_compliance_rule_request,
+            params: UpsertComplianceRuleParams::new(upsert_compliance_rule_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -170,10 +168,7 @@ impl ComplianceApi {
     ) -> GetComplianceRuleRequest {
         GetComplianceRuleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetComplianceRuleParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -205,8 +200,7 @@ impl ComplianceApi {
     ) -> DeleteComplianceRuleRequest {
         DeleteComplianceRuleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteComplianceRuleParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -243,11 +237,7 @@ impl ComplianceApi {
     pub fn list_compliance_runs(&self) -> ListComplianceRunsRequest {
         ListComplianceRunsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListComplianceRunsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -286,11 +276,13 @@ impl ComplianceApi {
     ) -> RunComplianceRequest {
         RunComplianceRequest {
             client: self.client.clone(),
-            run_scope: run_scope.into(),
-            rule_scope: rule_scope.into(),
-            is_pre_trade,
-            recipe_id_scope: recipe_id_scope.into(),
-            recipe_id_code: recipe_id_code.into(),
+            params: RunComplianceParams::new(
+                run_scope,
+                rule_scope,
+                is_pre_trade,
+                recipe_id_scope,
+                recipe_id_code,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -328,11 +320,7 @@ impl ComplianceApi {
     pub fn list_order_breach_history(&self) -> ListOrderBreachHistoryRequest {
         ListOrderBreachHistoryRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListOrderBreachHistoryParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -371,10 +359,9 @@ impl ComplianceApi {
     ) -> GetComplianceRuleBreakdownRequest {
         GetComplianceRuleBreakdownRequest {
             client: self.client.clone(),
-            run_scope: run_scope.into(),
-            run_code: run_code.into(),
-            rule_scope: rule_scope.into(),
-            rule_code: rule_code.into(),
+            params: GetComplianceRuleBreakdownParams::new(
+                run_scope, run_code, rule_scope, rule_code,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -409,7 +396,7 @@ impl ComplianceApi {
     ) -> UpsertComplianceRunSummaryRequest {
         UpsertComplianceRunSummaryRequest {
             client: self.client.clone(),
-            body: upsert_compliance_run_summary_request,
+            params: UpsertComplianceRunSummaryParams::new(upsert_compliance_run_summary_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -444,7 +431,9 @@ impl ComplianceApi {
     ) -> GetFilteredDecoratedComplianceRunSummaryRequest {
         GetFilteredDecoratedComplianceRunSummaryRequest {
             client: self.client.clone(),
-            body: decorated_compliance_run_summary_request,
+            params: GetFilteredDecoratedComplianceRunSummaryParams::new(
+                decorated_compliance_run_summary_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -481,10 +470,7 @@ impl ComplianceApi {
     ) -> GetComplianceRuleResultRequest {
         GetComplianceRuleResultRequest {
             client: self.client.clone(),
-            run_scope: run_scope.into(),
-            run_code: run_code.into(),
-            rule_scope: rule_scope.into(),
-            rule_code: rule_code.into(),
+            params: GetComplianceRuleResultParams::new(run_scope, run_code, rule_scope, rule_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -520,9 +506,7 @@ impl ComplianceApi {
     ) -> GetDecoratedComplianceRunSummaryRequest {
         GetDecoratedComplianceRunSummaryRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            property_keys: Vec::new(),
+            params: GetDecoratedComplianceRunSummaryParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -559,10 +543,7 @@ impl ComplianceApi {
     pub fn list_compliance_templates(&self) -> ListComplianceTemplatesRequest {
         ListComplianceTemplatesRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
+            params: ListComplianceTemplatesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -598,8 +579,7 @@ impl ComplianceApi {
     ) -> CreateComplianceTemplateRequest {
         CreateComplianceTemplateRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: create_compliance_template_request,
+            params: CreateComplianceTemplateParams::new(scope, create_compliance_template_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -634,9 +614,7 @@ impl ComplianceApi {
     ) -> GetComplianceTemplateRequest {
         GetComplianceTemplateRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetComplianceTemplateParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -673,9 +651,11 @@ impl ComplianceApi {
     ) -> UpdateComplianceTemplateRequest {
         UpdateComplianceTemplateRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_compliance_template_request,
+            params: UpdateComplianceTemplateParams::new(
+                scope,
+                code,
+                update_compliance_template_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -707,9 +687,48 @@ impl ComplianceApi {
     ) -> DeleteComplianceTemplateRequest {
         DeleteComplianceTemplateRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteComplianceTemplateParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `RunCompliancePreview` (`POST /api/compliance/preview/runs`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RunCompliancePreviewParams {
+    /// `runScope` (query): string.
+    pub run_scope: String,
+    /// `ruleScope` (query): string.
+    pub rule_scope: String,
+    /// `recipeIdScope` (query): string.
+    pub recipe_id_scope: String,
+    /// `recipeIdCode` (query): string.
+    pub recipe_id_code: String,
+    /// The JSON request body.
+    pub body: lusid_models::ComplianceRunConfiguration,
+}
+
+impl RunCompliancePreviewParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        run_scope: impl Into<String>,
+        rule_scope: impl Into<String>,
+        recipe_id_scope: impl Into<String>,
+        recipe_id_code: impl Into<String>,
+        compliance_run_configuration: lusid_models::ComplianceRunConfiguration,
+    ) -> Self {
+        Self {
+            run_scope: run_scope.into(),
+            rule_scope: rule_scope.into(),
+            recipe_id_scope: recipe_id_scope.into(),
+            recipe_id_code: recipe_id_code.into(),
+            body: compliance_run_configuration,
         }
     }
 }
@@ -721,11 +740,7 @@ impl ComplianceApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RunCompliancePreviewRequest {
     client: crate::Client,
-    run_scope: String,
-    rule_scope: String,
-    recipe_id_scope: String,
-    recipe_id_code: String,
-    body: lusid_models::ComplianceRunConfiguration,
+    params: RunCompliancePreviewParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -736,6 +751,16 @@ impl RunCompliancePreviewRequest {
         path_template: "/api/compliance/preview/runs",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &RunCompliancePreviewParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> RunCompliancePreviewParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -768,38 +793,49 @@ impl RunCompliancePreviewRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/compliance/preview/runs");
-        request.query("runScope", Some(&self.run_scope))?;
-        request.query("ruleScope", Some(&self.rule_scope))?;
-        request.query("recipeIdScope", Some(&self.recipe_id_scope))?;
-        request.query("recipeIdCode", Some(&self.recipe_id_code))?;
-        request.json_body(&self.body)?;
+        request.query("runScope", Some(&self.params.run_scope))?;
+        request.query("ruleScope", Some(&self.params.rule_scope))?;
+        request.query("recipeIdScope", Some(&self.params.recipe_id_scope))?;
+        request.query("recipeIdCode", Some(&self.params.recipe_id_code))?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListComplianceRules` request (`GET /api/compliance/rules`), built by
-/// [`ComplianceApi::list_compliance_rules`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListComplianceRulesRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListComplianceRules` (`GET /api/compliance/rules`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListComplianceRulesParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListComplianceRulesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListComplianceRules",
-        path_template: "/api/compliance/rules",
-        idempotent: true,
-    };
+impl ListComplianceRulesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -834,6 +870,71 @@ impl ListComplianceRulesRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `ListComplianceRules` request (`GET /api/compliance/rules`), built by
+/// [`ComplianceApi::list_compliance_rules`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListComplianceRulesRequest {
+    client: crate::Client,
+    params: ListComplianceRulesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListComplianceRulesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListComplianceRules",
+        path_template: "/api/compliance/rules",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListComplianceRulesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListComplianceRulesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -870,11 +971,11 @@ impl ListComplianceRulesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/compliance/rules");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -929,25 +1030,47 @@ impl crate::paginator::PagedRequest for ListComplianceRulesRequest {
     type Page = lusid_models::PagedResourceListOfComplianceRuleResponse;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertComplianceRule` (`POST /api/compliance/rules`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertComplianceRuleParams {
+    /// The JSON request body.
+    pub body: lusid_models::UpsertComplianceRuleRequest,
+}
+
+impl UpsertComplianceRuleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(upsert_compliance_rule_request: lusid_models::UpsertComplianceRuleRequest) -> Self {
+        Self {
+            body: upsert_compliance_rule_request,
+        }
     }
 }
 
@@ -958,7 +1081,7 @@ impl crate::paginator::PagedRequest for ListComplianceRulesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertComplianceRuleRequest {
     client: crate::Client,
-    body: lusid_models::UpsertComplianceRuleRequest,
+    params: UpsertComplianceRuleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -969,6 +1092,16 @@ impl UpsertComplianceRuleRequest {
         path_template: "/api/compliance/rules",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertComplianceRuleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertComplianceRuleParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1001,33 +1134,42 @@ impl UpsertComplianceRuleRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/compliance/rules");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetComplianceRule` request (`GET /api/compliance/rules/{scope}/{code}`), built by
-/// [`ComplianceApi::get_compliance_rule`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetComplianceRuleRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetComplianceRule` (`GET /api/compliance/rules/{scope}/{code}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetComplianceRuleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetComplianceRuleRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetComplianceRule",
-        path_template: "/api/compliance/rules/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetComplianceRuleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1044,6 +1186,53 @@ impl GetComplianceRuleRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetComplianceRule` request (`GET /api/compliance/rules/{scope}/{code}`), built by
+/// [`ComplianceApi::get_compliance_rule`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetComplianceRuleRequest {
+    client: crate::Client,
+    params: GetComplianceRuleParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetComplianceRuleRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetComplianceRule",
+        path_template: "/api/compliance/rules/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetComplianceRuleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetComplianceRuleParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1077,13 +1266,39 @@ impl GetComplianceRuleRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/compliance/rules/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteComplianceRule` (`DELETE
+/// /api/compliance/rules/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteComplianceRuleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteComplianceRuleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -1094,8 +1309,7 @@ impl GetComplianceRuleRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteComplianceRuleRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteComplianceRuleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1106,6 +1320,16 @@ impl DeleteComplianceRuleRequest {
         path_template: "/api/compliance/rules/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteComplianceRuleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteComplianceRuleParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1139,36 +1363,47 @@ impl DeleteComplianceRuleRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/compliance/rules/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListComplianceRuns` request (`GET /api/compliance/runs`), built by
-/// [`ComplianceApi::list_compliance_runs`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListComplianceRunsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListComplianceRuns` (`GET /api/compliance/runs`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListComplianceRunsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListComplianceRunsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListComplianceRuns",
-        path_template: "/api/compliance/runs",
-        idempotent: true,
-    };
+impl ListComplianceRunsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1200,6 +1435,68 @@ impl ListComplianceRunsRequest {
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `ListComplianceRuns` request (`GET /api/compliance/runs`), built by
+/// [`ComplianceApi::list_compliance_runs`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListComplianceRunsRequest {
+    client: crate::Client,
+    params: ListComplianceRunsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListComplianceRunsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListComplianceRuns",
+        path_template: "/api/compliance/runs",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListComplianceRunsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListComplianceRunsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1236,11 +1533,11 @@ impl ListComplianceRunsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/compliance/runs");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1295,25 +1592,65 @@ impl crate::paginator::PagedRequest for ListComplianceRunsRequest {
     type Page = lusid_models::PagedResourceListOfComplianceRunInfoV2;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `RunCompliance` (`POST /api/compliance/runs`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RunComplianceParams {
+    /// `runScope` (query): string.
+    pub run_scope: String,
+    /// `ruleScope` (query): string.
+    pub rule_scope: String,
+    /// `isPreTrade` (query): boolean.
+    pub is_pre_trade: bool,
+    /// `recipeIdScope` (query): string.
+    pub recipe_id_scope: String,
+    /// `recipeIdCode` (query): string.
+    pub recipe_id_code: String,
+}
+
+impl RunComplianceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        run_scope: impl Into<String>,
+        rule_scope: impl Into<String>,
+        is_pre_trade: bool,
+        recipe_id_scope: impl Into<String>,
+        recipe_id_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            run_scope: run_scope.into(),
+            rule_scope: rule_scope.into(),
+            is_pre_trade,
+            recipe_id_scope: recipe_id_scope.into(),
+            recipe_id_code: recipe_id_code.into(),
+        }
     }
 }
 
@@ -1324,11 +1661,7 @@ impl crate::paginator::PagedRequest for ListComplianceRunsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RunComplianceRequest {
     client: crate::Client,
-    run_scope: String,
-    rule_scope: String,
-    is_pre_trade: bool,
-    recipe_id_scope: String,
-    recipe_id_code: String,
+    params: RunComplianceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1339,6 +1672,16 @@ impl RunComplianceRequest {
         path_template: "/api/compliance/runs",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &RunComplianceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> RunComplianceParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1371,38 +1714,49 @@ impl RunComplianceRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/compliance/runs");
-        request.query("runScope", Some(&self.run_scope))?;
-        request.query("ruleScope", Some(&self.rule_scope))?;
-        request.query("isPreTrade", Some(&self.is_pre_trade))?;
-        request.query("recipeIdScope", Some(&self.recipe_id_scope))?;
-        request.query("recipeIdCode", Some(&self.recipe_id_code))?;
+        request.query("runScope", Some(&self.params.run_scope))?;
+        request.query("ruleScope", Some(&self.params.rule_scope))?;
+        request.query("isPreTrade", Some(&self.params.is_pre_trade))?;
+        request.query("recipeIdScope", Some(&self.params.recipe_id_scope))?;
+        request.query("recipeIdCode", Some(&self.params.recipe_id_code))?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListOrderBreachHistory` request (`GET /api/compliance/runs/breaches`), built by
-/// [`ComplianceApi::list_order_breach_history`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListOrderBreachHistoryRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListOrderBreachHistory` (`GET /api/compliance/runs/breaches`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListOrderBreachHistoryParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListOrderBreachHistoryRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListOrderBreachHistory",
-        path_template: "/api/compliance/runs/breaches",
-        idempotent: true,
-    };
+impl ListOrderBreachHistoryParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1434,6 +1788,68 @@ impl ListOrderBreachHistoryRequest {
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `ListOrderBreachHistory` request (`GET /api/compliance/runs/breaches`), built by
+/// [`ComplianceApi::list_order_breach_history`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListOrderBreachHistoryRequest {
+    client: crate::Client,
+    params: ListOrderBreachHistoryParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListOrderBreachHistoryRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListOrderBreachHistory",
+        path_template: "/api/compliance/runs/breaches",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListOrderBreachHistoryParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListOrderBreachHistoryParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1470,11 +1886,11 @@ impl ListOrderBreachHistoryRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/compliance/runs/breaches");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1529,25 +1945,62 @@ impl crate::paginator::PagedRequest for ListOrderBreachHistoryRequest {
     type Page = lusid_models::PagedResourceListOfOrderBreachHistory;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `GetComplianceRuleBreakdown` (`GET
+/// /api/compliance/runs/breakdown/{runScope}/{runCode}/{ruleScope}/{ruleCode}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetComplianceRuleBreakdownParams {
+    /// `runScope` (path): string.
+    pub run_scope: String,
+    /// `runCode` (path): string.
+    pub run_code: String,
+    /// `ruleScope` (path): string.
+    pub rule_scope: String,
+    /// `ruleCode` (path): string.
+    pub rule_code: String,
+}
+
+impl GetComplianceRuleBreakdownParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        run_scope: impl Into<String>,
+        run_code: impl Into<String>,
+        rule_scope: impl Into<String>,
+        rule_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            run_scope: run_scope.into(),
+            run_code: run_code.into(),
+            rule_scope: rule_scope.into(),
+            rule_code: rule_code.into(),
+        }
     }
 }
 
@@ -1559,10 +2012,7 @@ impl crate::paginator::PagedRequest for ListOrderBreachHistoryRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetComplianceRuleBreakdownRequest {
     client: crate::Client,
-    run_scope: String,
-    run_code: String,
-    rule_scope: String,
-    rule_code: String,
+    params: GetComplianceRuleBreakdownParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1573,6 +2023,16 @@ impl GetComplianceRuleBreakdownRequest {
         path_template: "/api/compliance/runs/breakdown/{runScope}/{runCode}/{ruleScope}/{ruleCode}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetComplianceRuleBreakdownParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetComplianceRuleBreakdownParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1608,15 +2068,39 @@ impl GetComplianceRuleBreakdownRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/compliance/runs/breakdown/");
-        request.path_param("runScope", &self.run_scope)?;
+        request.path_param("runScope", &self.params.run_scope)?;
         request.path("/");
-        request.path_param("runCode", &self.run_code)?;
+        request.path_param("runCode", &self.params.run_code)?;
         request.path("/");
-        request.path_param("ruleScope", &self.rule_scope)?;
+        request.path_param("ruleScope", &self.params.rule_scope)?;
         request.path("/");
-        request.path_param("ruleCode", &self.rule_code)?;
+        request.path_param("ruleCode", &self.params.rule_code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertComplianceRunSummary` (`POST /api/compliance/runs/summary`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertComplianceRunSummaryParams {
+    /// The JSON request body.
+    pub body: lusid_models::UpsertComplianceRunSummaryRequest,
+}
+
+impl UpsertComplianceRunSummaryParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        upsert_compliance_run_summary_request: lusid_models::UpsertComplianceRunSummaryRequest,
+    ) -> Self {
+        Self {
+            body: upsert_compliance_run_summary_request,
+        }
     }
 }
 
@@ -1627,7 +2111,7 @@ impl GetComplianceRuleBreakdownRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertComplianceRunSummaryRequest {
     client: crate::Client,
-    body: lusid_models::UpsertComplianceRunSummaryRequest,
+    params: UpsertComplianceRunSummaryParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1638,6 +2122,16 @@ impl UpsertComplianceRunSummaryRequest {
         path_template: "/api/compliance/runs/summary",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertComplianceRunSummaryParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertComplianceRunSummaryParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1673,9 +2167,34 @@ impl UpsertComplianceRunSummaryRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/compliance/runs/summary");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetFilteredDecoratedComplianceRunSummary` (`POST
+/// /api/compliance/runs/summary/$decorate`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetFilteredDecoratedComplianceRunSummaryParams {
+    /// The JSON request body.
+    pub body: lusid_models::DecoratedComplianceRunSummaryRequest,
+}
+
+impl GetFilteredDecoratedComplianceRunSummaryParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        decorated_compliance_run_summary_request: lusid_models::DecoratedComplianceRunSummaryRequest,
+    ) -> Self {
+        Self {
+            body: decorated_compliance_run_summary_request,
+        }
     }
 }
 
@@ -1687,7 +2206,7 @@ impl UpsertComplianceRunSummaryRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFilteredDecoratedComplianceRunSummaryRequest {
     client: crate::Client,
-    body: lusid_models::DecoratedComplianceRunSummaryRequest,
+    params: GetFilteredDecoratedComplianceRunSummaryParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1698,6 +2217,16 @@ impl GetFilteredDecoratedComplianceRunSummaryRequest {
         path_template: "/api/compliance/runs/summary/$decorate",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetFilteredDecoratedComplianceRunSummaryParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetFilteredDecoratedComplianceRunSummaryParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1731,9 +2260,46 @@ impl GetFilteredDecoratedComplianceRunSummaryRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/compliance/runs/summary/$decorate");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetComplianceRuleResult` (`GET
+/// /api/compliance/runs/summary/{runScope}/{runCode}/{ruleScope}/{ruleCode}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetComplianceRuleResultParams {
+    /// `runScope` (path): string.
+    pub run_scope: String,
+    /// `runCode` (path): string.
+    pub run_code: String,
+    /// `ruleScope` (path): string.
+    pub rule_scope: String,
+    /// `ruleCode` (path): string.
+    pub rule_code: String,
+}
+
+impl GetComplianceRuleResultParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        run_scope: impl Into<String>,
+        run_code: impl Into<String>,
+        rule_scope: impl Into<String>,
+        rule_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            run_scope: run_scope.into(),
+            run_code: run_code.into(),
+            rule_scope: rule_scope.into(),
+            rule_code: rule_code.into(),
+        }
     }
 }
 
@@ -1745,10 +2311,7 @@ impl GetFilteredDecoratedComplianceRunSummaryRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetComplianceRuleResultRequest {
     client: crate::Client,
-    run_scope: String,
-    run_code: String,
-    rule_scope: String,
-    rule_code: String,
+    params: GetComplianceRuleResultParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1759,6 +2322,16 @@ impl GetComplianceRuleResultRequest {
         path_template: "/api/compliance/runs/summary/{runScope}/{runCode}/{ruleScope}/{ruleCode}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetComplianceRuleResultParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetComplianceRuleResultParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1791,15 +2364,54 @@ impl GetComplianceRuleResultRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/compliance/runs/summary/");
-        request.path_param("runScope", &self.run_scope)?;
+        request.path_param("runScope", &self.params.run_scope)?;
         request.path("/");
-        request.path_param("runCode", &self.run_code)?;
+        request.path_param("runCode", &self.params.run_code)?;
         request.path("/");
-        request.path_param("ruleScope", &self.rule_scope)?;
+        request.path_param("ruleScope", &self.params.rule_scope)?;
         request.path("/");
-        request.path_param("ruleCode", &self.rule_code)?;
+        request.path_param("ruleCode", &self.params.rule_code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetDecoratedComplianceRunSummary` (`GET
+/// /api/compliance/runs/summary/{scope}/{code}/$decorate`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetDecoratedComplianceRunSummaryParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+}
+
+impl GetDecoratedComplianceRunSummaryParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            property_keys: Vec::new(),
+        }
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.property_keys = property_keys.into_iter().map(Into::into).collect();
+        self
     }
 }
 
@@ -1811,9 +2423,7 @@ impl GetComplianceRuleResultRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDecoratedComplianceRunSummaryRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    property_keys: Vec<String>,
+    params: GetDecoratedComplianceRunSummaryParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1831,8 +2441,18 @@ impl GetDecoratedComplianceRunSummaryRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
+        self.params = self.params.property_keys(property_keys);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetDecoratedComplianceRunSummaryParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetDecoratedComplianceRunSummaryParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1867,37 +2487,46 @@ impl GetDecoratedComplianceRunSummaryRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/compliance/runs/summary/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/$decorate");
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListComplianceTemplates` request (`GET /api/compliance/templates`), built by
-/// [`ComplianceApi::list_compliance_templates`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListComplianceTemplatesRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListComplianceTemplates` (`GET /api/compliance/templates`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListComplianceTemplatesParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListComplianceTemplatesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListComplianceTemplates",
-        path_template: "/api/compliance/templates",
-        idempotent: true,
-    };
+impl ListComplianceTemplatesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1922,6 +2551,61 @@ impl ListComplianceTemplatesRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListComplianceTemplates` request (`GET /api/compliance/templates`), built by
+/// [`ComplianceApi::list_compliance_templates`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListComplianceTemplatesRequest {
+    client: crate::Client,
+    params: ListComplianceTemplatesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListComplianceTemplatesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListComplianceTemplates",
+        path_template: "/api/compliance/templates",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListComplianceTemplatesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListComplianceTemplatesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1958,10 +2642,10 @@ impl ListComplianceTemplatesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/compliance/templates");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -2016,25 +2700,53 @@ impl crate::paginator::PagedRequest for ListComplianceTemplatesRequest {
     type Page = lusid_models::PagedResourceListOfComplianceTemplate;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateComplianceTemplate` (`POST /api/compliance/templates/{scope}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateComplianceTemplateParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::CreateComplianceTemplateRequest,
+}
+
+impl CreateComplianceTemplateParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        create_compliance_template_request: lusid_models::CreateComplianceTemplateRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: create_compliance_template_request,
+        }
     }
 }
 
@@ -2045,8 +2757,7 @@ impl crate::paginator::PagedRequest for ListComplianceTemplatesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateComplianceTemplateRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::CreateComplianceTemplateRequest,
+    params: CreateComplianceTemplateParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2057,6 +2768,16 @@ impl CreateComplianceTemplateRequest {
         path_template: "/api/compliance/templates/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateComplianceTemplateParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateComplianceTemplateParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2089,10 +2810,47 @@ impl CreateComplianceTemplateRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/compliance/templates/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetComplianceTemplate` (`GET
+/// /api/compliance/templates/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetComplianceTemplateParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetComplianceTemplateParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -2103,9 +2861,7 @@ impl CreateComplianceTemplateRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetComplianceTemplateRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetComplianceTemplateParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2120,8 +2876,18 @@ impl GetComplianceTemplateRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetComplianceTemplateParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetComplianceTemplateParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2155,12 +2921,45 @@ impl GetComplianceTemplateRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/compliance/templates/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateComplianceTemplate` (`PUT
+/// /api/compliance/templates/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateComplianceTemplateParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateComplianceTemplateRequest,
+}
+
+impl UpdateComplianceTemplateParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_compliance_template_request: lusid_models::UpdateComplianceTemplateRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: update_compliance_template_request,
+        }
     }
 }
 
@@ -2171,9 +2970,7 @@ impl GetComplianceTemplateRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateComplianceTemplateRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdateComplianceTemplateRequest,
+    params: UpdateComplianceTemplateParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2184,6 +2981,16 @@ impl UpdateComplianceTemplateRequest {
         path_template: "/api/compliance/templates/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateComplianceTemplateParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateComplianceTemplateParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2216,12 +3023,38 @@ impl UpdateComplianceTemplateRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/compliance/templates/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteComplianceTemplate` (`DELETE
+/// /api/compliance/templates/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteComplianceTemplateParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteComplianceTemplateParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -2233,8 +3066,7 @@ impl UpdateComplianceTemplateRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteComplianceTemplateRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteComplianceTemplateParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2245,6 +3077,16 @@ impl DeleteComplianceTemplateRequest {
         path_template: "/api/compliance/templates/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteComplianceTemplateParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteComplianceTemplateParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2278,10 +3120,446 @@ impl DeleteComplianceTemplateRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/compliance/templates/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Compliance` operations as an object-safe async trait, implemented by
+/// [`ComplianceApi`]: write code against `&dyn ComplianceApiClient` (or `impl
+/// ComplianceApiClient`) and give it `client.compliance()` in production and a mock in
+/// tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`ComplianceApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockComplianceApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait ComplianceApiClient: Send + Sync {
+    /// `POST /api/compliance/preview/runs` (operation `RunCompliancePreview`):
+    /// [`ComplianceApi::run_compliance_preview`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::RunCompliancePreviewRequest::send): see [`Error`](crate::Error).
+    async fn run_compliance_preview(
+        &self,
+        params: RunCompliancePreviewParams,
+    ) -> Result<lusid_models::ComplianceRunInfoV2, crate::Error>;
+
+    /// `GET /api/compliance/rules` (operation `ListComplianceRules`):
+    /// [`ComplianceApi::list_compliance_rules`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListComplianceRulesRequest::send): see [`Error`](crate::Error).
+    async fn list_compliance_rules(
+        &self,
+        params: ListComplianceRulesParams,
+    ) -> Result<lusid_models::PagedResourceListOfComplianceRuleResponse, crate::Error>;
+
+    /// `POST /api/compliance/rules` (operation `UpsertComplianceRule`):
+    /// [`ComplianceApi::upsert_compliance_rule`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertComplianceRuleRequest::send): see [`Error`](crate::Error).
+    async fn upsert_compliance_rule(
+        &self,
+        params: UpsertComplianceRuleParams,
+    ) -> Result<lusid_models::ComplianceRuleResponse, crate::Error>;
+
+    /// `GET /api/compliance/rules/{scope}/{code}` (operation `GetComplianceRule`):
+    /// [`ComplianceApi::get_compliance_rule`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetComplianceRuleRequest::send): see [`Error`](crate::Error).
+    async fn get_compliance_rule(
+        &self,
+        params: GetComplianceRuleParams,
+    ) -> Result<lusid_models::ComplianceRuleResponse, crate::Error>;
+
+    /// `DELETE /api/compliance/rules/{scope}/{code}` (operation `DeleteComplianceRule`):
+    /// [`ComplianceApi::delete_compliance_rule`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteComplianceRuleRequest::send): see [`Error`](crate::Error).
+    async fn delete_compliance_rule(
+        &self,
+        params: DeleteComplianceRuleParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/compliance/runs` (operation `ListComplianceRuns`):
+    /// [`ComplianceApi::list_compliance_runs`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListComplianceRunsRequest::send): see [`Error`](crate::Error).
+    async fn list_compliance_runs(
+        &self,
+        params: ListComplianceRunsParams,
+    ) -> Result<lusid_models::PagedResourceListOfComplianceRunInfoV2, crate::Error>;
+
+    /// `POST /api/compliance/runs` (operation `RunCompliance`):
+    /// [`ComplianceApi::run_compliance`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::RunComplianceRequest::send): see [`Error`](crate::Error).
+    async fn run_compliance(
+        &self,
+        params: RunComplianceParams,
+    ) -> Result<lusid_models::ComplianceRunInfoV2, crate::Error>;
+
+    /// `GET /api/compliance/runs/breaches` (operation `ListOrderBreachHistory`):
+    /// [`ComplianceApi::list_order_breach_history`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListOrderBreachHistoryRequest::send): see [`Error`](crate::Error).
+    async fn list_order_breach_history(
+        &self,
+        params: ListOrderBreachHistoryParams,
+    ) -> Result<lusid_models::PagedResourceListOfOrderBreachHistory, crate::Error>;
+
+    /// `GET /api/compliance/runs/breakdown/{runScope}/{runCode}/{ruleScope}/{ruleCode}`
+    /// (operation `GetComplianceRuleBreakdown`):
+    /// [`ComplianceApi::get_compliance_rule_breakdown`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetComplianceRuleBreakdownRequest::send): see [`Error`](crate::Error).
+    async fn get_compliance_rule_breakdown(
+        &self,
+        params: GetComplianceRuleBreakdownParams,
+    ) -> Result<lusid_models::ComplianceRuleResultV2WithContributions, crate::Error>;
+
+    /// `POST /api/compliance/runs/summary` (operation `UpsertComplianceRunSummary`):
+    /// [`ComplianceApi::upsert_compliance_run_summary`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertComplianceRunSummaryRequest::send): see [`Error`](crate::Error).
+    async fn upsert_compliance_run_summary(
+        &self,
+        params: UpsertComplianceRunSummaryParams,
+    ) -> Result<lusid_models::UpsertComplianceRunSummaryResult, crate::Error>;
+
+    /// `POST /api/compliance/runs/summary/$decorate` (operation
+    /// `GetFilteredDecoratedComplianceRunSummary`):
+    /// [`ComplianceApi::get_filtered_decorated_compliance_run_summary`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetFilteredDecoratedComplianceRunSummaryRequest::send): see [`Error`](crate::Error).
+    async fn get_filtered_decorated_compliance_run_summary(
+        &self,
+        params: GetFilteredDecoratedComplianceRunSummaryParams,
+    ) -> Result<lusid_models::DecoratedComplianceRunSummary, crate::Error>;
+
+    /// `GET /api/compliance/runs/summary/{runScope}/{runCode}/{ruleScope}/{ruleCode}`
+    /// (operation `GetComplianceRuleResult`): [`ComplianceApi::get_compliance_rule_result`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetComplianceRuleResultRequest::send): see [`Error`](crate::Error).
+    async fn get_compliance_rule_result(
+        &self,
+        params: GetComplianceRuleResultParams,
+    ) -> Result<lusid_models::ComplianceRuleResultV2, crate::Error>;
+
+    /// `GET /api/compliance/runs/summary/{scope}/{code}/$decorate` (operation
+    /// `GetDecoratedComplianceRunSummary`):
+    /// [`ComplianceApi::get_decorated_compliance_run_summary`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetDecoratedComplianceRunSummaryRequest::send): see [`Error`](crate::Error).
+    async fn get_decorated_compliance_run_summary(
+        &self,
+        params: GetDecoratedComplianceRunSummaryParams,
+    ) -> Result<lusid_models::DecoratedComplianceRunSummary, crate::Error>;
+
+    /// `GET /api/compliance/templates` (operation `ListComplianceTemplates`):
+    /// [`ComplianceApi::list_compliance_templates`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListComplianceTemplatesRequest::send): see [`Error`](crate::Error).
+    async fn list_compliance_templates(
+        &self,
+        params: ListComplianceTemplatesParams,
+    ) -> Result<lusid_models::PagedResourceListOfComplianceTemplate, crate::Error>;
+
+    /// `POST /api/compliance/templates/{scope}` (operation `CreateComplianceTemplate`):
+    /// [`ComplianceApi::create_compliance_template`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateComplianceTemplateRequest::send): see [`Error`](crate::Error).
+    async fn create_compliance_template(
+        &self,
+        params: CreateComplianceTemplateParams,
+    ) -> Result<lusid_models::ComplianceRuleTemplate, crate::Error>;
+
+    /// `GET /api/compliance/templates/{scope}/{code}` (operation `GetComplianceTemplate`):
+    /// [`ComplianceApi::get_compliance_template`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetComplianceTemplateRequest::send): see [`Error`](crate::Error).
+    async fn get_compliance_template(
+        &self,
+        params: GetComplianceTemplateParams,
+    ) -> Result<lusid_models::ComplianceTemplate, crate::Error>;
+
+    /// `PUT /api/compliance/templates/{scope}/{code}` (operation `UpdateComplianceTemplate`):
+    /// [`ComplianceApi::update_compliance_template`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateComplianceTemplateRequest::send): see [`Error`](crate::Error).
+    async fn update_compliance_template(
+        &self,
+        params: UpdateComplianceTemplateParams,
+    ) -> Result<lusid_models::ComplianceRuleTemplate, crate::Error>;
+
+    /// `DELETE /api/compliance/templates/{scope}/{code}` (operation
+    /// `DeleteComplianceTemplate`): [`ComplianceApi::delete_compliance_template`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteComplianceTemplateRequest::send): see [`Error`](crate::Error).
+    async fn delete_compliance_template(
+        &self,
+        params: DeleteComplianceTemplateParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl ComplianceApiClient for ComplianceApi {
+    async fn run_compliance_preview(
+        &self,
+        params: RunCompliancePreviewParams,
+    ) -> Result<lusid_models::ComplianceRunInfoV2, crate::Error> {
+        RunCompliancePreviewRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_compliance_rules(
+        &self,
+        params: ListComplianceRulesParams,
+    ) -> Result<lusid_models::PagedResourceListOfComplianceRuleResponse, crate::Error> {
+        ListComplianceRulesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_compliance_rule(
+        &self,
+        params: UpsertComplianceRuleParams,
+    ) -> Result<lusid_models::ComplianceRuleResponse, crate::Error> {
+        UpsertComplianceRuleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_compliance_rule(
+        &self,
+        params: GetComplianceRuleParams,
+    ) -> Result<lusid_models::ComplianceRuleResponse, crate::Error> {
+        GetComplianceRuleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_compliance_rule(
+        &self,
+        params: DeleteComplianceRuleParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteComplianceRuleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_compliance_runs(
+        &self,
+        params: ListComplianceRunsParams,
+    ) -> Result<lusid_models::PagedResourceListOfComplianceRunInfoV2, crate::Error> {
+        ListComplianceRunsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn run_compliance(
+        &self,
+        params: RunComplianceParams,
+    ) -> Result<lusid_models::ComplianceRunInfoV2, crate::Error> {
+        RunComplianceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_order_breach_history(
+        &self,
+        params: ListOrderBreachHistoryParams,
+    ) -> Result<lusid_models::PagedResourceListOfOrderBreachHistory, crate::Error> {
+        ListOrderBreachHistoryRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_compliance_rule_breakdown(
+        &self,
+        params: GetComplianceRuleBreakdownParams,
+    ) -> Result<lusid_models::ComplianceRuleResultV2WithContributions, crate::Error> {
+        GetComplianceRuleBreakdownRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_compliance_run_summary(
+        &self,
+        params: UpsertComplianceRunSummaryParams,
+    ) -> Result<lusid_models::UpsertComplianceRunSummaryResult, crate::Error> {
+        UpsertComplianceRunSummaryRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_filtered_decorated_compliance_run_summary(
+        &self,
+        params: GetFilteredDecoratedComplianceRunSummaryParams,
+    ) -> Result<lusid_models::DecoratedComplianceRunSummary, crate::Error> {
+        GetFilteredDecoratedComplianceRunSummaryRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_compliance_rule_result(
+        &self,
+        params: GetComplianceRuleResultParams,
+    ) -> Result<lusid_models::ComplianceRuleResultV2, crate::Error> {
+        GetComplianceRuleResultRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_decorated_compliance_run_summary(
+        &self,
+        params: GetDecoratedComplianceRunSummaryParams,
+    ) -> Result<lusid_models::DecoratedComplianceRunSummary, crate::Error> {
+        GetDecoratedComplianceRunSummaryRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_compliance_templates(
+        &self,
+        params: ListComplianceTemplatesParams,
+    ) -> Result<lusid_models::PagedResourceListOfComplianceTemplate, crate::Error> {
+        ListComplianceTemplatesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_compliance_template(
+        &self,
+        params: CreateComplianceTemplateParams,
+    ) -> Result<lusid_models::ComplianceRuleTemplate, crate::Error> {
+        CreateComplianceTemplateRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_compliance_template(
+        &self,
+        params: GetComplianceTemplateParams,
+    ) -> Result<lusid_models::ComplianceTemplate, crate::Error> {
+        GetComplianceTemplateRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_compliance_template(
+        &self,
+        params: UpdateComplianceTemplateParams,
+    ) -> Result<lusid_models::ComplianceRuleTemplate, crate::Error> {
+        UpdateComplianceTemplateRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_compliance_template(
+        &self,
+        params: DeleteComplianceTemplateParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteComplianceTemplateRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

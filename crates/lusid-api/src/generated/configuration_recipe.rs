@@ -48,8 +48,7 @@ impl ConfigurationRecipeApi {
     pub fn list_configuration_recipes(&self) -> ListConfigurationRecipesRequest {
         ListConfigurationRecipesRequest {
             client: self.client.clone(),
-            as_at: None,
-            filter: None,
+            params: ListConfigurationRecipesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -83,7 +82,7 @@ impl ConfigurationRecipeApi {
     ) -> UpsertConfigurationRecipeRequest {
         UpsertConfigurationRecipeRequest {
             client: self.client.clone(),
-            body: upsert_recipe_request,
+            params: UpsertConfigurationRecipeParams::new(upsert_recipe_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -115,8 +114,7 @@ impl ConfigurationRecipeApi {
     pub fn list_recipe_composers(&self) -> ListRecipeComposersRequest {
         ListRecipeComposersRequest {
             client: self.client.clone(),
-            as_at: None,
-            filter: None,
+            params: ListRecipeComposersParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -151,7 +149,7 @@ impl ConfigurationRecipeApi {
     ) -> UpsertRecipeComposerRequest {
         UpsertRecipeComposerRequest {
             client: self.client.clone(),
-            body: upsert_recipe_composer_request,
+            params: UpsertRecipeComposerParams::new(upsert_recipe_composer_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -185,7 +183,7 @@ impl ConfigurationRecipeApi {
     ) -> GetRecipeComposerResolvedInlineRequest {
         GetRecipeComposerResolvedInlineRequest {
             client: self.client.clone(),
-            body: upsert_recipe_composer_request,
+            params: GetRecipeComposerResolvedInlineParams::new(upsert_recipe_composer_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -221,9 +219,7 @@ impl ConfigurationRecipeApi {
     ) -> GetRecipeComposerRequest {
         GetRecipeComposerRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetRecipeComposerParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -257,8 +253,7 @@ impl ConfigurationRecipeApi {
     ) -> DeleteRecipeComposerRequest {
         DeleteRecipeComposerRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteRecipeComposerParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -290,8 +285,7 @@ impl ConfigurationRecipeApi {
     pub fn list_derived_recipes(&self) -> ListDerivedRecipesRequest {
         ListDerivedRecipesRequest {
             client: self.client.clone(),
-            as_at: None,
-            filter: None,
+            params: ListDerivedRecipesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -326,9 +320,7 @@ impl ConfigurationRecipeApi {
     ) -> GetDerivedRecipeRequest {
         GetDerivedRecipeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetDerivedRecipeParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -363,9 +355,7 @@ impl ConfigurationRecipeApi {
     ) -> GetConfigurationRecipeRequest {
         GetConfigurationRecipeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetConfigurationRecipeParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -399,10 +389,48 @@ impl ConfigurationRecipeApi {
     ) -> DeleteConfigurationRecipeRequest {
         DeleteConfigurationRecipeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteConfigurationRecipeParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
+    }
+}
+
+/// The parameters of `ListConfigurationRecipes` (`GET /api/recipes`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListConfigurationRecipesParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+}
+
+impl ListConfigurationRecipesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            filter: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.filter = Some(filter.into());
+        self
     }
 }
 
@@ -413,8 +441,7 @@ impl ConfigurationRecipeApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListConfigurationRecipesRequest {
     client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
+    params: ListConfigurationRecipesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -429,14 +456,24 @@ impl ListConfigurationRecipesRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
+        self.params = self.params.filter(filter);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListConfigurationRecipesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListConfigurationRecipesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -471,10 +508,32 @@ impl ListConfigurationRecipesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/recipes");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertConfigurationRecipe` (`POST /api/recipes`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertConfigurationRecipeParams {
+    /// The JSON request body.
+    pub body: lusid_models::UpsertRecipeRequest,
+}
+
+impl UpsertConfigurationRecipeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(upsert_recipe_request: lusid_models::UpsertRecipeRequest) -> Self {
+        Self {
+            body: upsert_recipe_request,
+        }
     }
 }
 
@@ -485,7 +544,7 @@ impl ListConfigurationRecipesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertConfigurationRecipeRequest {
     client: crate::Client,
-    body: lusid_models::UpsertRecipeRequest,
+    params: UpsertConfigurationRecipeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -496,6 +555,16 @@ impl UpsertConfigurationRecipeRequest {
         path_template: "/api/recipes",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertConfigurationRecipeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertConfigurationRecipeParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -531,9 +600,48 @@ impl UpsertConfigurationRecipeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/recipes");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ListRecipeComposers` (`GET /api/recipes/composer`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListRecipeComposersParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+}
+
+impl ListRecipeComposersParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            filter: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.filter = Some(filter.into());
+        self
     }
 }
 
@@ -544,8 +652,7 @@ impl UpsertConfigurationRecipeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRecipeComposersRequest {
     client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
+    params: ListRecipeComposersParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -560,14 +667,24 @@ impl ListRecipeComposersRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
+        self.params = self.params.filter(filter);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListRecipeComposersParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListRecipeComposersParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -604,10 +721,32 @@ impl ListRecipeComposersRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/recipes/composer");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertRecipeComposer` (`POST /api/recipes/composer`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertRecipeComposerParams {
+    /// The JSON request body.
+    pub body: lusid_models::UpsertRecipeComposerRequest,
+}
+
+impl UpsertRecipeComposerParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(upsert_recipe_composer_request: lusid_models::UpsertRecipeComposerRequest) -> Self {
+        Self {
+            body: upsert_recipe_composer_request,
+        }
     }
 }
 
@@ -618,7 +757,7 @@ impl ListRecipeComposersRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertRecipeComposerRequest {
     client: crate::Client,
-    body: lusid_models::UpsertRecipeComposerRequest,
+    params: UpsertRecipeComposerParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -629,6 +768,16 @@ impl UpsertRecipeComposerRequest {
         path_template: "/api/recipes/composer",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertRecipeComposerParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertRecipeComposerParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -664,9 +813,32 @@ impl UpsertRecipeComposerRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/recipes/composer");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetRecipeComposerResolvedInline` (`POST
+/// /api/recipes/composer/resolvedinline$`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetRecipeComposerResolvedInlineParams {
+    /// The JSON request body.
+    pub body: lusid_models::UpsertRecipeComposerRequest,
+}
+
+impl GetRecipeComposerResolvedInlineParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(upsert_recipe_composer_request: lusid_models::UpsertRecipeComposerRequest) -> Self {
+        Self {
+            body: upsert_recipe_composer_request,
+        }
     }
 }
 
@@ -678,7 +850,7 @@ impl UpsertRecipeComposerRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRecipeComposerResolvedInlineRequest {
     client: crate::Client,
-    body: lusid_models::UpsertRecipeComposerRequest,
+    params: GetRecipeComposerResolvedInlineParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -689,6 +861,16 @@ impl GetRecipeComposerResolvedInlineRequest {
         path_template: "/api/recipes/composer/resolvedinline$",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetRecipeComposerResolvedInlineParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetRecipeComposerResolvedInlineParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -721,9 +903,45 @@ impl GetRecipeComposerResolvedInlineRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/recipes/composer/resolvedinline$");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetRecipeComposer` (`GET /api/recipes/composer/{scope}/{code}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetRecipeComposerParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetRecipeComposerParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -734,9 +952,7 @@ impl GetRecipeComposerResolvedInlineRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRecipeComposerRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetRecipeComposerParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -751,8 +967,18 @@ impl GetRecipeComposerRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetRecipeComposerParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetRecipeComposerParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -786,12 +1012,38 @@ impl GetRecipeComposerRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/recipes/composer/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteRecipeComposer` (`DELETE
+/// /api/recipes/composer/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteRecipeComposerParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteRecipeComposerParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -802,8 +1054,7 @@ impl GetRecipeComposerRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteRecipeComposerRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteRecipeComposerParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -814,6 +1065,16 @@ impl DeleteRecipeComposerRequest {
         path_template: "/api/recipes/composer/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteRecipeComposerParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteRecipeComposerParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -850,11 +1111,50 @@ impl DeleteRecipeComposerRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/recipes/composer/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ListDerivedRecipes` (`GET /api/recipes/derived`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListDerivedRecipesParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+}
+
+impl ListDerivedRecipesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            filter: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.filter = Some(filter.into());
+        self
     }
 }
 
@@ -865,8 +1165,7 @@ impl DeleteRecipeComposerRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListDerivedRecipesRequest {
     client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
+    params: ListDerivedRecipesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -881,14 +1180,24 @@ impl ListDerivedRecipesRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
+        self.params = self.params.filter(filter);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListDerivedRecipesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListDerivedRecipesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -923,10 +1232,46 @@ impl ListDerivedRecipesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/recipes/derived");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetDerivedRecipe` (`GET /api/recipes/derived/{scope}/{code}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetDerivedRecipeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetDerivedRecipeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -937,9 +1282,7 @@ impl ListDerivedRecipesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDerivedRecipeRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetDerivedRecipeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -954,8 +1297,18 @@ impl GetDerivedRecipeRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetDerivedRecipeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetDerivedRecipeParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -989,12 +1342,48 @@ impl GetDerivedRecipeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/recipes/derived/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetConfigurationRecipe` (`GET /api/recipes/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetConfigurationRecipeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetConfigurationRecipeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -1005,9 +1394,7 @@ impl GetDerivedRecipeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetConfigurationRecipeRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetConfigurationRecipeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1022,8 +1409,18 @@ impl GetConfigurationRecipeRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetConfigurationRecipeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetConfigurationRecipeParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1057,12 +1454,37 @@ impl GetConfigurationRecipeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/recipes/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteConfigurationRecipe` (`DELETE /api/recipes/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteConfigurationRecipeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteConfigurationRecipeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -1073,8 +1495,7 @@ impl GetConfigurationRecipeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteConfigurationRecipeRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteConfigurationRecipeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1085,6 +1506,16 @@ impl DeleteConfigurationRecipeRequest {
         path_template: "/api/recipes/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteConfigurationRecipeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteConfigurationRecipeParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1121,10 +1552,282 @@ impl DeleteConfigurationRecipeRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/recipes/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `ConfigurationRecipe` operations as an object-safe async trait, implemented by
+/// [`ConfigurationRecipeApi`]: write code against `&dyn ConfigurationRecipeApiClient` (or
+/// `impl ConfigurationRecipeApiClient`) and give it `client.configuration_recipe()` in
+/// production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`ConfigurationRecipeApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockConfigurationRecipeApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait ConfigurationRecipeApiClient: Send + Sync {
+    /// `GET /api/recipes` (operation `ListConfigurationRecipes`):
+    /// [`ConfigurationRecipeApi::list_configuration_recipes`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListConfigurationRecipesRequest::send): see [`Error`](crate::Error).
+    async fn list_configuration_recipes(
+        &self,
+        params: ListConfigurationRecipesParams,
+    ) -> Result<lusid_models::ResourceListOfGetRecipeResponse, crate::Error>;
+
+    /// `POST /api/recipes` (operation `UpsertConfigurationRecipe`):
+    /// [`ConfigurationRecipeApi::upsert_configuration_recipe`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertConfigurationRecipeRequest::send): see [`Error`](crate::Error).
+    async fn upsert_configuration_recipe(
+        &self,
+        params: UpsertConfigurationRecipeParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
+
+    /// `GET /api/recipes/composer` (operation `ListRecipeComposers`):
+    /// [`ConfigurationRecipeApi::list_recipe_composers`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListRecipeComposersRequest::send): see [`Error`](crate::Error).
+    async fn list_recipe_composers(
+        &self,
+        params: ListRecipeComposersParams,
+    ) -> Result<lusid_models::ResourceListOfGetRecipeComposerResponse, crate::Error>;
+
+    /// `POST /api/recipes/composer` (operation `UpsertRecipeComposer`):
+    /// [`ConfigurationRecipeApi::upsert_recipe_composer`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertRecipeComposerRequest::send): see [`Error`](crate::Error).
+    async fn upsert_recipe_composer(
+        &self,
+        params: UpsertRecipeComposerParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
+
+    /// `POST /api/recipes/composer/resolvedinline$` (operation
+    /// `GetRecipeComposerResolvedInline`):
+    /// [`ConfigurationRecipeApi::get_recipe_composer_resolved_inline`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetRecipeComposerResolvedInlineRequest::send): see [`Error`](crate::Error).
+    async fn get_recipe_composer_resolved_inline(
+        &self,
+        params: GetRecipeComposerResolvedInlineParams,
+    ) -> Result<lusid_models::GetRecipeResponse, crate::Error>;
+
+    /// `GET /api/recipes/composer/{scope}/{code}` (operation `GetRecipeComposer`):
+    /// [`ConfigurationRecipeApi::get_recipe_composer`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetRecipeComposerRequest::send): see [`Error`](crate::Error).
+    async fn get_recipe_composer(
+        &self,
+        params: GetRecipeComposerParams,
+    ) -> Result<lusid_models::GetRecipeComposerResponse, crate::Error>;
+
+    /// `DELETE /api/recipes/composer/{scope}/{code}` (operation `DeleteRecipeComposer`):
+    /// [`ConfigurationRecipeApi::delete_recipe_composer`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteRecipeComposerRequest::send): see [`Error`](crate::Error).
+    async fn delete_recipe_composer(
+        &self,
+        params: DeleteRecipeComposerParams,
+    ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error>;
+
+    /// `GET /api/recipes/derived` (operation `ListDerivedRecipes`):
+    /// [`ConfigurationRecipeApi::list_derived_recipes`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListDerivedRecipesRequest::send): see [`Error`](crate::Error).
+    async fn list_derived_recipes(
+        &self,
+        params: ListDerivedRecipesParams,
+    ) -> Result<lusid_models::ResourceListOfGetRecipeResponse, crate::Error>;
+
+    /// `GET /api/recipes/derived/{scope}/{code}` (operation `GetDerivedRecipe`):
+    /// [`ConfigurationRecipeApi::get_derived_recipe`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetDerivedRecipeRequest::send): see [`Error`](crate::Error).
+    async fn get_derived_recipe(
+        &self,
+        params: GetDerivedRecipeParams,
+    ) -> Result<lusid_models::GetRecipeResponse, crate::Error>;
+
+    /// `GET /api/recipes/{scope}/{code}` (operation `GetConfigurationRecipe`):
+    /// [`ConfigurationRecipeApi::get_configuration_recipe`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetConfigurationRecipeRequest::send): see [`Error`](crate::Error).
+    async fn get_configuration_recipe(
+        &self,
+        params: GetConfigurationRecipeParams,
+    ) -> Result<lusid_models::GetRecipeResponse, crate::Error>;
+
+    /// `DELETE /api/recipes/{scope}/{code}` (operation `DeleteConfigurationRecipe`):
+    /// [`ConfigurationRecipeApi::delete_configuration_recipe`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteConfigurationRecipeRequest::send): see [`Error`](crate::Error).
+    async fn delete_configuration_recipe(
+        &self,
+        params: DeleteConfigurationRecipeParams,
+    ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl ConfigurationRecipeApiClient for ConfigurationRecipeApi {
+    async fn list_configuration_recipes(
+        &self,
+        params: ListConfigurationRecipesParams,
+    ) -> Result<lusid_models::ResourceListOfGetRecipeResponse, crate::Error> {
+        ListConfigurationRecipesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_configuration_recipe(
+        &self,
+        params: UpsertConfigurationRecipeParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
+        UpsertConfigurationRecipeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_recipe_composers(
+        &self,
+        params: ListRecipeComposersParams,
+    ) -> Result<lusid_models::ResourceListOfGetRecipeComposerResponse, crate::Error> {
+        ListRecipeComposersRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_recipe_composer(
+        &self,
+        params: UpsertRecipeComposerParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
+        UpsertRecipeComposerRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_recipe_composer_resolved_inline(
+        &self,
+        params: GetRecipeComposerResolvedInlineParams,
+    ) -> Result<lusid_models::GetRecipeResponse, crate::Error> {
+        GetRecipeComposerResolvedInlineRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_recipe_composer(
+        &self,
+        params: GetRecipeComposerParams,
+    ) -> Result<lusid_models::GetRecipeComposerResponse, crate::Error> {
+        GetRecipeComposerRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_recipe_composer(
+        &self,
+        params: DeleteRecipeComposerParams,
+    ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error> {
+        DeleteRecipeComposerRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_derived_recipes(
+        &self,
+        params: ListDerivedRecipesParams,
+    ) -> Result<lusid_models::ResourceListOfGetRecipeResponse, crate::Error> {
+        ListDerivedRecipesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_derived_recipe(
+        &self,
+        params: GetDerivedRecipeParams,
+    ) -> Result<lusid_models::GetRecipeResponse, crate::Error> {
+        GetDerivedRecipeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_configuration_recipe(
+        &self,
+        params: GetConfigurationRecipeParams,
+    ) -> Result<lusid_models::GetRecipeResponse, crate::Error> {
+        GetConfigurationRecipeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_configuration_recipe(
+        &self,
+        params: DeleteConfigurationRecipeParams,
+    ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error> {
+        DeleteConfigurationRecipeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

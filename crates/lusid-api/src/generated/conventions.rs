@@ -45,7 +45,7 @@ impl ConventionsApi {
     pub fn list_cds_flow_conventions(&self) -> ListCdsFlowConventionsRequest {
         ListCdsFlowConventionsRequest {
             client: self.client.clone(),
-            as_at: None,
+            params: ListCdsFlowConventionsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -80,7 +80,7 @@ impl ConventionsApi {
     ) -> UpsertCdsFlowConventionsRequest {
         UpsertCdsFlowConventionsRequest {
             client: self.client.clone(),
-            body: upsert_cds_flow_conventions_request,
+            params: UpsertCdsFlowConventionsParams::new(upsert_cds_flow_conventions_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -117,9 +117,7 @@ impl ConventionsApi {
     ) -> GetCdsFlowConventionsRequest {
         GetCdsFlowConventionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetCdsFlowConventionsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -154,8 +152,7 @@ impl ConventionsApi {
     ) -> DeleteCdsFlowConventionsRequest {
         DeleteCdsFlowConventionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteCdsFlowConventionsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -186,7 +183,7 @@ impl ConventionsApi {
     pub fn list_flow_conventions(&self) -> ListFlowConventionsRequest {
         ListFlowConventionsRequest {
             client: self.client.clone(),
-            as_at: None,
+            params: ListFlowConventionsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -221,7 +218,7 @@ impl ConventionsApi {
     ) -> UpsertFlowConventionsRequest {
         UpsertFlowConventionsRequest {
             client: self.client.clone(),
-            body: upsert_flow_conventions_request,
+            params: UpsertFlowConventionsParams::new(upsert_flow_conventions_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -258,9 +255,7 @@ impl ConventionsApi {
     ) -> GetFlowConventionsRequest {
         GetFlowConventionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetFlowConventionsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -295,8 +290,7 @@ impl ConventionsApi {
     ) -> DeleteFlowConventionsRequest {
         DeleteFlowConventionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteFlowConventionsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -327,7 +321,7 @@ impl ConventionsApi {
     pub fn list_index_convention(&self) -> ListIndexConventionRequest {
         ListIndexConventionRequest {
             client: self.client.clone(),
-            as_at: None,
+            params: ListIndexConventionParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -362,7 +356,7 @@ impl ConventionsApi {
     ) -> UpsertIndexConventionRequest {
         UpsertIndexConventionRequest {
             client: self.client.clone(),
-            body: upsert_index_convention_request,
+            params: UpsertIndexConventionParams::new(upsert_index_convention_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -399,9 +393,7 @@ impl ConventionsApi {
     ) -> GetIndexConventionRequest {
         GetIndexConventionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetIndexConventionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -436,10 +428,37 @@ impl ConventionsApi {
     ) -> DeleteIndexConventionRequest {
         DeleteIndexConventionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteIndexConventionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
+    }
+}
+
+/// The parameters of `ListCdsFlowConventions` (`GET /api/conventions/credit/conventions`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListCdsFlowConventionsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl ListCdsFlowConventionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self { as_at: None }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -450,7 +469,7 @@ impl ConventionsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCdsFlowConventionsRequest {
     client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
+    params: ListCdsFlowConventionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -465,8 +484,18 @@ impl ListCdsFlowConventionsRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListCdsFlowConventionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListCdsFlowConventionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -503,9 +532,34 @@ impl ListCdsFlowConventionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/conventions/credit/conventions");
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertCdsFlowConventions` (`POST
+/// /api/conventions/credit/conventions`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertCdsFlowConventionsParams {
+    /// The JSON request body.
+    pub body: lusid_models::UpsertCdsFlowConventionsRequest,
+}
+
+impl UpsertCdsFlowConventionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        upsert_cds_flow_conventions_request: lusid_models::UpsertCdsFlowConventionsRequest,
+    ) -> Self {
+        Self {
+            body: upsert_cds_flow_conventions_request,
+        }
     }
 }
 
@@ -516,7 +570,7 @@ impl ListCdsFlowConventionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertCdsFlowConventionsRequest {
     client: crate::Client,
-    body: lusid_models::UpsertCdsFlowConventionsRequest,
+    params: UpsertCdsFlowConventionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -527,6 +581,16 @@ impl UpsertCdsFlowConventionsRequest {
         path_template: "/api/conventions/credit/conventions",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertCdsFlowConventionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertCdsFlowConventionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -562,9 +626,46 @@ impl UpsertCdsFlowConventionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/conventions/credit/conventions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetCdsFlowConventions` (`GET
+/// /api/conventions/credit/conventions/{scope}/{code}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetCdsFlowConventionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetCdsFlowConventionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -576,9 +677,7 @@ impl UpsertCdsFlowConventionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCdsFlowConventionsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetCdsFlowConventionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -593,8 +692,18 @@ impl GetCdsFlowConventionsRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetCdsFlowConventionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetCdsFlowConventionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -629,12 +738,38 @@ impl GetCdsFlowConventionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/conventions/credit/conventions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteCdsFlowConventions` (`DELETE
+/// /api/conventions/credit/conventions/{scope}/{code}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteCdsFlowConventionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteCdsFlowConventionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -646,8 +781,7 @@ impl GetCdsFlowConventionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCdsFlowConventionsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteCdsFlowConventionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -658,6 +792,16 @@ impl DeleteCdsFlowConventionsRequest {
         path_template: "/api/conventions/credit/conventions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteCdsFlowConventionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteCdsFlowConventionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -694,11 +838,39 @@ impl DeleteCdsFlowConventionsRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/conventions/credit/conventions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ListFlowConventions` (`GET /api/conventions/rates/flowconventions`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListFlowConventionsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl ListFlowConventionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self { as_at: None }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -709,7 +881,7 @@ impl DeleteCdsFlowConventionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListFlowConventionsRequest {
     client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
+    params: ListFlowConventionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -724,8 +896,18 @@ impl ListFlowConventionsRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListFlowConventionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListFlowConventionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -762,9 +944,34 @@ impl ListFlowConventionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/conventions/rates/flowconventions");
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertFlowConventions` (`POST
+/// /api/conventions/rates/flowconventions`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertFlowConventionsParams {
+    /// The JSON request body.
+    pub body: lusid_models::UpsertFlowConventionsRequest,
+}
+
+impl UpsertFlowConventionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        upsert_flow_conventions_request: lusid_models::UpsertFlowConventionsRequest,
+    ) -> Self {
+        Self {
+            body: upsert_flow_conventions_request,
+        }
     }
 }
 
@@ -775,7 +982,7 @@ impl ListFlowConventionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertFlowConventionsRequest {
     client: crate::Client,
-    body: lusid_models::UpsertFlowConventionsRequest,
+    params: UpsertFlowConventionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -786,6 +993,16 @@ impl UpsertFlowConventionsRequest {
         path_template: "/api/conventions/rates/flowconventions",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertFlowConventionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertFlowConventionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -821,9 +1038,46 @@ impl UpsertFlowConventionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/conventions/rates/flowconventions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetFlowConventions` (`GET
+/// /api/conventions/rates/flowconventions/{scope}/{code}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetFlowConventionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetFlowConventionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -835,9 +1089,7 @@ impl UpsertFlowConventionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFlowConventionsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetFlowConventionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -852,8 +1104,18 @@ impl GetFlowConventionsRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetFlowConventionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetFlowConventionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -888,12 +1150,38 @@ impl GetFlowConventionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/conventions/rates/flowconventions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteFlowConventions` (`DELETE
+/// /api/conventions/rates/flowconventions/{scope}/{code}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteFlowConventionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteFlowConventionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -905,8 +1193,7 @@ impl GetFlowConventionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteFlowConventionsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteFlowConventionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -917,6 +1204,16 @@ impl DeleteFlowConventionsRequest {
         path_template: "/api/conventions/rates/flowconventions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteFlowConventionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteFlowConventionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -953,11 +1250,39 @@ impl DeleteFlowConventionsRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/conventions/rates/flowconventions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ListIndexConvention` (`GET /api/conventions/rates/indexconventions`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListIndexConventionParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl ListIndexConventionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self { as_at: None }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -968,7 +1293,7 @@ impl DeleteFlowConventionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListIndexConventionRequest {
     client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
+    params: ListIndexConventionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -983,8 +1308,18 @@ impl ListIndexConventionRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListIndexConventionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListIndexConventionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1021,9 +1356,34 @@ impl ListIndexConventionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/conventions/rates/indexconventions");
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertIndexConvention` (`POST
+/// /api/conventions/rates/indexconventions`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertIndexConventionParams {
+    /// The JSON request body.
+    pub body: lusid_models::UpsertIndexConventionRequest,
+}
+
+impl UpsertIndexConventionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        upsert_index_convention_request: lusid_models::UpsertIndexConventionRequest,
+    ) -> Self {
+        Self {
+            body: upsert_index_convention_request,
+        }
     }
 }
 
@@ -1034,7 +1394,7 @@ impl ListIndexConventionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertIndexConventionRequest {
     client: crate::Client,
-    body: lusid_models::UpsertIndexConventionRequest,
+    params: UpsertIndexConventionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1045,6 +1405,16 @@ impl UpsertIndexConventionRequest {
         path_template: "/api/conventions/rates/indexconventions",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertIndexConventionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertIndexConventionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1080,9 +1450,46 @@ impl UpsertIndexConventionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/conventions/rates/indexconventions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetIndexConvention` (`GET
+/// /api/conventions/rates/indexconventions/{scope}/{code}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetIndexConventionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetIndexConventionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -1094,9 +1501,7 @@ impl UpsertIndexConventionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetIndexConventionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetIndexConventionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1111,8 +1516,18 @@ impl GetIndexConventionRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetIndexConventionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetIndexConventionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1147,12 +1562,38 @@ impl GetIndexConventionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/conventions/rates/indexconventions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteIndexConvention` (`DELETE
+/// /api/conventions/rates/indexconventions/{scope}/{code}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteIndexConventionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteIndexConventionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -1164,8 +1605,7 @@ impl GetIndexConventionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteIndexConventionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteIndexConventionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1176,6 +1616,16 @@ impl DeleteIndexConventionRequest {
         path_template: "/api/conventions/rates/indexconventions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteIndexConventionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteIndexConventionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1212,10 +1662,308 @@ impl DeleteIndexConventionRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/conventions/rates/indexconventions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Conventions` operations as an object-safe async trait, implemented by
+/// [`ConventionsApi`]: write code against `&dyn ConventionsApiClient` (or `impl
+/// ConventionsApiClient`) and give it `client.conventions()` in production and a mock in
+/// tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`ConventionsApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockConventionsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait ConventionsApiClient: Send + Sync {
+    /// `GET /api/conventions/credit/conventions` (operation `ListCdsFlowConventions`):
+    /// [`ConventionsApi::list_cds_flow_conventions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListCdsFlowConventionsRequest::send): see [`Error`](crate::Error).
+    async fn list_cds_flow_conventions(
+        &self,
+        params: ListCdsFlowConventionsParams,
+    ) -> Result<lusid_models::ResourceListOfGetCdsFlowConventionsResponse, crate::Error>;
+
+    /// `POST /api/conventions/credit/conventions` (operation `UpsertCdsFlowConventions`):
+    /// [`ConventionsApi::upsert_cds_flow_conventions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertCdsFlowConventionsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_cds_flow_conventions(
+        &self,
+        params: UpsertCdsFlowConventionsParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
+
+    /// `GET /api/conventions/credit/conventions/{scope}/{code}` (operation
+    /// `GetCdsFlowConventions`): [`ConventionsApi::get_cds_flow_conventions`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetCdsFlowConventionsRequest::send): see [`Error`](crate::Error).
+    async fn get_cds_flow_conventions(
+        &self,
+        params: GetCdsFlowConventionsParams,
+    ) -> Result<lusid_models::GetCdsFlowConventionsResponse, crate::Error>;
+
+    /// `DELETE /api/conventions/credit/conventions/{scope}/{code}` (operation
+    /// `DeleteCdsFlowConventions`): [`ConventionsApi::delete_cds_flow_conventions`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteCdsFlowConventionsRequest::send): see [`Error`](crate::Error).
+    async fn delete_cds_flow_conventions(
+        &self,
+        params: DeleteCdsFlowConventionsParams,
+    ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error>;
+
+    /// `GET /api/conventions/rates/flowconventions` (operation `ListFlowConventions`):
+    /// [`ConventionsApi::list_flow_conventions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListFlowConventionsRequest::send): see [`Error`](crate::Error).
+    async fn list_flow_conventions(
+        &self,
+        params: ListFlowConventionsParams,
+    ) -> Result<lusid_models::ResourceListOfGetFlowConventionsResponse, crate::Error>;
+
+    /// `POST /api/conventions/rates/flowconventions` (operation `UpsertFlowConventions`):
+    /// [`ConventionsApi::upsert_flow_conventions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertFlowConventionsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_flow_conventions(
+        &self,
+        params: UpsertFlowConventionsParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
+
+    /// `GET /api/conventions/rates/flowconventions/{scope}/{code}` (operation
+    /// `GetFlowConventions`): [`ConventionsApi::get_flow_conventions`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetFlowConventionsRequest::send): see [`Error`](crate::Error).
+    async fn get_flow_conventions(
+        &self,
+        params: GetFlowConventionsParams,
+    ) -> Result<lusid_models::GetFlowConventionsResponse, crate::Error>;
+
+    /// `DELETE /api/conventions/rates/flowconventions/{scope}/{code}` (operation
+    /// `DeleteFlowConventions`): [`ConventionsApi::delete_flow_conventions`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteFlowConventionsRequest::send): see [`Error`](crate::Error).
+    async fn delete_flow_conventions(
+        &self,
+        params: DeleteFlowConventionsParams,
+    ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error>;
+
+    /// `GET /api/conventions/rates/indexconventions` (operation `ListIndexConvention`):
+    /// [`ConventionsApi::list_index_convention`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListIndexConventionRequest::send): see [`Error`](crate::Error).
+    async fn list_index_convention(
+        &self,
+        params: ListIndexConventionParams,
+    ) -> Result<lusid_models::ResourceListOfGetIndexConventionResponse, crate::Error>;
+
+    /// `POST /api/conventions/rates/indexconventions` (operation `UpsertIndexConvention`):
+    /// [`ConventionsApi::upsert_index_convention`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertIndexConventionRequest::send): see [`Error`](crate::Error).
+    async fn upsert_index_convention(
+        &self,
+        params: UpsertIndexConventionParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
+
+    /// `GET /api/conventions/rates/indexconventions/{scope}/{code}` (operation
+    /// `GetIndexConvention`): [`ConventionsApi::get_index_convention`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetIndexConventionRequest::send): see [`Error`](crate::Error).
+    async fn get_index_convention(
+        &self,
+        params: GetIndexConventionParams,
+    ) -> Result<lusid_models::GetIndexConventionResponse, crate::Error>;
+
+    /// `DELETE /api/conventions/rates/indexconventions/{scope}/{code}` (operation
+    /// `DeleteIndexConvention`): [`ConventionsApi::delete_index_convention`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteIndexConventionRequest::send): see [`Error`](crate::Error).
+    async fn delete_index_convention(
+        &self,
+        params: DeleteIndexConventionParams,
+    ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl ConventionsApiClient for ConventionsApi {
+    async fn list_cds_flow_conventions(
+        &self,
+        params: ListCdsFlowConventionsParams,
+    ) -> Result<lusid_models::ResourceListOfGetCdsFlowConventionsResponse, crate::Error> {
+        ListCdsFlowConventionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_cds_flow_conventions(
+        &self,
+        params: UpsertCdsFlowConventionsParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
+        UpsertCdsFlowConventionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_cds_flow_conventions(
+        &self,
+        params: GetCdsFlowConventionsParams,
+    ) -> Result<lusid_models::GetCdsFlowConventionsResponse, crate::Error> {
+        GetCdsFlowConventionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_cds_flow_conventions(
+        &self,
+        params: DeleteCdsFlowConventionsParams,
+    ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error> {
+        DeleteCdsFlowConventionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_flow_conventions(
+        &self,
+        params: ListFlowConventionsParams,
+    ) -> Result<lusid_models::ResourceListOfGetFlowConventionsResponse, crate::Error> {
+        ListFlowConventionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_flow_conventions(
+        &self,
+        params: UpsertFlowConventionsParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
+        UpsertFlowConventionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_flow_conventions(
+        &self,
+        params: GetFlowConventionsParams,
+    ) -> Result<lusid_models::GetFlowConventionsResponse, crate::Error> {
+        GetFlowConventionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_flow_conventions(
+        &self,
+        params: DeleteFlowConventionsParams,
+    ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error> {
+        DeleteFlowConventionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_index_convention(
+        &self,
+        params: ListIndexConventionParams,
+    ) -> Result<lusid_models::ResourceListOfGetIndexConventionResponse, crate::Error> {
+        ListIndexConventionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_index_convention(
+        &self,
+        params: UpsertIndexConventionParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
+        UpsertIndexConventionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_index_convention(
+        &self,
+        params: GetIndexConventionParams,
+    ) -> Result<lusid_models::GetIndexConventionResponse, crate::Error> {
+        GetIndexConventionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_index_convention(
+        &self,
+        params: DeleteIndexConventionParams,
+    ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error> {
+        DeleteIndexConventionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

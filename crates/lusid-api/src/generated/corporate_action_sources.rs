@@ -56,11 +56,7 @@ impl CorporateActionSourcesApi {
     pub fn list_corporate_action_sources(&self) -> ListCorporateActionSourcesRequest {
         ListCorporateActionSourcesRequest {
             client: self.client.clone(),
-            as_at: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
-            page: None,
+            params: ListCorporateActionSourcesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -94,7 +90,7 @@ impl CorporateActionSourcesApi {
     ) -> CreateCorporateActionSourceRequest {
         CreateCorporateActionSourceRequest {
             client: self.client.clone(),
-            body: create_corporate_action_source_request,
+            params: CreateCorporateActionSourceParams::new(create_corporate_action_source_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -127,8 +123,7 @@ impl CorporateActionSourcesApi {
     ) -> DeleteCorporateActionSourceRequest {
         DeleteCorporateActionSourceRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteCorporateActionSourceParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -173,14 +168,7 @@ impl CorporateActionSourcesApi {
     ) -> GetCorporateActionsRequest {
         GetCorporateActionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            from_effective_at: None,
-            to_effective_at: None,
-            as_at: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
+            params: GetCorporateActionsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -220,9 +208,7 @@ impl CorporateActionSourcesApi {
     ) -> BatchUpsertCorporateActionsRequest {
         BatchUpsertCorporateActionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: BatchUpsertCorporateActionsParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -258,9 +244,7 @@ impl CorporateActionSourcesApi {
     ) -> DeleteCorporateActionsRequest {
         DeleteCorporateActionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            corporate_action_ids: corporate_action_ids.into_iter().map(Into::into).collect(),
+            params: DeleteCorporateActionsParams::new(scope, code, corporate_action_ids),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -308,15 +292,7 @@ impl CorporateActionSourcesApi {
     ) -> GetInstrumentEventsRequest {
         GetInstrumentEventsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            limit: None,
-            page: None,
-            filter: None,
-            timeline_scope: None,
-            timeline_code: None,
-            closed_period_id: None,
+            params: GetInstrumentEventsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -355,9 +331,7 @@ impl CorporateActionSourcesApi {
     ) -> UpsertInstrumentEventsRequest {
         UpsertInstrumentEventsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: UpsertInstrumentEventsParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -393,36 +367,45 @@ impl CorporateActionSourcesApi {
     ) -> DeleteInstrumentEventsRequest {
         DeleteInstrumentEventsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            instrument_event_ids: instrument_event_ids.into_iter().map(Into::into).collect(),
+            params: DeleteInstrumentEventsParams::new(scope, code, instrument_event_ids),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListCorporateActionSources` request (`GET /api/corporateactionsources`), built by
-/// [`CorporateActionSourcesApi::list_corporate_action_sources`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCorporateActionSourcesRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    page: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListCorporateActionSources` (`GET /api/corporateactionsources`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListCorporateActionSourcesParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
 }
 
-impl ListCorporateActionSourcesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListCorporateActionSources",
-        path_template: "/api/corporateactionsources",
-        idempotent: true,
-    };
+impl ListCorporateActionSourcesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+            page: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -454,6 +437,68 @@ impl ListCorporateActionSourcesRequest {
     pub fn page(mut self, page: impl Into<String>) -> Self {
         self.page = Some(page.into());
         self
+    }
+}
+
+/// The `ListCorporateActionSources` request (`GET /api/corporateactionsources`), built by
+/// [`CorporateActionSourcesApi::list_corporate_action_sources`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListCorporateActionSourcesRequest {
+    client: crate::Client,
+    params: ListCorporateActionSourcesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListCorporateActionSourcesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListCorporateActionSources",
+        path_template: "/api/corporateactionsources",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListCorporateActionSourcesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListCorporateActionSourcesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -490,11 +535,11 @@ impl ListCorporateActionSourcesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/corporateactionsources");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("page", self.page.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -550,25 +595,49 @@ impl crate::paginator::PagedRequest for ListCorporateActionSourcesRequest {
     type Page = lusid_models::PagedResourceListOfCorporateActionSource;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateCorporateActionSource` (`POST /api/corporateactionsources`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateCorporateActionSourceParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreateCorporateActionSourceRequest,
+}
+
+impl CreateCorporateActionSourceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        create_corporate_action_source_request: lusid_models::CreateCorporateActionSourceRequest,
+    ) -> Self {
+        Self {
+            body: create_corporate_action_source_request,
+        }
     }
 }
 
@@ -579,7 +648,7 @@ impl crate::paginator::PagedRequest for ListCorporateActionSourcesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCorporateActionSourceRequest {
     client: crate::Client,
-    body: lusid_models::CreateCorporateActionSourceRequest,
+    params: CreateCorporateActionSourceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -590,6 +659,16 @@ impl CreateCorporateActionSourceRequest {
         path_template: "/api/corporateactionsources",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateCorporateActionSourceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateCorporateActionSourceParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -622,9 +701,35 @@ impl CreateCorporateActionSourceRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/corporateactionsources");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteCorporateActionSource` (`DELETE
+/// /api/corporateactionsources/{scope}/{code}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteCorporateActionSourceParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteCorporateActionSourceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -636,8 +741,7 @@ impl CreateCorporateActionSourceRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCorporateActionSourceRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteCorporateActionSourceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -648,6 +752,16 @@ impl DeleteCorporateActionSourceRequest {
         path_template: "/api/corporateactionsources/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteCorporateActionSourceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteCorporateActionSourceParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -681,40 +795,57 @@ impl DeleteCorporateActionSourceRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/corporateactionsources/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetCorporateActions` request (`GET
-/// /api/corporateactionsources/{scope}/{code}/corporateactions`), built by
-/// [`CorporateActionSourcesApi::get_corporate_actions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCorporateActionsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    from_effective_at: Option<String>,
-    to_effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetCorporateActions` (`GET
+/// /api/corporateactionsources/{scope}/{code}/corporateactions`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetCorporateActionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `fromEffectiveAt` (query): string.
+    pub from_effective_at: Option<String>,
+    /// `toEffectiveAt` (query): string.
+    pub to_effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl GetCorporateActionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetCorporateActions",
-        path_template: "/api/corporateactionsources/{scope}/{code}/corporateactions",
-        idempotent: true,
-    };
+impl GetCorporateActionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            from_effective_at: None,
+            to_effective_at: None,
+            as_at: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `fromEffectiveAt` (query): string.
     pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
@@ -753,6 +884,75 @@ impl GetCorporateActionsRequest {
         self.filter = Some(filter.into());
         self
     }
+}
+
+/// The `GetCorporateActions` request (`GET
+/// /api/corporateactionsources/{scope}/{code}/corporateactions`), built by
+/// [`CorporateActionSourcesApi::get_corporate_actions`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetCorporateActionsRequest {
+    client: crate::Client,
+    params: GetCorporateActionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetCorporateActionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetCorporateActions",
+        path_template: "/api/corporateactionsources/{scope}/{code}/corporateactions",
+        idempotent: true,
+    };
+
+    /// Sets `fromEffectiveAt` (query): string.
+    pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.from_effective_at(from_effective_at);
+        self
+    }
+
+    /// Sets `toEffectiveAt` (query): string.
+    pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.to_effective_at(to_effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetCorporateActionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetCorporateActionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -786,18 +986,51 @@ impl GetCorporateActionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/corporateactionsources/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/corporateactions");
-        request.query("fromEffectiveAt", self.from_effective_at.as_ref())?;
-        request.query("toEffectiveAt", self.to_effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("fromEffectiveAt", self.params.from_effective_at.as_ref())?;
+        request.query("toEffectiveAt", self.params.to_effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `BatchUpsertCorporateActions` (`POST
+/// /api/corporateactionsources/{scope}/{code}/corporateactions`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchUpsertCorporateActionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::UpsertCorporateActionRequest>,
+}
+
+impl BatchUpsertCorporateActionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::UpsertCorporateActionRequest>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -809,9 +1042,7 @@ impl GetCorporateActionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpsertCorporateActionsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: Vec<lusid_models::UpsertCorporateActionRequest>,
+    params: BatchUpsertCorporateActionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -822,6 +1053,16 @@ impl BatchUpsertCorporateActionsRequest {
         path_template: "/api/corporateactionsources/{scope}/{code}/corporateactions",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchUpsertCorporateActionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchUpsertCorporateActionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -855,13 +1096,47 @@ impl BatchUpsertCorporateActionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/corporateactionsources/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/corporateactions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteCorporateActions` (`DELETE
+/// /api/corporateactionsources/{scope}/{code}/corporateactions`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteCorporateActionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `corporateActionIds` (query): a list of strings, sent as one `corporateActionIds=` pair
+    /// each.
+    pub corporate_action_ids: Vec<String>,
+}
+
+impl DeleteCorporateActionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        corporate_action_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            corporate_action_ids: corporate_action_ids.into_iter().map(Into::into).collect(),
+        }
     }
 }
 
@@ -873,9 +1148,7 @@ impl BatchUpsertCorporateActionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCorporateActionsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    corporate_action_ids: Vec<String>,
+    params: DeleteCorporateActionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -886,6 +1159,16 @@ impl DeleteCorporateActionsRequest {
         path_template: "/api/corporateactionsources/{scope}/{code}/corporateactions",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteCorporateActionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteCorporateActionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -919,43 +1202,62 @@ impl DeleteCorporateActionsRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/corporateactionsources/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/corporateactions");
-        request.query_each("corporateActionIds", &self.corporate_action_ids)?;
+        request.query_each("corporateActionIds", &self.params.corporate_action_ids)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetInstrumentEvents` request (`GET
-/// /api/corporateactionsources/{scope}/{code}/instrumentevents`), built by
-/// [`CorporateActionSourcesApi::get_instrument_events`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetInstrumentEventsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    limit: Option<i64>,
-    page: Option<String>,
-    filter: Option<String>,
-    timeline_scope: Option<String>,
-    timeline_code: Option<String>,
-    closed_period_id: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetInstrumentEvents` (`GET
+/// /api/corporateactionsources/{scope}/{code}/instrumentevents`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetInstrumentEventsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `timelineScope` (query): string.
+    pub timeline_scope: Option<String>,
+    /// `timelineCode` (query): string.
+    pub timeline_code: Option<String>,
+    /// `closedPeriodId` (query): string.
+    pub closed_period_id: Option<String>,
 }
 
-impl GetInstrumentEventsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetInstrumentEvents",
-        path_template: "/api/corporateactionsources/{scope}/{code}/instrumentevents",
-        idempotent: true,
-    };
+impl GetInstrumentEventsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            limit: None,
+            page: None,
+            filter: None,
+            timeline_scope: None,
+            timeline_code: None,
+            closed_period_id: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -999,6 +1301,80 @@ impl GetInstrumentEventsRequest {
         self.closed_period_id = Some(closed_period_id.into());
         self
     }
+}
+
+/// The `GetInstrumentEvents` request (`GET
+/// /api/corporateactionsources/{scope}/{code}/instrumentevents`), built by
+/// [`CorporateActionSourcesApi::get_instrument_events`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetInstrumentEventsRequest {
+    client: crate::Client,
+    params: GetInstrumentEventsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetInstrumentEventsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetInstrumentEvents",
+        path_template: "/api/corporateactionsources/{scope}/{code}/instrumentevents",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `timelineScope` (query): string.
+    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
+        self.params = self.params.timeline_scope(timeline_scope);
+        self
+    }
+
+    /// Sets `timelineCode` (query): string.
+    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
+        self.params = self.params.timeline_code(timeline_code);
+        self
+    }
+
+    /// Sets `closedPeriodId` (query): string.
+    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
+        self.params = self.params.closed_period_id(closed_period_id);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetInstrumentEventsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetInstrumentEventsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1034,17 +1410,17 @@ impl GetInstrumentEventsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/corporateactionsources/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/instrumentevents");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("timelineScope", self.timeline_scope.as_ref())?;
-        request.query("timelineCode", self.timeline_code.as_ref())?;
-        request.query("closedPeriodId", self.closed_period_id.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("timelineScope", self.params.timeline_scope.as_ref())?;
+        request.query("timelineCode", self.params.timeline_code.as_ref())?;
+        request.query("closedPeriodId", self.params.closed_period_id.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1099,25 +1475,58 @@ impl crate::paginator::PagedRequest for GetInstrumentEventsRequest {
     type Page = lusid_models::PagedResourceListOfInstrumentEventHolder;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertInstrumentEvents` (`POST
+/// /api/corporateactionsources/{scope}/{code}/instrumentevents`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertInstrumentEventsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::UpsertInstrumentEventRequest>,
+}
+
+impl UpsertInstrumentEventsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::UpsertInstrumentEventRequest>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -1129,9 +1538,7 @@ impl crate::paginator::PagedRequest for GetInstrumentEventsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertInstrumentEventsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: Vec<lusid_models::UpsertInstrumentEventRequest>,
+    params: UpsertInstrumentEventsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1142,6 +1549,16 @@ impl UpsertInstrumentEventsRequest {
         path_template: "/api/corporateactionsources/{scope}/{code}/instrumentevents",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertInstrumentEventsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertInstrumentEventsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1175,13 +1592,47 @@ impl UpsertInstrumentEventsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/corporateactionsources/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/instrumentevents");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteInstrumentEvents` (`DELETE
+/// /api/corporateactionsources/{scope}/{code}/instrumentevents`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteInstrumentEventsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `instrumentEventIds` (query): a list of strings, sent as one `instrumentEventIds=` pair
+    /// each.
+    pub instrument_event_ids: Vec<String>,
+}
+
+impl DeleteInstrumentEventsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        instrument_event_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            instrument_event_ids: instrument_event_ids.into_iter().map(Into::into).collect(),
+        }
     }
 }
 
@@ -1193,9 +1644,7 @@ impl UpsertInstrumentEventsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteInstrumentEventsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    instrument_event_ids: Vec<String>,
+    params: DeleteInstrumentEventsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1206,6 +1655,16 @@ impl DeleteInstrumentEventsRequest {
         path_template: "/api/corporateactionsources/{scope}/{code}/instrumentevents",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteInstrumentEventsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteInstrumentEventsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1239,12 +1698,247 @@ impl DeleteInstrumentEventsRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/corporateactionsources/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/instrumentevents");
-        request.query_each("instrumentEventIds", &self.instrument_event_ids)?;
+        request.query_each("instrumentEventIds", &self.params.instrument_event_ids)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `CorporateActionSources` operations as an object-safe async trait, implemented by
+/// [`CorporateActionSourcesApi`]: write code against `&dyn CorporateActionSourcesApiClient`
+/// (or `impl CorporateActionSourcesApiClient`) and give it
+/// `client.corporate_action_sources()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`CorporateActionSourcesApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockCorporateActionSourcesApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait CorporateActionSourcesApiClient: Send + Sync {
+    /// `GET /api/corporateactionsources` (operation `ListCorporateActionSources`):
+    /// [`CorporateActionSourcesApi::list_corporate_action_sources`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListCorporateActionSourcesRequest::send): see [`Error`](crate::Error).
+    async fn list_corporate_action_sources(
+        &self,
+        params: ListCorporateActionSourcesParams,
+    ) -> Result<lusid_models::PagedResourceListOfCorporateActionSource, crate::Error>;
+
+    /// `POST /api/corporateactionsources` (operation `CreateCorporateActionSource`):
+    /// [`CorporateActionSourcesApi::create_corporate_action_source`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateCorporateActionSourceRequest::send): see [`Error`](crate::Error).
+    async fn create_corporate_action_source(
+        &self,
+        params: CreateCorporateActionSourceParams,
+    ) -> Result<lusid_models::CorporateActionSource, crate::Error>;
+
+    /// `DELETE /api/corporateactionsources/{scope}/{code}` (operation
+    /// `DeleteCorporateActionSource`):
+    /// [`CorporateActionSourcesApi::delete_corporate_action_source`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteCorporateActionSourceRequest::send): see [`Error`](crate::Error).
+    async fn delete_corporate_action_source(
+        &self,
+        params: DeleteCorporateActionSourceParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/corporateactionsources/{scope}/{code}/corporateactions` (operation
+    /// `GetCorporateActions`): [`CorporateActionSourcesApi::get_corporate_actions`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetCorporateActionsRequest::send): see [`Error`](crate::Error).
+    async fn get_corporate_actions(
+        &self,
+        params: GetCorporateActionsParams,
+    ) -> Result<lusid_models::ResourceListOfCorporateAction, crate::Error>;
+
+    /// `POST /api/corporateactionsources/{scope}/{code}/corporateactions` (operation
+    /// `BatchUpsertCorporateActions`):
+    /// [`CorporateActionSourcesApi::batch_upsert_corporate_actions`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchUpsertCorporateActionsRequest::send): see [`Error`](crate::Error).
+    async fn batch_upsert_corporate_actions(
+        &self,
+        params: BatchUpsertCorporateActionsParams,
+    ) -> Result<lusid_models::UpsertCorporateActionsResponse, crate::Error>;
+
+    /// `DELETE /api/corporateactionsources/{scope}/{code}/corporateactions` (operation
+    /// `DeleteCorporateActions`): [`CorporateActionSourcesApi::delete_corporate_actions`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteCorporateActionsRequest::send): see [`Error`](crate::Error).
+    async fn delete_corporate_actions(
+        &self,
+        params: DeleteCorporateActionsParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation
+    /// `GetInstrumentEvents`): [`CorporateActionSourcesApi::get_instrument_events`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetInstrumentEventsRequest::send): see [`Error`](crate::Error).
+    async fn get_instrument_events(
+        &self,
+        params: GetInstrumentEventsParams,
+    ) -> Result<lusid_models::PagedResourceListOfInstrumentEventHolder, crate::Error>;
+
+    /// `POST /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation
+    /// `UpsertInstrumentEvents`): [`CorporateActionSourcesApi::upsert_instrument_events`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertInstrumentEventsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_instrument_events(
+        &self,
+        params: UpsertInstrumentEventsParams,
+    ) -> Result<lusid_models::UpsertInstrumentEventsResponse, crate::Error>;
+
+    /// `DELETE /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation
+    /// `DeleteInstrumentEvents`): [`CorporateActionSourcesApi::delete_instrument_events`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteInstrumentEventsRequest::send): see [`Error`](crate::Error).
+    async fn delete_instrument_events(
+        &self,
+        params: DeleteInstrumentEventsParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl CorporateActionSourcesApiClient for CorporateActionSourcesApi {
+    async fn list_corporate_action_sources(
+        &self,
+        params: ListCorporateActionSourcesParams,
+    ) -> Result<lusid_models::PagedResourceListOfCorporateActionSource, crate::Error> {
+        ListCorporateActionSourcesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_corporate_action_source(
+        &self,
+        params: CreateCorporateActionSourceParams,
+    ) -> Result<lusid_models::CorporateActionSource, crate::Error> {
+        CreateCorporateActionSourceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_corporate_action_source(
+        &self,
+        params: DeleteCorporateActionSourceParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteCorporateActionSourceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_corporate_actions(
+        &self,
+        params: GetCorporateActionsParams,
+    ) -> Result<lusid_models::ResourceListOfCorporateAction, crate::Error> {
+        GetCorporateActionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn batch_upsert_corporate_actions(
+        &self,
+        params: BatchUpsertCorporateActionsParams,
+    ) -> Result<lusid_models::UpsertCorporateActionsResponse, crate::Error> {
+        BatchUpsertCorporateActionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_corporate_actions(
+        &self,
+        params: DeleteCorporateActionsParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteCorporateActionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_instrument_events(
+        &self,
+        params: GetInstrumentEventsParams,
+    ) -> Result<lusid_models::PagedResourceListOfInstrumentEventHolder, crate::Error> {
+        GetInstrumentEventsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_instrument_events(
+        &self,
+        params: UpsertInstrumentEventsParams,
+    ) -> Result<lusid_models::UpsertInstrumentEventsResponse, crate::Error> {
+        UpsertInstrumentEventsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_instrument_events(
+        &self,
+        params: DeleteInstrumentEventsParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteInstrumentEventsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -46,7 +46,7 @@ impl CounterpartiesApi {
     pub fn list_counterparty_agreements(&self) -> ListCounterpartyAgreementsRequest {
         ListCounterpartyAgreementsRequest {
             client: self.client.clone(),
-            as_at: None,
+            params: ListCounterpartyAgreementsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -82,7 +82,7 @@ impl CounterpartiesApi {
     ) -> UpsertCounterpartyAgreementRequest {
         UpsertCounterpartyAgreementRequest {
             client: self.client.clone(),
-            body: upsert_counterparty_agreement_request,
+            params: UpsertCounterpartyAgreementParams::new(upsert_counterparty_agreement_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -120,9 +120,7 @@ impl CounterpartiesApi {
     ) -> GetCounterpartyAgreementRequest {
         GetCounterpartyAgreementRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetCounterpartyAgreementParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -157,8 +155,7 @@ impl CounterpartiesApi {
     ) -> DeleteCounterpartyAgreementRequest {
         DeleteCounterpartyAgreementRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteCounterpartyAgreementParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -189,7 +186,7 @@ impl CounterpartiesApi {
     pub fn list_credit_support_annexes(&self) -> ListCreditSupportAnnexesRequest {
         ListCreditSupportAnnexesRequest {
             client: self.client.clone(),
-            as_at: None,
+            params: ListCreditSupportAnnexesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -224,7 +221,7 @@ impl CounterpartiesApi {
     ) -> UpsertCreditSupportAnnexRequest {
         UpsertCreditSupportAnnexRequest {
             client: self.client.clone(),
-            body: upsert_credit_support_annex_request,
+            params: UpsertCreditSupportAnnexParams::new(upsert_credit_support_annex_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -261,9 +258,7 @@ impl CounterpartiesApi {
     ) -> GetCreditSupportAnnexRequest {
         GetCreditSupportAnnexRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetCreditSupportAnnexParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -298,10 +293,38 @@ impl CounterpartiesApi {
     ) -> DeleteCreditSupportAnnexRequest {
         DeleteCreditSupportAnnexRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteCreditSupportAnnexParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
+    }
+}
+
+/// The parameters of `ListCounterpartyAgreements` (`GET
+/// /api/counterparties/counterpartyagreements`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListCounterpartyAgreementsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl ListCounterpartyAgreementsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self { as_at: None }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -313,7 +336,7 @@ impl CounterpartiesApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCounterpartyAgreementsRequest {
     client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
+    params: ListCounterpartyAgreementsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -328,8 +351,18 @@ impl ListCounterpartyAgreementsRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListCounterpartyAgreementsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListCounterpartyAgreementsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -366,9 +399,34 @@ impl ListCounterpartyAgreementsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/counterparties/counterpartyagreements");
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertCounterpartyAgreement` (`POST
+/// /api/counterparties/counterpartyagreements`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertCounterpartyAgreementParams {
+    /// The JSON request body.
+    pub body: lusid_models::UpsertCounterpartyAgreementRequest,
+}
+
+impl UpsertCounterpartyAgreementParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        upsert_counterparty_agreement_request: lusid_models::UpsertCounterpartyAgreementRequest,
+    ) -> Self {
+        Self {
+            body: upsert_counterparty_agreement_request,
+        }
     }
 }
 
@@ -380,7 +438,7 @@ impl ListCounterpartyAgreementsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertCounterpartyAgreementRequest {
     client: crate::Client,
-    body: lusid_models::UpsertCounterpartyAgreementRequest,
+    params: UpsertCounterpartyAgreementParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -391,6 +449,16 @@ impl UpsertCounterpartyAgreementRequest {
         path_template: "/api/counterparties/counterpartyagreements",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertCounterpartyAgreementParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertCounterpartyAgreementParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -426,9 +494,46 @@ impl UpsertCounterpartyAgreementRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/counterparties/counterpartyagreements");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetCounterpartyAgreement` (`GET
+/// /api/counterparties/counterpartyagreements/{scope}/{code}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetCounterpartyAgreementParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetCounterpartyAgreementParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -440,9 +545,7 @@ impl UpsertCounterpartyAgreementRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCounterpartyAgreementRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetCounterpartyAgreementParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -457,8 +560,18 @@ impl GetCounterpartyAgreementRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetCounterpartyAgreementParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetCounterpartyAgreementParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -495,12 +608,38 @@ impl GetCounterpartyAgreementRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/counterparties/counterpartyagreements/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteCounterpartyAgreement` (`DELETE
+/// /api/counterparties/counterpartyagreements/{scope}/{code}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteCounterpartyAgreementParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteCounterpartyAgreementParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -512,8 +651,7 @@ impl GetCounterpartyAgreementRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCounterpartyAgreementRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteCounterpartyAgreementParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -524,6 +662,16 @@ impl DeleteCounterpartyAgreementRequest {
         path_template: "/api/counterparties/counterpartyagreements/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteCounterpartyAgreementParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteCounterpartyAgreementParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -560,11 +708,40 @@ impl DeleteCounterpartyAgreementRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/counterparties/counterpartyagreements/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ListCreditSupportAnnexes` (`GET
+/// /api/counterparties/creditsupportannexes`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListCreditSupportAnnexesParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl ListCreditSupportAnnexesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self { as_at: None }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -575,7 +752,7 @@ impl DeleteCounterpartyAgreementRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCreditSupportAnnexesRequest {
     client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
+    params: ListCreditSupportAnnexesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -590,8 +767,18 @@ impl ListCreditSupportAnnexesRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListCreditSupportAnnexesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListCreditSupportAnnexesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -628,9 +815,34 @@ impl ListCreditSupportAnnexesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/counterparties/creditsupportannexes");
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertCreditSupportAnnex` (`POST
+/// /api/counterparties/creditsupportannexes`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertCreditSupportAnnexParams {
+    /// The JSON request body.
+    pub body: lusid_models::UpsertCreditSupportAnnexRequest,
+}
+
+impl UpsertCreditSupportAnnexParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        upsert_credit_support_annex_request: lusid_models::UpsertCreditSupportAnnexRequest,
+    ) -> Self {
+        Self {
+            body: upsert_credit_support_annex_request,
+        }
     }
 }
 
@@ -642,7 +854,7 @@ impl ListCreditSupportAnnexesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertCreditSupportAnnexRequest {
     client: crate::Client,
-    body: lusid_models::UpsertCreditSupportAnnexRequest,
+    params: UpsertCreditSupportAnnexParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -653,6 +865,16 @@ impl UpsertCreditSupportAnnexRequest {
         path_template: "/api/counterparties/creditsupportannexes",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertCreditSupportAnnexParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertCreditSupportAnnexParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -688,9 +910,46 @@ impl UpsertCreditSupportAnnexRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/counterparties/creditsupportannexes");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetCreditSupportAnnex` (`GET
+/// /api/counterparties/creditsupportannexes/{scope}/{code}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetCreditSupportAnnexParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetCreditSupportAnnexParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -702,9 +961,7 @@ impl UpsertCreditSupportAnnexRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCreditSupportAnnexRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetCreditSupportAnnexParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -719,8 +976,18 @@ impl GetCreditSupportAnnexRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetCreditSupportAnnexParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetCreditSupportAnnexParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -755,12 +1022,38 @@ impl GetCreditSupportAnnexRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/counterparties/creditsupportannexes/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteCreditSupportAnnex` (`DELETE
+/// /api/counterparties/creditsupportannexes/{scope}/{code}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteCreditSupportAnnexParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteCreditSupportAnnexParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -772,8 +1065,7 @@ impl GetCreditSupportAnnexRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCreditSupportAnnexRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteCreditSupportAnnexParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -784,6 +1076,16 @@ impl DeleteCreditSupportAnnexRequest {
         path_template: "/api/counterparties/creditsupportannexes/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteCreditSupportAnnexParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteCreditSupportAnnexParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -820,10 +1122,216 @@ impl DeleteCreditSupportAnnexRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/counterparties/creditsupportannexes/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Counterparties` operations as an object-safe async trait, implemented by
+/// [`CounterpartiesApi`]: write code against `&dyn CounterpartiesApiClient` (or `impl
+/// CounterpartiesApiClient`) and give it `client.counterparties()` in production and a mock
+/// in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`CounterpartiesApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockCounterpartiesApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait CounterpartiesApiClient: Send + Sync {
+    /// `GET /api/counterparties/counterpartyagreements` (operation
+    /// `ListCounterpartyAgreements`): [`CounterpartiesApi::list_counterparty_agreements`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListCounterpartyAgreementsRequest::send): see [`Error`](crate::Error).
+    async fn list_counterparty_agreements(
+        &self,
+        params: ListCounterpartyAgreementsParams,
+    ) -> Result<lusid_models::ResourceListOfGetCounterpartyAgreementResponse, crate::Error>;
+
+    /// `POST /api/counterparties/counterpartyagreements` (operation
+    /// `UpsertCounterpartyAgreement`): [`CounterpartiesApi::upsert_counterparty_agreement`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertCounterpartyAgreementRequest::send): see [`Error`](crate::Error).
+    async fn upsert_counterparty_agreement(
+        &self,
+        params: UpsertCounterpartyAgreementParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
+
+    /// `GET /api/counterparties/counterpartyagreements/{scope}/{code}` (operation
+    /// `GetCounterpartyAgreement`): [`CounterpartiesApi::get_counterparty_agreement`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetCounterpartyAgreementRequest::send): see [`Error`](crate::Error).
+    async fn get_counterparty_agreement(
+        &self,
+        params: GetCounterpartyAgreementParams,
+    ) -> Result<lusid_models::GetCounterpartyAgreementResponse, crate::Error>;
+
+    /// `DELETE /api/counterparties/counterpartyagreements/{scope}/{code}` (operation
+    /// `DeleteCounterpartyAgreement`): [`CounterpartiesApi::delete_counterparty_agreement`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteCounterpartyAgreementRequest::send): see [`Error`](crate::Error).
+    async fn delete_counterparty_agreement(
+        &self,
+        params: DeleteCounterpartyAgreementParams,
+    ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error>;
+
+    /// `GET /api/counterparties/creditsupportannexes` (operation `ListCreditSupportAnnexes`):
+    /// [`CounterpartiesApi::list_credit_support_annexes`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListCreditSupportAnnexesRequest::send): see [`Error`](crate::Error).
+    async fn list_credit_support_annexes(
+        &self,
+        params: ListCreditSupportAnnexesParams,
+    ) -> Result<lusid_models::ResourceListOfGetCreditSupportAnnexResponse, crate::Error>;
+
+    /// `POST /api/counterparties/creditsupportannexes` (operation `UpsertCreditSupportAnnex`):
+    /// [`CounterpartiesApi::upsert_credit_support_annex`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertCreditSupportAnnexRequest::send): see [`Error`](crate::Error).
+    async fn upsert_credit_support_annex(
+        &self,
+        params: UpsertCreditSupportAnnexParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
+
+    /// `GET /api/counterparties/creditsupportannexes/{scope}/{code}` (operation
+    /// `GetCreditSupportAnnex`): [`CounterpartiesApi::get_credit_support_annex`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetCreditSupportAnnexRequest::send): see [`Error`](crate::Error).
+    async fn get_credit_support_annex(
+        &self,
+        params: GetCreditSupportAnnexParams,
+    ) -> Result<lusid_models::GetCreditSupportAnnexResponse, crate::Error>;
+
+    /// `DELETE /api/counterparties/creditsupportannexes/{scope}/{code}` (operation
+    /// `DeleteCreditSupportAnnex`): [`CounterpartiesApi::delete_credit_support_annex`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteCreditSupportAnnexRequest::send): see [`Error`](crate::Error).
+    async fn delete_credit_support_annex(
+        &self,
+        params: DeleteCreditSupportAnnexParams,
+    ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl CounterpartiesApiClient for CounterpartiesApi {
+    async fn list_counterparty_agreements(
+        &self,
+        params: ListCounterpartyAgreementsParams,
+    ) -> Result<lusid_models::ResourceListOfGetCounterpartyAgreementResponse, crate::Error> {
+        ListCounterpartyAgreementsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_counterparty_agreement(
+        &self,
+        params: UpsertCounterpartyAgreementParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
+        UpsertCounterpartyAgreementRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_counterparty_agreement(
+        &self,
+        params: GetCounterpartyAgreementParams,
+    ) -> Result<lusid_models::GetCounterpartyAgreementResponse, crate::Error> {
+        GetCounterpartyAgreementRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_counterparty_agreement(
+        &self,
+        params: DeleteCounterpartyAgreementParams,
+    ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error> {
+        DeleteCounterpartyAgreementRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_credit_support_annexes(
+        &self,
+        params: ListCreditSupportAnnexesParams,
+    ) -> Result<lusid_models::ResourceListOfGetCreditSupportAnnexResponse, crate::Error> {
+        ListCreditSupportAnnexesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_credit_support_annex(
+        &self,
+        params: UpsertCreditSupportAnnexParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
+        UpsertCreditSupportAnnexRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_credit_support_annex(
+        &self,
+        params: GetCreditSupportAnnexParams,
+    ) -> Result<lusid_models::GetCreditSupportAnnexResponse, crate::Error> {
+        GetCreditSupportAnnexRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_credit_support_annex(
+        &self,
+        params: DeleteCreditSupportAnnexParams,
+    ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error> {
+        DeleteCreditSupportAnnexRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -51,11 +51,7 @@ impl CurrencyGroupsApi {
     pub fn list_currency_groups(&self) -> ListCurrencyGroupsRequest {
         ListCurrencyGroupsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListCurrencyGroupsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -87,7 +83,7 @@ impl CurrencyGroupsApi {
     ) -> UpsertCurrencyGroupRequest {
         UpsertCurrencyGroupRequest {
             client: self.client.clone(),
-            body: upsert_currency_group_request,
+            params: UpsertCurrencyGroupParams::new(upsert_currency_group_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -117,8 +113,7 @@ impl CurrencyGroupsApi {
     pub fn get_currency_group(&self, code: impl Into<String>) -> GetCurrencyGroupRequest {
         GetCurrencyGroupRequest {
             client: self.client.clone(),
-            code: code.into(),
-            as_at: None,
+            params: GetCurrencyGroupParams::new(code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -145,34 +140,45 @@ impl CurrencyGroupsApi {
     pub fn delete_currency_group(&self, code: impl Into<String>) -> DeleteCurrencyGroupRequest {
         DeleteCurrencyGroupRequest {
             client: self.client.clone(),
-            code: code.into(),
+            params: DeleteCurrencyGroupParams::new(code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListCurrencyGroups` request (`GET /api/currencies/groups`), built by
-/// [`CurrencyGroupsApi::list_currency_groups`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCurrencyGroupsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListCurrencyGroups` (`GET /api/currencies/groups`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListCurrencyGroupsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListCurrencyGroupsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListCurrencyGroups",
-        path_template: "/api/currencies/groups",
-        idempotent: true,
-    };
+impl ListCurrencyGroupsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -204,6 +210,68 @@ impl ListCurrencyGroupsRequest {
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `ListCurrencyGroups` request (`GET /api/currencies/groups`), built by
+/// [`CurrencyGroupsApi::list_currency_groups`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListCurrencyGroupsRequest {
+    client: crate::Client,
+    params: ListCurrencyGroupsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListCurrencyGroupsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListCurrencyGroups",
+        path_template: "/api/currencies/groups",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListCurrencyGroupsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListCurrencyGroupsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -240,11 +308,11 @@ impl ListCurrencyGroupsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/currencies/groups");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -299,25 +367,47 @@ impl crate::paginator::PagedRequest for ListCurrencyGroupsRequest {
     type Page = lusid_models::PagedResourceListOfCurrencyGroupResponse;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertCurrencyGroup` (`POST /api/currencies/groups`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertCurrencyGroupParams {
+    /// The JSON request body.
+    pub body: lusid_models::UpsertCurrencyGroupRequest,
+}
+
+impl UpsertCurrencyGroupParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(upsert_currency_group_request: lusid_models::UpsertCurrencyGroupRequest) -> Self {
+        Self {
+            body: upsert_currency_group_request,
+        }
     }
 }
 
@@ -328,7 +418,7 @@ impl crate::paginator::PagedRequest for ListCurrencyGroupsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertCurrencyGroupRequest {
     client: crate::Client,
-    body: lusid_models::UpsertCurrencyGroupRequest,
+    params: UpsertCurrencyGroupParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -339,6 +429,16 @@ impl UpsertCurrencyGroupRequest {
         path_template: "/api/currencies/groups",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertCurrencyGroupParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertCurrencyGroupParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -371,9 +471,42 @@ impl UpsertCurrencyGroupRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/currencies/groups");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetCurrencyGroup` (`GET /api/currencies/groups/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetCurrencyGroupParams {
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetCurrencyGroupParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(code: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -384,8 +517,7 @@ impl UpsertCurrencyGroupRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCurrencyGroupRequest {
     client: crate::Client,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetCurrencyGroupParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -400,8 +532,18 @@ impl GetCurrencyGroupRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetCurrencyGroupParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetCurrencyGroupParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -435,10 +577,30 @@ impl GetCurrencyGroupRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/currencies/groups/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteCurrencyGroup` (`DELETE /api/currencies/groups/{code}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteCurrencyGroupParams {
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteCurrencyGroupParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(code: impl Into<String>) -> Self {
+        Self { code: code.into() }
     }
 }
 
@@ -449,7 +611,7 @@ impl GetCurrencyGroupRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCurrencyGroupRequest {
     client: crate::Client,
-    code: String,
+    params: DeleteCurrencyGroupParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -460,6 +622,16 @@ impl DeleteCurrencyGroupRequest {
         path_template: "/api/currencies/groups/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteCurrencyGroupParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteCurrencyGroupParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -493,8 +665,116 @@ impl DeleteCurrencyGroupRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/currencies/groups/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `CurrencyGroups` operations as an object-safe async trait, implemented by
+/// [`CurrencyGroupsApi`]: write code against `&dyn CurrencyGroupsApiClient` (or `impl
+/// CurrencyGroupsApiClient`) and give it `client.currency_groups()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`CurrencyGroupsApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockCurrencyGroupsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait CurrencyGroupsApiClient: Send + Sync {
+    /// `GET /api/currencies/groups` (operation `ListCurrencyGroups`):
+    /// [`CurrencyGroupsApi::list_currency_groups`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListCurrencyGroupsRequest::send): see [`Error`](crate::Error).
+    async fn list_currency_groups(
+        &self,
+        params: ListCurrencyGroupsParams,
+    ) -> Result<lusid_models::PagedResourceListOfCurrencyGroupResponse, crate::Error>;
+
+    /// `POST /api/currencies/groups` (operation `UpsertCurrencyGroup`):
+    /// [`CurrencyGroupsApi::upsert_currency_group`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertCurrencyGroupRequest::send): see [`Error`](crate::Error).
+    async fn upsert_currency_group(
+        &self,
+        params: UpsertCurrencyGroupParams,
+    ) -> Result<lusid_models::CurrencyGroupResponse, crate::Error>;
+
+    /// `GET /api/currencies/groups/{code}` (operation `GetCurrencyGroup`):
+    /// [`CurrencyGroupsApi::get_currency_group`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetCurrencyGroupRequest::send): see [`Error`](crate::Error).
+    async fn get_currency_group(
+        &self,
+        params: GetCurrencyGroupParams,
+    ) -> Result<lusid_models::CurrencyGroupResponse, crate::Error>;
+
+    /// `DELETE /api/currencies/groups/{code}` (operation `DeleteCurrencyGroup`):
+    /// [`CurrencyGroupsApi::delete_currency_group`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteCurrencyGroupRequest::send): see [`Error`](crate::Error).
+    async fn delete_currency_group(
+        &self,
+        params: DeleteCurrencyGroupParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl CurrencyGroupsApiClient for CurrencyGroupsApi {
+    async fn list_currency_groups(
+        &self,
+        params: ListCurrencyGroupsParams,
+    ) -> Result<lusid_models::PagedResourceListOfCurrencyGroupResponse, crate::Error> {
+        ListCurrencyGroupsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_currency_group(
+        &self,
+        params: UpsertCurrencyGroupParams,
+    ) -> Result<lusid_models::CurrencyGroupResponse, crate::Error> {
+        UpsertCurrencyGroupRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_currency_group(
+        &self,
+        params: GetCurrencyGroupParams,
+    ) -> Result<lusid_models::CurrencyGroupResponse, crate::Error> {
+        GetCurrencyGroupRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_currency_group(
+        &self,
+        params: DeleteCurrencyGroupParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteCurrencyGroupRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

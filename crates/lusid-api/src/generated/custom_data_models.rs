@@ -52,8 +52,7 @@ impl CustomDataModelsApi {
     ) -> BatchAmendRequest {
         BatchAmendRequest {
             client: self.client.clone(),
-            success_mode: success_mode.into(),
-            body: request_body,
+            params: BatchAmendParams::new(success_mode, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -77,6 +76,7 @@ impl CustomDataModelsApi {
     pub fn list_supported_entity_types(&self) -> ListSupportedEntityTypesRequest {
         ListSupportedEntityTypesRequest {
             client: self.client.clone(),
+            params: ListSupportedEntityTypesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -110,9 +110,7 @@ impl CustomDataModelsApi {
     pub fn list_data_model_hierarchies(&self) -> ListDataModelHierarchiesRequest {
         ListDataModelHierarchiesRequest {
             client: self.client.clone(),
-            as_at: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListDataModelHierarchiesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -148,8 +146,7 @@ impl CustomDataModelsApi {
     ) -> CreateCustomDataModelRequest {
         CreateCustomDataModelRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            body: create_custom_data_model_request,
+            params: CreateCustomDataModelParams::new(entity_type, create_custom_data_model_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -186,10 +183,7 @@ impl CustomDataModelsApi {
     ) -> GetCustomDataModelRequest {
         GetCustomDataModelRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetCustomDataModelParams::new(entity_type, scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -228,10 +222,12 @@ impl CustomDataModelsApi {
     ) -> UpdateCustomDataModelRequest {
         UpdateCustomDataModelRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_custom_data_model_request,
+            params: UpdateCustomDataModelParams::new(
+                entity_type,
+                scope,
+                code,
+                update_custom_data_model_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -265,10 +261,36 @@ impl CustomDataModelsApi {
     ) -> DeleteCustomDataModelRequest {
         DeleteCustomDataModelRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteCustomDataModelParams::new(entity_type, scope, code),
             call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `BatchAmend` (`POST /api/datamodel/$batchamend`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchAmendParams {
+    /// `successMode` (query): string.
+    pub success_mode: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::MembershipAmendmentRequest>,
+}
+
+impl BatchAmendParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        success_mode: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::MembershipAmendmentRequest>,
+    ) -> Self {
+        Self {
+            success_mode: success_mode.into(),
+            body: request_body,
         }
     }
 }
@@ -280,8 +302,7 @@ impl CustomDataModelsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchAmendRequest {
     client: crate::Client,
-    success_mode: String,
-    body: std::collections::BTreeMap<String, lusid_models::MembershipAmendmentRequest>,
+    params: BatchAmendParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -292,6 +313,16 @@ impl BatchAmendRequest {
         path_template: "/api/datamodel/$batchamend",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchAmendParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchAmendParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -327,10 +358,27 @@ impl BatchAmendRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/datamodel/$batchamend");
-        request.query("successMode", Some(&self.success_mode))?;
-        request.json_body(&self.body)?;
+        request.query("successMode", Some(&self.params.success_mode))?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ListSupportedEntityTypes` (`GET /api/datamodel/entitytype`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListSupportedEntityTypesParams {}
+
+impl ListSupportedEntityTypesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {}
     }
 }
 
@@ -341,6 +389,7 @@ impl BatchAmendRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListSupportedEntityTypesRequest {
     client: crate::Client,
+    params: ListSupportedEntityTypesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -351,6 +400,16 @@ impl ListSupportedEntityTypesRequest {
         path_template: "/api/datamodel/entitytype",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListSupportedEntityTypesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListSupportedEntityTypesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -388,26 +447,33 @@ impl ListSupportedEntityTypesRequest {
     }
 }
 
-/// The `ListDataModelHierarchies` request (`GET /api/datamodel/hierarchies`), built by
-/// [`CustomDataModelsApi::list_data_model_hierarchies`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListDataModelHierarchiesRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListDataModelHierarchies` (`GET /api/datamodel/hierarchies`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListDataModelHierarchiesParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListDataModelHierarchiesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListDataModelHierarchies",
-        path_template: "/api/datamodel/hierarchies",
-        idempotent: true,
-    };
+impl ListDataModelHierarchiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -427,6 +493,56 @@ impl ListDataModelHierarchiesRequest {
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `ListDataModelHierarchies` request (`GET /api/datamodel/hierarchies`), built by
+/// [`CustomDataModelsApi::list_data_model_hierarchies`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListDataModelHierarchiesRequest {
+    client: crate::Client,
+    params: ListDataModelHierarchiesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListDataModelHierarchiesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListDataModelHierarchies",
+        path_template: "/api/datamodel/hierarchies",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListDataModelHierarchiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListDataModelHierarchiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -461,11 +577,39 @@ impl ListDataModelHierarchiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/datamodel/hierarchies");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `CreateCustomDataModel` (`POST /api/datamodel/{entityType}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateCustomDataModelParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// The JSON request body.
+    pub body: lusid_models::CreateCustomDataModelRequest,
+}
+
+impl CreateCustomDataModelParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_type: impl Into<String>,
+        create_custom_data_model_request: lusid_models::CreateCustomDataModelRequest,
+    ) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            body: create_custom_data_model_request,
+        }
     }
 }
 
@@ -476,8 +620,7 @@ impl ListDataModelHierarchiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCustomDataModelRequest {
     client: crate::Client,
-    entity_type: String,
-    body: lusid_models::CreateCustomDataModelRequest,
+    params: CreateCustomDataModelParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -488,6 +631,16 @@ impl CreateCustomDataModelRequest {
         path_template: "/api/datamodel/{entityType}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateCustomDataModelParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateCustomDataModelParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -520,10 +673,54 @@ impl CreateCustomDataModelRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/datamodel/");
-        request.path_param("entityType", &self.entity_type)?;
-        request.json_body(&self.body)?;
+        request.path_param("entityType", &self.params.entity_type)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetCustomDataModel` (`GET
+/// /api/datamodel/{entityType}/{scope}/{code}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetCustomDataModelParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetCustomDataModelParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_type: impl Into<String>,
+        scope: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -534,10 +731,7 @@ impl CreateCustomDataModelRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCustomDataModelRequest {
     client: crate::Client,
-    entity_type: String,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetCustomDataModelParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -552,8 +746,18 @@ impl GetCustomDataModelRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetCustomDataModelParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetCustomDataModelParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -587,14 +791,51 @@ impl GetCustomDataModelRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/datamodel/");
-        request.path_param("entityType", &self.entity_type)?;
+        request.path_param("entityType", &self.params.entity_type)?;
         request.path("/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateCustomDataModel` (`PUT
+/// /api/datamodel/{entityType}/{scope}/{code}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateCustomDataModelParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateCustomDataModelRequest,
+}
+
+impl UpdateCustomDataModelParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_type: impl Into<String>,
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_custom_data_model_request: lusid_models::UpdateCustomDataModelRequest,
+    ) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            scope: scope.into(),
+            code: code.into(),
+            body: update_custom_data_model_request,
+        }
     }
 }
 
@@ -605,10 +846,7 @@ impl GetCustomDataModelRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCustomDataModelRequest {
     client: crate::Client,
-    entity_type: String,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdateCustomDataModelRequest,
+    params: UpdateCustomDataModelParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -619,6 +857,16 @@ impl UpdateCustomDataModelRequest {
         path_template: "/api/datamodel/{entityType}/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateCustomDataModelParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateCustomDataModelParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -651,14 +899,47 @@ impl UpdateCustomDataModelRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/datamodel/");
-        request.path_param("entityType", &self.entity_type)?;
+        request.path_param("entityType", &self.params.entity_type)?;
         request.path("/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteCustomDataModel` (`DELETE
+/// /api/datamodel/{entityType}/{scope}/{code}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteCustomDataModelParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteCustomDataModelParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_type: impl Into<String>,
+        scope: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -670,9 +951,7 @@ impl UpdateCustomDataModelRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCustomDataModelRequest {
     client: crate::Client,
-    entity_type: String,
-    scope: String,
-    code: String,
+    params: DeleteCustomDataModelParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -683,6 +962,16 @@ impl DeleteCustomDataModelRequest {
         path_template: "/api/datamodel/{entityType}/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteCustomDataModelParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteCustomDataModelParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -716,12 +1005,189 @@ impl DeleteCustomDataModelRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/datamodel/");
-        request.path_param("entityType", &self.entity_type)?;
+        request.path_param("entityType", &self.params.entity_type)?;
         request.path("/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `CustomDataModels` operations as an object-safe async trait, implemented by
+/// [`CustomDataModelsApi`]: write code against `&dyn CustomDataModelsApiClient` (or `impl
+/// CustomDataModelsApiClient`) and give it `client.custom_data_models()` in production and
+/// a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`CustomDataModelsApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockCustomDataModelsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait CustomDataModelsApiClient: Send + Sync {
+    /// `POST /api/datamodel/$batchamend` (operation `BatchAmend`):
+    /// [`CustomDataModelsApi::batch_amend`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchAmendRequest::send): see [`Error`](crate::Error).
+    async fn batch_amend(
+        &self,
+        params: BatchAmendParams,
+    ) -> Result<lusid_models::BatchAmendCustomDataModelMembershipResponse, crate::Error>;
+
+    /// `GET /api/datamodel/entitytype` (operation `ListSupportedEntityTypes`):
+    /// [`CustomDataModelsApi::list_supported_entity_types`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListSupportedEntityTypesRequest::send): see [`Error`](crate::Error).
+    async fn list_supported_entity_types(
+        &self,
+        params: ListSupportedEntityTypesParams,
+    ) -> Result<lusid_models::ResourceListOfString, crate::Error>;
+
+    /// `GET /api/datamodel/hierarchies` (operation `ListDataModelHierarchies`):
+    /// [`CustomDataModelsApi::list_data_model_hierarchies`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListDataModelHierarchiesRequest::send): see [`Error`](crate::Error).
+    async fn list_data_model_hierarchies(
+        &self,
+        params: ListDataModelHierarchiesParams,
+    ) -> Result<lusid_models::ResourceListOfDataModelSummary, crate::Error>;
+
+    /// `POST /api/datamodel/{entityType}` (operation `CreateCustomDataModel`):
+    /// [`CustomDataModelsApi::create_custom_data_model`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateCustomDataModelRequest::send): see [`Error`](crate::Error).
+    async fn create_custom_data_model(
+        &self,
+        params: CreateCustomDataModelParams,
+    ) -> Result<lusid_models::CustomDataModel, crate::Error>;
+
+    /// `GET /api/datamodel/{entityType}/{scope}/{code}` (operation `GetCustomDataModel`):
+    /// [`CustomDataModelsApi::get_custom_data_model`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetCustomDataModelRequest::send): see [`Error`](crate::Error).
+    async fn get_custom_data_model(
+        &self,
+        params: GetCustomDataModelParams,
+    ) -> Result<lusid_models::CustomDataModel, crate::Error>;
+
+    /// `PUT /api/datamodel/{entityType}/{scope}/{code}` (operation `UpdateCustomDataModel`):
+    /// [`CustomDataModelsApi::update_custom_data_model`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateCustomDataModelRequest::send): see [`Error`](crate::Error).
+    async fn update_custom_data_model(
+        &self,
+        params: UpdateCustomDataModelParams,
+    ) -> Result<lusid_models::CustomDataModel, crate::Error>;
+
+    /// `DELETE /api/datamodel/{entityType}/{scope}/{code}` (operation `DeleteCustomDataModel`):
+    /// [`CustomDataModelsApi::delete_custom_data_model`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteCustomDataModelRequest::send): see [`Error`](crate::Error).
+    async fn delete_custom_data_model(
+        &self,
+        params: DeleteCustomDataModelParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl CustomDataModelsApiClient for CustomDataModelsApi {
+    async fn batch_amend(
+        &self,
+        params: BatchAmendParams,
+    ) -> Result<lusid_models::BatchAmendCustomDataModelMembershipResponse, crate::Error> {
+        BatchAmendRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_supported_entity_types(
+        &self,
+        params: ListSupportedEntityTypesParams,
+    ) -> Result<lusid_models::ResourceListOfString, crate::Error> {
+        ListSupportedEntityTypesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_data_model_hierarchies(
+        &self,
+        params: ListDataModelHierarchiesParams,
+    ) -> Result<lusid_models::ResourceListOfDataModelSummary, crate::Error> {
+        ListDataModelHierarchiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_custom_data_model(
+        &self,
+        params: CreateCustomDataModelParams,
+    ) -> Result<lusid_models::CustomDataModel, crate::Error> {
+        CreateCustomDataModelRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_custom_data_model(
+        &self,
+        params: GetCustomDataModelParams,
+    ) -> Result<lusid_models::CustomDataModel, crate::Error> {
+        GetCustomDataModelRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_custom_data_model(
+        &self,
+        params: UpdateCustomDataModelParams,
+    ) -> Result<lusid_models::CustomDataModel, crate::Error> {
+        UpdateCustomDataModelRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_custom_data_model(
+        &self,
+        params: DeleteCustomDataModelParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteCustomDataModelRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

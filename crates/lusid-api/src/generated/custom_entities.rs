@@ -65,16 +65,7 @@ impl CustomEntitiesApi {
     ) -> ListCustomEntitiesRequest {
         ListCustomEntitiesRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            effective_at: None,
-            as_at: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            page: None,
-            related_entity_property_keys: Vec::new(),
-            relationship_definition_ids: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListCustomEntitiesParams::new(entity_type),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -108,8 +99,7 @@ impl CustomEntitiesApi {
     ) -> UpsertCustomEntityRequest {
         UpsertCustomEntityRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            body: custom_entity_request,
+            params: UpsertCustomEntityParams::new(entity_type, custom_entity_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -146,9 +136,7 @@ impl CustomEntitiesApi {
     ) -> UpsertCustomEntitiesRequest {
         UpsertCustomEntitiesRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            success_mode: success_mode.into(),
-            body: request_body,
+            params: UpsertCustomEntitiesParams::new(entity_type, success_mode, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -198,15 +186,12 @@ impl CustomEntitiesApi {
     ) -> GetCustomEntityRequest {
         GetCustomEntityRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            identifier_scope: identifier_scope.into(),
-            as_at: None,
-            effective_at: None,
-            related_entity_property_keys: Vec::new(),
-            relationship_definition_ids: Vec::new(),
-            property_keys: Vec::new(),
+            params: GetCustomEntityParams::new(
+                entity_type,
+                identifier_type,
+                identifier_value,
+                identifier_scope,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -243,10 +228,12 @@ impl CustomEntitiesApi {
     ) -> DeleteCustomEntityRequest {
         DeleteCustomEntityRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            identifier_scope: identifier_scope.into(),
+            params: DeleteCustomEntityParams::new(
+                entity_type,
+                identifier_type,
+                identifier_value,
+                identifier_scope,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -289,12 +276,12 @@ impl CustomEntitiesApi {
     ) -> GetAllCustomEntityAccessMetadataRequest {
         GetAllCustomEntityAccessMetadataRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            identifier_scope: identifier_scope.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetAllCustomEntityAccessMetadataParams::new(
+                entity_type,
+                identifier_type,
+                identifier_value,
+                identifier_scope,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -341,13 +328,13 @@ impl CustomEntitiesApi {
     ) -> PatchCustomEntityAccessMetadataRequest {
         PatchCustomEntityAccessMetadataRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            identifier_scope: identifier_scope.into(),
-            effective_at: None,
-            effective_until: None,
-            body: request_body,
+            params: PatchCustomEntityAccessMetadataParams::new(
+                entity_type,
+                identifier_type,
+                identifier_value,
+                identifier_scope,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -393,13 +380,13 @@ impl CustomEntitiesApi {
     ) -> GetCustomEntityAccessMetadataByKeyRequest {
         GetCustomEntityAccessMetadataByKeyRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            metadata_key: metadata_key.into(),
-            identifier_scope: identifier_scope.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetCustomEntityAccessMetadataByKeyParams::new(
+                entity_type,
+                identifier_type,
+                identifier_value,
+                metadata_key,
+                identifier_scope,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -450,14 +437,14 @@ impl CustomEntitiesApi {
     ) -> UpsertCustomEntityAccessMetadataRequest {
         UpsertCustomEntityAccessMetadataRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            metadata_key: metadata_key.into(),
-            identifier_scope: identifier_scope.into(),
-            effective_at: None,
-            effective_until: None,
-            body: upsert_custom_entity_access_metadata_request,
+            params: UpsertCustomEntityAccessMetadataParams::new(
+                entity_type,
+                identifier_type,
+                identifier_value,
+                metadata_key,
+                identifier_scope,
+                upsert_custom_entity_access_metadata_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -502,13 +489,13 @@ impl CustomEntitiesApi {
     ) -> DeleteCustomEntityAccessMetadataRequest {
         DeleteCustomEntityAccessMetadataRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            metadata_key: metadata_key.into(),
-            identifier_scope: identifier_scope.into(),
-            effective_at: None,
-            effective_until: None,
+            params: DeleteCustomEntityAccessMetadataParams::new(
+                entity_type,
+                identifier_type,
+                identifier_value,
+                metadata_key,
+                identifier_scope,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -550,12 +537,12 @@ impl CustomEntitiesApi {
     ) -> GetAllCustomEntityPropertiesRequest {
         GetAllCustomEntityPropertiesRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            identifier_scope: identifier_scope.into(),
-            as_at: None,
-            effective_at: None,
+            params: GetAllCustomEntityPropertiesParams::new(
+                entity_type,
+                identifier_type,
+                identifier_value,
+                identifier_scope,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -602,46 +589,67 @@ impl CustomEntitiesApi {
     ) -> GetCustomEntityRelationshipsRequest {
         GetCustomEntityRelationshipsRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            identifier_scope: identifier_scope.into(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            effective_at: None,
-            as_at: None,
-            filter: None,
-            identifier_types: Vec::new(),
+            params: GetCustomEntityRelationshipsParams::new(
+                entity_type,
+                identifier_scope,
+                identifier_type,
+                identifier_value,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListCustomEntities` request (`GET /api/customentities/{entityType}`), built by
-/// [`CustomEntitiesApi::list_custom_entities`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCustomEntitiesRequest {
-    client: crate::Client,
-    entity_type: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    page: Option<String>,
-    related_entity_property_keys: Vec<String>,
-    relationship_definition_ids: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListCustomEntities` (`GET /api/customentities/{entityType}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListCustomEntitiesParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `relatedEntityPropertyKeys` (query): a list of strings, sent as one
+    /// `relatedEntityPropertyKeys=` pair each.
+    pub related_entity_property_keys: Vec<String>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListCustomEntitiesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListCustomEntities",
-        path_template: "/api/customentities/{entityType}",
-        idempotent: true,
-    };
+impl ListCustomEntitiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_type: impl Into<String>) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            effective_at: None,
+            as_at: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            page: None,
+            related_entity_property_keys: Vec::new(),
+            relationship_definition_ids: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -716,6 +724,108 @@ impl ListCustomEntitiesRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListCustomEntities` request (`GET /api/customentities/{entityType}`), built by
+/// [`CustomEntitiesApi::list_custom_entities`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListCustomEntitiesRequest {
+    client: crate::Client,
+    params: ListCustomEntitiesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListCustomEntitiesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListCustomEntities",
+        path_template: "/api/customentities/{entityType}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `relatedEntityPropertyKeys` (query): a list of strings, sent as one
+    /// `relatedEntityPropertyKeys=` pair each. Replaces any earlier values.
+    pub fn related_entity_property_keys(
+        mut self,
+        related_entity_property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .related_entity_property_keys(related_entity_property_keys);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListCustomEntitiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListCustomEntitiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -751,22 +861,22 @@ impl ListCustomEntitiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/customentities/");
-        request.path_param("entityType", &self.entity_type)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("page", self.page.as_ref())?;
+        request.path_param("entityType", &self.params.entity_type)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("page", self.params.page.as_ref())?;
         request.query_each(
             "relatedEntityPropertyKeys",
-            &self.related_entity_property_keys,
+            &self.params.related_entity_property_keys,
         )?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -821,25 +931,53 @@ impl crate::paginator::PagedRequest for ListCustomEntitiesRequest {
     type Page = lusid_models::PagedResourceListOfCustomEntityResponse;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertCustomEntity` (`POST /api/customentities/{entityType}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertCustomEntityParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// The JSON request body.
+    pub body: lusid_models::CustomEntityRequest,
+}
+
+impl UpsertCustomEntityParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_type: impl Into<String>,
+        custom_entity_request: lusid_models::CustomEntityRequest,
+    ) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            body: custom_entity_request,
+        }
     }
 }
 
@@ -850,8 +988,7 @@ impl crate::paginator::PagedRequest for ListCustomEntitiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertCustomEntityRequest {
     client: crate::Client,
-    entity_type: String,
-    body: lusid_models::CustomEntityRequest,
+    params: UpsertCustomEntityParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -862,6 +999,16 @@ impl UpsertCustomEntityRequest {
         path_template: "/api/customentities/{entityType}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertCustomEntityParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertCustomEntityParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -894,10 +1041,43 @@ impl UpsertCustomEntityRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/customentities/");
-        request.path_param("entityType", &self.entity_type)?;
-        request.json_body(&self.body)?;
+        request.path_param("entityType", &self.params.entity_type)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertCustomEntities` (`POST
+/// /api/customentities/{entityType}/$batchUpsert`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertCustomEntitiesParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// `successMode` (query): string.
+    pub success_mode: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::CustomEntityRequest>,
+}
+
+impl UpsertCustomEntitiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_type: impl Into<String>,
+        success_mode: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::CustomEntityRequest>,
+    ) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            success_mode: success_mode.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -909,9 +1089,7 @@ impl UpsertCustomEntityRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertCustomEntitiesRequest {
     client: crate::Client,
-    entity_type: String,
-    success_mode: String,
-    body: std::collections::BTreeMap<String, lusid_models::CustomEntityRequest>,
+    params: UpsertCustomEntitiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -922,6 +1100,16 @@ impl UpsertCustomEntitiesRequest {
         path_template: "/api/customentities/{entityType}/$batchUpsert",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertCustomEntitiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertCustomEntitiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -955,42 +1143,68 @@ impl UpsertCustomEntitiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/customentities/");
-        request.path_param("entityType", &self.entity_type)?;
+        request.path_param("entityType", &self.params.entity_type)?;
         request.path("/$batchUpsert");
-        request.query("successMode", Some(&self.success_mode))?;
-        request.json_body(&self.body)?;
+        request.query("successMode", Some(&self.params.success_mode))?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetCustomEntity` request (`GET
-/// /api/customentities/{entityType}/{identifierType}/{identifierValue}`), built by
-/// [`CustomEntitiesApi::get_custom_entity`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCustomEntityRequest {
-    client: crate::Client,
-    entity_type: String,
-    identifier_type: String,
-    identifier_value: String,
-    identifier_scope: String,
-    as_at: Option<time::OffsetDateTime>,
-    effective_at: Option<String>,
-    related_entity_property_keys: Vec<String>,
-    relationship_definition_ids: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetCustomEntity` (`GET
+/// /api/customentities/{entityType}/{identifierType}/{identifierValue}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetCustomEntityParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `relatedEntityPropertyKeys` (query): a list of strings, sent as one
+    /// `relatedEntityPropertyKeys=` pair each.
+    pub related_entity_property_keys: Vec<String>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetCustomEntityRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetCustomEntity",
-        path_template: "/api/customentities/{entityType}/{identifierType}/{identifierValue}",
-        idempotent: true,
-    };
+impl GetCustomEntityParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_type: impl Into<String>,
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+        identifier_scope: impl Into<String>,
+    ) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            identifier_scope: identifier_scope.into(),
+            as_at: None,
+            effective_at: None,
+            related_entity_property_keys: Vec::new(),
+            relationship_definition_ids: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1040,6 +1254,84 @@ impl GetCustomEntityRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `GetCustomEntity` request (`GET
+/// /api/customentities/{entityType}/{identifierType}/{identifierValue}`), built by
+/// [`CustomEntitiesApi::get_custom_entity`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetCustomEntityRequest {
+    client: crate::Client,
+    params: GetCustomEntityParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetCustomEntityRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetCustomEntity",
+        path_template: "/api/customentities/{entityType}/{identifierType}/{identifierValue}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `relatedEntityPropertyKeys` (query): a list of strings, sent as one
+    /// `relatedEntityPropertyKeys=` pair each. Replaces any earlier values.
+    pub fn related_entity_property_keys(
+        mut self,
+        related_entity_property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .related_entity_property_keys(related_entity_property_keys);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetCustomEntityParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetCustomEntityParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1072,25 +1364,62 @@ impl GetCustomEntityRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/customentities/");
-        request.path_param("entityType", &self.entity_type)?;
+        request.path_param("entityType", &self.params.entity_type)?;
         request.path("/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
-        request.query("identifierScope", Some(&self.identifier_scope))?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.query_each(
             "relatedEntityPropertyKeys",
-            &self.related_entity_property_keys,
+            &self.params.related_entity_property_keys,
         )?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteCustomEntity` (`DELETE
+/// /api/customentities/{entityType}/{identifierType}/{identifierValue}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteCustomEntityParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+}
+
+impl DeleteCustomEntityParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_type: impl Into<String>,
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+        identifier_scope: impl Into<String>,
+    ) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            identifier_scope: identifier_scope.into(),
+        }
     }
 }
 
@@ -1102,10 +1431,7 @@ impl GetCustomEntityRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCustomEntityRequest {
     client: crate::Client,
-    entity_type: String,
-    identifier_type: String,
-    identifier_value: String,
-    identifier_scope: String,
+    params: DeleteCustomEntityParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1116,6 +1442,16 @@ impl DeleteCustomEntityRequest {
         path_template: "/api/customentities/{entityType}/{identifierType}/{identifierValue}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteCustomEntityParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteCustomEntityParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1149,14 +1485,71 @@ impl DeleteCustomEntityRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/customentities/");
-        request.path_param("entityType", &self.entity_type)?;
+        request.path_param("entityType", &self.params.entity_type)?;
         request.path("/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
-        request.query("identifierScope", Some(&self.identifier_scope))?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetAllCustomEntityAccessMetadata` (`GET
+/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAllCustomEntityAccessMetadataParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetAllCustomEntityAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_type: impl Into<String>,
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+        identifier_scope: impl Into<String>,
+    ) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            identifier_scope: identifier_scope.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -1168,12 +1561,7 @@ impl DeleteCustomEntityRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllCustomEntityAccessMetadataRequest {
     client: crate::Client,
-    entity_type: String,
-    identifier_type: String,
-    identifier_value: String,
-    identifier_scope: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetAllCustomEntityAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1187,15 +1575,25 @@ impl GetAllCustomEntityAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAllCustomEntityAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAllCustomEntityAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1235,17 +1633,78 @@ impl GetAllCustomEntityAccessMetadataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/customentities/");
-        request.path_param("entityType", &self.entity_type)?;
+        request.path_param("entityType", &self.params.entity_type)?;
         request.path("/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
         request.path("/metadata");
-        request.query("identifierScope", Some(&self.identifier_scope))?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PatchCustomEntityAccessMetadata` (`PATCH
+/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PatchCustomEntityAccessMetadataParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub effective_until: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::AccessMetadataOperation>,
+}
+
+impl PatchCustomEntityAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_type: impl Into<String>,
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+        identifier_scope: impl Into<String>,
+        request_body: Vec<lusid_models::AccessMetadataOperation>,
+    ) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            identifier_scope: identifier_scope.into(),
+            effective_at: None,
+            effective_until: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
+        self.effective_until = Some(effective_until);
+        self
     }
 }
 
@@ -1257,13 +1716,7 @@ impl GetAllCustomEntityAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchCustomEntityAccessMetadataRequest {
     client: crate::Client,
-    entity_type: String,
-    identifier_type: String,
-    identifier_value: String,
-    identifier_scope: String,
-    effective_at: Option<String>,
-    effective_until: Option<time::OffsetDateTime>,
-    body: Vec<lusid_models::AccessMetadataOperation>,
+    params: PatchCustomEntityAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1277,15 +1730,25 @@ impl PatchCustomEntityAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PatchCustomEntityAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PatchCustomEntityAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1325,18 +1788,79 @@ impl PatchCustomEntityAccessMetadataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PATCH);
         request.path("/api/customentities/");
-        request.path_param("entityType", &self.entity_type)?;
+        request.path_param("entityType", &self.params.entity_type)?;
         request.path("/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
         request.path("/metadata");
-        request.query("identifierScope", Some(&self.identifier_scope))?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetCustomEntityAccessMetadataByKey` (`GET
+/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetCustomEntityAccessMetadataByKeyParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `metadataKey` (path): string.
+    pub metadata_key: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetCustomEntityAccessMetadataByKeyParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_type: impl Into<String>,
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+        metadata_key: impl Into<String>,
+        identifier_scope: impl Into<String>,
+    ) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            metadata_key: metadata_key.into(),
+            identifier_scope: identifier_scope.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -1348,13 +1872,7 @@ impl PatchCustomEntityAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCustomEntityAccessMetadataByKeyRequest {
     client: crate::Client,
-    entity_type: String,
-    identifier_type: String,
-    identifier_value: String,
-    metadata_key: String,
-    identifier_scope: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetCustomEntityAccessMetadataByKeyParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1368,15 +1886,25 @@ impl GetCustomEntityAccessMetadataByKeyRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetCustomEntityAccessMetadataByKeyParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetCustomEntityAccessMetadataByKeyParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1410,18 +1938,83 @@ impl GetCustomEntityAccessMetadataByKeyRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/customentities/");
-        request.path_param("entityType", &self.entity_type)?;
+        request.path_param("entityType", &self.params.entity_type)?;
         request.path("/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
         request.path("/metadata/");
-        request.path_param("metadataKey", &self.metadata_key)?;
-        request.query("identifierScope", Some(&self.identifier_scope))?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("metadataKey", &self.params.metadata_key)?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertCustomEntityAccessMetadata` (`PUT
+/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertCustomEntityAccessMetadataParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `metadataKey` (path): string.
+    pub metadata_key: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub effective_until: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: lusid_models::UpsertCustomEntityAccessMetadataRequest,
+}
+
+impl UpsertCustomEntityAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_type: impl Into<String>,
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+        metadata_key: impl Into<String>,
+        identifier_scope: impl Into<String>,
+        upsert_custom_entity_access_metadata_request: lusid_models::UpsertCustomEntityAccessMetadataRequest,
+    ) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            metadata_key: metadata_key.into(),
+            identifier_scope: identifier_scope.into(),
+            effective_at: None,
+            effective_until: None,
+            body: upsert_custom_entity_access_metadata_request,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
+        self.effective_until = Some(effective_until);
+        self
     }
 }
 
@@ -1433,14 +2026,7 @@ impl GetCustomEntityAccessMetadataByKeyRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertCustomEntityAccessMetadataRequest {
     client: crate::Client,
-    entity_type: String,
-    identifier_type: String,
-    identifier_value: String,
-    metadata_key: String,
-    identifier_scope: String,
-    effective_at: Option<String>,
-    effective_until: Option<time::OffsetDateTime>,
-    body: lusid_models::UpsertCustomEntityAccessMetadataRequest,
+    params: UpsertCustomEntityAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1454,15 +2040,25 @@ impl UpsertCustomEntityAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertCustomEntityAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertCustomEntityAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1496,19 +2092,80 @@ impl UpsertCustomEntityAccessMetadataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/customentities/");
-        request.path_param("entityType", &self.entity_type)?;
+        request.path_param("entityType", &self.params.entity_type)?;
         request.path("/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
         request.path("/metadata/");
-        request.path_param("metadataKey", &self.metadata_key)?;
-        request.query("identifierScope", Some(&self.identifier_scope))?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
-        request.json_body(&self.body)?;
+        request.path_param("metadataKey", &self.params.metadata_key)?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteCustomEntityAccessMetadata` (`DELETE
+/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteCustomEntityAccessMetadataParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `metadataKey` (path): string.
+    pub metadata_key: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub effective_until: Option<time::OffsetDateTime>,
+}
+
+impl DeleteCustomEntityAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_type: impl Into<String>,
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+        metadata_key: impl Into<String>,
+        identifier_scope: impl Into<String>,
+    ) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            metadata_key: metadata_key.into(),
+            identifier_scope: identifier_scope.into(),
+            effective_at: None,
+            effective_until: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
+        self.effective_until = Some(effective_until);
+        self
     }
 }
 
@@ -1520,13 +2177,7 @@ impl UpsertCustomEntityAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCustomEntityAccessMetadataRequest {
     client: crate::Client,
-    entity_type: String,
-    identifier_type: String,
-    identifier_value: String,
-    metadata_key: String,
-    identifier_scope: String,
-    effective_at: Option<String>,
-    effective_until: Option<time::OffsetDateTime>,
+    params: DeleteCustomEntityAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1540,15 +2191,25 @@ impl DeleteCustomEntityAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteCustomEntityAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteCustomEntityAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1583,18 +2244,75 @@ impl DeleteCustomEntityAccessMetadataRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/customentities/");
-        request.path_param("entityType", &self.entity_type)?;
+        request.path_param("entityType", &self.params.entity_type)?;
         request.path("/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
         request.path("/metadata/");
-        request.path_param("metadataKey", &self.metadata_key)?;
-        request.query("identifierScope", Some(&self.identifier_scope))?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
+        request.path_param("metadataKey", &self.params.metadata_key)?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetAllCustomEntityProperties` (`GET
+/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/properties`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAllCustomEntityPropertiesParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+}
+
+impl GetAllCustomEntityPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_type: impl Into<String>,
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+        identifier_scope: impl Into<String>,
+    ) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            identifier_scope: identifier_scope.into(),
+            as_at: None,
+            effective_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -1606,12 +2324,7 @@ impl DeleteCustomEntityAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllCustomEntityPropertiesRequest {
     client: crate::Client,
-    entity_type: String,
-    identifier_type: String,
-    identifier_value: String,
-    identifier_scope: String,
-    as_at: Option<time::OffsetDateTime>,
-    effective_at: Option<String>,
+    params: GetAllCustomEntityPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1626,14 +2339,24 @@ impl GetAllCustomEntityPropertiesRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAllCustomEntityPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAllCustomEntityPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1667,46 +2390,68 @@ impl GetAllCustomEntityPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/customentities/");
-        request.path_param("entityType", &self.entity_type)?;
+        request.path_param("entityType", &self.params.entity_type)?;
         request.path("/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
         request.path("/properties");
-        request.query("identifierScope", Some(&self.identifier_scope))?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetCustomEntityRelationships` request (`GET
-/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/relationships`),
-/// built by [`CustomEntitiesApi::get_custom_entity_relationships`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCustomEntityRelationshipsRequest {
-    client: crate::Client,
-    entity_type: String,
-    identifier_scope: String,
-    identifier_type: String,
-    identifier_value: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    identifier_types: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetCustomEntityRelationships` (`GET
+/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/relationships`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetCustomEntityRelationshipsParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair each.
+    pub identifier_types: Vec<String>,
 }
 
-impl GetCustomEntityRelationshipsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetCustomEntityRelationships",
-        path_template: "/api/customentities/{entityType}/{identifierType}/{identifierValue}/relationships",
-        idempotent: true,
-    };
+impl GetCustomEntityRelationshipsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_type: impl Into<String>,
+        identifier_scope: impl Into<String>,
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+    ) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            identifier_scope: identifier_scope.into(),
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            effective_at: None,
+            as_at: None,
+            filter: None,
+            identifier_types: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1735,6 +2480,66 @@ impl GetCustomEntityRelationshipsRequest {
     ) -> Self {
         self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetCustomEntityRelationships` request (`GET
+/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/relationships`),
+/// built by [`CustomEntitiesApi::get_custom_entity_relationships`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetCustomEntityRelationshipsRequest {
+    client: crate::Client,
+    params: GetCustomEntityRelationshipsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetCustomEntityRelationshipsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetCustomEntityRelationships",
+        path_template: "/api/customentities/{entityType}/{identifierType}/{identifierValue}/relationships",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
+    /// each. Replaces any earlier values.
+    pub fn identifier_types(
+        mut self,
+        identifier_types: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.identifier_types(identifier_types);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetCustomEntityRelationshipsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetCustomEntityRelationshipsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1769,18 +2574,339 @@ impl GetCustomEntityRelationshipsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/customentities/");
-        request.path_param("entityType", &self.entity_type)?;
+        request.path_param("entityType", &self.params.entity_type)?;
         request.path("/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
         request.path("/relationships");
-        request.query("identifierScope", Some(&self.identifier_scope))?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("identifierTypes", &self.identifier_types)?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("identifierTypes", &self.params.identifier_types)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `CustomEntities` operations as an object-safe async trait, implemented by
+/// [`CustomEntitiesApi`]: write code against `&dyn CustomEntitiesApiClient` (or `impl
+/// CustomEntitiesApiClient`) and give it `client.custom_entities()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`CustomEntitiesApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockCustomEntitiesApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait CustomEntitiesApiClient: Send + Sync {
+    /// `GET /api/customentities/{entityType}` (operation `ListCustomEntities`):
+    /// [`CustomEntitiesApi::list_custom_entities`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListCustomEntitiesRequest::send): see [`Error`](crate::Error).
+    async fn list_custom_entities(
+        &self,
+        params: ListCustomEntitiesParams,
+    ) -> Result<lusid_models::PagedResourceListOfCustomEntityResponse, crate::Error>;
+
+    /// `POST /api/customentities/{entityType}` (operation `UpsertCustomEntity`):
+    /// [`CustomEntitiesApi::upsert_custom_entity`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertCustomEntityRequest::send): see [`Error`](crate::Error).
+    async fn upsert_custom_entity(
+        &self,
+        params: UpsertCustomEntityParams,
+    ) -> Result<lusid_models::CustomEntityResponse, crate::Error>;
+
+    /// `POST /api/customentities/{entityType}/$batchUpsert` (operation `UpsertCustomEntities`):
+    /// [`CustomEntitiesApi::upsert_custom_entities`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertCustomEntitiesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_custom_entities(
+        &self,
+        params: UpsertCustomEntitiesParams,
+    ) -> Result<lusid_models::UpsertCustomEntitiesResponse, crate::Error>;
+
+    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}` (operation
+    /// `GetCustomEntity`): [`CustomEntitiesApi::get_custom_entity`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetCustomEntityRequest::send): see [`Error`](crate::Error).
+    async fn get_custom_entity(
+        &self,
+        params: GetCustomEntityParams,
+    ) -> Result<lusid_models::CustomEntityResponse, crate::Error>;
+
+    /// `DELETE /api/customentities/{entityType}/{identifierType}/{identifierValue}` (operation
+    /// `DeleteCustomEntity`): [`CustomEntitiesApi::delete_custom_entity`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteCustomEntityRequest::send): see [`Error`](crate::Error).
+    async fn delete_custom_entity(
+        &self,
+        params: DeleteCustomEntityParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata`
+    /// (operation `GetAllCustomEntityAccessMetadata`):
+    /// [`CustomEntitiesApi::get_all_custom_entity_access_metadata`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAllCustomEntityAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn get_all_custom_entity_access_metadata(
+        &self,
+        params: GetAllCustomEntityAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    >;
+
+    /// `PATCH /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata`
+    /// (operation `PatchCustomEntityAccessMetadata`):
+    /// [`CustomEntitiesApi::patch_custom_entity_access_metadata`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PatchCustomEntityAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn patch_custom_entity_access_metadata(
+        &self,
+        params: PatchCustomEntityAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    >;
+
+    /// `GET
+    /// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}`
+    /// (operation `GetCustomEntityAccessMetadataByKey`):
+    /// [`CustomEntitiesApi::get_custom_entity_access_metadata_by_key`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetCustomEntityAccessMetadataByKeyRequest::send): see [`Error`](crate::Error).
+    async fn get_custom_entity_access_metadata_by_key(
+        &self,
+        params: GetCustomEntityAccessMetadataByKeyParams,
+    ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error>;
+
+    /// `PUT
+    /// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}`
+    /// (operation `UpsertCustomEntityAccessMetadata`):
+    /// [`CustomEntitiesApi::upsert_custom_entity_access_metadata`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertCustomEntityAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn upsert_custom_entity_access_metadata(
+        &self,
+        params: UpsertCustomEntityAccessMetadataParams,
+    ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error>;
+
+    /// `DELETE
+    /// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}`
+    /// (operation `DeleteCustomEntityAccessMetadata`):
+    /// [`CustomEntitiesApi::delete_custom_entity_access_metadata`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteCustomEntityAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn delete_custom_entity_access_metadata(
+        &self,
+        params: DeleteCustomEntityAccessMetadataParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/properties`
+    /// (operation `GetAllCustomEntityProperties`):
+    /// [`CustomEntitiesApi::get_all_custom_entity_properties`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAllCustomEntityPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn get_all_custom_entity_properties(
+        &self,
+        params: GetAllCustomEntityPropertiesParams,
+    ) -> Result<lusid_models::CustomEntityProperties, crate::Error>;
+
+    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/relationships`
+    /// (operation `GetCustomEntityRelationships`):
+    /// [`CustomEntitiesApi::get_custom_entity_relationships`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetCustomEntityRelationshipsRequest::send): see [`Error`](crate::Error).
+    async fn get_custom_entity_relationships(
+        &self,
+        params: GetCustomEntityRelationshipsParams,
+    ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl CustomEntitiesApiClient for CustomEntitiesApi {
+    async fn list_custom_entities(
+        &self,
+        params: ListCustomEntitiesParams,
+    ) -> Result<lusid_models::PagedResourceListOfCustomEntityResponse, crate::Error> {
+        ListCustomEntitiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_custom_entity(
+        &self,
+        params: UpsertCustomEntityParams,
+    ) -> Result<lusid_models::CustomEntityResponse, crate::Error> {
+        UpsertCustomEntityRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_custom_entities(
+        &self,
+        params: UpsertCustomEntitiesParams,
+    ) -> Result<lusid_models::UpsertCustomEntitiesResponse, crate::Error> {
+        UpsertCustomEntitiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_custom_entity(
+        &self,
+        params: GetCustomEntityParams,
+    ) -> Result<lusid_models::CustomEntityResponse, crate::Error> {
+        GetCustomEntityRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_custom_entity(
+        &self,
+        params: DeleteCustomEntityParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteCustomEntityRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_all_custom_entity_access_metadata(
+        &self,
+        params: GetAllCustomEntityAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    > {
+        GetAllCustomEntityAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn patch_custom_entity_access_metadata(
+        &self,
+        params: PatchCustomEntityAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    > {
+        PatchCustomEntityAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_custom_entity_access_metadata_by_key(
+        &self,
+        params: GetCustomEntityAccessMetadataByKeyParams,
+    ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error> {
+        GetCustomEntityAccessMetadataByKeyRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_custom_entity_access_metadata(
+        &self,
+        params: UpsertCustomEntityAccessMetadataParams,
+    ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error> {
+        UpsertCustomEntityAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_custom_entity_access_metadata(
+        &self,
+        params: DeleteCustomEntityAccessMetadataParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteCustomEntityAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_all_custom_entity_properties(
+        &self,
+        params: GetAllCustomEntityPropertiesParams,
+    ) -> Result<lusid_models::CustomEntityProperties, crate::Error> {
+        GetAllCustomEntityPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_custom_entity_relationships(
+        &self,
+        params: GetCustomEntityRelationshipsParams,
+    ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error> {
+        GetCustomEntityRelationshipsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

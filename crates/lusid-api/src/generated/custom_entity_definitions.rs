@@ -54,10 +54,7 @@ impl CustomEntityDefinitionsApi {
     pub fn list_custom_entity_definitions(&self) -> ListCustomEntityDefinitionsRequest {
         ListCustomEntityDefinitionsRequest {
             client: self.client.clone(),
-            as_at: None,
-            limit: None,
-            filter: None,
-            page: None,
+            params: ListCustomEntityDefinitionsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -91,7 +88,7 @@ impl CustomEntityDefinitionsApi {
     ) -> CreateCustomEntityDefinitionRequest {
         CreateCustomEntityDefinitionRequest {
             client: self.client.clone(),
-            body: custom_entity_definition_request,
+            params: CreateCustomEntityDefinitionParams::new(custom_entity_definition_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -121,8 +118,7 @@ impl CustomEntityDefinitionsApi {
     pub fn get_definition(&self, entity_type: impl Into<String>) -> GetDefinitionRequest {
         GetDefinitionRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            as_at: None,
+            params: GetDefinitionParams::new(entity_type),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -158,8 +154,10 @@ impl CustomEntityDefinitionsApi {
     ) -> UpdateCustomEntityDefinitionRequest {
         UpdateCustomEntityDefinitionRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            body: update_custom_entity_definition_request,
+            params: UpdateCustomEntityDefinitionParams::new(
+                entity_type,
+                update_custom_entity_definition_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -186,33 +184,42 @@ impl CustomEntityDefinitionsApi {
     pub fn delete_definition(&self, entity_type: impl Into<String>) -> DeleteDefinitionRequest {
         DeleteDefinitionRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
+            params: DeleteDefinitionParams::new(entity_type),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListCustomEntityDefinitions` request (`GET /api/customentities/entitytypes`), built
-/// by [`CustomEntityDefinitionsApi::list_custom_entity_definitions`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCustomEntityDefinitionsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    page: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListCustomEntityDefinitions` (`GET /api/customentities/entitytypes`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListCustomEntityDefinitionsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
 }
 
-impl ListCustomEntityDefinitionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListCustomEntityDefinitions",
-        path_template: "/api/customentities/entitytypes",
-        idempotent: true,
-    };
+impl ListCustomEntityDefinitionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            limit: None,
+            filter: None,
+            page: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -237,6 +244,61 @@ impl ListCustomEntityDefinitionsRequest {
     pub fn page(mut self, page: impl Into<String>) -> Self {
         self.page = Some(page.into());
         self
+    }
+}
+
+/// The `ListCustomEntityDefinitions` request (`GET /api/customentities/entitytypes`), built
+/// by [`CustomEntityDefinitionsApi::list_custom_entity_definitions`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListCustomEntityDefinitionsRequest {
+    client: crate::Client,
+    params: ListCustomEntityDefinitionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListCustomEntityDefinitionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListCustomEntityDefinitions",
+        path_template: "/api/customentities/entitytypes",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListCustomEntityDefinitionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListCustomEntityDefinitionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -273,10 +335,10 @@ impl ListCustomEntityDefinitionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/customentities/entitytypes");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("page", self.page.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -332,25 +394,50 @@ impl crate::paginator::PagedRequest for ListCustomEntityDefinitionsRequest {
     type Page = lusid_models::PagedResourceListOfCustomEntityDefinition;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateCustomEntityDefinition` (`POST
+/// /api/customentities/entitytypes`): what its request builder sends, and what the tag's
+/// trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateCustomEntityDefinitionParams {
+    /// The JSON request body.
+    pub body: lusid_models::CustomEntityDefinitionRequest,
+}
+
+impl CreateCustomEntityDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        custom_entity_definition_request: lusid_models::CustomEntityDefinitionRequest,
+    ) -> Self {
+        Self {
+            body: custom_entity_definition_request,
+        }
     }
 }
 
@@ -361,7 +448,7 @@ impl crate::paginator::PagedRequest for ListCustomEntityDefinitionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCustomEntityDefinitionRequest {
     client: crate::Client,
-    body: lusid_models::CustomEntityDefinitionRequest,
+    params: CreateCustomEntityDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -372,6 +459,16 @@ impl CreateCustomEntityDefinitionRequest {
         path_template: "/api/customentities/entitytypes",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateCustomEntityDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateCustomEntityDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -404,9 +501,42 @@ impl CreateCustomEntityDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/customentities/entitytypes");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetDefinition` (`GET /api/customentities/entitytypes/{entityType}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetDefinitionParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_type: impl Into<String>) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -417,8 +547,7 @@ impl CreateCustomEntityDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDefinitionRequest {
     client: crate::Client,
-    entity_type: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -433,8 +562,18 @@ impl GetDefinitionRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetDefinitionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -468,10 +607,39 @@ impl GetDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/customentities/entitytypes/");
-        request.path_param("entityType", &self.entity_type)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("entityType", &self.params.entity_type)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateCustomEntityDefinition` (`PUT
+/// /api/customentities/entitytypes/{entityType}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateCustomEntityDefinitionParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateCustomEntityDefinitionRequest,
+}
+
+impl UpdateCustomEntityDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_type: impl Into<String>,
+        update_custom_entity_definition_request: lusid_models::UpdateCustomEntityDefinitionRequest,
+    ) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            body: update_custom_entity_definition_request,
+        }
     }
 }
 
@@ -483,8 +651,7 @@ impl GetDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCustomEntityDefinitionRequest {
     client: crate::Client,
-    entity_type: String,
-    body: lusid_models::UpdateCustomEntityDefinitionRequest,
+    params: UpdateCustomEntityDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -495,6 +662,16 @@ impl UpdateCustomEntityDefinitionRequest {
         path_template: "/api/customentities/entitytypes/{entityType}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateCustomEntityDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateCustomEntityDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -527,10 +704,33 @@ impl UpdateCustomEntityDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/customentities/entitytypes/");
-        request.path_param("entityType", &self.entity_type)?;
-        request.json_body(&self.body)?;
+        request.path_param("entityType", &self.params.entity_type)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteDefinition` (`DELETE
+/// /api/customentities/entitytypes/{entityType}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteDefinitionParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+}
+
+impl DeleteDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_type: impl Into<String>) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+        }
     }
 }
 
@@ -541,7 +741,7 @@ impl UpdateCustomEntityDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteDefinitionRequest {
     client: crate::Client,
-    entity_type: String,
+    params: DeleteDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -552,6 +752,16 @@ impl DeleteDefinitionRequest {
         path_template: "/api/customentities/entitytypes/{entityType}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -585,8 +795,144 @@ impl DeleteDefinitionRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/customentities/entitytypes/");
-        request.path_param("entityType", &self.entity_type)?;
+        request.path_param("entityType", &self.params.entity_type)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `CustomEntityDefinitions` operations as an object-safe async trait, implemented by
+/// [`CustomEntityDefinitionsApi`]: write code against `&dyn
+/// CustomEntityDefinitionsApiClient` (or `impl CustomEntityDefinitionsApiClient`) and give
+/// it `client.custom_entity_definitions()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`CustomEntityDefinitionsApi`] for streams, timeouts and `send_as`). With
+/// the `mock` feature, mockall generates `MockCustomEntityDefinitionsApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait CustomEntityDefinitionsApiClient: Send + Sync {
+    /// `GET /api/customentities/entitytypes` (operation `ListCustomEntityDefinitions`):
+    /// [`CustomEntityDefinitionsApi::list_custom_entity_definitions`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListCustomEntityDefinitionsRequest::send): see [`Error`](crate::Error).
+    async fn list_custom_entity_definitions(
+        &self,
+        params: ListCustomEntityDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfCustomEntityDefinition, crate::Error>;
+
+    /// `POST /api/customentities/entitytypes` (operation `CreateCustomEntityDefinition`):
+    /// [`CustomEntityDefinitionsApi::create_custom_entity_definition`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateCustomEntityDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn create_custom_entity_definition(
+        &self,
+        params: CreateCustomEntityDefinitionParams,
+    ) -> Result<lusid_models::CustomEntityDefinition, crate::Error>;
+
+    /// `GET /api/customentities/entitytypes/{entityType}` (operation `GetDefinition`):
+    /// [`CustomEntityDefinitionsApi::get_definition`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn get_definition(
+        &self,
+        params: GetDefinitionParams,
+    ) -> Result<lusid_models::CustomEntityDefinition, crate::Error>;
+
+    /// `PUT /api/customentities/entitytypes/{entityType}` (operation
+    /// `UpdateCustomEntityDefinition`):
+    /// [`CustomEntityDefinitionsApi::update_custom_entity_definition`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateCustomEntityDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn update_custom_entity_definition(
+        &self,
+        params: UpdateCustomEntityDefinitionParams,
+    ) -> Result<lusid_models::CustomEntityDefinition, crate::Error>;
+
+    /// `DELETE /api/customentities/entitytypes/{entityType}` (operation `DeleteDefinition`):
+    /// [`CustomEntityDefinitionsApi::delete_definition`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn delete_definition(
+        &self,
+        params: DeleteDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl CustomEntityDefinitionsApiClient for CustomEntityDefinitionsApi {
+    async fn list_custom_entity_definitions(
+        &self,
+        params: ListCustomEntityDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfCustomEntityDefinition, crate::Error> {
+        ListCustomEntityDefinitionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_custom_entity_definition(
+        &self,
+        params: CreateCustomEntityDefinitionParams,
+    ) -> Result<lusid_models::CustomEntityDefinition, crate::Error> {
+        CreateCustomEntityDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_definition(
+        &self,
+        params: GetDefinitionParams,
+    ) -> Result<lusid_models::CustomEntityDefinition, crate::Error> {
+        GetDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_custom_entity_definition(
+        &self,
+        params: UpdateCustomEntityDefinitionParams,
+    ) -> Result<lusid_models::CustomEntityDefinition, crate::Error> {
+        UpdateCustomEntityDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_definition(
+        &self,
+        params: DeleteDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -52,11 +52,7 @@ impl CustomEntityTypesApi {
     pub fn list_custom_entity_types(&self) -> ListCustomEntityTypesRequest {
         ListCustomEntityTypesRequest {
             client: self.client.clone(),
-            as_at: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            page: None,
+            params: ListCustomEntityTypesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -90,7 +86,7 @@ impl CustomEntityTypesApi {
     ) -> CreateCustomEntityTypeRequest {
         CreateCustomEntityTypeRequest {
             client: self.client.clone(),
-            body: create_custom_entity_type_request,
+            params: CreateCustomEntityTypeParams::new(create_custom_entity_type_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -123,8 +119,7 @@ impl CustomEntityTypesApi {
     ) -> GetCustomEntityTypeRequest {
         GetCustomEntityTypeRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            as_at: None,
+            params: GetCustomEntityTypeParams::new(entity_type),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -159,8 +154,10 @@ impl CustomEntityTypesApi {
     ) -> UpdateCustomEntityTypeRequest {
         UpdateCustomEntityTypeRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            body: update_custom_entity_type_request,
+            params: UpdateCustomEntityTypeParams::new(
+                entity_type,
+                update_custom_entity_type_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -190,34 +187,45 @@ impl CustomEntityTypesApi {
     ) -> DeleteCustomEntityTypeRequest {
         DeleteCustomEntityTypeRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
+            params: DeleteCustomEntityTypeParams::new(entity_type),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListCustomEntityTypes` request (`GET /api/customentitytypes`), built by
-/// [`CustomEntityTypesApi::list_custom_entity_types`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCustomEntityTypesRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    page: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListCustomEntityTypes` (`GET /api/customentitytypes`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListCustomEntityTypesParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
 }
 
-impl ListCustomEntityTypesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListCustomEntityTypes",
-        path_template: "/api/customentitytypes",
-        idempotent: true,
-    };
+impl ListCustomEntityTypesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            page: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -249,6 +257,68 @@ impl ListCustomEntityTypesRequest {
     pub fn page(mut self, page: impl Into<String>) -> Self {
         self.page = Some(page.into());
         self
+    }
+}
+
+/// The `ListCustomEntityTypes` request (`GET /api/customentitytypes`), built by
+/// [`CustomEntityTypesApi::list_custom_entity_types`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListCustomEntityTypesRequest {
+    client: crate::Client,
+    params: ListCustomEntityTypesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListCustomEntityTypesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListCustomEntityTypes",
+        path_template: "/api/customentitytypes",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListCustomEntityTypesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListCustomEntityTypesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -285,11 +355,11 @@ impl ListCustomEntityTypesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/customentitytypes");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("page", self.page.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("page", self.params.page.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -344,25 +414,49 @@ impl crate::paginator::PagedRequest for ListCustomEntityTypesRequest {
     type Page = lusid_models::PagedResourceListOfCustomEntityType;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateCustomEntityType` (`POST /api/customentitytypes`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateCustomEntityTypeParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreateCustomEntityTypeRequest,
+}
+
+impl CreateCustomEntityTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        create_custom_entity_type_request: lusid_models::CreateCustomEntityTypeRequest,
+    ) -> Self {
+        Self {
+            body: create_custom_entity_type_request,
+        }
     }
 }
 
@@ -373,7 +467,7 @@ impl crate::paginator::PagedRequest for ListCustomEntityTypesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCustomEntityTypeRequest {
     client: crate::Client,
-    body: lusid_models::CreateCustomEntityTypeRequest,
+    params: CreateCustomEntityTypeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -384,6 +478,16 @@ impl CreateCustomEntityTypeRequest {
         path_template: "/api/customentitytypes",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateCustomEntityTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateCustomEntityTypeParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -416,9 +520,42 @@ impl CreateCustomEntityTypeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/customentitytypes");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetCustomEntityType` (`GET /api/customentitytypes/{entityType}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetCustomEntityTypeParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetCustomEntityTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_type: impl Into<String>) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -429,8 +566,7 @@ impl CreateCustomEntityTypeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCustomEntityTypeRequest {
     client: crate::Client,
-    entity_type: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetCustomEntityTypeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -445,8 +581,18 @@ impl GetCustomEntityTypeRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetCustomEntityTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetCustomEntityTypeParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -480,10 +626,38 @@ impl GetCustomEntityTypeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/customentitytypes/");
-        request.path_param("entityType", &self.entity_type)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("entityType", &self.params.entity_type)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateCustomEntityType` (`PUT /api/customentitytypes/{entityType}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateCustomEntityTypeParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateCustomEntityTypeRequest,
+}
+
+impl UpdateCustomEntityTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_type: impl Into<String>,
+        update_custom_entity_type_request: lusid_models::UpdateCustomEntityTypeRequest,
+    ) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            body: update_custom_entity_type_request,
+        }
     }
 }
 
@@ -494,8 +668,7 @@ impl GetCustomEntityTypeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCustomEntityTypeRequest {
     client: crate::Client,
-    entity_type: String,
-    body: lusid_models::UpdateCustomEntityTypeRequest,
+    params: UpdateCustomEntityTypeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -506,6 +679,16 @@ impl UpdateCustomEntityTypeRequest {
         path_template: "/api/customentitytypes/{entityType}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateCustomEntityTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateCustomEntityTypeParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -538,10 +721,33 @@ impl UpdateCustomEntityTypeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/customentitytypes/");
-        request.path_param("entityType", &self.entity_type)?;
-        request.json_body(&self.body)?;
+        request.path_param("entityType", &self.params.entity_type)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteCustomEntityType` (`DELETE
+/// /api/customentitytypes/{entityType}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteCustomEntityTypeParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+}
+
+impl DeleteCustomEntityTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_type: impl Into<String>) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+        }
     }
 }
 
@@ -552,7 +758,7 @@ impl UpdateCustomEntityTypeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCustomEntityTypeRequest {
     client: crate::Client,
-    entity_type: String,
+    params: DeleteCustomEntityTypeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -563,6 +769,16 @@ impl DeleteCustomEntityTypeRequest {
         path_template: "/api/customentitytypes/{entityType}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteCustomEntityTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteCustomEntityTypeParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -596,8 +812,139 @@ impl DeleteCustomEntityTypeRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/customentitytypes/");
-        request.path_param("entityType", &self.entity_type)?;
+        request.path_param("entityType", &self.params.entity_type)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `CustomEntityTypes` operations as an object-safe async trait, implemented by
+/// [`CustomEntityTypesApi`]: write code against `&dyn CustomEntityTypesApiClient` (or `impl
+/// CustomEntityTypesApiClient`) and give it `client.custom_entity_types()` in production
+/// and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`CustomEntityTypesApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockCustomEntityTypesApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait CustomEntityTypesApiClient: Send + Sync {
+    /// `GET /api/customentitytypes` (operation `ListCustomEntityTypes`):
+    /// [`CustomEntityTypesApi::list_custom_entity_types`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListCustomEntityTypesRequest::send): see [`Error`](crate::Error).
+    async fn list_custom_entity_types(
+        &self,
+        params: ListCustomEntityTypesParams,
+    ) -> Result<lusid_models::PagedResourceListOfCustomEntityType, crate::Error>;
+
+    /// `POST /api/customentitytypes` (operation `CreateCustomEntityType`):
+    /// [`CustomEntityTypesApi::create_custom_entity_type`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateCustomEntityTypeRequest::send): see [`Error`](crate::Error).
+    async fn create_custom_entity_type(
+        &self,
+        params: CreateCustomEntityTypeParams,
+    ) -> Result<lusid_models::CustomEntityType, crate::Error>;
+
+    /// `GET /api/customentitytypes/{entityType}` (operation `GetCustomEntityType`):
+    /// [`CustomEntityTypesApi::get_custom_entity_type`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetCustomEntityTypeRequest::send): see [`Error`](crate::Error).
+    async fn get_custom_entity_type(
+        &self,
+        params: GetCustomEntityTypeParams,
+    ) -> Result<lusid_models::CustomEntityType, crate::Error>;
+
+    /// `PUT /api/customentitytypes/{entityType}` (operation `UpdateCustomEntityType`):
+    /// [`CustomEntityTypesApi::update_custom_entity_type`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateCustomEntityTypeRequest::send): see [`Error`](crate::Error).
+    async fn update_custom_entity_type(
+        &self,
+        params: UpdateCustomEntityTypeParams,
+    ) -> Result<lusid_models::CustomEntityType, crate::Error>;
+
+    /// `DELETE /api/customentitytypes/{entityType}` (operation `DeleteCustomEntityType`):
+    /// [`CustomEntityTypesApi::delete_custom_entity_type`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteCustomEntityTypeRequest::send): see [`Error`](crate::Error).
+    async fn delete_custom_entity_type(
+        &self,
+        params: DeleteCustomEntityTypeParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl CustomEntityTypesApiClient for CustomEntityTypesApi {
+    async fn list_custom_entity_types(
+        &self,
+        params: ListCustomEntityTypesParams,
+    ) -> Result<lusid_models::PagedResourceListOfCustomEntityType, crate::Error> {
+        ListCustomEntityTypesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_custom_entity_type(
+        &self,
+        params: CreateCustomEntityTypeParams,
+    ) -> Result<lusid_models::CustomEntityType, crate::Error> {
+        CreateCustomEntityTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_custom_entity_type(
+        &self,
+        params: GetCustomEntityTypeParams,
+    ) -> Result<lusid_models::CustomEntityType, crate::Error> {
+        GetCustomEntityTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_custom_entity_type(
+        &self,
+        params: UpdateCustomEntityTypeParams,
+    ) -> Result<lusid_models::CustomEntityType, crate::Error> {
+        UpdateCustomEntityTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_custom_entity_type(
+        &self,
+        params: DeleteCustomEntityTypeParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteCustomEntityTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -55,11 +55,7 @@ impl CutLabelDefinitionsApi {
     pub fn list_cut_label_definitions(&self) -> ListCutLabelDefinitionsRequest {
         ListCutLabelDefinitionsRequest {
             client: self.client.clone(),
-            as_at: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
-            page: None,
+            params: ListCutLabelDefinitionsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -93,7 +89,7 @@ impl CutLabelDefinitionsApi {
     ) -> CreateCutLabelDefinitionRequest {
         CreateCutLabelDefinitionRequest {
             client: self.client.clone(),
-            body: create_cut_label_definition_request,
+            params: CreateCutLabelDefinitionParams::new(create_cut_label_definition_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -126,8 +122,7 @@ impl CutLabelDefinitionsApi {
     ) -> GetCutLabelDefinitionRequest {
         GetCutLabelDefinitionRequest {
             client: self.client.clone(),
-            code: code.into(),
-            as_at: None,
+            params: GetCutLabelDefinitionParams::new(code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -162,8 +157,7 @@ impl CutLabelDefinitionsApi {
     ) -> UpdateCutLabelDefinitionRequest {
         UpdateCutLabelDefinitionRequest {
             client: self.client.clone(),
-            code: code.into(),
-            body: update_cut_label_definition_request,
+            params: UpdateCutLabelDefinitionParams::new(code, update_cut_label_definition_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -194,34 +188,45 @@ impl CutLabelDefinitionsApi {
     ) -> DeleteCutLabelDefinitionRequest {
         DeleteCutLabelDefinitionRequest {
             client: self.client.clone(),
-            code: code.into(),
+            params: DeleteCutLabelDefinitionParams::new(code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListCutLabelDefinitions` request (`GET /api/systemconfiguration/cutlabels`), built
-/// by [`CutLabelDefinitionsApi::list_cut_label_definitions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCutLabelDefinitionsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    page: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListCutLabelDefinitions` (`GET /api/systemconfiguration/cutlabels`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListCutLabelDefinitionsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
 }
 
-impl ListCutLabelDefinitionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListCutLabelDefinitions",
-        path_template: "/api/systemconfiguration/cutlabels",
-        idempotent: true,
-    };
+impl ListCutLabelDefinitionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+            page: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -253,6 +258,68 @@ impl ListCutLabelDefinitionsRequest {
     pub fn page(mut self, page: impl Into<String>) -> Self {
         self.page = Some(page.into());
         self
+    }
+}
+
+/// The `ListCutLabelDefinitions` request (`GET /api/systemconfiguration/cutlabels`), built
+/// by [`CutLabelDefinitionsApi::list_cut_label_definitions`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListCutLabelDefinitionsRequest {
+    client: crate::Client,
+    params: ListCutLabelDefinitionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListCutLabelDefinitionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListCutLabelDefinitions",
+        path_template: "/api/systemconfiguration/cutlabels",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListCutLabelDefinitionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListCutLabelDefinitionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -289,11 +356,11 @@ impl ListCutLabelDefinitionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/systemconfiguration/cutlabels");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("page", self.page.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -348,25 +415,50 @@ impl crate::paginator::PagedRequest for ListCutLabelDefinitionsRequest {
     type Page = lusid_models::PagedResourceListOfCutLabelDefinition;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateCutLabelDefinition` (`POST
+/// /api/systemconfiguration/cutlabels`): what its request builder sends, and what the tag's
+/// trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateCutLabelDefinitionParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreateCutLabelDefinitionRequest,
+}
+
+impl CreateCutLabelDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        create_cut_label_definition_request: lusid_models::CreateCutLabelDefinitionRequest,
+    ) -> Self {
+        Self {
+            body: create_cut_label_definition_request,
+        }
     }
 }
 
@@ -377,7 +469,7 @@ impl crate::paginator::PagedRequest for ListCutLabelDefinitionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCutLabelDefinitionRequest {
     client: crate::Client,
-    body: lusid_models::CreateCutLabelDefinitionRequest,
+    params: CreateCutLabelDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -388,6 +480,16 @@ impl CreateCutLabelDefinitionRequest {
         path_template: "/api/systemconfiguration/cutlabels",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateCutLabelDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateCutLabelDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -420,9 +522,43 @@ impl CreateCutLabelDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/systemconfiguration/cutlabels");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetCutLabelDefinition` (`GET
+/// /api/systemconfiguration/cutlabels/{code}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetCutLabelDefinitionParams {
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetCutLabelDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(code: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -433,8 +569,7 @@ impl CreateCutLabelDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCutLabelDefinitionRequest {
     client: crate::Client,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetCutLabelDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -449,8 +584,18 @@ impl GetCutLabelDefinitionRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetCutLabelDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetCutLabelDefinitionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -484,10 +629,39 @@ impl GetCutLabelDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/systemconfiguration/cutlabels/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateCutLabelDefinition` (`PUT
+/// /api/systemconfiguration/cutlabels/{code}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateCutLabelDefinitionParams {
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateCutLabelDefinitionRequest,
+}
+
+impl UpdateCutLabelDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        code: impl Into<String>,
+        update_cut_label_definition_request: lusid_models::UpdateCutLabelDefinitionRequest,
+    ) -> Self {
+        Self {
+            code: code.into(),
+            body: update_cut_label_definition_request,
+        }
     }
 }
 
@@ -499,8 +673,7 @@ impl GetCutLabelDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCutLabelDefinitionRequest {
     client: crate::Client,
-    code: String,
-    body: lusid_models::UpdateCutLabelDefinitionRequest,
+    params: UpdateCutLabelDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -511,6 +684,16 @@ impl UpdateCutLabelDefinitionRequest {
         path_template: "/api/systemconfiguration/cutlabels/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateCutLabelDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateCutLabelDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -543,10 +726,31 @@ impl UpdateCutLabelDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/systemconfiguration/cutlabels/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteCutLabelDefinition` (`DELETE
+/// /api/systemconfiguration/cutlabels/{code}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteCutLabelDefinitionParams {
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteCutLabelDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(code: impl Into<String>) -> Self {
+        Self { code: code.into() }
     }
 }
 
@@ -558,7 +762,7 @@ impl UpdateCutLabelDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCutLabelDefinitionRequest {
     client: crate::Client,
-    code: String,
+    params: DeleteCutLabelDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -569,6 +773,16 @@ impl DeleteCutLabelDefinitionRequest {
         path_template: "/api/systemconfiguration/cutlabels/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteCutLabelDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteCutLabelDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -604,8 +818,141 @@ impl DeleteCutLabelDefinitionRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/systemconfiguration/cutlabels/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `CutLabelDefinitions` operations as an object-safe async trait, implemented by
+/// [`CutLabelDefinitionsApi`]: write code against `&dyn CutLabelDefinitionsApiClient` (or
+/// `impl CutLabelDefinitionsApiClient`) and give it `client.cut_label_definitions()` in
+/// production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`CutLabelDefinitionsApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockCutLabelDefinitionsApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait CutLabelDefinitionsApiClient: Send + Sync {
+    /// `GET /api/systemconfiguration/cutlabels` (operation `ListCutLabelDefinitions`):
+    /// [`CutLabelDefinitionsApi::list_cut_label_definitions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListCutLabelDefinitionsRequest::send): see [`Error`](crate::Error).
+    async fn list_cut_label_definitions(
+        &self,
+        params: ListCutLabelDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfCutLabelDefinition, crate::Error>;
+
+    /// `POST /api/systemconfiguration/cutlabels` (operation `CreateCutLabelDefinition`):
+    /// [`CutLabelDefinitionsApi::create_cut_label_definition`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateCutLabelDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn create_cut_label_definition(
+        &self,
+        params: CreateCutLabelDefinitionParams,
+    ) -> Result<lusid_models::CutLabelDefinition, crate::Error>;
+
+    /// `GET /api/systemconfiguration/cutlabels/{code}` (operation `GetCutLabelDefinition`):
+    /// [`CutLabelDefinitionsApi::get_cut_label_definition`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetCutLabelDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn get_cut_label_definition(
+        &self,
+        params: GetCutLabelDefinitionParams,
+    ) -> Result<lusid_models::CutLabelDefinition, crate::Error>;
+
+    /// `PUT /api/systemconfiguration/cutlabels/{code}` (operation `UpdateCutLabelDefinition`):
+    /// [`CutLabelDefinitionsApi::update_cut_label_definition`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateCutLabelDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn update_cut_label_definition(
+        &self,
+        params: UpdateCutLabelDefinitionParams,
+    ) -> Result<lusid_models::CutLabelDefinition, crate::Error>;
+
+    /// `DELETE /api/systemconfiguration/cutlabels/{code}` (operation
+    /// `DeleteCutLabelDefinition`): [`CutLabelDefinitionsApi::delete_cut_label_definition`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteCutLabelDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn delete_cut_label_definition(
+        &self,
+        params: DeleteCutLabelDefinitionParams,
+    ) -> Result<time::OffsetDateTime, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl CutLabelDefinitionsApiClient for CutLabelDefinitionsApi {
+    async fn list_cut_label_definitions(
+        &self,
+        params: ListCutLabelDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfCutLabelDefinition, crate::Error> {
+        ListCutLabelDefinitionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_cut_label_definition(
+        &self,
+        params: CreateCutLabelDefinitionParams,
+    ) -> Result<lusid_models::CutLabelDefinition, crate::Error> {
+        CreateCutLabelDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_cut_label_definition(
+        &self,
+        params: GetCutLabelDefinitionParams,
+    ) -> Result<lusid_models::CutLabelDefinition, crate::Error> {
+        GetCutLabelDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_cut_label_definition(
+        &self,
+        params: UpdateCutLabelDefinitionParams,
+    ) -> Result<lusid_models::CutLabelDefinition, crate::Error> {
+        UpdateCutLabelDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_cut_label_definition(
+        &self,
+        params: DeleteCutLabelDefinitionParams,
+    ) -> Result<time::OffsetDateTime, crate::Error> {
+        DeleteCutLabelDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -51,11 +51,7 @@ impl DataTypesApi {
     pub fn list_data_type_summaries(&self) -> ListDataTypeSummariesRequest {
         ListDataTypeSummariesRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListDataTypeSummariesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -88,7 +84,7 @@ impl DataTypesApi {
     ) -> CreateDataTypeRequest {
         CreateDataTypeRequest {
             client: self.client.clone(),
-            body: create_data_type_request,
+            params: CreateDataTypeParams::new(create_data_type_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -124,12 +120,7 @@ impl DataTypesApi {
     pub fn list_data_types(&self, scope: impl Into<String>) -> ListDataTypesRequest {
         ListDataTypesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            as_at: None,
-            include_system: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
+            params: ListDataTypesParams::new(scope),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -163,9 +154,7 @@ impl DataTypesApi {
     ) -> GetDataTypeRequest {
         GetDataTypeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetDataTypeParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -201,9 +190,7 @@ impl DataTypesApi {
     ) -> UpdateDataTypeRequest {
         UpdateDataTypeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_data_type_request,
+            params: UpdateDataTypeParams::new(scope, code, update_data_type_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -235,8 +222,7 @@ impl DataTypesApi {
     ) -> DeleteDataTypeRequest {
         DeleteDataTypeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteDataTypeParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -272,9 +258,7 @@ impl DataTypesApi {
     ) -> UpdateReferenceDataRequest {
         UpdateReferenceDataRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_reference_data_request,
+            params: UpdateReferenceDataParams::new(scope, code, update_reference_data_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -311,9 +295,7 @@ impl DataTypesApi {
     ) -> UpdateReferenceValuesRequest {
         UpdateReferenceValuesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: UpdateReferenceValuesParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -353,38 +335,45 @@ impl DataTypesApi {
     ) -> GetUnitsFromDataTypeRequest {
         GetUnitsFromDataTypeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            units: Vec::new(),
-            filter: None,
-            as_at: None,
+            params: GetUnitsFromDataTypeParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListDataTypeSummaries` request (`GET /api/datatypes`), built by
-/// [`DataTypesApi::list_data_type_summaries`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListDataTypeSummariesRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListDataTypeSummaries` (`GET /api/datatypes`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListDataTypeSummariesParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListDataTypeSummariesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListDataTypeSummaries",
-        path_template: "/api/datatypes",
-        idempotent: true,
-    };
+impl ListDataTypeSummariesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -416,6 +405,68 @@ impl ListDataTypeSummariesRequest {
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `ListDataTypeSummaries` request (`GET /api/datatypes`), built by
+/// [`DataTypesApi::list_data_type_summaries`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListDataTypeSummariesRequest {
+    client: crate::Client,
+    params: ListDataTypeSummariesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListDataTypeSummariesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListDataTypeSummaries",
+        path_template: "/api/datatypes",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListDataTypeSummariesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListDataTypeSummariesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -452,11 +503,11 @@ impl ListDataTypeSummariesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/datatypes");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -511,25 +562,47 @@ impl crate::paginator::PagedRequest for ListDataTypeSummariesRequest {
     type Page = lusid_models::PagedResourceListOfDataTypeSummary;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateDataType` (`POST /api/datatypes`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateDataTypeParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreateDataTypeRequest,
+}
+
+impl CreateDataTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(create_data_type_request: lusid_models::CreateDataTypeRequest) -> Self {
+        Self {
+            body: create_data_type_request,
+        }
     }
 }
 
@@ -540,7 +613,7 @@ impl crate::paginator::PagedRequest for ListDataTypeSummariesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateDataTypeRequest {
     client: crate::Client,
-    body: lusid_models::CreateDataTypeRequest,
+    params: CreateDataTypeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -551,6 +624,16 @@ impl CreateDataTypeRequest {
         path_template: "/api/datatypes",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateDataTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateDataTypeParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -583,35 +666,48 @@ impl CreateDataTypeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/datatypes");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListDataTypes` request (`GET /api/datatypes/{scope}`), built by
-/// [`DataTypesApi::list_data_types`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListDataTypesRequest {
-    client: crate::Client,
-    scope: String,
-    as_at: Option<time::OffsetDateTime>,
-    include_system: Option<bool>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListDataTypes` (`GET /api/datatypes/{scope}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListDataTypesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `includeSystem` (query): boolean.
+    pub include_system: Option<bool>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListDataTypesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListDataTypes",
-        path_template: "/api/datatypes/{scope}",
-        idempotent: true,
-    };
+impl ListDataTypesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            as_at: None,
+            include_system: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -643,6 +739,68 @@ impl ListDataTypesRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListDataTypes` request (`GET /api/datatypes/{scope}`), built by
+/// [`DataTypesApi::list_data_types`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListDataTypesRequest {
+    client: crate::Client,
+    params: ListDataTypesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListDataTypesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListDataTypes",
+        path_template: "/api/datatypes/{scope}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `includeSystem` (query): boolean.
+    pub fn include_system(mut self, include_system: bool) -> Self {
+        self.params = self.params.include_system(include_system);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListDataTypesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListDataTypesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -676,14 +834,50 @@ impl ListDataTypesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/datatypes/");
-        request.path_param("scope", &self.scope)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("includeSystem", self.include_system.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.path_param("scope", &self.params.scope)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("includeSystem", self.params.include_system.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetDataType` (`GET /api/datatypes/{scope}/{code}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetDataTypeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetDataTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -693,9 +887,7 @@ impl ListDataTypesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDataTypeRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetDataTypeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -710,8 +902,18 @@ impl GetDataTypeRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetDataTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetDataTypeParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -745,12 +947,44 @@ impl GetDataTypeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/datatypes/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateDataType` (`PUT /api/datatypes/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateDataTypeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateDataTypeRequest,
+}
+
+impl UpdateDataTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_data_type_request: lusid_models::UpdateDataTypeRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: update_data_type_request,
+        }
     }
 }
 
@@ -761,9 +995,7 @@ impl GetDataTypeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateDataTypeRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdateDataTypeRequest,
+    params: UpdateDataTypeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -774,6 +1006,16 @@ impl UpdateDataTypeRequest {
         path_template: "/api/datatypes/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateDataTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateDataTypeParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -806,12 +1048,37 @@ impl UpdateDataTypeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/datatypes/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteDataType` (`DELETE /api/datatypes/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteDataTypeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteDataTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -822,8 +1089,7 @@ impl UpdateDataTypeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteDataTypeRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteDataTypeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -834,6 +1100,16 @@ impl DeleteDataTypeRequest {
         path_template: "/api/datatypes/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteDataTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteDataTypeParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -867,11 +1143,44 @@ impl DeleteDataTypeRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/datatypes/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateReferenceData` (`PUT
+/// /api/datatypes/{scope}/{code}/referencedata`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateReferenceDataParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateReferenceDataRequest,
+}
+
+impl UpdateReferenceDataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_reference_data_request: lusid_models::UpdateReferenceDataRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: update_reference_data_request,
+        }
     }
 }
 
@@ -882,9 +1191,7 @@ impl DeleteDataTypeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateReferenceDataRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdateReferenceDataRequest,
+    params: UpdateReferenceDataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -896,6 +1203,16 @@ impl UpdateReferenceDataRequest {
         idempotent: true,
     };
 
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateReferenceDataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateReferenceDataParams {
+        self.params
+    }
+
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.attempt_timeout(timeout);
@@ -927,13 +1244,46 @@ impl UpdateReferenceDataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/datatypes/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/referencedata");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateReferenceValues` (`PUT
+/// /api/datatypes/{scope}/{code}/referencedatavalues`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateReferenceValuesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::FieldValue>,
+}
+
+impl UpdateReferenceValuesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::FieldValue>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -945,9 +1295,7 @@ impl UpdateReferenceDataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateReferenceValuesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: Vec<lusid_models::FieldValue>,
+    params: UpdateReferenceValuesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -958,6 +1306,16 @@ impl UpdateReferenceValuesRequest {
         path_template: "/api/datatypes/{scope}/{code}/referencedatavalues",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateReferenceValuesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateReferenceValuesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -990,38 +1348,49 @@ impl UpdateReferenceValuesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/datatypes/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/referencedatavalues");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetUnitsFromDataType` request (`GET /api/datatypes/{scope}/{code}/units`), built by
-/// [`DataTypesApi::get_units_from_data_type`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetUnitsFromDataTypeRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    units: Vec<String>,
-    filter: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetUnitsFromDataType` (`GET /api/datatypes/{scope}/{code}/units`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetUnitsFromDataTypeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `units` (query): a list of strings, sent as one `units=` pair each.
+    pub units: Vec<String>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
 }
 
-impl GetUnitsFromDataTypeRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetUnitsFromDataType",
-        path_template: "/api/datatypes/{scope}/{code}/units",
-        idempotent: true,
-    };
+impl GetUnitsFromDataTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            units: Vec::new(),
+            filter: None,
+            as_at: None,
+        }
+    }
 
     /// Sets `units` (query): a list of strings, sent as one `units=` pair each. Replaces any
     /// earlier values.
@@ -1041,6 +1410,56 @@ impl GetUnitsFromDataTypeRequest {
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
         self.as_at = Some(as_at);
         self
+    }
+}
+
+/// The `GetUnitsFromDataType` request (`GET /api/datatypes/{scope}/{code}/units`), built by
+/// [`DataTypesApi::get_units_from_data_type`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetUnitsFromDataTypeRequest {
+    client: crate::Client,
+    params: GetUnitsFromDataTypeParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetUnitsFromDataTypeRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetUnitsFromDataType",
+        path_template: "/api/datatypes/{scope}/{code}/units",
+        idempotent: true,
+    };
+
+    /// Sets `units` (query): a list of strings, sent as one `units=` pair each. Replaces any
+    /// earlier values.
+    pub fn units(mut self, units: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.units(units);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetUnitsFromDataTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetUnitsFromDataTypeParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1077,14 +1496,238 @@ impl GetUnitsFromDataTypeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/datatypes/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/units");
-        request.query_each("units", &self.units)?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query_each("units", &self.params.units)?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `DataTypes` operations as an object-safe async trait, implemented by
+/// [`DataTypesApi`]: write code against `&dyn DataTypesApiClient` (or `impl
+/// DataTypesApiClient`) and give it `client.data_types()` in production and a mock in
+/// tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`DataTypesApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockDataTypesApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait DataTypesApiClient: Send + Sync {
+    /// `GET /api/datatypes` (operation `ListDataTypeSummaries`):
+    /// [`DataTypesApi::list_data_type_summaries`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListDataTypeSummariesRequest::send): see [`Error`](crate::Error).
+    async fn list_data_type_summaries(
+        &self,
+        params: ListDataTypeSummariesParams,
+    ) -> Result<lusid_models::PagedResourceListOfDataTypeSummary, crate::Error>;
+
+    /// `POST /api/datatypes` (operation `CreateDataType`): [`DataTypesApi::create_data_type`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateDataTypeRequest::send): see [`Error`](crate::Error).
+    async fn create_data_type(
+        &self,
+        params: CreateDataTypeParams,
+    ) -> Result<lusid_models::DataType, crate::Error>;
+
+    /// `GET /api/datatypes/{scope}` (operation `ListDataTypes`):
+    /// [`DataTypesApi::list_data_types`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListDataTypesRequest::send): see [`Error`](crate::Error).
+    async fn list_data_types(
+        &self,
+        params: ListDataTypesParams,
+    ) -> Result<lusid_models::ResourceListOfDataType, crate::Error>;
+
+    /// `GET /api/datatypes/{scope}/{code}` (operation `GetDataType`):
+    /// [`DataTypesApi::get_data_type`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetDataTypeRequest::send): see [`Error`](crate::Error).
+    async fn get_data_type(
+        &self,
+        params: GetDataTypeParams,
+    ) -> Result<lusid_models::DataType, crate::Error>;
+
+    /// `PUT /api/datatypes/{scope}/{code}` (operation `UpdateDataType`):
+    /// [`DataTypesApi::update_data_type`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateDataTypeRequest::send): see [`Error`](crate::Error).
+    async fn update_data_type(
+        &self,
+        params: UpdateDataTypeParams,
+    ) -> Result<lusid_models::DataType, crate::Error>;
+
+    /// `DELETE /api/datatypes/{scope}/{code}` (operation `DeleteDataType`):
+    /// [`DataTypesApi::delete_data_type`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteDataTypeRequest::send): see [`Error`](crate::Error).
+    async fn delete_data_type(
+        &self,
+        params: DeleteDataTypeParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `PUT /api/datatypes/{scope}/{code}/referencedata` (operation `UpdateReferenceData`):
+    /// [`DataTypesApi::update_reference_data`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateReferenceDataRequest::send): see [`Error`](crate::Error).
+    async fn update_reference_data(
+        &self,
+        params: UpdateReferenceDataParams,
+    ) -> Result<lusid_models::DataType, crate::Error>;
+
+    /// `PUT /api/datatypes/{scope}/{code}/referencedatavalues` (operation
+    /// `UpdateReferenceValues`): [`DataTypesApi::update_reference_values`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateReferenceValuesRequest::send): see [`Error`](crate::Error).
+    async fn update_reference_values(
+        &self,
+        params: UpdateReferenceValuesParams,
+    ) -> Result<lusid_models::DataType, crate::Error>;
+
+    /// `GET /api/datatypes/{scope}/{code}/units` (operation `GetUnitsFromDataType`):
+    /// [`DataTypesApi::get_units_from_data_type`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetUnitsFromDataTypeRequest::send): see [`Error`](crate::Error).
+    async fn get_units_from_data_type(
+        &self,
+        params: GetUnitsFromDataTypeParams,
+    ) -> Result<lusid_models::ResourceListOfIUnitDefinitionDto, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl DataTypesApiClient for DataTypesApi {
+    async fn list_data_type_summaries(
+        &self,
+        params: ListDataTypeSummariesParams,
+    ) -> Result<lusid_models::PagedResourceListOfDataTypeSummary, crate::Error> {
+        ListDataTypeSummariesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_data_type(
+        &self,
+        params: CreateDataTypeParams,
+    ) -> Result<lusid_models::DataType, crate::Error> {
+        CreateDataTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_data_types(
+        &self,
+        params: ListDataTypesParams,
+    ) -> Result<lusid_models::ResourceListOfDataType, crate::Error> {
+        ListDataTypesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_data_type(
+        &self,
+        params: GetDataTypeParams,
+    ) -> Result<lusid_models::DataType, crate::Error> {
+        GetDataTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_data_type(
+        &self,
+        params: UpdateDataTypeParams,
+    ) -> Result<lusid_models::DataType, crate::Error> {
+        UpdateDataTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_data_type(
+        &self,
+        params: DeleteDataTypeParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteDataTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_reference_data(
+        &self,
+        params: UpdateReferenceDataParams,
+    ) -> Result<lusid_models::DataType, crate::Error> {
+        UpdateReferenceDataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_reference_values(
+        &self,
+        params: UpdateReferenceValuesParams,
+    ) -> Result<lusid_models::DataType, crate::Error> {
+        UpdateReferenceValuesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_units_from_data_type(
+        &self,
+        params: GetUnitsFromDataTypeParams,
+    ) -> Result<lusid_models::ResourceListOfIUnitDefinitionDto, crate::Error> {
+        GetUnitsFromDataTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

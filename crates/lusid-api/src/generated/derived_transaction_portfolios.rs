@@ -53,8 +53,10 @@ impl DerivedTransactionPortfoliosApi {
     ) -> CreateDerivedPortfolioRequest {
         CreateDerivedPortfolioRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: create_derived_transaction_portfolio_request,
+            params: CreateDerivedPortfolioParams::new(
+                scope,
+                create_derived_transaction_portfolio_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -89,10 +91,37 @@ impl DerivedTransactionPortfoliosApi {
     ) -> DeleteDerivedPortfolioDetailsRequest {
         DeleteDerivedPortfolioDetailsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
+            params: DeleteDerivedPortfolioDetailsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `CreateDerivedPortfolio` (`POST
+/// /api/derivedtransactionportfolios/{scope}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateDerivedPortfolioParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::CreateDerivedTransactionPortfolioRequest,
+}
+
+impl CreateDerivedPortfolioParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        create_derived_transaction_portfolio_request: lusid_models::CreateDerivedTransactionPortfolioRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: create_derived_transaction_portfolio_request,
         }
     }
 }
@@ -104,8 +133,7 @@ impl DerivedTransactionPortfoliosApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateDerivedPortfolioRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::CreateDerivedTransactionPortfolioRequest,
+    params: CreateDerivedPortfolioParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -116,6 +144,16 @@ impl CreateDerivedPortfolioRequest {
         path_template: "/api/derivedtransactionportfolios/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateDerivedPortfolioParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateDerivedPortfolioParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -148,10 +186,45 @@ impl CreateDerivedPortfolioRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/derivedtransactionportfolios/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteDerivedPortfolioDetails` (`DELETE
+/// /api/derivedtransactionportfolios/{scope}/{code}/details`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteDerivedPortfolioDetailsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+}
+
+impl DeleteDerivedPortfolioDetailsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -163,9 +236,7 @@ impl CreateDerivedPortfolioRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteDerivedPortfolioDetailsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
+    params: DeleteDerivedPortfolioDetailsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -179,8 +250,18 @@ impl DeleteDerivedPortfolioDetailsRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteDerivedPortfolioDetailsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteDerivedPortfolioDetailsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -215,12 +296,78 @@ impl DeleteDerivedPortfolioDetailsRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/derivedtransactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/details");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `DerivedTransactionPortfolios` operations as an object-safe async trait, implemented
+/// by [`DerivedTransactionPortfoliosApi`]: write code against `&dyn
+/// DerivedTransactionPortfoliosApiClient` (or `impl DerivedTransactionPortfoliosApiClient`)
+/// and give it `client.derived_transaction_portfolios()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`DerivedTransactionPortfoliosApi`] for streams, timeouts and `send_as`).
+/// With the `mock` feature, mockall generates `MockDerivedTransactionPortfoliosApiClient`;
+/// see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait DerivedTransactionPortfoliosApiClient: Send + Sync {
+    /// `POST /api/derivedtransactionportfolios/{scope}` (operation `CreateDerivedPortfolio`):
+    /// [`DerivedTransactionPortfoliosApi::create_derived_portfolio`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateDerivedPortfolioRequest::send): see [`Error`](crate::Error).
+    async fn create_derived_portfolio(
+        &self,
+        params: CreateDerivedPortfolioParams,
+    ) -> Result<lusid_models::Portfolio, crate::Error>;
+
+    /// `DELETE /api/derivedtransactionportfolios/{scope}/{code}/details` (operation
+    /// `DeleteDerivedPortfolioDetails`):
+    /// [`DerivedTransactionPortfoliosApi::delete_derived_portfolio_details`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteDerivedPortfolioDetailsRequest::send): see [`Error`](crate::Error).
+    async fn delete_derived_portfolio_details(
+        &self,
+        params: DeleteDerivedPortfolioDetailsParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl DerivedTransactionPortfoliosApiClient for DerivedTransactionPortfoliosApi {
+    async fn create_derived_portfolio(
+        &self,
+        params: CreateDerivedPortfolioParams,
+    ) -> Result<lusid_models::Portfolio, crate::Error> {
+        CreateDerivedPortfolioRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_derived_portfolio_details(
+        &self,
+        params: DeleteDerivedPortfolioDetailsParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteDerivedPortfolioDetailsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -62,13 +62,7 @@ impl EligibleCollateralSchedulesApi {
     pub fn list_eligible_collateral_schedules(&self) -> ListEligibleCollateralSchedulesRequest {
         ListEligibleCollateralSchedulesRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListEligibleCollateralSchedulesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -106,8 +100,10 @@ impl EligibleCollateralSchedulesApi {
     ) -> CreateEligibleCollateralScheduleRequest {
         CreateEligibleCollateralScheduleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: eligible_collateral_schedule_request,
+            params: CreateEligibleCollateralScheduleParams::new(
+                scope,
+                eligible_collateral_schedule_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -148,11 +144,7 @@ impl EligibleCollateralSchedulesApi {
     ) -> GetEligibleCollateralScheduleRequest {
         GetEligibleCollateralScheduleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetEligibleCollateralScheduleParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -191,9 +183,11 @@ impl EligibleCollateralSchedulesApi {
     ) -> UpsertEligibleCollateralScheduleRequest {
         UpsertEligibleCollateralScheduleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: upsert_eligible_collateral_schedule_request,
+            params: UpsertEligibleCollateralScheduleParams::new(
+                scope,
+                code,
+                upsert_eligible_collateral_schedule_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -228,38 +222,52 @@ impl EligibleCollateralSchedulesApi {
     ) -> DeleteEligibleCollateralScheduleRequest {
         DeleteEligibleCollateralScheduleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
+            params: DeleteEligibleCollateralScheduleParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListEligibleCollateralSchedules` request (`GET /api/eligiblecollateralschedules`),
-/// built by [`EligibleCollateralSchedulesApi::list_eligible_collateral_schedules`]. Set
-/// optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListEligibleCollateralSchedulesRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListEligibleCollateralSchedules` (`GET
+/// /api/eligiblecollateralschedules`): what its request builder sends, and what the tag's
+/// trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListEligibleCollateralSchedulesParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListEligibleCollateralSchedulesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListEligibleCollateralSchedules",
-        path_template: "/api/eligiblecollateralschedules",
-        idempotent: true,
-    };
+impl ListEligibleCollateralSchedulesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -308,6 +316,84 @@ impl ListEligibleCollateralSchedulesRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListEligibleCollateralSchedules` request (`GET /api/eligiblecollateralschedules`),
+/// built by [`EligibleCollateralSchedulesApi::list_eligible_collateral_schedules`]. Set
+/// optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListEligibleCollateralSchedulesRequest {
+    client: crate::Client,
+    params: ListEligibleCollateralSchedulesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListEligibleCollateralSchedulesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListEligibleCollateralSchedules",
+        path_template: "/api/eligiblecollateralschedules",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListEligibleCollateralSchedulesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListEligibleCollateralSchedulesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -343,13 +429,13 @@ impl ListEligibleCollateralSchedulesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/eligiblecollateralschedules");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -406,25 +492,54 @@ impl crate::paginator::PagedRequest for ListEligibleCollateralSchedulesRequest {
     type Page = lusid_models::PagedResourceListOfEligibleCollateralSchedule;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateEligibleCollateralSchedule` (`POST
+/// /api/eligiblecollateralschedules/{scope}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateEligibleCollateralScheduleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::EligibleCollateralScheduleRequest,
+}
+
+impl CreateEligibleCollateralScheduleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        eligible_collateral_schedule_request: lusid_models::EligibleCollateralScheduleRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: eligible_collateral_schedule_request,
+        }
     }
 }
 
@@ -436,8 +551,7 @@ impl crate::paginator::PagedRequest for ListEligibleCollateralSchedulesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateEligibleCollateralScheduleRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::EligibleCollateralScheduleRequest,
+    params: CreateEligibleCollateralScheduleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -448,6 +562,16 @@ impl CreateEligibleCollateralScheduleRequest {
         path_template: "/api/eligiblecollateralschedules/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateEligibleCollateralScheduleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateEligibleCollateralScheduleParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -481,36 +605,47 @@ impl CreateEligibleCollateralScheduleRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/eligiblecollateralschedules/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetEligibleCollateralSchedule` request (`GET
-/// /api/eligiblecollateralschedules/{scope}/{code}`), built by
-/// [`EligibleCollateralSchedulesApi::get_eligible_collateral_schedule`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetEligibleCollateralScheduleRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetEligibleCollateralSchedule` (`GET
+/// /api/eligiblecollateralschedules/{scope}/{code}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetEligibleCollateralScheduleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetEligibleCollateralScheduleRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetEligibleCollateralSchedule",
-        path_template: "/api/eligiblecollateralschedules/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetEligibleCollateralScheduleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -533,6 +668,60 @@ impl GetEligibleCollateralScheduleRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetEligibleCollateralSchedule` request (`GET
+/// /api/eligiblecollateralschedules/{scope}/{code}`), built by
+/// [`EligibleCollateralSchedulesApi::get_eligible_collateral_schedule`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetEligibleCollateralScheduleRequest {
+    client: crate::Client,
+    params: GetEligibleCollateralScheduleParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetEligibleCollateralScheduleRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetEligibleCollateralSchedule",
+        path_template: "/api/eligiblecollateralschedules/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetEligibleCollateralScheduleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetEligibleCollateralScheduleParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -567,14 +756,47 @@ impl GetEligibleCollateralScheduleRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/eligiblecollateralschedules/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertEligibleCollateralSchedule` (`PUT
+/// /api/eligiblecollateralschedules/{scope}/{code}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertEligibleCollateralScheduleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpsertEligibleCollateralScheduleRequest,
+}
+
+impl UpsertEligibleCollateralScheduleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        upsert_eligible_collateral_schedule_request: lusid_models::UpsertEligibleCollateralScheduleRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: upsert_eligible_collateral_schedule_request,
+        }
     }
 }
 
@@ -586,9 +808,7 @@ impl GetEligibleCollateralScheduleRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertEligibleCollateralScheduleRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpsertEligibleCollateralScheduleRequest,
+    params: UpsertEligibleCollateralScheduleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -599,6 +819,16 @@ impl UpsertEligibleCollateralScheduleRequest {
         path_template: "/api/eligiblecollateralschedules/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertEligibleCollateralScheduleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertEligibleCollateralScheduleParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -632,12 +862,47 @@ impl UpsertEligibleCollateralScheduleRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/eligiblecollateralschedules/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteEligibleCollateralSchedule` (`DELETE
+/// /api/eligiblecollateralschedules/{scope}/{code}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteEligibleCollateralScheduleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+}
+
+impl DeleteEligibleCollateralScheduleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -649,9 +914,7 @@ impl UpsertEligibleCollateralScheduleRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteEligibleCollateralScheduleRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
+    params: DeleteEligibleCollateralScheduleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -665,8 +928,18 @@ impl DeleteEligibleCollateralScheduleRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteEligibleCollateralScheduleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteEligibleCollateralScheduleParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -701,11 +974,152 @@ impl DeleteEligibleCollateralScheduleRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/eligiblecollateralschedules/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `EligibleCollateralSchedules` operations as an object-safe async trait, implemented
+/// by [`EligibleCollateralSchedulesApi`]: write code against `&dyn
+/// EligibleCollateralSchedulesApiClient` (or `impl EligibleCollateralSchedulesApiClient`)
+/// and give it `client.eligible_collateral_schedules()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`EligibleCollateralSchedulesApi`] for streams, timeouts and `send_as`).
+/// With the `mock` feature, mockall generates `MockEligibleCollateralSchedulesApiClient`;
+/// see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait EligibleCollateralSchedulesApiClient: Send + Sync {
+    /// `GET /api/eligiblecollateralschedules` (operation `ListEligibleCollateralSchedules`):
+    /// [`EligibleCollateralSchedulesApi::list_eligible_collateral_schedules`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListEligibleCollateralSchedulesRequest::send): see [`Error`](crate::Error).
+    async fn list_eligible_collateral_schedules(
+        &self,
+        params: ListEligibleCollateralSchedulesParams,
+    ) -> Result<lusid_models::PagedResourceListOfEligibleCollateralSchedule, crate::Error>;
+
+    /// `POST /api/eligiblecollateralschedules/{scope}` (operation
+    /// `CreateEligibleCollateralSchedule`):
+    /// [`EligibleCollateralSchedulesApi::create_eligible_collateral_schedule`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateEligibleCollateralScheduleRequest::send): see [`Error`](crate::Error).
+    async fn create_eligible_collateral_schedule(
+        &self,
+        params: CreateEligibleCollateralScheduleParams,
+    ) -> Result<lusid_models::EligibleCollateralSchedule, crate::Error>;
+
+    /// `GET /api/eligiblecollateralschedules/{scope}/{code}` (operation
+    /// `GetEligibleCollateralSchedule`):
+    /// [`EligibleCollateralSchedulesApi::get_eligible_collateral_schedule`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetEligibleCollateralScheduleRequest::send): see [`Error`](crate::Error).
+    async fn get_eligible_collateral_schedule(
+        &self,
+        params: GetEligibleCollateralScheduleParams,
+    ) -> Result<lusid_models::EligibleCollateralSchedule, crate::Error>;
+
+    /// `PUT /api/eligiblecollateralschedules/{scope}/{code}` (operation
+    /// `UpsertEligibleCollateralSchedule`):
+    /// [`EligibleCollateralSchedulesApi::upsert_eligible_collateral_schedule`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertEligibleCollateralScheduleRequest::send): see [`Error`](crate::Error).
+    async fn upsert_eligible_collateral_schedule(
+        &self,
+        params: UpsertEligibleCollateralScheduleParams,
+    ) -> Result<lusid_models::EligibleCollateralSchedule, crate::Error>;
+
+    /// `DELETE /api/eligiblecollateralschedules/{scope}/{code}` (operation
+    /// `DeleteEligibleCollateralSchedule`):
+    /// [`EligibleCollateralSchedulesApi::delete_eligible_collateral_schedule`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteEligibleCollateralScheduleRequest::send): see [`Error`](crate::Error).
+    async fn delete_eligible_collateral_schedule(
+        &self,
+        params: DeleteEligibleCollateralScheduleParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl EligibleCollateralSchedulesApiClient for EligibleCollateralSchedulesApi {
+    async fn list_eligible_collateral_schedules(
+        &self,
+        params: ListEligibleCollateralSchedulesParams,
+    ) -> Result<lusid_models::PagedResourceListOfEligibleCollateralSchedule, crate::Error> {
+        ListEligibleCollateralSchedulesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_eligible_collateral_schedule(
+        &self,
+        params: CreateEligibleCollateralScheduleParams,
+    ) -> Result<lusid_models::EligibleCollateralSchedule, crate::Error> {
+        CreateEligibleCollateralScheduleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_eligible_collateral_schedule(
+        &self,
+        params: GetEligibleCollateralScheduleParams,
+    ) -> Result<lusid_models::EligibleCollateralSchedule, crate::Error> {
+        GetEligibleCollateralScheduleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_eligible_collateral_schedule(
+        &self,
+        params: UpsertEligibleCollateralScheduleParams,
+    ) -> Result<lusid_models::EligibleCollateralSchedule, crate::Error> {
+        UpsertEligibleCollateralScheduleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_eligible_collateral_schedule(
+        &self,
+        params: DeleteEligibleCollateralScheduleParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteEligibleCollateralScheduleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

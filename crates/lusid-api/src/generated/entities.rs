@@ -49,9 +49,7 @@ impl EntitiesApi {
     ) -> GetBookmarkByEntityUniqueIdRequest {
         GetBookmarkByEntityUniqueIdRequest {
             client: self.client.clone(),
-            entity_unique_id: entity_unique_id.into(),
-            as_at: None,
-            previews: Vec::new(),
+            params: GetBookmarkByEntityUniqueIdParams::new(entity_unique_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -86,9 +84,7 @@ impl EntitiesApi {
     ) -> GetPortfolioChangesRequest {
         GetPortfolioChangesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            effective_at: effective_at.into(),
-            as_at: None,
+            params: GetPortfolioChangesParams::new(scope, effective_at),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -124,9 +120,7 @@ impl EntitiesApi {
     ) -> GetComplianceRuleByEntityUniqueIdRequest {
         GetComplianceRuleByEntityUniqueIdRequest {
             client: self.client.clone(),
-            entity_unique_id: entity_unique_id.into(),
-            as_at: None,
-            previews: Vec::new(),
+            params: GetComplianceRuleByEntityUniqueIdParams::new(entity_unique_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -163,9 +157,7 @@ impl EntitiesApi {
     ) -> GetComplianceRuleTemplateByEntityUniqueIdRequest {
         GetComplianceRuleTemplateByEntityUniqueIdRequest {
             client: self.client.clone(),
-            entity_unique_id: entity_unique_id.into(),
-            as_at: None,
-            previews: Vec::new(),
+            params: GetComplianceRuleTemplateByEntityUniqueIdParams::new(entity_unique_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -202,9 +194,7 @@ impl EntitiesApi {
     ) -> GetCorporateActionSourceByEntityUniqueIdRequest {
         GetCorporateActionSourceByEntityUniqueIdRequest {
             client: self.client.clone(),
-            entity_unique_id: entity_unique_id.into(),
-            as_at: None,
-            previews: Vec::new(),
+            params: GetCorporateActionSourceByEntityUniqueIdParams::new(entity_unique_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -242,10 +232,7 @@ impl EntitiesApi {
     ) -> GetCustomEntityByEntityUniqueIdRequest {
         GetCustomEntityByEntityUniqueIdRequest {
             client: self.client.clone(),
-            entity_unique_id: entity_unique_id.into(),
-            effective_at: None,
-            as_at: None,
-            previews: Vec::new(),
+            params: GetCustomEntityByEntityUniqueIdParams::new(entity_unique_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -280,9 +267,7 @@ impl EntitiesApi {
     ) -> GetDataTypeByEntityUniqueIdRequest {
         GetDataTypeByEntityUniqueIdRequest {
             client: self.client.clone(),
-            entity_unique_id: entity_unique_id.into(),
-            as_at: None,
-            previews: Vec::new(),
+            params: GetDataTypeByEntityUniqueIdParams::new(entity_unique_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -320,9 +305,7 @@ impl EntitiesApi {
     ) -> GetInstrumentEventInstructionByEntityUniqueIdRequest {
         GetInstrumentEventInstructionByEntityUniqueIdRequest {
             client: self.client.clone(),
-            entity_unique_id: entity_unique_id.into(),
-            as_at: None,
-            previews: Vec::new(),
+            params: GetInstrumentEventInstructionByEntityUniqueIdParams::new(entity_unique_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -358,9 +341,7 @@ impl EntitiesApi {
     ) -> GetInstrumentEventByEntityUniqueIdRequest {
         GetInstrumentEventByEntityUniqueIdRequest {
             client: self.client.clone(),
-            entity_unique_id: entity_unique_id.into(),
-            as_at: None,
-            previews: Vec::new(),
+            params: GetInstrumentEventByEntityUniqueIdParams::new(entity_unique_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -402,12 +383,7 @@ impl EntitiesApi {
     ) -> GetInstrumentByEntityUniqueIdRequest {
         GetInstrumentByEntityUniqueIdRequest {
             client: self.client.clone(),
-            entity_unique_id: entity_unique_id.into(),
-            effective_at: None,
-            as_at: None,
-            previews: Vec::new(),
-            data_model_scope: None,
-            data_model_code: None,
+            params: GetInstrumentByEntityUniqueIdParams::new(entity_unique_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -445,10 +421,7 @@ impl EntitiesApi {
     ) -> GetPortfolioByEntityUniqueIdRequest {
         GetPortfolioByEntityUniqueIdRequest {
             client: self.client.clone(),
-            entity_unique_id: entity_unique_id.into(),
-            effective_at: None,
-            as_at: None,
-            previews: Vec::new(),
+            params: GetPortfolioByEntityUniqueIdParams::new(entity_unique_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -486,10 +459,7 @@ impl EntitiesApi {
     ) -> GetPropertyDefinitionByEntityUniqueIdRequest {
         GetPropertyDefinitionByEntityUniqueIdRequest {
             client: self.client.clone(),
-            entity_unique_id: entity_unique_id.into(),
-            effective_at: None,
-            as_at: None,
-            previews: Vec::new(),
+            params: GetPropertyDefinitionByEntityUniqueIdParams::new(entity_unique_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -529,11 +499,7 @@ impl EntitiesApi {
     ) -> GetTransactionByEntityUniqueIdRequest {
         GetTransactionByEntityUniqueIdRequest {
             client: self.client.clone(),
-            entity_unique_id: entity_unique_id.into(),
-            as_at: None,
-            previews: Vec::new(),
-            data_model_scope: None,
-            data_model_code: None,
+            params: GetTransactionByEntityUniqueIdParams::new(entity_unique_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -569,9 +535,7 @@ impl EntitiesApi {
     ) -> GetValuationPointByEntityUniqueIdRequest {
         GetValuationPointByEntityUniqueIdRequest {
             client: self.client.clone(),
-            entity_unique_id: entity_unique_id.into(),
-            as_at: None,
-            previews: Vec::new(),
+            params: GetValuationPointByEntityUniqueIdParams::new(entity_unique_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -613,15 +577,53 @@ impl EntitiesApi {
     ) -> GetEntityHistoryRequest {
         GetEntityHistoryRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            entity_unique_id: entity_unique_id.into(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: GetEntityHistoryParams::new(entity_type, entity_unique_id),
             call_options: lusid_http::CallOptions::new(),
         }
+    }
+}
+
+/// The parameters of `GetBookmarkByEntityUniqueId` (`GET
+/// /api/entities/bookmarks/{entityUniqueId}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetBookmarkByEntityUniqueIdParams {
+    /// `entityUniqueId` (path): string.
+    pub entity_unique_id: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `previews` (query): a list of strings, sent as one `previews=` pair each.
+    pub previews: Vec<String>,
+}
+
+impl GetBookmarkByEntityUniqueIdParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_unique_id: impl Into<String>) -> Self {
+        Self {
+            entity_unique_id: entity_unique_id.into(),
+            as_at: None,
+            previews: Vec::new(),
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
+    /// any earlier values.
+    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.previews = previews.into_iter().map(Into::into).collect();
+        self
     }
 }
 
@@ -633,9 +635,7 @@ impl EntitiesApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetBookmarkByEntityUniqueIdRequest {
     client: crate::Client,
-    entity_unique_id: String,
-    as_at: Option<time::OffsetDateTime>,
-    previews: Vec<String>,
+    params: GetBookmarkByEntityUniqueIdParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -650,15 +650,25 @@ impl GetBookmarkByEntityUniqueIdRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
+        self.params = self.params.previews(previews);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetBookmarkByEntityUniqueIdParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetBookmarkByEntityUniqueIdParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -692,11 +702,47 @@ impl GetBookmarkByEntityUniqueIdRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/entities/bookmarks/");
-        request.path_param("entityUniqueId", &self.entity_unique_id)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("previews", &self.previews)?;
+        request.path_param("entityUniqueId", &self.params.entity_unique_id)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("previews", &self.params.previews)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetPortfolioChanges` (`GET /api/entities/changes/portfolios`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioChangesParams {
+    /// `scope` (query): string.
+    pub scope: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetPortfolioChangesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, effective_at: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            effective_at: effective_at.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -707,9 +753,7 @@ impl GetBookmarkByEntityUniqueIdRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioChangesRequest {
     client: crate::Client,
-    scope: String,
-    effective_at: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetPortfolioChangesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -724,8 +768,18 @@ impl GetPortfolioChangesRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioChangesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioChangesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -759,11 +813,55 @@ impl GetPortfolioChangesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/entities/changes/portfolios");
-        request.query("scope", Some(&self.scope))?;
-        request.query("effectiveAt", Some(&self.effective_at))?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("scope", Some(&self.params.scope))?;
+        request.query("effectiveAt", Some(&self.params.effective_at))?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetComplianceRuleByEntityUniqueId` (`GET
+/// /api/entities/compliancerules/{entityUniqueId}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetComplianceRuleByEntityUniqueIdParams {
+    /// `entityUniqueId` (path): string.
+    pub entity_unique_id: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `previews` (query): a list of strings, sent as one `previews=` pair each.
+    pub previews: Vec<String>,
+}
+
+impl GetComplianceRuleByEntityUniqueIdParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_unique_id: impl Into<String>) -> Self {
+        Self {
+            entity_unique_id: entity_unique_id.into(),
+            as_at: None,
+            previews: Vec::new(),
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
+    /// any earlier values.
+    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.previews = previews.into_iter().map(Into::into).collect();
+        self
     }
 }
 
@@ -775,9 +873,7 @@ impl GetPortfolioChangesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetComplianceRuleByEntityUniqueIdRequest {
     client: crate::Client,
-    entity_unique_id: String,
-    as_at: Option<time::OffsetDateTime>,
-    previews: Vec<String>,
+    params: GetComplianceRuleByEntityUniqueIdParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -792,15 +888,25 @@ impl GetComplianceRuleByEntityUniqueIdRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
+        self.params = self.params.previews(previews);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetComplianceRuleByEntityUniqueIdParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetComplianceRuleByEntityUniqueIdParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -834,11 +940,55 @@ impl GetComplianceRuleByEntityUniqueIdRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/entities/compliancerules/");
-        request.path_param("entityUniqueId", &self.entity_unique_id)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("previews", &self.previews)?;
+        request.path_param("entityUniqueId", &self.params.entity_unique_id)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("previews", &self.params.previews)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetComplianceRuleTemplateByEntityUniqueId` (`GET
+/// /api/entities/complianceruletemplates/{entityUniqueId}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetComplianceRuleTemplateByEntityUniqueIdParams {
+    /// `entityUniqueId` (path): string.
+    pub entity_unique_id: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `previews` (query): a list of strings, sent as one `previews=` pair each.
+    pub previews: Vec<String>,
+}
+
+impl GetComplianceRuleTemplateByEntityUniqueIdParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_unique_id: impl Into<String>) -> Self {
+        Self {
+            entity_unique_id: entity_unique_id.into(),
+            as_at: None,
+            previews: Vec::new(),
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
+    /// any earlier values.
+    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.previews = previews.into_iter().map(Into::into).collect();
+        self
     }
 }
 
@@ -850,9 +1000,7 @@ impl GetComplianceRuleByEntityUniqueIdRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetComplianceRuleTemplateByEntityUniqueIdRequest {
     client: crate::Client,
-    entity_unique_id: String,
-    as_at: Option<time::OffsetDateTime>,
-    previews: Vec<String>,
+    params: GetComplianceRuleTemplateByEntityUniqueIdParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -867,15 +1015,25 @@ impl GetComplianceRuleTemplateByEntityUniqueIdRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
+        self.params = self.params.previews(previews);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetComplianceRuleTemplateByEntityUniqueIdParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetComplianceRuleTemplateByEntityUniqueIdParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -910,11 +1068,55 @@ impl GetComplianceRuleTemplateByEntityUniqueIdRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/entities/complianceruletemplates/");
-        request.path_param("entityUniqueId", &self.entity_unique_id)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("previews", &self.previews)?;
+        request.path_param("entityUniqueId", &self.params.entity_unique_id)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("previews", &self.params.previews)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetCorporateActionSourceByEntityUniqueId` (`GET
+/// /api/entities/corporateactionsources/{entityUniqueId}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetCorporateActionSourceByEntityUniqueIdParams {
+    /// `entityUniqueId` (path): string.
+    pub entity_unique_id: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `previews` (query): a list of strings, sent as one `previews=` pair each.
+    pub previews: Vec<String>,
+}
+
+impl GetCorporateActionSourceByEntityUniqueIdParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_unique_id: impl Into<String>) -> Self {
+        Self {
+            entity_unique_id: entity_unique_id.into(),
+            as_at: None,
+            previews: Vec::new(),
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
+    /// any earlier values.
+    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.previews = previews.into_iter().map(Into::into).collect();
+        self
     }
 }
 
@@ -926,9 +1128,7 @@ impl GetComplianceRuleTemplateByEntityUniqueIdRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCorporateActionSourceByEntityUniqueIdRequest {
     client: crate::Client,
-    entity_unique_id: String,
-    as_at: Option<time::OffsetDateTime>,
-    previews: Vec<String>,
+    params: GetCorporateActionSourceByEntityUniqueIdParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -943,15 +1143,25 @@ impl GetCorporateActionSourceByEntityUniqueIdRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
+        self.params = self.params.previews(previews);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetCorporateActionSourceByEntityUniqueIdParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetCorporateActionSourceByEntityUniqueIdParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -986,36 +1196,45 @@ impl GetCorporateActionSourceByEntityUniqueIdRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/entities/corporateactionsources/");
-        request.path_param("entityUniqueId", &self.entity_unique_id)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("previews", &self.previews)?;
+        request.path_param("entityUniqueId", &self.params.entity_unique_id)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("previews", &self.params.previews)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetCustomEntityByEntityUniqueId` request (`GET
-/// /api/entities/customentities/{entityUniqueId}`), built by
-/// [`EntitiesApi::get_custom_entity_by_entity_unique_id`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCustomEntityByEntityUniqueIdRequest {
-    client: crate::Client,
-    entity_unique_id: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    previews: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetCustomEntityByEntityUniqueId` (`GET
+/// /api/entities/customentities/{entityUniqueId}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetCustomEntityByEntityUniqueIdParams {
+    /// `entityUniqueId` (path): string.
+    pub entity_unique_id: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `previews` (query): a list of strings, sent as one `previews=` pair each.
+    pub previews: Vec<String>,
 }
 
-impl GetCustomEntityByEntityUniqueIdRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetCustomEntityByEntityUniqueId",
-        path_template: "/api/entities/customentities/{entityUniqueId}",
-        idempotent: true,
-    };
+impl GetCustomEntityByEntityUniqueIdParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_unique_id: impl Into<String>) -> Self {
+        Self {
+            entity_unique_id: entity_unique_id.into(),
+            effective_at: None,
+            as_at: None,
+            previews: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1035,6 +1254,57 @@ impl GetCustomEntityByEntityUniqueIdRequest {
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.previews = previews.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetCustomEntityByEntityUniqueId` request (`GET
+/// /api/entities/customentities/{entityUniqueId}`), built by
+/// [`EntitiesApi::get_custom_entity_by_entity_unique_id`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetCustomEntityByEntityUniqueIdRequest {
+    client: crate::Client,
+    params: GetCustomEntityByEntityUniqueIdParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetCustomEntityByEntityUniqueIdRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetCustomEntityByEntityUniqueId",
+        path_template: "/api/entities/customentities/{entityUniqueId}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
+    /// any earlier values.
+    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.previews(previews);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetCustomEntityByEntityUniqueIdParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetCustomEntityByEntityUniqueIdParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1068,12 +1338,56 @@ impl GetCustomEntityByEntityUniqueIdRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/entities/customentities/");
-        request.path_param("entityUniqueId", &self.entity_unique_id)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("previews", &self.previews)?;
+        request.path_param("entityUniqueId", &self.params.entity_unique_id)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("previews", &self.params.previews)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetDataTypeByEntityUniqueId` (`GET
+/// /api/entities/datatypes/{entityUniqueId}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetDataTypeByEntityUniqueIdParams {
+    /// `entityUniqueId` (path): string.
+    pub entity_unique_id: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `previews` (query): a list of strings, sent as one `previews=` pair each.
+    pub previews: Vec<String>,
+}
+
+impl GetDataTypeByEntityUniqueIdParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_unique_id: impl Into<String>) -> Self {
+        Self {
+            entity_unique_id: entity_unique_id.into(),
+            as_at: None,
+            previews: Vec::new(),
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
+    /// any earlier values.
+    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.previews = previews.into_iter().map(Into::into).collect();
+        self
     }
 }
 
@@ -1085,9 +1399,7 @@ impl GetCustomEntityByEntityUniqueIdRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDataTypeByEntityUniqueIdRequest {
     client: crate::Client,
-    entity_unique_id: String,
-    as_at: Option<time::OffsetDateTime>,
-    previews: Vec<String>,
+    params: GetDataTypeByEntityUniqueIdParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1102,15 +1414,25 @@ impl GetDataTypeByEntityUniqueIdRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
+        self.params = self.params.previews(previews);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetDataTypeByEntityUniqueIdParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetDataTypeByEntityUniqueIdParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1144,11 +1466,55 @@ impl GetDataTypeByEntityUniqueIdRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/entities/datatypes/");
-        request.path_param("entityUniqueId", &self.entity_unique_id)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("previews", &self.previews)?;
+        request.path_param("entityUniqueId", &self.params.entity_unique_id)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("previews", &self.params.previews)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetInstrumentEventInstructionByEntityUniqueId` (`GET
+/// /api/entities/instrumenteventinstructions/{entityUniqueId}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetInstrumentEventInstructionByEntityUniqueIdParams {
+    /// `entityUniqueId` (path): string.
+    pub entity_unique_id: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `previews` (query): a list of strings, sent as one `previews=` pair each.
+    pub previews: Vec<String>,
+}
+
+impl GetInstrumentEventInstructionByEntityUniqueIdParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_unique_id: impl Into<String>) -> Self {
+        Self {
+            entity_unique_id: entity_unique_id.into(),
+            as_at: None,
+            previews: Vec::new(),
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
+    /// any earlier values.
+    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.previews = previews.into_iter().map(Into::into).collect();
+        self
     }
 }
 
@@ -1160,9 +1526,7 @@ impl GetDataTypeByEntityUniqueIdRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetInstrumentEventInstructionByEntityUniqueIdRequest {
     client: crate::Client,
-    entity_unique_id: String,
-    as_at: Option<time::OffsetDateTime>,
-    previews: Vec<String>,
+    params: GetInstrumentEventInstructionByEntityUniqueIdParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1177,15 +1541,25 @@ impl GetInstrumentEventInstructionByEntityUniqueIdRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
+        self.params = self.params.previews(previews);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetInstrumentEventInstructionByEntityUniqueIdParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetInstrumentEventInstructionByEntityUniqueIdParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1222,11 +1596,55 @@ impl GetInstrumentEventInstructionByEntityUniqueIdRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/entities/instrumenteventinstructions/");
-        request.path_param("entityUniqueId", &self.entity_unique_id)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("previews", &self.previews)?;
+        request.path_param("entityUniqueId", &self.params.entity_unique_id)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("previews", &self.params.previews)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetInstrumentEventByEntityUniqueId` (`GET
+/// /api/entities/instrumentevents/{entityUniqueId}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetInstrumentEventByEntityUniqueIdParams {
+    /// `entityUniqueId` (path): string.
+    pub entity_unique_id: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `previews` (query): a list of strings, sent as one `previews=` pair each.
+    pub previews: Vec<String>,
+}
+
+impl GetInstrumentEventByEntityUniqueIdParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_unique_id: impl Into<String>) -> Self {
+        Self {
+            entity_unique_id: entity_unique_id.into(),
+            as_at: None,
+            previews: Vec::new(),
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
+    /// any earlier values.
+    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.previews = previews.into_iter().map(Into::into).collect();
+        self
     }
 }
 
@@ -1238,9 +1656,7 @@ impl GetInstrumentEventInstructionByEntityUniqueIdRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetInstrumentEventByEntityUniqueIdRequest {
     client: crate::Client,
-    entity_unique_id: String,
-    as_at: Option<time::OffsetDateTime>,
-    previews: Vec<String>,
+    params: GetInstrumentEventByEntityUniqueIdParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1255,15 +1671,25 @@ impl GetInstrumentEventByEntityUniqueIdRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
+        self.params = self.params.previews(previews);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetInstrumentEventByEntityUniqueIdParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetInstrumentEventByEntityUniqueIdParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1297,38 +1723,51 @@ impl GetInstrumentEventByEntityUniqueIdRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/entities/instrumentevents/");
-        request.path_param("entityUniqueId", &self.entity_unique_id)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("previews", &self.previews)?;
+        request.path_param("entityUniqueId", &self.params.entity_unique_id)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("previews", &self.params.previews)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetInstrumentByEntityUniqueId` request (`GET
-/// /api/entities/instruments/{entityUniqueId}`), built by
-/// [`EntitiesApi::get_instrument_by_entity_unique_id`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetInstrumentByEntityUniqueIdRequest {
-    client: crate::Client,
-    entity_unique_id: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    previews: Vec<String>,
-    data_model_scope: Option<String>,
-    data_model_code: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetInstrumentByEntityUniqueId` (`GET
+/// /api/entities/instruments/{entityUniqueId}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetInstrumentByEntityUniqueIdParams {
+    /// `entityUniqueId` (path): string.
+    pub entity_unique_id: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `previews` (query): a list of strings, sent as one `previews=` pair each.
+    pub previews: Vec<String>,
+    /// `dataModelScope` (query): string.
+    pub data_model_scope: Option<String>,
+    /// `dataModelCode` (query): string.
+    pub data_model_code: Option<String>,
 }
 
-impl GetInstrumentByEntityUniqueIdRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetInstrumentByEntityUniqueId",
-        path_template: "/api/entities/instruments/{entityUniqueId}",
-        idempotent: true,
-    };
+impl GetInstrumentByEntityUniqueIdParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_unique_id: impl Into<String>) -> Self {
+        Self {
+            entity_unique_id: entity_unique_id.into(),
+            effective_at: None,
+            as_at: None,
+            previews: Vec::new(),
+            data_model_scope: None,
+            data_model_code: None,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1360,6 +1799,69 @@ impl GetInstrumentByEntityUniqueIdRequest {
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
         self.data_model_code = Some(data_model_code.into());
         self
+    }
+}
+
+/// The `GetInstrumentByEntityUniqueId` request (`GET
+/// /api/entities/instruments/{entityUniqueId}`), built by
+/// [`EntitiesApi::get_instrument_by_entity_unique_id`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetInstrumentByEntityUniqueIdRequest {
+    client: crate::Client,
+    params: GetInstrumentByEntityUniqueIdParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetInstrumentByEntityUniqueIdRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetInstrumentByEntityUniqueId",
+        path_template: "/api/entities/instruments/{entityUniqueId}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
+    /// any earlier values.
+    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.previews(previews);
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.params = self.params.data_model_scope(data_model_scope);
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.params = self.params.data_model_code(data_model_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetInstrumentByEntityUniqueIdParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetInstrumentByEntityUniqueIdParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1393,39 +1895,48 @@ impl GetInstrumentByEntityUniqueIdRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/entities/instruments/");
-        request.path_param("entityUniqueId", &self.entity_unique_id)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("previews", &self.previews)?;
-        request.query("dataModelScope", self.data_model_scope.as_ref())?;
-        request.query("dataModelCode", self.data_model_code.as_ref())?;
+        request.path_param("entityUniqueId", &self.params.entity_unique_id)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("previews", &self.params.previews)?;
+        request.query("dataModelScope", self.params.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.params.data_model_code.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPortfolioByEntityUniqueId` request (`GET
-/// /api/entities/portfolios/{entityUniqueId}`), built by
-/// [`EntitiesApi::get_portfolio_by_entity_unique_id`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPortfolioByEntityUniqueIdRequest {
-    client: crate::Client,
-    entity_unique_id: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    previews: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPortfolioByEntityUniqueId` (`GET
+/// /api/entities/portfolios/{entityUniqueId}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioByEntityUniqueIdParams {
+    /// `entityUniqueId` (path): string.
+    pub entity_unique_id: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `previews` (query): a list of strings, sent as one `previews=` pair each.
+    pub previews: Vec<String>,
 }
 
-impl GetPortfolioByEntityUniqueIdRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPortfolioByEntityUniqueId",
-        path_template: "/api/entities/portfolios/{entityUniqueId}",
-        idempotent: true,
-    };
+impl GetPortfolioByEntityUniqueIdParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_unique_id: impl Into<String>) -> Self {
+        Self {
+            entity_unique_id: entity_unique_id.into(),
+            effective_at: None,
+            as_at: None,
+            previews: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1445,6 +1956,57 @@ impl GetPortfolioByEntityUniqueIdRequest {
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.previews = previews.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetPortfolioByEntityUniqueId` request (`GET
+/// /api/entities/portfolios/{entityUniqueId}`), built by
+/// [`EntitiesApi::get_portfolio_by_entity_unique_id`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPortfolioByEntityUniqueIdRequest {
+    client: crate::Client,
+    params: GetPortfolioByEntityUniqueIdParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPortfolioByEntityUniqueIdRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPortfolioByEntityUniqueId",
+        path_template: "/api/entities/portfolios/{entityUniqueId}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
+    /// any earlier values.
+    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.previews(previews);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioByEntityUniqueIdParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioByEntityUniqueIdParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1478,37 +2040,46 @@ impl GetPortfolioByEntityUniqueIdRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/entities/portfolios/");
-        request.path_param("entityUniqueId", &self.entity_unique_id)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("previews", &self.previews)?;
+        request.path_param("entityUniqueId", &self.params.entity_unique_id)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("previews", &self.params.previews)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPropertyDefinitionByEntityUniqueId` request (`GET
-/// /api/entities/propertydefinitions/{entityUniqueId}`), built by
-/// [`EntitiesApi::get_property_definition_by_entity_unique_id`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPropertyDefinitionByEntityUniqueIdRequest {
-    client: crate::Client,
-    entity_unique_id: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    previews: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPropertyDefinitionByEntityUniqueId` (`GET
+/// /api/entities/propertydefinitions/{entityUniqueId}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPropertyDefinitionByEntityUniqueIdParams {
+    /// `entityUniqueId` (path): string.
+    pub entity_unique_id: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `previews` (query): a list of strings, sent as one `previews=` pair each.
+    pub previews: Vec<String>,
 }
 
-impl GetPropertyDefinitionByEntityUniqueIdRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPropertyDefinitionByEntityUniqueId",
-        path_template: "/api/entities/propertydefinitions/{entityUniqueId}",
-        idempotent: true,
-    };
+impl GetPropertyDefinitionByEntityUniqueIdParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_unique_id: impl Into<String>) -> Self {
+        Self {
+            entity_unique_id: entity_unique_id.into(),
+            effective_at: None,
+            as_at: None,
+            previews: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1528,6 +2099,57 @@ impl GetPropertyDefinitionByEntityUniqueIdRequest {
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.previews = previews.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetPropertyDefinitionByEntityUniqueId` request (`GET
+/// /api/entities/propertydefinitions/{entityUniqueId}`), built by
+/// [`EntitiesApi::get_property_definition_by_entity_unique_id`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPropertyDefinitionByEntityUniqueIdRequest {
+    client: crate::Client,
+    params: GetPropertyDefinitionByEntityUniqueIdParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPropertyDefinitionByEntityUniqueIdRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPropertyDefinitionByEntityUniqueId",
+        path_template: "/api/entities/propertydefinitions/{entityUniqueId}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
+    /// any earlier values.
+    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.previews(previews);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPropertyDefinitionByEntityUniqueIdParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPropertyDefinitionByEntityUniqueIdParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1561,38 +2183,49 @@ impl GetPropertyDefinitionByEntityUniqueIdRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/entities/propertydefinitions/");
-        request.path_param("entityUniqueId", &self.entity_unique_id)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("previews", &self.previews)?;
+        request.path_param("entityUniqueId", &self.params.entity_unique_id)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("previews", &self.params.previews)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetTransactionByEntityUniqueId` request (`GET
-/// /api/entities/transactions/{entityUniqueId}`), built by
-/// [`EntitiesApi::get_transaction_by_entity_unique_id`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetTransactionByEntityUniqueIdRequest {
-    client: crate::Client,
-    entity_unique_id: String,
-    as_at: Option<time::OffsetDateTime>,
-    previews: Vec<String>,
-    data_model_scope: Option<String>,
-    data_model_code: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetTransactionByEntityUniqueId` (`GET
+/// /api/entities/transactions/{entityUniqueId}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetTransactionByEntityUniqueIdParams {
+    /// `entityUniqueId` (path): string.
+    pub entity_unique_id: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `previews` (query): a list of strings, sent as one `previews=` pair each.
+    pub previews: Vec<String>,
+    /// `dataModelScope` (query): string.
+    pub data_model_scope: Option<String>,
+    /// `dataModelCode` (query): string.
+    pub data_model_code: Option<String>,
 }
 
-impl GetTransactionByEntityUniqueIdRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetTransactionByEntityUniqueId",
-        path_template: "/api/entities/transactions/{entityUniqueId}",
-        idempotent: true,
-    };
+impl GetTransactionByEntityUniqueIdParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_unique_id: impl Into<String>) -> Self {
+        Self {
+            entity_unique_id: entity_unique_id.into(),
+            as_at: None,
+            previews: Vec::new(),
+            data_model_scope: None,
+            data_model_code: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1618,6 +2251,63 @@ impl GetTransactionByEntityUniqueIdRequest {
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
         self.data_model_code = Some(data_model_code.into());
         self
+    }
+}
+
+/// The `GetTransactionByEntityUniqueId` request (`GET
+/// /api/entities/transactions/{entityUniqueId}`), built by
+/// [`EntitiesApi::get_transaction_by_entity_unique_id`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetTransactionByEntityUniqueIdRequest {
+    client: crate::Client,
+    params: GetTransactionByEntityUniqueIdParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetTransactionByEntityUniqueIdRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetTransactionByEntityUniqueId",
+        path_template: "/api/entities/transactions/{entityUniqueId}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
+    /// any earlier values.
+    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.previews(previews);
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.params = self.params.data_model_scope(data_model_scope);
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.params = self.params.data_model_code(data_model_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetTransactionByEntityUniqueIdParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetTransactionByEntityUniqueIdParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1651,13 +2341,57 @@ impl GetTransactionByEntityUniqueIdRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/entities/transactions/");
-        request.path_param("entityUniqueId", &self.entity_unique_id)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("previews", &self.previews)?;
-        request.query("dataModelScope", self.data_model_scope.as_ref())?;
-        request.query("dataModelCode", self.data_model_code.as_ref())?;
+        request.path_param("entityUniqueId", &self.params.entity_unique_id)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("previews", &self.params.previews)?;
+        request.query("dataModelScope", self.params.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.params.data_model_code.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetValuationPointByEntityUniqueId` (`GET
+/// /api/entities/valuationpoints/{entityUniqueId}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetValuationPointByEntityUniqueIdParams {
+    /// `entityUniqueId` (path): string.
+    pub entity_unique_id: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `previews` (query): a list of strings, sent as one `previews=` pair each.
+    pub previews: Vec<String>,
+}
+
+impl GetValuationPointByEntityUniqueIdParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_unique_id: impl Into<String>) -> Self {
+        Self {
+            entity_unique_id: entity_unique_id.into(),
+            as_at: None,
+            previews: Vec::new(),
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
+    /// any earlier values.
+    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.previews = previews.into_iter().map(Into::into).collect();
+        self
     }
 }
 
@@ -1669,9 +2403,7 @@ impl GetTransactionByEntityUniqueIdRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetValuationPointByEntityUniqueIdRequest {
     client: crate::Client,
-    entity_unique_id: String,
-    as_at: Option<time::OffsetDateTime>,
-    previews: Vec<String>,
+    params: GetValuationPointByEntityUniqueIdParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1686,15 +2418,25 @@ impl GetValuationPointByEntityUniqueIdRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
+        self.params = self.params.previews(previews);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetValuationPointByEntityUniqueIdParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetValuationPointByEntityUniqueIdParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1728,39 +2470,54 @@ impl GetValuationPointByEntityUniqueIdRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/entities/valuationpoints/");
-        request.path_param("entityUniqueId", &self.entity_unique_id)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("previews", &self.previews)?;
+        request.path_param("entityUniqueId", &self.params.entity_unique_id)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("previews", &self.params.previews)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetEntityHistory` request (`GET
-/// /api/entities/{entityType}/{entityUniqueId}/history`), built by
-/// [`EntitiesApi::get_entity_history`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetEntityHistoryRequest {
-    client: crate::Client,
-    entity_type: String,
-    entity_unique_id: String,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetEntityHistory` (`GET
+/// /api/entities/{entityType}/{entityUniqueId}/history`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetEntityHistoryParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// `entityUniqueId` (path): string.
+    pub entity_unique_id: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl GetEntityHistoryRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetEntityHistory",
-        path_template: "/api/entities/{entityType}/{entityUniqueId}/history",
-        idempotent: true,
-    };
+impl GetEntityHistoryParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_type: impl Into<String>, entity_unique_id: impl Into<String>) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            entity_unique_id: entity_unique_id.into(),
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1792,6 +2549,69 @@ impl GetEntityHistoryRequest {
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetEntityHistory` request (`GET
+/// /api/entities/{entityType}/{entityUniqueId}/history`), built by
+/// [`EntitiesApi::get_entity_history`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetEntityHistoryRequest {
+    client: crate::Client,
+    params: GetEntityHistoryParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetEntityHistoryRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetEntityHistory",
+        path_template: "/api/entities/{entityType}/{entityUniqueId}/history",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetEntityHistoryParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetEntityHistoryParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1826,15 +2646,15 @@ impl GetEntityHistoryRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/entities/");
-        request.path_param("entityType", &self.entity_type)?;
+        request.path_param("entityType", &self.params.entity_type)?;
         request.path("/");
-        request.path_param("entityUniqueId", &self.entity_unique_id)?;
+        request.path_param("entityUniqueId", &self.params.entity_unique_id)?;
         request.path("/history");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1889,24 +2709,405 @@ impl crate::paginator::PagedRequest for GetEntityHistoryRequest {
     type Page = lusid_models::ResourceListOfChangeInterval;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The `Entities` operations as an object-safe async trait, implemented by [`EntitiesApi`]:
+/// write code against `&dyn EntitiesApiClient` (or `impl EntitiesApiClient`) and give it
+/// `client.entities()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`EntitiesApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockEntitiesApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait EntitiesApiClient: Send + Sync {
+    /// `GET /api/entities/bookmarks/{entityUniqueId}` (operation
+    /// `GetBookmarkByEntityUniqueId`): [`EntitiesApi::get_bookmark_by_entity_unique_id`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetBookmarkByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
+    async fn get_bookmark_by_entity_unique_id(
+        &self,
+        params: GetBookmarkByEntityUniqueIdParams,
+    ) -> Result<lusid_models::BookmarkEntity, crate::Error>;
+
+    /// `GET /api/entities/changes/portfolios` (operation `GetPortfolioChanges`):
+    /// [`EntitiesApi::get_portfolio_changes`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioChangesRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_changes(
+        &self,
+        params: GetPortfolioChangesParams,
+    ) -> Result<lusid_models::ResourceListOfChange, crate::Error>;
+
+    /// `GET /api/entities/compliancerules/{entityUniqueId}` (operation
+    /// `GetComplianceRuleByEntityUniqueId`):
+    /// [`EntitiesApi::get_compliance_rule_by_entity_unique_id`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetComplianceRuleByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
+    async fn get_compliance_rule_by_entity_unique_id(
+        &self,
+        params: GetComplianceRuleByEntityUniqueIdParams,
+    ) -> Result<lusid_models::ComplianceRuleEntity, crate::Error>;
+
+    /// `GET /api/entities/complianceruletemplates/{entityUniqueId}` (operation
+    /// `GetComplianceRuleTemplateByEntityUniqueId`):
+    /// [`EntitiesApi::get_compliance_rule_template_by_entity_unique_id`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetComplianceRuleTemplateByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
+    async fn get_compliance_rule_template_by_entity_unique_id(
+        &self,
+        params: GetComplianceRuleTemplateByEntityUniqueIdParams,
+    ) -> Result<lusid_models::ComplianceRuleTemplateEntity, crate::Error>;
+
+    /// `GET /api/entities/corporateactionsources/{entityUniqueId}` (operation
+    /// `GetCorporateActionSourceByEntityUniqueId`):
+    /// [`EntitiesApi::get_corporate_action_source_by_entity_unique_id`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetCorporateActionSourceByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
+    async fn get_corporate_action_source_by_entity_unique_id(
+        &self,
+        params: GetCorporateActionSourceByEntityUniqueIdParams,
+    ) -> Result<lusid_models::CorporateActionSourceEntity, crate::Error>;
+
+    /// `GET /api/entities/customentities/{entityUniqueId}` (operation
+    /// `GetCustomEntityByEntityUniqueId`):
+    /// [`EntitiesApi::get_custom_entity_by_entity_unique_id`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetCustomEntityByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
+    async fn get_custom_entity_by_entity_unique_id(
+        &self,
+        params: GetCustomEntityByEntityUniqueIdParams,
+    ) -> Result<lusid_models::CustomEntityEntity, crate::Error>;
+
+    /// `GET /api/entities/datatypes/{entityUniqueId}` (operation
+    /// `GetDataTypeByEntityUniqueId`): [`EntitiesApi::get_data_type_by_entity_unique_id`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetDataTypeByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
+    async fn get_data_type_by_entity_unique_id(
+        &self,
+        params: GetDataTypeByEntityUniqueIdParams,
+    ) -> Result<lusid_models::DataTypeEntity, crate::Error>;
+
+    /// `GET /api/entities/instrumenteventinstructions/{entityUniqueId}` (operation
+    /// `GetInstrumentEventInstructionByEntityUniqueId`):
+    /// [`EntitiesApi::get_instrument_event_instruction_by_entity_unique_id`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetInstrumentEventInstructionByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
+    async fn get_instrument_event_instruction_by_entity_unique_id(
+        &self,
+        params: GetInstrumentEventInstructionByEntityUniqueIdParams,
+    ) -> Result<lusid_models::InstrumentEventInstructionEntity, crate::Error>;
+
+    /// `GET /api/entities/instrumentevents/{entityUniqueId}` (operation
+    /// `GetInstrumentEventByEntityUniqueId`):
+    /// [`EntitiesApi::get_instrument_event_by_entity_unique_id`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetInstrumentEventByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
+    async fn get_instrument_event_by_entity_unique_id(
+        &self,
+        params: GetInstrumentEventByEntityUniqueIdParams,
+    ) -> Result<lusid_models::InstrumentEventEntity, crate::Error>;
+
+    /// `GET /api/entities/instruments/{entityUniqueId}` (operation
+    /// `GetInstrumentByEntityUniqueId`): [`EntitiesApi::get_instrument_by_entity_unique_id`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetInstrumentByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
+    async fn get_instrument_by_entity_unique_id(
+        &self,
+        params: GetInstrumentByEntityUniqueIdParams,
+    ) -> Result<lusid_models::InstrumentEntity, crate::Error>;
+
+    /// `GET /api/entities/portfolios/{entityUniqueId}` (operation
+    /// `GetPortfolioByEntityUniqueId`): [`EntitiesApi::get_portfolio_by_entity_unique_id`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_by_entity_unique_id(
+        &self,
+        params: GetPortfolioByEntityUniqueIdParams,
+    ) -> Result<lusid_models::PortfolioEntity, crate::Error>;
+
+    /// `GET /api/entities/propertydefinitions/{entityUniqueId}` (operation
+    /// `GetPropertyDefinitionByEntityUniqueId`):
+    /// [`EntitiesApi::get_property_definition_by_entity_unique_id`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPropertyDefinitionByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
+    async fn get_property_definition_by_entity_unique_id(
+        &self,
+        params: GetPropertyDefinitionByEntityUniqueIdParams,
+    ) -> Result<lusid_models::PropertyDefinitionEntity, crate::Error>;
+
+    /// `GET /api/entities/transactions/{entityUniqueId}` (operation
+    /// `GetTransactionByEntityUniqueId`): [`EntitiesApi::get_transaction_by_entity_unique_id`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetTransactionByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
+    async fn get_transaction_by_entity_unique_id(
+        &self,
+        params: GetTransactionByEntityUniqueIdParams,
+    ) -> Result<lusid_models::TransactionEntity, crate::Error>;
+
+    /// `GET /api/entities/valuationpoints/{entityUniqueId}` (operation
+    /// `GetValuationPointByEntityUniqueId`):
+    /// [`EntitiesApi::get_valuation_point_by_entity_unique_id`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetValuationPointByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
+    async fn get_valuation_point_by_entity_unique_id(
+        &self,
+        params: GetValuationPointByEntityUniqueIdParams,
+    ) -> Result<lusid_models::ValuationPointEntity, crate::Error>;
+
+    /// `GET /api/entities/{entityType}/{entityUniqueId}/history` (operation
+    /// `GetEntityHistory`): [`EntitiesApi::get_entity_history`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetEntityHistoryRequest::send): see [`Error`](crate::Error).
+    async fn get_entity_history(
+        &self,
+        params: GetEntityHistoryParams,
+    ) -> Result<lusid_models::ResourceListOfChangeInterval, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl EntitiesApiClient for EntitiesApi {
+    async fn get_bookmark_by_entity_unique_id(
+        &self,
+        params: GetBookmarkByEntityUniqueIdParams,
+    ) -> Result<lusid_models::BookmarkEntity, crate::Error> {
+        GetBookmarkByEntityUniqueIdRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_changes(
+        &self,
+        params: GetPortfolioChangesParams,
+    ) -> Result<lusid_models::ResourceListOfChange, crate::Error> {
+        GetPortfolioChangesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_compliance_rule_by_entity_unique_id(
+        &self,
+        params: GetComplianceRuleByEntityUniqueIdParams,
+    ) -> Result<lusid_models::ComplianceRuleEntity, crate::Error> {
+        GetComplianceRuleByEntityUniqueIdRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_compliance_rule_template_by_entity_unique_id(
+        &self,
+        params: GetComplianceRuleTemplateByEntityUniqueIdParams,
+    ) -> Result<lusid_models::ComplianceRuleTemplateEntity, crate::Error> {
+        GetComplianceRuleTemplateByEntityUniqueIdRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_corporate_action_source_by_entity_unique_id(
+        &self,
+        params: GetCorporateActionSourceByEntityUniqueIdParams,
+    ) -> Result<lusid_models::CorporateActionSourceEntity, crate::Error> {
+        GetCorporateActionSourceByEntityUniqueIdRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_custom_entity_by_entity_unique_id(
+        &self,
+        params: GetCustomEntityByEntityUniqueIdParams,
+    ) -> Result<lusid_models::CustomEntityEntity, crate::Error> {
+        GetCustomEntityByEntityUniqueIdRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_data_type_by_entity_unique_id(
+        &self,
+        params: GetDataTypeByEntityUniqueIdParams,
+    ) -> Result<lusid_models::DataTypeEntity, crate::Error> {
+        GetDataTypeByEntityUniqueIdRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_instrument_event_instruction_by_entity_unique_id(
+        &self,
+        params: GetInstrumentEventInstructionByEntityUniqueIdParams,
+    ) -> Result<lusid_models::InstrumentEventInstructionEntity, crate::Error> {
+        GetInstrumentEventInstructionByEntityUniqueIdRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_instrument_event_by_entity_unique_id(
+        &self,
+        params: GetInstrumentEventByEntityUniqueIdParams,
+    ) -> Result<lusid_models::InstrumentEventEntity, crate::Error> {
+        GetInstrumentEventByEntityUniqueIdRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_instrument_by_entity_unique_id(
+        &self,
+        params: GetInstrumentByEntityUniqueIdParams,
+    ) -> Result<lusid_models::InstrumentEntity, crate::Error> {
+        GetInstrumentByEntityUniqueIdRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_by_entity_unique_id(
+        &self,
+        params: GetPortfolioByEntityUniqueIdParams,
+    ) -> Result<lusid_models::PortfolioEntity, crate::Error> {
+        GetPortfolioByEntityUniqueIdRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_property_definition_by_entity_unique_id(
+        &self,
+        params: GetPropertyDefinitionByEntityUniqueIdParams,
+    ) -> Result<lusid_models::PropertyDefinitionEntity, crate::Error> {
+        GetPropertyDefinitionByEntityUniqueIdRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_transaction_by_entity_unique_id(
+        &self,
+        params: GetTransactionByEntityUniqueIdParams,
+    ) -> Result<lusid_models::TransactionEntity, crate::Error> {
+        GetTransactionByEntityUniqueIdRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_valuation_point_by_entity_unique_id(
+        &self,
+        params: GetValuationPointByEntityUniqueIdParams,
+    ) -> Result<lusid_models::ValuationPointEntity, crate::Error> {
+        GetValuationPointByEntityUniqueIdRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_entity_history(
+        &self,
+        params: GetEntityHistoryParams,
+    ) -> Result<lusid_models::ResourceListOfChangeInterval, crate::Error> {
+        GetEntityHistoryRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

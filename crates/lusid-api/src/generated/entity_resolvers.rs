@@ -48,7 +48,7 @@ impl EntityResolversApi {
     ) -> CreateEntityResolverRequest {
         CreateEntityResolverRequest {
             client: self.client.clone(),
-            body: create_entity_resolver_request,
+            params: CreateEntityResolverParams::new(create_entity_resolver_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -83,9 +83,7 @@ impl EntityResolversApi {
     ) -> GetEntityResolverRequest {
         GetEntityResolverRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetEntityResolverParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -122,9 +120,7 @@ impl EntityResolversApi {
     ) -> UpdateEntityResolverRequest {
         UpdateEntityResolverRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: upsert_entity_resolver_request,
+            params: UpdateEntityResolverParams::new(scope, code, upsert_entity_resolver_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -156,9 +152,30 @@ impl EntityResolversApi {
     ) -> DeleteEntityResolverRequest {
         DeleteEntityResolverRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteEntityResolverParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `CreateEntityResolver` (`POST /api/entityresolvers`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateEntityResolverParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreateEntityResolverRequest,
+}
+
+impl CreateEntityResolverParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(create_entity_resolver_request: lusid_models::CreateEntityResolverRequest) -> Self {
+        Self {
+            body: create_entity_resolver_request,
         }
     }
 }
@@ -170,7 +187,7 @@ impl EntityResolversApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateEntityResolverRequest {
     client: crate::Client,
-    body: lusid_models::CreateEntityResolverRequest,
+    params: CreateEntityResolverParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -181,6 +198,16 @@ impl CreateEntityResolverRequest {
         path_template: "/api/entityresolvers",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateEntityResolverParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateEntityResolverParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -213,9 +240,45 @@ impl CreateEntityResolverRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/entityresolvers");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetEntityResolver` (`GET /api/entityresolvers/{scope}/{code}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetEntityResolverParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetEntityResolverParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -226,9 +289,7 @@ impl CreateEntityResolverRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetEntityResolverRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetEntityResolverParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -243,8 +304,18 @@ impl GetEntityResolverRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetEntityResolverParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetEntityResolverParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -278,12 +349,44 @@ impl GetEntityResolverRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/entityresolvers/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateEntityResolver` (`PUT /api/entityresolvers/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateEntityResolverParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpsertEntityResolverRequest,
+}
+
+impl UpdateEntityResolverParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        upsert_entity_resolver_request: lusid_models::UpsertEntityResolverRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: upsert_entity_resolver_request,
+        }
     }
 }
 
@@ -294,9 +397,7 @@ impl GetEntityResolverRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateEntityResolverRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpsertEntityResolverRequest,
+    params: UpdateEntityResolverParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -307,6 +408,16 @@ impl UpdateEntityResolverRequest {
         path_template: "/api/entityresolvers/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateEntityResolverParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateEntityResolverParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -339,12 +450,37 @@ impl UpdateEntityResolverRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/entityresolvers/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteEntityResolver` (`DELETE /api/entityresolvers/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteEntityResolverParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteEntityResolverParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -355,8 +491,7 @@ impl UpdateEntityResolverRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteEntityResolverRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteEntityResolverParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -367,6 +502,16 @@ impl DeleteEntityResolverRequest {
         path_template: "/api/entityresolvers/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteEntityResolverParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteEntityResolverParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -400,10 +545,118 @@ impl DeleteEntityResolverRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/entityresolvers/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `EntityResolvers` operations as an object-safe async trait, implemented by
+/// [`EntityResolversApi`]: write code against `&dyn EntityResolversApiClient` (or `impl
+/// EntityResolversApiClient`) and give it `client.entity_resolvers()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`EntityResolversApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockEntityResolversApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait EntityResolversApiClient: Send + Sync {
+    /// `POST /api/entityresolvers` (operation `CreateEntityResolver`):
+    /// [`EntityResolversApi::create_entity_resolver`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateEntityResolverRequest::send): see [`Error`](crate::Error).
+    async fn create_entity_resolver(
+        &self,
+        params: CreateEntityResolverParams,
+    ) -> Result<lusid_models::EntityResolver, crate::Error>;
+
+    /// `GET /api/entityresolvers/{scope}/{code}` (operation `GetEntityResolver`):
+    /// [`EntityResolversApi::get_entity_resolver`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetEntityResolverRequest::send): see [`Error`](crate::Error).
+    async fn get_entity_resolver(
+        &self,
+        params: GetEntityResolverParams,
+    ) -> Result<lusid_models::EntityResolver, crate::Error>;
+
+    /// `PUT /api/entityresolvers/{scope}/{code}` (operation `UpdateEntityResolver`):
+    /// [`EntityResolversApi::update_entity_resolver`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateEntityResolverRequest::send): see [`Error`](crate::Error).
+    async fn update_entity_resolver(
+        &self,
+        params: UpdateEntityResolverParams,
+    ) -> Result<lusid_models::EntityResolver, crate::Error>;
+
+    /// `DELETE /api/entityresolvers/{scope}/{code}` (operation `DeleteEntityResolver`):
+    /// [`EntityResolversApi::delete_entity_resolver`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteEntityResolverRequest::send): see [`Error`](crate::Error).
+    async fn delete_entity_resolver(
+        &self,
+        params: DeleteEntityResolverParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl EntityResolversApiClient for EntityResolversApi {
+    async fn create_entity_resolver(
+        &self,
+        params: CreateEntityResolverParams,
+    ) -> Result<lusid_models::EntityResolver, crate::Error> {
+        CreateEntityResolverRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_entity_resolver(
+        &self,
+        params: GetEntityResolverParams,
+    ) -> Result<lusid_models::EntityResolver, crate::Error> {
+        GetEntityResolverRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_entity_resolver(
+        &self,
+        params: UpdateEntityResolverParams,
+    ) -> Result<lusid_models::EntityResolver, crate::Error> {
+        UpdateEntityResolverRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_entity_resolver(
+        &self,
+        params: DeleteEntityResolverParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteEntityResolverRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -49,11 +49,7 @@ impl FeeTypesApi {
     pub fn list_fee_types(&self) -> ListFeeTypesRequest {
         ListFeeTypesRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListFeeTypesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -80,6 +76,7 @@ impl FeeTypesApi {
     pub fn get_fee_template_specifications(&self) -> GetFeeTemplateSpecificationsRequest {
         GetFeeTemplateSpecificationsRequest {
             client: self.client.clone(),
+            params: GetFeeTemplateSpecificationsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -114,8 +111,7 @@ impl FeeTypesApi {
     ) -> CreateFeeTypeRequest {
         CreateFeeTypeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: fee_type_request,
+            params: CreateFeeTypeParams::new(scope, fee_type_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -149,9 +145,7 @@ impl FeeTypesApi {
     ) -> GetFeeTypeRequest {
         GetFeeTypeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetFeeTypeParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -187,9 +181,7 @@ impl FeeTypesApi {
     ) -> UpdateFeeTypeRequest {
         UpdateFeeTypeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_fee_type_request,
+            params: UpdateFeeTypeParams::new(scope, code, update_fee_type_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -221,34 +213,45 @@ impl FeeTypesApi {
     ) -> DeleteFeeTypeRequest {
         DeleteFeeTypeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteFeeTypeParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListFeeTypes` request (`GET /api/feetypes`), built by
-/// [`FeeTypesApi::list_fee_types`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListFeeTypesRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListFeeTypes` (`GET /api/feetypes`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListFeeTypesParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListFeeTypesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListFeeTypes",
-        path_template: "/api/feetypes",
-        idempotent: true,
-    };
+impl ListFeeTypesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -280,6 +283,67 @@ impl ListFeeTypesRequest {
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `ListFeeTypes` request (`GET /api/feetypes`), built by
+/// [`FeeTypesApi::list_fee_types`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListFeeTypesRequest {
+    client: crate::Client,
+    params: ListFeeTypesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListFeeTypesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListFeeTypes",
+        path_template: "/api/feetypes",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListFeeTypesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListFeeTypesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -314,11 +378,11 @@ impl ListFeeTypesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/feetypes");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -372,25 +436,43 @@ impl crate::paginator::PagedRequest for ListFeeTypesRequest {
     type Page = lusid_models::PagedResourceListOfFeeType;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `GetFeeTemplateSpecifications` (`GET
+/// /api/feetypes/feetransactiontemplatespecification`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct GetFeeTemplateSpecificationsParams {}
+
+impl GetFeeTemplateSpecificationsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {}
     }
 }
 
@@ -402,6 +484,7 @@ impl crate::paginator::PagedRequest for ListFeeTypesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFeeTemplateSpecificationsRequest {
     client: crate::Client,
+    params: GetFeeTemplateSpecificationsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -412,6 +495,16 @@ impl GetFeeTemplateSpecificationsRequest {
         path_template: "/api/feetypes/feetransactiontemplatespecification",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetFeeTemplateSpecificationsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetFeeTemplateSpecificationsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -452,14 +545,38 @@ impl GetFeeTemplateSpecificationsRequest {
     }
 }
 
+/// The parameters of `CreateFeeType` (`POST /api/feetypes/{scope}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateFeeTypeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::FeeTypeRequest,
+}
+
+impl CreateFeeTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, fee_type_request: lusid_models::FeeTypeRequest) -> Self {
+        Self {
+            scope: scope.into(),
+            body: fee_type_request,
+        }
+    }
+}
+
 /// The `CreateFeeType` request (`POST /api/feetypes/{scope}`), built by
 /// [`FeeTypesApi::create_fee_type`]. Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateFeeTypeRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::FeeTypeRequest,
+    params: CreateFeeTypeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -470,6 +587,16 @@ impl CreateFeeTypeRequest {
         path_template: "/api/feetypes/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateFeeTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateFeeTypeParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -502,10 +629,46 @@ impl CreateFeeTypeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/feetypes/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetFeeType` (`GET /api/feetypes/{scope}/{code}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetFeeTypeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetFeeTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -515,9 +678,7 @@ impl CreateFeeTypeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFeeTypeRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetFeeTypeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -532,8 +693,18 @@ impl GetFeeTypeRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetFeeTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetFeeTypeParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -567,12 +738,44 @@ impl GetFeeTypeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/feetypes/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateFeeType` (`PUT /api/feetypes/{scope}/{code}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateFeeTypeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateFeeTypeRequest,
+}
+
+impl UpdateFeeTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_fee_type_request: lusid_models::UpdateFeeTypeRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: update_fee_type_request,
+        }
     }
 }
 
@@ -582,9 +785,7 @@ impl GetFeeTypeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateFeeTypeRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdateFeeTypeRequest,
+    params: UpdateFeeTypeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -595,6 +796,16 @@ impl UpdateFeeTypeRequest {
         path_template: "/api/feetypes/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateFeeTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateFeeTypeParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -627,12 +838,37 @@ impl UpdateFeeTypeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/feetypes/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteFeeType` (`DELETE /api/feetypes/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteFeeTypeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteFeeTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -642,8 +878,7 @@ impl UpdateFeeTypeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteFeeTypeRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteFeeTypeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -654,6 +889,16 @@ impl DeleteFeeTypeRequest {
         path_template: "/api/feetypes/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteFeeTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteFeeTypeParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -687,10 +932,164 @@ impl DeleteFeeTypeRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/feetypes/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `FeeTypes` operations as an object-safe async trait, implemented by [`FeeTypesApi`]:
+/// write code against `&dyn FeeTypesApiClient` (or `impl FeeTypesApiClient`) and give it
+/// `client.fee_types()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`FeeTypesApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockFeeTypesApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait FeeTypesApiClient: Send + Sync {
+    /// `GET /api/feetypes` (operation `ListFeeTypes`): [`FeeTypesApi::list_fee_types`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListFeeTypesRequest::send): see [`Error`](crate::Error).
+    async fn list_fee_types(
+        &self,
+        params: ListFeeTypesParams,
+    ) -> Result<lusid_models::PagedResourceListOfFeeType, crate::Error>;
+
+    /// `GET /api/feetypes/feetransactiontemplatespecification` (operation
+    /// `GetFeeTemplateSpecifications`): [`FeeTypesApi::get_fee_template_specifications`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetFeeTemplateSpecificationsRequest::send): see [`Error`](crate::Error).
+    async fn get_fee_template_specifications(
+        &self,
+        params: GetFeeTemplateSpecificationsParams,
+    ) -> Result<lusid_models::FeeTransactionTemplateSpecification, crate::Error>;
+
+    /// `POST /api/feetypes/{scope}` (operation `CreateFeeType`):
+    /// [`FeeTypesApi::create_fee_type`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateFeeTypeRequest::send): see [`Error`](crate::Error).
+    async fn create_fee_type(
+        &self,
+        params: CreateFeeTypeParams,
+    ) -> Result<lusid_models::FeeType, crate::Error>;
+
+    /// `GET /api/feetypes/{scope}/{code}` (operation `GetFeeType`):
+    /// [`FeeTypesApi::get_fee_type`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetFeeTypeRequest::send): see [`Error`](crate::Error).
+    async fn get_fee_type(
+        &self,
+        params: GetFeeTypeParams,
+    ) -> Result<lusid_models::FeeType, crate::Error>;
+
+    /// `PUT /api/feetypes/{scope}/{code}` (operation `UpdateFeeType`):
+    /// [`FeeTypesApi::update_fee_type`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateFeeTypeRequest::send): see [`Error`](crate::Error).
+    async fn update_fee_type(
+        &self,
+        params: UpdateFeeTypeParams,
+    ) -> Result<lusid_models::FeeType, crate::Error>;
+
+    /// `DELETE /api/feetypes/{scope}/{code}` (operation `DeleteFeeType`):
+    /// [`FeeTypesApi::delete_fee_type`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteFeeTypeRequest::send): see [`Error`](crate::Error).
+    async fn delete_fee_type(
+        &self,
+        params: DeleteFeeTypeParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl FeeTypesApiClient for FeeTypesApi {
+    async fn list_fee_types(
+        &self,
+        params: ListFeeTypesParams,
+    ) -> Result<lusid_models::PagedResourceListOfFeeType, crate::Error> {
+        ListFeeTypesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_fee_template_specifications(
+        &self,
+        params: GetFeeTemplateSpecificationsParams,
+    ) -> Result<lusid_models::FeeTransactionTemplateSpecification, crate::Error> {
+        GetFeeTemplateSpecificationsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_fee_type(
+        &self,
+        params: CreateFeeTypeParams,
+    ) -> Result<lusid_models::FeeType, crate::Error> {
+        CreateFeeTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_fee_type(
+        &self,
+        params: GetFeeTypeParams,
+    ) -> Result<lusid_models::FeeType, crate::Error> {
+        GetFeeTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_fee_type(
+        &self,
+        params: UpdateFeeTypeParams,
+    ) -> Result<lusid_models::FeeType, crate::Error> {
+        UpdateFeeTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_fee_type(
+        &self,
+        params: DeleteFeeTypeParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteFeeTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -57,13 +57,7 @@ impl FundConfigurationApi {
     pub fn list_fund_configurations(&self) -> ListFundConfigurationsRequest {
         ListFundConfigurationsRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListFundConfigurationsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -98,8 +92,7 @@ impl FundConfigurationApi {
     ) -> CreateFundConfigurationRequest {
         CreateFundConfigurationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: fund_configuration_request,
+            params: CreateFundConfigurationParams::new(scope, fund_configuration_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -138,11 +131,7 @@ impl FundConfigurationApi {
     ) -> GetFundConfigurationRequest {
         GetFundConfigurationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetFundConfigurationParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -174,8 +163,7 @@ impl FundConfigurationApi {
     ) -> DeleteFundConfigurationRequest {
         DeleteFundConfigurationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteFundConfigurationParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -211,9 +199,7 @@ impl FundConfigurationApi {
     ) -> PatchFundConfigurationRequest {
         PatchFundConfigurationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: PatchFundConfigurationParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -251,38 +237,51 @@ impl FundConfigurationApi {
     ) -> UpsertFundConfigurationPropertiesRequest {
         UpsertFundConfigurationPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: UpsertFundConfigurationPropertiesParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListFundConfigurations` request (`GET /api/fundconfigurations`), built by
-/// [`FundConfigurationApi::list_fund_configurations`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListFundConfigurationsRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListFundConfigurations` (`GET /api/fundconfigurations`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListFundConfigurationsParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListFundConfigurationsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListFundConfigurations",
-        path_template: "/api/fundconfigurations",
-        idempotent: true,
-    };
+impl ListFundConfigurationsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -331,6 +330,84 @@ impl ListFundConfigurationsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListFundConfigurations` request (`GET /api/fundconfigurations`), built by
+/// [`FundConfigurationApi::list_fund_configurations`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListFundConfigurationsRequest {
+    client: crate::Client,
+    params: ListFundConfigurationsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListFundConfigurationsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListFundConfigurations",
+        path_template: "/api/fundconfigurations",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListFundConfigurationsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListFundConfigurationsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -366,13 +443,13 @@ impl ListFundConfigurationsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/fundconfigurations");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -427,25 +504,53 @@ impl crate::paginator::PagedRequest for ListFundConfigurationsRequest {
     type Page = lusid_models::PagedResourceListOfFundConfiguration;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateFundConfiguration` (`POST /api/fundconfigurations/{scope}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateFundConfigurationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::FundConfigurationRequest,
+}
+
+impl CreateFundConfigurationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        fund_configuration_request: lusid_models::FundConfigurationRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: fund_configuration_request,
+        }
     }
 }
 
@@ -456,8 +561,7 @@ impl crate::paginator::PagedRequest for ListFundConfigurationsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateFundConfigurationRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::FundConfigurationRequest,
+    params: CreateFundConfigurationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -468,6 +572,16 @@ impl CreateFundConfigurationRequest {
         path_template: "/api/fundconfigurations/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateFundConfigurationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateFundConfigurationParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -500,35 +614,46 @@ impl CreateFundConfigurationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/fundconfigurations/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetFundConfiguration` request (`GET /api/fundconfigurations/{scope}/{code}`), built
-/// by [`FundConfigurationApi::get_fund_configuration`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetFundConfigurationRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetFundConfiguration` (`GET /api/fundconfigurations/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetFundConfigurationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetFundConfigurationRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetFundConfiguration",
-        path_template: "/api/fundconfigurations/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetFundConfigurationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -551,6 +676,59 @@ impl GetFundConfigurationRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetFundConfiguration` request (`GET /api/fundconfigurations/{scope}/{code}`), built
+/// by [`FundConfigurationApi::get_fund_configuration`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetFundConfigurationRequest {
+    client: crate::Client,
+    params: GetFundConfigurationParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetFundConfigurationRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetFundConfiguration",
+        path_template: "/api/fundconfigurations/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetFundConfigurationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetFundConfigurationParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -584,14 +762,40 @@ impl GetFundConfigurationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/fundconfigurations/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteFundConfiguration` (`DELETE
+/// /api/fundconfigurations/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteFundConfigurationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteFundConfigurationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -602,8 +806,7 @@ impl GetFundConfigurationRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteFundConfigurationRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteFundConfigurationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -614,6 +817,16 @@ impl DeleteFundConfigurationRequest {
         path_template: "/api/fundconfigurations/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteFundConfigurationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteFundConfigurationParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -647,11 +860,44 @@ impl DeleteFundConfigurationRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/fundconfigurations/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PatchFundConfiguration` (`PATCH
+/// /api/fundconfigurations/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PatchFundConfigurationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::Operation>,
+}
+
+impl PatchFundConfigurationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::Operation>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -662,9 +908,7 @@ impl DeleteFundConfigurationRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchFundConfigurationRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: Vec<lusid_models::Operation>,
+    params: PatchFundConfigurationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -675,6 +919,16 @@ impl PatchFundConfigurationRequest {
         path_template: "/api/fundconfigurations/{scope}/{code}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PatchFundConfigurationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PatchFundConfigurationParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -707,12 +961,45 @@ impl PatchFundConfigurationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PATCH);
         request.path("/api/fundconfigurations/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertFundConfigurationProperties` (`POST
+/// /api/fundconfigurations/{scope}/{code}/properties/$upsert`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertFundConfigurationPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::Property>,
+}
+
+impl UpsertFundConfigurationPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::Property>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -724,9 +1011,7 @@ impl PatchFundConfigurationRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertFundConfigurationPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: std::collections::BTreeMap<String, lusid_models::Property>,
+    params: UpsertFundConfigurationPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -737,6 +1022,16 @@ impl UpsertFundConfigurationPropertiesRequest {
         path_template: "/api/fundconfigurations/{scope}/{code}/properties/$upsert",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertFundConfigurationPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertFundConfigurationPropertiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -770,12 +1065,168 @@ impl UpsertFundConfigurationPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/fundconfigurations/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties/$upsert");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `FundConfiguration` operations as an object-safe async trait, implemented by
+/// [`FundConfigurationApi`]: write code against `&dyn FundConfigurationApiClient` (or `impl
+/// FundConfigurationApiClient`) and give it `client.fund_configuration()` in production and
+/// a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`FundConfigurationApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockFundConfigurationApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait FundConfigurationApiClient: Send + Sync {
+    /// `GET /api/fundconfigurations` (operation `ListFundConfigurations`):
+    /// [`FundConfigurationApi::list_fund_configurations`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListFundConfigurationsRequest::send): see [`Error`](crate::Error).
+    async fn list_fund_configurations(
+        &self,
+        params: ListFundConfigurationsParams,
+    ) -> Result<lusid_models::PagedResourceListOfFundConfiguration, crate::Error>;
+
+    /// `POST /api/fundconfigurations/{scope}` (operation `CreateFundConfiguration`):
+    /// [`FundConfigurationApi::create_fund_configuration`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateFundConfigurationRequest::send): see [`Error`](crate::Error).
+    async fn create_fund_configuration(
+        &self,
+        params: CreateFundConfigurationParams,
+    ) -> Result<lusid_models::FundConfiguration, crate::Error>;
+
+    /// `GET /api/fundconfigurations/{scope}/{code}` (operation `GetFundConfiguration`):
+    /// [`FundConfigurationApi::get_fund_configuration`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetFundConfigurationRequest::send): see [`Error`](crate::Error).
+    async fn get_fund_configuration(
+        &self,
+        params: GetFundConfigurationParams,
+    ) -> Result<lusid_models::FundConfiguration, crate::Error>;
+
+    /// `DELETE /api/fundconfigurations/{scope}/{code}` (operation `DeleteFundConfiguration`):
+    /// [`FundConfigurationApi::delete_fund_configuration`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteFundConfigurationRequest::send): see [`Error`](crate::Error).
+    async fn delete_fund_configuration(
+        &self,
+        params: DeleteFundConfigurationParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `PATCH /api/fundconfigurations/{scope}/{code}` (operation `PatchFundConfiguration`):
+    /// [`FundConfigurationApi::patch_fund_configuration`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PatchFundConfigurationRequest::send): see [`Error`](crate::Error).
+    async fn patch_fund_configuration(
+        &self,
+        params: PatchFundConfigurationParams,
+    ) -> Result<lusid_models::FundConfiguration, crate::Error>;
+
+    /// `POST /api/fundconfigurations/{scope}/{code}/properties/$upsert` (operation
+    /// `UpsertFundConfigurationProperties`):
+    /// [`FundConfigurationApi::upsert_fund_configuration_properties`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertFundConfigurationPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_fund_configuration_properties(
+        &self,
+        params: UpsertFundConfigurationPropertiesParams,
+    ) -> Result<lusid_models::FundConfigurationProperties, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl FundConfigurationApiClient for FundConfigurationApi {
+    async fn list_fund_configurations(
+        &self,
+        params: ListFundConfigurationsParams,
+    ) -> Result<lusid_models::PagedResourceListOfFundConfiguration, crate::Error> {
+        ListFundConfigurationsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_fund_configuration(
+        &self,
+        params: CreateFundConfigurationParams,
+    ) -> Result<lusid_models::FundConfiguration, crate::Error> {
+        CreateFundConfigurationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_fund_configuration(
+        &self,
+        params: GetFundConfigurationParams,
+    ) -> Result<lusid_models::FundConfiguration, crate::Error> {
+        GetFundConfigurationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_fund_configuration(
+        &self,
+        params: DeleteFundConfigurationParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteFundConfigurationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn patch_fund_configuration(
+        &self,
+        params: PatchFundConfigurationParams,
+    ) -> Result<lusid_models::FundConfiguration, crate::Error> {
+        PatchFundConfigurationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_fund_configuration_properties(
+        &self,
+        params: UpsertFundConfigurationPropertiesParams,
+    ) -> Result<lusid_models::FundConfigurationProperties, crate::Error> {
+        UpsertFundConfigurationPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

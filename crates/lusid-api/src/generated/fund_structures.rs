@@ -55,13 +55,7 @@ impl FundStructuresApi {
     pub fn list_fund_structures(&self) -> ListFundStructuresRequest {
         ListFundStructuresRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListFundStructuresParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -96,8 +90,7 @@ impl FundStructuresApi {
     ) -> CreateFundStructureRequest {
         CreateFundStructureRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: fund_structure_request,
+            params: CreateFundStructureParams::new(scope, fund_structure_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -136,11 +129,7 @@ impl FundStructuresApi {
     ) -> GetFundStructureRequest {
         GetFundStructureRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetFundStructureParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -176,9 +165,7 @@ impl FundStructuresApi {
     ) -> UpsertFundStructureRequest {
         UpsertFundStructureRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: fund_structure_request,
+            params: UpsertFundStructureParams::new(scope, code, fund_structure_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -212,9 +199,7 @@ impl FundStructuresApi {
     ) -> DeleteFundStructureRequest {
         DeleteFundStructureRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
+            params: DeleteFundStructureParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -254,10 +239,7 @@ impl FundStructuresApi {
     ) -> CloseFundStructureRequest {
         CloseFundStructureRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            body: fund_structure_close_request,
+            params: CloseFundStructureParams::new(scope, code, fund_structure_close_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -296,10 +278,7 @@ impl FundStructuresApi {
     ) -> AddFundStructureMemberRequest {
         AddFundStructureMemberRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            body: fund_structure_member_request,
+            params: AddFundStructureMemberParams::new(scope, code, fund_structure_member_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -336,39 +315,51 @@ impl FundStructuresApi {
     ) -> RemoveFundStructureMemberRequest {
         RemoveFundStructureMemberRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            node_code: node_code.into(),
-            effective_at: None,
+            params: RemoveFundStructureMemberParams::new(scope, code, node_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListFundStructures` request (`GET /api/fundstructures`), built by
-/// [`FundStructuresApi::list_fund_structures`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListFundStructuresRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListFundStructures` (`GET /api/fundstructures`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListFundStructuresParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListFundStructuresRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListFundStructures",
-        path_template: "/api/fundstructures",
-        idempotent: true,
-    };
+impl ListFundStructuresParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -417,6 +408,84 @@ impl ListFundStructuresRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListFundStructures` request (`GET /api/fundstructures`), built by
+/// [`FundStructuresApi::list_fund_structures`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListFundStructuresRequest {
+    client: crate::Client,
+    params: ListFundStructuresParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListFundStructuresRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListFundStructures",
+        path_template: "/api/fundstructures",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListFundStructuresParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListFundStructuresParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -452,13 +521,13 @@ impl ListFundStructuresRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/fundstructures");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -513,25 +582,53 @@ impl crate::paginator::PagedRequest for ListFundStructuresRequest {
     type Page = lusid_models::PagedResourceListOfFundStructure;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateFundStructure` (`POST /api/fundstructures/{scope}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateFundStructureParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::FundStructureRequest,
+}
+
+impl CreateFundStructureParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        fund_structure_request: lusid_models::FundStructureRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: fund_structure_request,
+        }
     }
 }
 
@@ -542,8 +639,7 @@ impl crate::paginator::PagedRequest for ListFundStructuresRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateFundStructureRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::FundStructureRequest,
+    params: CreateFundStructureParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -554,6 +650,16 @@ impl CreateFundStructureRequest {
         path_template: "/api/fundstructures/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateFundStructureParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateFundStructureParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -586,35 +692,46 @@ impl CreateFundStructureRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/fundstructures/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetFundStructure` request (`GET /api/fundstructures/{scope}/{code}`), built by
-/// [`FundStructuresApi::get_fund_structure`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetFundStructureRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetFundStructure` (`GET /api/fundstructures/{scope}/{code}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetFundStructureParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetFundStructureRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetFundStructure",
-        path_template: "/api/fundstructures/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetFundStructureParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -637,6 +754,59 @@ impl GetFundStructureRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetFundStructure` request (`GET /api/fundstructures/{scope}/{code}`), built by
+/// [`FundStructuresApi::get_fund_structure`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetFundStructureRequest {
+    client: crate::Client,
+    params: GetFundStructureParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetFundStructureRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetFundStructure",
+        path_template: "/api/fundstructures/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetFundStructureParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetFundStructureParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -670,14 +840,46 @@ impl GetFundStructureRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/fundstructures/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertFundStructure` (`PUT /api/fundstructures/{scope}/{code}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertFundStructureParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::FundStructureRequest,
+}
+
+impl UpsertFundStructureParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        fund_structure_request: lusid_models::FundStructureRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: fund_structure_request,
+        }
     }
 }
 
@@ -688,9 +890,7 @@ impl GetFundStructureRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertFundStructureRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::FundStructureRequest,
+    params: UpsertFundStructureParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -701,6 +901,16 @@ impl UpsertFundStructureRequest {
         path_template: "/api/fundstructures/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertFundStructureParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertFundStructureParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -733,12 +943,46 @@ impl UpsertFundStructureRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/fundstructures/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteFundStructure` (`DELETE /api/fundstructures/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteFundStructureParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+}
+
+impl DeleteFundStructureParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -749,9 +993,7 @@ impl UpsertFundStructureRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteFundStructureRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
+    params: DeleteFundStructureParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -765,8 +1007,18 @@ impl DeleteFundStructureRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteFundStructureParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteFundStructureParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -801,12 +1053,56 @@ impl DeleteFundStructureRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/fundstructures/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `CloseFundStructure` (`POST
+/// /api/fundstructures/{scope}/{code}/$close`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CloseFundStructureParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: lusid_models::FundStructureCloseRequest,
+}
+
+impl CloseFundStructureParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        fund_structure_close_request: lusid_models::FundStructureCloseRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            body: fund_structure_close_request,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -817,10 +1113,7 @@ impl DeleteFundStructureRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CloseFundStructureRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    body: lusid_models::FundStructureCloseRequest,
+    params: CloseFundStructureParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -835,8 +1128,18 @@ impl CloseFundStructureRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CloseFundStructureParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CloseFundStructureParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -870,14 +1173,56 @@ impl CloseFundStructureRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/fundstructures/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/$close");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `AddFundStructureMember` (`POST
+/// /api/fundstructures/{scope}/{code}/members`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AddFundStructureMemberParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::FundStructureMemberRequest,
+}
+
+impl AddFundStructureMemberParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        fund_structure_member_request: lusid_models::FundStructureMemberRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            body: fund_structure_member_request,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -889,10 +1234,7 @@ impl CloseFundStructureRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddFundStructureMemberRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    body: lusid_models::FundStructureMemberRequest,
+    params: AddFundStructureMemberParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -906,8 +1248,18 @@ impl AddFundStructureMemberRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &AddFundStructureMemberParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> AddFundStructureMemberParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -941,14 +1293,56 @@ impl AddFundStructureMemberRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/fundstructures/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/members");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `RemoveFundStructureMember` (`DELETE
+/// /api/fundstructures/{scope}/{code}/members/{nodeCode}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RemoveFundStructureMemberParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `nodeCode` (path): string.
+    pub node_code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+}
+
+impl RemoveFundStructureMemberParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        node_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            node_code: node_code.into(),
+            effective_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -960,10 +1354,7 @@ impl AddFundStructureMemberRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveFundStructureMemberRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    node_code: String,
-    effective_at: Option<String>,
+    params: RemoveFundStructureMemberParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -977,8 +1368,18 @@ impl RemoveFundStructureMemberRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &RemoveFundStructureMemberParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> RemoveFundStructureMemberParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1013,13 +1414,214 @@ impl RemoveFundStructureMemberRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/fundstructures/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/members/");
-        request.path_param("nodeCode", &self.node_code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.path_param("nodeCode", &self.params.node_code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `FundStructures` operations as an object-safe async trait, implemented by
+/// [`FundStructuresApi`]: write code against `&dyn FundStructuresApiClient` (or `impl
+/// FundStructuresApiClient`) and give it `client.fund_structures()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`FundStructuresApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockFundStructuresApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait FundStructuresApiClient: Send + Sync {
+    /// `GET /api/fundstructures` (operation `ListFundStructures`):
+    /// [`FundStructuresApi::list_fund_structures`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListFundStructuresRequest::send): see [`Error`](crate::Error).
+    async fn list_fund_structures(
+        &self,
+        params: ListFundStructuresParams,
+    ) -> Result<lusid_models::PagedResourceListOfFundStructure, crate::Error>;
+
+    /// `POST /api/fundstructures/{scope}` (operation `CreateFundStructure`):
+    /// [`FundStructuresApi::create_fund_structure`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateFundStructureRequest::send): see [`Error`](crate::Error).
+    async fn create_fund_structure(
+        &self,
+        params: CreateFundStructureParams,
+    ) -> Result<lusid_models::FundStructure, crate::Error>;
+
+    /// `GET /api/fundstructures/{scope}/{code}` (operation `GetFundStructure`):
+    /// [`FundStructuresApi::get_fund_structure`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetFundStructureRequest::send): see [`Error`](crate::Error).
+    async fn get_fund_structure(
+        &self,
+        params: GetFundStructureParams,
+    ) -> Result<lusid_models::FundStructure, crate::Error>;
+
+    /// `PUT /api/fundstructures/{scope}/{code}` (operation `UpsertFundStructure`):
+    /// [`FundStructuresApi::upsert_fund_structure`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertFundStructureRequest::send): see [`Error`](crate::Error).
+    async fn upsert_fund_structure(
+        &self,
+        params: UpsertFundStructureParams,
+    ) -> Result<lusid_models::FundStructure, crate::Error>;
+
+    /// `DELETE /api/fundstructures/{scope}/{code}` (operation `DeleteFundStructure`):
+    /// [`FundStructuresApi::delete_fund_structure`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteFundStructureRequest::send): see [`Error`](crate::Error).
+    async fn delete_fund_structure(
+        &self,
+        params: DeleteFundStructureParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `POST /api/fundstructures/{scope}/{code}/$close` (operation `CloseFundStructure`):
+    /// [`FundStructuresApi::close_fund_structure`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CloseFundStructureRequest::send): see [`Error`](crate::Error).
+    async fn close_fund_structure(
+        &self,
+        params: CloseFundStructureParams,
+    ) -> Result<lusid_models::FundStructureCloseResult, crate::Error>;
+
+    /// `POST /api/fundstructures/{scope}/{code}/members` (operation `AddFundStructureMember`):
+    /// [`FundStructuresApi::add_fund_structure_member`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::AddFundStructureMemberRequest::send): see [`Error`](crate::Error).
+    async fn add_fund_structure_member(
+        &self,
+        params: AddFundStructureMemberParams,
+    ) -> Result<lusid_models::FundStructure, crate::Error>;
+
+    /// `DELETE /api/fundstructures/{scope}/{code}/members/{nodeCode}` (operation
+    /// `RemoveFundStructureMember`): [`FundStructuresApi::remove_fund_structure_member`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::RemoveFundStructureMemberRequest::send): see [`Error`](crate::Error).
+    async fn remove_fund_structure_member(
+        &self,
+        params: RemoveFundStructureMemberParams,
+    ) -> Result<lusid_models::FundStructure, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl FundStructuresApiClient for FundStructuresApi {
+    async fn list_fund_structures(
+        &self,
+        params: ListFundStructuresParams,
+    ) -> Result<lusid_models::PagedResourceListOfFundStructure, crate::Error> {
+        ListFundStructuresRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_fund_structure(
+        &self,
+        params: CreateFundStructureParams,
+    ) -> Result<lusid_models::FundStructure, crate::Error> {
+        CreateFundStructureRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_fund_structure(
+        &self,
+        params: GetFundStructureParams,
+    ) -> Result<lusid_models::FundStructure, crate::Error> {
+        GetFundStructureRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_fund_structure(
+        &self,
+        params: UpsertFundStructureParams,
+    ) -> Result<lusid_models::FundStructure, crate::Error> {
+        UpsertFundStructureRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_fund_structure(
+        &self,
+        params: DeleteFundStructureParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteFundStructureRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn close_fund_structure(
+        &self,
+        params: CloseFundStructureParams,
+    ) -> Result<lusid_models::FundStructureCloseResult, crate::Error> {
+        CloseFundStructureRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn add_fund_structure_member(
+        &self,
+        params: AddFundStructureMemberParams,
+    ) -> Result<lusid_models::FundStructure, crate::Error> {
+        AddFundStructureMemberRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn remove_fund_structure_member(
+        &self,
+        params: RemoveFundStructureMemberParams,
+    ) -> Result<lusid_models::FundStructure, crate::Error> {
+        RemoveFundStructureMemberRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

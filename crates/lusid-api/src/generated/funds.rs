@@ -52,13 +52,7 @@ impl FundsApi {
     pub fn list_funds(&self) -> ListFundsRequest {
         ListFundsRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListFundsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -93,8 +87,7 @@ impl FundsApi {
     ) -> CreateFundV2Request {
         CreateFundV2Request {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: fund_definition_request,
+            params: CreateFundV2Params::new(scope, fund_definition_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -128,8 +121,7 @@ impl FundsApi {
     ) -> CreateFundRequest {
         CreateFundRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: fund_request,
+            params: CreateFundParams::new(scope, fund_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -162,11 +154,7 @@ impl FundsApi {
     pub fn get_fund(&self, scope: impl Into<String>, code: impl Into<String>) -> GetFundRequest {
         GetFundRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetFundParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -198,8 +186,7 @@ impl FundsApi {
     ) -> DeleteFundRequest {
         DeleteFundRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteFundParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -236,10 +223,7 @@ impl FundsApi {
     ) -> PatchFundRequest {
         PatchFundRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            body: request_body,
+            params: PatchFundParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -290,15 +274,11 @@ impl FundsApi {
     ) -> GetHoldingsForFundRequest {
         GetHoldingsForFundRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            nav_type_code: None,
-            as_at: None,
-            filter: None,
-            property_keys: Vec::new(),
-            by_taxlots: None,
-            include_settlement_events_after_days: None,
-            body: single_valuation_point_query_parameters,
+            params: GetHoldingsForFundParams::new(
+                scope,
+                code,
+                single_valuation_point_query_parameters,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -336,10 +316,7 @@ impl FundsApi {
     ) -> GetValuationForFundRequest {
         GetValuationForFundRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            nav_type_code: None,
-            body: fund_valuation_request,
+            params: GetValuationForFundParams::new(scope, code, fund_valuation_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -376,9 +353,7 @@ impl FundsApi {
     ) -> AddAllocationGroupsRequest {
         AddAllocationGroupsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: AddAllocationGroupsParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -416,10 +391,7 @@ impl FundsApi {
     ) -> UpsertBookmarkRequest {
         UpsertBookmarkRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            nav_type_code: None,
-            body: upsert_fund_bookmark_request,
+            params: UpsertBookmarkParams::new(scope, code, upsert_fund_bookmark_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -455,10 +427,7 @@ impl FundsApi {
     ) -> DeleteBookmarkRequest {
         DeleteBookmarkRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            bookmark_code: bookmark_code.into(),
-            nav_type_code: None,
+            params: DeleteBookmarkParams::new(scope, code, bookmark_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -503,14 +472,7 @@ impl FundsApi {
     ) -> ListFundCalendarRequest {
         ListFundCalendarRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListFundCalendarParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -557,14 +519,7 @@ impl FundsApi {
     ) -> ListFundCalendarEntriesRequest {
         ListFundCalendarEntriesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListFundCalendarEntriesParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -614,14 +569,7 @@ impl FundsApi {
     ) -> ListPartnerCapitalAccountsRequest {
         ListPartnerCapitalAccountsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            period_start: None,
-            period_end: None,
-            nav_type_code: None,
-            as_at: None,
-            page: None,
-            limit: None,
+            params: ListPartnerCapitalAccountsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -660,10 +608,7 @@ impl FundsApi {
     ) -> AccrueCarryRequest {
         AccrueCarryRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            body: carry_accrual_request,
+            params: AccrueCarryParams::new(scope, code, carry_accrual_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -701,10 +646,7 @@ impl FundsApi {
     ) -> DeactivateNavTypesRequest {
         DeactivateNavTypesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            delete_mode: None,
-            body: request_body,
+            params: DeactivateNavTypesParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -748,14 +690,7 @@ impl FundsApi {
     ) -> ListFacilitiesRequest {
         ListFacilitiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListFacilitiesParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -792,9 +727,7 @@ impl FundsApi {
     ) -> CreateFacilityRequest {
         CreateFacilityRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: facility_request,
+            params: CreateFacilityParams::new(scope, code, facility_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -832,11 +765,7 @@ impl FundsApi {
     ) -> GetFacilityRequest {
         GetFacilityRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            facility_code: facility_code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetFacilityParams::new(scope, code, facility_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -871,9 +800,7 @@ impl FundsApi {
     ) -> DeleteFacilityRequest {
         DeleteFacilityRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            facility_code: facility_code.into(),
+            params: DeleteFacilityParams::new(scope, code, facility_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -913,15 +840,7 @@ impl FundsApi {
     pub fn list_fees(&self, scope: impl Into<String>, code: impl Into<String>) -> ListFeesRequest {
         ListFeesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListFeesParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -958,10 +877,7 @@ impl FundsApi {
     ) -> CreateFeeRequest {
         CreateFeeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            nav_type_code: None,
-            body: fee_request,
+            params: CreateFeeParams::new(scope, code, fee_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1001,10 +917,7 @@ impl FundsApi {
     ) -> CalculateManagementFeesRequest {
         CalculateManagementFeesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            body: management_fee_request,
+            params: CalculateManagementFeesParams::new(scope, code, management_fee_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1043,12 +956,7 @@ impl FundsApi {
     ) -> GetFeeRequest {
         GetFeeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            fee_code: fee_code.into(),
-            effective_at: None,
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetFeeParams::new(scope, code, fee_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1082,9 +990,7 @@ impl FundsApi {
     ) -> DeleteFeeRequest {
         DeleteFeeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            fee_code: fee_code.into(),
+            params: DeleteFeeParams::new(scope, code, fee_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1122,10 +1028,7 @@ impl FundsApi {
     ) -> PatchFeeRequest {
         PatchFeeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            fee_code: fee_code.into(),
-            body: request_body,
+            params: PatchFeeParams::new(scope, code, fee_code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1164,11 +1067,7 @@ impl FundsApi {
     ) -> GetFeePropertiesRequest {
         GetFeePropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            fee_code: fee_code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetFeePropertiesParams::new(scope, code, fee_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1207,10 +1106,7 @@ impl FundsApi {
     ) -> UpsertFeePropertiesRequest {
         UpsertFeePropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            fee_code: fee_code.into(),
-            body: request_body,
+            params: UpsertFeePropertiesParams::new(scope, code, fee_code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1269,17 +1165,12 @@ impl FundsApi {
     ) -> GetHoldingContributorsForFundRequest {
         GetHoldingContributorsForFundRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            holding_id,
-            nav_type_code: None,
-            include_historic: None,
-            tax_lot_id: None,
-            include_unsettled_movements: None,
-            limit: None,
-            as_at: None,
-            page: None,
-            body: valuation_point_data_query_parameters,
+            params: GetHoldingContributorsForFundParams::new(
+                scope,
+                code,
+                holding_id,
+                valuation_point_data_query_parameters,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1329,15 +1220,7 @@ impl FundsApi {
     ) -> ListNavActivityAdjustmentsRequest {
         ListNavActivityAdjustmentsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            valuation_point_code: valuation_point_code.into(),
-            nav_type_code: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            valuation_point_code_variant: None,
+            params: ListNavActivityAdjustmentsParams::new(scope, code, valuation_point_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1380,12 +1263,12 @@ impl FundsApi {
     ) -> UpsertNavActivityAdjustmentsRequest {
         UpsertNavActivityAdjustmentsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            valuation_point_code: valuation_point_code.into(),
-            nav_type_code: None,
-            valuation_point_code_variant: None,
-            body: request_body,
+            params: UpsertNavActivityAdjustmentsParams::new(
+                scope,
+                code,
+                valuation_point_code,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1430,12 +1313,12 @@ impl FundsApi {
     ) -> DeleteNavActivityAdjustmentsRequest {
         DeleteNavActivityAdjustmentsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            valuation_point_code: valuation_point_code.into(),
-            nav_type_code: None,
-            valuation_point_code_variant: None,
-            body: request_body,
+            params: DeleteNavActivityAdjustmentsParams::new(
+                scope,
+                code,
+                valuation_point_code,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1478,10 +1361,7 @@ impl FundsApi {
     ) -> RunPartnerAllocationsRequest {
         RunPartnerAllocationsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            body: partner_allocation_run_request,
+            params: RunPartnerAllocationsParams::new(scope, code, partner_allocation_run_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1523,13 +1403,7 @@ impl FundsApi {
     ) -> GetPartnersRequest {
         GetPartnersRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            include_closed: None,
-            page: None,
-            limit: None,
+            params: GetPartnersParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1565,9 +1439,7 @@ impl FundsApi {
     ) -> ListPartnerStatementsRequest {
         ListPartnerStatementsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            investor_record_id: investor_record_id.into(),
+            params: ListPartnerStatementsParams::new(scope, code, investor_record_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1610,11 +1482,12 @@ impl FundsApi {
     ) -> ProducePartnerStatementRequest {
         ProducePartnerStatementRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            investor_record_id: investor_record_id.into(),
-            as_at: None,
-            body: partner_statement_request,
+            params: ProducePartnerStatementParams::new(
+                scope,
+                code,
+                investor_record_id,
+                partner_statement_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1654,11 +1527,13 @@ impl FundsApi {
     ) -> DiffPartnerStatementRequest {
         DiffPartnerStatementRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            investor_record_id: investor_record_id.into(),
-            statement_id: statement_id.into(),
-            against: against.into(),
+            params: DiffPartnerStatementParams::new(
+                scope,
+                code,
+                investor_record_id,
+                statement_id,
+                against,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1702,12 +1577,12 @@ impl FundsApi {
     ) -> GetPartnerUnfundedReconciliationRequest {
         GetPartnerUnfundedReconciliationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            investor_record_id: investor_record_id.into(),
-            from: from.into(),
-            to: None,
-            as_at: None,
+            params: GetPartnerUnfundedReconciliationParams::new(
+                scope,
+                code,
+                investor_record_id,
+                from,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1755,14 +1630,7 @@ impl FundsApi {
     ) -> GetPartnerCapitalAccountRequest {
         GetPartnerCapitalAccountRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            ir_scope: ir_scope.into(),
-            ir_code: ir_code.into(),
-            period_start: None,
-            period_end: None,
-            nav_type_code: None,
-            as_at: None,
+            params: GetPartnerCapitalAccountParams::new(scope, code, ir_scope, ir_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1804,12 +1672,7 @@ impl FundsApi {
     ) -> GetPartnerPerformanceRequest {
         GetPartnerPerformanceRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            ir_scope: ir_scope.into(),
-            ir_code: ir_code.into(),
-            nav_type_code: None,
-            as_at: None,
+            params: GetPartnerPerformanceParams::new(scope, code, ir_scope, ir_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1845,9 +1708,7 @@ impl FundsApi {
     ) -> GetPartnershipConfigPackRequest {
         GetPartnershipConfigPackRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetPartnershipConfigPackParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1884,10 +1745,7 @@ impl FundsApi {
     ) -> GetFundPerformanceRequest {
         GetFundPerformanceRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            nav_type_code: None,
-            as_at: None,
+            params: GetFundPerformanceParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1924,10 +1782,7 @@ impl FundsApi {
     ) -> GetFundPropertiesRequest {
         GetFundPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetFundPropertiesParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1963,9 +1818,7 @@ impl FundsApi {
     ) -> UpsertFundPropertiesRequest {
         UpsertFundPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: UpsertFundPropertiesParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2002,11 +1855,7 @@ impl FundsApi {
     ) -> GetSeriesRequest {
         GetSeriesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            share_class_code: None,
-            effective_at: None,
-            as_at: None,
+            params: GetSeriesParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2043,9 +1892,7 @@ impl FundsApi {
     ) -> AddSeriesRequest {
         AddSeriesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: AddSeriesParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2082,9 +1929,11 @@ impl FundsApi {
     ) -> SetShareClassInstrumentsRequest {
         SetShareClassInstrumentsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: set_share_class_instruments_request,
+            params: SetShareClassInstrumentsParams::new(
+                scope,
+                code,
+                set_share_class_instruments_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2122,10 +1971,7 @@ impl FundsApi {
     ) -> DeleteSeriesRequest {
         DeleteSeriesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            share_class_code: share_class_code.into(),
-            series_identifier: series_identifier.into(),
+            params: DeleteSeriesParams::new(scope, code, share_class_code, series_identifier),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2176,15 +2022,7 @@ impl FundsApi {
     ) -> ListValuationPointOverviewRequest {
         ListValuationPointOverviewRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            property_keys: Vec::new(),
-            nav_type_code: None,
+            params: ListValuationPointOverviewParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2225,10 +2063,7 @@ impl FundsApi {
     ) -> UpdateValuationPointRequest {
         UpdateValuationPointRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            nav_type_code: None,
-            body: update_valuation_point_request,
+            params: UpdateValuationPointParams::new(scope, code, update_valuation_point_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2268,10 +2103,11 @@ impl FundsApi {
     ) -> UpsertDiaryEntryTypeValuationPointRequest {
         UpsertDiaryEntryTypeValuationPointRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            nav_type_code: None,
-            body: upsert_valuation_point_request,
+            params: UpsertDiaryEntryTypeValuationPointParams::new(
+                scope,
+                code,
+                upsert_valuation_point_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2313,10 +2149,11 @@ impl FundsApi {
     ) -> AcceptEstimateValuationPointRequest {
         AcceptEstimateValuationPointRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            nav_type_code: None,
-            body: valuation_point_data_request,
+            params: AcceptEstimateValuationPointParams::new(
+                scope,
+                code,
+                valuation_point_data_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2357,10 +2194,7 @@ impl FundsApi {
     ) -> CreateValuationPointRequest {
         CreateValuationPointRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            nav_type_code: None,
-            body: create_valuation_point_request,
+            params: CreateValuationPointParams::new(scope, code, create_valuation_point_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2401,10 +2235,11 @@ impl FundsApi {
     ) -> FinaliseCandidateValuationPointRequest {
         FinaliseCandidateValuationPointRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            nav_type_code: None,
-            body: valuation_point_data_request,
+            params: FinaliseCandidateValuationPointParams::new(
+                scope,
+                code,
+                valuation_point_data_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2448,11 +2283,11 @@ impl FundsApi {
     ) -> GetValuationPointDataRequest {
         GetValuationPointDataRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            nav_type_code: None,
-            body: valuation_point_data_query_parameters,
+            params: GetValuationPointDataParams::new(
+                scope,
+                code,
+                valuation_point_data_query_parameters,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2494,10 +2329,11 @@ impl FundsApi {
     ) -> RevertValuationPointToEstimateRequest {
         RevertValuationPointToEstimateRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            nav_type_code: None,
-            body: revert_valuation_point_data_request,
+            params: RevertValuationPointToEstimateParams::new(
+                scope,
+                code,
+                revert_valuation_point_data_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2545,13 +2381,11 @@ impl FundsApi {
     ) -> GetA2BDataForFundRequest {
         GetA2BDataForFundRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            nav_type_code: None,
-            as_at: None,
-            filter: None,
-            property_keys: Vec::new(),
-            body: valuation_point_data_query_parameters,
+            params: GetA2BDataForFundParams::new(
+                scope,
+                code,
+                valuation_point_data_query_parameters,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2600,13 +2434,11 @@ impl FundsApi {
     ) -> GetA2BMovementsForFundRequest {
         GetA2BMovementsForFundRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            nav_type_code: None,
-            as_at: None,
-            filter: None,
-            property_keys: Vec::new(),
-            body: valuation_point_data_query_parameters,
+            params: GetA2BMovementsForFundParams::new(
+                scope,
+                code,
+                valuation_point_data_query_parameters,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2658,15 +2490,11 @@ impl FundsApi {
     ) -> QueryCashStatementRequest {
         QueryCashStatementRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            filter: None,
-            limit: None,
-            page: None,
-            property_keys: Vec::new(),
-            nav_type_code: None,
-            body: query_fund_cash_statement_parameters,
+            params: QueryCashStatementParams::new(
+                scope,
+                code,
+                query_fund_cash_statement_parameters,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2721,15 +2549,11 @@ impl FundsApi {
     ) -> QueryCashStatementLocalCurrencyRequest {
         QueryCashStatementLocalCurrencyRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            filter: None,
-            limit: None,
-            page: None,
-            property_keys: Vec::new(),
-            nav_type_code: None,
-            body: query_fund_cash_statement_parameters,
+            params: QueryCashStatementLocalCurrencyParams::new(
+                scope,
+                code,
+                query_fund_cash_statement_parameters,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2780,13 +2604,11 @@ impl FundsApi {
     ) -> ListValuationPointComplexMarketDataRequest {
         ListValuationPointComplexMarketDataRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            limit: None,
-            page: None,
-            nav_type_code: None,
-            body: valuation_point_data_query_parameters,
+            params: ListValuationPointComplexMarketDataParams::new(
+                scope,
+                code,
+                valuation_point_data_query_parameters,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2843,17 +2665,7 @@ impl FundsApi {
     ) -> ListValuationPointInstrumentsRequest {
         ListValuationPointInstrumentsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            valuation_point_code: valuation_point_code.into(),
-            nav_type_code: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            instrument_property_keys: Vec::new(),
-            valuation_point_code_variant: None,
+            params: ListValuationPointInstrumentsParams::new(scope, code, valuation_point_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2912,17 +2724,11 @@ impl FundsApi {
     ) -> GetValuationPointJournalEntryLinesRequest {
         GetValuationPointJournalEntryLinesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            general_ledger_profile_code: None,
-            as_at: None,
-            filter: None,
-            limit: None,
-            page: None,
-            property_keys: Vec::new(),
-            nav_type_code: None,
-            bucket_set_code: None,
-            body: valuation_point_data_query_parameters,
+            params: GetValuationPointJournalEntryLinesParams::new(
+                scope,
+                code,
+                valuation_point_data_query_parameters,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2976,15 +2782,11 @@ impl FundsApi {
     ) -> GetValuationPointPnlSummaryRequest {
         GetValuationPointPnlSummaryRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            general_ledger_profile_code: None,
-            as_at: None,
-            filter: None,
-            limit: None,
-            page: None,
-            nav_type_code: None,
-            body: valuation_point_data_query_parameters,
+            params: GetValuationPointPnlSummaryParams::new(
+                scope,
+                code,
+                valuation_point_data_query_parameters,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -3033,13 +2835,11 @@ impl FundsApi {
     ) -> GetValuationPointQuotesRequest {
         GetValuationPointQuotesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            limit: None,
-            page: None,
-            nav_type_code: None,
-            body: valuation_point_data_query_parameters,
+            params: GetValuationPointQuotesParams::new(
+                scope,
+                code,
+                valuation_point_data_query_parameters,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -3105,20 +2905,11 @@ impl FundsApi {
     ) -> GetValuationPointTransactionsRequest {
         GetValuationPointTransactionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            filter: None,
-            limit: None,
-            page: None,
-            property_keys: Vec::new(),
-            nav_type_code: None,
-            data_model_scope: None,
-            data_model_code: None,
-            show_cancelled_transactions: None,
-            membership_type: None,
-            return_excluded_transactions: None,
-            body: valuation_point_data_query_parameters,
+            params: GetValuationPointTransactionsParams::new(
+                scope,
+                code,
+                valuation_point_data_query_parameters,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -3177,17 +2968,11 @@ impl FundsApi {
     ) -> GetValuationPointTrialBalanceRequest {
         GetValuationPointTrialBalanceRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            general_ledger_profile_code: None,
-            as_at: None,
-            filter: None,
-            limit: None,
-            page: None,
-            property_keys: Vec::new(),
-            nav_type_code: None,
-            exclude_cleardown_module: None,
-            body: valuation_point_data_query_parameters,
+            params: GetValuationPointTrialBalanceParams::new(
+                scope,
+                code,
+                valuation_point_data_query_parameters,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -3242,15 +3027,11 @@ impl FundsApi {
     ) -> GetValuationPointUnsettledTransactionsRequest {
         GetValuationPointUnsettledTransactionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            limit: None,
-            page: None,
-            property_keys: Vec::new(),
-            nav_type_code: None,
-            filter: None,
-            body: single_valuation_point_query_parameters,
+            params: GetValuationPointUnsettledTransactionsParams::new(
+                scope,
+                code,
+                single_valuation_point_query_parameters,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -3289,39 +3070,51 @@ impl FundsApi {
     ) -> DeleteValuationPointRequest {
         DeleteValuationPointRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            diary_entry_code: diary_entry_code.into(),
-            diary_entry_code_variant: None,
-            nav_type_code: None,
+            params: DeleteValuationPointParams::new(scope, code, diary_entry_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListFunds` request (`GET /api/funds`), built by [`FundsApi::list_funds`]. Set
-/// optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListFundsRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListFunds` (`GET /api/funds`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListFundsParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListFundsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListFunds",
-        path_template: "/api/funds",
-        idempotent: true,
-    };
+impl ListFundsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -3370,6 +3163,83 @@ impl ListFundsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListFunds` request (`GET /api/funds`), built by [`FundsApi::list_funds`]. Set
+/// optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListFundsRequest {
+    client: crate::Client,
+    params: ListFundsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListFundsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListFunds",
+        path_template: "/api/funds",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListFundsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListFundsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3402,13 +3272,13 @@ impl ListFundsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -3462,19 +3332,19 @@ impl crate::paginator::PagedRequest for ListFundsRequest {
     type Page = lusid_models::PagedResourceListOfFund;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -3484,14 +3354,41 @@ impl crate::paginator::PagedRequest for ListFundsRequest {
     }
 }
 
+/// The parameters of `CreateFundV2` (`POST /api/funds/v2/{scope}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateFundV2Params {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::FundDefinitionRequest,
+}
+
+impl CreateFundV2Params {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        fund_definition_request: lusid_models::FundDefinitionRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: fund_definition_request,
+        }
+    }
+}
+
 /// The `CreateFundV2` request (`POST /api/funds/v2/{scope}`), built by
 /// [`FundsApi::create_fund_v2`]. Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateFundV2Request {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::FundDefinitionRequest,
+    params: CreateFundV2Params,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3502,6 +3399,16 @@ impl CreateFundV2Request {
         path_template: "/api/funds/v2/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateFundV2Params {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateFundV2Params {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3534,10 +3441,35 @@ impl CreateFundV2Request {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/v2/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `CreateFund` (`POST /api/funds/{scope}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateFundParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::FundRequest,
+}
+
+impl CreateFundParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, fund_request: lusid_models::FundRequest) -> Self {
+        Self {
+            scope: scope.into(),
+            body: fund_request,
+        }
     }
 }
 
@@ -3547,8 +3479,7 @@ impl CreateFundV2Request {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateFundRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::FundRequest,
+    params: CreateFundParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3559,6 +3490,16 @@ impl CreateFundRequest {
         path_template: "/api/funds/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateFundParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateFundParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3591,34 +3532,46 @@ impl CreateFundRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetFund` request (`GET /api/funds/{scope}/{code}`), built by
-/// [`FundsApi::get_fund`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetFundRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetFund` (`GET /api/funds/{scope}/{code}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetFundParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetFundRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetFund",
-        path_template: "/api/funds/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetFundParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -3641,6 +3594,58 @@ impl GetFundRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetFund` request (`GET /api/funds/{scope}/{code}`), built by
+/// [`FundsApi::get_fund`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetFundRequest {
+    client: crate::Client,
+    params: GetFundParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetFundRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetFund",
+        path_template: "/api/funds/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetFundParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetFundParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3674,14 +3679,39 @@ impl GetFundRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteFund` (`DELETE /api/funds/{scope}/{code}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteFundParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteFundParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -3691,8 +3721,7 @@ impl GetFundRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteFundRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteFundParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3703,6 +3732,16 @@ impl DeleteFundRequest {
         path_template: "/api/funds/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteFundParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteFundParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3736,11 +3775,52 @@ impl DeleteFundRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PatchFund` (`PATCH /api/funds/{scope}/{code}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PatchFundParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::Operation>,
+}
+
+impl PatchFundParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::Operation>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -3750,10 +3830,7 @@ impl DeleteFundRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchFundRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    body: Vec<lusid_models::Operation>,
+    params: PatchFundParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3767,8 +3844,18 @@ impl PatchFundRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PatchFundParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PatchFundParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3802,42 +3889,65 @@ impl PatchFundRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PATCH);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetHoldingsForFund` request (`POST /api/funds/{scope}/{code}/$holdings`), built by
-/// [`FundsApi::get_holdings_for_fund`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetHoldingsForFundRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    nav_type_code: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    by_taxlots: Option<bool>,
-    include_settlement_events_after_days: Option<i64>,
-    body: lusid_models::SingleValuationPointQueryParameters,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetHoldingsForFund` (`POST /api/funds/{scope}/{code}/$holdings`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetHoldingsForFundParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `byTaxlots` (query): boolean.
+    pub by_taxlots: Option<bool>,
+    /// `includeSettlementEventsAfterDays` (query): integer.
+    pub include_settlement_events_after_days: Option<i64>,
+    /// The JSON request body.
+    pub body: lusid_models::SingleValuationPointQueryParameters,
 }
 
-impl GetHoldingsForFundRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetHoldingsForFund",
-        path_template: "/api/funds/{scope}/{code}/$holdings",
-        idempotent: true,
-    };
+impl GetHoldingsForFundParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        single_valuation_point_query_parameters: lusid_models::SingleValuationPointQueryParameters,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            nav_type_code: None,
+            as_at: None,
+            filter: None,
+            property_keys: Vec::new(),
+            by_taxlots: None,
+            include_settlement_events_after_days: None,
+            body: single_valuation_point_query_parameters,
+        }
+    }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
@@ -3882,6 +3992,82 @@ impl GetHoldingsForFundRequest {
         self.include_settlement_events_after_days = Some(include_settlement_events_after_days);
         self
     }
+}
+
+/// The `GetHoldingsForFund` request (`POST /api/funds/{scope}/{code}/$holdings`), built by
+/// [`FundsApi::get_holdings_for_fund`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetHoldingsForFundRequest {
+    client: crate::Client,
+    params: GetHoldingsForFundParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetHoldingsForFundRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetHoldingsForFund",
+        path_template: "/api/funds/{scope}/{code}/$holdings",
+        idempotent: true,
+    };
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.params = self.params.nav_type_code(nav_type_code);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `byTaxlots` (query): boolean.
+    pub fn by_taxlots(mut self, by_taxlots: bool) -> Self {
+        self.params = self.params.by_taxlots(by_taxlots);
+        self
+    }
+
+    /// Sets `includeSettlementEventsAfterDays` (query): integer.
+    pub fn include_settlement_events_after_days(
+        mut self,
+        include_settlement_events_after_days: i64,
+    ) -> Self {
+        self.params = self
+            .params
+            .include_settlement_events_after_days(include_settlement_events_after_days);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetHoldingsForFundParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetHoldingsForFundParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3917,22 +4103,63 @@ impl GetHoldingsForFundRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/$holdings");
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("byTaxlots", self.by_taxlots.as_ref())?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("byTaxlots", self.params.by_taxlots.as_ref())?;
         request.query(
             "includeSettlementEventsAfterDays",
-            self.include_settlement_events_after_days.as_ref(),
+            self.params.include_settlement_events_after_days.as_ref(),
         )?;
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetValuationForFund` (`POST /api/funds/{scope}/{code}/$valuation`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetValuationForFundParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::FundValuationRequest,
+}
+
+impl GetValuationForFundParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        fund_valuation_request: lusid_models::FundValuationRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            nav_type_code: None,
+            body: fund_valuation_request,
+        }
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.nav_type_code = Some(nav_type_code.into());
+        self
     }
 }
 
@@ -3943,10 +4170,7 @@ impl GetHoldingsForFundRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetValuationForFundRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    nav_type_code: Option<String>,
-    body: lusid_models::FundValuationRequest,
+    params: GetValuationForFundParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3960,8 +4184,18 @@ impl GetValuationForFundRequest {
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
+        self.params = self.params.nav_type_code(nav_type_code);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetValuationForFundParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetValuationForFundParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3995,14 +4229,47 @@ impl GetValuationForFundRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/$valuation");
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `AddAllocationGroups` (`POST
+/// /api/funds/{scope}/{code}/allocationgroups`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AddAllocationGroupsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::AllocationGroupDefinition>,
+}
+
+impl AddAllocationGroupsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::AllocationGroupDefinition>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -4013,9 +4280,7 @@ impl GetValuationForFundRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddAllocationGroupsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: Vec<lusid_models::AllocationGroupDefinition>,
+    params: AddAllocationGroupsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4026,6 +4291,16 @@ impl AddAllocationGroupsRequest {
         path_template: "/api/funds/{scope}/{code}/allocationgroups",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &AddAllocationGroupsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> AddAllocationGroupsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -4058,13 +4333,54 @@ impl AddAllocationGroupsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/allocationgroups");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertBookmark` (`POST /api/funds/{scope}/{code}/bookmarks`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertBookmarkParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::UpsertFundBookmarkRequest,
+}
+
+impl UpsertBookmarkParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        upsert_fund_bookmark_request: lusid_models::UpsertFundBookmarkRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            nav_type_code: None,
+            body: upsert_fund_bookmark_request,
+        }
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.nav_type_code = Some(nav_type_code.into());
+        self
     }
 }
 
@@ -4074,10 +4390,7 @@ impl AddAllocationGroupsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertBookmarkRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    nav_type_code: Option<String>,
-    body: lusid_models::UpsertFundBookmarkRequest,
+    params: UpsertBookmarkParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4091,8 +4404,18 @@ impl UpsertBookmarkRequest {
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
+        self.params = self.params.nav_type_code(nav_type_code);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertBookmarkParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertBookmarkParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4126,14 +4449,56 @@ impl UpsertBookmarkRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/bookmarks");
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteBookmark` (`DELETE
+/// /api/funds/{scope}/{code}/bookmarks/{bookmarkCode}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteBookmarkParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `bookmarkCode` (path): string.
+    pub bookmark_code: String,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+}
+
+impl DeleteBookmarkParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        bookmark_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            bookmark_code: bookmark_code.into(),
+            nav_type_code: None,
+        }
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.nav_type_code = Some(nav_type_code.into());
+        self
     }
 }
 
@@ -4144,10 +4509,7 @@ impl UpsertBookmarkRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteBookmarkRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    bookmark_code: String,
-    nav_type_code: Option<String>,
+    params: DeleteBookmarkParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4161,8 +4523,18 @@ impl DeleteBookmarkRequest {
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
+        self.params = self.params.nav_type_code(nav_type_code);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteBookmarkParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteBookmarkParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4197,41 +4569,59 @@ impl DeleteBookmarkRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/bookmarks/");
-        request.path_param("bookmarkCode", &self.bookmark_code)?;
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
+        request.path_param("bookmarkCode", &self.params.bookmark_code)?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListFundCalendar` request (`GET /api/funds/{scope}/{code}/calendar`), built by
-/// [`FundsApi::list_fund_calendar`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListFundCalendarRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListFundCalendar` (`GET /api/funds/{scope}/{code}/calendar`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListFundCalendarParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListFundCalendarRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListFundCalendar",
-        path_template: "/api/funds/{scope}/{code}/calendar",
-        idempotent: true,
-    };
+impl ListFundCalendarParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -4274,6 +4664,77 @@ impl ListFundCalendarRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListFundCalendar` request (`GET /api/funds/{scope}/{code}/calendar`), built by
+/// [`FundsApi::list_fund_calendar`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListFundCalendarRequest {
+    client: crate::Client,
+    params: ListFundCalendarParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListFundCalendarRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListFundCalendar",
+        path_template: "/api/funds/{scope}/{code}/calendar",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListFundCalendarParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListFundCalendarParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -4309,16 +4770,16 @@ impl ListFundCalendarRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/calendar");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -4373,19 +4834,19 @@ impl crate::paginator::PagedRequest for ListFundCalendarRequest {
     type Page = lusid_models::PagedResourceListOfFundCalendarEntry;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -4395,31 +4856,48 @@ impl crate::paginator::PagedRequest for ListFundCalendarRequest {
     }
 }
 
-/// The `ListFundCalendarEntries` request (`GET /api/funds/{scope}/{code}/calendars`), built
-/// by [`FundsApi::list_fund_calendar_entries`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListFundCalendarEntriesRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListFundCalendarEntries` (`GET /api/funds/{scope}/{code}/calendars`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListFundCalendarEntriesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListFundCalendarEntriesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListFundCalendarEntries",
-        path_template: "/api/funds/{scope}/{code}/calendars",
-        idempotent: true,
-    };
+impl ListFundCalendarEntriesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -4462,6 +4940,78 @@ impl ListFundCalendarEntriesRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListFundCalendarEntries` request (`GET /api/funds/{scope}/{code}/calendars`), built
+/// by [`FundsApi::list_fund_calendar_entries`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListFundCalendarEntriesRequest {
+    client: crate::Client,
+    params: ListFundCalendarEntriesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListFundCalendarEntriesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListFundCalendarEntries",
+        path_template: "/api/funds/{scope}/{code}/calendars",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListFundCalendarEntriesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListFundCalendarEntriesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -4497,16 +5047,16 @@ impl ListFundCalendarEntriesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/calendars");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -4561,19 +5111,19 @@ impl crate::paginator::PagedRequest for ListFundCalendarEntriesRequest {
     type Page = lusid_models::PagedResourceListOfFundCalendarEntries;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -4583,32 +5133,51 @@ impl crate::paginator::PagedRequest for ListFundCalendarEntriesRequest {
     }
 }
 
-/// The `ListPartnerCapitalAccounts` request (`GET
-/// /api/funds/{scope}/{code}/capitalaccounts`), built by
-/// [`FundsApi::list_partner_capital_accounts`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPartnerCapitalAccountsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    period_start: Option<time::OffsetDateTime>,
-    period_end: Option<time::OffsetDateTime>,
-    nav_type_code: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListPartnerCapitalAccounts` (`GET
+/// /api/funds/{scope}/{code}/capitalaccounts`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListPartnerCapitalAccountsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `periodStart` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub period_start: Option<time::OffsetDateTime>,
+    /// `periodEnd` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub period_end: Option<time::OffsetDateTime>,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
 }
 
-impl ListPartnerCapitalAccountsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListPartnerCapitalAccounts",
-        path_template: "/api/funds/{scope}/{code}/capitalaccounts",
-        idempotent: true,
-    };
+impl ListPartnerCapitalAccountsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            period_start: None,
+            period_end: None,
+            nav_type_code: None,
+            as_at: None,
+            page: None,
+            limit: None,
+        }
+    }
 
     /// Sets `periodStart` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
@@ -4648,6 +5217,76 @@ impl ListPartnerCapitalAccountsRequest {
         self.limit = Some(limit);
         self
     }
+}
+
+/// The `ListPartnerCapitalAccounts` request (`GET
+/// /api/funds/{scope}/{code}/capitalaccounts`), built by
+/// [`FundsApi::list_partner_capital_accounts`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListPartnerCapitalAccountsRequest {
+    client: crate::Client,
+    params: ListPartnerCapitalAccountsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListPartnerCapitalAccountsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListPartnerCapitalAccounts",
+        path_template: "/api/funds/{scope}/{code}/capitalaccounts",
+        idempotent: true,
+    };
+
+    /// Sets `periodStart` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn period_start(mut self, period_start: time::OffsetDateTime) -> Self {
+        self.params = self.params.period_start(period_start);
+        self
+    }
+
+    /// Sets `periodEnd` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn period_end(mut self, period_end: time::OffsetDateTime) -> Self {
+        self.params = self.params.period_end(period_end);
+        self
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.params = self.params.nav_type_code(nav_type_code);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListPartnerCapitalAccountsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListPartnerCapitalAccountsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -4683,16 +5322,16 @@ impl ListPartnerCapitalAccountsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/capitalaccounts");
-        request.query("periodStart", self.period_start.as_ref())?;
-        request.query("periodEnd", self.period_end.as_ref())?;
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
+        request.query("periodStart", self.params.period_start.as_ref())?;
+        request.query("periodEnd", self.params.period_end.as_ref())?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -4748,19 +5387,19 @@ impl crate::paginator::PagedRequest for ListPartnerCapitalAccountsRequest {
     type Page = lusid_models::PagedResourceListOfPartnerCapitalAccount;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -4770,16 +5409,56 @@ impl crate::paginator::PagedRequest for ListPartnerCapitalAccountsRequest {
     }
 }
 
+/// The parameters of `AccrueCarry` (`POST /api/funds/{scope}/{code}/carry/$accrue`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AccrueCarryParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: lusid_models::CarryAccrualRequest,
+}
+
+impl AccrueCarryParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        carry_accrual_request: lusid_models::CarryAccrualRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            body: carry_accrual_request,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+}
+
 /// The `AccrueCarry` request (`POST /api/funds/{scope}/{code}/carry/$accrue`), built by
 /// [`FundsApi::accrue_carry`]. Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AccrueCarryRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    body: lusid_models::CarryAccrualRequest,
+    params: AccrueCarryParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4794,8 +5473,18 @@ impl AccrueCarryRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &AccrueCarryParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> AccrueCarryParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4829,14 +5518,57 @@ impl AccrueCarryRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/carry/$accrue");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeactivateNavTypes` (`POST
+/// /api/funds/{scope}/{code}/deactivateNavTypes`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeactivateNavTypesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `deleteMode` (query): string; known values `Soft` and `Hard`; documented default `Soft`.
+    pub delete_mode: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<String>,
+}
+
+impl DeactivateNavTypesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            delete_mode: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `deleteMode` (query): string; known values `Soft` and `Hard`; documented default
+    /// `Soft`.
+    pub fn delete_mode(mut self, delete_mode: impl Into<String>) -> Self {
+        self.delete_mode = Some(delete_mode.into());
+        self
     }
 }
 
@@ -4847,10 +5579,7 @@ impl AccrueCarryRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeactivateNavTypesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    delete_mode: Option<String>,
-    body: Vec<String>,
+    params: DeactivateNavTypesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4865,8 +5594,18 @@ impl DeactivateNavTypesRequest {
     /// Sets `deleteMode` (query): string; known values `Soft` and `Hard`; documented default
     /// `Soft`.
     pub fn delete_mode(mut self, delete_mode: impl Into<String>) -> Self {
-        self.delete_mode = Some(delete_mode.into());
+        self.params = self.params.delete_mode(delete_mode);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeactivateNavTypesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeactivateNavTypesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4900,41 +5639,59 @@ impl DeactivateNavTypesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/deactivateNavTypes");
-        request.query("deleteMode", self.delete_mode.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("deleteMode", self.params.delete_mode.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListFacilities` request (`GET /api/funds/{scope}/{code}/facilities`), built by
-/// [`FundsApi::list_facilities`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListFacilitiesRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListFacilities` (`GET /api/funds/{scope}/{code}/facilities`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListFacilitiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListFacilitiesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListFacilities",
-        path_template: "/api/funds/{scope}/{code}/facilities",
-        idempotent: true,
-    };
+impl ListFacilitiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -4973,6 +5730,73 @@ impl ListFacilitiesRequest {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListFacilities` request (`GET /api/funds/{scope}/{code}/facilities`), built by
+/// [`FundsApi::list_facilities`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListFacilitiesRequest {
+    client: crate::Client,
+    params: ListFacilitiesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListFacilitiesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListFacilities",
+        path_template: "/api/funds/{scope}/{code}/facilities",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListFacilitiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListFacilitiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -5006,16 +5830,16 @@ impl ListFacilitiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/facilities");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -5069,19 +5893,19 @@ impl crate::paginator::PagedRequest for ListFacilitiesRequest {
     type Page = lusid_models::PagedResourceListOfFacility;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -5091,15 +5915,45 @@ impl crate::paginator::PagedRequest for ListFacilitiesRequest {
     }
 }
 
+/// The parameters of `CreateFacility` (`POST /api/funds/{scope}/{code}/facilities`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateFacilityParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::FacilityRequest,
+}
+
+impl CreateFacilityParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        facility_request: lusid_models::FacilityRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: facility_request,
+        }
+    }
+}
+
 /// The `CreateFacility` request (`POST /api/funds/{scope}/{code}/facilities`), built by
 /// [`FundsApi::create_facility`]. Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateFacilityRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::FacilityRequest,
+    params: CreateFacilityParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -5110,6 +5964,16 @@ impl CreateFacilityRequest {
         path_template: "/api/funds/{scope}/{code}/facilities",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateFacilityParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateFacilityParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -5142,13 +6006,66 @@ impl CreateFacilityRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/facilities");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetFacility` (`GET
+/// /api/funds/{scope}/{code}/facilities/{facilityCode}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetFacilityParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `facilityCode` (path): string.
+    pub facility_code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetFacilityParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        facility_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            facility_code: facility_code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -5159,11 +6076,7 @@ impl CreateFacilityRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFacilityRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    facility_code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetFacilityParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -5177,15 +6090,25 @@ impl GetFacilityRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetFacilityParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetFacilityParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -5219,15 +6142,48 @@ impl GetFacilityRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/facilities/");
-        request.path_param("facilityCode", &self.facility_code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("facilityCode", &self.params.facility_code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteFacility` (`DELETE
+/// /api/funds/{scope}/{code}/facilities/{facilityCode}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteFacilityParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `facilityCode` (path): string.
+    pub facility_code: String,
+}
+
+impl DeleteFacilityParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        facility_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            facility_code: facility_code.into(),
+        }
     }
 }
 
@@ -5238,9 +6194,7 @@ impl GetFacilityRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteFacilityRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    facility_code: String,
+    params: DeleteFacilityParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -5251,6 +6205,16 @@ impl DeleteFacilityRequest {
         path_template: "/api/funds/{scope}/{code}/facilities/{facilityCode}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteFacilityParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteFacilityParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -5284,41 +6248,61 @@ impl DeleteFacilityRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/facilities/");
-        request.path_param("facilityCode", &self.facility_code)?;
+        request.path_param("facilityCode", &self.params.facility_code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListFees` request (`GET /api/funds/{scope}/{code}/fees`), built by
-/// [`FundsApi::list_fees`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListFeesRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListFees` (`GET /api/funds/{scope}/{code}/fees`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListFeesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListFeesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListFees",
-        path_template: "/api/funds/{scope}/{code}/fees",
-        idempotent: true,
-    };
+impl ListFeesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -5367,6 +6351,83 @@ impl ListFeesRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListFees` request (`GET /api/funds/{scope}/{code}/fees`), built by
+/// [`FundsApi::list_fees`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListFeesRequest {
+    client: crate::Client,
+    params: ListFeesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListFeesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListFees",
+        path_template: "/api/funds/{scope}/{code}/fees",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListFeesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListFeesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -5399,17 +6460,17 @@ impl ListFeesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/fees");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -5462,19 +6523,19 @@ impl crate::paginator::PagedRequest for ListFeesRequest {
     type Page = lusid_models::PagedResourceListOfFee;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -5484,16 +6545,54 @@ impl crate::paginator::PagedRequest for ListFeesRequest {
     }
 }
 
+/// The parameters of `CreateFee` (`POST /api/funds/{scope}/{code}/fees`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateFeeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::FeeRequest,
+}
+
+impl CreateFeeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        fee_request: lusid_models::FeeRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            nav_type_code: None,
+            body: fee_request,
+        }
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.nav_type_code = Some(nav_type_code.into());
+        self
+    }
+}
+
 /// The `CreateFee` request (`POST /api/funds/{scope}/{code}/fees`), built by
 /// [`FundsApi::create_fee`]. Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateFeeRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    nav_type_code: Option<String>,
-    body: lusid_models::FeeRequest,
+    params: CreateFeeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -5507,8 +6606,18 @@ impl CreateFeeRequest {
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
+        self.params = self.params.nav_type_code(nav_type_code);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateFeeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateFeeParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -5542,14 +6651,58 @@ impl CreateFeeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/fees");
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `CalculateManagementFees` (`POST
+/// /api/funds/{scope}/{code}/fees/$calculate`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CalculateManagementFeesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: lusid_models::ManagementFeeRequest,
+}
+
+impl CalculateManagementFeesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        management_fee_request: lusid_models::ManagementFeeRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            body: management_fee_request,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -5561,10 +6714,7 @@ impl CreateFeeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CalculateManagementFeesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    body: lusid_models::ManagementFeeRequest,
+    params: CalculateManagementFeesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -5579,8 +6729,18 @@ impl CalculateManagementFeesRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CalculateManagementFeesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CalculateManagementFeesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -5614,39 +6774,57 @@ impl CalculateManagementFeesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/fees/$calculate");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetFee` request (`GET /api/funds/{scope}/{code}/fees/{feeCode}`), built by
-/// [`FundsApi::get_fee`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetFeeRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    fee_code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetFee` (`GET /api/funds/{scope}/{code}/fees/{feeCode}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetFeeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `feeCode` (path): string.
+    pub fee_code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetFeeRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetFee",
-        path_template: "/api/funds/{scope}/{code}/fees/{feeCode}",
-        idempotent: true,
-    };
+impl GetFeeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        fee_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            fee_code: fee_code.into(),
+            effective_at: None,
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -5669,6 +6847,58 @@ impl GetFeeRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetFee` request (`GET /api/funds/{scope}/{code}/fees/{feeCode}`), built by
+/// [`FundsApi::get_fee`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetFeeRequest {
+    client: crate::Client,
+    params: GetFeeParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetFeeRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetFee",
+        path_template: "/api/funds/{scope}/{code}/fees/{feeCode}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetFeeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetFeeParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -5702,16 +6932,48 @@ impl GetFeeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/fees/");
-        request.path_param("feeCode", &self.fee_code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("feeCode", &self.params.fee_code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteFee` (`DELETE /api/funds/{scope}/{code}/fees/{feeCode}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteFeeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `feeCode` (path): string.
+    pub fee_code: String,
+}
+
+impl DeleteFeeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        fee_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            fee_code: fee_code.into(),
+        }
     }
 }
 
@@ -5721,9 +6983,7 @@ impl GetFeeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteFeeRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    fee_code: String,
+    params: DeleteFeeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -5734,6 +6994,16 @@ impl DeleteFeeRequest {
         path_template: "/api/funds/{scope}/{code}/fees/{feeCode}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteFeeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteFeeParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -5767,13 +7037,49 @@ impl DeleteFeeRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/fees/");
-        request.path_param("feeCode", &self.fee_code)?;
+        request.path_param("feeCode", &self.params.fee_code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PatchFee` (`PATCH /api/funds/{scope}/{code}/fees/{feeCode}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PatchFeeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `feeCode` (path): string.
+    pub fee_code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::Operation>,
+}
+
+impl PatchFeeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        fee_code: impl Into<String>,
+        request_body: Vec<lusid_models::Operation>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            fee_code: fee_code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -5783,10 +7089,7 @@ impl DeleteFeeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchFeeRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    fee_code: String,
-    body: Vec<lusid_models::Operation>,
+    params: PatchFeeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -5797,6 +7100,16 @@ impl PatchFeeRequest {
         path_template: "/api/funds/{scope}/{code}/fees/{feeCode}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PatchFeeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PatchFeeParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -5829,14 +7142,67 @@ impl PatchFeeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PATCH);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/fees/");
-        request.path_param("feeCode", &self.fee_code)?;
-        request.json_body(&self.body)?;
+        request.path_param("feeCode", &self.params.fee_code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetFeeProperties` (`GET
+/// /api/funds/{scope}/{code}/fees/{feeCode}/properties`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetFeePropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `feeCode` (path): string.
+    pub fee_code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetFeePropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        fee_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            fee_code: fee_code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -5847,11 +7213,7 @@ impl PatchFeeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFeePropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    fee_code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetFeePropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -5865,15 +7227,25 @@ impl GetFeePropertiesRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetFeePropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetFeePropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -5907,16 +7279,53 @@ impl GetFeePropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/fees/");
-        request.path_param("feeCode", &self.fee_code)?;
+        request.path_param("feeCode", &self.params.fee_code)?;
         request.path("/properties");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertFeeProperties` (`POST
+/// /api/funds/{scope}/{code}/fees/{feeCode}/properties/$upsert`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertFeePropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `feeCode` (path): string.
+    pub fee_code: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::Property>,
+}
+
+impl UpsertFeePropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        fee_code: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::Property>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            fee_code: fee_code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -5928,10 +7337,7 @@ impl GetFeePropertiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertFeePropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    fee_code: String,
-    body: std::collections::BTreeMap<String, lusid_models::Property>,
+    params: UpsertFeePropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -5942,6 +7348,16 @@ impl UpsertFeePropertiesRequest {
         path_template: "/api/funds/{scope}/{code}/fees/{feeCode}/properties/$upsert",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertFeePropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertFeePropertiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -5974,47 +7390,75 @@ impl UpsertFeePropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/fees/");
-        request.path_param("feeCode", &self.fee_code)?;
+        request.path_param("feeCode", &self.params.fee_code)?;
         request.path("/properties/$upsert");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetHoldingContributorsForFund` request (`POST
-/// /api/funds/{scope}/{code}/holdings/{holdingId}/contributors`), built by
-/// [`FundsApi::get_holding_contributors_for_fund`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetHoldingContributorsForFundRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    holding_id: i64,
-    nav_type_code: Option<String>,
-    include_historic: Option<bool>,
-    tax_lot_id: Option<String>,
-    include_unsettled_movements: Option<bool>,
-    limit: Option<i64>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    body: lusid_models::ValuationPointDataQueryParameters,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetHoldingContributorsForFund` (`POST
+/// /api/funds/{scope}/{code}/holdings/{holdingId}/contributors`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetHoldingContributorsForFundParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `holdingId` (path): integer.
+    pub holding_id: i64,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// `includeHistoric` (query): boolean.
+    pub include_historic: Option<bool>,
+    /// `taxLotId` (query): string.
+    pub tax_lot_id: Option<String>,
+    /// `includeUnsettledMovements` (query): boolean.
+    pub include_unsettled_movements: Option<bool>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::ValuationPointDataQueryParameters,
 }
 
-impl GetHoldingContributorsForFundRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetHoldingContributorsForFund",
-        path_template: "/api/funds/{scope}/{code}/holdings/{holdingId}/contributors",
-        idempotent: true,
-    };
+impl GetHoldingContributorsForFundParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        holding_id: i64,
+        valuation_point_data_query_parameters: lusid_models::ValuationPointDataQueryParameters,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            holding_id,
+            nav_type_code: None,
+            include_historic: None,
+            tax_lot_id: None,
+            include_unsettled_movements: None,
+            limit: None,
+            as_at: None,
+            page: None,
+            body: valuation_point_data_query_parameters,
+        }
+    }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
@@ -6058,6 +7502,82 @@ impl GetHoldingContributorsForFundRequest {
         self.page = Some(page.into());
         self
     }
+}
+
+/// The `GetHoldingContributorsForFund` request (`POST
+/// /api/funds/{scope}/{code}/holdings/{holdingId}/contributors`), built by
+/// [`FundsApi::get_holding_contributors_for_fund`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetHoldingContributorsForFundRequest {
+    client: crate::Client,
+    params: GetHoldingContributorsForFundParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetHoldingContributorsForFundRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetHoldingContributorsForFund",
+        path_template: "/api/funds/{scope}/{code}/holdings/{holdingId}/contributors",
+        idempotent: true,
+    };
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.params = self.params.nav_type_code(nav_type_code);
+        self
+    }
+
+    /// Sets `includeHistoric` (query): boolean.
+    pub fn include_historic(mut self, include_historic: bool) -> Self {
+        self.params = self.params.include_historic(include_historic);
+        self
+    }
+
+    /// Sets `taxLotId` (query): string.
+    pub fn tax_lot_id(mut self, tax_lot_id: impl Into<String>) -> Self {
+        self.params = self.params.tax_lot_id(tax_lot_id);
+        self
+    }
+
+    /// Sets `includeUnsettledMovements` (query): boolean.
+    pub fn include_unsettled_movements(mut self, include_unsettled_movements: bool) -> Self {
+        self.params = self
+            .params
+            .include_unsettled_movements(include_unsettled_movements);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetHoldingContributorsForFundParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetHoldingContributorsForFundParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -6093,23 +7613,23 @@ impl GetHoldingContributorsForFundRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/holdings/");
-        request.path_param("holdingId", &self.holding_id)?;
+        request.path_param("holdingId", &self.params.holding_id)?;
         request.path("/contributors");
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.query("includeHistoric", self.include_historic.as_ref())?;
-        request.query("taxLotId", self.tax_lot_id.as_ref())?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.query("includeHistoric", self.params.include_historic.as_ref())?;
+        request.query("taxLotId", self.params.tax_lot_id.as_ref())?;
         request.query(
             "includeUnsettledMovements",
-            self.include_unsettled_movements.as_ref(),
+            self.params.include_unsettled_movements.as_ref(),
         )?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -6165,19 +7685,19 @@ impl crate::paginator::PagedRequest for GetHoldingContributorsForFundRequest {
     type Page = lusid_models::VersionedResourceListOfHoldingContributor;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -6187,33 +7707,56 @@ impl crate::paginator::PagedRequest for GetHoldingContributorsForFundRequest {
     }
 }
 
-/// The `ListNavActivityAdjustments` request (`GET
-/// /api/funds/{scope}/{code}/navAdjustment`), built by
-/// [`FundsApi::list_nav_activity_adjustments`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListNavActivityAdjustmentsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    valuation_point_code: String,
-    nav_type_code: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    valuation_point_code_variant: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListNavActivityAdjustments` (`GET
+/// /api/funds/{scope}/{code}/navAdjustment`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListNavActivityAdjustmentsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `valuationPointCode` (query): string.
+    pub valuation_point_code: String,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `valuationPointCodeVariant` (query): string.
+    pub valuation_point_code_variant: Option<String>,
 }
 
-impl ListNavActivityAdjustmentsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListNavActivityAdjustments",
-        path_template: "/api/funds/{scope}/{code}/navAdjustment",
-        idempotent: true,
-    };
+impl ListNavActivityAdjustmentsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        valuation_point_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            valuation_point_code: valuation_point_code.into(),
+            nav_type_code: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            valuation_point_code_variant: None,
+        }
+    }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
@@ -6254,6 +7797,79 @@ impl ListNavActivityAdjustmentsRequest {
         self.valuation_point_code_variant = Some(valuation_point_code_variant.into());
         self
     }
+}
+
+/// The `ListNavActivityAdjustments` request (`GET
+/// /api/funds/{scope}/{code}/navAdjustment`), built by
+/// [`FundsApi::list_nav_activity_adjustments`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListNavActivityAdjustmentsRequest {
+    client: crate::Client,
+    params: ListNavActivityAdjustmentsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListNavActivityAdjustmentsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListNavActivityAdjustments",
+        path_template: "/api/funds/{scope}/{code}/navAdjustment",
+        idempotent: true,
+    };
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.params = self.params.nav_type_code(nav_type_code);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `valuationPointCodeVariant` (query): string.
+    pub fn valuation_point_code_variant(
+        mut self,
+        valuation_point_code_variant: impl Into<String>,
+    ) -> Self {
+        self.params = self
+            .params
+            .valuation_point_code_variant(valuation_point_code_variant);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListNavActivityAdjustmentsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListNavActivityAdjustmentsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -6289,19 +7905,22 @@ impl ListNavActivityAdjustmentsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/navAdjustment");
-        request.query("valuationPointCode", Some(&self.valuation_point_code))?;
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query(
+            "valuationPointCode",
+            Some(&self.params.valuation_point_code),
+        )?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.query(
             "valuationPointCodeVariant",
-            self.valuation_point_code_variant.as_ref(),
+            self.params.valuation_point_code_variant.as_ref(),
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
@@ -6359,19 +7978,19 @@ impl crate::paginator::PagedRequest for ListNavActivityAdjustmentsRequest {
     type Page = lusid_models::ResourceListOfNavActivityAdjustmentResponse;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -6381,30 +8000,47 @@ impl crate::paginator::PagedRequest for ListNavActivityAdjustmentsRequest {
     }
 }
 
-/// The `UpsertNavActivityAdjustments` request (`POST
-/// /api/funds/{scope}/{code}/navAdjustment`), built by
-/// [`FundsApi::upsert_nav_activity_adjustments`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpsertNavActivityAdjustmentsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    valuation_point_code: String,
-    nav_type_code: Option<String>,
-    valuation_point_code_variant: Option<String>,
-    body: Vec<lusid_models::NavActivityAdjustment>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `UpsertNavActivityAdjustments` (`POST
+/// /api/funds/{scope}/{code}/navAdjustment`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertNavActivityAdjustmentsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `valuationPointCode` (query): string.
+    pub valuation_point_code: String,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// `valuationPointCodeVariant` (query): string.
+    pub valuation_point_code_variant: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::NavActivityAdjustment>,
 }
 
-impl UpsertNavActivityAdjustmentsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "UpsertNavActivityAdjustments",
-        path_template: "/api/funds/{scope}/{code}/navAdjustment",
-        idempotent: true,
-    };
+impl UpsertNavActivityAdjustmentsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        valuation_point_code: impl Into<String>,
+        request_body: Vec<lusid_models::NavActivityAdjustment>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            valuation_point_code: valuation_point_code.into(),
+            nav_type_code: None,
+            valuation_point_code_variant: None,
+            body: request_body,
+        }
+    }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
@@ -6419,6 +8055,54 @@ impl UpsertNavActivityAdjustmentsRequest {
     ) -> Self {
         self.valuation_point_code_variant = Some(valuation_point_code_variant.into());
         self
+    }
+}
+
+/// The `UpsertNavActivityAdjustments` request (`POST
+/// /api/funds/{scope}/{code}/navAdjustment`), built by
+/// [`FundsApi::upsert_nav_activity_adjustments`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct UpsertNavActivityAdjustmentsRequest {
+    client: crate::Client,
+    params: UpsertNavActivityAdjustmentsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl UpsertNavActivityAdjustmentsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "UpsertNavActivityAdjustments",
+        path_template: "/api/funds/{scope}/{code}/navAdjustment",
+        idempotent: true,
+    };
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.params = self.params.nav_type_code(nav_type_code);
+        self
+    }
+
+    /// Sets `valuationPointCodeVariant` (query): string.
+    pub fn valuation_point_code_variant(
+        mut self,
+        valuation_point_code_variant: impl Into<String>,
+    ) -> Self {
+        self.params = self
+            .params
+            .valuation_point_code_variant(valuation_point_code_variant);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertNavActivityAdjustmentsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertNavActivityAdjustmentsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -6454,46 +8138,66 @@ impl UpsertNavActivityAdjustmentsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/navAdjustment");
-        request.query("valuationPointCode", Some(&self.valuation_point_code))?;
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
+        request.query(
+            "valuationPointCode",
+            Some(&self.params.valuation_point_code),
+        )?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
         request.query(
             "valuationPointCodeVariant",
-            self.valuation_point_code_variant.as_ref(),
+            self.params.valuation_point_code_variant.as_ref(),
         )?;
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `DeleteNavActivityAdjustments` request (`POST
-/// /api/funds/{scope}/{code}/navAdjustment/$delete`), built by
-/// [`FundsApi::delete_nav_activity_adjustments`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteNavActivityAdjustmentsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    valuation_point_code: String,
-    nav_type_code: Option<String>,
-    valuation_point_code_variant: Option<String>,
-    body: Vec<lusid_models::NavActivityAdjustmentResponse>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `DeleteNavActivityAdjustments` (`POST
+/// /api/funds/{scope}/{code}/navAdjustment/$delete`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteNavActivityAdjustmentsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `valuationPointCode` (query): string.
+    pub valuation_point_code: String,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// `valuationPointCodeVariant` (query): string.
+    pub valuation_point_code_variant: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::NavActivityAdjustmentResponse>,
 }
 
-impl DeleteNavActivityAdjustmentsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "DeleteNavActivityAdjustments",
-        path_template: "/api/funds/{scope}/{code}/navAdjustment/$delete",
-        idempotent: false,
-    };
+impl DeleteNavActivityAdjustmentsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        valuation_point_code: impl Into<String>,
+        request_body: Vec<lusid_models::NavActivityAdjustmentResponse>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            valuation_point_code: valuation_point_code.into(),
+            nav_type_code: None,
+            valuation_point_code_variant: None,
+            body: request_body,
+        }
+    }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
@@ -6508,6 +8212,54 @@ impl DeleteNavActivityAdjustmentsRequest {
     ) -> Self {
         self.valuation_point_code_variant = Some(valuation_point_code_variant.into());
         self
+    }
+}
+
+/// The `DeleteNavActivityAdjustments` request (`POST
+/// /api/funds/{scope}/{code}/navAdjustment/$delete`), built by
+/// [`FundsApi::delete_nav_activity_adjustments`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct DeleteNavActivityAdjustmentsRequest {
+    client: crate::Client,
+    params: DeleteNavActivityAdjustmentsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl DeleteNavActivityAdjustmentsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "DeleteNavActivityAdjustments",
+        path_template: "/api/funds/{scope}/{code}/navAdjustment/$delete",
+        idempotent: false,
+    };
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.params = self.params.nav_type_code(nav_type_code);
+        self
+    }
+
+    /// Sets `valuationPointCodeVariant` (query): string.
+    pub fn valuation_point_code_variant(
+        mut self,
+        valuation_point_code_variant: impl Into<String>,
+    ) -> Self {
+        self.params = self
+            .params
+            .valuation_point_code_variant(valuation_point_code_variant);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteNavActivityAdjustmentsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteNavActivityAdjustmentsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -6541,19 +8293,66 @@ impl DeleteNavActivityAdjustmentsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/navAdjustment/$delete");
-        request.query("valuationPointCode", Some(&self.valuation_point_code))?;
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
+        request.query(
+            "valuationPointCode",
+            Some(&self.params.valuation_point_code),
+        )?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
         request.query(
             "valuationPointCodeVariant",
-            self.valuation_point_code_variant.as_ref(),
+            self.params.valuation_point_code_variant.as_ref(),
         )?;
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `RunPartnerAllocations` (`POST
+/// /api/funds/{scope}/{code}/partnerallocations/$run`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RunPartnerAllocationsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: lusid_models::PartnerAllocationRunRequest,
+}
+
+impl RunPartnerAllocationsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        partner_allocation_run_request: lusid_models::PartnerAllocationRunRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            body: partner_allocation_run_request,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -6565,10 +8364,7 @@ impl DeleteNavActivityAdjustmentsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RunPartnerAllocationsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    body: lusid_models::PartnerAllocationRunRequest,
+    params: RunPartnerAllocationsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -6583,8 +8379,18 @@ impl RunPartnerAllocationsRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &RunPartnerAllocationsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> RunPartnerAllocationsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -6619,40 +8425,56 @@ impl RunPartnerAllocationsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/partnerallocations/$run");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPartners` request (`GET /api/funds/{scope}/{code}/partners`), built by
-/// [`FundsApi::get_partners`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPartnersRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    include_closed: Option<bool>,
-    page: Option<String>,
-    limit: Option<i64>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPartners` (`GET /api/funds/{scope}/{code}/partners`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPartnersParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `includeClosed` (query): boolean.
+    pub include_closed: Option<bool>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
 }
 
-impl GetPartnersRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPartners",
-        path_template: "/api/funds/{scope}/{code}/partners",
-        idempotent: true,
-    };
+impl GetPartnersParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            include_closed: None,
+            page: None,
+            limit: None,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -6683,6 +8505,66 @@ impl GetPartnersRequest {
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
+    }
+}
+
+/// The `GetPartners` request (`GET /api/funds/{scope}/{code}/partners`), built by
+/// [`FundsApi::get_partners`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPartnersRequest {
+    client: crate::Client,
+    params: GetPartnersParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPartnersRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPartners",
+        path_template: "/api/funds/{scope}/{code}/partners",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `includeClosed` (query): boolean.
+    pub fn include_closed(mut self, include_closed: bool) -> Self {
+        self.params = self.params.include_closed(include_closed);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPartnersParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPartnersParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -6717,15 +8599,15 @@ impl GetPartnersRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/partners");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("includeClosed", self.include_closed.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("includeClosed", self.params.include_closed.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -6779,25 +8661,58 @@ impl crate::paginator::PagedRequest for GetPartnersRequest {
     type Page = lusid_models::PagedResourceListOfFundPartner;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `ListPartnerStatements` (`GET
+/// /api/funds/{scope}/{code}/partners/{investorRecordId}/statements`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListPartnerStatementsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `investorRecordId` (path): string.
+    pub investor_record_id: String,
+}
+
+impl ListPartnerStatementsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        investor_record_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            investor_record_id: investor_record_id.into(),
+        }
     }
 }
 
@@ -6809,9 +8724,7 @@ impl crate::paginator::PagedRequest for GetPartnersRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPartnerStatementsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    investor_record_id: String,
+    params: ListPartnerStatementsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -6822,6 +8735,16 @@ impl ListPartnerStatementsRequest {
         path_template: "/api/funds/{scope}/{code}/partners/{investorRecordId}/statements",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListPartnerStatementsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListPartnerStatementsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -6855,14 +8778,62 @@ impl ListPartnerStatementsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/partners/");
-        request.path_param("investorRecordId", &self.investor_record_id)?;
+        request.path_param("investorRecordId", &self.params.investor_record_id)?;
         request.path("/statements");
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ProducePartnerStatement` (`POST
+/// /api/funds/{scope}/{code}/partners/{investorRecordId}/statements`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ProducePartnerStatementParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `investorRecordId` (path): string.
+    pub investor_record_id: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: lusid_models::PartnerStatementRequest,
+}
+
+impl ProducePartnerStatementParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        investor_record_id: impl Into<String>,
+        partner_statement_request: lusid_models::PartnerStatementRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            investor_record_id: investor_record_id.into(),
+            as_at: None,
+            body: partner_statement_request,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -6874,11 +8845,7 @@ impl ListPartnerStatementsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ProducePartnerStatementRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    investor_record_id: String,
-    as_at: Option<time::OffsetDateTime>,
-    body: lusid_models::PartnerStatementRequest,
+    params: ProducePartnerStatementParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -6893,8 +8860,18 @@ impl ProducePartnerStatementRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ProducePartnerStatementParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ProducePartnerStatementParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -6928,16 +8905,57 @@ impl ProducePartnerStatementRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/partners/");
-        request.path_param("investorRecordId", &self.investor_record_id)?;
+        request.path_param("investorRecordId", &self.params.investor_record_id)?;
         request.path("/statements");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DiffPartnerStatement` (`GET
+/// /api/funds/{scope}/{code}/partners/{investorRecordId}/statements/{statementId}/$diff`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DiffPartnerStatementParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `investorRecordId` (path): string.
+    pub investor_record_id: String,
+    /// `statementId` (path): string.
+    pub statement_id: String,
+    /// `against` (query): string.
+    pub against: String,
+}
+
+impl DiffPartnerStatementParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        investor_record_id: impl Into<String>,
+        statement_id: impl Into<String>,
+        against: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            investor_record_id: investor_record_id.into(),
+            statement_id: statement_id.into(),
+            against: against.into(),
+        }
     }
 }
 
@@ -6949,11 +8967,7 @@ impl ProducePartnerStatementRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DiffPartnerStatementRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    investor_record_id: String,
-    statement_id: String,
-    against: String,
+    params: DiffPartnerStatementParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -6964,6 +8978,16 @@ impl DiffPartnerStatementRequest {
         path_template: "/api/funds/{scope}/{code}/partners/{investorRecordId}/statements/{statementId}/$diff",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DiffPartnerStatementParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DiffPartnerStatementParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -6996,17 +9020,74 @@ impl DiffPartnerStatementRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/partners/");
-        request.path_param("investorRecordId", &self.investor_record_id)?;
+        request.path_param("investorRecordId", &self.params.investor_record_id)?;
         request.path("/statements/");
-        request.path_param("statementId", &self.statement_id)?;
+        request.path_param("statementId", &self.params.statement_id)?;
         request.path("/$diff");
-        request.query("against", Some(&self.against))?;
+        request.query("against", Some(&self.params.against))?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetPartnerUnfundedReconciliation` (`GET
+/// /api/funds/{scope}/{code}/partners/{investorRecordId}/unfundedreconciliation`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPartnerUnfundedReconciliationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `investorRecordId` (path): string.
+    pub investor_record_id: String,
+    /// `from` (query): string.
+    pub from: String,
+    /// `to` (query): string.
+    pub to: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetPartnerUnfundedReconciliationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        investor_record_id: impl Into<String>,
+        from: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            investor_record_id: investor_record_id.into(),
+            from: from.into(),
+            to: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `to` (query): string.
+    pub fn to(mut self, to: impl Into<String>) -> Self {
+        self.to = Some(to.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -7018,12 +9099,7 @@ impl DiffPartnerStatementRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPartnerUnfundedReconciliationRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    investor_record_id: String,
-    from: String,
-    to: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetPartnerUnfundedReconciliationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -7037,15 +9113,25 @@ impl GetPartnerUnfundedReconciliationRequest {
 
     /// Sets `to` (query): string.
     pub fn to(mut self, to: impl Into<String>) -> Self {
-        self.to = Some(to.into());
+        self.params = self.params.to(to);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPartnerUnfundedReconciliationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPartnerUnfundedReconciliationParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -7082,46 +9168,70 @@ impl GetPartnerUnfundedReconciliationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/partners/");
-        request.path_param("investorRecordId", &self.investor_record_id)?;
+        request.path_param("investorRecordId", &self.params.investor_record_id)?;
         request.path("/unfundedreconciliation");
-        request.query("from", Some(&self.from))?;
-        request.query("to", self.to.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("from", Some(&self.params.from))?;
+        request.query("to", self.params.to.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPartnerCapitalAccount` request (`GET
-/// /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/capitalaccount`), built by
-/// [`FundsApi::get_partner_capital_account`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPartnerCapitalAccountRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    ir_scope: String,
-    ir_code: String,
-    period_start: Option<time::OffsetDateTime>,
-    period_end: Option<time::OffsetDateTime>,
-    nav_type_code: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPartnerCapitalAccount` (`GET
+/// /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/capitalaccount`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPartnerCapitalAccountParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `irScope` (path): string.
+    pub ir_scope: String,
+    /// `irCode` (path): string.
+    pub ir_code: String,
+    /// `periodStart` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub period_start: Option<time::OffsetDateTime>,
+    /// `periodEnd` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub period_end: Option<time::OffsetDateTime>,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
 }
 
-impl GetPartnerCapitalAccountRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPartnerCapitalAccount",
-        path_template: "/api/funds/{scope}/{code}/partners/{irScope}/{irCode}/capitalaccount",
-        idempotent: true,
-    };
+impl GetPartnerCapitalAccountParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        ir_scope: impl Into<String>,
+        ir_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            ir_scope: ir_scope.into(),
+            ir_code: ir_code.into(),
+            period_start: None,
+            period_end: None,
+            nav_type_code: None,
+            as_at: None,
+        }
+    }
 
     /// Sets `periodStart` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
@@ -7148,6 +9258,64 @@ impl GetPartnerCapitalAccountRequest {
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
         self.as_at = Some(as_at);
         self
+    }
+}
+
+/// The `GetPartnerCapitalAccount` request (`GET
+/// /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/capitalaccount`), built by
+/// [`FundsApi::get_partner_capital_account`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPartnerCapitalAccountRequest {
+    client: crate::Client,
+    params: GetPartnerCapitalAccountParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPartnerCapitalAccountRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPartnerCapitalAccount",
+        path_template: "/api/funds/{scope}/{code}/partners/{irScope}/{irCode}/capitalaccount",
+        idempotent: true,
+    };
+
+    /// Sets `periodStart` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn period_start(mut self, period_start: time::OffsetDateTime) -> Self {
+        self.params = self.params.period_start(period_start);
+        self
+    }
+
+    /// Sets `periodEnd` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn period_end(mut self, period_end: time::OffsetDateTime) -> Self {
+        self.params = self.params.period_end(period_end);
+        self
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.params = self.params.nav_type_code(nav_type_code);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPartnerCapitalAccountParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPartnerCapitalAccountParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -7181,20 +9349,77 @@ impl GetPartnerCapitalAccountRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/partners/");
-        request.path_param("irScope", &self.ir_scope)?;
+        request.path_param("irScope", &self.params.ir_scope)?;
         request.path("/");
-        request.path_param("irCode", &self.ir_code)?;
+        request.path_param("irCode", &self.params.ir_code)?;
         request.path("/capitalaccount");
-        request.query("periodStart", self.period_start.as_ref())?;
-        request.query("periodEnd", self.period_end.as_ref())?;
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("periodStart", self.params.period_start.as_ref())?;
+        request.query("periodEnd", self.params.period_end.as_ref())?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetPartnerPerformance` (`GET
+/// /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/performance`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPartnerPerformanceParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `irScope` (path): string.
+    pub ir_scope: String,
+    /// `irCode` (path): string.
+    pub ir_code: String,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetPartnerPerformanceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        ir_scope: impl Into<String>,
+        ir_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            ir_scope: ir_scope.into(),
+            ir_code: ir_code.into(),
+            nav_type_code: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.nav_type_code = Some(nav_type_code.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -7206,12 +9431,7 @@ impl GetPartnerCapitalAccountRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPartnerPerformanceRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    ir_scope: String,
-    ir_code: String,
-    nav_type_code: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetPartnerPerformanceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -7225,15 +9445,25 @@ impl GetPartnerPerformanceRequest {
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
+        self.params = self.params.nav_type_code(nav_type_code);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPartnerPerformanceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPartnerPerformanceParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -7267,18 +9497,55 @@ impl GetPartnerPerformanceRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/partners/");
-        request.path_param("irScope", &self.ir_scope)?;
+        request.path_param("irScope", &self.params.ir_scope)?;
         request.path("/");
-        request.path_param("irCode", &self.ir_code)?;
+        request.path_param("irCode", &self.params.ir_code)?;
         request.path("/performance");
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetPartnershipConfigPack` (`GET
+/// /api/funds/{scope}/{code}/partnershipaccounting/configpack`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPartnershipConfigPackParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetPartnershipConfigPackParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -7290,9 +9557,7 @@ impl GetPartnerPerformanceRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPartnershipConfigPackRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetPartnershipConfigPackParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -7307,8 +9572,18 @@ impl GetPartnershipConfigPackRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPartnershipConfigPackParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPartnershipConfigPackParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -7342,13 +9617,58 @@ impl GetPartnershipConfigPackRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/partnershipaccounting/configpack");
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetFundPerformance` (`GET /api/funds/{scope}/{code}/performance`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetFundPerformanceParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetFundPerformanceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            nav_type_code: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.nav_type_code = Some(nav_type_code.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -7359,10 +9679,7 @@ impl GetPartnershipConfigPackRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFundPerformanceRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    nav_type_code: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetFundPerformanceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -7376,15 +9693,25 @@ impl GetFundPerformanceRequest {
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
+        self.params = self.params.nav_type_code(nav_type_code);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetFundPerformanceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetFundPerformanceParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -7418,14 +9745,59 @@ impl GetFundPerformanceRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/performance");
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetFundProperties` (`GET /api/funds/{scope}/{code}/properties`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetFundPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetFundPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -7436,10 +9808,7 @@ impl GetFundPerformanceRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFundPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetFundPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -7453,15 +9822,25 @@ impl GetFundPropertiesRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetFundPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetFundPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -7495,14 +9874,47 @@ impl GetFundPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertFundProperties` (`POST
+/// /api/funds/{scope}/{code}/properties/$upsert`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertFundPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::Property>,
+}
+
+impl UpsertFundPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::Property>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -7514,9 +9926,7 @@ impl GetFundPropertiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertFundPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: std::collections::BTreeMap<String, lusid_models::Property>,
+    params: UpsertFundPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -7527,6 +9937,16 @@ impl UpsertFundPropertiesRequest {
         path_template: "/api/funds/{scope}/{code}/properties/$upsert",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertFundPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertFundPropertiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -7559,37 +9979,49 @@ impl UpsertFundPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties/$upsert");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetSeries` request (`GET /api/funds/{scope}/{code}/series`), built by
-/// [`FundsApi::get_series`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSeriesRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    share_class_code: Option<String>,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetSeries` (`GET /api/funds/{scope}/{code}/series`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetSeriesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `shareClassCode` (query): string.
+    pub share_class_code: Option<String>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
 }
 
-impl GetSeriesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetSeries",
-        path_template: "/api/funds/{scope}/{code}/series",
-        idempotent: true,
-    };
+impl GetSeriesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            share_class_code: None,
+            effective_at: None,
+            as_at: None,
+        }
+    }
 
     /// Sets `shareClassCode` (query): string.
     pub fn share_class_code(mut self, share_class_code: impl Into<String>) -> Self {
@@ -7608,6 +10040,54 @@ impl GetSeriesRequest {
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
         self.as_at = Some(as_at);
         self
+    }
+}
+
+/// The `GetSeries` request (`GET /api/funds/{scope}/{code}/series`), built by
+/// [`FundsApi::get_series`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetSeriesRequest {
+    client: crate::Client,
+    params: GetSeriesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetSeriesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetSeries",
+        path_template: "/api/funds/{scope}/{code}/series",
+        idempotent: true,
+    };
+
+    /// Sets `shareClassCode` (query): string.
+    pub fn share_class_code(mut self, share_class_code: impl Into<String>) -> Self {
+        self.params = self.params.share_class_code(share_class_code);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetSeriesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetSeriesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -7641,15 +10121,47 @@ impl GetSeriesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/series");
-        request.query("shareClassCode", self.share_class_code.as_ref())?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("shareClassCode", self.params.share_class_code.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `AddSeries` (`POST /api/funds/{scope}/{code}/series`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AddSeriesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::SeriesDefinitionRequest>,
+}
+
+impl AddSeriesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::SeriesDefinitionRequest>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -7659,9 +10171,7 @@ impl GetSeriesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddSeriesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: Vec<lusid_models::SeriesDefinitionRequest>,
+    params: AddSeriesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -7672,6 +10182,16 @@ impl AddSeriesRequest {
         path_template: "/api/funds/{scope}/{code}/series",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &AddSeriesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> AddSeriesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -7704,13 +10224,46 @@ impl AddSeriesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/series");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `SetShareClassInstruments` (`PUT
+/// /api/funds/{scope}/{code}/shareclasses`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SetShareClassInstrumentsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::SetShareClassInstrumentsRequest,
+}
+
+impl SetShareClassInstrumentsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        set_share_class_instruments_request: lusid_models::SetShareClassInstrumentsRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: set_share_class_instruments_request,
+        }
     }
 }
 
@@ -7721,9 +10274,7 @@ impl AddSeriesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetShareClassInstrumentsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::SetShareClassInstrumentsRequest,
+    params: SetShareClassInstrumentsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -7734,6 +10285,16 @@ impl SetShareClassInstrumentsRequest {
         path_template: "/api/funds/{scope}/{code}/shareclasses",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SetShareClassInstrumentsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SetShareClassInstrumentsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -7766,13 +10327,50 @@ impl SetShareClassInstrumentsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/shareclasses");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteSeries` (`DELETE
+/// /api/funds/{scope}/{code}/shareclasses/{shareClassCode}/series/{seriesIdentifier}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteSeriesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `shareClassCode` (path): string.
+    pub share_class_code: String,
+    /// `seriesIdentifier` (path): string.
+    pub series_identifier: String,
+}
+
+impl DeleteSeriesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        share_class_code: impl Into<String>,
+        series_identifier: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            share_class_code: share_class_code.into(),
+            series_identifier: series_identifier.into(),
+        }
     }
 }
 
@@ -7784,10 +10382,7 @@ impl SetShareClassInstrumentsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteSeriesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    share_class_code: String,
-    series_identifier: String,
+    params: DeleteSeriesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -7798,6 +10393,16 @@ impl DeleteSeriesRequest {
         path_template: "/api/funds/{scope}/{code}/shareclasses/{shareClassCode}/series/{seriesIdentifier}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteSeriesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteSeriesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -7831,45 +10436,64 @@ impl DeleteSeriesRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/shareclasses/");
-        request.path_param("shareClassCode", &self.share_class_code)?;
+        request.path_param("shareClassCode", &self.params.share_class_code)?;
         request.path("/series/");
-        request.path_param("seriesIdentifier", &self.series_identifier)?;
+        request.path_param("seriesIdentifier", &self.params.series_identifier)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListValuationPointOverview` request (`GET
-/// /api/funds/{scope}/{code}/valuationPointOverview`), built by
-/// [`FundsApi::list_valuation_point_overview`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListValuationPointOverviewRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    nav_type_code: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListValuationPointOverview` (`GET
+/// /api/funds/{scope}/{code}/valuationPointOverview`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListValuationPointOverviewParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
 }
 
-impl ListValuationPointOverviewRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListValuationPointOverview",
-        path_template: "/api/funds/{scope}/{code}/valuationPointOverview",
-        idempotent: true,
-    };
+impl ListValuationPointOverviewParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            property_keys: Vec::new(),
+            nav_type_code: None,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -7917,6 +10541,84 @@ impl ListValuationPointOverviewRequest {
         self.nav_type_code = Some(nav_type_code.into());
         self
     }
+}
+
+/// The `ListValuationPointOverview` request (`GET
+/// /api/funds/{scope}/{code}/valuationPointOverview`), built by
+/// [`FundsApi::list_valuation_point_overview`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListValuationPointOverviewRequest {
+    client: crate::Client,
+    params: ListValuationPointOverviewParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListValuationPointOverviewRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListValuationPointOverview",
+        path_template: "/api/funds/{scope}/{code}/valuationPointOverview",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.params = self.params.nav_type_code(nav_type_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListValuationPointOverviewParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListValuationPointOverviewParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -7952,17 +10654,17 @@ impl ListValuationPointOverviewRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationPointOverview");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -8018,25 +10720,67 @@ impl crate::paginator::PagedRequest for ListValuationPointOverviewRequest {
     type Page = lusid_models::PagedResourceListOfValuationPointOverview;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpdateValuationPoint` (`PUT
+/// /api/funds/{scope}/{code}/valuationpoints`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateValuationPointParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateValuationPointRequest,
+}
+
+impl UpdateValuationPointParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_valuation_point_request: lusid_models::UpdateValuationPointRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            nav_type_code: None,
+            body: update_valuation_point_request,
+        }
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.nav_type_code = Some(nav_type_code.into());
+        self
     }
 }
 
@@ -8047,10 +10791,7 @@ impl crate::paginator::PagedRequest for ListValuationPointOverviewRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateValuationPointRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    nav_type_code: Option<String>,
-    body: lusid_models::UpdateValuationPointRequest,
+    params: UpdateValuationPointParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -8064,8 +10805,18 @@ impl UpdateValuationPointRequest {
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
+        self.params = self.params.nav_type_code(nav_type_code);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateValuationPointParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateValuationPointParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -8099,14 +10850,56 @@ impl UpdateValuationPointRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationpoints");
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertDiaryEntryTypeValuationPoint` (`POST
+/// /api/funds/{scope}/{code}/valuationpoints`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertDiaryEntryTypeValuationPointParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::UpsertValuationPointRequest,
+}
+
+impl UpsertDiaryEntryTypeValuationPointParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        upsert_valuation_point_request: lusid_models::UpsertValuationPointRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            nav_type_code: None,
+            body: upsert_valuation_point_request,
+        }
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.nav_type_code = Some(nav_type_code.into());
+        self
     }
 }
 
@@ -8118,10 +10911,7 @@ impl UpdateValuationPointRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertDiaryEntryTypeValuationPointRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    nav_type_code: Option<String>,
-    body: lusid_models::UpsertValuationPointRequest,
+    params: UpsertDiaryEntryTypeValuationPointParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -8135,8 +10925,18 @@ impl UpsertDiaryEntryTypeValuationPointRequest {
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
+        self.params = self.params.nav_type_code(nav_type_code);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertDiaryEntryTypeValuationPointParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertDiaryEntryTypeValuationPointParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -8170,14 +10970,56 @@ impl UpsertDiaryEntryTypeValuationPointRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationpoints");
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `AcceptEstimateValuationPoint` (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/$acceptestimate`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AcceptEstimateValuationPointParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::ValuationPointDataRequest,
+}
+
+impl AcceptEstimateValuationPointParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        valuation_point_data_request: lusid_models::ValuationPointDataRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            nav_type_code: None,
+            body: valuation_point_data_request,
+        }
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.nav_type_code = Some(nav_type_code.into());
+        self
     }
 }
 
@@ -8189,10 +11031,7 @@ impl UpsertDiaryEntryTypeValuationPointRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AcceptEstimateValuationPointRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    nav_type_code: Option<String>,
-    body: lusid_models::ValuationPointDataRequest,
+    params: AcceptEstimateValuationPointParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -8206,8 +11045,18 @@ impl AcceptEstimateValuationPointRequest {
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
+        self.params = self.params.nav_type_code(nav_type_code);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &AcceptEstimateValuationPointParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> AcceptEstimateValuationPointParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -8244,14 +11093,56 @@ impl AcceptEstimateValuationPointRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationpoints/$acceptestimate");
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `CreateValuationPoint` (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/$create`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateValuationPointParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::CreateValuationPointRequest,
+}
+
+impl CreateValuationPointParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        create_valuation_point_request: lusid_models::CreateValuationPointRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            nav_type_code: None,
+            body: create_valuation_point_request,
+        }
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.nav_type_code = Some(nav_type_code.into());
+        self
     }
 }
 
@@ -8263,10 +11154,7 @@ impl AcceptEstimateValuationPointRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateValuationPointRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    nav_type_code: Option<String>,
-    body: lusid_models::CreateValuationPointRequest,
+    params: CreateValuationPointParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -8280,8 +11168,18 @@ impl CreateValuationPointRequest {
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
+        self.params = self.params.nav_type_code(nav_type_code);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateValuationPointParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateValuationPointParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -8315,14 +11213,56 @@ impl CreateValuationPointRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationpoints/$create");
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `FinaliseCandidateValuationPoint` (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/$finalisecandidate`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct FinaliseCandidateValuationPointParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::ValuationPointDataRequest,
+}
+
+impl FinaliseCandidateValuationPointParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        valuation_point_data_request: lusid_models::ValuationPointDataRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            nav_type_code: None,
+            body: valuation_point_data_request,
+        }
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.nav_type_code = Some(nav_type_code.into());
+        self
     }
 }
 
@@ -8334,10 +11274,7 @@ impl CreateValuationPointRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct FinaliseCandidateValuationPointRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    nav_type_code: Option<String>,
-    body: lusid_models::ValuationPointDataRequest,
+    params: FinaliseCandidateValuationPointParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -8351,8 +11288,18 @@ impl FinaliseCandidateValuationPointRequest {
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
+        self.params = self.params.nav_type_code(nav_type_code);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &FinaliseCandidateValuationPointParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> FinaliseCandidateValuationPointParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -8387,14 +11334,67 @@ impl FinaliseCandidateValuationPointRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationpoints/$finalisecandidate");
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetValuationPointData` (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/$query`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetValuationPointDataParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::ValuationPointDataQueryParameters,
+}
+
+impl GetValuationPointDataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        valuation_point_data_query_parameters: lusid_models::ValuationPointDataQueryParameters,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            nav_type_code: None,
+            body: valuation_point_data_query_parameters,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.nav_type_code = Some(nav_type_code.into());
+        self
     }
 }
 
@@ -8406,11 +11406,7 @@ impl FinaliseCandidateValuationPointRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetValuationPointDataRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    nav_type_code: Option<String>,
-    body: lusid_models::ValuationPointDataQueryParameters,
+    params: GetValuationPointDataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -8425,14 +11421,24 @@ impl GetValuationPointDataRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
+        self.params = self.params.nav_type_code(nav_type_code);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetValuationPointDataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetValuationPointDataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -8467,15 +11473,57 @@ impl GetValuationPointDataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationpoints/$query");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `RevertValuationPointToEstimate` (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/$reverttoestimate`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RevertValuationPointToEstimateParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::RevertValuationPointDataRequest,
+}
+
+impl RevertValuationPointToEstimateParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        revert_valuation_point_data_request: lusid_models::RevertValuationPointDataRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            nav_type_code: None,
+            body: revert_valuation_point_data_request,
+        }
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.nav_type_code = Some(nav_type_code.into());
+        self
     }
 }
 
@@ -8487,10 +11535,7 @@ impl GetValuationPointDataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RevertValuationPointToEstimateRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    nav_type_code: Option<String>,
-    body: lusid_models::RevertValuationPointDataRequest,
+    params: RevertValuationPointToEstimateParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -8504,8 +11549,18 @@ impl RevertValuationPointToEstimateRequest {
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
+        self.params = self.params.nav_type_code(nav_type_code);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &RevertValuationPointToEstimateParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> RevertValuationPointToEstimateParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -8540,42 +11595,61 @@ impl RevertValuationPointToEstimateRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationpoints/$reverttoestimate");
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetA2BDataForFund` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/a2b/$query`), built by
-/// [`FundsApi::get_a2_b_data_for_fund`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetA2BDataForFundRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    nav_type_code: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    body: lusid_models::ValuationPointDataQueryParameters,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetA2BDataForFund` (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/a2b/$query`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetA2BDataForFundParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// The JSON request body.
+    pub body: lusid_models::ValuationPointDataQueryParameters,
 }
 
-impl GetA2BDataForFundRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetA2BDataForFund",
-        path_template: "/api/funds/{scope}/{code}/valuationpoints/a2b/$query",
-        idempotent: true,
-    };
+impl GetA2BDataForFundParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        valuation_point_data_query_parameters: lusid_models::ValuationPointDataQueryParameters,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            nav_type_code: None,
+            as_at: None,
+            filter: None,
+            property_keys: Vec::new(),
+            body: valuation_point_data_query_parameters,
+        }
+    }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
@@ -8604,6 +11678,66 @@ impl GetA2BDataForFundRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetA2BDataForFund` request (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/a2b/$query`), built by
+/// [`FundsApi::get_a2_b_data_for_fund`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetA2BDataForFundRequest {
+    client: crate::Client,
+    params: GetA2BDataForFundParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetA2BDataForFundRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetA2BDataForFund",
+        path_template: "/api/funds/{scope}/{code}/valuationpoints/a2b/$query",
+        idempotent: true,
+    };
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.params = self.params.nav_type_code(nav_type_code);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetA2BDataForFundParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetA2BDataForFundParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -8640,45 +11774,64 @@ impl GetA2BDataForFundRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationpoints/a2b/$query");
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.json_body(&self.body)?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetA2BMovementsForFund` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/a2bmovements/$query`), built by
-/// [`FundsApi::get_a2_b_movements_for_fund`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetA2BMovementsForFundRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    nav_type_code: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    body: lusid_models::ValuationPointDataQueryParameters,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetA2BMovementsForFund` (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/a2bmovements/$query`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetA2BMovementsForFundParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// The JSON request body.
+    pub body: lusid_models::ValuationPointDataQueryParameters,
 }
 
-impl GetA2BMovementsForFundRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetA2BMovementsForFund",
-        path_template: "/api/funds/{scope}/{code}/valuationpoints/a2bmovements/$query",
-        idempotent: true,
-    };
+impl GetA2BMovementsForFundParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        valuation_point_data_query_parameters: lusid_models::ValuationPointDataQueryParameters,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            nav_type_code: None,
+            as_at: None,
+            filter: None,
+            property_keys: Vec::new(),
+            body: valuation_point_data_query_parameters,
+        }
+    }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
@@ -8707,6 +11860,66 @@ impl GetA2BMovementsForFundRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetA2BMovementsForFund` request (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/a2bmovements/$query`), built by
+/// [`FundsApi::get_a2_b_movements_for_fund`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetA2BMovementsForFundRequest {
+    client: crate::Client,
+    params: GetA2BMovementsForFundParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetA2BMovementsForFundRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetA2BMovementsForFund",
+        path_template: "/api/funds/{scope}/{code}/valuationpoints/a2bmovements/$query",
+        idempotent: true,
+    };
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.params = self.params.nav_type_code(nav_type_code);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetA2BMovementsForFundParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetA2BMovementsForFundParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -8743,47 +11956,70 @@ impl GetA2BMovementsForFundRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationpoints/a2bmovements/$query");
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.json_body(&self.body)?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `QueryCashStatement` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/cashstatement/$query`), built by
-/// [`FundsApi::query_cash_statement`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct QueryCashStatementRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    limit: Option<i64>,
-    page: Option<String>,
-    property_keys: Vec<String>,
-    nav_type_code: Option<String>,
-    body: lusid_models::QueryFundCashStatementParameters,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `QueryCashStatement` (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/cashstatement/$query`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct QueryCashStatementParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::QueryFundCashStatementParameters,
 }
 
-impl QueryCashStatementRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "QueryCashStatement",
-        path_template: "/api/funds/{scope}/{code}/valuationpoints/cashstatement/$query",
-        idempotent: true,
-    };
+impl QueryCashStatementParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        query_fund_cash_statement_parameters: lusid_models::QueryFundCashStatementParameters,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            filter: None,
+            limit: None,
+            page: None,
+            property_keys: Vec::new(),
+            nav_type_code: None,
+            body: query_fund_cash_statement_parameters,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -8825,6 +12061,78 @@ impl QueryCashStatementRequest {
         self.nav_type_code = Some(nav_type_code.into());
         self
     }
+}
+
+/// The `QueryCashStatement` request (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/cashstatement/$query`), built by
+/// [`FundsApi::query_cash_statement`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct QueryCashStatementRequest {
+    client: crate::Client,
+    params: QueryCashStatementParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl QueryCashStatementRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "QueryCashStatement",
+        path_template: "/api/funds/{scope}/{code}/valuationpoints/cashstatement/$query",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.params = self.params.nav_type_code(nav_type_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &QueryCashStatementParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> QueryCashStatementParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -8860,17 +12168,17 @@ impl QueryCashStatementRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationpoints/cashstatement/$query");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -8925,19 +12233,19 @@ impl crate::paginator::PagedRequest for QueryCashStatementRequest {
     type Page = lusid_models::ValuationPointResourceListOfFundCashStatementRow;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -8947,33 +12255,56 @@ impl crate::paginator::PagedRequest for QueryCashStatementRequest {
     }
 }
 
-/// The `QueryCashStatementLocalCurrency` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/cashstatementlocalcurrency/$query`), built by
-/// [`FundsApi::query_cash_statement_local_currency`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct QueryCashStatementLocalCurrencyRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    limit: Option<i64>,
-    page: Option<String>,
-    property_keys: Vec<String>,
-    nav_type_code: Option<String>,
-    body: lusid_models::QueryFundCashStatementParameters,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `QueryCashStatementLocalCurrency` (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/cashstatementlocalcurrency/$query`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct QueryCashStatementLocalCurrencyParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::QueryFundCashStatementParameters,
 }
 
-impl QueryCashStatementLocalCurrencyRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "QueryCashStatementLocalCurrency",
-        path_template: "/api/funds/{scope}/{code}/valuationpoints/cashstatementlocalcurrency/$query",
-        idempotent: true,
-    };
+impl QueryCashStatementLocalCurrencyParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        query_fund_cash_statement_parameters: lusid_models::QueryFundCashStatementParameters,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            filter: None,
+            limit: None,
+            page: None,
+            property_keys: Vec::new(),
+            nav_type_code: None,
+            body: query_fund_cash_statement_parameters,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -9015,6 +12346,78 @@ impl QueryCashStatementLocalCurrencyRequest {
         self.nav_type_code = Some(nav_type_code.into());
         self
     }
+}
+
+/// The `QueryCashStatementLocalCurrency` request (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/cashstatementlocalcurrency/$query`), built by
+/// [`FundsApi::query_cash_statement_local_currency`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct QueryCashStatementLocalCurrencyRequest {
+    client: crate::Client,
+    params: QueryCashStatementLocalCurrencyParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl QueryCashStatementLocalCurrencyRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "QueryCashStatementLocalCurrency",
+        path_template: "/api/funds/{scope}/{code}/valuationpoints/cashstatementlocalcurrency/$query",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.params = self.params.nav_type_code(nav_type_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &QueryCashStatementLocalCurrencyParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> QueryCashStatementLocalCurrencyParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -9053,17 +12456,17 @@ impl QueryCashStatementLocalCurrencyRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationpoints/cashstatementlocalcurrency/$query");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -9123,19 +12526,19 @@ impl crate::paginator::PagedRequest for QueryCashStatementLocalCurrencyRequest {
     type Page = lusid_models::ValuationPointResourceListOfFundCashStatementLocalCurrency;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -9145,31 +12548,50 @@ impl crate::paginator::PagedRequest for QueryCashStatementLocalCurrencyRequest {
     }
 }
 
-/// The `ListValuationPointComplexMarketData` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/complexmarketdata/$query`), built by
-/// [`FundsApi::list_valuation_point_complex_market_data`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListValuationPointComplexMarketDataRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    limit: Option<i64>,
-    page: Option<String>,
-    nav_type_code: Option<String>,
-    body: lusid_models::ValuationPointDataQueryParameters,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListValuationPointComplexMarketData` (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/complexmarketdata/$query`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListValuationPointComplexMarketDataParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::ValuationPointDataQueryParameters,
 }
 
-impl ListValuationPointComplexMarketDataRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListValuationPointComplexMarketData",
-        path_template: "/api/funds/{scope}/{code}/valuationpoints/complexmarketdata/$query",
-        idempotent: true,
-    };
+impl ListValuationPointComplexMarketDataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        valuation_point_data_query_parameters: lusid_models::ValuationPointDataQueryParameters,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            limit: None,
+            page: None,
+            nav_type_code: None,
+            body: valuation_point_data_query_parameters,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -9194,6 +12616,62 @@ impl ListValuationPointComplexMarketDataRequest {
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
         self.nav_type_code = Some(nav_type_code.into());
         self
+    }
+}
+
+/// The `ListValuationPointComplexMarketData` request (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/complexmarketdata/$query`), built by
+/// [`FundsApi::list_valuation_point_complex_market_data`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListValuationPointComplexMarketDataRequest {
+    client: crate::Client,
+    params: ListValuationPointComplexMarketDataParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListValuationPointComplexMarketDataRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListValuationPointComplexMarketData",
+        path_template: "/api/funds/{scope}/{code}/valuationpoints/complexmarketdata/$query",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.params = self.params.nav_type_code(nav_type_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListValuationPointComplexMarketDataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListValuationPointComplexMarketDataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -9231,15 +12709,15 @@ impl ListValuationPointComplexMarketDataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationpoints/complexmarketdata/$query");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -9299,19 +12777,19 @@ impl crate::paginator::PagedRequest for ListValuationPointComplexMarketDataReque
     type Page = lusid_models::ValuationPointResourceListOfAccountedComplexMarketData;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -9321,35 +12799,63 @@ impl crate::paginator::PagedRequest for ListValuationPointComplexMarketDataReque
     }
 }
 
-/// The `ListValuationPointInstruments` request (`GET
-/// /api/funds/{scope}/{code}/valuationpoints/instruments/$query`), built by
-/// [`FundsApi::list_valuation_point_instruments`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListValuationPointInstrumentsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    valuation_point_code: String,
-    nav_type_code: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    instrument_property_keys: Vec<String>,
-    valuation_point_code_variant: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListValuationPointInstruments` (`GET
+/// /api/funds/{scope}/{code}/valuationpoints/instruments/$query`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListValuationPointInstrumentsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `valuationPointCode` (query): string.
+    pub valuation_point_code: String,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `instrumentPropertyKeys` (query): a list of strings, sent as one
+    /// `instrumentPropertyKeys=` pair each.
+    pub instrument_property_keys: Vec<String>,
+    /// `valuationPointCodeVariant` (query): string.
+    pub valuation_point_code_variant: Option<String>,
 }
 
-impl ListValuationPointInstrumentsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListValuationPointInstruments",
-        path_template: "/api/funds/{scope}/{code}/valuationpoints/instruments/$query",
-        idempotent: true,
-    };
+impl ListValuationPointInstrumentsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        valuation_point_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            valuation_point_code: valuation_point_code.into(),
+            nav_type_code: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            instrument_property_keys: Vec::new(),
+            valuation_point_code_variant: None,
+        }
+    }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
@@ -9410,6 +12916,98 @@ impl ListValuationPointInstrumentsRequest {
         self.valuation_point_code_variant = Some(valuation_point_code_variant.into());
         self
     }
+}
+
+/// The `ListValuationPointInstruments` request (`GET
+/// /api/funds/{scope}/{code}/valuationpoints/instruments/$query`), built by
+/// [`FundsApi::list_valuation_point_instruments`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListValuationPointInstrumentsRequest {
+    client: crate::Client,
+    params: ListValuationPointInstrumentsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListValuationPointInstrumentsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListValuationPointInstruments",
+        path_template: "/api/funds/{scope}/{code}/valuationpoints/instruments/$query",
+        idempotent: true,
+    };
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.params = self.params.nav_type_code(nav_type_code);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `instrumentPropertyKeys` (query): a list of strings, sent as one
+    /// `instrumentPropertyKeys=` pair each. Replaces any earlier values.
+    pub fn instrument_property_keys(
+        mut self,
+        instrument_property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .instrument_property_keys(instrument_property_keys);
+        self
+    }
+
+    /// Sets `valuationPointCodeVariant` (query): string.
+    pub fn valuation_point_code_variant(
+        mut self,
+        valuation_point_code_variant: impl Into<String>,
+    ) -> Self {
+        self.params = self
+            .params
+            .valuation_point_code_variant(valuation_point_code_variant);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListValuationPointInstrumentsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListValuationPointInstrumentsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -9445,21 +13043,27 @@ impl ListValuationPointInstrumentsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationpoints/instruments/$query");
-        request.query("valuationPointCode", Some(&self.valuation_point_code))?;
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("instrumentPropertyKeys", &self.instrument_property_keys)?;
+        request.query(
+            "valuationPointCode",
+            Some(&self.params.valuation_point_code),
+        )?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each(
+            "instrumentPropertyKeys",
+            &self.params.instrument_property_keys,
+        )?;
         request.query(
             "valuationPointCodeVariant",
-            self.valuation_point_code_variant.as_ref(),
+            self.params.valuation_point_code_variant.as_ref(),
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
@@ -9517,19 +13121,19 @@ impl crate::paginator::PagedRequest for ListValuationPointInstrumentsRequest {
     type Page = lusid_models::PagedResourceListOfValuationPointInstrument;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -9539,35 +13143,62 @@ impl crate::paginator::PagedRequest for ListValuationPointInstrumentsRequest {
     }
 }
 
-/// The `GetValuationPointJournalEntryLines` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/journalentrylines/$query`), built by
-/// [`FundsApi::get_valuation_point_journal_entry_lines`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetValuationPointJournalEntryLinesRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    general_ledger_profile_code: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    limit: Option<i64>,
-    page: Option<String>,
-    property_keys: Vec<String>,
-    nav_type_code: Option<String>,
-    bucket_set_code: Option<String>,
-    body: lusid_models::ValuationPointDataQueryParameters,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetValuationPointJournalEntryLines` (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/journalentrylines/$query`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetValuationPointJournalEntryLinesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `generalLedgerProfileCode` (query): string.
+    pub general_ledger_profile_code: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// `bucketSetCode` (query): string.
+    pub bucket_set_code: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::ValuationPointDataQueryParameters,
 }
 
-impl GetValuationPointJournalEntryLinesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetValuationPointJournalEntryLines",
-        path_template: "/api/funds/{scope}/{code}/valuationpoints/journalentrylines/$query",
-        idempotent: true,
-    };
+impl GetValuationPointJournalEntryLinesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        valuation_point_data_query_parameters: lusid_models::ValuationPointDataQueryParameters,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            general_ledger_profile_code: None,
+            as_at: None,
+            filter: None,
+            limit: None,
+            page: None,
+            property_keys: Vec::new(),
+            nav_type_code: None,
+            bucket_set_code: None,
+            body: valuation_point_data_query_parameters,
+        }
+    }
 
     /// Sets `generalLedgerProfileCode` (query): string.
     pub fn general_ledger_profile_code(
@@ -9624,6 +13255,95 @@ impl GetValuationPointJournalEntryLinesRequest {
         self.bucket_set_code = Some(bucket_set_code.into());
         self
     }
+}
+
+/// The `GetValuationPointJournalEntryLines` request (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/journalentrylines/$query`), built by
+/// [`FundsApi::get_valuation_point_journal_entry_lines`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetValuationPointJournalEntryLinesRequest {
+    client: crate::Client,
+    params: GetValuationPointJournalEntryLinesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetValuationPointJournalEntryLinesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetValuationPointJournalEntryLines",
+        path_template: "/api/funds/{scope}/{code}/valuationpoints/journalentrylines/$query",
+        idempotent: true,
+    };
+
+    /// Sets `generalLedgerProfileCode` (query): string.
+    pub fn general_ledger_profile_code(
+        mut self,
+        general_ledger_profile_code: impl Into<String>,
+    ) -> Self {
+        self.params = self
+            .params
+            .general_ledger_profile_code(general_ledger_profile_code);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.params = self.params.nav_type_code(nav_type_code);
+        self
+    }
+
+    /// Sets `bucketSetCode` (query): string.
+    pub fn bucket_set_code(mut self, bucket_set_code: impl Into<String>) -> Self {
+        self.params = self.params.bucket_set_code(bucket_set_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetValuationPointJournalEntryLinesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetValuationPointJournalEntryLinesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -9659,22 +13379,22 @@ impl GetValuationPointJournalEntryLinesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationpoints/journalentrylines/$query");
         request.query(
             "generalLedgerProfileCode",
-            self.general_ledger_profile_code.as_ref(),
+            self.params.general_ledger_profile_code.as_ref(),
         )?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.query("bucketSetCode", self.bucket_set_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.query("bucketSetCode", self.params.bucket_set_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -9730,19 +13450,19 @@ impl crate::paginator::PagedRequest for GetValuationPointJournalEntryLinesReques
     type Page = lusid_models::ValuationPointResourceListOfFundJournalEntryLine;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -9752,33 +13472,56 @@ impl crate::paginator::PagedRequest for GetValuationPointJournalEntryLinesReques
     }
 }
 
-/// The `GetValuationPointPnlSummary` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/pnlsummary/$query`), built by
-/// [`FundsApi::get_valuation_point_pnl_summary`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetValuationPointPnlSummaryRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    general_ledger_profile_code: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    limit: Option<i64>,
-    page: Option<String>,
-    nav_type_code: Option<String>,
-    body: lusid_models::ValuationPointDataQueryParameters,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetValuationPointPnlSummary` (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/pnlsummary/$query`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetValuationPointPnlSummaryParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `generalLedgerProfileCode` (query): string.
+    pub general_ledger_profile_code: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::ValuationPointDataQueryParameters,
 }
 
-impl GetValuationPointPnlSummaryRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetValuationPointPnlSummary",
-        path_template: "/api/funds/{scope}/{code}/valuationpoints/pnlsummary/$query",
-        idempotent: true,
-    };
+impl GetValuationPointPnlSummaryParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        valuation_point_data_query_parameters: lusid_models::ValuationPointDataQueryParameters,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            general_ledger_profile_code: None,
+            as_at: None,
+            filter: None,
+            limit: None,
+            page: None,
+            nav_type_code: None,
+            body: valuation_point_data_query_parameters,
+        }
+    }
 
     /// Sets `generalLedgerProfileCode` (query): string.
     pub fn general_ledger_profile_code(
@@ -9819,6 +13562,79 @@ impl GetValuationPointPnlSummaryRequest {
         self.nav_type_code = Some(nav_type_code.into());
         self
     }
+}
+
+/// The `GetValuationPointPnlSummary` request (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/pnlsummary/$query`), built by
+/// [`FundsApi::get_valuation_point_pnl_summary`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetValuationPointPnlSummaryRequest {
+    client: crate::Client,
+    params: GetValuationPointPnlSummaryParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetValuationPointPnlSummaryRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetValuationPointPnlSummary",
+        path_template: "/api/funds/{scope}/{code}/valuationpoints/pnlsummary/$query",
+        idempotent: true,
+    };
+
+    /// Sets `generalLedgerProfileCode` (query): string.
+    pub fn general_ledger_profile_code(
+        mut self,
+        general_ledger_profile_code: impl Into<String>,
+    ) -> Self {
+        self.params = self
+            .params
+            .general_ledger_profile_code(general_ledger_profile_code);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.params = self.params.nav_type_code(nav_type_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetValuationPointPnlSummaryParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetValuationPointPnlSummaryParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -9854,20 +13670,20 @@ impl GetValuationPointPnlSummaryRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationpoints/pnlsummary/$query");
         request.query(
             "generalLedgerProfileCode",
-            self.general_ledger_profile_code.as_ref(),
+            self.params.general_ledger_profile_code.as_ref(),
         )?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -9923,19 +13739,19 @@ impl crate::paginator::PagedRequest for GetValuationPointPnlSummaryRequest {
     type Page = lusid_models::ValuationPointResourceListOfPnlJournalEntryLine;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -9945,31 +13761,50 @@ impl crate::paginator::PagedRequest for GetValuationPointPnlSummaryRequest {
     }
 }
 
-/// The `GetValuationPointQuotes` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/quotes/$query`), built by
-/// [`FundsApi::get_valuation_point_quotes`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetValuationPointQuotesRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    limit: Option<i64>,
-    page: Option<String>,
-    nav_type_code: Option<String>,
-    body: lusid_models::ValuationPointDataQueryParameters,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetValuationPointQuotes` (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/quotes/$query`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetValuationPointQuotesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::ValuationPointDataQueryParameters,
 }
 
-impl GetValuationPointQuotesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetValuationPointQuotes",
-        path_template: "/api/funds/{scope}/{code}/valuationpoints/quotes/$query",
-        idempotent: true,
-    };
+impl GetValuationPointQuotesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        valuation_point_data_query_parameters: lusid_models::ValuationPointDataQueryParameters,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            limit: None,
+            page: None,
+            nav_type_code: None,
+            body: valuation_point_data_query_parameters,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -9994,6 +13829,62 @@ impl GetValuationPointQuotesRequest {
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
         self.nav_type_code = Some(nav_type_code.into());
         self
+    }
+}
+
+/// The `GetValuationPointQuotes` request (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/quotes/$query`), built by
+/// [`FundsApi::get_valuation_point_quotes`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetValuationPointQuotesRequest {
+    client: crate::Client,
+    params: GetValuationPointQuotesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetValuationPointQuotesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetValuationPointQuotes",
+        path_template: "/api/funds/{scope}/{code}/valuationpoints/quotes/$query",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.params = self.params.nav_type_code(nav_type_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetValuationPointQuotesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetValuationPointQuotesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -10030,15 +13921,15 @@ impl GetValuationPointQuotesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationpoints/quotes/$query");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -10093,19 +13984,19 @@ impl crate::paginator::PagedRequest for GetValuationPointQuotesRequest {
     type Page = lusid_models::ValuationPointResourceListOfAccountedQuote;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -10115,38 +14006,72 @@ impl crate::paginator::PagedRequest for GetValuationPointQuotesRequest {
     }
 }
 
-/// The `GetValuationPointTransactions` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/transactions/$query`), built by
-/// [`FundsApi::get_valuation_point_transactions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetValuationPointTransactionsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    limit: Option<i64>,
-    page: Option<String>,
-    property_keys: Vec<String>,
-    nav_type_code: Option<String>,
-    data_model_scope: Option<String>,
-    data_model_code: Option<String>,
-    show_cancelled_transactions: Option<bool>,
-    membership_type: Option<String>,
-    return_excluded_transactions: Option<bool>,
-    body: lusid_models::ValuationPointDataQueryParameters,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetValuationPointTransactions` (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/transactions/$query`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetValuationPointTransactionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// `dataModelScope` (query): string.
+    pub data_model_scope: Option<String>,
+    /// `dataModelCode` (query): string.
+    pub data_model_code: Option<String>,
+    /// `showCancelledTransactions` (query): boolean.
+    pub show_cancelled_transactions: Option<bool>,
+    /// `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
+    /// documented default `Member`.
+    pub membership_type: Option<String>,
+    /// `returnExcludedTransactions` (query): boolean.
+    pub return_excluded_transactions: Option<bool>,
+    /// The JSON request body.
+    pub body: lusid_models::ValuationPointDataQueryParameters,
 }
 
-impl GetValuationPointTransactionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetValuationPointTransactions",
-        path_template: "/api/funds/{scope}/{code}/valuationpoints/transactions/$query",
-        idempotent: true,
-    };
+impl GetValuationPointTransactionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        valuation_point_data_query_parameters: lusid_models::ValuationPointDataQueryParameters,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            filter: None,
+            limit: None,
+            page: None,
+            property_keys: Vec::new(),
+            nav_type_code: None,
+            data_model_scope: None,
+            data_model_code: None,
+            show_cancelled_transactions: None,
+            membership_type: None,
+            return_excluded_transactions: None,
+            body: valuation_point_data_query_parameters,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -10219,6 +14144,113 @@ impl GetValuationPointTransactionsRequest {
         self.return_excluded_transactions = Some(return_excluded_transactions);
         self
     }
+}
+
+/// The `GetValuationPointTransactions` request (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/transactions/$query`), built by
+/// [`FundsApi::get_valuation_point_transactions`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetValuationPointTransactionsRequest {
+    client: crate::Client,
+    params: GetValuationPointTransactionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetValuationPointTransactionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetValuationPointTransactions",
+        path_template: "/api/funds/{scope}/{code}/valuationpoints/transactions/$query",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.params = self.params.nav_type_code(nav_type_code);
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.params = self.params.data_model_scope(data_model_scope);
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.params = self.params.data_model_code(data_model_code);
+        self
+    }
+
+    /// Sets `showCancelledTransactions` (query): boolean.
+    pub fn show_cancelled_transactions(mut self, show_cancelled_transactions: bool) -> Self {
+        self.params = self
+            .params
+            .show_cancelled_transactions(show_cancelled_transactions);
+        self
+    }
+
+    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
+    /// documented default `Member`.
+    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
+        self.params = self.params.membership_type(membership_type);
+        self
+    }
+
+    /// Sets `returnExcludedTransactions` (query): boolean.
+    pub fn return_excluded_transactions(mut self, return_excluded_transactions: bool) -> Self {
+        self.params = self
+            .params
+            .return_excluded_transactions(return_excluded_transactions);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetValuationPointTransactionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetValuationPointTransactionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -10254,28 +14286,28 @@ impl GetValuationPointTransactionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationpoints/transactions/$query");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.query("dataModelScope", self.data_model_scope.as_ref())?;
-        request.query("dataModelCode", self.data_model_code.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.query("dataModelScope", self.params.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.params.data_model_code.as_ref())?;
         request.query(
             "showCancelledTransactions",
-            self.show_cancelled_transactions.as_ref(),
+            self.params.show_cancelled_transactions.as_ref(),
         )?;
-        request.query("membershipType", self.membership_type.as_ref())?;
+        request.query("membershipType", self.params.membership_type.as_ref())?;
         request.query(
             "returnExcludedTransactions",
-            self.return_excluded_transactions.as_ref(),
+            self.params.return_excluded_transactions.as_ref(),
         )?;
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -10331,19 +14363,19 @@ impl crate::paginator::PagedRequest for GetValuationPointTransactionsRequest {
     type Page = lusid_models::ValuationPointResourceListOfAccountedTransaction;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -10353,35 +14385,62 @@ impl crate::paginator::PagedRequest for GetValuationPointTransactionsRequest {
     }
 }
 
-/// The `GetValuationPointTrialBalance` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/trialbalance/$query`), built by
-/// [`FundsApi::get_valuation_point_trial_balance`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetValuationPointTrialBalanceRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    general_ledger_profile_code: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    limit: Option<i64>,
-    page: Option<String>,
-    property_keys: Vec<String>,
-    nav_type_code: Option<String>,
-    exclude_cleardown_module: Option<bool>,
-    body: lusid_models::ValuationPointDataQueryParameters,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetValuationPointTrialBalance` (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/trialbalance/$query`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetValuationPointTrialBalanceParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `generalLedgerProfileCode` (query): string.
+    pub general_ledger_profile_code: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// `excludeCleardownModule` (query): boolean.
+    pub exclude_cleardown_module: Option<bool>,
+    /// The JSON request body.
+    pub body: lusid_models::ValuationPointDataQueryParameters,
 }
 
-impl GetValuationPointTrialBalanceRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetValuationPointTrialBalance",
-        path_template: "/api/funds/{scope}/{code}/valuationpoints/trialbalance/$query",
-        idempotent: true,
-    };
+impl GetValuationPointTrialBalanceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        valuation_point_data_query_parameters: lusid_models::ValuationPointDataQueryParameters,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            general_ledger_profile_code: None,
+            as_at: None,
+            filter: None,
+            limit: None,
+            page: None,
+            property_keys: Vec::new(),
+            nav_type_code: None,
+            exclude_cleardown_module: None,
+            body: valuation_point_data_query_parameters,
+        }
+    }
 
     /// Sets `generalLedgerProfileCode` (query): string.
     pub fn general_ledger_profile_code(
@@ -10438,6 +14497,97 @@ impl GetValuationPointTrialBalanceRequest {
         self.exclude_cleardown_module = Some(exclude_cleardown_module);
         self
     }
+}
+
+/// The `GetValuationPointTrialBalance` request (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/trialbalance/$query`), built by
+/// [`FundsApi::get_valuation_point_trial_balance`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetValuationPointTrialBalanceRequest {
+    client: crate::Client,
+    params: GetValuationPointTrialBalanceParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetValuationPointTrialBalanceRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetValuationPointTrialBalance",
+        path_template: "/api/funds/{scope}/{code}/valuationpoints/trialbalance/$query",
+        idempotent: true,
+    };
+
+    /// Sets `generalLedgerProfileCode` (query): string.
+    pub fn general_ledger_profile_code(
+        mut self,
+        general_ledger_profile_code: impl Into<String>,
+    ) -> Self {
+        self.params = self
+            .params
+            .general_ledger_profile_code(general_ledger_profile_code);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.params = self.params.nav_type_code(nav_type_code);
+        self
+    }
+
+    /// Sets `excludeCleardownModule` (query): boolean.
+    pub fn exclude_cleardown_module(mut self, exclude_cleardown_module: bool) -> Self {
+        self.params = self
+            .params
+            .exclude_cleardown_module(exclude_cleardown_module);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetValuationPointTrialBalanceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetValuationPointTrialBalanceParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -10473,25 +14623,25 @@ impl GetValuationPointTrialBalanceRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationpoints/trialbalance/$query");
         request.query(
             "generalLedgerProfileCode",
-            self.general_ledger_profile_code.as_ref(),
+            self.params.general_ledger_profile_code.as_ref(),
         )?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
         request.query(
             "excludeCleardownModule",
-            self.exclude_cleardown_module.as_ref(),
+            self.params.exclude_cleardown_module.as_ref(),
         )?;
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -10547,19 +14697,19 @@ impl crate::paginator::PagedRequest for GetValuationPointTrialBalanceRequest {
     type Page = lusid_models::ValuationPointResourceListOfTrialBalance;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -10569,33 +14719,56 @@ impl crate::paginator::PagedRequest for GetValuationPointTrialBalanceRequest {
     }
 }
 
-/// The `GetValuationPointUnsettledTransactions` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/unsettledtransactions/$query`), built by
-/// [`FundsApi::get_valuation_point_unsettled_transactions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetValuationPointUnsettledTransactionsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    limit: Option<i64>,
-    page: Option<String>,
-    property_keys: Vec<String>,
-    nav_type_code: Option<String>,
-    filter: Option<String>,
-    body: lusid_models::SingleValuationPointQueryParameters,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetValuationPointUnsettledTransactions` (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/unsettledtransactions/$query`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetValuationPointUnsettledTransactionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::SingleValuationPointQueryParameters,
 }
 
-impl GetValuationPointUnsettledTransactionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetValuationPointUnsettledTransactions",
-        path_template: "/api/funds/{scope}/{code}/valuationpoints/unsettledtransactions/$query",
-        idempotent: true,
-    };
+impl GetValuationPointUnsettledTransactionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        single_valuation_point_query_parameters: lusid_models::SingleValuationPointQueryParameters,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            limit: None,
+            page: None,
+            property_keys: Vec::new(),
+            nav_type_code: None,
+            filter: None,
+            body: single_valuation_point_query_parameters,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -10637,6 +14810,78 @@ impl GetValuationPointUnsettledTransactionsRequest {
         self.filter = Some(filter.into());
         self
     }
+}
+
+/// The `GetValuationPointUnsettledTransactions` request (`POST
+/// /api/funds/{scope}/{code}/valuationpoints/unsettledtransactions/$query`), built by
+/// [`FundsApi::get_valuation_point_unsettled_transactions`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetValuationPointUnsettledTransactionsRequest {
+    client: crate::Client,
+    params: GetValuationPointUnsettledTransactionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetValuationPointUnsettledTransactionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetValuationPointUnsettledTransactions",
+        path_template: "/api/funds/{scope}/{code}/valuationpoints/unsettledtransactions/$query",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.params = self.params.nav_type_code(nav_type_code);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetValuationPointUnsettledTransactionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetValuationPointUnsettledTransactionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -10672,17 +14917,17 @@ impl GetValuationPointUnsettledTransactionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationpoints/unsettledtransactions/$query");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -10738,25 +14983,76 @@ impl crate::paginator::PagedRequest for GetValuationPointUnsettledTransactionsRe
     type Page = lusid_models::ValuationPointResourceListOfUnsettledTransaction;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `DeleteValuationPoint` (`DELETE
+/// /api/funds/{scope}/{code}/valuationpoints/{diaryEntryCode}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteValuationPointParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `diaryEntryCode` (path): string.
+    pub diary_entry_code: String,
+    /// `diaryEntryCodeVariant` (query): string.
+    pub diary_entry_code_variant: Option<String>,
+    /// `navTypeCode` (query): string.
+    pub nav_type_code: Option<String>,
+}
+
+impl DeleteValuationPointParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        diary_entry_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            diary_entry_code: diary_entry_code.into(),
+            diary_entry_code_variant: None,
+            nav_type_code: None,
+        }
+    }
+
+    /// Sets `diaryEntryCodeVariant` (query): string.
+    pub fn diary_entry_code_variant(mut self, diary_entry_code_variant: impl Into<String>) -> Self {
+        self.diary_entry_code_variant = Some(diary_entry_code_variant.into());
+        self
+    }
+
+    /// Sets `navTypeCode` (query): string.
+    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
+        self.nav_type_code = Some(nav_type_code.into());
+        self
     }
 }
 
@@ -10768,11 +15064,7 @@ impl crate::paginator::PagedRequest for GetValuationPointUnsettledTransactionsRe
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteValuationPointRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    diary_entry_code: String,
-    diary_entry_code_variant: Option<String>,
-    nav_type_code: Option<String>,
+    params: DeleteValuationPointParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -10786,14 +15078,26 @@ impl DeleteValuationPointRequest {
 
     /// Sets `diaryEntryCodeVariant` (query): string.
     pub fn diary_entry_code_variant(mut self, diary_entry_code_variant: impl Into<String>) -> Self {
-        self.diary_entry_code_variant = Some(diary_entry_code_variant.into());
+        self.params = self
+            .params
+            .diary_entry_code_variant(diary_entry_code_variant);
         self
     }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
+        self.params = self.params.nav_type_code(nav_type_code);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteValuationPointParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteValuationPointParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -10828,17 +15132,1636 @@ impl DeleteValuationPointRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/funds/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/valuationpoints/");
-        request.path_param("diaryEntryCode", &self.diary_entry_code)?;
+        request.path_param("diaryEntryCode", &self.params.diary_entry_code)?;
         request.query(
             "diaryEntryCodeVariant",
-            self.diary_entry_code_variant.as_ref(),
+            self.params.diary_entry_code_variant.as_ref(),
         )?;
-        request.query("navTypeCode", self.nav_type_code.as_ref())?;
+        request.query("navTypeCode", self.params.nav_type_code.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Funds` operations as an object-safe async trait, implemented by [`FundsApi`]: write
+/// code against `&dyn FundsApiClient` (or `impl FundsApiClient`) and give it
+/// `client.funds()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`FundsApi`] for streams, timeouts and `send_as`). With the `mock` feature,
+/// mockall generates `MockFundsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait FundsApiClient: Send + Sync {
+    /// `GET /api/funds` (operation `ListFunds`): [`FundsApi::list_funds`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListFundsRequest::send): see [`Error`](crate::Error).
+    async fn list_funds(
+        &self,
+        params: ListFundsParams,
+    ) -> Result<lusid_models::PagedResourceListOfFund, crate::Error>;
+
+    /// `POST /api/funds/v2/{scope}` (operation `CreateFundV2`): [`FundsApi::create_fund_v2`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateFundV2Request::send): see [`Error`](crate::Error).
+    async fn create_fund_v2(
+        &self,
+        params: CreateFundV2Params,
+    ) -> Result<lusid_models::Fund, crate::Error>;
+
+    /// `POST /api/funds/{scope}` (operation `CreateFund`): [`FundsApi::create_fund`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateFundRequest::send): see [`Error`](crate::Error).
+    async fn create_fund(
+        &self,
+        params: CreateFundParams,
+    ) -> Result<lusid_models::Fund, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}` (operation `GetFund`): [`FundsApi::get_fund`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetFundRequest::send): see [`Error`](crate::Error).
+    async fn get_fund(&self, params: GetFundParams) -> Result<lusid_models::Fund, crate::Error>;
+
+    /// `DELETE /api/funds/{scope}/{code}` (operation `DeleteFund`): [`FundsApi::delete_fund`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteFundRequest::send): see [`Error`](crate::Error).
+    async fn delete_fund(
+        &self,
+        params: DeleteFundParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `PATCH /api/funds/{scope}/{code}` (operation `PatchFund`): [`FundsApi::patch_fund`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PatchFundRequest::send): see [`Error`](crate::Error).
+    async fn patch_fund(&self, params: PatchFundParams)
+    -> Result<lusid_models::Fund, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/$holdings` (operation `GetHoldingsForFund`):
+    /// [`FundsApi::get_holdings_for_fund`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetHoldingsForFundRequest::send): see [`Error`](crate::Error).
+    async fn get_holdings_for_fund(
+        &self,
+        params: GetHoldingsForFundParams,
+    ) -> Result<lusid_models::VersionedResourceListOfPortfolioHolding, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/$valuation` (operation `GetValuationForFund`):
+    /// [`FundsApi::get_valuation_for_fund`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetValuationForFundRequest::send): see [`Error`](crate::Error).
+    async fn get_valuation_for_fund(
+        &self,
+        params: GetValuationForFundParams,
+    ) -> Result<lusid_models::ListAggregationResponse, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/allocationgroups` (operation `AddAllocationGroups`):
+    /// [`FundsApi::add_allocation_groups`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::AddAllocationGroupsRequest::send): see [`Error`](crate::Error).
+    async fn add_allocation_groups(
+        &self,
+        params: AddAllocationGroupsParams,
+    ) -> Result<lusid_models::Fund, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/bookmarks` (operation `UpsertBookmark`):
+    /// [`FundsApi::upsert_bookmark`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertBookmarkRequest::send): see [`Error`](crate::Error).
+    async fn upsert_bookmark(
+        &self,
+        params: UpsertBookmarkParams,
+    ) -> Result<lusid_models::FundCalendarEntry, crate::Error>;
+
+    /// `DELETE /api/funds/{scope}/{code}/bookmarks/{bookmarkCode}` (operation
+    /// `DeleteBookmark`): [`FundsApi::delete_bookmark`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteBookmarkRequest::send): see [`Error`](crate::Error).
+    async fn delete_bookmark(
+        &self,
+        params: DeleteBookmarkParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}/calendar` (operation `ListFundCalendar`):
+    /// [`FundsApi::list_fund_calendar`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListFundCalendarRequest::send): see [`Error`](crate::Error).
+    async fn list_fund_calendar(
+        &self,
+        params: ListFundCalendarParams,
+    ) -> Result<lusid_models::PagedResourceListOfFundCalendarEntry, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}/calendars` (operation `ListFundCalendarEntries`):
+    /// [`FundsApi::list_fund_calendar_entries`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListFundCalendarEntriesRequest::send): see [`Error`](crate::Error).
+    async fn list_fund_calendar_entries(
+        &self,
+        params: ListFundCalendarEntriesParams,
+    ) -> Result<lusid_models::PagedResourceListOfFundCalendarEntries, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}/capitalaccounts` (operation
+    /// `ListPartnerCapitalAccounts`): [`FundsApi::list_partner_capital_accounts`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListPartnerCapitalAccountsRequest::send): see [`Error`](crate::Error).
+    async fn list_partner_capital_accounts(
+        &self,
+        params: ListPartnerCapitalAccountsParams,
+    ) -> Result<lusid_models::PagedResourceListOfPartnerCapitalAccount, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/carry/$accrue` (operation `AccrueCarry`):
+    /// [`FundsApi::accrue_carry`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::AccrueCarryRequest::send): see [`Error`](crate::Error).
+    async fn accrue_carry(
+        &self,
+        params: AccrueCarryParams,
+    ) -> Result<lusid_models::CarryAccrualResult, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/deactivateNavTypes` (operation `DeactivateNavTypes`):
+    /// [`FundsApi::deactivate_nav_types`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeactivateNavTypesRequest::send): see [`Error`](crate::Error).
+    async fn deactivate_nav_types(
+        &self,
+        params: DeactivateNavTypesParams,
+    ) -> Result<lusid_models::Fund, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}/facilities` (operation `ListFacilities`):
+    /// [`FundsApi::list_facilities`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListFacilitiesRequest::send): see [`Error`](crate::Error).
+    async fn list_facilities(
+        &self,
+        params: ListFacilitiesParams,
+    ) -> Result<lusid_models::PagedResourceListOfFacility, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/facilities` (operation `CreateFacility`):
+    /// [`FundsApi::create_facility`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateFacilityRequest::send): see [`Error`](crate::Error).
+    async fn create_facility(
+        &self,
+        params: CreateFacilityParams,
+    ) -> Result<lusid_models::Facility, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}/facilities/{facilityCode}` (operation `GetFacility`):
+    /// [`FundsApi::get_facility`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetFacilityRequest::send): see [`Error`](crate::Error).
+    async fn get_facility(
+        &self,
+        params: GetFacilityParams,
+    ) -> Result<lusid_models::Facility, crate::Error>;
+
+    /// `DELETE /api/funds/{scope}/{code}/facilities/{facilityCode}` (operation
+    /// `DeleteFacility`): [`FundsApi::delete_facility`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteFacilityRequest::send): see [`Error`](crate::Error).
+    async fn delete_facility(
+        &self,
+        params: DeleteFacilityParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}/fees` (operation `ListFees`): [`FundsApi::list_fees`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListFeesRequest::send): see [`Error`](crate::Error).
+    async fn list_fees(
+        &self,
+        params: ListFeesParams,
+    ) -> Result<lusid_models::PagedResourceListOfFee, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/fees` (operation `CreateFee`): [`FundsApi::create_fee`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateFeeRequest::send): see [`Error`](crate::Error).
+    async fn create_fee(&self, params: CreateFeeParams) -> Result<lusid_models::Fee, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/fees/$calculate` (operation `CalculateManagementFees`):
+    /// [`FundsApi::calculate_management_fees`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CalculateManagementFeesRequest::send): see [`Error`](crate::Error).
+    async fn calculate_management_fees(
+        &self,
+        params: CalculateManagementFeesParams,
+    ) -> Result<lusid_models::ManagementFeeResult, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}/fees/{feeCode}` (operation `GetFee`):
+    /// [`FundsApi::get_fee`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetFeeRequest::send): see [`Error`](crate::Error).
+    async fn get_fee(&self, params: GetFeeParams) -> Result<lusid_models::Fee, crate::Error>;
+
+    /// `DELETE /api/funds/{scope}/{code}/fees/{feeCode}` (operation `DeleteFee`):
+    /// [`FundsApi::delete_fee`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteFeeRequest::send): see [`Error`](crate::Error).
+    async fn delete_fee(
+        &self,
+        params: DeleteFeeParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `PATCH /api/funds/{scope}/{code}/fees/{feeCode}` (operation `PatchFee`):
+    /// [`FundsApi::patch_fee`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PatchFeeRequest::send): see [`Error`](crate::Error).
+    async fn patch_fee(&self, params: PatchFeeParams) -> Result<lusid_models::Fee, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}/fees/{feeCode}/properties` (operation
+    /// `GetFeeProperties`): [`FundsApi::get_fee_properties`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetFeePropertiesRequest::send): see [`Error`](crate::Error).
+    async fn get_fee_properties(
+        &self,
+        params: GetFeePropertiesParams,
+    ) -> Result<lusid_models::FeeProperties, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/fees/{feeCode}/properties/$upsert` (operation
+    /// `UpsertFeeProperties`): [`FundsApi::upsert_fee_properties`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertFeePropertiesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_fee_properties(
+        &self,
+        params: UpsertFeePropertiesParams,
+    ) -> Result<lusid_models::FeeProperties, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/holdings/{holdingId}/contributors` (operation
+    /// `GetHoldingContributorsForFund`): [`FundsApi::get_holding_contributors_for_fund`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetHoldingContributorsForFundRequest::send): see [`Error`](crate::Error).
+    async fn get_holding_contributors_for_fund(
+        &self,
+        params: GetHoldingContributorsForFundParams,
+    ) -> Result<lusid_models::VersionedResourceListOfHoldingContributor, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}/navAdjustment` (operation `ListNavActivityAdjustments`):
+    /// [`FundsApi::list_nav_activity_adjustments`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListNavActivityAdjustmentsRequest::send): see [`Error`](crate::Error).
+    async fn list_nav_activity_adjustments(
+        &self,
+        params: ListNavActivityAdjustmentsParams,
+    ) -> Result<lusid_models::ResourceListOfNavActivityAdjustmentResponse, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/navAdjustment` (operation
+    /// `UpsertNavActivityAdjustments`): [`FundsApi::upsert_nav_activity_adjustments`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertNavActivityAdjustmentsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_nav_activity_adjustments(
+        &self,
+        params: UpsertNavActivityAdjustmentsParams,
+    ) -> Result<time::OffsetDateTime, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/navAdjustment/$delete` (operation
+    /// `DeleteNavActivityAdjustments`): [`FundsApi::delete_nav_activity_adjustments`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteNavActivityAdjustmentsRequest::send): see [`Error`](crate::Error).
+    async fn delete_nav_activity_adjustments(
+        &self,
+        params: DeleteNavActivityAdjustmentsParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/partnerallocations/$run` (operation
+    /// `RunPartnerAllocations`): [`FundsApi::run_partner_allocations`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::RunPartnerAllocationsRequest::send): see [`Error`](crate::Error).
+    async fn run_partner_allocations(
+        &self,
+        params: RunPartnerAllocationsParams,
+    ) -> Result<lusid_models::PartnerAllocationRunResult, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}/partners` (operation `GetPartners`):
+    /// [`FundsApi::get_partners`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPartnersRequest::send): see [`Error`](crate::Error).
+    async fn get_partners(
+        &self,
+        params: GetPartnersParams,
+    ) -> Result<lusid_models::PagedResourceListOfFundPartner, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}/partners/{investorRecordId}/statements` (operation
+    /// `ListPartnerStatements`): [`FundsApi::list_partner_statements`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListPartnerStatementsRequest::send): see [`Error`](crate::Error).
+    async fn list_partner_statements(
+        &self,
+        params: ListPartnerStatementsParams,
+    ) -> Result<lusid_models::ResourceListOfPartnerStatement, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/partners/{investorRecordId}/statements` (operation
+    /// `ProducePartnerStatement`): [`FundsApi::produce_partner_statement`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ProducePartnerStatementRequest::send): see [`Error`](crate::Error).
+    async fn produce_partner_statement(
+        &self,
+        params: ProducePartnerStatementParams,
+    ) -> Result<lusid_models::PartnerStatement, crate::Error>;
+
+    /// `GET
+    /// /api/funds/{scope}/{code}/partners/{investorRecordId}/statements/{statementId}/$diff`
+    /// (operation `DiffPartnerStatement`): [`FundsApi::diff_partner_statement`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DiffPartnerStatementRequest::send): see [`Error`](crate::Error).
+    async fn diff_partner_statement(
+        &self,
+        params: DiffPartnerStatementParams,
+    ) -> Result<lusid_models::PartnerStatementDiff, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}/partners/{investorRecordId}/unfundedreconciliation`
+    /// (operation `GetPartnerUnfundedReconciliation`):
+    /// [`FundsApi::get_partner_unfunded_reconciliation`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPartnerUnfundedReconciliationRequest::send): see [`Error`](crate::Error).
+    async fn get_partner_unfunded_reconciliation(
+        &self,
+        params: GetPartnerUnfundedReconciliationParams,
+    ) -> Result<lusid_models::FundPartnerUnfundedReconciliation, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/capitalaccount` (operation
+    /// `GetPartnerCapitalAccount`): [`FundsApi::get_partner_capital_account`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPartnerCapitalAccountRequest::send): see [`Error`](crate::Error).
+    async fn get_partner_capital_account(
+        &self,
+        params: GetPartnerCapitalAccountParams,
+    ) -> Result<lusid_models::PartnerCapitalAccount, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/performance` (operation
+    /// `GetPartnerPerformance`): [`FundsApi::get_partner_performance`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPartnerPerformanceRequest::send): see [`Error`](crate::Error).
+    async fn get_partner_performance(
+        &self,
+        params: GetPartnerPerformanceParams,
+    ) -> Result<lusid_models::PartnerPerformance, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}/partnershipaccounting/configpack` (operation
+    /// `GetPartnershipConfigPack`): [`FundsApi::get_partnership_config_pack`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPartnershipConfigPackRequest::send): see [`Error`](crate::Error).
+    async fn get_partnership_config_pack(
+        &self,
+        params: GetPartnershipConfigPackParams,
+    ) -> Result<lusid_models::PartnershipConfigPack, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}/performance` (operation `GetFundPerformance`):
+    /// [`FundsApi::get_fund_performance`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetFundPerformanceRequest::send): see [`Error`](crate::Error).
+    async fn get_fund_performance(
+        &self,
+        params: GetFundPerformanceParams,
+    ) -> Result<lusid_models::PartnerPerformance, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}/properties` (operation `GetFundProperties`):
+    /// [`FundsApi::get_fund_properties`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetFundPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn get_fund_properties(
+        &self,
+        params: GetFundPropertiesParams,
+    ) -> Result<lusid_models::FundProperties, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/properties/$upsert` (operation `UpsertFundProperties`):
+    /// [`FundsApi::upsert_fund_properties`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertFundPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_fund_properties(
+        &self,
+        params: UpsertFundPropertiesParams,
+    ) -> Result<lusid_models::FundProperties, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}/series` (operation `GetSeries`): [`FundsApi::get_series`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetSeriesRequest::send): see [`Error`](crate::Error).
+    async fn get_series(
+        &self,
+        params: GetSeriesParams,
+    ) -> Result<lusid_models::ResourceListOfSeries, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/series` (operation `AddSeries`):
+    /// [`FundsApi::add_series`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::AddSeriesRequest::send): see [`Error`](crate::Error).
+    async fn add_series(&self, params: AddSeriesParams)
+    -> Result<lusid_models::Fund, crate::Error>;
+
+    /// `PUT /api/funds/{scope}/{code}/shareclasses` (operation `SetShareClassInstruments`):
+    /// [`FundsApi::set_share_class_instruments`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SetShareClassInstrumentsRequest::send): see [`Error`](crate::Error).
+    async fn set_share_class_instruments(
+        &self,
+        params: SetShareClassInstrumentsParams,
+    ) -> Result<lusid_models::Fund, crate::Error>;
+
+    /// `DELETE
+    /// /api/funds/{scope}/{code}/shareclasses/{shareClassCode}/series/{seriesIdentifier}`
+    /// (operation `DeleteSeries`): [`FundsApi::delete_series`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteSeriesRequest::send): see [`Error`](crate::Error).
+    async fn delete_series(
+        &self,
+        params: DeleteSeriesParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}/valuationPointOverview` (operation
+    /// `ListValuationPointOverview`): [`FundsApi::list_valuation_point_overview`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListValuationPointOverviewRequest::send): see [`Error`](crate::Error).
+    async fn list_valuation_point_overview(
+        &self,
+        params: ListValuationPointOverviewParams,
+    ) -> Result<lusid_models::PagedResourceListOfValuationPointOverview, crate::Error>;
+
+    /// `PUT /api/funds/{scope}/{code}/valuationpoints` (operation `UpdateValuationPoint`):
+    /// [`FundsApi::update_valuation_point`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateValuationPointRequest::send): see [`Error`](crate::Error).
+    async fn update_valuation_point(
+        &self,
+        params: UpdateValuationPointParams,
+    ) -> Result<lusid_models::ValuationPoint, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/valuationpoints` (operation
+    /// `UpsertDiaryEntryTypeValuationPoint`):
+    /// [`FundsApi::upsert_diary_entry_type_valuation_point`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertDiaryEntryTypeValuationPointRequest::send): see [`Error`](crate::Error).
+    async fn upsert_diary_entry_type_valuation_point(
+        &self,
+        params: UpsertDiaryEntryTypeValuationPointParams,
+    ) -> Result<lusid_models::DiaryEntry, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/$acceptestimate` (operation
+    /// `AcceptEstimateValuationPoint`): [`FundsApi::accept_estimate_valuation_point`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::AcceptEstimateValuationPointRequest::send): see [`Error`](crate::Error).
+    async fn accept_estimate_valuation_point(
+        &self,
+        params: AcceptEstimateValuationPointParams,
+    ) -> Result<lusid_models::AcceptEstimateValuationPointResponse, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/$create` (operation
+    /// `CreateValuationPoint`): [`FundsApi::create_valuation_point`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateValuationPointRequest::send): see [`Error`](crate::Error).
+    async fn create_valuation_point(
+        &self,
+        params: CreateValuationPointParams,
+    ) -> Result<lusid_models::ValuationPoint, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/$finalisecandidate` (operation
+    /// `FinaliseCandidateValuationPoint`): [`FundsApi::finalise_candidate_valuation_point`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::FinaliseCandidateValuationPointRequest::send): see [`Error`](crate::Error).
+    async fn finalise_candidate_valuation_point(
+        &self,
+        params: FinaliseCandidateValuationPointParams,
+    ) -> Result<lusid_models::ValuationPointDataResponse, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/$query` (operation
+    /// `GetValuationPointData`): [`FundsApi::get_valuation_point_data`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetValuationPointDataRequest::send): see [`Error`](crate::Error).
+    async fn get_valuation_point_data(
+        &self,
+        params: GetValuationPointDataParams,
+    ) -> Result<lusid_models::ValuationPointDataResponse, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/$reverttoestimate` (operation
+    /// `RevertValuationPointToEstimate`): [`FundsApi::revert_valuation_point_to_estimate`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::RevertValuationPointToEstimateRequest::send): see [`Error`](crate::Error).
+    async fn revert_valuation_point_to_estimate(
+        &self,
+        params: RevertValuationPointToEstimateParams,
+    ) -> Result<lusid_models::RevertValuationPointResponse, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/a2b/$query` (operation
+    /// `GetA2BDataForFund`): [`FundsApi::get_a2_b_data_for_fund`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetA2BDataForFundRequest::send): see [`Error`](crate::Error).
+    async fn get_a2_b_data_for_fund(
+        &self,
+        params: GetA2BDataForFundParams,
+    ) -> Result<lusid_models::VersionedResourceListOfFundA2BDataRecord, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/a2bmovements/$query` (operation
+    /// `GetA2BMovementsForFund`): [`FundsApi::get_a2_b_movements_for_fund`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetA2BMovementsForFundRequest::send): see [`Error`](crate::Error).
+    async fn get_a2_b_movements_for_fund(
+        &self,
+        params: GetA2BMovementsForFundParams,
+    ) -> Result<lusid_models::VersionedResourceListOfFundA2BMovementRecord, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/cashstatement/$query` (operation
+    /// `QueryCashStatement`): [`FundsApi::query_cash_statement`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::QueryCashStatementRequest::send): see [`Error`](crate::Error).
+    ///
+    /// Deprecated: LUSID marks this operation as deprecated.
+    async fn query_cash_statement(
+        &self,
+        params: QueryCashStatementParams,
+    ) -> Result<lusid_models::ValuationPointResourceListOfFundCashStatementRow, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/cashstatementlocalcurrency/$query`
+    /// (operation `QueryCashStatementLocalCurrency`):
+    /// [`FundsApi::query_cash_statement_local_currency`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::QueryCashStatementLocalCurrencyRequest::send): see [`Error`](crate::Error).
+    async fn query_cash_statement_local_currency(
+        &self,
+        params: QueryCashStatementLocalCurrencyParams,
+    ) -> Result<
+        lusid_models::ValuationPointResourceListOfFundCashStatementLocalCurrency,
+        crate::Error,
+    >;
+
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/complexmarketdata/$query` (operation
+    /// `ListValuationPointComplexMarketData`):
+    /// [`FundsApi::list_valuation_point_complex_market_data`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListValuationPointComplexMarketDataRequest::send): see [`Error`](crate::Error).
+    async fn list_valuation_point_complex_market_data(
+        &self,
+        params: ListValuationPointComplexMarketDataParams,
+    ) -> Result<lusid_models::ValuationPointResourceListOfAccountedComplexMarketData, crate::Error>;
+
+    /// `GET /api/funds/{scope}/{code}/valuationpoints/instruments/$query` (operation
+    /// `ListValuationPointInstruments`): [`FundsApi::list_valuation_point_instruments`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListValuationPointInstrumentsRequest::send): see [`Error`](crate::Error).
+    async fn list_valuation_point_instruments(
+        &self,
+        params: ListValuationPointInstrumentsParams,
+    ) -> Result<lusid_models::PagedResourceListOfValuationPointInstrument, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/journalentrylines/$query` (operation
+    /// `GetValuationPointJournalEntryLines`):
+    /// [`FundsApi::get_valuation_point_journal_entry_lines`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetValuationPointJournalEntryLinesRequest::send): see [`Error`](crate::Error).
+    async fn get_valuation_point_journal_entry_lines(
+        &self,
+        params: GetValuationPointJournalEntryLinesParams,
+    ) -> Result<lusid_models::ValuationPointResourceListOfFundJournalEntryLine, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/pnlsummary/$query` (operation
+    /// `GetValuationPointPnlSummary`): [`FundsApi::get_valuation_point_pnl_summary`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetValuationPointPnlSummaryRequest::send): see [`Error`](crate::Error).
+    async fn get_valuation_point_pnl_summary(
+        &self,
+        params: GetValuationPointPnlSummaryParams,
+    ) -> Result<lusid_models::ValuationPointResourceListOfPnlJournalEntryLine, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/quotes/$query` (operation
+    /// `GetValuationPointQuotes`): [`FundsApi::get_valuation_point_quotes`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetValuationPointQuotesRequest::send): see [`Error`](crate::Error).
+    async fn get_valuation_point_quotes(
+        &self,
+        params: GetValuationPointQuotesParams,
+    ) -> Result<lusid_models::ValuationPointResourceListOfAccountedQuote, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/transactions/$query` (operation
+    /// `GetValuationPointTransactions`): [`FundsApi::get_valuation_point_transactions`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetValuationPointTransactionsRequest::send): see [`Error`](crate::Error).
+    async fn get_valuation_point_transactions(
+        &self,
+        params: GetValuationPointTransactionsParams,
+    ) -> Result<lusid_models::ValuationPointResourceListOfAccountedTransaction, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/trialbalance/$query` (operation
+    /// `GetValuationPointTrialBalance`): [`FundsApi::get_valuation_point_trial_balance`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetValuationPointTrialBalanceRequest::send): see [`Error`](crate::Error).
+    async fn get_valuation_point_trial_balance(
+        &self,
+        params: GetValuationPointTrialBalanceParams,
+    ) -> Result<lusid_models::ValuationPointResourceListOfTrialBalance, crate::Error>;
+
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/unsettledtransactions/$query` (operation
+    /// `GetValuationPointUnsettledTransactions`):
+    /// [`FundsApi::get_valuation_point_unsettled_transactions`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetValuationPointUnsettledTransactionsRequest::send): see [`Error`](crate::Error).
+    async fn get_valuation_point_unsettled_transactions(
+        &self,
+        params: GetValuationPointUnsettledTransactionsParams,
+    ) -> Result<lusid_models::ValuationPointResourceListOfUnsettledTransaction, crate::Error>;
+
+    /// `DELETE /api/funds/{scope}/{code}/valuationpoints/{diaryEntryCode}` (operation
+    /// `DeleteValuationPoint`): [`FundsApi::delete_valuation_point`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteValuationPointRequest::send): see [`Error`](crate::Error).
+    async fn delete_valuation_point(
+        &self,
+        params: DeleteValuationPointParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl FundsApiClient for FundsApi {
+    async fn list_funds(
+        &self,
+        params: ListFundsParams,
+    ) -> Result<lusid_models::PagedResourceListOfFund, crate::Error> {
+        ListFundsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_fund_v2(
+        &self,
+        params: CreateFundV2Params,
+    ) -> Result<lusid_models::Fund, crate::Error> {
+        CreateFundV2Request {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_fund(
+        &self,
+        params: CreateFundParams,
+    ) -> Result<lusid_models::Fund, crate::Error> {
+        CreateFundRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_fund(&self, params: GetFundParams) -> Result<lusid_models::Fund, crate::Error> {
+        GetFundRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_fund(
+        &self,
+        params: DeleteFundParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteFundRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn patch_fund(
+        &self,
+        params: PatchFundParams,
+    ) -> Result<lusid_models::Fund, crate::Error> {
+        PatchFundRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_holdings_for_fund(
+        &self,
+        params: GetHoldingsForFundParams,
+    ) -> Result<lusid_models::VersionedResourceListOfPortfolioHolding, crate::Error> {
+        GetHoldingsForFundRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_valuation_for_fund(
+        &self,
+        params: GetValuationForFundParams,
+    ) -> Result<lusid_models::ListAggregationResponse, crate::Error> {
+        GetValuationForFundRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn add_allocation_groups(
+        &self,
+        params: AddAllocationGroupsParams,
+    ) -> Result<lusid_models::Fund, crate::Error> {
+        AddAllocationGroupsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_bookmark(
+        &self,
+        params: UpsertBookmarkParams,
+    ) -> Result<lusid_models::FundCalendarEntry, crate::Error> {
+        UpsertBookmarkRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_bookmark(
+        &self,
+        params: DeleteBookmarkParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteBookmarkRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_fund_calendar(
+        &self,
+        params: ListFundCalendarParams,
+    ) -> Result<lusid_models::PagedResourceListOfFundCalendarEntry, crate::Error> {
+        ListFundCalendarRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_fund_calendar_entries(
+        &self,
+        params: ListFundCalendarEntriesParams,
+    ) -> Result<lusid_models::PagedResourceListOfFundCalendarEntries, crate::Error> {
+        ListFundCalendarEntriesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_partner_capital_accounts(
+        &self,
+        params: ListPartnerCapitalAccountsParams,
+    ) -> Result<lusid_models::PagedResourceListOfPartnerCapitalAccount, crate::Error> {
+        ListPartnerCapitalAccountsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn accrue_carry(
+        &self,
+        params: AccrueCarryParams,
+    ) -> Result<lusid_models::CarryAccrualResult, crate::Error> {
+        AccrueCarryRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn deactivate_nav_types(
+        &self,
+        params: DeactivateNavTypesParams,
+    ) -> Result<lusid_models::Fund, crate::Error> {
+        DeactivateNavTypesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_facilities(
+        &self,
+        params: ListFacilitiesParams,
+    ) -> Result<lusid_models::PagedResourceListOfFacility, crate::Error> {
+        ListFacilitiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_facility(
+        &self,
+        params: CreateFacilityParams,
+    ) -> Result<lusid_models::Facility, crate::Error> {
+        CreateFacilityRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_facility(
+        &self,
+        params: GetFacilityParams,
+    ) -> Result<lusid_models::Facility, crate::Error> {
+        GetFacilityRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_facility(
+        &self,
+        params: DeleteFacilityParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteFacilityRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_fees(
+        &self,
+        params: ListFeesParams,
+    ) -> Result<lusid_models::PagedResourceListOfFee, crate::Error> {
+        ListFeesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_fee(&self, params: CreateFeeParams) -> Result<lusid_models::Fee, crate::Error> {
+        CreateFeeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn calculate_management_fees(
+        &self,
+        params: CalculateManagementFeesParams,
+    ) -> Result<lusid_models::ManagementFeeResult, crate::Error> {
+        CalculateManagementFeesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_fee(&self, params: GetFeeParams) -> Result<lusid_models::Fee, crate::Error> {
+        GetFeeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_fee(
+        &self,
+        params: DeleteFeeParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteFeeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn patch_fee(&self, params: PatchFeeParams) -> Result<lusid_models::Fee, crate::Error> {
+        PatchFeeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_fee_properties(
+        &self,
+        params: GetFeePropertiesParams,
+    ) -> Result<lusid_models::FeeProperties, crate::Error> {
+        GetFeePropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_fee_properties(
+        &self,
+        params: UpsertFeePropertiesParams,
+    ) -> Result<lusid_models::FeeProperties, crate::Error> {
+        UpsertFeePropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_holding_contributors_for_fund(
+        &self,
+        params: GetHoldingContributorsForFundParams,
+    ) -> Result<lusid_models::VersionedResourceListOfHoldingContributor, crate::Error> {
+        GetHoldingContributorsForFundRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_nav_activity_adjustments(
+        &self,
+        params: ListNavActivityAdjustmentsParams,
+    ) -> Result<lusid_models::ResourceListOfNavActivityAdjustmentResponse, crate::Error> {
+        ListNavActivityAdjustmentsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_nav_activity_adjustments(
+        &self,
+        params: UpsertNavActivityAdjustmentsParams,
+    ) -> Result<time::OffsetDateTime, crate::Error> {
+        UpsertNavActivityAdjustmentsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_nav_activity_adjustments(
+        &self,
+        params: DeleteNavActivityAdjustmentsParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteNavActivityAdjustmentsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn run_partner_allocations(
+        &self,
+        params: RunPartnerAllocationsParams,
+    ) -> Result<lusid_models::PartnerAllocationRunResult, crate::Error> {
+        RunPartnerAllocationsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_partners(
+        &self,
+        params: GetPartnersParams,
+    ) -> Result<lusid_models::PagedResourceListOfFundPartner, crate::Error> {
+        GetPartnersRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_partner_statements(
+        &self,
+        params: ListPartnerStatementsParams,
+    ) -> Result<lusid_models::ResourceListOfPartnerStatement, crate::Error> {
+        ListPartnerStatementsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn produce_partner_statement(
+        &self,
+        params: ProducePartnerStatementParams,
+    ) -> Result<lusid_models::PartnerStatement, crate::Error> {
+        ProducePartnerStatementRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn diff_partner_statement(
+        &self,
+        params: DiffPartnerStatementParams,
+    ) -> Result<lusid_models::PartnerStatementDiff, crate::Error> {
+        DiffPartnerStatementRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_partner_unfunded_reconciliation(
+        &self,
+        params: GetPartnerUnfundedReconciliationParams,
+    ) -> Result<lusid_models::FundPartnerUnfundedReconciliation, crate::Error> {
+        GetPartnerUnfundedReconciliationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_partner_capital_account(
+        &self,
+        params: GetPartnerCapitalAccountParams,
+    ) -> Result<lusid_models::PartnerCapitalAccount, crate::Error> {
+        GetPartnerCapitalAccountRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_partner_performance(
+        &self,
+        params: GetPartnerPerformanceParams,
+    ) -> Result<lusid_models::PartnerPerformance, crate::Error> {
+        GetPartnerPerformanceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_partnership_config_pack(
+        &self,
+        params: GetPartnershipConfigPackParams,
+    ) -> Result<lusid_models::PartnershipConfigPack, crate::Error> {
+        GetPartnershipConfigPackRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_fund_performance(
+        &self,
+        params: GetFundPerformanceParams,
+    ) -> Result<lusid_models::PartnerPerformance, crate::Error> {
+        GetFundPerformanceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_fund_properties(
+        &self,
+        params: GetFundPropertiesParams,
+    ) -> Result<lusid_models::FundProperties, crate::Error> {
+        GetFundPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_fund_properties(
+        &self,
+        params: UpsertFundPropertiesParams,
+    ) -> Result<lusid_models::FundProperties, crate::Error> {
+        UpsertFundPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_series(
+        &self,
+        params: GetSeriesParams,
+    ) -> Result<lusid_models::ResourceListOfSeries, crate::Error> {
+        GetSeriesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn add_series(
+        &self,
+        params: AddSeriesParams,
+    ) -> Result<lusid_models::Fund, crate::Error> {
+        AddSeriesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn set_share_class_instruments(
+        &self,
+        params: SetShareClassInstrumentsParams,
+    ) -> Result<lusid_models::Fund, crate::Error> {
+        SetShareClassInstrumentsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_series(
+        &self,
+        params: DeleteSeriesParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteSeriesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_valuation_point_overview(
+        &self,
+        params: ListValuationPointOverviewParams,
+    ) -> Result<lusid_models::PagedResourceListOfValuationPointOverview, crate::Error> {
+        ListValuationPointOverviewRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_valuation_point(
+        &self,
+        params: UpdateValuationPointParams,
+    ) -> Result<lusid_models::ValuationPoint, crate::Error> {
+        UpdateValuationPointRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_diary_entry_type_valuation_point(
+        &self,
+        params: UpsertDiaryEntryTypeValuationPointParams,
+    ) -> Result<lusid_models::DiaryEntry, crate::Error> {
+        UpsertDiaryEntryTypeValuationPointRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn accept_estimate_valuation_point(
+        &self,
+        params: AcceptEstimateValuationPointParams,
+    ) -> Result<lusid_models::AcceptEstimateValuationPointResponse, crate::Error> {
+        AcceptEstimateValuationPointRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_valuation_point(
+        &self,
+        params: CreateValuationPointParams,
+    ) -> Result<lusid_models::ValuationPoint, crate::Error> {
+        CreateValuationPointRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn finalise_candidate_valuation_point(
+        &self,
+        params: FinaliseCandidateValuationPointParams,
+    ) -> Result<lusid_models::ValuationPointDataResponse, crate::Error> {
+        FinaliseCandidateValuationPointRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_valuation_point_data(
+        &self,
+        params: GetValuationPointDataParams,
+    ) -> Result<lusid_models::ValuationPointDataResponse, crate::Error> {
+        GetValuationPointDataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn revert_valuation_point_to_estimate(
+        &self,
+        params: RevertValuationPointToEstimateParams,
+    ) -> Result<lusid_models::RevertValuationPointResponse, crate::Error> {
+        RevertValuationPointToEstimateRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_a2_b_data_for_fund(
+        &self,
+        params: GetA2BDataForFundParams,
+    ) -> Result<lusid_models::VersionedResourceListOfFundA2BDataRecord, crate::Error> {
+        GetA2BDataForFundRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_a2_b_movements_for_fund(
+        &self,
+        params: GetA2BMovementsForFundParams,
+    ) -> Result<lusid_models::VersionedResourceListOfFundA2BMovementRecord, crate::Error> {
+        GetA2BMovementsForFundRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn query_cash_statement(
+        &self,
+        params: QueryCashStatementParams,
+    ) -> Result<lusid_models::ValuationPointResourceListOfFundCashStatementRow, crate::Error> {
+        QueryCashStatementRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn query_cash_statement_local_currency(
+        &self,
+        params: QueryCashStatementLocalCurrencyParams,
+    ) -> Result<
+        lusid_models::ValuationPointResourceListOfFundCashStatementLocalCurrency,
+        crate::Error,
+    > {
+        QueryCashStatementLocalCurrencyRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_valuation_point_complex_market_data(
+        &self,
+        params: ListValuationPointComplexMarketDataParams,
+    ) -> Result<lusid_models::ValuationPointResourceListOfAccountedComplexMarketData, crate::Error>
+    {
+        ListValuationPointComplexMarketDataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_valuation_point_instruments(
+        &self,
+        params: ListValuationPointInstrumentsParams,
+    ) -> Result<lusid_models::PagedResourceListOfValuationPointInstrument, crate::Error> {
+        ListValuationPointInstrumentsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_valuation_point_journal_entry_lines(
+        &self,
+        params: GetValuationPointJournalEntryLinesParams,
+    ) -> Result<lusid_models::ValuationPointResourceListOfFundJournalEntryLine, crate::Error> {
+        GetValuationPointJournalEntryLinesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_valuation_point_pnl_summary(
+        &self,
+        params: GetValuationPointPnlSummaryParams,
+    ) -> Result<lusid_models::ValuationPointResourceListOfPnlJournalEntryLine, crate::Error> {
+        GetValuationPointPnlSummaryRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_valuation_point_quotes(
+        &self,
+        params: GetValuationPointQuotesParams,
+    ) -> Result<lusid_models::ValuationPointResourceListOfAccountedQuote, crate::Error> {
+        GetValuationPointQuotesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_valuation_point_transactions(
+        &self,
+        params: GetValuationPointTransactionsParams,
+    ) -> Result<lusid_models::ValuationPointResourceListOfAccountedTransaction, crate::Error> {
+        GetValuationPointTransactionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_valuation_point_trial_balance(
+        &self,
+        params: GetValuationPointTrialBalanceParams,
+    ) -> Result<lusid_models::ValuationPointResourceListOfTrialBalance, crate::Error> {
+        GetValuationPointTrialBalanceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_valuation_point_unsettled_transactions(
+        &self,
+        params: GetValuationPointUnsettledTransactionsParams,
+    ) -> Result<lusid_models::ValuationPointResourceListOfUnsettledTransaction, crate::Error> {
+        GetValuationPointUnsettledTransactionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_valuation_point(
+        &self,
+        params: DeleteValuationPointParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteValuationPointRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -53,11 +53,7 @@ impl GroupReconciliationsApi {
     pub fn list_comparison_results(&self) -> ListComparisonResultsRequest {
         ListComparisonResultsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
+            params: ListComparisonResultsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -95,11 +91,7 @@ impl GroupReconciliationsApi {
     pub fn list_comparison_rulesets(&self) -> ListComparisonRulesetsRequest {
         ListComparisonRulesetsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
+            params: ListComparisonRulesetsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -135,7 +127,9 @@ impl GroupReconciliationsApi {
     ) -> CreateComparisonRulesetRequest {
         CreateComparisonRulesetRequest {
             client: self.client.clone(),
-            body: create_group_reconciliation_comparison_ruleset_request,
+            params: CreateComparisonRulesetParams::new(
+                create_group_reconciliation_comparison_ruleset_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -173,9 +167,7 @@ impl GroupReconciliationsApi {
     ) -> GetComparisonRulesetRequest {
         GetComparisonRulesetRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetComparisonRulesetParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -215,9 +207,11 @@ impl GroupReconciliationsApi {
     ) -> UpdateComparisonRulesetRequest {
         UpdateComparisonRulesetRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_group_reconciliation_comparison_ruleset_request,
+            params: UpdateComparisonRulesetParams::new(
+                scope,
+                code,
+                update_group_reconciliation_comparison_ruleset_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -250,8 +244,7 @@ impl GroupReconciliationsApi {
     ) -> DeleteComparisonRulesetRequest {
         DeleteComparisonRulesetRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteComparisonRulesetParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -297,12 +290,7 @@ impl GroupReconciliationsApi {
     ) -> ListGroupReconciliationDefinitionsRequest {
         ListGroupReconciliationDefinitionsRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListGroupReconciliationDefinitionsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -338,7 +326,9 @@ impl GroupReconciliationsApi {
     ) -> CreateGroupReconciliationDefinitionRequest {
         CreateGroupReconciliationDefinitionRequest {
             client: self.client.clone(),
-            body: create_group_reconciliation_definition_request,
+            params: CreateGroupReconciliationDefinitionParams::new(
+                create_group_reconciliation_definition_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -377,10 +367,7 @@ impl GroupReconciliationsApi {
     ) -> GetGroupReconciliationDefinitionRequest {
         GetGroupReconciliationDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetGroupReconciliationDefinitionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -419,9 +406,11 @@ impl GroupReconciliationsApi {
     ) -> UpdateGroupReconciliationDefinitionRequest {
         UpdateGroupReconciliationDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_group_reconciliation_definition_request,
+            params: UpdateGroupReconciliationDefinitionParams::new(
+                scope,
+                code,
+                update_group_reconciliation_definition_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -454,8 +443,7 @@ impl GroupReconciliationsApi {
     ) -> DeleteGroupReconciliationDefinitionRequest {
         DeleteGroupReconciliationDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteGroupReconciliationDefinitionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -498,10 +486,7 @@ impl GroupReconciliationsApi {
     ) -> RunReconciliationRequest {
         RunReconciliationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            instance_run_type: None,
-            body: group_reconciliation_run_request,
+            params: RunReconciliationParams::new(scope, code, group_reconciliation_run_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -545,10 +530,7 @@ impl GroupReconciliationsApi {
     ) -> BatchUpdateComparisonResultsRequest {
         BatchUpdateComparisonResultsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            success_mode: None,
-            body: request_body,
+            params: BatchUpdateComparisonResultsParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -588,37 +570,46 @@ impl GroupReconciliationsApi {
     ) -> GetComparisonResultRequest {
         GetComparisonResultRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            result_id: result_id.into(),
-            as_at: None,
+            params: GetComparisonResultParams::new(scope, code, result_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListComparisonResults` request (`GET /api/reconciliations/comparisonresults`),
-/// built by [`GroupReconciliationsApi::list_comparison_results`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListComparisonResultsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListComparisonResults` (`GET
+/// /api/reconciliations/comparisonresults`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListComparisonResultsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListComparisonResultsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListComparisonResults",
-        path_template: "/api/reconciliations/comparisonresults",
-        idempotent: true,
-    };
+impl ListComparisonResultsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -650,6 +641,68 @@ impl ListComparisonResultsRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListComparisonResults` request (`GET /api/reconciliations/comparisonresults`),
+/// built by [`GroupReconciliationsApi::list_comparison_results`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListComparisonResultsRequest {
+    client: crate::Client,
+    params: ListComparisonResultsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListComparisonResultsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListComparisonResults",
+        path_template: "/api/reconciliations/comparisonresults",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListComparisonResultsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListComparisonResultsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -687,11 +740,11 @@ impl ListComparisonResultsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/reconciliations/comparisonresults");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -750,19 +803,19 @@ impl crate::paginator::PagedRequest for ListComparisonResultsRequest {
     type Page = lusid_models::PagedResourceListOfGroupReconciliationComparisonResult;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -772,28 +825,40 @@ impl crate::paginator::PagedRequest for ListComparisonResultsRequest {
     }
 }
 
-/// The `ListComparisonRulesets` request (`GET /api/reconciliations/comparisonrulesets`),
-/// built by [`GroupReconciliationsApi::list_comparison_rulesets`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListComparisonRulesetsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListComparisonRulesets` (`GET
+/// /api/reconciliations/comparisonrulesets`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListComparisonRulesetsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListComparisonRulesetsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListComparisonRulesets",
-        path_template: "/api/reconciliations/comparisonrulesets",
-        idempotent: true,
-    };
+impl ListComparisonRulesetsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -825,6 +890,68 @@ impl ListComparisonRulesetsRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListComparisonRulesets` request (`GET /api/reconciliations/comparisonrulesets`),
+/// built by [`GroupReconciliationsApi::list_comparison_rulesets`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListComparisonRulesetsRequest {
+    client: crate::Client,
+    params: ListComparisonRulesetsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListComparisonRulesetsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListComparisonRulesets",
+        path_template: "/api/reconciliations/comparisonrulesets",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListComparisonRulesetsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListComparisonRulesetsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -862,11 +989,11 @@ impl ListComparisonRulesetsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/reconciliations/comparisonrulesets");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -925,25 +1052,50 @@ impl crate::paginator::PagedRequest for ListComparisonRulesetsRequest {
     type Page = lusid_models::PagedResourceListOfGroupReconciliationComparisonRuleset;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateComparisonRuleset` (`POST
+/// /api/reconciliations/comparisonrulesets`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateComparisonRulesetParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreateGroupReconciliationComparisonRulesetRequest,
+}
+
+impl CreateComparisonRulesetParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        create_group_reconciliation_comparison_ruleset_request: lusid_models::CreateGroupReconciliationComparisonRulesetRequest,
+    ) -> Self {
+        Self {
+            body: create_group_reconciliation_comparison_ruleset_request,
+        }
     }
 }
 
@@ -954,7 +1106,7 @@ impl crate::paginator::PagedRequest for ListComparisonRulesetsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateComparisonRulesetRequest {
     client: crate::Client,
-    body: lusid_models::CreateGroupReconciliationComparisonRulesetRequest,
+    params: CreateComparisonRulesetParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -965,6 +1117,16 @@ impl CreateComparisonRulesetRequest {
         path_template: "/api/reconciliations/comparisonrulesets",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateComparisonRulesetParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateComparisonRulesetParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1000,9 +1162,46 @@ impl CreateComparisonRulesetRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/reconciliations/comparisonrulesets");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetComparisonRuleset` (`GET
+/// /api/reconciliations/comparisonrulesets/{scope}/{code}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetComparisonRulesetParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetComparisonRulesetParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -1014,9 +1213,7 @@ impl CreateComparisonRulesetRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetComparisonRulesetRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetComparisonRulesetParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1031,8 +1228,18 @@ impl GetComparisonRulesetRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetComparisonRulesetParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetComparisonRulesetParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1069,12 +1276,45 @@ impl GetComparisonRulesetRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/reconciliations/comparisonrulesets/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateComparisonRuleset` (`PUT
+/// /api/reconciliations/comparisonrulesets/{scope}/{code}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateComparisonRulesetParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateGroupReconciliationComparisonRulesetRequest,
+}
+
+impl UpdateComparisonRulesetParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_group_reconciliation_comparison_ruleset_request: lusid_models::UpdateGroupReconciliationComparisonRulesetRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: update_group_reconciliation_comparison_ruleset_request,
+        }
     }
 }
 
@@ -1086,9 +1326,7 @@ impl GetComparisonRulesetRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateComparisonRulesetRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdateGroupReconciliationComparisonRulesetRequest,
+    params: UpdateComparisonRulesetParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1099,6 +1337,16 @@ impl UpdateComparisonRulesetRequest {
         path_template: "/api/reconciliations/comparisonrulesets/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateComparisonRulesetParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateComparisonRulesetParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1134,12 +1382,38 @@ impl UpdateComparisonRulesetRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/reconciliations/comparisonrulesets/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteComparisonRuleset` (`DELETE
+/// /api/reconciliations/comparisonrulesets/{scope}/{code}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteComparisonRulesetParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteComparisonRulesetParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -1151,8 +1425,7 @@ impl UpdateComparisonRulesetRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteComparisonRulesetRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteComparisonRulesetParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1163,6 +1436,16 @@ impl DeleteComparisonRulesetRequest {
         path_template: "/api/reconciliations/comparisonrulesets/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteComparisonRulesetParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteComparisonRulesetParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1196,38 +1479,51 @@ impl DeleteComparisonRulesetRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/reconciliations/comparisonrulesets/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListGroupReconciliationDefinitions` request (`GET
-/// /api/reconciliations/groupreconciliationdefinitions`), built by
-/// [`GroupReconciliationsApi::list_group_reconciliation_definitions`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListGroupReconciliationDefinitionsRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListGroupReconciliationDefinitions` (`GET
+/// /api/reconciliations/groupreconciliationdefinitions`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListGroupReconciliationDefinitionsParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListGroupReconciliationDefinitionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListGroupReconciliationDefinitions",
-        path_template: "/api/reconciliations/groupreconciliationdefinitions",
-        idempotent: true,
-    };
+impl ListGroupReconciliationDefinitionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1266,6 +1562,75 @@ impl ListGroupReconciliationDefinitionsRequest {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListGroupReconciliationDefinitions` request (`GET
+/// /api/reconciliations/groupreconciliationdefinitions`), built by
+/// [`GroupReconciliationsApi::list_group_reconciliation_definitions`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListGroupReconciliationDefinitionsRequest {
+    client: crate::Client,
+    params: ListGroupReconciliationDefinitionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListGroupReconciliationDefinitionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListGroupReconciliationDefinitions",
+        path_template: "/api/reconciliations/groupreconciliationdefinitions",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListGroupReconciliationDefinitionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListGroupReconciliationDefinitionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1301,12 +1666,12 @@ impl ListGroupReconciliationDefinitionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/reconciliations/groupreconciliationdefinitions");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1363,25 +1728,50 @@ impl crate::paginator::PagedRequest for ListGroupReconciliationDefinitionsReques
     type Page = lusid_models::PagedResourceListOfGroupReconciliationDefinition;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateGroupReconciliationDefinition` (`POST
+/// /api/reconciliations/groupreconciliationdefinitions`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateGroupReconciliationDefinitionParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreateGroupReconciliationDefinitionRequest,
+}
+
+impl CreateGroupReconciliationDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        create_group_reconciliation_definition_request: lusid_models::CreateGroupReconciliationDefinitionRequest,
+    ) -> Self {
+        Self {
+            body: create_group_reconciliation_definition_request,
+        }
     }
 }
 
@@ -1393,7 +1783,7 @@ impl crate::paginator::PagedRequest for ListGroupReconciliationDefinitionsReques
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateGroupReconciliationDefinitionRequest {
     client: crate::Client,
-    body: lusid_models::CreateGroupReconciliationDefinitionRequest,
+    params: CreateGroupReconciliationDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1404,6 +1794,16 @@ impl CreateGroupReconciliationDefinitionRequest {
         path_template: "/api/reconciliations/groupreconciliationdefinitions",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateGroupReconciliationDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateGroupReconciliationDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1437,9 +1837,55 @@ impl CreateGroupReconciliationDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/reconciliations/groupreconciliationdefinitions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetGroupReconciliationDefinition` (`GET
+/// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetGroupReconciliationDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetGroupReconciliationDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -1451,10 +1897,7 @@ impl CreateGroupReconciliationDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetGroupReconciliationDefinitionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetGroupReconciliationDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1468,15 +1911,25 @@ impl GetGroupReconciliationDefinitionRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetGroupReconciliationDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetGroupReconciliationDefinitionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1511,13 +1964,46 @@ impl GetGroupReconciliationDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/reconciliations/groupreconciliationdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateGroupReconciliationDefinition` (`PUT
+/// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateGroupReconciliationDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateGroupReconciliationDefinitionRequest,
+}
+
+impl UpdateGroupReconciliationDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_group_reconciliation_definition_request: lusid_models::UpdateGroupReconciliationDefinitionRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: update_group_reconciliation_definition_request,
+        }
     }
 }
 
@@ -1529,9 +2015,7 @@ impl GetGroupReconciliationDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateGroupReconciliationDefinitionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdateGroupReconciliationDefinitionRequest,
+    params: UpdateGroupReconciliationDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1542,6 +2026,16 @@ impl UpdateGroupReconciliationDefinitionRequest {
         path_template: "/api/reconciliations/groupreconciliationdefinitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateGroupReconciliationDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateGroupReconciliationDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1575,12 +2069,38 @@ impl UpdateGroupReconciliationDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/reconciliations/groupreconciliationdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteGroupReconciliationDefinition` (`DELETE
+/// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteGroupReconciliationDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteGroupReconciliationDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -1592,8 +2112,7 @@ impl UpdateGroupReconciliationDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteGroupReconciliationDefinitionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteGroupReconciliationDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1604,6 +2123,16 @@ impl DeleteGroupReconciliationDefinitionRequest {
         path_template: "/api/reconciliations/groupreconciliationdefinitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteGroupReconciliationDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteGroupReconciliationDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1637,11 +2166,55 @@ impl DeleteGroupReconciliationDefinitionRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/reconciliations/groupreconciliationdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `RunReconciliation` (`POST
+/// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/$run`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RunReconciliationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `instanceRunType` (query): string; known values `Manual` and `WorkflowServiceTaskId`;
+    /// documented default `Manual`.
+    pub instance_run_type: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::GroupReconciliationRunRequest,
+}
+
+impl RunReconciliationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        group_reconciliation_run_request: lusid_models::GroupReconciliationRunRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            instance_run_type: None,
+            body: group_reconciliation_run_request,
+        }
+    }
+
+    /// Sets `instanceRunType` (query): string; known values `Manual` and
+    /// `WorkflowServiceTaskId`; documented default `Manual`.
+    pub fn instance_run_type(mut self, instance_run_type: impl Into<String>) -> Self {
+        self.instance_run_type = Some(instance_run_type.into());
+        self
     }
 }
 
@@ -1653,10 +2226,7 @@ impl DeleteGroupReconciliationDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RunReconciliationRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    instance_run_type: Option<String>,
-    body: lusid_models::GroupReconciliationRunRequest,
+    params: RunReconciliationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1671,8 +2241,18 @@ impl RunReconciliationRequest {
     /// Sets `instanceRunType` (query): string; known values `Manual` and
     /// `WorkflowServiceTaskId`; documented default `Manual`.
     pub fn instance_run_type(mut self, instance_run_type: impl Into<String>) -> Self {
-        self.instance_run_type = Some(instance_run_type.into());
+        self.params = self.params.instance_run_type(instance_run_type);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &RunReconciliationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> RunReconciliationParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1707,14 +2287,56 @@ impl RunReconciliationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/reconciliations/groupreconciliationdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/$run");
-        request.query("instanceRunType", self.instance_run_type.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("instanceRunType", self.params.instance_run_type.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `BatchUpdateComparisonResults` (`POST
+/// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/comparisonresults/$batchReview`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchUpdateComparisonResultsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `successMode` (query): string.
+    pub success_mode: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::BatchUpdateUserReviewForComparisonResultRequest>,
+}
+
+impl BatchUpdateComparisonResultsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::BatchUpdateUserReviewForComparisonResultRequest>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            success_mode: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `successMode` (query): string.
+    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
+        self.success_mode = Some(success_mode.into());
+        self
     }
 }
 
@@ -1726,10 +2348,7 @@ impl RunReconciliationRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpdateComparisonResultsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    success_mode: Option<String>,
-    body: Vec<lusid_models::BatchUpdateUserReviewForComparisonResultRequest>,
+    params: BatchUpdateComparisonResultsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1743,8 +2362,18 @@ impl BatchUpdateComparisonResultsRequest {
 
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
+        self.params = self.params.success_mode(success_mode);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchUpdateComparisonResultsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchUpdateComparisonResultsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1781,14 +2410,58 @@ impl BatchUpdateComparisonResultsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/reconciliations/groupreconciliationdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/comparisonresults/$batchReview");
-        request.query("successMode", self.success_mode.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("successMode", self.params.success_mode.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetComparisonResult` (`GET
+/// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/{resultId}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetComparisonResultParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `resultId` (path): string.
+    pub result_id: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetComparisonResultParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        result_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            result_id: result_id.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -1800,10 +2473,7 @@ impl BatchUpdateComparisonResultsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetComparisonResultRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    result_id: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetComparisonResultParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1818,8 +2488,18 @@ impl GetComparisonResultRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetComparisonResultParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetComparisonResultParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1856,13 +2536,372 @@ impl GetComparisonResultRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/reconciliations/groupreconciliationdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/");
-        request.path_param("resultId", &self.result_id)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("resultId", &self.params.result_id)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `GroupReconciliations` operations as an object-safe async trait, implemented by
+/// [`GroupReconciliationsApi`]: write code against `&dyn GroupReconciliationsApiClient` (or
+/// `impl GroupReconciliationsApiClient`) and give it `client.group_reconciliations()` in
+/// production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`GroupReconciliationsApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockGroupReconciliationsApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait GroupReconciliationsApiClient: Send + Sync {
+    /// `GET /api/reconciliations/comparisonresults` (operation `ListComparisonResults`):
+    /// [`GroupReconciliationsApi::list_comparison_results`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListComparisonResultsRequest::send): see [`Error`](crate::Error).
+    async fn list_comparison_results(
+        &self,
+        params: ListComparisonResultsParams,
+    ) -> Result<lusid_models::PagedResourceListOfGroupReconciliationComparisonResult, crate::Error>;
+
+    /// `GET /api/reconciliations/comparisonrulesets` (operation `ListComparisonRulesets`):
+    /// [`GroupReconciliationsApi::list_comparison_rulesets`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListComparisonRulesetsRequest::send): see [`Error`](crate::Error).
+    async fn list_comparison_rulesets(
+        &self,
+        params: ListComparisonRulesetsParams,
+    ) -> Result<lusid_models::PagedResourceListOfGroupReconciliationComparisonRuleset, crate::Error>;
+
+    /// `POST /api/reconciliations/comparisonrulesets` (operation `CreateComparisonRuleset`):
+    /// [`GroupReconciliationsApi::create_comparison_ruleset`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateComparisonRulesetRequest::send): see [`Error`](crate::Error).
+    async fn create_comparison_ruleset(
+        &self,
+        params: CreateComparisonRulesetParams,
+    ) -> Result<lusid_models::GroupReconciliationComparisonRuleset, crate::Error>;
+
+    /// `GET /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation
+    /// `GetComparisonRuleset`): [`GroupReconciliationsApi::get_comparison_ruleset`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetComparisonRulesetRequest::send): see [`Error`](crate::Error).
+    async fn get_comparison_ruleset(
+        &self,
+        params: GetComparisonRulesetParams,
+    ) -> Result<lusid_models::GroupReconciliationComparisonRuleset, crate::Error>;
+
+    /// `PUT /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation
+    /// `UpdateComparisonRuleset`): [`GroupReconciliationsApi::update_comparison_ruleset`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateComparisonRulesetRequest::send): see [`Error`](crate::Error).
+    async fn update_comparison_ruleset(
+        &self,
+        params: UpdateComparisonRulesetParams,
+    ) -> Result<lusid_models::GroupReconciliationComparisonRuleset, crate::Error>;
+
+    /// `DELETE /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation
+    /// `DeleteComparisonRuleset`): [`GroupReconciliationsApi::delete_comparison_ruleset`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteComparisonRulesetRequest::send): see [`Error`](crate::Error).
+    async fn delete_comparison_ruleset(
+        &self,
+        params: DeleteComparisonRulesetParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/reconciliations/groupreconciliationdefinitions` (operation
+    /// `ListGroupReconciliationDefinitions`):
+    /// [`GroupReconciliationsApi::list_group_reconciliation_definitions`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListGroupReconciliationDefinitionsRequest::send): see [`Error`](crate::Error).
+    async fn list_group_reconciliation_definitions(
+        &self,
+        params: ListGroupReconciliationDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfGroupReconciliationDefinition, crate::Error>;
+
+    /// `POST /api/reconciliations/groupreconciliationdefinitions` (operation
+    /// `CreateGroupReconciliationDefinition`):
+    /// [`GroupReconciliationsApi::create_group_reconciliation_definition`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateGroupReconciliationDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn create_group_reconciliation_definition(
+        &self,
+        params: CreateGroupReconciliationDefinitionParams,
+    ) -> Result<lusid_models::GroupReconciliationDefinition, crate::Error>;
+
+    /// `GET /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation
+    /// `GetGroupReconciliationDefinition`):
+    /// [`GroupReconciliationsApi::get_group_reconciliation_definition`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetGroupReconciliationDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn get_group_reconciliation_definition(
+        &self,
+        params: GetGroupReconciliationDefinitionParams,
+    ) -> Result<lusid_models::GroupReconciliationDefinition, crate::Error>;
+
+    /// `PUT /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation
+    /// `UpdateGroupReconciliationDefinition`):
+    /// [`GroupReconciliationsApi::update_group_reconciliation_definition`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateGroupReconciliationDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn update_group_reconciliation_definition(
+        &self,
+        params: UpdateGroupReconciliationDefinitionParams,
+    ) -> Result<lusid_models::GroupReconciliationDefinition, crate::Error>;
+
+    /// `DELETE /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation
+    /// `DeleteGroupReconciliationDefinition`):
+    /// [`GroupReconciliationsApi::delete_group_reconciliation_definition`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteGroupReconciliationDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn delete_group_reconciliation_definition(
+        &self,
+        params: DeleteGroupReconciliationDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `POST /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/$run`
+    /// (operation `RunReconciliation`): [`GroupReconciliationsApi::run_reconciliation`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::RunReconciliationRequest::send): see [`Error`](crate::Error).
+    async fn run_reconciliation(
+        &self,
+        params: RunReconciliationParams,
+    ) -> Result<lusid_models::GroupReconciliationRunResponse, crate::Error>;
+
+    /// `POST
+    /// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/comparisonresults/$batchReview`
+    /// (operation `BatchUpdateComparisonResults`):
+    /// [`GroupReconciliationsApi::batch_update_comparison_results`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchUpdateComparisonResultsRequest::send): see [`Error`](crate::Error).
+    async fn batch_update_comparison_results(
+        &self,
+        params: BatchUpdateComparisonResultsParams,
+    ) -> Result<lusid_models::BatchUpdateUserReviewForComparisonResultResponse, crate::Error>;
+
+    /// `GET /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/{resultId}`
+    /// (operation `GetComparisonResult`): [`GroupReconciliationsApi::get_comparison_result`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetComparisonResultRequest::send): see [`Error`](crate::Error).
+    async fn get_comparison_result(
+        &self,
+        params: GetComparisonResultParams,
+    ) -> Result<lusid_models::GroupReconciliationComparisonResult, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl GroupReconciliationsApiClient for GroupReconciliationsApi {
+    async fn list_comparison_results(
+        &self,
+        params: ListComparisonResultsParams,
+    ) -> Result<lusid_models::PagedResourceListOfGroupReconciliationComparisonResult, crate::Error>
+    {
+        ListComparisonResultsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_comparison_rulesets(
+        &self,
+        params: ListComparisonRulesetsParams,
+    ) -> Result<lusid_models::PagedResourceListOfGroupReconciliationComparisonRuleset, crate::Error>
+    {
+        ListComparisonRulesetsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_comparison_ruleset(
+        &self,
+        params: CreateComparisonRulesetParams,
+    ) -> Result<lusid_models::GroupReconciliationComparisonRuleset, crate::Error> {
+        CreateComparisonRulesetRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_comparison_ruleset(
+        &self,
+        params: GetComparisonRulesetParams,
+    ) -> Result<lusid_models::GroupReconciliationComparisonRuleset, crate::Error> {
+        GetComparisonRulesetRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_comparison_ruleset(
+        &self,
+        params: UpdateComparisonRulesetParams,
+    ) -> Result<lusid_models::GroupReconciliationComparisonRuleset, crate::Error> {
+        UpdateComparisonRulesetRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_comparison_ruleset(
+        &self,
+        params: DeleteComparisonRulesetParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteComparisonRulesetRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_group_reconciliation_definitions(
+        &self,
+        params: ListGroupReconciliationDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfGroupReconciliationDefinition, crate::Error> {
+        ListGroupReconciliationDefinitionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_group_reconciliation_definition(
+        &self,
+        params: CreateGroupReconciliationDefinitionParams,
+    ) -> Result<lusid_models::GroupReconciliationDefinition, crate::Error> {
+        CreateGroupReconciliationDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_group_reconciliation_definition(
+        &self,
+        params: GetGroupReconciliationDefinitionParams,
+    ) -> Result<lusid_models::GroupReconciliationDefinition, crate::Error> {
+        GetGroupReconciliationDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_group_reconciliation_definition(
+        &self,
+        params: UpdateGroupReconciliationDefinitionParams,
+    ) -> Result<lusid_models::GroupReconciliationDefinition, crate::Error> {
+        UpdateGroupReconciliationDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_group_reconciliation_definition(
+        &self,
+        params: DeleteGroupReconciliationDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteGroupReconciliationDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn run_reconciliation(
+        &self,
+        params: RunReconciliationParams,
+    ) -> Result<lusid_models::GroupReconciliationRunResponse, crate::Error> {
+        RunReconciliationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn batch_update_comparison_results(
+        &self,
+        params: BatchUpdateComparisonResultsParams,
+    ) -> Result<lusid_models::BatchUpdateUserReviewForComparisonResultResponse, crate::Error> {
+        BatchUpdateComparisonResultsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_comparison_result(
+        &self,
+        params: GetComparisonResultParams,
+    ) -> Result<lusid_models::GroupReconciliationComparisonResult, crate::Error> {
+        GetComparisonResultRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

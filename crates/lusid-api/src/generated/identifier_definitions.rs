@@ -59,13 +59,7 @@ impl IdentifierDefinitionsApi {
     pub fn list_identifier_definitions(&self) -> ListIdentifierDefinitionsRequest {
         ListIdentifierDefinitionsRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListIdentifierDefinitionsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -99,7 +93,7 @@ impl IdentifierDefinitionsApi {
     ) -> CreateIdentifierDefinitionRequest {
         CreateIdentifierDefinitionRequest {
             client: self.client.clone(),
-            body: create_identifier_definition_request,
+            params: CreateIdentifierDefinitionParams::new(create_identifier_definition_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -152,12 +146,7 @@ impl IdentifierDefinitionsApi {
     ) -> GetIdentifierDefinitionRequest {
         GetIdentifierDefinitionRequest {
             client: self.client.clone(),
-            domain: domain.into(),
-            identifier_scope: identifier_scope.into(),
-            identifier_type: identifier_type.into(),
-            as_at: None,
-            effective_at: None,
-            property_keys: Vec::new(),
+            params: GetIdentifierDefinitionParams::new(domain, identifier_scope, identifier_type),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -208,10 +197,12 @@ impl IdentifierDefinitionsApi {
     ) -> UpdateIdentifierDefinitionRequest {
         UpdateIdentifierDefinitionRequest {
             client: self.client.clone(),
-            domain: domain.into(),
-            identifier_scope: identifier_scope.into(),
-            identifier_type: identifier_type.into(),
-            body: update_identifier_definition_request,
+            params: UpdateIdentifierDefinitionParams::new(
+                domain,
+                identifier_scope,
+                identifier_type,
+                update_identifier_definition_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -257,38 +248,55 @@ impl IdentifierDefinitionsApi {
     ) -> DeleteIdentifierDefinitionRequest {
         DeleteIdentifierDefinitionRequest {
             client: self.client.clone(),
-            domain: domain.into(),
-            identifier_scope: identifier_scope.into(),
-            identifier_type: identifier_type.into(),
+            params: DeleteIdentifierDefinitionParams::new(
+                domain,
+                identifier_scope,
+                identifier_type,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListIdentifierDefinitions` request (`GET /api/identifierdefinitions`), built by
-/// [`IdentifierDefinitionsApi::list_identifier_definitions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListIdentifierDefinitionsRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListIdentifierDefinitions` (`GET /api/identifierdefinitions`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListIdentifierDefinitionsParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListIdentifierDefinitionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListIdentifierDefinitions",
-        path_template: "/api/identifierdefinitions",
-        idempotent: true,
-    };
+impl ListIdentifierDefinitionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -337,6 +345,84 @@ impl ListIdentifierDefinitionsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListIdentifierDefinitions` request (`GET /api/identifierdefinitions`), built by
+/// [`IdentifierDefinitionsApi::list_identifier_definitions`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListIdentifierDefinitionsRequest {
+    client: crate::Client,
+    params: ListIdentifierDefinitionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListIdentifierDefinitionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListIdentifierDefinitions",
+        path_template: "/api/identifierdefinitions",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListIdentifierDefinitionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListIdentifierDefinitionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -372,13 +458,13 @@ impl ListIdentifierDefinitionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/identifierdefinitions");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -434,25 +520,49 @@ impl crate::paginator::PagedRequest for ListIdentifierDefinitionsRequest {
     type Page = lusid_models::PagedResourceListOfIdentifierDefinition;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateIdentifierDefinition` (`POST /api/identifierdefinitions`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateIdentifierDefinitionParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreateIdentifierDefinitionRequest,
+}
+
+impl CreateIdentifierDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        create_identifier_definition_request: lusid_models::CreateIdentifierDefinitionRequest,
+    ) -> Self {
+        Self {
+            body: create_identifier_definition_request,
+        }
     }
 }
 
@@ -463,7 +573,7 @@ impl crate::paginator::PagedRequest for ListIdentifierDefinitionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateIdentifierDefinitionRequest {
     client: crate::Client,
-    body: lusid_models::CreateIdentifierDefinitionRequest,
+    params: CreateIdentifierDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -474,6 +584,16 @@ impl CreateIdentifierDefinitionRequest {
         path_template: "/api/identifierdefinitions",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateIdentifierDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateIdentifierDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -506,36 +626,64 @@ impl CreateIdentifierDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/identifierdefinitions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetIdentifierDefinition` request (`GET
-/// /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}`), built by
-/// [`IdentifierDefinitionsApi::get_identifier_definition`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetIdentifierDefinitionRequest {
-    client: crate::Client,
-    domain: String,
-    identifier_scope: String,
-    identifier_type: String,
-    as_at: Option<time::OffsetDateTime>,
-    effective_at: Option<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetIdentifierDefinition` (`GET
+/// /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetIdentifierDefinitionParams {
+    /// `domain` (path): string; known values `Transaction`, `Portfolio`, `Holding`,
+    /// `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
+    /// `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
+    /// `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
+    /// `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
+    /// `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
+    /// `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
+    /// `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`,
+    /// `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
+    /// `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
+    /// `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
+    /// `EligibleCollateralSchedule`.
+    pub domain: String,
+    /// `identifierScope` (path): string.
+    pub identifier_scope: String,
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetIdentifierDefinitionRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetIdentifierDefinition",
-        path_template: "/api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}",
-        idempotent: true,
-    };
+impl GetIdentifierDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        domain: impl Into<String>,
+        identifier_scope: impl Into<String>,
+        identifier_type: impl Into<String>,
+    ) -> Self {
+        Self {
+            domain: domain.into(),
+            identifier_scope: identifier_scope.into(),
+            identifier_type: identifier_type.into(),
+            as_at: None,
+            effective_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -558,6 +706,60 @@ impl GetIdentifierDefinitionRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetIdentifierDefinition` request (`GET
+/// /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}`), built by
+/// [`IdentifierDefinitionsApi::get_identifier_definition`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetIdentifierDefinitionRequest {
+    client: crate::Client,
+    params: GetIdentifierDefinitionParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetIdentifierDefinitionRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetIdentifierDefinition",
+        path_template: "/api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetIdentifierDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetIdentifierDefinitionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -591,16 +793,64 @@ impl GetIdentifierDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/identifierdefinitions/");
-        request.path_param("domain", &self.domain)?;
+        request.path_param("domain", &self.params.domain)?;
         request.path("/");
-        request.path_param("identifierScope", &self.identifier_scope)?;
+        request.path_param("identifierScope", &self.params.identifier_scope)?;
         request.path("/");
-        request.path_param("identifierType", &self.identifier_type)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateIdentifierDefinition` (`PUT
+/// /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateIdentifierDefinitionParams {
+    /// `domain` (path): string; known values `Transaction`, `Portfolio`, `Holding`,
+    /// `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
+    /// `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
+    /// `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
+    /// `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
+    /// `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
+    /// `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
+    /// `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`,
+    /// `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
+    /// `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
+    /// `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
+    /// `EligibleCollateralSchedule`.
+    pub domain: String,
+    /// `identifierScope` (path): string.
+    pub identifier_scope: String,
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateIdentifierDefinitionRequest,
+}
+
+impl UpdateIdentifierDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        domain: impl Into<String>,
+        identifier_scope: impl Into<String>,
+        identifier_type: impl Into<String>,
+        update_identifier_definition_request: lusid_models::UpdateIdentifierDefinitionRequest,
+    ) -> Self {
+        Self {
+            domain: domain.into(),
+            identifier_scope: identifier_scope.into(),
+            identifier_type: identifier_type.into(),
+            body: update_identifier_definition_request,
+        }
     }
 }
 
@@ -612,10 +862,7 @@ impl GetIdentifierDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateIdentifierDefinitionRequest {
     client: crate::Client,
-    domain: String,
-    identifier_scope: String,
-    identifier_type: String,
-    body: lusid_models::UpdateIdentifierDefinitionRequest,
+    params: UpdateIdentifierDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -626,6 +873,16 @@ impl UpdateIdentifierDefinitionRequest {
         path_template: "/api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateIdentifierDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateIdentifierDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -658,14 +915,58 @@ impl UpdateIdentifierDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/identifierdefinitions/");
-        request.path_param("domain", &self.domain)?;
+        request.path_param("domain", &self.params.domain)?;
         request.path("/");
-        request.path_param("identifierScope", &self.identifier_scope)?;
+        request.path_param("identifierScope", &self.params.identifier_scope)?;
         request.path("/");
-        request.path_param("identifierType", &self.identifier_type)?;
-        request.json_body(&self.body)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteIdentifierDefinition` (`DELETE
+/// /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteIdentifierDefinitionParams {
+    /// `domain` (path): string; known values `Transaction`, `Portfolio`, `Holding`,
+    /// `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
+    /// `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
+    /// `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
+    /// `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
+    /// `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
+    /// `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
+    /// `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`,
+    /// `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
+    /// `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
+    /// `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
+    /// `EligibleCollateralSchedule`.
+    pub domain: String,
+    /// `identifierScope` (path): string.
+    pub identifier_scope: String,
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+}
+
+impl DeleteIdentifierDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        domain: impl Into<String>,
+        identifier_scope: impl Into<String>,
+        identifier_type: impl Into<String>,
+    ) -> Self {
+        Self {
+            domain: domain.into(),
+            identifier_scope: identifier_scope.into(),
+            identifier_type: identifier_type.into(),
+        }
     }
 }
 
@@ -677,9 +978,7 @@ impl UpdateIdentifierDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteIdentifierDefinitionRequest {
     client: crate::Client,
-    domain: String,
-    identifier_scope: String,
-    identifier_type: String,
+    params: DeleteIdentifierDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -690,6 +989,16 @@ impl DeleteIdentifierDefinitionRequest {
         path_template: "/api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteIdentifierDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteIdentifierDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -723,12 +1032,151 @@ impl DeleteIdentifierDefinitionRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/identifierdefinitions/");
-        request.path_param("domain", &self.domain)?;
+        request.path_param("domain", &self.params.domain)?;
         request.path("/");
-        request.path_param("identifierScope", &self.identifier_scope)?;
+        request.path_param("identifierScope", &self.params.identifier_scope)?;
         request.path("/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `IdentifierDefinitions` operations as an object-safe async trait, implemented by
+/// [`IdentifierDefinitionsApi`]: write code against `&dyn IdentifierDefinitionsApiClient`
+/// (or `impl IdentifierDefinitionsApiClient`) and give it `client.identifier_definitions()`
+/// in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`IdentifierDefinitionsApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockIdentifierDefinitionsApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait IdentifierDefinitionsApiClient: Send + Sync {
+    /// `GET /api/identifierdefinitions` (operation `ListIdentifierDefinitions`):
+    /// [`IdentifierDefinitionsApi::list_identifier_definitions`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListIdentifierDefinitionsRequest::send): see [`Error`](crate::Error).
+    async fn list_identifier_definitions(
+        &self,
+        params: ListIdentifierDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfIdentifierDefinition, crate::Error>;
+
+    /// `POST /api/identifierdefinitions` (operation `CreateIdentifierDefinition`):
+    /// [`IdentifierDefinitionsApi::create_identifier_definition`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateIdentifierDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn create_identifier_definition(
+        &self,
+        params: CreateIdentifierDefinitionParams,
+    ) -> Result<lusid_models::IdentifierDefinition, crate::Error>;
+
+    /// `GET /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}` (operation
+    /// `GetIdentifierDefinition`): [`IdentifierDefinitionsApi::get_identifier_definition`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetIdentifierDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn get_identifier_definition(
+        &self,
+        params: GetIdentifierDefinitionParams,
+    ) -> Result<lusid_models::IdentifierDefinition, crate::Error>;
+
+    /// `PUT /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}` (operation
+    /// `UpdateIdentifierDefinition`):
+    /// [`IdentifierDefinitionsApi::update_identifier_definition`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateIdentifierDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn update_identifier_definition(
+        &self,
+        params: UpdateIdentifierDefinitionParams,
+    ) -> Result<lusid_models::IdentifierDefinition, crate::Error>;
+
+    /// `DELETE /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}`
+    /// (operation `DeleteIdentifierDefinition`):
+    /// [`IdentifierDefinitionsApi::delete_identifier_definition`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteIdentifierDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn delete_identifier_definition(
+        &self,
+        params: DeleteIdentifierDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl IdentifierDefinitionsApiClient for IdentifierDefinitionsApi {
+    async fn list_identifier_definitions(
+        &self,
+        params: ListIdentifierDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfIdentifierDefinition, crate::Error> {
+        ListIdentifierDefinitionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_identifier_definition(
+        &self,
+        params: CreateIdentifierDefinitionParams,
+    ) -> Result<lusid_models::IdentifierDefinition, crate::Error> {
+        CreateIdentifierDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_identifier_definition(
+        &self,
+        params: GetIdentifierDefinitionParams,
+    ) -> Result<lusid_models::IdentifierDefinition, crate::Error> {
+        GetIdentifierDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_identifier_definition(
+        &self,
+        params: UpdateIdentifierDefinitionParams,
+    ) -> Result<lusid_models::IdentifierDefinition, crate::Error> {
+        UpdateIdentifierDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_identifier_definition(
+        &self,
+        params: DeleteIdentifierDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteIdentifierDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

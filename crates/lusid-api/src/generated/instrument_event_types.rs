@@ -56,11 +56,7 @@ impl InstrumentEventTypesApi {
     pub fn list_transaction_templates(&self) -> ListTransactionTemplatesRequest {
         ListTransactionTemplatesRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListTransactionTemplatesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -104,11 +100,7 @@ impl InstrumentEventTypesApi {
     ) -> ListTransactionTemplateSpecificationsRequest {
         ListTransactionTemplateSpecificationsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListTransactionTemplateSpecificationsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -202,10 +194,11 @@ impl InstrumentEventTypesApi {
     ) -> GetTransactionTemplateRequest {
         GetTransactionTemplateRequest {
             client: self.client.clone(),
-            instrument_event_type: instrument_event_type.into(),
-            instrument_type: instrument_type.into(),
-            scope: scope.into(),
-            as_at: None,
+            params: GetTransactionTemplateParams::new(
+                instrument_event_type,
+                instrument_type,
+                scope,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -300,10 +293,12 @@ impl InstrumentEventTypesApi {
     ) -> UpdateTransactionTemplateRequest {
         UpdateTransactionTemplateRequest {
             client: self.client.clone(),
-            instrument_event_type: instrument_event_type.into(),
-            instrument_type: instrument_type.into(),
-            scope: scope.into(),
-            body: transaction_template_request,
+            params: UpdateTransactionTemplateParams::new(
+                instrument_event_type,
+                instrument_type,
+                scope,
+                transaction_template_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -399,10 +394,12 @@ impl InstrumentEventTypesApi {
     ) -> CreateTransactionTemplateRequest {
         CreateTransactionTemplateRequest {
             client: self.client.clone(),
-            instrument_event_type: instrument_event_type.into(),
-            instrument_type: instrument_type.into(),
-            scope: scope.into(),
-            body: transaction_template_request,
+            params: CreateTransactionTemplateParams::new(
+                instrument_event_type,
+                instrument_type,
+                scope,
+                transaction_template_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -493,9 +490,11 @@ impl InstrumentEventTypesApi {
     ) -> DeleteTransactionTemplateRequest {
         DeleteTransactionTemplateRequest {
             client: self.client.clone(),
-            instrument_event_type: instrument_event_type.into(),
-            instrument_type: instrument_type.into(),
-            scope: scope.into(),
+            params: DeleteTransactionTemplateParams::new(
+                instrument_event_type,
+                instrument_type,
+                scope,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -571,35 +570,46 @@ impl InstrumentEventTypesApi {
     ) -> GetTransactionTemplateSpecificationRequest {
         GetTransactionTemplateSpecificationRequest {
             client: self.client.clone(),
-            instrument_event_type: instrument_event_type.into(),
+            params: GetTransactionTemplateSpecificationParams::new(instrument_event_type),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListTransactionTemplates` request (`GET
-/// /api/instrumenteventtypes/transactiontemplates`), built by
-/// [`InstrumentEventTypesApi::list_transaction_templates`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListTransactionTemplatesRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListTransactionTemplates` (`GET
+/// /api/instrumenteventtypes/transactiontemplates`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListTransactionTemplatesParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListTransactionTemplatesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListTransactionTemplates",
-        path_template: "/api/instrumenteventtypes/transactiontemplates",
-        idempotent: true,
-    };
+impl ListTransactionTemplatesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -631,6 +641,69 @@ impl ListTransactionTemplatesRequest {
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `ListTransactionTemplates` request (`GET
+/// /api/instrumenteventtypes/transactiontemplates`), built by
+/// [`InstrumentEventTypesApi::list_transaction_templates`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListTransactionTemplatesRequest {
+    client: crate::Client,
+    params: ListTransactionTemplatesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListTransactionTemplatesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListTransactionTemplates",
+        path_template: "/api/instrumenteventtypes/transactiontemplates",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListTransactionTemplatesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListTransactionTemplatesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -667,11 +740,11 @@ impl ListTransactionTemplatesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/instrumenteventtypes/transactiontemplates");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -726,19 +799,19 @@ impl crate::paginator::PagedRequest for ListTransactionTemplatesRequest {
     type Page = lusid_models::PagedResourceListOfTransactionTemplate;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -748,29 +821,40 @@ impl crate::paginator::PagedRequest for ListTransactionTemplatesRequest {
     }
 }
 
-/// The `ListTransactionTemplateSpecifications` request (`GET
-/// /api/instrumenteventtypes/transactiontemplatespecifications`), built by
-/// [`InstrumentEventTypesApi::list_transaction_template_specifications`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListTransactionTemplateSpecificationsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListTransactionTemplateSpecifications` (`GET
+/// /api/instrumenteventtypes/transactiontemplatespecifications`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListTransactionTemplateSpecificationsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListTransactionTemplateSpecificationsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListTransactionTemplateSpecifications",
-        path_template: "/api/instrumenteventtypes/transactiontemplatespecifications",
-        idempotent: true,
-    };
+impl ListTransactionTemplateSpecificationsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -802,6 +886,69 @@ impl ListTransactionTemplateSpecificationsRequest {
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `ListTransactionTemplateSpecifications` request (`GET
+/// /api/instrumenteventtypes/transactiontemplatespecifications`), built by
+/// [`InstrumentEventTypesApi::list_transaction_template_specifications`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListTransactionTemplateSpecificationsRequest {
+    client: crate::Client,
+    params: ListTransactionTemplateSpecificationsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListTransactionTemplateSpecificationsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListTransactionTemplateSpecifications",
+        path_template: "/api/instrumenteventtypes/transactiontemplatespecifications",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListTransactionTemplateSpecificationsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListTransactionTemplateSpecificationsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -839,11 +986,11 @@ impl ListTransactionTemplateSpecificationsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/instrumenteventtypes/transactiontemplatespecifications");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -903,25 +1050,121 @@ impl crate::paginator::PagedRequest for ListTransactionTemplateSpecificationsReq
     type Page = lusid_models::PagedResourceListOfTransactionTemplateSpecification;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `GetTransactionTemplate` (`GET
+/// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetTransactionTemplateParams {
+    /// `instrumentEventType` (path): string; known values `TransitionEvent`,
+    /// `InformationalEvent`, `OpenEvent`, `CloseEvent`, `StockSplitEvent`, `BondDefaultEvent`,
+    /// `CashDividendEvent`, `AmortisationEvent`, `CashFlowEvent`, `ExerciseEvent`,
+    /// `ResetEvent`, `TriggerEvent`, `RawVendorEvent`, `InformationalErrorEvent`,
+    /// `BondCouponEvent`, `DividendReinvestmentEvent`, `AccumulationEvent`,
+    /// `BondPrincipalEvent`, `DividendOptionEvent`, `MaturityEvent`,
+    /// `FxForwardSettlementEvent`, `ExpiryEvent`, `ScripDividendEvent`, `StockDividendEvent`,
+    /// `ReverseStockSplitEvent`, `CapitalDistributionEvent`, `SpinOffEvent`, `MergerEvent`,
+    /// `FutureExpiryEvent`, `SwapCashFlowEvent`, `SwapPrincipalEvent`,
+    /// `CreditPremiumCashFlowEvent`, `CdsCreditEvent`, `CdxCreditEvent`, `MbsCouponEvent`,
+    /// `MbsPrincipalEvent`, `BonusIssueEvent`, `MbsPrincipalWriteOffEvent`,
+    /// `MbsInterestDeferralEvent`, `MbsInterestShortfallEvent`, `TenderEvent`,
+    /// `CallOnIntermediateSecuritiesEvent`, `IntermediateSecuritiesDistributionEvent`,
+    /// `OptionExercisePhysicalEvent`, `OptionExerciseCashEvent`,
+    /// `ProtectionPayoutCashFlowEvent`, `TermDepositInterestEvent`,
+    /// `TermDepositPrincipalEvent`, `EarlyRedemptionEvent`, `FutureMarkToMarketEvent`,
+    /// `AdjustGlobalCommitmentEvent`, `ContractInitialisationEvent`, `DrawdownEvent`,
+    /// `LoanInterestRepaymentEvent`, `UpdateDepositAmountEvent`, `LoanPrincipalRepaymentEvent`,
+    /// `DepositInterestPaymentEvent`, `DepositCloseEvent`, `LoanFacilityContractRolloverEvent`,
+    /// `RepurchaseOfferEvent`, `RepoPartialClosureEvent`, `RepoCashFlowEvent`,
+    /// `FlexibleRepoInterestPaymentEvent`, `FlexibleRepoCashFlowEvent`,
+    /// `FlexibleRepoCollateralEvent`, `ConversionEvent`, `FlexibleRepoPartialClosureEvent`,
+    /// `FlexibleRepoFullClosureEvent`, `CapletFloorletCashFlowEvent`, `EarlyCloseOutEvent`,
+    /// `DepositRollEvent`, `ConsentEvent`, `DrawingEvent`, `CapitalGainsDistributionEvent`,
+    /// `ExchangeOfferEvent`, `DutchAuctionEvent`, `WorthlessEvent`, `PutRedemptionEvent`,
+    /// `LoanFacilityDelayedCompensationPaymentEvent`, `InterestPaymentEvent`,
+    /// `PriorityIssueEvent`, `ClassActionEvent`, `BankruptcyEvent`, `LiquidationPaymentEvent`,
+    /// `PartialDefeasanceEvent`, `SecurityWriteOffEvent`, `WarrantsExerciseEvent`,
+    /// `PariPassuEvent`, `ChangeEvent`, `PikBondCouponEvent`, `PikBondCashCouponEvent`,
+    /// `PikBondInterestCapitalisationEvent`, `PikBondPrincipalEvent`, `DelistingEvent`,
+    /// `PikBondInterestEvent`, `CommodityForwardCashSettlementEvent`, `PaymentInKindEvent`,
+    /// `CommodityForwardPhysicalSettlementEvent`, `CancelSwapEvent`,
+    /// `BondOptionTerminationEvent`, `TerminationEvent`, `CommodityCalendarSwapCashFlowEvent`,
+    /// `DepositSweepEvent`, `BondForwardCashSettlementEvent`, `BondForwardTerminationEvent`,
+    /// `AmendCommitmentEvent`, `CapitalCallEvent`, `FundDistributionEvent`, `NavReportEvent`,
+    /// `DividendSuspensionEvent`, `LoanInterestCapitalisationEvent`,
+    /// `TotalReturnSwapCashFlowEvent`, `GlobalLoanFacilityReinitialisationEvent`,
+    /// `InvestorLoanFacilityReinitialisationEvent`, `CapitalCallReceiptEvent`,
+    /// `RecallableCapitalExpiryEvent`, `CapitalInterestTransferEvent`, `FacilityDrawEvent`,
+    /// `FacilityRepaymentEvent`, `FacilityInterestEvent`, `FacilityCommitmentFeeEvent`,
+    /// `InstalmentCallEvent` and `DepositInterestCapitalisationEvent`.
+    pub instrument_event_type: String,
+    /// `instrumentType` (path): string; known values `QuotedSecurity`, `InterestRateSwap`,
+    /// `FxForward`, `Future`, `ExoticInstrument`, `FxOption`, `CreditDefaultSwap`,
+    /// `InterestRateSwaption`, `Bond`, `EquityOption`, `FixedLeg`, `FloatingLeg`,
+    /// `BespokeCashFlowsLeg`, `Unknown`, `TermDeposit`, `ContractForDifference`, `EquitySwap`,
+    /// `CashPerpetual`, `CapFloor`, `CashSettled`, `CdsIndex`, `Basket`, `FundingLeg`,
+    /// `FxSwap`, `ForwardRateAgreement`, `SimpleInstrument`, `Repo`, `Equity`,
+    /// `ExchangeTradedOption`, `ReferenceInstrument`, `ComplexBond`, `InflationLinkedBond`,
+    /// `InflationSwap`, `SimpleCashFlowLoan`, `TotalReturnSwap`, `InflationLeg`,
+    /// `FundShareClass`, `FlexibleLoan`, `UnsettledCash`, `Cash`, `MasteredInstrument`,
+    /// `LoanFacility`, `FlexibleDeposit`, `FlexibleRepo`, `ToBeAnnounced`, `VolatilitySwap`,
+    /// `ToBeAnnouncedOption`, `CommodityForward`, `BondOption`, `CdsOption`,
+    /// `CommodityCalendarSwap`, `BondForward`, `PreferredShare`, `CapitalInterest` and
+    /// `WholeLoanFacility`.
+    pub instrument_type: String,
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetTransactionTemplateParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        instrument_event_type: impl Into<String>,
+        instrument_type: impl Into<String>,
+        scope: impl Into<String>,
+    ) -> Self {
+        Self {
+            instrument_event_type: instrument_event_type.into(),
+            instrument_type: instrument_type.into(),
+            scope: scope.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -933,10 +1176,7 @@ impl crate::paginator::PagedRequest for ListTransactionTemplateSpecificationsReq
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTransactionTemplateRequest {
     client: crate::Client,
-    instrument_event_type: String,
-    instrument_type: String,
-    scope: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetTransactionTemplateParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -951,8 +1191,18 @@ impl GetTransactionTemplateRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetTransactionTemplateParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetTransactionTemplateParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -986,14 +1236,103 @@ impl GetTransactionTemplateRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/instrumenteventtypes/");
-        request.path_param("instrumentEventType", &self.instrument_event_type)?;
+        request.path_param("instrumentEventType", &self.params.instrument_event_type)?;
         request.path("/transactiontemplates/");
-        request.path_param("instrumentType", &self.instrument_type)?;
+        request.path_param("instrumentType", &self.params.instrument_type)?;
         request.path("/");
-        request.path_param("scope", &self.scope)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("scope", &self.params.scope)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateTransactionTemplate` (`PUT
+/// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateTransactionTemplateParams {
+    /// `instrumentEventType` (path): string; known values `TransitionEvent`,
+    /// `InformationalEvent`, `OpenEvent`, `CloseEvent`, `StockSplitEvent`, `BondDefaultEvent`,
+    /// `CashDividendEvent`, `AmortisationEvent`, `CashFlowEvent`, `ExerciseEvent`,
+    /// `ResetEvent`, `TriggerEvent`, `RawVendorEvent`, `InformationalErrorEvent`,
+    /// `BondCouponEvent`, `DividendReinvestmentEvent`, `AccumulationEvent`,
+    /// `BondPrincipalEvent`, `DividendOptionEvent`, `MaturityEvent`,
+    /// `FxForwardSettlementEvent`, `ExpiryEvent`, `ScripDividendEvent`, `StockDividendEvent`,
+    /// `ReverseStockSplitEvent`, `CapitalDistributionEvent`, `SpinOffEvent`, `MergerEvent`,
+    /// `FutureExpiryEvent`, `SwapCashFlowEvent`, `SwapPrincipalEvent`,
+    /// `CreditPremiumCashFlowEvent`, `CdsCreditEvent`, `CdxCreditEvent`, `MbsCouponEvent`,
+    /// `MbsPrincipalEvent`, `BonusIssueEvent`, `MbsPrincipalWriteOffEvent`,
+    /// `MbsInterestDeferralEvent`, `MbsInterestShortfallEvent`, `TenderEvent`,
+    /// `CallOnIntermediateSecuritiesEvent`, `IntermediateSecuritiesDistributionEvent`,
+    /// `OptionExercisePhysicalEvent`, `OptionExerciseCashEvent`,
+    /// `ProtectionPayoutCashFlowEvent`, `TermDepositInterestEvent`,
+    /// `TermDepositPrincipalEvent`, `EarlyRedemptionEvent`, `FutureMarkToMarketEvent`,
+    /// `AdjustGlobalCommitmentEvent`, `ContractInitialisationEvent`, `DrawdownEvent`,
+    /// `LoanInterestRepaymentEvent`, `UpdateDepositAmountEvent`, `LoanPrincipalRepaymentEvent`,
+    /// `DepositInterestPaymentEvent`, `DepositCloseEvent`, `LoanFacilityContractRolloverEvent`,
+    /// `RepurchaseOfferEvent`, `RepoPartialClosureEvent`, `RepoCashFlowEvent`,
+    /// `FlexibleRepoInterestPaymentEvent`, `FlexibleRepoCashFlowEvent`,
+    /// `FlexibleRepoCollateralEvent`, `ConversionEvent`, `FlexibleRepoPartialClosureEvent`,
+    /// `FlexibleRepoFullClosureEvent`, `CapletFloorletCashFlowEvent`, `EarlyCloseOutEvent`,
+    /// `DepositRollEvent`, `ConsentEvent`, `DrawingEvent`, `CapitalGainsDistributionEvent`,
+    /// `ExchangeOfferEvent`, `DutchAuctionEvent`, `WorthlessEvent`, `PutRedemptionEvent`,
+    /// `LoanFacilityDelayedCompensationPaymentEvent`, `InterestPaymentEvent`,
+    /// `PriorityIssueEvent`, `ClassActionEvent`, `BankruptcyEvent`, `LiquidationPaymentEvent`,
+    /// `PartialDefeasanceEvent`, `SecurityWriteOffEvent`, `WarrantsExerciseEvent`,
+    /// `PariPassuEvent`, `ChangeEvent`, `PikBondCouponEvent`, `PikBondCashCouponEvent`,
+    /// `PikBondInterestCapitalisationEvent`, `PikBondPrincipalEvent`, `DelistingEvent`,
+    /// `PikBondInterestEvent`, `CommodityForwardCashSettlementEvent`, `PaymentInKindEvent`,
+    /// `CommodityForwardPhysicalSettlementEvent`, `CancelSwapEvent`,
+    /// `BondOptionTerminationEvent`, `TerminationEvent`, `CommodityCalendarSwapCashFlowEvent`,
+    /// `DepositSweepEvent`, `BondForwardCashSettlementEvent`, `BondForwardTerminationEvent`,
+    /// `AmendCommitmentEvent`, `CapitalCallEvent`, `FundDistributionEvent`, `NavReportEvent`,
+    /// `DividendSuspensionEvent`, `LoanInterestCapitalisationEvent`,
+    /// `TotalReturnSwapCashFlowEvent`, `GlobalLoanFacilityReinitialisationEvent`,
+    /// `InvestorLoanFacilityReinitialisationEvent`, `CapitalCallReceiptEvent`,
+    /// `RecallableCapitalExpiryEvent`, `CapitalInterestTransferEvent`, `FacilityDrawEvent`,
+    /// `FacilityRepaymentEvent`, `FacilityInterestEvent`, `FacilityCommitmentFeeEvent`,
+    /// `InstalmentCallEvent` and `DepositInterestCapitalisationEvent`.
+    pub instrument_event_type: String,
+    /// `instrumentType` (path): string; known values `QuotedSecurity`, `InterestRateSwap`,
+    /// `FxForward`, `Future`, `ExoticInstrument`, `FxOption`, `CreditDefaultSwap`,
+    /// `InterestRateSwaption`, `Bond`, `EquityOption`, `FixedLeg`, `FloatingLeg`,
+    /// `BespokeCashFlowsLeg`, `Unknown`, `TermDeposit`, `ContractForDifference`, `EquitySwap`,
+    /// `CashPerpetual`, `CapFloor`, `CashSettled`, `CdsIndex`, `Basket`, `FundingLeg`,
+    /// `FxSwap`, `ForwardRateAgreement`, `SimpleInstrument`, `Repo`, `Equity`,
+    /// `ExchangeTradedOption`, `ReferenceInstrument`, `ComplexBond`, `InflationLinkedBond`,
+    /// `InflationSwap`, `SimpleCashFlowLoan`, `TotalReturnSwap`, `InflationLeg`,
+    /// `FundShareClass`, `FlexibleLoan`, `UnsettledCash`, `Cash`, `MasteredInstrument`,
+    /// `LoanFacility`, `FlexibleDeposit`, `FlexibleRepo`, `ToBeAnnounced`, `VolatilitySwap`,
+    /// `ToBeAnnouncedOption`, `CommodityForward`, `BondOption`, `CdsOption`,
+    /// `CommodityCalendarSwap`, `BondForward`, `PreferredShare`, `CapitalInterest` and
+    /// `WholeLoanFacility`.
+    pub instrument_type: String,
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::TransactionTemplateRequest,
+}
+
+impl UpdateTransactionTemplateParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        instrument_event_type: impl Into<String>,
+        instrument_type: impl Into<String>,
+        scope: impl Into<String>,
+        transaction_template_request: lusid_models::TransactionTemplateRequest,
+    ) -> Self {
+        Self {
+            instrument_event_type: instrument_event_type.into(),
+            instrument_type: instrument_type.into(),
+            scope: scope.into(),
+            body: transaction_template_request,
+        }
     }
 }
 
@@ -1005,10 +1344,7 @@ impl GetTransactionTemplateRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateTransactionTemplateRequest {
     client: crate::Client,
-    instrument_event_type: String,
-    instrument_type: String,
-    scope: String,
-    body: lusid_models::TransactionTemplateRequest,
+    params: UpdateTransactionTemplateParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1019,6 +1355,16 @@ impl UpdateTransactionTemplateRequest {
         path_template: "/api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateTransactionTemplateParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateTransactionTemplateParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1051,14 +1397,103 @@ impl UpdateTransactionTemplateRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/instrumenteventtypes/");
-        request.path_param("instrumentEventType", &self.instrument_event_type)?;
+        request.path_param("instrumentEventType", &self.params.instrument_event_type)?;
         request.path("/transactiontemplates/");
-        request.path_param("instrumentType", &self.instrument_type)?;
+        request.path_param("instrumentType", &self.params.instrument_type)?;
         request.path("/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `CreateTransactionTemplate` (`POST
+/// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateTransactionTemplateParams {
+    /// `instrumentEventType` (path): string; known values `TransitionEvent`,
+    /// `InformationalEvent`, `OpenEvent`, `CloseEvent`, `StockSplitEvent`, `BondDefaultEvent`,
+    /// `CashDividendEvent`, `AmortisationEvent`, `CashFlowEvent`, `ExerciseEvent`,
+    /// `ResetEvent`, `TriggerEvent`, `RawVendorEvent`, `InformationalErrorEvent`,
+    /// `BondCouponEvent`, `DividendReinvestmentEvent`, `AccumulationEvent`,
+    /// `BondPrincipalEvent`, `DividendOptionEvent`, `MaturityEvent`,
+    /// `FxForwardSettlementEvent`, `ExpiryEvent`, `ScripDividendEvent`, `StockDividendEvent`,
+    /// `ReverseStockSplitEvent`, `CapitalDistributionEvent`, `SpinOffEvent`, `MergerEvent`,
+    /// `FutureExpiryEvent`, `SwapCashFlowEvent`, `SwapPrincipalEvent`,
+    /// `CreditPremiumCashFlowEvent`, `CdsCreditEvent`, `CdxCreditEvent`, `MbsCouponEvent`,
+    /// `MbsPrincipalEvent`, `BonusIssueEvent`, `MbsPrincipalWriteOffEvent`,
+    /// `MbsInterestDeferralEvent`, `MbsInterestShortfallEvent`, `TenderEvent`,
+    /// `CallOnIntermediateSecuritiesEvent`, `IntermediateSecuritiesDistributionEvent`,
+    /// `OptionExercisePhysicalEvent`, `OptionExerciseCashEvent`,
+    /// `ProtectionPayoutCashFlowEvent`, `TermDepositInterestEvent`,
+    /// `TermDepositPrincipalEvent`, `EarlyRedemptionEvent`, `FutureMarkToMarketEvent`,
+    /// `AdjustGlobalCommitmentEvent`, `ContractInitialisationEvent`, `DrawdownEvent`,
+    /// `LoanInterestRepaymentEvent`, `UpdateDepositAmountEvent`, `LoanPrincipalRepaymentEvent`,
+    /// `DepositInterestPaymentEvent`, `DepositCloseEvent`, `LoanFacilityContractRolloverEvent`,
+    /// `RepurchaseOfferEvent`, `RepoPartialClosureEvent`, `RepoCashFlowEvent`,
+    /// `FlexibleRepoInterestPaymentEvent`, `FlexibleRepoCashFlowEvent`,
+    /// `FlexibleRepoCollateralEvent`, `ConversionEvent`, `FlexibleRepoPartialClosureEvent`,
+    /// `FlexibleRepoFullClosureEvent`, `CapletFloorletCashFlowEvent`, `EarlyCloseOutEvent`,
+    /// `DepositRollEvent`, `ConsentEvent`, `DrawingEvent`, `CapitalGainsDistributionEvent`,
+    /// `ExchangeOfferEvent`, `DutchAuctionEvent`, `WorthlessEvent`, `PutRedemptionEvent`,
+    /// `LoanFacilityDelayedCompensationPaymentEvent`, `InterestPaymentEvent`,
+    /// `PriorityIssueEvent`, `ClassActionEvent`, `BankruptcyEvent`, `LiquidationPaymentEvent`,
+    /// `PartialDefeasanceEvent`, `SecurityWriteOffEvent`, `WarrantsExerciseEvent`,
+    /// `PariPassuEvent`, `ChangeEvent`, `PikBondCouponEvent`, `PikBondCashCouponEvent`,
+    /// `PikBondInterestCapitalisationEvent`, `PikBondPrincipalEvent`, `DelistingEvent`,
+    /// `PikBondInterestEvent`, `CommodityForwardCashSettlementEvent`, `PaymentInKindEvent`,
+    /// `CommodityForwardPhysicalSettlementEvent`, `CancelSwapEvent`,
+    /// `BondOptionTerminationEvent`, `TerminationEvent`, `CommodityCalendarSwapCashFlowEvent`,
+    /// `DepositSweepEvent`, `BondForwardCashSettlementEvent`, `BondForwardTerminationEvent`,
+    /// `AmendCommitmentEvent`, `CapitalCallEvent`, `FundDistributionEvent`, `NavReportEvent`,
+    /// `DividendSuspensionEvent`, `LoanInterestCapitalisationEvent`,
+    /// `TotalReturnSwapCashFlowEvent`, `GlobalLoanFacilityReinitialisationEvent`,
+    /// `InvestorLoanFacilityReinitialisationEvent`, `CapitalCallReceiptEvent`,
+    /// `RecallableCapitalExpiryEvent`, `CapitalInterestTransferEvent`, `FacilityDrawEvent`,
+    /// `FacilityRepaymentEvent`, `FacilityInterestEvent`, `FacilityCommitmentFeeEvent`,
+    /// `InstalmentCallEvent` and `DepositInterestCapitalisationEvent`.
+    pub instrument_event_type: String,
+    /// `instrumentType` (path): string; known values `QuotedSecurity`, `InterestRateSwap`,
+    /// `FxForward`, `Future`, `ExoticInstrument`, `FxOption`, `CreditDefaultSwap`,
+    /// `InterestRateSwaption`, `Bond`, `EquityOption`, `FixedLeg`, `FloatingLeg`,
+    /// `BespokeCashFlowsLeg`, `Unknown`, `TermDeposit`, `ContractForDifference`, `EquitySwap`,
+    /// `CashPerpetual`, `CapFloor`, `CashSettled`, `CdsIndex`, `Basket`, `FundingLeg`,
+    /// `FxSwap`, `ForwardRateAgreement`, `SimpleInstrument`, `Repo`, `Equity`,
+    /// `ExchangeTradedOption`, `ReferenceInstrument`, `ComplexBond`, `InflationLinkedBond`,
+    /// `InflationSwap`, `SimpleCashFlowLoan`, `TotalReturnSwap`, `InflationLeg`,
+    /// `FundShareClass`, `FlexibleLoan`, `UnsettledCash`, `Cash`, `MasteredInstrument`,
+    /// `LoanFacility`, `FlexibleDeposit`, `FlexibleRepo`, `ToBeAnnounced`, `VolatilitySwap`,
+    /// `ToBeAnnouncedOption`, `CommodityForward`, `BondOption`, `CdsOption`,
+    /// `CommodityCalendarSwap`, `BondForward`, `PreferredShare`, `CapitalInterest` and
+    /// `WholeLoanFacility`.
+    pub instrument_type: String,
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::TransactionTemplateRequest,
+}
+
+impl CreateTransactionTemplateParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        instrument_event_type: impl Into<String>,
+        instrument_type: impl Into<String>,
+        scope: impl Into<String>,
+        transaction_template_request: lusid_models::TransactionTemplateRequest,
+    ) -> Self {
+        Self {
+            instrument_event_type: instrument_event_type.into(),
+            instrument_type: instrument_type.into(),
+            scope: scope.into(),
+            body: transaction_template_request,
+        }
     }
 }
 
@@ -1070,10 +1505,7 @@ impl UpdateTransactionTemplateRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateTransactionTemplateRequest {
     client: crate::Client,
-    instrument_event_type: String,
-    instrument_type: String,
-    scope: String,
-    body: lusid_models::TransactionTemplateRequest,
+    params: CreateTransactionTemplateParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1084,6 +1516,16 @@ impl CreateTransactionTemplateRequest {
         path_template: "/api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateTransactionTemplateParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateTransactionTemplateParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1116,14 +1558,99 @@ impl CreateTransactionTemplateRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/instrumenteventtypes/");
-        request.path_param("instrumentEventType", &self.instrument_event_type)?;
+        request.path_param("instrumentEventType", &self.params.instrument_event_type)?;
         request.path("/transactiontemplates/");
-        request.path_param("instrumentType", &self.instrument_type)?;
+        request.path_param("instrumentType", &self.params.instrument_type)?;
         request.path("/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteTransactionTemplate` (`DELETE
+/// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteTransactionTemplateParams {
+    /// `instrumentEventType` (path): string; known values `TransitionEvent`,
+    /// `InformationalEvent`, `OpenEvent`, `CloseEvent`, `StockSplitEvent`, `BondDefaultEvent`,
+    /// `CashDividendEvent`, `AmortisationEvent`, `CashFlowEvent`, `ExerciseEvent`,
+    /// `ResetEvent`, `TriggerEvent`, `RawVendorEvent`, `InformationalErrorEvent`,
+    /// `BondCouponEvent`, `DividendReinvestmentEvent`, `AccumulationEvent`,
+    /// `BondPrincipalEvent`, `DividendOptionEvent`, `MaturityEvent`,
+    /// `FxForwardSettlementEvent`, `ExpiryEvent`, `ScripDividendEvent`, `StockDividendEvent`,
+    /// `ReverseStockSplitEvent`, `CapitalDistributionEvent`, `SpinOffEvent`, `MergerEvent`,
+    /// `FutureExpiryEvent`, `SwapCashFlowEvent`, `SwapPrincipalEvent`,
+    /// `CreditPremiumCashFlowEvent`, `CdsCreditEvent`, `CdxCreditEvent`, `MbsCouponEvent`,
+    /// `MbsPrincipalEvent`, `BonusIssueEvent`, `MbsPrincipalWriteOffEvent`,
+    /// `MbsInterestDeferralEvent`, `MbsInterestShortfallEvent`, `TenderEvent`,
+    /// `CallOnIntermediateSecuritiesEvent`, `IntermediateSecuritiesDistributionEvent`,
+    /// `OptionExercisePhysicalEvent`, `OptionExerciseCashEvent`,
+    /// `ProtectionPayoutCashFlowEvent`, `TermDepositInterestEvent`,
+    /// `TermDepositPrincipalEvent`, `EarlyRedemptionEvent`, `FutureMarkToMarketEvent`,
+    /// `AdjustGlobalCommitmentEvent`, `ContractInitialisationEvent`, `DrawdownEvent`,
+    /// `LoanInterestRepaymentEvent`, `UpdateDepositAmountEvent`, `LoanPrincipalRepaymentEvent`,
+    /// `DepositInterestPaymentEvent`, `DepositCloseEvent`, `LoanFacilityContractRolloverEvent`,
+    /// `RepurchaseOfferEvent`, `RepoPartialClosureEvent`, `RepoCashFlowEvent`,
+    /// `FlexibleRepoInterestPaymentEvent`, `FlexibleRepoCashFlowEvent`,
+    /// `FlexibleRepoCollateralEvent`, `ConversionEvent`, `FlexibleRepoPartialClosureEvent`,
+    /// `FlexibleRepoFullClosureEvent`, `CapletFloorletCashFlowEvent`, `EarlyCloseOutEvent`,
+    /// `DepositRollEvent`, `ConsentEvent`, `DrawingEvent`, `CapitalGainsDistributionEvent`,
+    /// `ExchangeOfferEvent`, `DutchAuctionEvent`, `WorthlessEvent`, `PutRedemptionEvent`,
+    /// `LoanFacilityDelayedCompensationPaymentEvent`, `InterestPaymentEvent`,
+    /// `PriorityIssueEvent`, `ClassActionEvent`, `BankruptcyEvent`, `LiquidationPaymentEvent`,
+    /// `PartialDefeasanceEvent`, `SecurityWriteOffEvent`, `WarrantsExerciseEvent`,
+    /// `PariPassuEvent`, `ChangeEvent`, `PikBondCouponEvent`, `PikBondCashCouponEvent`,
+    /// `PikBondInterestCapitalisationEvent`, `PikBondPrincipalEvent`, `DelistingEvent`,
+    /// `PikBondInterestEvent`, `CommodityForwardCashSettlementEvent`, `PaymentInKindEvent`,
+    /// `CommodityForwardPhysicalSettlementEvent`, `CancelSwapEvent`,
+    /// `BondOptionTerminationEvent`, `TerminationEvent`, `CommodityCalendarSwapCashFlowEvent`,
+    /// `DepositSweepEvent`, `BondForwardCashSettlementEvent`, `BondForwardTerminationEvent`,
+    /// `AmendCommitmentEvent`, `CapitalCallEvent`, `FundDistributionEvent`, `NavReportEvent`,
+    /// `DividendSuspensionEvent`, `LoanInterestCapitalisationEvent`,
+    /// `TotalReturnSwapCashFlowEvent`, `GlobalLoanFacilityReinitialisationEvent`,
+    /// `InvestorLoanFacilityReinitialisationEvent`, `CapitalCallReceiptEvent`,
+    /// `RecallableCapitalExpiryEvent`, `CapitalInterestTransferEvent`, `FacilityDrawEvent`,
+    /// `FacilityRepaymentEvent`, `FacilityInterestEvent`, `FacilityCommitmentFeeEvent`,
+    /// `InstalmentCallEvent` and `DepositInterestCapitalisationEvent`.
+    pub instrument_event_type: String,
+    /// `instrumentType` (path): string; known values `QuotedSecurity`, `InterestRateSwap`,
+    /// `FxForward`, `Future`, `ExoticInstrument`, `FxOption`, `CreditDefaultSwap`,
+    /// `InterestRateSwaption`, `Bond`, `EquityOption`, `FixedLeg`, `FloatingLeg`,
+    /// `BespokeCashFlowsLeg`, `Unknown`, `TermDeposit`, `ContractForDifference`, `EquitySwap`,
+    /// `CashPerpetual`, `CapFloor`, `CashSettled`, `CdsIndex`, `Basket`, `FundingLeg`,
+    /// `FxSwap`, `ForwardRateAgreement`, `SimpleInstrument`, `Repo`, `Equity`,
+    /// `ExchangeTradedOption`, `ReferenceInstrument`, `ComplexBond`, `InflationLinkedBond`,
+    /// `InflationSwap`, `SimpleCashFlowLoan`, `TotalReturnSwap`, `InflationLeg`,
+    /// `FundShareClass`, `FlexibleLoan`, `UnsettledCash`, `Cash`, `MasteredInstrument`,
+    /// `LoanFacility`, `FlexibleDeposit`, `FlexibleRepo`, `ToBeAnnounced`, `VolatilitySwap`,
+    /// `ToBeAnnouncedOption`, `CommodityForward`, `BondOption`, `CdsOption`,
+    /// `CommodityCalendarSwap`, `BondForward`, `PreferredShare`, `CapitalInterest` and
+    /// `WholeLoanFacility`.
+    pub instrument_type: String,
+    /// `scope` (path): string.
+    pub scope: String,
+}
+
+impl DeleteTransactionTemplateParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        instrument_event_type: impl Into<String>,
+        instrument_type: impl Into<String>,
+        scope: impl Into<String>,
+    ) -> Self {
+        Self {
+            instrument_event_type: instrument_event_type.into(),
+            instrument_type: instrument_type.into(),
+            scope: scope.into(),
+        }
     }
 }
 
@@ -1135,9 +1662,7 @@ impl CreateTransactionTemplateRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTransactionTemplateRequest {
     client: crate::Client,
-    instrument_event_type: String,
-    instrument_type: String,
-    scope: String,
+    params: DeleteTransactionTemplateParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1148,6 +1673,16 @@ impl DeleteTransactionTemplateRequest {
         path_template: "/api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteTransactionTemplateParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteTransactionTemplateParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1183,13 +1718,76 @@ impl DeleteTransactionTemplateRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/instrumenteventtypes/");
-        request.path_param("instrumentEventType", &self.instrument_event_type)?;
+        request.path_param("instrumentEventType", &self.params.instrument_event_type)?;
         request.path("/transactiontemplates/");
-        request.path_param("instrumentType", &self.instrument_type)?;
+        request.path_param("instrumentType", &self.params.instrument_type)?;
         request.path("/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetTransactionTemplateSpecification` (`GET
+/// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplatespecification`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetTransactionTemplateSpecificationParams {
+    /// `instrumentEventType` (path): string; known values `TransitionEvent`,
+    /// `InformationalEvent`, `OpenEvent`, `CloseEvent`, `StockSplitEvent`, `BondDefaultEvent`,
+    /// `CashDividendEvent`, `AmortisationEvent`, `CashFlowEvent`, `ExerciseEvent`,
+    /// `ResetEvent`, `TriggerEvent`, `RawVendorEvent`, `InformationalErrorEvent`,
+    /// `BondCouponEvent`, `DividendReinvestmentEvent`, `AccumulationEvent`,
+    /// `BondPrincipalEvent`, `DividendOptionEvent`, `MaturityEvent`,
+    /// `FxForwardSettlementEvent`, `ExpiryEvent`, `ScripDividendEvent`, `StockDividendEvent`,
+    /// `ReverseStockSplitEvent`, `CapitalDistributionEvent`, `SpinOffEvent`, `MergerEvent`,
+    /// `FutureExpiryEvent`, `SwapCashFlowEvent`, `SwapPrincipalEvent`,
+    /// `CreditPremiumCashFlowEvent`, `CdsCreditEvent`, `CdxCreditEvent`, `MbsCouponEvent`,
+    /// `MbsPrincipalEvent`, `BonusIssueEvent`, `MbsPrincipalWriteOffEvent`,
+    /// `MbsInterestDeferralEvent`, `MbsInterestShortfallEvent`, `TenderEvent`,
+    /// `CallOnIntermediateSecuritiesEvent`, `IntermediateSecuritiesDistributionEvent`,
+    /// `OptionExercisePhysicalEvent`, `OptionExerciseCashEvent`,
+    /// `ProtectionPayoutCashFlowEvent`, `TermDepositInterestEvent`,
+    /// `TermDepositPrincipalEvent`, `EarlyRedemptionEvent`, `FutureMarkToMarketEvent`,
+    /// `AdjustGlobalCommitmentEvent`, `ContractInitialisationEvent`, `DrawdownEvent`,
+    /// `LoanInterestRepaymentEvent`, `UpdateDepositAmountEvent`, `LoanPrincipalRepaymentEvent`,
+    /// `DepositInterestPaymentEvent`, `DepositCloseEvent`, `LoanFacilityContractRolloverEvent`,
+    /// `RepurchaseOfferEvent`, `RepoPartialClosureEvent`, `RepoCashFlowEvent`,
+    /// `FlexibleRepoInterestPaymentEvent`, `FlexibleRepoCashFlowEvent`,
+    /// `FlexibleRepoCollateralEvent`, `ConversionEvent`, `FlexibleRepoPartialClosureEvent`,
+    /// `FlexibleRepoFullClosureEvent`, `CapletFloorletCashFlowEvent`, `EarlyCloseOutEvent`,
+    /// `DepositRollEvent`, `ConsentEvent`, `DrawingEvent`, `CapitalGainsDistributionEvent`,
+    /// `ExchangeOfferEvent`, `DutchAuctionEvent`, `WorthlessEvent`, `PutRedemptionEvent`,
+    /// `LoanFacilityDelayedCompensationPaymentEvent`, `InterestPaymentEvent`,
+    /// `PriorityIssueEvent`, `ClassActionEvent`, `BankruptcyEvent`, `LiquidationPaymentEvent`,
+    /// `PartialDefeasanceEvent`, `SecurityWriteOffEvent`, `WarrantsExerciseEvent`,
+    /// `PariPassuEvent`, `ChangeEvent`, `PikBondCouponEvent`, `PikBondCashCouponEvent`,
+    /// `PikBondInterestCapitalisationEvent`, `PikBondPrincipalEvent`, `DelistingEvent`,
+    /// `PikBondInterestEvent`, `CommodityForwardCashSettlementEvent`, `PaymentInKindEvent`,
+    /// `CommodityForwardPhysicalSettlementEvent`, `CancelSwapEvent`,
+    /// `BondOptionTerminationEvent`, `TerminationEvent`, `CommodityCalendarSwapCashFlowEvent`,
+    /// `DepositSweepEvent`, `BondForwardCashSettlementEvent`, `BondForwardTerminationEvent`,
+    /// `AmendCommitmentEvent`, `CapitalCallEvent`, `FundDistributionEvent`, `NavReportEvent`,
+    /// `DividendSuspensionEvent`, `LoanInterestCapitalisationEvent`,
+    /// `TotalReturnSwapCashFlowEvent`, `GlobalLoanFacilityReinitialisationEvent`,
+    /// `InvestorLoanFacilityReinitialisationEvent`, `CapitalCallReceiptEvent`,
+    /// `RecallableCapitalExpiryEvent`, `CapitalInterestTransferEvent`, `FacilityDrawEvent`,
+    /// `FacilityRepaymentEvent`, `FacilityInterestEvent`, `FacilityCommitmentFeeEvent`,
+    /// `InstalmentCallEvent` and `DepositInterestCapitalisationEvent`.
+    pub instrument_event_type: String,
+}
+
+impl GetTransactionTemplateSpecificationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(instrument_event_type: impl Into<String>) -> Self {
+        Self {
+            instrument_event_type: instrument_event_type.into(),
+        }
     }
 }
 
@@ -1201,7 +1799,7 @@ impl DeleteTransactionTemplateRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTransactionTemplateSpecificationRequest {
     client: crate::Client,
-    instrument_event_type: String,
+    params: GetTransactionTemplateSpecificationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1212,6 +1810,16 @@ impl GetTransactionTemplateSpecificationRequest {
         path_template: "/api/instrumenteventtypes/{instrumentEventType}/transactiontemplatespecification",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetTransactionTemplateSpecificationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetTransactionTemplateSpecificationParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1247,9 +1855,204 @@ impl GetTransactionTemplateSpecificationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/instrumenteventtypes/");
-        request.path_param("instrumentEventType", &self.instrument_event_type)?;
+        request.path_param("instrumentEventType", &self.params.instrument_event_type)?;
         request.path("/transactiontemplatespecification");
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `InstrumentEventTypes` operations as an object-safe async trait, implemented by
+/// [`InstrumentEventTypesApi`]: write code against `&dyn InstrumentEventTypesApiClient` (or
+/// `impl InstrumentEventTypesApiClient`) and give it `client.instrument_event_types()` in
+/// production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`InstrumentEventTypesApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockInstrumentEventTypesApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait InstrumentEventTypesApiClient: Send + Sync {
+    /// `GET /api/instrumenteventtypes/transactiontemplates` (operation
+    /// `ListTransactionTemplates`): [`InstrumentEventTypesApi::list_transaction_templates`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListTransactionTemplatesRequest::send): see [`Error`](crate::Error).
+    async fn list_transaction_templates(
+        &self,
+        params: ListTransactionTemplatesParams,
+    ) -> Result<lusid_models::PagedResourceListOfTransactionTemplate, crate::Error>;
+
+    /// `GET /api/instrumenteventtypes/transactiontemplatespecifications` (operation
+    /// `ListTransactionTemplateSpecifications`):
+    /// [`InstrumentEventTypesApi::list_transaction_template_specifications`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListTransactionTemplateSpecificationsRequest::send): see [`Error`](crate::Error).
+    async fn list_transaction_template_specifications(
+        &self,
+        params: ListTransactionTemplateSpecificationsParams,
+    ) -> Result<lusid_models::PagedResourceListOfTransactionTemplateSpecification, crate::Error>;
+
+    /// `GET
+    /// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`
+    /// (operation `GetTransactionTemplate`):
+    /// [`InstrumentEventTypesApi::get_transaction_template`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetTransactionTemplateRequest::send): see [`Error`](crate::Error).
+    async fn get_transaction_template(
+        &self,
+        params: GetTransactionTemplateParams,
+    ) -> Result<lusid_models::TransactionTemplate, crate::Error>;
+
+    /// `PUT
+    /// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`
+    /// (operation `UpdateTransactionTemplate`):
+    /// [`InstrumentEventTypesApi::update_transaction_template`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateTransactionTemplateRequest::send): see [`Error`](crate::Error).
+    async fn update_transaction_template(
+        &self,
+        params: UpdateTransactionTemplateParams,
+    ) -> Result<lusid_models::TransactionTemplate, crate::Error>;
+
+    /// `POST
+    /// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`
+    /// (operation `CreateTransactionTemplate`):
+    /// [`InstrumentEventTypesApi::create_transaction_template`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateTransactionTemplateRequest::send): see [`Error`](crate::Error).
+    async fn create_transaction_template(
+        &self,
+        params: CreateTransactionTemplateParams,
+    ) -> Result<lusid_models::TransactionTemplate, crate::Error>;
+
+    /// `DELETE
+    /// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`
+    /// (operation `DeleteTransactionTemplate`):
+    /// [`InstrumentEventTypesApi::delete_transaction_template`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteTransactionTemplateRequest::send): see [`Error`](crate::Error).
+    async fn delete_transaction_template(
+        &self,
+        params: DeleteTransactionTemplateParams,
+    ) -> Result<time::OffsetDateTime, crate::Error>;
+
+    /// `GET /api/instrumenteventtypes/{instrumentEventType}/transactiontemplatespecification`
+    /// (operation `GetTransactionTemplateSpecification`):
+    /// [`InstrumentEventTypesApi::get_transaction_template_specification`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetTransactionTemplateSpecificationRequest::send): see [`Error`](crate::Error).
+    async fn get_transaction_template_specification(
+        &self,
+        params: GetTransactionTemplateSpecificationParams,
+    ) -> Result<lusid_models::TransactionTemplateSpecification, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl InstrumentEventTypesApiClient for InstrumentEventTypesApi {
+    async fn list_transaction_templates(
+        &self,
+        params: ListTransactionTemplatesParams,
+    ) -> Result<lusid_models::PagedResourceListOfTransactionTemplate, crate::Error> {
+        ListTransactionTemplatesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_transaction_template_specifications(
+        &self,
+        params: ListTransactionTemplateSpecificationsParams,
+    ) -> Result<lusid_models::PagedResourceListOfTransactionTemplateSpecification, crate::Error>
+    {
+        ListTransactionTemplateSpecificationsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_transaction_template(
+        &self,
+        params: GetTransactionTemplateParams,
+    ) -> Result<lusid_models::TransactionTemplate, crate::Error> {
+        GetTransactionTemplateRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_transaction_template(
+        &self,
+        params: UpdateTransactionTemplateParams,
+    ) -> Result<lusid_models::TransactionTemplate, crate::Error> {
+        UpdateTransactionTemplateRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_transaction_template(
+        &self,
+        params: CreateTransactionTemplateParams,
+    ) -> Result<lusid_models::TransactionTemplate, crate::Error> {
+        CreateTransactionTemplateRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_transaction_template(
+        &self,
+        params: DeleteTransactionTemplateParams,
+    ) -> Result<time::OffsetDateTime, crate::Error> {
+        DeleteTransactionTemplateRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_transaction_template_specification(
+        &self,
+        params: GetTransactionTemplateSpecificationParams,
+    ) -> Result<lusid_models::TransactionTemplateSpecification, crate::Error> {
+        GetTransactionTemplateSpecificationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -53,9 +53,7 @@ impl InstrumentEventsApi {
     ) -> QueryInstrumentEventsRequest {
         QueryInstrumentEventsRequest {
             client: self.client.clone(),
-            limit: None,
-            page: None,
-            body: query_instrument_events_request,
+            params: QueryInstrumentEventsParams::new(query_instrument_events_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -100,10 +98,9 @@ impl InstrumentEventsApi {
     ) -> QueryApplicableInstrumentEventsRequest {
         QueryApplicableInstrumentEventsRequest {
             client: self.client.clone(),
-            as_at: None,
-            limit: None,
-            page: None,
-            body: query_applicable_instrument_events_request,
+            params: QueryApplicableInstrumentEventsParams::new(
+                query_applicable_instrument_events_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -138,7 +135,9 @@ impl InstrumentEventsApi {
     ) -> QueryBucketCashFlowDrillDownRequest {
         QueryBucketCashFlowDrillDownRequest {
             client: self.client.clone(),
-            body: query_bucket_cash_flow_drill_down_request,
+            params: QueryBucketCashFlowDrillDownParams::new(
+                query_bucket_cash_flow_drill_down_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -172,7 +171,7 @@ impl InstrumentEventsApi {
     ) -> QueryBucketedCashFlowsRequest {
         QueryBucketedCashFlowsRequest {
             client: self.client.clone(),
-            body: query_bucketed_cash_flows_request,
+            params: QueryBucketedCashFlowsParams::new(query_bucketed_cash_flows_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -209,9 +208,7 @@ impl InstrumentEventsApi {
     ) -> QueryCashFlowsRequest {
         QueryCashFlowsRequest {
             client: self.client.clone(),
-            limit: None,
-            page: None,
-            body: query_cash_flows_request,
+            params: QueryCashFlowsParams::new(query_cash_flows_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -248,11 +245,51 @@ impl InstrumentEventsApi {
     ) -> QueryTradeTicketsRequest {
         QueryTradeTicketsRequest {
             client: self.client.clone(),
-            limit: None,
-            page: None,
-            body: query_trade_tickets_request,
+            params: QueryTradeTicketsParams::new(query_trade_tickets_request),
             call_options: lusid_http::CallOptions::new(),
         }
+    }
+}
+
+/// The parameters of `QueryInstrumentEvents` (`POST /api/instrumentevents/$query`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct QueryInstrumentEventsParams {
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::QueryInstrumentEventsRequest,
+}
+
+impl QueryInstrumentEventsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        query_instrument_events_request: lusid_models::QueryInstrumentEventsRequest,
+    ) -> Self {
+        Self {
+            limit: None,
+            page: None,
+            body: query_instrument_events_request,
+        }
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.page = Some(page.into());
+        self
     }
 }
 
@@ -263,9 +300,7 @@ impl InstrumentEventsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryInstrumentEventsRequest {
     client: crate::Client,
-    limit: Option<i64>,
-    page: Option<String>,
-    body: lusid_models::QueryInstrumentEventsRequest,
+    params: QueryInstrumentEventsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -279,14 +314,24 @@ impl QueryInstrumentEventsRequest {
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
+        self.params = self.params.limit(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
+        self.params = self.params.page(page);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &QueryInstrumentEventsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> QueryInstrumentEventsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -323,9 +368,9 @@ impl QueryInstrumentEventsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/instrumentevents/$query");
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -379,15 +424,15 @@ impl crate::paginator::PagedRequest for QueryInstrumentEventsRequest {
     type Page = lusid_models::ResourceListOfInstrumentEventHolder;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -397,28 +442,39 @@ impl crate::paginator::PagedRequest for QueryInstrumentEventsRequest {
     }
 }
 
-/// The `QueryApplicableInstrumentEvents` request (`POST
-/// /api/instrumentevents/$queryApplicableInstrumentEvents`), built by
-/// [`InstrumentEventsApi::query_applicable_instrument_events`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct QueryApplicableInstrumentEventsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    limit: Option<i64>,
-    page: Option<String>,
-    body: lusid_models::QueryApplicableInstrumentEventsRequest,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `QueryApplicableInstrumentEvents` (`POST
+/// /api/instrumentevents/$queryApplicableInstrumentEvents`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct QueryApplicableInstrumentEventsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::QueryApplicableInstrumentEventsRequest,
 }
 
-impl QueryApplicableInstrumentEventsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "QueryApplicableInstrumentEvents",
-        path_template: "/api/instrumentevents/$queryApplicableInstrumentEvents",
-        idempotent: true,
-    };
+impl QueryApplicableInstrumentEventsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        query_applicable_instrument_events_request: lusid_models::QueryApplicableInstrumentEventsRequest,
+    ) -> Self {
+        Self {
+            as_at: None,
+            limit: None,
+            page: None,
+            body: query_applicable_instrument_events_request,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -437,6 +493,56 @@ impl QueryApplicableInstrumentEventsRequest {
     pub fn page(mut self, page: impl Into<String>) -> Self {
         self.page = Some(page.into());
         self
+    }
+}
+
+/// The `QueryApplicableInstrumentEvents` request (`POST
+/// /api/instrumentevents/$queryApplicableInstrumentEvents`), built by
+/// [`InstrumentEventsApi::query_applicable_instrument_events`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct QueryApplicableInstrumentEventsRequest {
+    client: crate::Client,
+    params: QueryApplicableInstrumentEventsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl QueryApplicableInstrumentEventsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "QueryApplicableInstrumentEvents",
+        path_template: "/api/instrumentevents/$queryApplicableInstrumentEvents",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &QueryApplicableInstrumentEventsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> QueryApplicableInstrumentEventsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -473,10 +579,10 @@ impl QueryApplicableInstrumentEventsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/instrumentevents/$queryApplicableInstrumentEvents");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -533,25 +639,50 @@ impl crate::paginator::PagedRequest for QueryApplicableInstrumentEventsRequest {
     type Page = lusid_models::ResourceListOfApplicableInstrumentEvent;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `QueryBucketCashFlowDrillDown` (`POST
+/// /api/instrumentevents/$queryBucketCashFlowDrillDown`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct QueryBucketCashFlowDrillDownParams {
+    /// The JSON request body.
+    pub body: lusid_models::QueryBucketCashFlowDrillDownRequest,
+}
+
+impl QueryBucketCashFlowDrillDownParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        query_bucket_cash_flow_drill_down_request: lusid_models::QueryBucketCashFlowDrillDownRequest,
+    ) -> Self {
+        Self {
+            body: query_bucket_cash_flow_drill_down_request,
+        }
     }
 }
 
@@ -563,7 +694,7 @@ impl crate::paginator::PagedRequest for QueryApplicableInstrumentEventsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryBucketCashFlowDrillDownRequest {
     client: crate::Client,
-    body: lusid_models::QueryBucketCashFlowDrillDownRequest,
+    params: QueryBucketCashFlowDrillDownParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -574,6 +705,16 @@ impl QueryBucketCashFlowDrillDownRequest {
         path_template: "/api/instrumentevents/$queryBucketCashFlowDrillDown",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &QueryBucketCashFlowDrillDownParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> QueryBucketCashFlowDrillDownParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -607,9 +748,34 @@ impl QueryBucketCashFlowDrillDownRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/instrumentevents/$queryBucketCashFlowDrillDown");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `QueryBucketedCashFlows` (`POST
+/// /api/instrumentevents/$queryBucketedCashFlows`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct QueryBucketedCashFlowsParams {
+    /// The JSON request body.
+    pub body: lusid_models::QueryBucketedCashFlowsRequest,
+}
+
+impl QueryBucketedCashFlowsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        query_bucketed_cash_flows_request: lusid_models::QueryBucketedCashFlowsRequest,
+    ) -> Self {
+        Self {
+            body: query_bucketed_cash_flows_request,
+        }
     }
 }
 
@@ -621,7 +787,7 @@ impl QueryBucketCashFlowDrillDownRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryBucketedCashFlowsRequest {
     client: crate::Client,
-    body: lusid_models::QueryBucketedCashFlowsRequest,
+    params: QueryBucketedCashFlowsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -632,6 +798,16 @@ impl QueryBucketedCashFlowsRequest {
         path_template: "/api/instrumentevents/$queryBucketedCashFlows",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &QueryBucketedCashFlowsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> QueryBucketedCashFlowsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -664,9 +840,49 @@ impl QueryBucketedCashFlowsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/instrumentevents/$queryBucketedCashFlows");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `QueryCashFlows` (`POST /api/instrumentevents/$queryCashFlows`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct QueryCashFlowsParams {
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::QueryCashFlowsRequest,
+}
+
+impl QueryCashFlowsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(query_cash_flows_request: lusid_models::QueryCashFlowsRequest) -> Self {
+        Self {
+            limit: None,
+            page: None,
+            body: query_cash_flows_request,
+        }
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.page = Some(page.into());
+        self
     }
 }
 
@@ -677,9 +893,7 @@ impl QueryBucketedCashFlowsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryCashFlowsRequest {
     client: crate::Client,
-    limit: Option<i64>,
-    page: Option<String>,
-    body: lusid_models::QueryCashFlowsRequest,
+    params: QueryCashFlowsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -693,14 +907,24 @@ impl QueryCashFlowsRequest {
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
+        self.params = self.params.limit(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
+        self.params = self.params.page(page);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &QueryCashFlowsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> QueryCashFlowsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -737,9 +961,9 @@ impl QueryCashFlowsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/instrumentevents/$queryCashFlows");
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -793,21 +1017,61 @@ impl crate::paginator::PagedRequest for QueryCashFlowsRequest {
     type Page = lusid_models::ResourceListOfInstrumentCashFlow;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `QueryTradeTickets` (`POST /api/instrumentevents/$queryTradeTickets`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct QueryTradeTicketsParams {
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::QueryTradeTicketsRequest,
+}
+
+impl QueryTradeTicketsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(query_trade_tickets_request: lusid_models::QueryTradeTicketsRequest) -> Self {
+        Self {
+            limit: None,
+            page: None,
+            body: query_trade_tickets_request,
+        }
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.page = Some(page.into());
+        self
     }
 }
 
@@ -818,9 +1082,7 @@ impl crate::paginator::PagedRequest for QueryCashFlowsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryTradeTicketsRequest {
     client: crate::Client,
-    limit: Option<i64>,
-    page: Option<String>,
-    body: lusid_models::QueryTradeTicketsRequest,
+    params: QueryTradeTicketsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -834,14 +1096,24 @@ impl QueryTradeTicketsRequest {
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
+        self.params = self.params.limit(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
+        self.params = self.params.page(page);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &QueryTradeTicketsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> QueryTradeTicketsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -878,9 +1150,9 @@ impl QueryTradeTicketsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/instrumentevents/$queryTradeTickets");
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -934,20 +1206,179 @@ impl crate::paginator::PagedRequest for QueryTradeTicketsRequest {
     type Page = lusid_models::ResourceListOfPortfolioTradeTicket;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The `InstrumentEvents` operations as an object-safe async trait, implemented by
+/// [`InstrumentEventsApi`]: write code against `&dyn InstrumentEventsApiClient` (or `impl
+/// InstrumentEventsApiClient`) and give it `client.instrument_events()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`InstrumentEventsApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockInstrumentEventsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait InstrumentEventsApiClient: Send + Sync {
+    /// `POST /api/instrumentevents/$query` (operation `QueryInstrumentEvents`):
+    /// [`InstrumentEventsApi::query_instrument_events`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::QueryInstrumentEventsRequest::send): see [`Error`](crate::Error).
+    async fn query_instrument_events(
+        &self,
+        params: QueryInstrumentEventsParams,
+    ) -> Result<lusid_models::ResourceListOfInstrumentEventHolder, crate::Error>;
+
+    /// `POST /api/instrumentevents/$queryApplicableInstrumentEvents` (operation
+    /// `QueryApplicableInstrumentEvents`):
+    /// [`InstrumentEventsApi::query_applicable_instrument_events`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::QueryApplicableInstrumentEventsRequest::send): see [`Error`](crate::Error).
+    async fn query_applicable_instrument_events(
+        &self,
+        params: QueryApplicableInstrumentEventsParams,
+    ) -> Result<lusid_models::ResourceListOfApplicableInstrumentEvent, crate::Error>;
+
+    /// `POST /api/instrumentevents/$queryBucketCashFlowDrillDown` (operation
+    /// `QueryBucketCashFlowDrillDown`):
+    /// [`InstrumentEventsApi::query_bucket_cash_flow_drill_down`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::QueryBucketCashFlowDrillDownRequest::send): see [`Error`](crate::Error).
+    async fn query_bucket_cash_flow_drill_down(
+        &self,
+        params: QueryBucketCashFlowDrillDownParams,
+    ) -> Result<lusid_models::ResourceListOfCashFlowDetail, crate::Error>;
+
+    /// `POST /api/instrumentevents/$queryBucketedCashFlows` (operation
+    /// `QueryBucketedCashFlows`): [`InstrumentEventsApi::query_bucketed_cash_flows`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::QueryBucketedCashFlowsRequest::send): see [`Error`](crate::Error).
+    async fn query_bucketed_cash_flows(
+        &self,
+        params: QueryBucketedCashFlowsParams,
+    ) -> Result<lusid_models::BucketedCashFlowResponse, crate::Error>;
+
+    /// `POST /api/instrumentevents/$queryCashFlows` (operation `QueryCashFlows`):
+    /// [`InstrumentEventsApi::query_cash_flows`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::QueryCashFlowsRequest::send): see [`Error`](crate::Error).
+    async fn query_cash_flows(
+        &self,
+        params: QueryCashFlowsParams,
+    ) -> Result<lusid_models::ResourceListOfInstrumentCashFlow, crate::Error>;
+
+    /// `POST /api/instrumentevents/$queryTradeTickets` (operation `QueryTradeTickets`):
+    /// [`InstrumentEventsApi::query_trade_tickets`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::QueryTradeTicketsRequest::send): see [`Error`](crate::Error).
+    async fn query_trade_tickets(
+        &self,
+        params: QueryTradeTicketsParams,
+    ) -> Result<lusid_models::ResourceListOfPortfolioTradeTicket, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl InstrumentEventsApiClient for InstrumentEventsApi {
+    async fn query_instrument_events(
+        &self,
+        params: QueryInstrumentEventsParams,
+    ) -> Result<lusid_models::ResourceListOfInstrumentEventHolder, crate::Error> {
+        QueryInstrumentEventsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn query_applicable_instrument_events(
+        &self,
+        params: QueryApplicableInstrumentEventsParams,
+    ) -> Result<lusid_models::ResourceListOfApplicableInstrumentEvent, crate::Error> {
+        QueryApplicableInstrumentEventsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn query_bucket_cash_flow_drill_down(
+        &self,
+        params: QueryBucketCashFlowDrillDownParams,
+    ) -> Result<lusid_models::ResourceListOfCashFlowDetail, crate::Error> {
+        QueryBucketCashFlowDrillDownRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn query_bucketed_cash_flows(
+        &self,
+        params: QueryBucketedCashFlowsParams,
+    ) -> Result<lusid_models::BucketedCashFlowResponse, crate::Error> {
+        QueryBucketedCashFlowsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn query_cash_flows(
+        &self,
+        params: QueryCashFlowsParams,
+    ) -> Result<lusid_models::ResourceListOfInstrumentCashFlow, crate::Error> {
+        QueryCashFlowsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn query_trade_tickets(
+        &self,
+        params: QueryTradeTicketsParams,
+    ) -> Result<lusid_models::ResourceListOfPortfolioTradeTicket, crate::Error> {
+        QueryTradeTicketsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -72,21 +72,7 @@ impl InstrumentsApi {
     pub fn list_instruments(&self) -> ListInstrumentsRequest {
         ListInstrumentsRequest {
             client: self.client.clone(),
-            as_at: None,
-            effective_at: None,
-            page: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
-            instrument_property_keys: Vec::new(),
-            scope: None,
-            relationship_definition_ids: Vec::new(),
-            data_model_scope: None,
-            data_model_code: None,
-            membership_type: None,
-            timeline_scope: None,
-            timeline_code: None,
-            closed_period_id: None,
+            params: ListInstrumentsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -124,10 +110,7 @@ impl InstrumentsApi {
     ) -> UpsertInstrumentsRequest {
         UpsertInstrumentsRequest {
             client: self.client.clone(),
-            scope: None,
-            data_model_scope: None,
-            data_model_code: None,
-            body: request_body,
+            params: UpsertInstrumentsParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -176,12 +159,7 @@ impl InstrumentsApi {
     ) -> BatchUpsertInstrumentPropertiesRequest {
         BatchUpsertInstrumentPropertiesRequest {
             client: self.client.clone(),
-            scope: None,
-            identifier_effective_at: None,
-            success_mode: None,
-            data_model_scope: None,
-            data_model_code: None,
-            body: request_body,
+            params: BatchUpsertInstrumentPropertiesParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -214,9 +192,7 @@ impl InstrumentsApi {
     pub fn delete_instruments(&self, request_body: Vec<String>) -> DeleteInstrumentsRequest {
         DeleteInstrumentsRequest {
             client: self.client.clone(),
-            delete_mode: None,
-            scope: None,
-            body: request_body,
+            params: DeleteInstrumentsParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -264,15 +240,7 @@ impl InstrumentsApi {
     ) -> GetInstrumentsRequest {
         GetInstrumentsRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            effective_at: None,
-            as_at: None,
-            property_keys: Vec::new(),
-            scope: None,
-            relationship_definition_ids: Vec::new(),
-            data_model_scope: None,
-            data_model_code: None,
-            body: request_body,
+            params: GetInstrumentsParams::new(identifier_type, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -313,10 +281,7 @@ impl InstrumentsApi {
     ) -> UpsertInstrumentsPropertiesRequest {
         UpsertInstrumentsPropertiesRequest {
             client: self.client.clone(),
-            scope: None,
-            data_model_scope: None,
-            data_model_code: None,
-            body: request_body,
+            params: UpsertInstrumentsPropertiesParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -350,8 +315,7 @@ impl InstrumentsApi {
     ) -> QueryInstrumentCapabilitiesRequest {
         QueryInstrumentCapabilitiesRequest {
             client: self.client.clone(),
-            model: None,
-            body: lusid_instrument,
+            params: QueryInstrumentCapabilitiesParams::new(lusid_instrument),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -377,6 +341,7 @@ impl InstrumentsApi {
     pub fn get_instrument_identifier_types(&self) -> GetInstrumentIdentifierTypesRequest {
         GetInstrumentIdentifierTypesRequest {
             client: self.client.clone(),
+            params: GetInstrumentIdentifierTypesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -429,18 +394,7 @@ impl InstrumentsApi {
     ) -> GetInstrumentRequest {
         GetInstrumentRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier: identifier.into(),
-            effective_at: None,
-            as_at: None,
-            property_keys: Vec::new(),
-            scope: None,
-            relationship_definition_ids: Vec::new(),
-            data_model_scope: None,
-            data_model_code: None,
-            timeline_scope: None,
-            timeline_code: None,
-            closed_period_id: None,
+            params: GetInstrumentParams::new(identifier_type, identifier),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -485,12 +439,11 @@ impl InstrumentsApi {
     ) -> UpdateInstrumentIdentifierRequest {
         UpdateInstrumentIdentifierRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier: identifier.into(),
-            scope: None,
-            data_model_scope: None,
-            data_model_code: None,
-            body: update_instrument_identifier_request,
+            params: UpdateInstrumentIdentifierParams::new(
+                identifier_type,
+                identifier,
+                update_instrument_identifier_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -523,9 +476,7 @@ impl InstrumentsApi {
     ) -> DeleteInstrumentRequest {
         DeleteInstrumentRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier: identifier.into(),
-            scope: None,
+            params: DeleteInstrumentParams::new(identifier_type, identifier),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -569,13 +520,12 @@ impl InstrumentsApi {
     ) -> GetInstrumentPaymentDiaryRequest {
         GetInstrumentPaymentDiaryRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier: identifier.into(),
-            recipe_scope: recipe_scope.into(),
-            recipe_code: recipe_code.into(),
-            effective_at: None,
-            as_at: None,
-            scope: None,
+            params: GetInstrumentPaymentDiaryParams::new(
+                identifier_type,
+                identifier,
+                recipe_scope,
+                recipe_code,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -614,11 +564,7 @@ impl InstrumentsApi {
     ) -> GetInstrumentPropertiesRequest {
         GetInstrumentPropertiesRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier: identifier.into(),
-            effective_at: None,
-            as_at: None,
-            scope: None,
+            params: GetInstrumentPropertiesParams::new(identifier_type, identifier),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -665,13 +611,11 @@ impl InstrumentsApi {
     ) -> DeleteInstrumentPropertiesRequest {
         DeleteInstrumentPropertiesRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier: identifier.into(),
-            effective_at: None,
-            scope: None,
-            data_model_scope: None,
-            data_model_code: None,
-            body: request_body,
+            params: DeleteInstrumentPropertiesParams::new(
+                identifier_type,
+                identifier,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -716,13 +660,7 @@ impl InstrumentsApi {
     ) -> ListInstrumentPropertiesRequest {
         ListInstrumentPropertiesRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier: identifier.into(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            scope: None,
+            params: ListInstrumentPropertiesParams::new(identifier_type, identifier),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -773,15 +711,11 @@ impl InstrumentsApi {
     ) -> GetInstrumentPropertyTimeSeriesRequest {
         GetInstrumentPropertyTimeSeriesRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier: identifier.into(),
-            property_key: property_key.into(),
-            identifier_effective_at: None,
-            as_at: None,
-            filter: None,
-            page: None,
-            limit: None,
-            scope: None,
+            params: GetInstrumentPropertyTimeSeriesParams::new(
+                identifier_type,
+                identifier,
+                property_key,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -826,13 +760,7 @@ impl InstrumentsApi {
     ) -> GetInstrumentRelationshipsRequest {
         GetInstrumentRelationshipsRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier: identifier.into(),
-            effective_at: None,
-            as_at: None,
-            filter: None,
-            identifier_types: Vec::new(),
-            scope: None,
+            params: GetInstrumentRelationshipsParams::new(identifier_type, identifier),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -872,11 +800,7 @@ impl InstrumentsApi {
     ) -> CalculateSettlementDateRequest {
         CalculateSettlementDateRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier: identifier.into(),
-            transaction_date: None,
-            scope: None,
-            as_at: None,
+            params: CalculateSettlementDateParams::new(identifier_type, identifier),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -920,13 +844,7 @@ impl InstrumentsApi {
     ) -> GetExistingInstrumentCapabilitiesRequest {
         GetExistingInstrumentCapabilitiesRequest {
             client: self.client.clone(),
-            identifier: identifier.into(),
-            model: None,
-            effective_at: None,
-            as_at: None,
-            instrument_scope: None,
-            recipe_scope: None,
-            recipe_code: None,
+            params: GetExistingInstrumentCapabilitiesParams::new(identifier),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -967,12 +885,7 @@ impl InstrumentsApi {
     ) -> GetExistingInstrumentModelsRequest {
         GetExistingInstrumentModelsRequest {
             client: self.client.clone(),
-            identifier: identifier.into(),
-            effective_at: None,
-            as_at: None,
-            instrument_scope: None,
-            recipe_scope: None,
-            recipe_code: None,
+            params: GetExistingInstrumentModelsParams::new(identifier),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1002,44 +915,78 @@ impl InstrumentsApi {
     ) -> GetAllPossibleFeaturesRequest {
         GetAllPossibleFeaturesRequest {
             client: self.client.clone(),
-            instrument_type: instrument_type.into(),
+            params: GetAllPossibleFeaturesParams::new(instrument_type),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListInstruments` request (`GET /api/instruments`), built by
-/// [`InstrumentsApi::list_instruments`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListInstrumentsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    effective_at: Option<String>,
-    page: Option<String>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    instrument_property_keys: Vec<String>,
-    scope: Option<String>,
-    relationship_definition_ids: Vec<String>,
-    data_model_scope: Option<String>,
-    data_model_code: Option<String>,
-    membership_type: Option<String>,
-    timeline_scope: Option<String>,
-    timeline_code: Option<String>,
-    closed_period_id: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListInstruments` (`GET /api/instruments`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListInstrumentsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `instrumentPropertyKeys` (query): a list of strings, sent as one
+    /// `instrumentPropertyKeys=` pair each.
+    pub instrument_property_keys: Vec<String>,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
+    /// `dataModelScope` (query): string.
+    pub data_model_scope: Option<String>,
+    /// `dataModelCode` (query): string.
+    pub data_model_code: Option<String>,
+    /// `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
+    /// documented default `Member`.
+    pub membership_type: Option<String>,
+    /// `timelineScope` (query): string.
+    pub timeline_scope: Option<String>,
+    /// `timelineCode` (query): string.
+    pub timeline_code: Option<String>,
+    /// `closedPeriodId` (query): string.
+    pub closed_period_id: Option<String>,
 }
 
-impl ListInstrumentsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListInstruments",
-        path_template: "/api/instruments",
-        idempotent: true,
-    };
+impl ListInstrumentsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            effective_at: None,
+            page: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+            instrument_property_keys: Vec::new(),
+            scope: None,
+            relationship_definition_ids: Vec::new(),
+            data_model_scope: None,
+            data_model_code: None,
+            membership_type: None,
+            timeline_scope: None,
+            timeline_code: None,
+            closed_period_id: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1147,6 +1094,141 @@ impl ListInstrumentsRequest {
         self.closed_period_id = Some(closed_period_id.into());
         self
     }
+}
+
+/// The `ListInstruments` request (`GET /api/instruments`), built by
+/// [`InstrumentsApi::list_instruments`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListInstrumentsRequest {
+    client: crate::Client,
+    params: ListInstrumentsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListInstrumentsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListInstruments",
+        path_template: "/api/instruments",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `instrumentPropertyKeys` (query): a list of strings, sent as one
+    /// `instrumentPropertyKeys=` pair each. Replaces any earlier values.
+    pub fn instrument_property_keys(
+        mut self,
+        instrument_property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .instrument_property_keys(instrument_property_keys);
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.params = self.params.scope(scope);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.params = self.params.data_model_scope(data_model_scope);
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.params = self.params.data_model_code(data_model_code);
+        self
+    }
+
+    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
+    /// documented default `Member`.
+    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
+        self.params = self.params.membership_type(membership_type);
+        self
+    }
+
+    /// Sets `timelineScope` (query): string.
+    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
+        self.params = self.params.timeline_scope(timeline_scope);
+        self
+    }
+
+    /// Sets `timelineCode` (query): string.
+    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
+        self.params = self.params.timeline_code(timeline_code);
+        self
+    }
+
+    /// Sets `closedPeriodId` (query): string.
+    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
+        self.params = self.params.closed_period_id(closed_period_id);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListInstrumentsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListInstrumentsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1180,24 +1262,27 @@ impl ListInstrumentsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/instruments");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("instrumentPropertyKeys", &self.instrument_property_keys)?;
-        request.query("scope", self.scope.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each(
+            "instrumentPropertyKeys",
+            &self.params.instrument_property_keys,
+        )?;
+        request.query("scope", self.params.scope.as_ref())?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
-        request.query("dataModelScope", self.data_model_scope.as_ref())?;
-        request.query("dataModelCode", self.data_model_code.as_ref())?;
-        request.query("membershipType", self.membership_type.as_ref())?;
-        request.query("timelineScope", self.timeline_scope.as_ref())?;
-        request.query("timelineCode", self.timeline_code.as_ref())?;
-        request.query("closedPeriodId", self.closed_period_id.as_ref())?;
+        request.query("dataModelScope", self.params.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.params.data_model_code.as_ref())?;
+        request.query("membershipType", self.params.membership_type.as_ref())?;
+        request.query("timelineScope", self.params.timeline_scope.as_ref())?;
+        request.query("timelineCode", self.params.timeline_code.as_ref())?;
+        request.query("closedPeriodId", self.params.closed_period_id.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1251,19 +1336,19 @@ impl crate::paginator::PagedRequest for ListInstrumentsRequest {
     type Page = lusid_models::PagedResourceListOfInstrument;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -1273,27 +1358,37 @@ impl crate::paginator::PagedRequest for ListInstrumentsRequest {
     }
 }
 
-/// The `UpsertInstruments` request (`POST /api/instruments`), built by
-/// [`InstrumentsApi::upsert_instruments`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpsertInstrumentsRequest {
-    client: crate::Client,
-    scope: Option<String>,
-    data_model_scope: Option<String>,
-    data_model_code: Option<String>,
-    body: std::collections::BTreeMap<String, lusid_models::InstrumentDefinition>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `UpsertInstruments` (`POST /api/instruments`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertInstrumentsParams {
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+    /// `dataModelScope` (query): string.
+    pub data_model_scope: Option<String>,
+    /// `dataModelCode` (query): string.
+    pub data_model_code: Option<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::InstrumentDefinition>,
 }
 
-impl UpsertInstrumentsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "UpsertInstruments",
-        path_template: "/api/instruments",
-        idempotent: true,
-    };
+impl UpsertInstrumentsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        request_body: std::collections::BTreeMap<String, lusid_models::InstrumentDefinition>,
+    ) -> Self {
+        Self {
+            scope: None,
+            data_model_scope: None,
+            data_model_code: None,
+            body: request_body,
+        }
+    }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
@@ -1311,6 +1406,54 @@ impl UpsertInstrumentsRequest {
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
         self.data_model_code = Some(data_model_code.into());
         self
+    }
+}
+
+/// The `UpsertInstruments` request (`POST /api/instruments`), built by
+/// [`InstrumentsApi::upsert_instruments`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct UpsertInstrumentsRequest {
+    client: crate::Client,
+    params: UpsertInstrumentsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl UpsertInstrumentsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "UpsertInstruments",
+        path_template: "/api/instruments",
+        idempotent: true,
+    };
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.params = self.params.scope(scope);
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.params = self.params.data_model_scope(data_model_scope);
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.params = self.params.data_model_code(data_model_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertInstrumentsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertInstrumentsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1344,39 +1487,56 @@ impl UpsertInstrumentsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/instruments");
-        request.query("scope", self.scope.as_ref())?;
-        request.query("dataModelScope", self.data_model_scope.as_ref())?;
-        request.query("dataModelCode", self.data_model_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("scope", self.params.scope.as_ref())?;
+        request.query("dataModelScope", self.params.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.params.data_model_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `BatchUpsertInstrumentProperties` request (`POST
-/// /api/instruments/$batchupsertproperties`), built by
-/// [`InstrumentsApi::batch_upsert_instrument_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BatchUpsertInstrumentPropertiesRequest {
-    client: crate::Client,
-    scope: Option<String>,
-    identifier_effective_at: Option<String>,
-    success_mode: Option<String>,
-    data_model_scope: Option<String>,
-    data_model_code: Option<String>,
-    body: std::collections::BTreeMap<String, lusid_models::UpsertInstrumentPropertyRequest>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `BatchUpsertInstrumentProperties` (`POST
+/// /api/instruments/$batchupsertproperties`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchUpsertInstrumentPropertiesParams {
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+    /// `identifierEffectiveAt` (query): string.
+    pub identifier_effective_at: Option<String>,
+    /// `successMode` (query): string.
+    pub success_mode: Option<String>,
+    /// `dataModelScope` (query): string.
+    pub data_model_scope: Option<String>,
+    /// `dataModelCode` (query): string.
+    pub data_model_code: Option<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::UpsertInstrumentPropertyRequest>,
 }
 
-impl BatchUpsertInstrumentPropertiesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "BatchUpsertInstrumentProperties",
-        path_template: "/api/instruments/$batchupsertproperties",
-        idempotent: true,
-    };
+impl BatchUpsertInstrumentPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        request_body: std::collections::BTreeMap<
+            String,
+            lusid_models::UpsertInstrumentPropertyRequest,
+        >,
+    ) -> Self {
+        Self {
+            scope: None,
+            identifier_effective_at: None,
+            success_mode: None,
+            data_model_scope: None,
+            data_model_code: None,
+            body: request_body,
+        }
+    }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
@@ -1406,6 +1566,67 @@ impl BatchUpsertInstrumentPropertiesRequest {
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
         self.data_model_code = Some(data_model_code.into());
         self
+    }
+}
+
+/// The `BatchUpsertInstrumentProperties` request (`POST
+/// /api/instruments/$batchupsertproperties`), built by
+/// [`InstrumentsApi::batch_upsert_instrument_properties`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct BatchUpsertInstrumentPropertiesRequest {
+    client: crate::Client,
+    params: BatchUpsertInstrumentPropertiesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl BatchUpsertInstrumentPropertiesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "BatchUpsertInstrumentProperties",
+        path_template: "/api/instruments/$batchupsertproperties",
+        idempotent: true,
+    };
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.params = self.params.scope(scope);
+        self
+    }
+
+    /// Sets `identifierEffectiveAt` (query): string.
+    pub fn identifier_effective_at(mut self, identifier_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.identifier_effective_at(identifier_effective_at);
+        self
+    }
+
+    /// Sets `successMode` (query): string.
+    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
+        self.params = self.params.success_mode(success_mode);
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.params = self.params.data_model_scope(data_model_scope);
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.params = self.params.data_model_code(data_model_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchUpsertInstrumentPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchUpsertInstrumentPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1442,17 +1663,58 @@ impl BatchUpsertInstrumentPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/instruments/$batchupsertproperties");
-        request.query("scope", self.scope.as_ref())?;
+        request.query("scope", self.params.scope.as_ref())?;
         request.query(
             "identifierEffectiveAt",
-            self.identifier_effective_at.as_ref(),
+            self.params.identifier_effective_at.as_ref(),
         )?;
-        request.query("successMode", self.success_mode.as_ref())?;
-        request.query("dataModelScope", self.data_model_scope.as_ref())?;
-        request.query("dataModelCode", self.data_model_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("successMode", self.params.success_mode.as_ref())?;
+        request.query("dataModelScope", self.params.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.params.data_model_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteInstruments` (`POST /api/instruments/$delete`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteInstrumentsParams {
+    /// `deleteMode` (query): string; known values `Soft` and `Hard`; documented default `Soft`.
+    pub delete_mode: Option<String>,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<String>,
+}
+
+impl DeleteInstrumentsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(request_body: Vec<String>) -> Self {
+        Self {
+            delete_mode: None,
+            scope: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `deleteMode` (query): string; known values `Soft` and `Hard`; documented default
+    /// `Soft`.
+    pub fn delete_mode(mut self, delete_mode: impl Into<String>) -> Self {
+        self.delete_mode = Some(delete_mode.into());
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
     }
 }
 
@@ -1463,9 +1725,7 @@ impl BatchUpsertInstrumentPropertiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteInstrumentsRequest {
     client: crate::Client,
-    delete_mode: Option<String>,
-    scope: Option<String>,
-    body: Vec<String>,
+    params: DeleteInstrumentsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1480,14 +1740,24 @@ impl DeleteInstrumentsRequest {
     /// Sets `deleteMode` (query): string; known values `Soft` and `Hard`; documented default
     /// `Soft`.
     pub fn delete_mode(mut self, delete_mode: impl Into<String>) -> Self {
-        self.delete_mode = Some(delete_mode.into());
+        self.params = self.params.delete_mode(delete_mode);
         self
     }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
+        self.params = self.params.scope(scope);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteInstrumentsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteInstrumentsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1521,40 +1791,60 @@ impl DeleteInstrumentsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/instruments/$delete");
-        request.query("deleteMode", self.delete_mode.as_ref())?;
-        request.query("scope", self.scope.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("deleteMode", self.params.delete_mode.as_ref())?;
+        request.query("scope", self.params.scope.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetInstruments` request (`POST /api/instruments/$get`), built by
-/// [`InstrumentsApi::get_instruments`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetInstrumentsRequest {
-    client: crate::Client,
-    identifier_type: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    scope: Option<String>,
-    relationship_definition_ids: Vec<String>,
-    data_model_scope: Option<String>,
-    data_model_code: Option<String>,
-    body: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetInstruments` (`POST /api/instruments/$get`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetInstrumentsParams {
+    /// `identifierType` (query): string.
+    pub identifier_type: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
+    /// `dataModelScope` (query): string.
+    pub data_model_scope: Option<String>,
+    /// `dataModelCode` (query): string.
+    pub data_model_code: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<String>,
 }
 
-impl GetInstrumentsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetInstruments",
-        path_template: "/api/instruments/$get",
-        idempotent: true,
-    };
+impl GetInstrumentsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(identifier_type: impl Into<String>, request_body: Vec<String>) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            effective_at: None,
+            as_at: None,
+            property_keys: Vec::new(),
+            scope: None,
+            relationship_definition_ids: Vec::new(),
+            data_model_scope: None,
+            data_model_code: None,
+            body: request_body,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1609,6 +1899,89 @@ impl GetInstrumentsRequest {
         self.data_model_code = Some(data_model_code.into());
         self
     }
+}
+
+/// The `GetInstruments` request (`POST /api/instruments/$get`), built by
+/// [`InstrumentsApi::get_instruments`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetInstrumentsRequest {
+    client: crate::Client,
+    params: GetInstrumentsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetInstrumentsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetInstruments",
+        path_template: "/api/instruments/$get",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.params = self.params.scope(scope);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.params = self.params.data_model_scope(data_model_scope);
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.params = self.params.data_model_code(data_model_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetInstrumentsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetInstrumentsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1641,44 +2014,53 @@ impl GetInstrumentsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/instruments/$get");
-        request.query("identifierType", Some(&self.identifier_type))?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("scope", self.scope.as_ref())?;
+        request.query("identifierType", Some(&self.params.identifier_type))?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("scope", self.params.scope.as_ref())?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
-        request.query("dataModelScope", self.data_model_scope.as_ref())?;
-        request.query("dataModelCode", self.data_model_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("dataModelScope", self.params.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.params.data_model_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `UpsertInstrumentsProperties` request (`POST /api/instruments/$upsertproperties`),
-/// built by [`InstrumentsApi::upsert_instruments_properties`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpsertInstrumentsPropertiesRequest {
-    client: crate::Client,
-    scope: Option<String>,
-    data_model_scope: Option<String>,
-    data_model_code: Option<String>,
-    body: Vec<lusid_models::UpsertInstrumentPropertyRequest>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `UpsertInstrumentsProperties` (`POST
+/// /api/instruments/$upsertproperties`): what its request builder sends, and what the tag's
+/// trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertInstrumentsPropertiesParams {
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+    /// `dataModelScope` (query): string.
+    pub data_model_scope: Option<String>,
+    /// `dataModelCode` (query): string.
+    pub data_model_code: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::UpsertInstrumentPropertyRequest>,
 }
 
-impl UpsertInstrumentsPropertiesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "UpsertInstrumentsProperties",
-        path_template: "/api/instruments/$upsertproperties",
-        idempotent: true,
-    };
+impl UpsertInstrumentsPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(request_body: Vec<lusid_models::UpsertInstrumentPropertyRequest>) -> Self {
+        Self {
+            scope: None,
+            data_model_scope: None,
+            data_model_code: None,
+            body: request_body,
+        }
+    }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
@@ -1696,6 +2078,54 @@ impl UpsertInstrumentsPropertiesRequest {
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
         self.data_model_code = Some(data_model_code.into());
         self
+    }
+}
+
+/// The `UpsertInstrumentsProperties` request (`POST /api/instruments/$upsertproperties`),
+/// built by [`InstrumentsApi::upsert_instruments_properties`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct UpsertInstrumentsPropertiesRequest {
+    client: crate::Client,
+    params: UpsertInstrumentsPropertiesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl UpsertInstrumentsPropertiesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "UpsertInstrumentsProperties",
+        path_template: "/api/instruments/$upsertproperties",
+        idempotent: true,
+    };
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.params = self.params.scope(scope);
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.params = self.params.data_model_scope(data_model_scope);
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.params = self.params.data_model_code(data_model_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertInstrumentsPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertInstrumentsPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1732,12 +2162,43 @@ impl UpsertInstrumentsPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/instruments/$upsertproperties");
-        request.query("scope", self.scope.as_ref())?;
-        request.query("dataModelScope", self.data_model_scope.as_ref())?;
-        request.query("dataModelCode", self.data_model_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("scope", self.params.scope.as_ref())?;
+        request.query("dataModelScope", self.params.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.params.data_model_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `QueryInstrumentCapabilities` (`POST /api/instruments/capabilities`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct QueryInstrumentCapabilitiesParams {
+    /// `model` (query): string.
+    pub model: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::LusidInstrument,
+}
+
+impl QueryInstrumentCapabilitiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(lusid_instrument: lusid_models::LusidInstrument) -> Self {
+        Self {
+            model: None,
+            body: lusid_instrument,
+        }
+    }
+
+    /// Sets `model` (query): string.
+    pub fn model(mut self, model: impl Into<String>) -> Self {
+        self.model = Some(model.into());
+        self
     }
 }
 
@@ -1748,8 +2209,7 @@ impl UpsertInstrumentsPropertiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryInstrumentCapabilitiesRequest {
     client: crate::Client,
-    model: Option<String>,
-    body: lusid_models::LusidInstrument,
+    params: QueryInstrumentCapabilitiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1763,8 +2223,18 @@ impl QueryInstrumentCapabilitiesRequest {
 
     /// Sets `model` (query): string.
     pub fn model(mut self, model: impl Into<String>) -> Self {
-        self.model = Some(model.into());
+        self.params = self.params.model(model);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &QueryInstrumentCapabilitiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> QueryInstrumentCapabilitiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1798,10 +2268,28 @@ impl QueryInstrumentCapabilitiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/instruments/capabilities");
-        request.query("model", self.model.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("model", self.params.model.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetInstrumentIdentifierTypes` (`GET
+/// /api/instruments/identifierTypes`): what its request builder sends, and what the tag's
+/// trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct GetInstrumentIdentifierTypesParams {}
+
+impl GetInstrumentIdentifierTypesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {}
     }
 }
 
@@ -1812,6 +2300,7 @@ impl QueryInstrumentCapabilitiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetInstrumentIdentifierTypesRequest {
     client: crate::Client,
+    params: GetInstrumentIdentifierTypesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1822,6 +2311,16 @@ impl GetInstrumentIdentifierTypesRequest {
         path_template: "/api/instruments/identifierTypes",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetInstrumentIdentifierTypesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetInstrumentIdentifierTypesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1862,35 +2361,62 @@ impl GetInstrumentIdentifierTypesRequest {
     }
 }
 
-/// The `GetInstrument` request (`GET /api/instruments/{identifierType}/{identifier}`),
-/// built by [`InstrumentsApi::get_instrument`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetInstrumentRequest {
-    client: crate::Client,
-    identifier_type: String,
-    identifier: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    scope: Option<String>,
-    relationship_definition_ids: Vec<String>,
-    data_model_scope: Option<String>,
-    data_model_code: Option<String>,
-    timeline_scope: Option<String>,
-    timeline_code: Option<String>,
-    closed_period_id: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetInstrument` (`GET
+/// /api/instruments/{identifierType}/{identifier}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetInstrumentParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifier` (path): string.
+    pub identifier: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
+    /// `dataModelScope` (query): string.
+    pub data_model_scope: Option<String>,
+    /// `dataModelCode` (query): string.
+    pub data_model_code: Option<String>,
+    /// `timelineScope` (query): string.
+    pub timeline_scope: Option<String>,
+    /// `timelineCode` (query): string.
+    pub timeline_code: Option<String>,
+    /// `closedPeriodId` (query): string.
+    pub closed_period_id: Option<String>,
 }
 
-impl GetInstrumentRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetInstrument",
-        path_template: "/api/instruments/{identifierType}/{identifier}",
-        idempotent: true,
-    };
+impl GetInstrumentParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(identifier_type: impl Into<String>, identifier: impl Into<String>) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier: identifier.into(),
+            effective_at: None,
+            as_at: None,
+            property_keys: Vec::new(),
+            scope: None,
+            relationship_definition_ids: Vec::new(),
+            data_model_scope: None,
+            data_model_code: None,
+            timeline_scope: None,
+            timeline_code: None,
+            closed_period_id: None,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1963,6 +2489,107 @@ impl GetInstrumentRequest {
         self.closed_period_id = Some(closed_period_id.into());
         self
     }
+}
+
+/// The `GetInstrument` request (`GET /api/instruments/{identifierType}/{identifier}`),
+/// built by [`InstrumentsApi::get_instrument`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetInstrumentRequest {
+    client: crate::Client,
+    params: GetInstrumentParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetInstrumentRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetInstrument",
+        path_template: "/api/instruments/{identifierType}/{identifier}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.params = self.params.scope(scope);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.params = self.params.data_model_scope(data_model_scope);
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.params = self.params.data_model_code(data_model_code);
+        self
+    }
+
+    /// Sets `timelineScope` (query): string.
+    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
+        self.params = self.params.timeline_scope(timeline_scope);
+        self
+    }
+
+    /// Sets `timelineCode` (query): string.
+    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
+        self.params = self.params.timeline_code(timeline_code);
+        self
+    }
+
+    /// Sets `closedPeriodId` (query): string.
+    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
+        self.params = self.params.closed_period_id(closed_period_id);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetInstrumentParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetInstrumentParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1995,51 +2622,67 @@ impl GetInstrumentRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/instruments/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifier", &self.identifier)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("scope", self.scope.as_ref())?;
+        request.path_param("identifier", &self.params.identifier)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("scope", self.params.scope.as_ref())?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
-        request.query("dataModelScope", self.data_model_scope.as_ref())?;
-        request.query("dataModelCode", self.data_model_code.as_ref())?;
-        request.query("timelineScope", self.timeline_scope.as_ref())?;
-        request.query("timelineCode", self.timeline_code.as_ref())?;
-        request.query("closedPeriodId", self.closed_period_id.as_ref())?;
+        request.query("dataModelScope", self.params.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.params.data_model_code.as_ref())?;
+        request.query("timelineScope", self.params.timeline_scope.as_ref())?;
+        request.query("timelineCode", self.params.timeline_code.as_ref())?;
+        request.query("closedPeriodId", self.params.closed_period_id.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `UpdateInstrumentIdentifier` request (`POST
-/// /api/instruments/{identifierType}/{identifier}`), built by
-/// [`InstrumentsApi::update_instrument_identifier`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateInstrumentIdentifierRequest {
-    client: crate::Client,
-    identifier_type: String,
-    identifier: String,
-    scope: Option<String>,
-    data_model_scope: Option<String>,
-    data_model_code: Option<String>,
-    body: lusid_models::UpdateInstrumentIdentifierRequest,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `UpdateInstrumentIdentifier` (`POST
+/// /api/instruments/{identifierType}/{identifier}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateInstrumentIdentifierParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifier` (path): string.
+    pub identifier: String,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+    /// `dataModelScope` (query): string.
+    pub data_model_scope: Option<String>,
+    /// `dataModelCode` (query): string.
+    pub data_model_code: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateInstrumentIdentifierRequest,
 }
 
-impl UpdateInstrumentIdentifierRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "UpdateInstrumentIdentifier",
-        path_template: "/api/instruments/{identifierType}/{identifier}",
-        idempotent: false,
-    };
+impl UpdateInstrumentIdentifierParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        identifier_type: impl Into<String>,
+        identifier: impl Into<String>,
+        update_instrument_identifier_request: lusid_models::UpdateInstrumentIdentifierRequest,
+    ) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier: identifier.into(),
+            scope: None,
+            data_model_scope: None,
+            data_model_code: None,
+            body: update_instrument_identifier_request,
+        }
+    }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
@@ -2057,6 +2700,55 @@ impl UpdateInstrumentIdentifierRequest {
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
         self.data_model_code = Some(data_model_code.into());
         self
+    }
+}
+
+/// The `UpdateInstrumentIdentifier` request (`POST
+/// /api/instruments/{identifierType}/{identifier}`), built by
+/// [`InstrumentsApi::update_instrument_identifier`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct UpdateInstrumentIdentifierRequest {
+    client: crate::Client,
+    params: UpdateInstrumentIdentifierParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl UpdateInstrumentIdentifierRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "UpdateInstrumentIdentifier",
+        path_template: "/api/instruments/{identifierType}/{identifier}",
+        idempotent: false,
+    };
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.params = self.params.scope(scope);
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.params = self.params.data_model_scope(data_model_scope);
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.params = self.params.data_model_code(data_model_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateInstrumentIdentifierParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateInstrumentIdentifierParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2090,15 +2782,50 @@ impl UpdateInstrumentIdentifierRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/instruments/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifier", &self.identifier)?;
-        request.query("scope", self.scope.as_ref())?;
-        request.query("dataModelScope", self.data_model_scope.as_ref())?;
-        request.query("dataModelCode", self.data_model_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.path_param("identifier", &self.params.identifier)?;
+        request.query("scope", self.params.scope.as_ref())?;
+        request.query("dataModelScope", self.params.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.params.data_model_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteInstrument` (`DELETE
+/// /api/instruments/{identifierType}/{identifier}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteInstrumentParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifier` (path): string.
+    pub identifier: String,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+}
+
+impl DeleteInstrumentParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(identifier_type: impl Into<String>, identifier: impl Into<String>) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier: identifier.into(),
+            scope: None,
+        }
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
     }
 }
 
@@ -2110,9 +2837,7 @@ impl UpdateInstrumentIdentifierRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteInstrumentRequest {
     client: crate::Client,
-    identifier_type: String,
-    identifier: String,
-    scope: Option<String>,
+    params: DeleteInstrumentParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2126,8 +2851,18 @@ impl DeleteInstrumentRequest {
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
+        self.params = self.params.scope(scope);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteInstrumentParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteInstrumentParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2162,40 +2897,60 @@ impl DeleteInstrumentRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/instruments/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifier", &self.identifier)?;
-        request.query("scope", self.scope.as_ref())?;
+        request.path_param("identifier", &self.params.identifier)?;
+        request.query("scope", self.params.scope.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetInstrumentPaymentDiary` request (`GET
-/// /api/instruments/{identifierType}/{identifier}/paymentdiary`), built by
-/// [`InstrumentsApi::get_instrument_payment_diary`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetInstrumentPaymentDiaryRequest {
-    client: crate::Client,
-    identifier_type: String,
-    identifier: String,
-    recipe_scope: String,
-    recipe_code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    scope: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetInstrumentPaymentDiary` (`GET
+/// /api/instruments/{identifierType}/{identifier}/paymentdiary`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetInstrumentPaymentDiaryParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifier` (path): string.
+    pub identifier: String,
+    /// `recipeScope` (query): string.
+    pub recipe_scope: String,
+    /// `recipeCode` (query): string.
+    pub recipe_code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
 }
 
-impl GetInstrumentPaymentDiaryRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetInstrumentPaymentDiary",
-        path_template: "/api/instruments/{identifierType}/{identifier}/paymentdiary",
-        idempotent: true,
-    };
+impl GetInstrumentPaymentDiaryParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        identifier_type: impl Into<String>,
+        identifier: impl Into<String>,
+        recipe_scope: impl Into<String>,
+        recipe_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier: identifier.into(),
+            recipe_scope: recipe_scope.into(),
+            recipe_code: recipe_code.into(),
+            effective_at: None,
+            as_at: None,
+            scope: None,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -2214,6 +2969,56 @@ impl GetInstrumentPaymentDiaryRequest {
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = Some(scope.into());
         self
+    }
+}
+
+/// The `GetInstrumentPaymentDiary` request (`GET
+/// /api/instruments/{identifierType}/{identifier}/paymentdiary`), built by
+/// [`InstrumentsApi::get_instrument_payment_diary`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetInstrumentPaymentDiaryRequest {
+    client: crate::Client,
+    params: GetInstrumentPaymentDiaryParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetInstrumentPaymentDiaryRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetInstrumentPaymentDiary",
+        path_template: "/api/instruments/{identifierType}/{identifier}/paymentdiary",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.params = self.params.scope(scope);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetInstrumentPaymentDiaryParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetInstrumentPaymentDiaryParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2247,43 +3052,54 @@ impl GetInstrumentPaymentDiaryRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/instruments/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifier", &self.identifier)?;
+        request.path_param("identifier", &self.params.identifier)?;
         request.path("/paymentdiary");
-        request.query("recipeScope", Some(&self.recipe_scope))?;
-        request.query("recipeCode", Some(&self.recipe_code))?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("scope", self.scope.as_ref())?;
+        request.query("recipeScope", Some(&self.params.recipe_scope))?;
+        request.query("recipeCode", Some(&self.params.recipe_code))?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("scope", self.params.scope.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetInstrumentProperties` request (`GET
-/// /api/instruments/{identifierType}/{identifier}/properties`), built by
-/// [`InstrumentsApi::get_instrument_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetInstrumentPropertiesRequest {
-    client: crate::Client,
-    identifier_type: String,
-    identifier: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    scope: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetInstrumentProperties` (`GET
+/// /api/instruments/{identifierType}/{identifier}/properties`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetInstrumentPropertiesParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifier` (path): string.
+    pub identifier: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
 }
 
-impl GetInstrumentPropertiesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetInstrumentProperties",
-        path_template: "/api/instruments/{identifierType}/{identifier}/properties",
-        idempotent: true,
-    };
+impl GetInstrumentPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(identifier_type: impl Into<String>, identifier: impl Into<String>) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier: identifier.into(),
+            effective_at: None,
+            as_at: None,
+            scope: None,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -2302,6 +3118,56 @@ impl GetInstrumentPropertiesRequest {
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = Some(scope.into());
         self
+    }
+}
+
+/// The `GetInstrumentProperties` request (`GET
+/// /api/instruments/{identifierType}/{identifier}/properties`), built by
+/// [`InstrumentsApi::get_instrument_properties`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetInstrumentPropertiesRequest {
+    client: crate::Client,
+    params: GetInstrumentPropertiesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetInstrumentPropertiesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetInstrumentProperties",
+        path_template: "/api/instruments/{identifierType}/{identifier}/properties",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.params = self.params.scope(scope);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetInstrumentPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetInstrumentPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2335,43 +3201,61 @@ impl GetInstrumentPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/instruments/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifier", &self.identifier)?;
+        request.path_param("identifier", &self.params.identifier)?;
         request.path("/properties");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("scope", self.scope.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("scope", self.params.scope.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `DeleteInstrumentProperties` request (`POST
-/// /api/instruments/{identifierType}/{identifier}/properties/$delete`), built by
-/// [`InstrumentsApi::delete_instrument_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteInstrumentPropertiesRequest {
-    client: crate::Client,
-    identifier_type: String,
-    identifier: String,
-    effective_at: Option<String>,
-    scope: Option<String>,
-    data_model_scope: Option<String>,
-    data_model_code: Option<String>,
-    body: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `DeleteInstrumentProperties` (`POST
+/// /api/instruments/{identifierType}/{identifier}/properties/$delete`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteInstrumentPropertiesParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifier` (path): string.
+    pub identifier: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+    /// `dataModelScope` (query): string.
+    pub data_model_scope: Option<String>,
+    /// `dataModelCode` (query): string.
+    pub data_model_code: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<String>,
 }
 
-impl DeleteInstrumentPropertiesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "DeleteInstrumentProperties",
-        path_template: "/api/instruments/{identifierType}/{identifier}/properties/$delete",
-        idempotent: false,
-    };
+impl DeleteInstrumentPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        identifier_type: impl Into<String>,
+        identifier: impl Into<String>,
+        request_body: Vec<String>,
+    ) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier: identifier.into(),
+            effective_at: None,
+            scope: None,
+            data_model_scope: None,
+            data_model_code: None,
+            body: request_body,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -2395,6 +3279,61 @@ impl DeleteInstrumentPropertiesRequest {
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
         self.data_model_code = Some(data_model_code.into());
         self
+    }
+}
+
+/// The `DeleteInstrumentProperties` request (`POST
+/// /api/instruments/{identifierType}/{identifier}/properties/$delete`), built by
+/// [`InstrumentsApi::delete_instrument_properties`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct DeleteInstrumentPropertiesRequest {
+    client: crate::Client,
+    params: DeleteInstrumentPropertiesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl DeleteInstrumentPropertiesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "DeleteInstrumentProperties",
+        path_template: "/api/instruments/{identifierType}/{identifier}/properties/$delete",
+        idempotent: false,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.params = self.params.scope(scope);
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.params = self.params.data_model_scope(data_model_scope);
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.params = self.params.data_model_code(data_model_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteInstrumentPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteInstrumentPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2431,45 +3370,60 @@ impl DeleteInstrumentPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/instruments/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifier", &self.identifier)?;
+        request.path_param("identifier", &self.params.identifier)?;
         request.path("/properties/$delete");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("scope", self.scope.as_ref())?;
-        request.query("dataModelScope", self.data_model_scope.as_ref())?;
-        request.query("dataModelCode", self.data_model_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("scope", self.params.scope.as_ref())?;
+        request.query("dataModelScope", self.params.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.params.data_model_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListInstrumentProperties` request (`GET
-/// /api/instruments/{identifierType}/{identifier}/properties/list`), built by
-/// [`InstrumentsApi::list_instrument_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListInstrumentPropertiesRequest {
-    client: crate::Client,
-    identifier_type: String,
-    identifier: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    scope: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListInstrumentProperties` (`GET
+/// /api/instruments/{identifierType}/{identifier}/properties/list`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListInstrumentPropertiesParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifier` (path): string.
+    pub identifier: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
 }
 
-impl ListInstrumentPropertiesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListInstrumentProperties",
-        path_template: "/api/instruments/{identifierType}/{identifier}/properties/list",
-        idempotent: true,
-    };
+impl ListInstrumentPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(identifier_type: impl Into<String>, identifier: impl Into<String>) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier: identifier.into(),
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            scope: None,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -2500,6 +3454,68 @@ impl ListInstrumentPropertiesRequest {
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = Some(scope.into());
         self
+    }
+}
+
+/// The `ListInstrumentProperties` request (`GET
+/// /api/instruments/{identifierType}/{identifier}/properties/list`), built by
+/// [`InstrumentsApi::list_instrument_properties`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListInstrumentPropertiesRequest {
+    client: crate::Client,
+    params: ListInstrumentPropertiesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListInstrumentPropertiesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListInstrumentProperties",
+        path_template: "/api/instruments/{identifierType}/{identifier}/properties/list",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.params = self.params.scope(scope);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListInstrumentPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListInstrumentPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2533,15 +3549,15 @@ impl ListInstrumentPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/instruments/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifier", &self.identifier)?;
+        request.path_param("identifier", &self.params.identifier)?;
         request.path("/properties/list");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("scope", self.scope.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("scope", self.params.scope.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -2594,19 +3610,19 @@ impl crate::paginator::PagedRequest for ListInstrumentPropertiesRequest {
     type Page = lusid_models::ResourceListOfProperty;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -2616,33 +3632,56 @@ impl crate::paginator::PagedRequest for ListInstrumentPropertiesRequest {
     }
 }
 
-/// The `GetInstrumentPropertyTimeSeries` request (`GET
-/// /api/instruments/{identifierType}/{identifier}/properties/time-series`), built by
-/// [`InstrumentsApi::get_instrument_property_time_series`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetInstrumentPropertyTimeSeriesRequest {
-    client: crate::Client,
-    identifier_type: String,
-    identifier: String,
-    property_key: String,
-    identifier_effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    page: Option<String>,
-    limit: Option<i64>,
-    scope: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetInstrumentPropertyTimeSeries` (`GET
+/// /api/instruments/{identifierType}/{identifier}/properties/time-series`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetInstrumentPropertyTimeSeriesParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifier` (path): string.
+    pub identifier: String,
+    /// `propertyKey` (query): string.
+    pub property_key: String,
+    /// `identifierEffectiveAt` (query): string.
+    pub identifier_effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
 }
 
-impl GetInstrumentPropertyTimeSeriesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetInstrumentPropertyTimeSeries",
-        path_template: "/api/instruments/{identifierType}/{identifier}/properties/time-series",
-        idempotent: true,
-    };
+impl GetInstrumentPropertyTimeSeriesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        identifier_type: impl Into<String>,
+        identifier: impl Into<String>,
+        property_key: impl Into<String>,
+    ) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier: identifier.into(),
+            property_key: property_key.into(),
+            identifier_effective_at: None,
+            as_at: None,
+            filter: None,
+            page: None,
+            limit: None,
+            scope: None,
+        }
+    }
 
     /// Sets `identifierEffectiveAt` (query): string.
     pub fn identifier_effective_at(mut self, identifier_effective_at: impl Into<String>) -> Self {
@@ -2680,6 +3719,74 @@ impl GetInstrumentPropertyTimeSeriesRequest {
         self.scope = Some(scope.into());
         self
     }
+}
+
+/// The `GetInstrumentPropertyTimeSeries` request (`GET
+/// /api/instruments/{identifierType}/{identifier}/properties/time-series`), built by
+/// [`InstrumentsApi::get_instrument_property_time_series`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetInstrumentPropertyTimeSeriesRequest {
+    client: crate::Client,
+    params: GetInstrumentPropertyTimeSeriesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetInstrumentPropertyTimeSeriesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetInstrumentPropertyTimeSeries",
+        path_template: "/api/instruments/{identifierType}/{identifier}/properties/time-series",
+        idempotent: true,
+    };
+
+    /// Sets `identifierEffectiveAt` (query): string.
+    pub fn identifier_effective_at(mut self, identifier_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.identifier_effective_at(identifier_effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.params = self.params.scope(scope);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetInstrumentPropertyTimeSeriesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetInstrumentPropertyTimeSeriesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2713,20 +3820,20 @@ impl GetInstrumentPropertyTimeSeriesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/instruments/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifier", &self.identifier)?;
+        request.path_param("identifier", &self.params.identifier)?;
         request.path("/properties/time-series");
-        request.query("propertyKey", Some(&self.property_key))?;
+        request.query("propertyKey", Some(&self.params.property_key))?;
         request.query(
             "identifierEffectiveAt",
-            self.identifier_effective_at.as_ref(),
+            self.params.identifier_effective_at.as_ref(),
         )?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("scope", self.scope.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("scope", self.params.scope.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -2782,19 +3889,19 @@ impl crate::paginator::PagedRequest for GetInstrumentPropertyTimeSeriesRequest {
     type Page = lusid_models::ResourceListOfPropertyInterval;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -2804,31 +3911,46 @@ impl crate::paginator::PagedRequest for GetInstrumentPropertyTimeSeriesRequest {
     }
 }
 
-/// The `GetInstrumentRelationships` request (`GET
-/// /api/instruments/{identifierType}/{identifier}/relationships`), built by
-/// [`InstrumentsApi::get_instrument_relationships`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetInstrumentRelationshipsRequest {
-    client: crate::Client,
-    identifier_type: String,
-    identifier: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    identifier_types: Vec<String>,
-    scope: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetInstrumentRelationships` (`GET
+/// /api/instruments/{identifierType}/{identifier}/relationships`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetInstrumentRelationshipsParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifier` (path): string.
+    pub identifier: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair each.
+    pub identifier_types: Vec<String>,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
 }
 
-impl GetInstrumentRelationshipsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetInstrumentRelationships",
-        path_template: "/api/instruments/{identifierType}/{identifier}/relationships",
-        idempotent: true,
-    };
+impl GetInstrumentRelationshipsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(identifier_type: impl Into<String>, identifier: impl Into<String>) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier: identifier.into(),
+            effective_at: None,
+            as_at: None,
+            filter: None,
+            identifier_types: Vec::new(),
+            scope: None,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -2864,6 +3986,72 @@ impl GetInstrumentRelationshipsRequest {
         self.scope = Some(scope.into());
         self
     }
+}
+
+/// The `GetInstrumentRelationships` request (`GET
+/// /api/instruments/{identifierType}/{identifier}/relationships`), built by
+/// [`InstrumentsApi::get_instrument_relationships`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetInstrumentRelationshipsRequest {
+    client: crate::Client,
+    params: GetInstrumentRelationshipsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetInstrumentRelationshipsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetInstrumentRelationships",
+        path_template: "/api/instruments/{identifierType}/{identifier}/relationships",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
+    /// each. Replaces any earlier values.
+    pub fn identifier_types(
+        mut self,
+        identifier_types: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.identifier_types(identifier_types);
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.params = self.params.scope(scope);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetInstrumentRelationshipsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetInstrumentRelationshipsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2897,43 +4085,54 @@ impl GetInstrumentRelationshipsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/instruments/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifier", &self.identifier)?;
+        request.path_param("identifier", &self.params.identifier)?;
         request.path("/relationships");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("identifierTypes", &self.identifier_types)?;
-        request.query("scope", self.scope.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("identifierTypes", &self.params.identifier_types)?;
+        request.query("scope", self.params.scope.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `CalculateSettlementDate` request (`GET
-/// /api/instruments/{identifierType}/{identifier}/settlementdate`), built by
-/// [`InstrumentsApi::calculate_settlement_date`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CalculateSettlementDateRequest {
-    client: crate::Client,
-    identifier_type: String,
-    identifier: String,
-    transaction_date: Option<String>,
-    scope: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `CalculateSettlementDate` (`GET
+/// /api/instruments/{identifierType}/{identifier}/settlementdate`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CalculateSettlementDateParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifier` (path): string.
+    pub identifier: String,
+    /// `transactionDate` (query): string.
+    pub transaction_date: Option<String>,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
 }
 
-impl CalculateSettlementDateRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "CalculateSettlementDate",
-        path_template: "/api/instruments/{identifierType}/{identifier}/settlementdate",
-        idempotent: true,
-    };
+impl CalculateSettlementDateParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(identifier_type: impl Into<String>, identifier: impl Into<String>) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier: identifier.into(),
+            transaction_date: None,
+            scope: None,
+            as_at: None,
+        }
+    }
 
     /// Sets `transactionDate` (query): string.
     pub fn transaction_date(mut self, transaction_date: impl Into<String>) -> Self {
@@ -2952,6 +4151,56 @@ impl CalculateSettlementDateRequest {
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
         self.as_at = Some(as_at);
         self
+    }
+}
+
+/// The `CalculateSettlementDate` request (`GET
+/// /api/instruments/{identifierType}/{identifier}/settlementdate`), built by
+/// [`InstrumentsApi::calculate_settlement_date`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct CalculateSettlementDateRequest {
+    client: crate::Client,
+    params: CalculateSettlementDateParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl CalculateSettlementDateRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "CalculateSettlementDate",
+        path_template: "/api/instruments/{identifierType}/{identifier}/settlementdate",
+        idempotent: true,
+    };
+
+    /// Sets `transactionDate` (query): string.
+    pub fn transaction_date(mut self, transaction_date: impl Into<String>) -> Self {
+        self.params = self.params.transaction_date(transaction_date);
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.params = self.params.scope(scope);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CalculateSettlementDateParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CalculateSettlementDateParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2986,43 +4235,58 @@ impl CalculateSettlementDateRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/instruments/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifier", &self.identifier)?;
+        request.path_param("identifier", &self.params.identifier)?;
         request.path("/settlementdate");
-        request.query("transactionDate", self.transaction_date.as_ref())?;
-        request.query("scope", self.scope.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("transactionDate", self.params.transaction_date.as_ref())?;
+        request.query("scope", self.params.scope.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetExistingInstrumentCapabilities` request (`GET
-/// /api/instruments/{identifier}/capabilities`), built by
-/// [`InstrumentsApi::get_existing_instrument_capabilities`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetExistingInstrumentCapabilitiesRequest {
-    client: crate::Client,
-    identifier: String,
-    model: Option<String>,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    instrument_scope: Option<String>,
-    recipe_scope: Option<String>,
-    recipe_code: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetExistingInstrumentCapabilities` (`GET
+/// /api/instruments/{identifier}/capabilities`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetExistingInstrumentCapabilitiesParams {
+    /// `identifier` (path): string.
+    pub identifier: String,
+    /// `model` (query): string.
+    pub model: Option<String>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `instrumentScope` (query): string.
+    pub instrument_scope: Option<String>,
+    /// `recipeScope` (query): string.
+    pub recipe_scope: Option<String>,
+    /// `recipeCode` (query): string.
+    pub recipe_code: Option<String>,
 }
 
-impl GetExistingInstrumentCapabilitiesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetExistingInstrumentCapabilities",
-        path_template: "/api/instruments/{identifier}/capabilities",
-        idempotent: true,
-    };
+impl GetExistingInstrumentCapabilitiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(identifier: impl Into<String>) -> Self {
+        Self {
+            identifier: identifier.into(),
+            model: None,
+            effective_at: None,
+            as_at: None,
+            instrument_scope: None,
+            recipe_scope: None,
+            recipe_code: None,
+        }
+    }
 
     /// Sets `model` (query): string.
     pub fn model(mut self, model: impl Into<String>) -> Self {
@@ -3060,6 +4324,74 @@ impl GetExistingInstrumentCapabilitiesRequest {
         self.recipe_code = Some(recipe_code.into());
         self
     }
+}
+
+/// The `GetExistingInstrumentCapabilities` request (`GET
+/// /api/instruments/{identifier}/capabilities`), built by
+/// [`InstrumentsApi::get_existing_instrument_capabilities`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetExistingInstrumentCapabilitiesRequest {
+    client: crate::Client,
+    params: GetExistingInstrumentCapabilitiesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetExistingInstrumentCapabilitiesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetExistingInstrumentCapabilities",
+        path_template: "/api/instruments/{identifier}/capabilities",
+        idempotent: true,
+    };
+
+    /// Sets `model` (query): string.
+    pub fn model(mut self, model: impl Into<String>) -> Self {
+        self.params = self.params.model(model);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `instrumentScope` (query): string.
+    pub fn instrument_scope(mut self, instrument_scope: impl Into<String>) -> Self {
+        self.params = self.params.instrument_scope(instrument_scope);
+        self
+    }
+
+    /// Sets `recipeScope` (query): string.
+    pub fn recipe_scope(mut self, recipe_scope: impl Into<String>) -> Self {
+        self.params = self.params.recipe_scope(recipe_scope);
+        self
+    }
+
+    /// Sets `recipeCode` (query): string.
+    pub fn recipe_code(mut self, recipe_code: impl Into<String>) -> Self {
+        self.params = self.params.recipe_code(recipe_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetExistingInstrumentCapabilitiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetExistingInstrumentCapabilitiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3092,42 +4424,56 @@ impl GetExistingInstrumentCapabilitiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/instruments/");
-        request.path_param("identifier", &self.identifier)?;
+        request.path_param("identifier", &self.params.identifier)?;
         request.path("/capabilities");
-        request.query("model", self.model.as_ref())?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("instrumentScope", self.instrument_scope.as_ref())?;
-        request.query("recipeScope", self.recipe_scope.as_ref())?;
-        request.query("recipeCode", self.recipe_code.as_ref())?;
+        request.query("model", self.params.model.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("instrumentScope", self.params.instrument_scope.as_ref())?;
+        request.query("recipeScope", self.params.recipe_scope.as_ref())?;
+        request.query("recipeCode", self.params.recipe_code.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetExistingInstrumentModels` request (`GET /api/instruments/{identifier}/models`),
-/// built by [`InstrumentsApi::get_existing_instrument_models`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetExistingInstrumentModelsRequest {
-    client: crate::Client,
-    identifier: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    instrument_scope: Option<String>,
-    recipe_scope: Option<String>,
-    recipe_code: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetExistingInstrumentModels` (`GET
+/// /api/instruments/{identifier}/models`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetExistingInstrumentModelsParams {
+    /// `identifier` (path): string.
+    pub identifier: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `instrumentScope` (query): string.
+    pub instrument_scope: Option<String>,
+    /// `recipeScope` (query): string.
+    pub recipe_scope: Option<String>,
+    /// `recipeCode` (query): string.
+    pub recipe_code: Option<String>,
 }
 
-impl GetExistingInstrumentModelsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetExistingInstrumentModels",
-        path_template: "/api/instruments/{identifier}/models",
-        idempotent: true,
-    };
+impl GetExistingInstrumentModelsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(identifier: impl Into<String>) -> Self {
+        Self {
+            identifier: identifier.into(),
+            effective_at: None,
+            as_at: None,
+            instrument_scope: None,
+            recipe_scope: None,
+            recipe_code: None,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -3158,6 +4504,67 @@ impl GetExistingInstrumentModelsRequest {
     pub fn recipe_code(mut self, recipe_code: impl Into<String>) -> Self {
         self.recipe_code = Some(recipe_code.into());
         self
+    }
+}
+
+/// The `GetExistingInstrumentModels` request (`GET /api/instruments/{identifier}/models`),
+/// built by [`InstrumentsApi::get_existing_instrument_models`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetExistingInstrumentModelsRequest {
+    client: crate::Client,
+    params: GetExistingInstrumentModelsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetExistingInstrumentModelsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetExistingInstrumentModels",
+        path_template: "/api/instruments/{identifier}/models",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `instrumentScope` (query): string.
+    pub fn instrument_scope(mut self, instrument_scope: impl Into<String>) -> Self {
+        self.params = self.params.instrument_scope(instrument_scope);
+        self
+    }
+
+    /// Sets `recipeScope` (query): string.
+    pub fn recipe_scope(mut self, recipe_scope: impl Into<String>) -> Self {
+        self.params = self.params.recipe_scope(recipe_scope);
+        self
+    }
+
+    /// Sets `recipeCode` (query): string.
+    pub fn recipe_code(mut self, recipe_code: impl Into<String>) -> Self {
+        self.params = self.params.recipe_code(recipe_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetExistingInstrumentModelsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetExistingInstrumentModelsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3191,15 +4598,38 @@ impl GetExistingInstrumentModelsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/instruments/");
-        request.path_param("identifier", &self.identifier)?;
+        request.path_param("identifier", &self.params.identifier)?;
         request.path("/models");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("instrumentScope", self.instrument_scope.as_ref())?;
-        request.query("recipeScope", self.recipe_scope.as_ref())?;
-        request.query("recipeCode", self.recipe_code.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("instrumentScope", self.params.instrument_scope.as_ref())?;
+        request.query("recipeScope", self.params.recipe_scope.as_ref())?;
+        request.query("recipeCode", self.params.recipe_code.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetAllPossibleFeatures` (`GET
+/// /api/instruments/{instrumentType}/allfeatures`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAllPossibleFeaturesParams {
+    /// `instrumentType` (path): string.
+    pub instrument_type: String,
+}
+
+impl GetAllPossibleFeaturesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(instrument_type: impl Into<String>) -> Self {
+        Self {
+            instrument_type: instrument_type.into(),
+        }
     }
 }
 
@@ -3211,7 +4641,7 @@ impl GetExistingInstrumentModelsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllPossibleFeaturesRequest {
     client: crate::Client,
-    instrument_type: String,
+    params: GetAllPossibleFeaturesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3222,6 +4652,16 @@ impl GetAllPossibleFeaturesRequest {
         path_template: "/api/instruments/{instrumentType}/allfeatures",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAllPossibleFeaturesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAllPossibleFeaturesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3257,9 +4697,520 @@ impl GetAllPossibleFeaturesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/instruments/");
-        request.path_param("instrumentType", &self.instrument_type)?;
+        request.path_param("instrumentType", &self.params.instrument_type)?;
         request.path("/allfeatures");
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Instruments` operations as an object-safe async trait, implemented by
+/// [`InstrumentsApi`]: write code against `&dyn InstrumentsApiClient` (or `impl
+/// InstrumentsApiClient`) and give it `client.instruments()` in production and a mock in
+/// tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`InstrumentsApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockInstrumentsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait InstrumentsApiClient: Send + Sync {
+    /// `GET /api/instruments` (operation `ListInstruments`):
+    /// [`InstrumentsApi::list_instruments`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListInstrumentsRequest::send): see [`Error`](crate::Error).
+    async fn list_instruments(
+        &self,
+        params: ListInstrumentsParams,
+    ) -> Result<lusid_models::PagedResourceListOfInstrument, crate::Error>;
+
+    /// `POST /api/instruments` (operation `UpsertInstruments`):
+    /// [`InstrumentsApi::upsert_instruments`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertInstrumentsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_instruments(
+        &self,
+        params: UpsertInstrumentsParams,
+    ) -> Result<lusid_models::UpsertInstrumentsResponse, crate::Error>;
+
+    /// `POST /api/instruments/$batchupsertproperties` (operation
+    /// `BatchUpsertInstrumentProperties`):
+    /// [`InstrumentsApi::batch_upsert_instrument_properties`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchUpsertInstrumentPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn batch_upsert_instrument_properties(
+        &self,
+        params: BatchUpsertInstrumentPropertiesParams,
+    ) -> Result<lusid_models::BatchUpsertInstrumentPropertiesResponse, crate::Error>;
+
+    /// `POST /api/instruments/$delete` (operation `DeleteInstruments`):
+    /// [`InstrumentsApi::delete_instruments`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteInstrumentsRequest::send): see [`Error`](crate::Error).
+    async fn delete_instruments(
+        &self,
+        params: DeleteInstrumentsParams,
+    ) -> Result<lusid_models::DeleteInstrumentsResponse, crate::Error>;
+
+    /// `POST /api/instruments/$get` (operation `GetInstruments`):
+    /// [`InstrumentsApi::get_instruments`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetInstrumentsRequest::send): see [`Error`](crate::Error).
+    async fn get_instruments(
+        &self,
+        params: GetInstrumentsParams,
+    ) -> Result<lusid_models::GetInstrumentsResponse, crate::Error>;
+
+    /// `POST /api/instruments/$upsertproperties` (operation `UpsertInstrumentsProperties`):
+    /// [`InstrumentsApi::upsert_instruments_properties`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertInstrumentsPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_instruments_properties(
+        &self,
+        params: UpsertInstrumentsPropertiesParams,
+    ) -> Result<lusid_models::UpsertInstrumentPropertiesResponse, crate::Error>;
+
+    /// `POST /api/instruments/capabilities` (operation `QueryInstrumentCapabilities`):
+    /// [`InstrumentsApi::query_instrument_capabilities`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::QueryInstrumentCapabilitiesRequest::send): see [`Error`](crate::Error).
+    async fn query_instrument_capabilities(
+        &self,
+        params: QueryInstrumentCapabilitiesParams,
+    ) -> Result<lusid_models::InstrumentCapabilities, crate::Error>;
+
+    /// `GET /api/instruments/identifierTypes` (operation `GetInstrumentIdentifierTypes`):
+    /// [`InstrumentsApi::get_instrument_identifier_types`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetInstrumentIdentifierTypesRequest::send): see [`Error`](crate::Error).
+    async fn get_instrument_identifier_types(
+        &self,
+        params: GetInstrumentIdentifierTypesParams,
+    ) -> Result<lusid_models::ResourceListOfInstrumentIdTypeDescriptor, crate::Error>;
+
+    /// `GET /api/instruments/{identifierType}/{identifier}` (operation `GetInstrument`):
+    /// [`InstrumentsApi::get_instrument`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetInstrumentRequest::send): see [`Error`](crate::Error).
+    async fn get_instrument(
+        &self,
+        params: GetInstrumentParams,
+    ) -> Result<lusid_models::Instrument, crate::Error>;
+
+    /// `POST /api/instruments/{identifierType}/{identifier}` (operation
+    /// `UpdateInstrumentIdentifier`): [`InstrumentsApi::update_instrument_identifier`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateInstrumentIdentifierRequest::send): see [`Error`](crate::Error).
+    async fn update_instrument_identifier(
+        &self,
+        params: UpdateInstrumentIdentifierParams,
+    ) -> Result<lusid_models::Instrument, crate::Error>;
+
+    /// `DELETE /api/instruments/{identifierType}/{identifier}` (operation `DeleteInstrument`):
+    /// [`InstrumentsApi::delete_instrument`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteInstrumentRequest::send): see [`Error`](crate::Error).
+    async fn delete_instrument(
+        &self,
+        params: DeleteInstrumentParams,
+    ) -> Result<lusid_models::DeleteInstrumentResponse, crate::Error>;
+
+    /// `GET /api/instruments/{identifierType}/{identifier}/paymentdiary` (operation
+    /// `GetInstrumentPaymentDiary`): [`InstrumentsApi::get_instrument_payment_diary`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetInstrumentPaymentDiaryRequest::send): see [`Error`](crate::Error).
+    async fn get_instrument_payment_diary(
+        &self,
+        params: GetInstrumentPaymentDiaryParams,
+    ) -> Result<lusid_models::InstrumentPaymentDiary, crate::Error>;
+
+    /// `GET /api/instruments/{identifierType}/{identifier}/properties` (operation
+    /// `GetInstrumentProperties`): [`InstrumentsApi::get_instrument_properties`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetInstrumentPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn get_instrument_properties(
+        &self,
+        params: GetInstrumentPropertiesParams,
+    ) -> Result<lusid_models::InstrumentProperties, crate::Error>;
+
+    /// `POST /api/instruments/{identifierType}/{identifier}/properties/$delete` (operation
+    /// `DeleteInstrumentProperties`): [`InstrumentsApi::delete_instrument_properties`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteInstrumentPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn delete_instrument_properties(
+        &self,
+        params: DeleteInstrumentPropertiesParams,
+    ) -> Result<lusid_models::DeleteInstrumentPropertiesResponse, crate::Error>;
+
+    /// `GET /api/instruments/{identifierType}/{identifier}/properties/list` (operation
+    /// `ListInstrumentProperties`): [`InstrumentsApi::list_instrument_properties`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListInstrumentPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn list_instrument_properties(
+        &self,
+        params: ListInstrumentPropertiesParams,
+    ) -> Result<lusid_models::ResourceListOfProperty, crate::Error>;
+
+    /// `GET /api/instruments/{identifierType}/{identifier}/properties/time-series` (operation
+    /// `GetInstrumentPropertyTimeSeries`):
+    /// [`InstrumentsApi::get_instrument_property_time_series`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetInstrumentPropertyTimeSeriesRequest::send): see [`Error`](crate::Error).
+    async fn get_instrument_property_time_series(
+        &self,
+        params: GetInstrumentPropertyTimeSeriesParams,
+    ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error>;
+
+    /// `GET /api/instruments/{identifierType}/{identifier}/relationships` (operation
+    /// `GetInstrumentRelationships`): [`InstrumentsApi::get_instrument_relationships`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetInstrumentRelationshipsRequest::send): see [`Error`](crate::Error).
+    async fn get_instrument_relationships(
+        &self,
+        params: GetInstrumentRelationshipsParams,
+    ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error>;
+
+    /// `GET /api/instruments/{identifierType}/{identifier}/settlementdate` (operation
+    /// `CalculateSettlementDate`): [`InstrumentsApi::calculate_settlement_date`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CalculateSettlementDateRequest::send): see [`Error`](crate::Error).
+    async fn calculate_settlement_date(
+        &self,
+        params: CalculateSettlementDateParams,
+    ) -> Result<lusid_models::AddBusinessDaysToDateResponse, crate::Error>;
+
+    /// `GET /api/instruments/{identifier}/capabilities` (operation
+    /// `GetExistingInstrumentCapabilities`):
+    /// [`InstrumentsApi::get_existing_instrument_capabilities`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetExistingInstrumentCapabilitiesRequest::send): see [`Error`](crate::Error).
+    async fn get_existing_instrument_capabilities(
+        &self,
+        params: GetExistingInstrumentCapabilitiesParams,
+    ) -> Result<lusid_models::InstrumentCapabilities, crate::Error>;
+
+    /// `GET /api/instruments/{identifier}/models` (operation `GetExistingInstrumentModels`):
+    /// [`InstrumentsApi::get_existing_instrument_models`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetExistingInstrumentModelsRequest::send): see [`Error`](crate::Error).
+    async fn get_existing_instrument_models(
+        &self,
+        params: GetExistingInstrumentModelsParams,
+    ) -> Result<lusid_models::InstrumentModels, crate::Error>;
+
+    /// `GET /api/instruments/{instrumentType}/allfeatures` (operation
+    /// `GetAllPossibleFeatures`): [`InstrumentsApi::get_all_possible_features`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAllPossibleFeaturesRequest::send): see [`Error`](crate::Error).
+    async fn get_all_possible_features(
+        &self,
+        params: GetAllPossibleFeaturesParams,
+    ) -> Result<std::collections::BTreeMap<String, Vec<String>>, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl InstrumentsApiClient for InstrumentsApi {
+    async fn list_instruments(
+        &self,
+        params: ListInstrumentsParams,
+    ) -> Result<lusid_models::PagedResourceListOfInstrument, crate::Error> {
+        ListInstrumentsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_instruments(
+        &self,
+        params: UpsertInstrumentsParams,
+    ) -> Result<lusid_models::UpsertInstrumentsResponse, crate::Error> {
+        UpsertInstrumentsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn batch_upsert_instrument_properties(
+        &self,
+        params: BatchUpsertInstrumentPropertiesParams,
+    ) -> Result<lusid_models::BatchUpsertInstrumentPropertiesResponse, crate::Error> {
+        BatchUpsertInstrumentPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_instruments(
+        &self,
+        params: DeleteInstrumentsParams,
+    ) -> Result<lusid_models::DeleteInstrumentsResponse, crate::Error> {
+        DeleteInstrumentsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_instruments(
+        &self,
+        params: GetInstrumentsParams,
+    ) -> Result<lusid_models::GetInstrumentsResponse, crate::Error> {
+        GetInstrumentsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_instruments_properties(
+        &self,
+        params: UpsertInstrumentsPropertiesParams,
+    ) -> Result<lusid_models::UpsertInstrumentPropertiesResponse, crate::Error> {
+        UpsertInstrumentsPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn query_instrument_capabilities(
+        &self,
+        params: QueryInstrumentCapabilitiesParams,
+    ) -> Result<lusid_models::InstrumentCapabilities, crate::Error> {
+        QueryInstrumentCapabilitiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_instrument_identifier_types(
+        &self,
+        params: GetInstrumentIdentifierTypesParams,
+    ) -> Result<lusid_models::ResourceListOfInstrumentIdTypeDescriptor, crate::Error> {
+        GetInstrumentIdentifierTypesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_instrument(
+        &self,
+        params: GetInstrumentParams,
+    ) -> Result<lusid_models::Instrument, crate::Error> {
+        GetInstrumentRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_instrument_identifier(
+        &self,
+        params: UpdateInstrumentIdentifierParams,
+    ) -> Result<lusid_models::Instrument, crate::Error> {
+        UpdateInstrumentIdentifierRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_instrument(
+        &self,
+        params: DeleteInstrumentParams,
+    ) -> Result<lusid_models::DeleteInstrumentResponse, crate::Error> {
+        DeleteInstrumentRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_instrument_payment_diary(
+        &self,
+        params: GetInstrumentPaymentDiaryParams,
+    ) -> Result<lusid_models::InstrumentPaymentDiary, crate::Error> {
+        GetInstrumentPaymentDiaryRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_instrument_properties(
+        &self,
+        params: GetInstrumentPropertiesParams,
+    ) -> Result<lusid_models::InstrumentProperties, crate::Error> {
+        GetInstrumentPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_instrument_properties(
+        &self,
+        params: DeleteInstrumentPropertiesParams,
+    ) -> Result<lusid_models::DeleteInstrumentPropertiesResponse, crate::Error> {
+        DeleteInstrumentPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_instrument_properties(
+        &self,
+        params: ListInstrumentPropertiesParams,
+    ) -> Result<lusid_models::ResourceListOfProperty, crate::Error> {
+        ListInstrumentPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_instrument_property_time_series(
+        &self,
+        params: GetInstrumentPropertyTimeSeriesParams,
+    ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error> {
+        GetInstrumentPropertyTimeSeriesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_instrument_relationships(
+        &self,
+        params: GetInstrumentRelationshipsParams,
+    ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error> {
+        GetInstrumentRelationshipsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn calculate_settlement_date(
+        &self,
+        params: CalculateSettlementDateParams,
+    ) -> Result<lusid_models::AddBusinessDaysToDateResponse, crate::Error> {
+        CalculateSettlementDateRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_existing_instrument_capabilities(
+        &self,
+        params: GetExistingInstrumentCapabilitiesParams,
+    ) -> Result<lusid_models::InstrumentCapabilities, crate::Error> {
+        GetExistingInstrumentCapabilitiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_existing_instrument_models(
+        &self,
+        params: GetExistingInstrumentModelsParams,
+    ) -> Result<lusid_models::InstrumentModels, crate::Error> {
+        GetExistingInstrumentModelsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_all_possible_features(
+        &self,
+        params: GetAllPossibleFeaturesParams,
+    ) -> Result<std::collections::BTreeMap<String, Vec<String>>, crate::Error> {
+        GetAllPossibleFeaturesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -61,14 +61,7 @@ impl InvestmentAccountsApi {
     pub fn list_all_investment_accounts(&self) -> ListAllInvestmentAccountsRequest {
         ListAllInvestmentAccountsRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
-            relationship_definition_ids: Vec::new(),
+            params: ListAllInvestmentAccountsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -108,8 +101,7 @@ impl InvestmentAccountsApi {
     ) -> UpsertInvestmentAccountsRequest {
         UpsertInvestmentAccountsRequest {
             client: self.client.clone(),
-            success_mode: success_mode.into(),
-            body: request_body,
+            params: UpsertInvestmentAccountsParams::new(success_mode, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -156,14 +148,12 @@ impl InvestmentAccountsApi {
     ) -> GetInvestmentAccountRequest {
         GetInvestmentAccountRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            scope: scope.into(),
-            identifier_scope: identifier_scope.into(),
-            property_keys: Vec::new(),
-            effective_at: None,
-            as_at: None,
-            relationship_definition_ids: Vec::new(),
+            params: GetInvestmentAccountParams::new(
+                identifier_type,
+                identifier_value,
+                scope,
+                identifier_scope,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -200,10 +190,12 @@ impl InvestmentAccountsApi {
     ) -> DeleteInvestmentAccountRequest {
         DeleteInvestmentAccountRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            scope: scope.into(),
-            identifier_scope: identifier_scope.into(),
+            params: DeleteInvestmentAccountParams::new(
+                identifier_type,
+                identifier_value,
+                scope,
+                identifier_scope,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -246,12 +238,12 @@ impl InvestmentAccountsApi {
     ) -> GetAllInvestmentAccountAccessMetadataRequest {
         GetAllInvestmentAccountAccessMetadataRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            scope: scope.into(),
-            identifier_scope: identifier_scope.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetAllInvestmentAccountAccessMetadataParams::new(
+                identifier_type,
+                identifier_value,
+                scope,
+                identifier_scope,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -298,13 +290,13 @@ impl InvestmentAccountsApi {
     ) -> PatchInvestmentAccountAccessMetadataRequest {
         PatchInvestmentAccountAccessMetadataRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            scope: scope.into(),
-            identifier_scope: identifier_scope.into(),
-            effective_at: None,
-            effective_until: None,
-            body: request_body,
+            params: PatchInvestmentAccountAccessMetadataParams::new(
+                identifier_type,
+                identifier_value,
+                scope,
+                identifier_scope,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -349,13 +341,13 @@ impl InvestmentAccountsApi {
     ) -> DeleteInvestmentAccountAccessMetadataRequest {
         DeleteInvestmentAccountAccessMetadataRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            metadata_key: metadata_key.into(),
-            scope: scope.into(),
-            identifier_scope: identifier_scope.into(),
-            effective_at: None,
-            effective_until: None,
+            params: DeleteInvestmentAccountAccessMetadataParams::new(
+                identifier_type,
+                identifier_value,
+                metadata_key,
+                scope,
+                identifier_scope,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -402,44 +394,60 @@ impl InvestmentAccountsApi {
     ) -> GetInvestmentAccountRelationshipsRequest {
         GetInvestmentAccountRelationshipsRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            scope: scope.into(),
-            identifier_scope: identifier_scope.into(),
-            effective_at: None,
-            as_at: None,
-            filter: None,
-            identifier_types: Vec::new(),
+            params: GetInvestmentAccountRelationshipsParams::new(
+                identifier_type,
+                identifier_value,
+                scope,
+                identifier_scope,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListAllInvestmentAccounts` request (`GET /api/investmentaccounts`), built by
-/// [`InvestmentAccountsApi::list_all_investment_accounts`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAllInvestmentAccountsRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    relationship_definition_ids: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListAllInvestmentAccounts` (`GET /api/investmentaccounts`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListAllInvestmentAccountsParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
 }
 
-impl ListAllInvestmentAccountsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListAllInvestmentAccounts",
-        path_template: "/api/investmentaccounts",
-        idempotent: true,
-    };
+impl ListAllInvestmentAccountsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+            relationship_definition_ids: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -501,6 +509,96 @@ impl ListAllInvestmentAccountsRequest {
             .collect();
         self
     }
+}
+
+/// The `ListAllInvestmentAccounts` request (`GET /api/investmentaccounts`), built by
+/// [`InvestmentAccountsApi::list_all_investment_accounts`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListAllInvestmentAccountsRequest {
+    client: crate::Client,
+    params: ListAllInvestmentAccountsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListAllInvestmentAccountsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListAllInvestmentAccounts",
+        path_template: "/api/investmentaccounts",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListAllInvestmentAccountsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListAllInvestmentAccountsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -534,16 +632,16 @@ impl ListAllInvestmentAccountsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/investmentaccounts");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
@@ -600,25 +698,57 @@ impl crate::paginator::PagedRequest for ListAllInvestmentAccountsRequest {
     type Page = lusid_models::ResourceListOfInvestmentAccount;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertInvestmentAccounts` (`POST
+/// /api/investmentaccounts/$batchUpsert`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertInvestmentAccountsParams {
+    /// `successMode` (query): string.
+    pub success_mode: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::UpsertInvestmentAccountRequest>,
+}
+
+impl UpsertInvestmentAccountsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        success_mode: impl Into<String>,
+        request_body: std::collections::BTreeMap<
+            String,
+            lusid_models::UpsertInvestmentAccountRequest,
+        >,
+    ) -> Self {
+        Self {
+            success_mode: success_mode.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -629,8 +759,7 @@ impl crate::paginator::PagedRequest for ListAllInvestmentAccountsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertInvestmentAccountsRequest {
     client: crate::Client,
-    success_mode: String,
-    body: std::collections::BTreeMap<String, lusid_models::UpsertInvestmentAccountRequest>,
+    params: UpsertInvestmentAccountsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -641,6 +770,16 @@ impl UpsertInvestmentAccountsRequest {
         path_template: "/api/investmentaccounts/$batchUpsert",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertInvestmentAccountsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertInvestmentAccountsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -676,39 +815,62 @@ impl UpsertInvestmentAccountsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/investmentaccounts/$batchUpsert");
-        request.query("successMode", Some(&self.success_mode))?;
-        request.json_body(&self.body)?;
+        request.query("successMode", Some(&self.params.success_mode))?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetInvestmentAccount` request (`GET
-/// /api/investmentaccounts/{identifierType}/{identifierValue}`), built by
-/// [`InvestmentAccountsApi::get_investment_account`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetInvestmentAccountRequest {
-    client: crate::Client,
-    identifier_type: String,
-    identifier_value: String,
-    scope: String,
-    identifier_scope: String,
-    property_keys: Vec<String>,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    relationship_definition_ids: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetInvestmentAccount` (`GET
+/// /api/investmentaccounts/{identifierType}/{identifierValue}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetInvestmentAccountParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `scope` (query): string.
+    pub scope: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
 }
 
-impl GetInvestmentAccountRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetInvestmentAccount",
-        path_template: "/api/investmentaccounts/{identifierType}/{identifierValue}",
-        idempotent: true,
-    };
+impl GetInvestmentAccountParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+        scope: impl Into<String>,
+        identifier_scope: impl Into<String>,
+    ) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            scope: scope.into(),
+            identifier_scope: identifier_scope.into(),
+            property_keys: Vec::new(),
+            effective_at: None,
+            as_at: None,
+            relationship_definition_ids: Vec::new(),
+        }
+    }
 
     /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
     /// Replaces any earlier values.
@@ -745,6 +907,72 @@ impl GetInvestmentAccountRequest {
             .collect();
         self
     }
+}
+
+/// The `GetInvestmentAccount` request (`GET
+/// /api/investmentaccounts/{identifierType}/{identifierValue}`), built by
+/// [`InvestmentAccountsApi::get_investment_account`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetInvestmentAccountRequest {
+    client: crate::Client,
+    params: GetInvestmentAccountParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetInvestmentAccountRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetInvestmentAccount",
+        path_template: "/api/investmentaccounts/{identifierType}/{identifierValue}",
+        idempotent: true,
+    };
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetInvestmentAccountParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetInvestmentAccountParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -777,20 +1005,57 @@ impl GetInvestmentAccountRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/investmentaccounts/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
-        request.query("scope", Some(&self.scope))?;
-        request.query("identifierScope", Some(&self.identifier_scope))?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
+        request.query("scope", Some(&self.params.scope))?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteInvestmentAccount` (`DELETE
+/// /api/investmentaccounts/{identifierType}/{identifierValue}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteInvestmentAccountParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `scope` (query): string.
+    pub scope: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+}
+
+impl DeleteInvestmentAccountParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+        scope: impl Into<String>,
+        identifier_scope: impl Into<String>,
+    ) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            scope: scope.into(),
+            identifier_scope: identifier_scope.into(),
+        }
     }
 }
 
@@ -802,10 +1067,7 @@ impl GetInvestmentAccountRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteInvestmentAccountRequest {
     client: crate::Client,
-    identifier_type: String,
-    identifier_value: String,
-    scope: String,
-    identifier_scope: String,
+    params: DeleteInvestmentAccountParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -816,6 +1078,16 @@ impl DeleteInvestmentAccountRequest {
         path_template: "/api/investmentaccounts/{identifierType}/{identifierValue}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteInvestmentAccountParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteInvestmentAccountParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -849,13 +1121,70 @@ impl DeleteInvestmentAccountRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/investmentaccounts/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
-        request.query("scope", Some(&self.scope))?;
-        request.query("identifierScope", Some(&self.identifier_scope))?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
+        request.query("scope", Some(&self.params.scope))?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetAllInvestmentAccountAccessMetadata` (`GET
+/// /api/investmentaccounts/{identifierType}/{identifierValue}/metadata`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAllInvestmentAccountAccessMetadataParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `scope` (query): string.
+    pub scope: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetAllInvestmentAccountAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+        scope: impl Into<String>,
+        identifier_scope: impl Into<String>,
+    ) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            scope: scope.into(),
+            identifier_scope: identifier_scope.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -867,12 +1196,7 @@ impl DeleteInvestmentAccountRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllInvestmentAccountAccessMetadataRequest {
     client: crate::Client,
-    identifier_type: String,
-    identifier_value: String,
-    scope: String,
-    identifier_scope: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetAllInvestmentAccountAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -886,15 +1210,25 @@ impl GetAllInvestmentAccountAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAllInvestmentAccountAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAllInvestmentAccountAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -934,16 +1268,77 @@ impl GetAllInvestmentAccountAccessMetadataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/investmentaccounts/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
         request.path("/metadata");
-        request.query("scope", Some(&self.scope))?;
-        request.query("identifierScope", Some(&self.identifier_scope))?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("scope", Some(&self.params.scope))?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PatchInvestmentAccountAccessMetadata` (`PATCH
+/// /api/investmentaccounts/{identifierType}/{identifierValue}/metadata`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PatchInvestmentAccountAccessMetadataParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `scope` (query): string.
+    pub scope: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub effective_until: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::AccessMetadataOperation>,
+}
+
+impl PatchInvestmentAccountAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+        scope: impl Into<String>,
+        identifier_scope: impl Into<String>,
+        request_body: Vec<lusid_models::AccessMetadataOperation>,
+    ) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            scope: scope.into(),
+            identifier_scope: identifier_scope.into(),
+            effective_at: None,
+            effective_until: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
+        self.effective_until = Some(effective_until);
+        self
     }
 }
 
@@ -955,13 +1350,7 @@ impl GetAllInvestmentAccountAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchInvestmentAccountAccessMetadataRequest {
     client: crate::Client,
-    identifier_type: String,
-    identifier_value: String,
-    scope: String,
-    identifier_scope: String,
-    effective_at: Option<String>,
-    effective_until: Option<time::OffsetDateTime>,
-    body: Vec<lusid_models::AccessMetadataOperation>,
+    params: PatchInvestmentAccountAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -975,15 +1364,25 @@ impl PatchInvestmentAccountAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PatchInvestmentAccountAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PatchInvestmentAccountAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1023,17 +1422,78 @@ impl PatchInvestmentAccountAccessMetadataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PATCH);
         request.path("/api/investmentaccounts/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
         request.path("/metadata");
-        request.query("scope", Some(&self.scope))?;
-        request.query("identifierScope", Some(&self.identifier_scope))?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("scope", Some(&self.params.scope))?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteInvestmentAccountAccessMetadata` (`DELETE
+/// /api/investmentaccounts/{identifierType}/{identifierValue}/metadata/{metadataKey}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteInvestmentAccountAccessMetadataParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `metadataKey` (path): string.
+    pub metadata_key: String,
+    /// `scope` (query): string.
+    pub scope: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub effective_until: Option<time::OffsetDateTime>,
+}
+
+impl DeleteInvestmentAccountAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+        metadata_key: impl Into<String>,
+        scope: impl Into<String>,
+        identifier_scope: impl Into<String>,
+    ) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            metadata_key: metadata_key.into(),
+            scope: scope.into(),
+            identifier_scope: identifier_scope.into(),
+            effective_at: None,
+            effective_until: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
+        self.effective_until = Some(effective_until);
+        self
     }
 }
 
@@ -1045,13 +1505,7 @@ impl PatchInvestmentAccountAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteInvestmentAccountAccessMetadataRequest {
     client: crate::Client,
-    identifier_type: String,
-    identifier_value: String,
-    metadata_key: String,
-    scope: String,
-    identifier_scope: String,
-    effective_at: Option<String>,
-    effective_until: Option<time::OffsetDateTime>,
+    params: DeleteInvestmentAccountAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1065,15 +1519,25 @@ impl DeleteInvestmentAccountAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteInvestmentAccountAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteInvestmentAccountAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1108,46 +1572,68 @@ impl DeleteInvestmentAccountAccessMetadataRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/investmentaccounts/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
         request.path("/metadata/");
-        request.path_param("metadataKey", &self.metadata_key)?;
-        request.query("scope", Some(&self.scope))?;
-        request.query("identifierScope", Some(&self.identifier_scope))?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
+        request.path_param("metadataKey", &self.params.metadata_key)?;
+        request.query("scope", Some(&self.params.scope))?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetInvestmentAccountRelationships` request (`GET
-/// /api/investmentaccounts/{identifierType}/{identifierValue}/relationships`), built by
-/// [`InvestmentAccountsApi::get_investment_account_relationships`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetInvestmentAccountRelationshipsRequest {
-    client: crate::Client,
-    identifier_type: String,
-    identifier_value: String,
-    scope: String,
-    identifier_scope: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    identifier_types: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetInvestmentAccountRelationships` (`GET
+/// /api/investmentaccounts/{identifierType}/{identifierValue}/relationships`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetInvestmentAccountRelationshipsParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `scope` (query): string.
+    pub scope: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair each.
+    pub identifier_types: Vec<String>,
 }
 
-impl GetInvestmentAccountRelationshipsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetInvestmentAccountRelationships",
-        path_template: "/api/investmentaccounts/{identifierType}/{identifierValue}/relationships",
-        idempotent: true,
-    };
+impl GetInvestmentAccountRelationshipsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+        scope: impl Into<String>,
+        identifier_scope: impl Into<String>,
+    ) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            scope: scope.into(),
+            identifier_scope: identifier_scope.into(),
+            effective_at: None,
+            as_at: None,
+            filter: None,
+            identifier_types: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1176,6 +1662,66 @@ impl GetInvestmentAccountRelationshipsRequest {
     ) -> Self {
         self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetInvestmentAccountRelationships` request (`GET
+/// /api/investmentaccounts/{identifierType}/{identifierValue}/relationships`), built by
+/// [`InvestmentAccountsApi::get_investment_account_relationships`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetInvestmentAccountRelationshipsRequest {
+    client: crate::Client,
+    params: GetInvestmentAccountRelationshipsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetInvestmentAccountRelationshipsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetInvestmentAccountRelationships",
+        path_template: "/api/investmentaccounts/{identifierType}/{identifierValue}/relationships",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
+    /// each. Replaces any earlier values.
+    pub fn identifier_types(
+        mut self,
+        identifier_types: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.identifier_types(identifier_types);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetInvestmentAccountRelationshipsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetInvestmentAccountRelationshipsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1210,17 +1756,241 @@ impl GetInvestmentAccountRelationshipsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/investmentaccounts/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
         request.path("/relationships");
-        request.query("scope", Some(&self.scope))?;
-        request.query("identifierScope", Some(&self.identifier_scope))?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("identifierTypes", &self.identifier_types)?;
+        request.query("scope", Some(&self.params.scope))?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("identifierTypes", &self.params.identifier_types)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `InvestmentAccounts` operations as an object-safe async trait, implemented by
+/// [`InvestmentAccountsApi`]: write code against `&dyn InvestmentAccountsApiClient` (or
+/// `impl InvestmentAccountsApiClient`) and give it `client.investment_accounts()` in
+/// production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`InvestmentAccountsApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockInvestmentAccountsApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait InvestmentAccountsApiClient: Send + Sync {
+    /// `GET /api/investmentaccounts` (operation `ListAllInvestmentAccounts`):
+    /// [`InvestmentAccountsApi::list_all_investment_accounts`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListAllInvestmentAccountsRequest::send): see [`Error`](crate::Error).
+    async fn list_all_investment_accounts(
+        &self,
+        params: ListAllInvestmentAccountsParams,
+    ) -> Result<lusid_models::ResourceListOfInvestmentAccount, crate::Error>;
+
+    /// `POST /api/investmentaccounts/$batchUpsert` (operation `UpsertInvestmentAccounts`):
+    /// [`InvestmentAccountsApi::upsert_investment_accounts`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertInvestmentAccountsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_investment_accounts(
+        &self,
+        params: UpsertInvestmentAccountsParams,
+    ) -> Result<lusid_models::UpsertInvestmentAccountsResponse, crate::Error>;
+
+    /// `GET /api/investmentaccounts/{identifierType}/{identifierValue}` (operation
+    /// `GetInvestmentAccount`): [`InvestmentAccountsApi::get_investment_account`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetInvestmentAccountRequest::send): see [`Error`](crate::Error).
+    async fn get_investment_account(
+        &self,
+        params: GetInvestmentAccountParams,
+    ) -> Result<lusid_models::InvestmentAccount, crate::Error>;
+
+    /// `DELETE /api/investmentaccounts/{identifierType}/{identifierValue}` (operation
+    /// `DeleteInvestmentAccount`): [`InvestmentAccountsApi::delete_investment_account`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteInvestmentAccountRequest::send): see [`Error`](crate::Error).
+    async fn delete_investment_account(
+        &self,
+        params: DeleteInvestmentAccountParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/investmentaccounts/{identifierType}/{identifierValue}/metadata` (operation
+    /// `GetAllInvestmentAccountAccessMetadata`):
+    /// [`InvestmentAccountsApi::get_all_investment_account_access_metadata`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAllInvestmentAccountAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn get_all_investment_account_access_metadata(
+        &self,
+        params: GetAllInvestmentAccountAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    >;
+
+    /// `PATCH /api/investmentaccounts/{identifierType}/{identifierValue}/metadata` (operation
+    /// `PatchInvestmentAccountAccessMetadata`):
+    /// [`InvestmentAccountsApi::patch_investment_account_access_metadata`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PatchInvestmentAccountAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn patch_investment_account_access_metadata(
+        &self,
+        params: PatchInvestmentAccountAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    >;
+
+    /// `DELETE
+    /// /api/investmentaccounts/{identifierType}/{identifierValue}/metadata/{metadataKey}`
+    /// (operation `DeleteInvestmentAccountAccessMetadata`):
+    /// [`InvestmentAccountsApi::delete_investment_account_access_metadata`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteInvestmentAccountAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn delete_investment_account_access_metadata(
+        &self,
+        params: DeleteInvestmentAccountAccessMetadataParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/investmentaccounts/{identifierType}/{identifierValue}/relationships`
+    /// (operation `GetInvestmentAccountRelationships`):
+    /// [`InvestmentAccountsApi::get_investment_account_relationships`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetInvestmentAccountRelationshipsRequest::send): see [`Error`](crate::Error).
+    async fn get_investment_account_relationships(
+        &self,
+        params: GetInvestmentAccountRelationshipsParams,
+    ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl InvestmentAccountsApiClient for InvestmentAccountsApi {
+    async fn list_all_investment_accounts(
+        &self,
+        params: ListAllInvestmentAccountsParams,
+    ) -> Result<lusid_models::ResourceListOfInvestmentAccount, crate::Error> {
+        ListAllInvestmentAccountsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_investment_accounts(
+        &self,
+        params: UpsertInvestmentAccountsParams,
+    ) -> Result<lusid_models::UpsertInvestmentAccountsResponse, crate::Error> {
+        UpsertInvestmentAccountsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_investment_account(
+        &self,
+        params: GetInvestmentAccountParams,
+    ) -> Result<lusid_models::InvestmentAccount, crate::Error> {
+        GetInvestmentAccountRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_investment_account(
+        &self,
+        params: DeleteInvestmentAccountParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteInvestmentAccountRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_all_investment_account_access_metadata(
+        &self,
+        params: GetAllInvestmentAccountAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    > {
+        GetAllInvestmentAccountAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn patch_investment_account_access_metadata(
+        &self,
+        params: PatchInvestmentAccountAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    > {
+        PatchInvestmentAccountAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_investment_account_access_metadata(
+        &self,
+        params: DeleteInvestmentAccountAccessMetadataParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteInvestmentAccountAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_investment_account_relationships(
+        &self,
+        params: GetInvestmentAccountRelationshipsParams,
+    ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error> {
+        GetInvestmentAccountRelationshipsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -58,14 +58,7 @@ impl InvestorRecordsApi {
     pub fn list_all_investor_records(&self) -> ListAllInvestorRecordsRequest {
         ListAllInvestorRecordsRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
-            relationship_definition_ids: Vec::new(),
+            params: ListAllInvestorRecordsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -101,8 +94,7 @@ impl InvestorRecordsApi {
     ) -> UpsertInvestorRecordsRequest {
         UpsertInvestorRecordsRequest {
             client: self.client.clone(),
-            success_mode: success_mode.into(),
-            body: request_body,
+            params: UpsertInvestorRecordsParams::new(success_mode, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -149,14 +141,12 @@ impl InvestorRecordsApi {
     ) -> GetInvestorRecordRequest {
         GetInvestorRecordRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            scope: scope.into(),
-            identifier_scope: identifier_scope.into(),
-            property_keys: Vec::new(),
-            effective_at: None,
-            as_at: None,
-            relationship_definition_ids: Vec::new(),
+            params: GetInvestorRecordParams::new(
+                identifier_type,
+                identifier_value,
+                scope,
+                identifier_scope,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -193,10 +183,12 @@ impl InvestorRecordsApi {
     ) -> DeleteInvestorRecordRequest {
         DeleteInvestorRecordRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            scope: scope.into(),
-            identifier_scope: identifier_scope.into(),
+            params: DeleteInvestorRecordParams::new(
+                identifier_type,
+                identifier_value,
+                scope,
+                identifier_scope,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -239,12 +231,12 @@ impl InvestorRecordsApi {
     ) -> GetAllInvestorRecordAccessMetadataRequest {
         GetAllInvestorRecordAccessMetadataRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            scope: scope.into(),
-            identifier_scope: identifier_scope.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetAllInvestorRecordAccessMetadataParams::new(
+                identifier_type,
+                identifier_value,
+                scope,
+                identifier_scope,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -291,13 +283,13 @@ impl InvestorRecordsApi {
     ) -> PatchInvestorRecordAccessMetadataRequest {
         PatchInvestorRecordAccessMetadataRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            scope: scope.into(),
-            identifier_scope: identifier_scope.into(),
-            effective_at: None,
-            effective_until: None,
-            body: request_body,
+            params: PatchInvestorRecordAccessMetadataParams::new(
+                identifier_type,
+                identifier_value,
+                scope,
+                identifier_scope,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -341,13 +333,13 @@ impl InvestorRecordsApi {
     ) -> DeleteInvestorRecordAccessMetadataRequest {
         DeleteInvestorRecordAccessMetadataRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            metadata_key: metadata_key.into(),
-            scope: scope.into(),
-            identifier_scope: identifier_scope.into(),
-            effective_at: None,
-            effective_until: None,
+            params: DeleteInvestorRecordAccessMetadataParams::new(
+                identifier_type,
+                identifier_value,
+                metadata_key,
+                scope,
+                identifier_scope,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -394,44 +386,60 @@ impl InvestorRecordsApi {
     ) -> GetInvestorRecordRelationshipsRequest {
         GetInvestorRecordRelationshipsRequest {
             client: self.client.clone(),
-            identifier_type: identifier_type.into(),
-            identifier_value: identifier_value.into(),
-            scope: scope.into(),
-            identifier_scope: identifier_scope.into(),
-            effective_at: None,
-            as_at: None,
-            filter: None,
-            identifier_types: Vec::new(),
+            params: GetInvestorRecordRelationshipsParams::new(
+                identifier_type,
+                identifier_value,
+                scope,
+                identifier_scope,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListAllInvestorRecords` request (`GET /api/investorrecords`), built by
-/// [`InvestorRecordsApi::list_all_investor_records`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAllInvestorRecordsRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    relationship_definition_ids: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListAllInvestorRecords` (`GET /api/investorrecords`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListAllInvestorRecordsParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
 }
 
-impl ListAllInvestorRecordsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListAllInvestorRecords",
-        path_template: "/api/investorrecords",
-        idempotent: true,
-    };
+impl ListAllInvestorRecordsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+            relationship_definition_ids: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -493,6 +501,96 @@ impl ListAllInvestorRecordsRequest {
             .collect();
         self
     }
+}
+
+/// The `ListAllInvestorRecords` request (`GET /api/investorrecords`), built by
+/// [`InvestorRecordsApi::list_all_investor_records`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListAllInvestorRecordsRequest {
+    client: crate::Client,
+    params: ListAllInvestorRecordsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListAllInvestorRecordsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListAllInvestorRecords",
+        path_template: "/api/investorrecords",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListAllInvestorRecordsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListAllInvestorRecordsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -526,16 +624,16 @@ impl ListAllInvestorRecordsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/investorrecords");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
@@ -591,25 +689,53 @@ impl crate::paginator::PagedRequest for ListAllInvestorRecordsRequest {
     type Page = lusid_models::ResourceListOfInvestorRecord;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertInvestorRecords` (`POST /api/investorrecords/$batchUpsert`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertInvestorRecordsParams {
+    /// `successMode` (query): string.
+    pub success_mode: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::UpsertInvestorRecordRequest>,
+}
+
+impl UpsertInvestorRecordsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        success_mode: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::UpsertInvestorRecordRequest>,
+    ) -> Self {
+        Self {
+            success_mode: success_mode.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -620,8 +746,7 @@ impl crate::paginator::PagedRequest for ListAllInvestorRecordsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertInvestorRecordsRequest {
     client: crate::Client,
-    success_mode: String,
-    body: std::collections::BTreeMap<String, lusid_models::UpsertInvestorRecordRequest>,
+    params: UpsertInvestorRecordsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -632,6 +757,16 @@ impl UpsertInvestorRecordsRequest {
         path_template: "/api/investorrecords/$batchUpsert",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertInvestorRecordsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertInvestorRecordsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -665,39 +800,62 @@ impl UpsertInvestorRecordsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/investorrecords/$batchUpsert");
-        request.query("successMode", Some(&self.success_mode))?;
-        request.json_body(&self.body)?;
+        request.query("successMode", Some(&self.params.success_mode))?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetInvestorRecord` request (`GET
-/// /api/investorrecords/{identifierType}/{identifierValue}`), built by
-/// [`InvestorRecordsApi::get_investor_record`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetInvestorRecordRequest {
-    client: crate::Client,
-    identifier_type: String,
-    identifier_value: String,
-    scope: String,
-    identifier_scope: String,
-    property_keys: Vec<String>,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    relationship_definition_ids: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetInvestorRecord` (`GET
+/// /api/investorrecords/{identifierType}/{identifierValue}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetInvestorRecordParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `scope` (query): string.
+    pub scope: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
 }
 
-impl GetInvestorRecordRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetInvestorRecord",
-        path_template: "/api/investorrecords/{identifierType}/{identifierValue}",
-        idempotent: true,
-    };
+impl GetInvestorRecordParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+        scope: impl Into<String>,
+        identifier_scope: impl Into<String>,
+    ) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            scope: scope.into(),
+            identifier_scope: identifier_scope.into(),
+            property_keys: Vec::new(),
+            effective_at: None,
+            as_at: None,
+            relationship_definition_ids: Vec::new(),
+        }
+    }
 
     /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
     /// Replaces any earlier values.
@@ -734,6 +892,72 @@ impl GetInvestorRecordRequest {
             .collect();
         self
     }
+}
+
+/// The `GetInvestorRecord` request (`GET
+/// /api/investorrecords/{identifierType}/{identifierValue}`), built by
+/// [`InvestorRecordsApi::get_investor_record`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetInvestorRecordRequest {
+    client: crate::Client,
+    params: GetInvestorRecordParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetInvestorRecordRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetInvestorRecord",
+        path_template: "/api/investorrecords/{identifierType}/{identifierValue}",
+        idempotent: true,
+    };
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetInvestorRecordParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetInvestorRecordParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -766,20 +990,57 @@ impl GetInvestorRecordRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/investorrecords/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
-        request.query("scope", Some(&self.scope))?;
-        request.query("identifierScope", Some(&self.identifier_scope))?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
+        request.query("scope", Some(&self.params.scope))?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteInvestorRecord` (`DELETE
+/// /api/investorrecords/{identifierType}/{identifierValue}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteInvestorRecordParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `scope` (query): string.
+    pub scope: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+}
+
+impl DeleteInvestorRecordParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+        scope: impl Into<String>,
+        identifier_scope: impl Into<String>,
+    ) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            scope: scope.into(),
+            identifier_scope: identifier_scope.into(),
+        }
     }
 }
 
@@ -791,10 +1052,7 @@ impl GetInvestorRecordRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteInvestorRecordRequest {
     client: crate::Client,
-    identifier_type: String,
-    identifier_value: String,
-    scope: String,
-    identifier_scope: String,
+    params: DeleteInvestorRecordParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -805,6 +1063,16 @@ impl DeleteInvestorRecordRequest {
         path_template: "/api/investorrecords/{identifierType}/{identifierValue}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteInvestorRecordParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteInvestorRecordParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -838,13 +1106,70 @@ impl DeleteInvestorRecordRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/investorrecords/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
-        request.query("scope", Some(&self.scope))?;
-        request.query("identifierScope", Some(&self.identifier_scope))?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
+        request.query("scope", Some(&self.params.scope))?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetAllInvestorRecordAccessMetadata` (`GET
+/// /api/investorrecords/{identifierType}/{identifierValue}/metadata`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAllInvestorRecordAccessMetadataParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `scope` (query): string.
+    pub scope: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetAllInvestorRecordAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+        scope: impl Into<String>,
+        identifier_scope: impl Into<String>,
+    ) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            scope: scope.into(),
+            identifier_scope: identifier_scope.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -856,12 +1181,7 @@ impl DeleteInvestorRecordRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllInvestorRecordAccessMetadataRequest {
     client: crate::Client,
-    identifier_type: String,
-    identifier_value: String,
-    scope: String,
-    identifier_scope: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetAllInvestorRecordAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -875,15 +1195,25 @@ impl GetAllInvestorRecordAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAllInvestorRecordAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAllInvestorRecordAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -923,16 +1253,77 @@ impl GetAllInvestorRecordAccessMetadataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/investorrecords/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
         request.path("/metadata");
-        request.query("scope", Some(&self.scope))?;
-        request.query("identifierScope", Some(&self.identifier_scope))?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("scope", Some(&self.params.scope))?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PatchInvestorRecordAccessMetadata` (`PATCH
+/// /api/investorrecords/{identifierType}/{identifierValue}/metadata`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PatchInvestorRecordAccessMetadataParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `scope` (query): string.
+    pub scope: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub effective_until: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::AccessMetadataOperation>,
+}
+
+impl PatchInvestorRecordAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+        scope: impl Into<String>,
+        identifier_scope: impl Into<String>,
+        request_body: Vec<lusid_models::AccessMetadataOperation>,
+    ) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            scope: scope.into(),
+            identifier_scope: identifier_scope.into(),
+            effective_at: None,
+            effective_until: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
+        self.effective_until = Some(effective_until);
+        self
     }
 }
 
@@ -944,13 +1335,7 @@ impl GetAllInvestorRecordAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchInvestorRecordAccessMetadataRequest {
     client: crate::Client,
-    identifier_type: String,
-    identifier_value: String,
-    scope: String,
-    identifier_scope: String,
-    effective_at: Option<String>,
-    effective_until: Option<time::OffsetDateTime>,
-    body: Vec<lusid_models::AccessMetadataOperation>,
+    params: PatchInvestorRecordAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -964,15 +1349,25 @@ impl PatchInvestorRecordAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PatchInvestorRecordAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PatchInvestorRecordAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1012,17 +1407,78 @@ impl PatchInvestorRecordAccessMetadataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PATCH);
         request.path("/api/investorrecords/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
         request.path("/metadata");
-        request.query("scope", Some(&self.scope))?;
-        request.query("identifierScope", Some(&self.identifier_scope))?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("scope", Some(&self.params.scope))?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteInvestorRecordAccessMetadata` (`DELETE
+/// /api/investorrecords/{identifierType}/{identifierValue}/metadata/{metadataKey}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteInvestorRecordAccessMetadataParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `metadataKey` (path): string.
+    pub metadata_key: String,
+    /// `scope` (query): string.
+    pub scope: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub effective_until: Option<time::OffsetDateTime>,
+}
+
+impl DeleteInvestorRecordAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+        metadata_key: impl Into<String>,
+        scope: impl Into<String>,
+        identifier_scope: impl Into<String>,
+    ) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            metadata_key: metadata_key.into(),
+            scope: scope.into(),
+            identifier_scope: identifier_scope.into(),
+            effective_at: None,
+            effective_until: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
+        self.effective_until = Some(effective_until);
+        self
     }
 }
 
@@ -1034,13 +1490,7 @@ impl PatchInvestorRecordAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteInvestorRecordAccessMetadataRequest {
     client: crate::Client,
-    identifier_type: String,
-    identifier_value: String,
-    metadata_key: String,
-    scope: String,
-    identifier_scope: String,
-    effective_at: Option<String>,
-    effective_until: Option<time::OffsetDateTime>,
+    params: DeleteInvestorRecordAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1054,15 +1504,25 @@ impl DeleteInvestorRecordAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteInvestorRecordAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteInvestorRecordAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1097,46 +1557,68 @@ impl DeleteInvestorRecordAccessMetadataRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/investorrecords/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
         request.path("/metadata/");
-        request.path_param("metadataKey", &self.metadata_key)?;
-        request.query("scope", Some(&self.scope))?;
-        request.query("identifierScope", Some(&self.identifier_scope))?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
+        request.path_param("metadataKey", &self.params.metadata_key)?;
+        request.query("scope", Some(&self.params.scope))?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetInvestorRecordRelationships` request (`GET
-/// /api/investorrecords/{identifierType}/{identifierValue}/relationships`), built by
-/// [`InvestorRecordsApi::get_investor_record_relationships`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetInvestorRecordRelationshipsRequest {
-    client: crate::Client,
-    identifier_type: String,
-    identifier_value: String,
-    scope: String,
-    identifier_scope: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    identifier_types: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetInvestorRecordRelationships` (`GET
+/// /api/investorrecords/{identifierType}/{identifierValue}/relationships`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetInvestorRecordRelationshipsParams {
+    /// `identifierType` (path): string.
+    pub identifier_type: String,
+    /// `identifierValue` (path): string.
+    pub identifier_value: String,
+    /// `scope` (query): string.
+    pub scope: String,
+    /// `identifierScope` (query): string.
+    pub identifier_scope: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair each.
+    pub identifier_types: Vec<String>,
 }
 
-impl GetInvestorRecordRelationshipsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetInvestorRecordRelationships",
-        path_template: "/api/investorrecords/{identifierType}/{identifierValue}/relationships",
-        idempotent: true,
-    };
+impl GetInvestorRecordRelationshipsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        identifier_type: impl Into<String>,
+        identifier_value: impl Into<String>,
+        scope: impl Into<String>,
+        identifier_scope: impl Into<String>,
+    ) -> Self {
+        Self {
+            identifier_type: identifier_type.into(),
+            identifier_value: identifier_value.into(),
+            scope: scope.into(),
+            identifier_scope: identifier_scope.into(),
+            effective_at: None,
+            as_at: None,
+            filter: None,
+            identifier_types: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1165,6 +1647,66 @@ impl GetInvestorRecordRelationshipsRequest {
     ) -> Self {
         self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetInvestorRecordRelationships` request (`GET
+/// /api/investorrecords/{identifierType}/{identifierValue}/relationships`), built by
+/// [`InvestorRecordsApi::get_investor_record_relationships`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetInvestorRecordRelationshipsRequest {
+    client: crate::Client,
+    params: GetInvestorRecordRelationshipsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetInvestorRecordRelationshipsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetInvestorRecordRelationships",
+        path_template: "/api/investorrecords/{identifierType}/{identifierValue}/relationships",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
+    /// each. Replaces any earlier values.
+    pub fn identifier_types(
+        mut self,
+        identifier_types: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.identifier_types(identifier_types);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetInvestorRecordRelationshipsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetInvestorRecordRelationshipsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1199,17 +1741,239 @@ impl GetInvestorRecordRelationshipsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/investorrecords/");
-        request.path_param("identifierType", &self.identifier_type)?;
+        request.path_param("identifierType", &self.params.identifier_type)?;
         request.path("/");
-        request.path_param("identifierValue", &self.identifier_value)?;
+        request.path_param("identifierValue", &self.params.identifier_value)?;
         request.path("/relationships");
-        request.query("scope", Some(&self.scope))?;
-        request.query("identifierScope", Some(&self.identifier_scope))?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("identifierTypes", &self.identifier_types)?;
+        request.query("scope", Some(&self.params.scope))?;
+        request.query("identifierScope", Some(&self.params.identifier_scope))?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("identifierTypes", &self.params.identifier_types)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `InvestorRecords` operations as an object-safe async trait, implemented by
+/// [`InvestorRecordsApi`]: write code against `&dyn InvestorRecordsApiClient` (or `impl
+/// InvestorRecordsApiClient`) and give it `client.investor_records()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`InvestorRecordsApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockInvestorRecordsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait InvestorRecordsApiClient: Send + Sync {
+    /// `GET /api/investorrecords` (operation `ListAllInvestorRecords`):
+    /// [`InvestorRecordsApi::list_all_investor_records`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListAllInvestorRecordsRequest::send): see [`Error`](crate::Error).
+    async fn list_all_investor_records(
+        &self,
+        params: ListAllInvestorRecordsParams,
+    ) -> Result<lusid_models::ResourceListOfInvestorRecord, crate::Error>;
+
+    /// `POST /api/investorrecords/$batchUpsert` (operation `UpsertInvestorRecords`):
+    /// [`InvestorRecordsApi::upsert_investor_records`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertInvestorRecordsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_investor_records(
+        &self,
+        params: UpsertInvestorRecordsParams,
+    ) -> Result<lusid_models::UpsertInvestorRecordsResponse, crate::Error>;
+
+    /// `GET /api/investorrecords/{identifierType}/{identifierValue}` (operation
+    /// `GetInvestorRecord`): [`InvestorRecordsApi::get_investor_record`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetInvestorRecordRequest::send): see [`Error`](crate::Error).
+    async fn get_investor_record(
+        &self,
+        params: GetInvestorRecordParams,
+    ) -> Result<lusid_models::InvestorRecord, crate::Error>;
+
+    /// `DELETE /api/investorrecords/{identifierType}/{identifierValue}` (operation
+    /// `DeleteInvestorRecord`): [`InvestorRecordsApi::delete_investor_record`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteInvestorRecordRequest::send): see [`Error`](crate::Error).
+    async fn delete_investor_record(
+        &self,
+        params: DeleteInvestorRecordParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/investorrecords/{identifierType}/{identifierValue}/metadata` (operation
+    /// `GetAllInvestorRecordAccessMetadata`):
+    /// [`InvestorRecordsApi::get_all_investor_record_access_metadata`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAllInvestorRecordAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn get_all_investor_record_access_metadata(
+        &self,
+        params: GetAllInvestorRecordAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    >;
+
+    /// `PATCH /api/investorrecords/{identifierType}/{identifierValue}/metadata` (operation
+    /// `PatchInvestorRecordAccessMetadata`):
+    /// [`InvestorRecordsApi::patch_investor_record_access_metadata`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PatchInvestorRecordAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn patch_investor_record_access_metadata(
+        &self,
+        params: PatchInvestorRecordAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    >;
+
+    /// `DELETE /api/investorrecords/{identifierType}/{identifierValue}/metadata/{metadataKey}`
+    /// (operation `DeleteInvestorRecordAccessMetadata`):
+    /// [`InvestorRecordsApi::delete_investor_record_access_metadata`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteInvestorRecordAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn delete_investor_record_access_metadata(
+        &self,
+        params: DeleteInvestorRecordAccessMetadataParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/investorrecords/{identifierType}/{identifierValue}/relationships` (operation
+    /// `GetInvestorRecordRelationships`):
+    /// [`InvestorRecordsApi::get_investor_record_relationships`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetInvestorRecordRelationshipsRequest::send): see [`Error`](crate::Error).
+    async fn get_investor_record_relationships(
+        &self,
+        params: GetInvestorRecordRelationshipsParams,
+    ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl InvestorRecordsApiClient for InvestorRecordsApi {
+    async fn list_all_investor_records(
+        &self,
+        params: ListAllInvestorRecordsParams,
+    ) -> Result<lusid_models::ResourceListOfInvestorRecord, crate::Error> {
+        ListAllInvestorRecordsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_investor_records(
+        &self,
+        params: UpsertInvestorRecordsParams,
+    ) -> Result<lusid_models::UpsertInvestorRecordsResponse, crate::Error> {
+        UpsertInvestorRecordsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_investor_record(
+        &self,
+        params: GetInvestorRecordParams,
+    ) -> Result<lusid_models::InvestorRecord, crate::Error> {
+        GetInvestorRecordRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_investor_record(
+        &self,
+        params: DeleteInvestorRecordParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteInvestorRecordRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_all_investor_record_access_metadata(
+        &self,
+        params: GetAllInvestorRecordAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    > {
+        GetAllInvestorRecordAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn patch_investor_record_access_metadata(
+        &self,
+        params: PatchInvestorRecordAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    > {
+        PatchInvestorRecordAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_investor_record_access_metadata(
+        &self,
+        params: DeleteInvestorRecordAccessMetadataParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteInvestorRecordAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_investor_record_relationships(
+        &self,
+        params: GetInvestorRecordRelationshipsParams,
+    ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error> {
+        GetInvestorRecordRelationshipsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

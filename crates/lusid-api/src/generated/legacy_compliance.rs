@@ -53,11 +53,7 @@ impl LegacyComplianceApi {
     pub fn list_legacy_compliance_rules(&self) -> ListLegacyComplianceRulesRequest {
         ListLegacyComplianceRulesRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
+            params: ListLegacyComplianceRulesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -93,8 +89,7 @@ impl LegacyComplianceApi {
     ) -> UpsertLegacyComplianceRulesRequest {
         UpsertLegacyComplianceRulesRequest {
             client: self.client.clone(),
-            effective_at: None,
-            body: request_body,
+            params: UpsertLegacyComplianceRulesParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -131,10 +126,7 @@ impl LegacyComplianceApi {
     ) -> GetLegacyComplianceRuleRequest {
         GetLegacyComplianceRuleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetLegacyComplianceRuleParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -167,8 +159,7 @@ impl LegacyComplianceApi {
     ) -> DeleteLegacyComplianceRuleRequest {
         DeleteLegacyComplianceRuleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteLegacyComplianceRuleParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -206,10 +197,7 @@ impl LegacyComplianceApi {
     pub fn list_legacy_compliance_run_info(&self) -> ListLegacyComplianceRunInfoRequest {
         ListLegacyComplianceRunInfoRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
+            params: ListLegacyComplianceRunInfoParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -246,10 +234,7 @@ impl LegacyComplianceApi {
     ) -> RunLegacyComplianceRequest {
         RunLegacyComplianceRequest {
             client: self.client.clone(),
-            is_pre_trade,
-            recipe_id_scope: recipe_id_scope.into(),
-            recipe_id_code: None,
-            by_taxlots: None,
+            params: RunLegacyComplianceParams::new(is_pre_trade, recipe_id_scope),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -288,10 +273,7 @@ impl LegacyComplianceApi {
     ) -> GetLegacyBreachedOrdersInfoRequest {
         GetLegacyBreachedOrdersInfoRequest {
             client: self.client.clone(),
-            run_id: run_id.into(),
-            order_scope: None,
-            order_code: None,
-            limit: None,
+            params: GetLegacyBreachedOrdersInfoParams::new(run_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -331,37 +313,45 @@ impl LegacyComplianceApi {
     ) -> GetLegacyComplianceRunResultsRequest {
         GetLegacyComplianceRunResultsRequest {
             client: self.client.clone(),
-            run_id: run_id.into(),
-            page: None,
-            limit: None,
-            filter: None,
+            params: GetLegacyComplianceRunResultsParams::new(run_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListLegacyComplianceRules` request (`GET /api/legacy/compliance/rules`), built by
-/// [`LegacyComplianceApi::list_legacy_compliance_rules`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListLegacyComplianceRulesRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListLegacyComplianceRules` (`GET /api/legacy/compliance/rules`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListLegacyComplianceRulesParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListLegacyComplianceRulesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListLegacyComplianceRules",
-        path_template: "/api/legacy/compliance/rules",
-        idempotent: true,
-    };
+impl ListLegacyComplianceRulesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -392,6 +382,67 @@ impl ListLegacyComplianceRulesRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListLegacyComplianceRules` request (`GET /api/legacy/compliance/rules`), built by
+/// [`LegacyComplianceApi::list_legacy_compliance_rules`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListLegacyComplianceRulesRequest {
+    client: crate::Client,
+    params: ListLegacyComplianceRulesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListLegacyComplianceRulesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListLegacyComplianceRules",
+        path_template: "/api/legacy/compliance/rules",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListLegacyComplianceRulesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListLegacyComplianceRulesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -426,11 +477,11 @@ impl ListLegacyComplianceRulesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/legacy/compliance/rules");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -486,25 +537,58 @@ impl crate::paginator::PagedRequest for ListLegacyComplianceRulesRequest {
     type Page = lusid_models::ResourceListOfComplianceRule;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertLegacyComplianceRules` (`POST /api/legacy/compliance/rules`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertLegacyComplianceRulesParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::ComplianceRuleUpsertRequest>,
+}
+
+impl UpsertLegacyComplianceRulesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        request_body: std::collections::BTreeMap<String, lusid_models::ComplianceRuleUpsertRequest>,
+    ) -> Self {
+        Self {
+            effective_at: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -515,8 +599,7 @@ impl crate::paginator::PagedRequest for ListLegacyComplianceRulesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertLegacyComplianceRulesRequest {
     client: crate::Client,
-    effective_at: Option<String>,
-    body: std::collections::BTreeMap<String, lusid_models::ComplianceRuleUpsertRequest>,
+    params: UpsertLegacyComplianceRulesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -530,8 +613,18 @@ impl UpsertLegacyComplianceRulesRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertLegacyComplianceRulesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertLegacyComplianceRulesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -566,10 +659,56 @@ impl UpsertLegacyComplianceRulesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/legacy/compliance/rules");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetLegacyComplianceRule` (`GET
+/// /api/legacy/compliance/rules/{scope}/{code}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetLegacyComplianceRuleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetLegacyComplianceRuleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -581,10 +720,7 @@ impl UpsertLegacyComplianceRulesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLegacyComplianceRuleRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetLegacyComplianceRuleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -598,15 +734,25 @@ impl GetLegacyComplianceRuleRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetLegacyComplianceRuleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetLegacyComplianceRuleParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -640,13 +786,39 @@ impl GetLegacyComplianceRuleRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/legacy/compliance/rules/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteLegacyComplianceRule` (`DELETE
+/// /api/legacy/compliance/rules/{scope}/{code}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteLegacyComplianceRuleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteLegacyComplianceRuleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -658,8 +830,7 @@ impl GetLegacyComplianceRuleRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteLegacyComplianceRuleRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteLegacyComplianceRuleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -670,6 +841,16 @@ impl DeleteLegacyComplianceRuleRequest {
         path_template: "/api/legacy/compliance/rules/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteLegacyComplianceRuleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteLegacyComplianceRuleParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -703,35 +884,44 @@ impl DeleteLegacyComplianceRuleRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/legacy/compliance/rules/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListLegacyComplianceRunInfo` request (`GET /api/legacy/compliance/runs`), built by
-/// [`LegacyComplianceApi::list_legacy_compliance_run_info`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListLegacyComplianceRunInfoRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListLegacyComplianceRunInfo` (`GET /api/legacy/compliance/runs`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListLegacyComplianceRunInfoParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListLegacyComplianceRunInfoRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListLegacyComplianceRunInfo",
-        path_template: "/api/legacy/compliance/runs",
-        idempotent: true,
-    };
+impl ListLegacyComplianceRunInfoParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -756,6 +946,61 @@ impl ListLegacyComplianceRunInfoRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListLegacyComplianceRunInfo` request (`GET /api/legacy/compliance/runs`), built by
+/// [`LegacyComplianceApi::list_legacy_compliance_run_info`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListLegacyComplianceRunInfoRequest {
+    client: crate::Client,
+    params: ListLegacyComplianceRunInfoParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListLegacyComplianceRunInfoRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListLegacyComplianceRunInfo",
+        path_template: "/api/legacy/compliance/runs",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListLegacyComplianceRunInfoParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListLegacyComplianceRunInfoParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -790,10 +1035,10 @@ impl ListLegacyComplianceRunInfoRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/legacy/compliance/runs");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -849,25 +1094,68 @@ impl crate::paginator::PagedRequest for ListLegacyComplianceRunInfoRequest {
     type Page = lusid_models::ResourceListOfComplianceRunInfo;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `RunLegacyCompliance` (`POST /api/legacy/compliance/runs`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RunLegacyComplianceParams {
+    /// `isPreTrade` (query): boolean.
+    pub is_pre_trade: bool,
+    /// `recipeIdScope` (query): string.
+    pub recipe_id_scope: String,
+    /// `recipeIdCode` (query): string.
+    pub recipe_id_code: Option<String>,
+    /// `byTaxlots` (query): boolean.
+    pub by_taxlots: Option<bool>,
+}
+
+impl RunLegacyComplianceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(is_pre_trade: bool, recipe_id_scope: impl Into<String>) -> Self {
+        Self {
+            is_pre_trade,
+            recipe_id_scope: recipe_id_scope.into(),
+            recipe_id_code: None,
+            by_taxlots: None,
+        }
+    }
+
+    /// Sets `recipeIdCode` (query): string.
+    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
+        self.recipe_id_code = Some(recipe_id_code.into());
+        self
+    }
+
+    /// Sets `byTaxlots` (query): boolean.
+    pub fn by_taxlots(mut self, by_taxlots: bool) -> Self {
+        self.by_taxlots = Some(by_taxlots);
+        self
     }
 }
 
@@ -878,10 +1166,7 @@ impl crate::paginator::PagedRequest for ListLegacyComplianceRunInfoRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RunLegacyComplianceRequest {
     client: crate::Client,
-    is_pre_trade: bool,
-    recipe_id_scope: String,
-    recipe_id_code: Option<String>,
-    by_taxlots: Option<bool>,
+    params: RunLegacyComplianceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -895,14 +1180,24 @@ impl RunLegacyComplianceRequest {
 
     /// Sets `recipeIdCode` (query): string.
     pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.recipe_id_code = Some(recipe_id_code.into());
+        self.params = self.params.recipe_id_code(recipe_id_code);
         self
     }
 
     /// Sets `byTaxlots` (query): boolean.
     pub fn by_taxlots(mut self, by_taxlots: bool) -> Self {
-        self.by_taxlots = Some(by_taxlots);
+        self.params = self.params.by_taxlots(by_taxlots);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &RunLegacyComplianceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> RunLegacyComplianceParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -936,37 +1231,45 @@ impl RunLegacyComplianceRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/legacy/compliance/runs");
-        request.query("isPreTrade", Some(&self.is_pre_trade))?;
-        request.query("recipeIdScope", Some(&self.recipe_id_scope))?;
-        request.query("recipeIdCode", self.recipe_id_code.as_ref())?;
-        request.query("byTaxlots", self.by_taxlots.as_ref())?;
+        request.query("isPreTrade", Some(&self.params.is_pre_trade))?;
+        request.query("recipeIdScope", Some(&self.params.recipe_id_scope))?;
+        request.query("recipeIdCode", self.params.recipe_id_code.as_ref())?;
+        request.query("byTaxlots", self.params.by_taxlots.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetLegacyBreachedOrdersInfo` request (`GET
-/// /api/legacy/compliance/runs/breached/{runId}`), built by
-/// [`LegacyComplianceApi::get_legacy_breached_orders_info`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetLegacyBreachedOrdersInfoRequest {
-    client: crate::Client,
-    run_id: String,
-    order_scope: Option<String>,
-    order_code: Option<String>,
-    limit: Option<i64>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetLegacyBreachedOrdersInfo` (`GET
+/// /api/legacy/compliance/runs/breached/{runId}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetLegacyBreachedOrdersInfoParams {
+    /// `runId` (path): string.
+    pub run_id: String,
+    /// `orderScope` (query): string.
+    pub order_scope: Option<String>,
+    /// `orderCode` (query): string.
+    pub order_code: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
 }
 
-impl GetLegacyBreachedOrdersInfoRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetLegacyBreachedOrdersInfo",
-        path_template: "/api/legacy/compliance/runs/breached/{runId}",
-        idempotent: true,
-    };
+impl GetLegacyBreachedOrdersInfoParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(run_id: impl Into<String>) -> Self {
+        Self {
+            run_id: run_id.into(),
+            order_scope: None,
+            order_code: None,
+            limit: None,
+        }
+    }
 
     /// Sets `orderScope` (query): string.
     pub fn order_scope(mut self, order_scope: impl Into<String>) -> Self {
@@ -984,6 +1287,55 @@ impl GetLegacyBreachedOrdersInfoRequest {
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
+    }
+}
+
+/// The `GetLegacyBreachedOrdersInfo` request (`GET
+/// /api/legacy/compliance/runs/breached/{runId}`), built by
+/// [`LegacyComplianceApi::get_legacy_breached_orders_info`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetLegacyBreachedOrdersInfoRequest {
+    client: crate::Client,
+    params: GetLegacyBreachedOrdersInfoParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetLegacyBreachedOrdersInfoRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetLegacyBreachedOrdersInfo",
+        path_template: "/api/legacy/compliance/runs/breached/{runId}",
+        idempotent: true,
+    };
+
+    /// Sets `orderScope` (query): string.
+    pub fn order_scope(mut self, order_scope: impl Into<String>) -> Self {
+        self.params = self.params.order_scope(order_scope);
+        self
+    }
+
+    /// Sets `orderCode` (query): string.
+    pub fn order_code(mut self, order_code: impl Into<String>) -> Self {
+        self.params = self.params.order_code(order_code);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetLegacyBreachedOrdersInfoParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetLegacyBreachedOrdersInfoParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1020,36 +1372,45 @@ impl GetLegacyBreachedOrdersInfoRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/legacy/compliance/runs/breached/");
-        request.path_param("runId", &self.run_id)?;
-        request.query("orderScope", self.order_scope.as_ref())?;
-        request.query("orderCode", self.order_code.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
+        request.path_param("runId", &self.params.run_id)?;
+        request.query("orderScope", self.params.order_scope.as_ref())?;
+        request.query("orderCode", self.params.order_code.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetLegacyComplianceRunResults` request (`GET /api/legacy/compliance/runs/{runId}`),
-/// built by [`LegacyComplianceApi::get_legacy_compliance_run_results`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetLegacyComplianceRunResultsRequest {
-    client: crate::Client,
-    run_id: String,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetLegacyComplianceRunResults` (`GET
+/// /api/legacy/compliance/runs/{runId}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetLegacyComplianceRunResultsParams {
+    /// `runId` (path): string.
+    pub run_id: String,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl GetLegacyComplianceRunResultsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetLegacyComplianceRunResults",
-        path_template: "/api/legacy/compliance/runs/{runId}",
-        idempotent: true,
-    };
+impl GetLegacyComplianceRunResultsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(run_id: impl Into<String>) -> Self {
+        Self {
+            run_id: run_id.into(),
+            page: None,
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
@@ -1067,6 +1428,54 @@ impl GetLegacyComplianceRunResultsRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `GetLegacyComplianceRunResults` request (`GET /api/legacy/compliance/runs/{runId}`),
+/// built by [`LegacyComplianceApi::get_legacy_compliance_run_results`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetLegacyComplianceRunResultsRequest {
+    client: crate::Client,
+    params: GetLegacyComplianceRunResultsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetLegacyComplianceRunResultsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetLegacyComplianceRunResults",
+        path_template: "/api/legacy/compliance/runs/{runId}",
+        idempotent: true,
+    };
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetLegacyComplianceRunResultsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetLegacyComplianceRunResultsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1103,10 +1512,10 @@ impl GetLegacyComplianceRunResultsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/legacy/compliance/runs/");
-        request.path_param("runId", &self.run_id)?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.path_param("runId", &self.params.run_id)?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1161,20 +1570,224 @@ impl crate::paginator::PagedRequest for GetLegacyComplianceRunResultsRequest {
     type Page = lusid_models::ResourceListOfComplianceRuleResult;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The `LegacyCompliance` operations as an object-safe async trait, implemented by
+/// [`LegacyComplianceApi`]: write code against `&dyn LegacyComplianceApiClient` (or `impl
+/// LegacyComplianceApiClient`) and give it `client.legacy_compliance()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`LegacyComplianceApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockLegacyComplianceApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait LegacyComplianceApiClient: Send + Sync {
+    /// `GET /api/legacy/compliance/rules` (operation `ListLegacyComplianceRules`):
+    /// [`LegacyComplianceApi::list_legacy_compliance_rules`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListLegacyComplianceRulesRequest::send): see [`Error`](crate::Error).
+    async fn list_legacy_compliance_rules(
+        &self,
+        params: ListLegacyComplianceRulesParams,
+    ) -> Result<lusid_models::ResourceListOfComplianceRule, crate::Error>;
+
+    /// `POST /api/legacy/compliance/rules` (operation `UpsertLegacyComplianceRules`):
+    /// [`LegacyComplianceApi::upsert_legacy_compliance_rules`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertLegacyComplianceRulesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_legacy_compliance_rules(
+        &self,
+        params: UpsertLegacyComplianceRulesParams,
+    ) -> Result<lusid_models::ComplianceRuleUpsertResponse, crate::Error>;
+
+    /// `GET /api/legacy/compliance/rules/{scope}/{code}` (operation `GetLegacyComplianceRule`):
+    /// [`LegacyComplianceApi::get_legacy_compliance_rule`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetLegacyComplianceRuleRequest::send): see [`Error`](crate::Error).
+    async fn get_legacy_compliance_rule(
+        &self,
+        params: GetLegacyComplianceRuleParams,
+    ) -> Result<lusid_models::ComplianceRule, crate::Error>;
+
+    /// `DELETE /api/legacy/compliance/rules/{scope}/{code}` (operation
+    /// `DeleteLegacyComplianceRule`): [`LegacyComplianceApi::delete_legacy_compliance_rule`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteLegacyComplianceRuleRequest::send): see [`Error`](crate::Error).
+    async fn delete_legacy_compliance_rule(
+        &self,
+        params: DeleteLegacyComplianceRuleParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/legacy/compliance/runs` (operation `ListLegacyComplianceRunInfo`):
+    /// [`LegacyComplianceApi::list_legacy_compliance_run_info`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListLegacyComplianceRunInfoRequest::send): see [`Error`](crate::Error).
+    async fn list_legacy_compliance_run_info(
+        &self,
+        params: ListLegacyComplianceRunInfoParams,
+    ) -> Result<lusid_models::ResourceListOfComplianceRunInfo, crate::Error>;
+
+    /// `POST /api/legacy/compliance/runs` (operation `RunLegacyCompliance`):
+    /// [`LegacyComplianceApi::run_legacy_compliance`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::RunLegacyComplianceRequest::send): see [`Error`](crate::Error).
+    async fn run_legacy_compliance(
+        &self,
+        params: RunLegacyComplianceParams,
+    ) -> Result<lusid_models::ComplianceRunInfo, crate::Error>;
+
+    /// `GET /api/legacy/compliance/runs/breached/{runId}` (operation
+    /// `GetLegacyBreachedOrdersInfo`): [`LegacyComplianceApi::get_legacy_breached_orders_info`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetLegacyBreachedOrdersInfoRequest::send): see [`Error`](crate::Error).
+    async fn get_legacy_breached_orders_info(
+        &self,
+        params: GetLegacyBreachedOrdersInfoParams,
+    ) -> Result<lusid_models::ResourceListOfComplianceBreachedOrderInfo, crate::Error>;
+
+    /// `GET /api/legacy/compliance/runs/{runId}` (operation `GetLegacyComplianceRunResults`):
+    /// [`LegacyComplianceApi::get_legacy_compliance_run_results`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetLegacyComplianceRunResultsRequest::send): see [`Error`](crate::Error).
+    async fn get_legacy_compliance_run_results(
+        &self,
+        params: GetLegacyComplianceRunResultsParams,
+    ) -> Result<lusid_models::ResourceListOfComplianceRuleResult, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl LegacyComplianceApiClient for LegacyComplianceApi {
+    async fn list_legacy_compliance_rules(
+        &self,
+        params: ListLegacyComplianceRulesParams,
+    ) -> Result<lusid_models::ResourceListOfComplianceRule, crate::Error> {
+        ListLegacyComplianceRulesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_legacy_compliance_rules(
+        &self,
+        params: UpsertLegacyComplianceRulesParams,
+    ) -> Result<lusid_models::ComplianceRuleUpsertResponse, crate::Error> {
+        UpsertLegacyComplianceRulesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_legacy_compliance_rule(
+        &self,
+        params: GetLegacyComplianceRuleParams,
+    ) -> Result<lusid_models::ComplianceRule, crate::Error> {
+        GetLegacyComplianceRuleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_legacy_compliance_rule(
+        &self,
+        params: DeleteLegacyComplianceRuleParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteLegacyComplianceRuleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_legacy_compliance_run_info(
+        &self,
+        params: ListLegacyComplianceRunInfoParams,
+    ) -> Result<lusid_models::ResourceListOfComplianceRunInfo, crate::Error> {
+        ListLegacyComplianceRunInfoRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn run_legacy_compliance(
+        &self,
+        params: RunLegacyComplianceParams,
+    ) -> Result<lusid_models::ComplianceRunInfo, crate::Error> {
+        RunLegacyComplianceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_legacy_breached_orders_info(
+        &self,
+        params: GetLegacyBreachedOrdersInfoParams,
+    ) -> Result<lusid_models::ResourceListOfComplianceBreachedOrderInfo, crate::Error> {
+        GetLegacyBreachedOrdersInfoRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_legacy_compliance_run_results(
+        &self,
+        params: GetLegacyComplianceRunResultsParams,
+    ) -> Result<lusid_models::ResourceListOfComplianceRuleResult, crate::Error> {
+        GetLegacyComplianceRunResultsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

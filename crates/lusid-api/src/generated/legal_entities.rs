@@ -57,14 +57,7 @@ impl LegalEntitiesApi {
     pub fn list_all_legal_entities(&self) -> ListAllLegalEntitiesRequest {
         ListAllLegalEntitiesRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
-            relationship_definition_ids: Vec::new(),
+            params: ListAllLegalEntitiesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -96,7 +89,7 @@ impl LegalEntitiesApi {
     ) -> UpsertLegalEntityRequest {
         UpsertLegalEntityRequest {
             client: self.client.clone(),
-            body: upsert_legal_entity_request,
+            params: UpsertLegalEntityParams::new(upsert_legal_entity_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -131,8 +124,7 @@ impl LegalEntitiesApi {
     ) -> UpsertLegalEntitiesRequest {
         UpsertLegalEntitiesRequest {
             client: self.client.clone(),
-            success_mode: success_mode.into(),
-            body: request_body,
+            params: UpsertLegalEntitiesParams::new(success_mode, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -181,16 +173,7 @@ impl LegalEntitiesApi {
     ) -> ListLegalEntitiesRequest {
         ListLegalEntitiesRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
-            relationship_definition_ids: Vec::new(),
+            params: ListLegalEntitiesParams::new(id_type_scope, id_type_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -234,13 +217,7 @@ impl LegalEntitiesApi {
     ) -> GetLegalEntityRequest {
         GetLegalEntityRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            property_keys: Vec::new(),
-            effective_at: None,
-            as_at: None,
-            relationship_definition_ids: Vec::new(),
+            params: GetLegalEntityParams::new(id_type_scope, id_type_code, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -275,9 +252,7 @@ impl LegalEntitiesApi {
     ) -> DeleteLegalEntityRequest {
         DeleteLegalEntityRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
+            params: DeleteLegalEntityParams::new(id_type_scope, id_type_code, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -318,10 +293,12 @@ impl LegalEntitiesApi {
     ) -> SetLegalEntityIdentifiersRequest {
         SetLegalEntityIdentifiersRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            body: set_legal_entity_identifiers_request,
+            params: SetLegalEntityIdentifiersParams::new(
+                id_type_scope,
+                id_type_code,
+                code,
+                set_legal_entity_identifiers_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -361,11 +338,12 @@ impl LegalEntitiesApi {
     ) -> DeleteLegalEntityIdentifiersRequest {
         DeleteLegalEntityIdentifiersRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            property_keys: property_keys.into_iter().map(Into::into).collect(),
-            effective_at: None,
+            params: DeleteLegalEntityIdentifiersParams::new(
+                id_type_scope,
+                id_type_code,
+                code,
+                property_keys,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -406,11 +384,7 @@ impl LegalEntitiesApi {
     ) -> GetAllLegalEntityAccessMetadataRequest {
         GetAllLegalEntityAccessMetadataRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetAllLegalEntityAccessMetadataParams::new(id_type_scope, id_type_code, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -455,12 +429,12 @@ impl LegalEntitiesApi {
     ) -> PatchLegalEntityAccessMetadataRequest {
         PatchLegalEntityAccessMetadataRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            effective_at: None,
-            effective_until: None,
-            body: request_body,
+            params: PatchLegalEntityAccessMetadataParams::new(
+                id_type_scope,
+                id_type_code,
+                code,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -503,12 +477,12 @@ impl LegalEntitiesApi {
     ) -> GetLegalEntityAccessMetadataByKeyRequest {
         GetLegalEntityAccessMetadataByKeyRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            metadata_key: metadata_key.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetLegalEntityAccessMetadataByKeyParams::new(
+                id_type_scope,
+                id_type_code,
+                code,
+                metadata_key,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -557,13 +531,13 @@ impl LegalEntitiesApi {
     ) -> UpsertLegalEntityAccessMetadataRequest {
         UpsertLegalEntityAccessMetadataRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            metadata_key: metadata_key.into(),
-            effective_at: None,
-            effective_until: None,
-            body: upsert_legal_entity_access_metadata_request,
+            params: UpsertLegalEntityAccessMetadataParams::new(
+                id_type_scope,
+                id_type_code,
+                code,
+                metadata_key,
+                upsert_legal_entity_access_metadata_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -605,12 +579,12 @@ impl LegalEntitiesApi {
     ) -> DeleteLegalEntityAccessMetadataRequest {
         DeleteLegalEntityAccessMetadataRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            metadata_key: metadata_key.into(),
-            effective_at: None,
-            effective_until: None,
+            params: DeleteLegalEntityAccessMetadataParams::new(
+                id_type_scope,
+                id_type_code,
+                code,
+                metadata_key,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -651,10 +625,12 @@ impl LegalEntitiesApi {
     ) -> SetLegalEntityPropertiesRequest {
         SetLegalEntityPropertiesRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            body: set_legal_entity_properties_request,
+            params: SetLegalEntityPropertiesParams::new(
+                id_type_scope,
+                id_type_code,
+                code,
+                set_legal_entity_properties_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -694,11 +670,12 @@ impl LegalEntitiesApi {
     ) -> DeleteLegalEntityPropertiesRequest {
         DeleteLegalEntityPropertiesRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            property_keys: property_keys.into_iter().map(Into::into).collect(),
-            effective_at: None,
+            params: DeleteLegalEntityPropertiesParams::new(
+                id_type_scope,
+                id_type_code,
+                code,
+                property_keys,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -747,14 +724,12 @@ impl LegalEntitiesApi {
     ) -> GetLegalEntityPropertyTimeSeriesRequest {
         GetLegalEntityPropertyTimeSeriesRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            property_key: property_key.into(),
-            as_at: None,
-            filter: None,
-            page: None,
-            limit: None,
+            params: GetLegalEntityPropertyTimeSeriesParams::new(
+                id_type_scope,
+                id_type_code,
+                code,
+                property_key,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -798,13 +773,7 @@ impl LegalEntitiesApi {
     ) -> GetLegalEntityRelationsRequest {
         GetLegalEntityRelationsRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            filter: None,
-            identifier_types: Vec::new(),
+            params: GetLegalEntityRelationsParams::new(id_type_scope, id_type_code, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -849,43 +818,55 @@ impl LegalEntitiesApi {
     ) -> GetLegalEntityRelationshipsRequest {
         GetLegalEntityRelationshipsRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            filter: None,
-            identifier_types: Vec::new(),
+            params: GetLegalEntityRelationshipsParams::new(id_type_scope, id_type_code, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListAllLegalEntities` request (`GET /api/legalentities`), built by
-/// [`LegalEntitiesApi::list_all_legal_entities`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAllLegalEntitiesRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    relationship_definition_ids: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListAllLegalEntities` (`GET /api/legalentities`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListAllLegalEntitiesParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
 }
 
-impl ListAllLegalEntitiesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListAllLegalEntities",
-        path_template: "/api/legalentities",
-        idempotent: true,
-    };
+impl ListAllLegalEntitiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+            relationship_definition_ids: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -947,6 +928,96 @@ impl ListAllLegalEntitiesRequest {
             .collect();
         self
     }
+}
+
+/// The `ListAllLegalEntities` request (`GET /api/legalentities`), built by
+/// [`LegalEntitiesApi::list_all_legal_entities`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListAllLegalEntitiesRequest {
+    client: crate::Client,
+    params: ListAllLegalEntitiesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListAllLegalEntitiesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListAllLegalEntities",
+        path_template: "/api/legalentities",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListAllLegalEntitiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListAllLegalEntitiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -979,16 +1050,16 @@ impl ListAllLegalEntitiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/legalentities");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
@@ -1043,25 +1114,47 @@ impl crate::paginator::PagedRequest for ListAllLegalEntitiesRequest {
     type Page = lusid_models::ResourceListOfLegalEntity;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertLegalEntity` (`POST /api/legalentities`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertLegalEntityParams {
+    /// The JSON request body.
+    pub body: lusid_models::UpsertLegalEntityRequest,
+}
+
+impl UpsertLegalEntityParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(upsert_legal_entity_request: lusid_models::UpsertLegalEntityRequest) -> Self {
+        Self {
+            body: upsert_legal_entity_request,
+        }
     }
 }
 
@@ -1072,7 +1165,7 @@ impl crate::paginator::PagedRequest for ListAllLegalEntitiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertLegalEntityRequest {
     client: crate::Client,
-    body: lusid_models::UpsertLegalEntityRequest,
+    params: UpsertLegalEntityParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1083,6 +1176,16 @@ impl UpsertLegalEntityRequest {
         path_template: "/api/legalentities",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertLegalEntityParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertLegalEntityParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1115,9 +1218,37 @@ impl UpsertLegalEntityRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/legalentities");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertLegalEntities` (`POST /api/legalentities/$batchUpsert`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertLegalEntitiesParams {
+    /// `successMode` (query): string.
+    pub success_mode: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::UpsertLegalEntityRequest>,
+}
+
+impl UpsertLegalEntitiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        success_mode: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::UpsertLegalEntityRequest>,
+    ) -> Self {
+        Self {
+            success_mode: success_mode.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -1128,8 +1259,7 @@ impl UpsertLegalEntityRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertLegalEntitiesRequest {
     client: crate::Client,
-    success_mode: String,
-    body: std::collections::BTreeMap<String, lusid_models::UpsertLegalEntityRequest>,
+    params: UpsertLegalEntitiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1140,6 +1270,16 @@ impl UpsertLegalEntitiesRequest {
         path_template: "/api/legalentities/$batchUpsert",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertLegalEntitiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertLegalEntitiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1173,40 +1313,63 @@ impl UpsertLegalEntitiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/legalentities/$batchUpsert");
-        request.query("successMode", Some(&self.success_mode))?;
-        request.json_body(&self.body)?;
+        request.query("successMode", Some(&self.params.success_mode))?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListLegalEntities` request (`GET /api/legalentities/{idTypeScope}/{idTypeCode}`),
-/// built by [`LegalEntitiesApi::list_legal_entities`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListLegalEntitiesRequest {
-    client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    relationship_definition_ids: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListLegalEntities` (`GET
+/// /api/legalentities/{idTypeScope}/{idTypeCode}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListLegalEntitiesParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
 }
 
-impl ListLegalEntitiesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListLegalEntities",
-        path_template: "/api/legalentities/{idTypeScope}/{idTypeCode}",
-        idempotent: true,
-    };
+impl ListLegalEntitiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(id_type_scope: impl Into<String>, id_type_code: impl Into<String>) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+            relationship_definition_ids: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1268,6 +1431,96 @@ impl ListLegalEntitiesRequest {
             .collect();
         self
     }
+}
+
+/// The `ListLegalEntities` request (`GET /api/legalentities/{idTypeScope}/{idTypeCode}`),
+/// built by [`LegalEntitiesApi::list_legal_entities`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListLegalEntitiesRequest {
+    client: crate::Client,
+    params: ListLegalEntitiesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListLegalEntitiesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListLegalEntities",
+        path_template: "/api/legalentities/{idTypeScope}/{idTypeCode}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListLegalEntitiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListLegalEntitiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1301,19 +1554,19 @@ impl ListLegalEntitiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/legalentities/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
@@ -1368,19 +1621,19 @@ impl crate::paginator::PagedRequest for ListLegalEntitiesRequest {
     type Page = lusid_models::PagedResourceListOfLegalEntity;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -1390,31 +1643,51 @@ impl crate::paginator::PagedRequest for ListLegalEntitiesRequest {
     }
 }
 
-/// The `GetLegalEntity` request (`GET
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}`), built by
-/// [`LegalEntitiesApi::get_legal_entity`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetLegalEntityRequest {
-    client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    property_keys: Vec<String>,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    relationship_definition_ids: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetLegalEntity` (`GET
+/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetLegalEntityParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
 }
 
-impl GetLegalEntityRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetLegalEntity",
-        path_template: "/api/legalentities/{idTypeScope}/{idTypeCode}/{code}",
-        idempotent: true,
-    };
+impl GetLegalEntityParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            property_keys: Vec::new(),
+            effective_at: None,
+            as_at: None,
+            relationship_definition_ids: Vec::new(),
+        }
+    }
 
     /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
     /// Replaces any earlier values.
@@ -1451,6 +1724,72 @@ impl GetLegalEntityRequest {
             .collect();
         self
     }
+}
+
+/// The `GetLegalEntity` request (`GET
+/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}`), built by
+/// [`LegalEntitiesApi::get_legal_entity`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetLegalEntityRequest {
+    client: crate::Client,
+    params: GetLegalEntityParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetLegalEntityRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetLegalEntity",
+        path_template: "/api/legalentities/{idTypeScope}/{idTypeCode}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetLegalEntityParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetLegalEntityParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1483,20 +1822,53 @@ impl GetLegalEntityRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/legalentities/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteLegalEntity` (`DELETE
+/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteLegalEntityParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteLegalEntityParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -1508,9 +1880,7 @@ impl GetLegalEntityRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteLegalEntityRequest {
     client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
+    params: DeleteLegalEntityParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1521,6 +1891,16 @@ impl DeleteLegalEntityRequest {
         path_template: "/api/legalentities/{idTypeScope}/{idTypeCode}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteLegalEntityParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteLegalEntityParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1554,13 +1934,50 @@ impl DeleteLegalEntityRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/legalentities/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `SetLegalEntityIdentifiers` (`POST
+/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SetLegalEntityIdentifiersParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::SetLegalEntityIdentifiersRequest,
+}
+
+impl SetLegalEntityIdentifiersParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+        set_legal_entity_identifiers_request: lusid_models::SetLegalEntityIdentifiersRequest,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            body: set_legal_entity_identifiers_request,
+        }
     }
 }
 
@@ -1572,10 +1989,7 @@ impl DeleteLegalEntityRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetLegalEntityIdentifiersRequest {
     client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    body: lusid_models::SetLegalEntityIdentifiersRequest,
+    params: SetLegalEntityIdentifiersParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1586,6 +2000,16 @@ impl SetLegalEntityIdentifiersRequest {
         path_template: "/api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SetLegalEntityIdentifiersParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SetLegalEntityIdentifiersParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1618,15 +2042,61 @@ impl SetLegalEntityIdentifiersRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/legalentities/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/identifiers");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteLegalEntityIdentifiers` (`DELETE
+/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteLegalEntityIdentifiersParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+}
+
+impl DeleteLegalEntityIdentifiersParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            property_keys: property_keys.into_iter().map(Into::into).collect(),
+            effective_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -1638,11 +2108,7 @@ impl SetLegalEntityIdentifiersRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteLegalEntityIdentifiersRequest {
     client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    property_keys: Vec<String>,
-    effective_at: Option<String>,
+    params: DeleteLegalEntityIdentifiersParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1656,8 +2122,18 @@ impl DeleteLegalEntityIdentifiersRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteLegalEntityIdentifiersParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteLegalEntityIdentifiersParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1692,16 +2168,69 @@ impl DeleteLegalEntityIdentifiersRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/legalentities/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/identifiers");
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetAllLegalEntityAccessMetadata` (`GET
+/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAllLegalEntityAccessMetadataParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetAllLegalEntityAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -1713,11 +2242,7 @@ impl DeleteLegalEntityIdentifiersRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllLegalEntityAccessMetadataRequest {
     client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetAllLegalEntityAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1731,15 +2256,25 @@ impl GetAllLegalEntityAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAllLegalEntityAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAllLegalEntityAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1779,16 +2314,73 @@ impl GetAllLegalEntityAccessMetadataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/legalentities/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/metadata");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PatchLegalEntityAccessMetadata` (`PATCH
+/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PatchLegalEntityAccessMetadataParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub effective_until: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::AccessMetadataOperation>,
+}
+
+impl PatchLegalEntityAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::AccessMetadataOperation>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            effective_at: None,
+            effective_until: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
+        self.effective_until = Some(effective_until);
+        self
     }
 }
 
@@ -1800,12 +2392,7 @@ impl GetAllLegalEntityAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchLegalEntityAccessMetadataRequest {
     client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    effective_at: Option<String>,
-    effective_until: Option<time::OffsetDateTime>,
-    body: Vec<lusid_models::AccessMetadataOperation>,
+    params: PatchLegalEntityAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1819,15 +2406,25 @@ impl PatchLegalEntityAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PatchLegalEntityAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PatchLegalEntityAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1867,17 +2464,74 @@ impl PatchLegalEntityAccessMetadataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PATCH);
         request.path("/api/legalentities/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/metadata");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetLegalEntityAccessMetadataByKey` (`GET
+/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetLegalEntityAccessMetadataByKeyParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `metadataKey` (path): string.
+    pub metadata_key: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetLegalEntityAccessMetadataByKeyParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+        metadata_key: impl Into<String>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            metadata_key: metadata_key.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -1889,12 +2543,7 @@ impl PatchLegalEntityAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLegalEntityAccessMetadataByKeyRequest {
     client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    metadata_key: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetLegalEntityAccessMetadataByKeyParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1908,15 +2557,25 @@ impl GetLegalEntityAccessMetadataByKeyRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetLegalEntityAccessMetadataByKeyParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetLegalEntityAccessMetadataByKeyParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1950,17 +2609,78 @@ impl GetLegalEntityAccessMetadataByKeyRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/legalentities/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/metadata/");
-        request.path_param("metadataKey", &self.metadata_key)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("metadataKey", &self.params.metadata_key)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertLegalEntityAccessMetadata` (`PUT
+/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertLegalEntityAccessMetadataParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `metadataKey` (path): string.
+    pub metadata_key: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub effective_until: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: lusid_models::UpsertLegalEntityAccessMetadataRequest,
+}
+
+impl UpsertLegalEntityAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+        metadata_key: impl Into<String>,
+        upsert_legal_entity_access_metadata_request: lusid_models::UpsertLegalEntityAccessMetadataRequest,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            metadata_key: metadata_key.into(),
+            effective_at: None,
+            effective_until: None,
+            body: upsert_legal_entity_access_metadata_request,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
+        self.effective_until = Some(effective_until);
+        self
     }
 }
 
@@ -1972,13 +2692,7 @@ impl GetLegalEntityAccessMetadataByKeyRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertLegalEntityAccessMetadataRequest {
     client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    metadata_key: String,
-    effective_at: Option<String>,
-    effective_until: Option<time::OffsetDateTime>,
-    body: lusid_models::UpsertLegalEntityAccessMetadataRequest,
+    params: UpsertLegalEntityAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1992,15 +2706,25 @@ impl UpsertLegalEntityAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertLegalEntityAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertLegalEntityAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2037,18 +2761,75 @@ impl UpsertLegalEntityAccessMetadataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/legalentities/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/metadata/");
-        request.path_param("metadataKey", &self.metadata_key)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
-        request.json_body(&self.body)?;
+        request.path_param("metadataKey", &self.params.metadata_key)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteLegalEntityAccessMetadata` (`DELETE
+/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteLegalEntityAccessMetadataParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `metadataKey` (path): string.
+    pub metadata_key: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub effective_until: Option<time::OffsetDateTime>,
+}
+
+impl DeleteLegalEntityAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+        metadata_key: impl Into<String>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            metadata_key: metadata_key.into(),
+            effective_at: None,
+            effective_until: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
+        self.effective_until = Some(effective_until);
+        self
     }
 }
 
@@ -2060,12 +2841,7 @@ impl UpsertLegalEntityAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteLegalEntityAccessMetadataRequest {
     client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    metadata_key: String,
-    effective_at: Option<String>,
-    effective_until: Option<time::OffsetDateTime>,
+    params: DeleteLegalEntityAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2079,15 +2855,25 @@ impl DeleteLegalEntityAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteLegalEntityAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteLegalEntityAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2122,17 +2908,54 @@ impl DeleteLegalEntityAccessMetadataRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/legalentities/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/metadata/");
-        request.path_param("metadataKey", &self.metadata_key)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
+        request.path_param("metadataKey", &self.params.metadata_key)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `SetLegalEntityProperties` (`POST
+/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SetLegalEntityPropertiesParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::SetLegalEntityPropertiesRequest,
+}
+
+impl SetLegalEntityPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+        set_legal_entity_properties_request: lusid_models::SetLegalEntityPropertiesRequest,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            body: set_legal_entity_properties_request,
+        }
     }
 }
 
@@ -2144,10 +2967,7 @@ impl DeleteLegalEntityAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetLegalEntityPropertiesRequest {
     client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    body: lusid_models::SetLegalEntityPropertiesRequest,
+    params: SetLegalEntityPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2158,6 +2978,16 @@ impl SetLegalEntityPropertiesRequest {
         path_template: "/api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SetLegalEntityPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SetLegalEntityPropertiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2190,15 +3020,61 @@ impl SetLegalEntityPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/legalentities/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteLegalEntityProperties` (`DELETE
+/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteLegalEntityPropertiesParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+}
+
+impl DeleteLegalEntityPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            property_keys: property_keys.into_iter().map(Into::into).collect(),
+            effective_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -2210,11 +3086,7 @@ impl SetLegalEntityPropertiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteLegalEntityPropertiesRequest {
     client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    property_keys: Vec<String>,
-    effective_at: Option<String>,
+    params: DeleteLegalEntityPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2228,8 +3100,18 @@ impl DeleteLegalEntityPropertiesRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteLegalEntityPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteLegalEntityPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2264,45 +3146,67 @@ impl DeleteLegalEntityPropertiesRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/legalentities/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties");
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetLegalEntityPropertyTimeSeries` request (`GET
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties/time-series`), built by
-/// [`LegalEntitiesApi::get_legal_entity_property_time_series`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetLegalEntityPropertyTimeSeriesRequest {
-    client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    property_key: String,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    page: Option<String>,
-    limit: Option<i64>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetLegalEntityPropertyTimeSeries` (`GET
+/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties/time-series`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetLegalEntityPropertyTimeSeriesParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `propertyKey` (query): string.
+    pub property_key: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
 }
 
-impl GetLegalEntityPropertyTimeSeriesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetLegalEntityPropertyTimeSeries",
-        path_template: "/api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties/time-series",
-        idempotent: true,
-    };
+impl GetLegalEntityPropertyTimeSeriesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+        property_key: impl Into<String>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            property_key: property_key.into(),
+            as_at: None,
+            filter: None,
+            page: None,
+            limit: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -2327,6 +3231,62 @@ impl GetLegalEntityPropertyTimeSeriesRequest {
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
+    }
+}
+
+/// The `GetLegalEntityPropertyTimeSeries` request (`GET
+/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties/time-series`), built by
+/// [`LegalEntitiesApi::get_legal_entity_property_time_series`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetLegalEntityPropertyTimeSeriesRequest {
+    client: crate::Client,
+    params: GetLegalEntityPropertyTimeSeriesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetLegalEntityPropertyTimeSeriesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetLegalEntityPropertyTimeSeries",
+        path_template: "/api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties/time-series",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetLegalEntityPropertyTimeSeriesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetLegalEntityPropertyTimeSeriesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2361,17 +3321,17 @@ impl GetLegalEntityPropertyTimeSeriesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/legalentities/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties/time-series");
-        request.query("propertyKey", Some(&self.property_key))?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
+        request.query("propertyKey", Some(&self.params.property_key))?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -2427,19 +3387,19 @@ impl crate::paginator::PagedRequest for GetLegalEntityPropertyTimeSeriesRequest 
     type Page = lusid_models::ResourceListOfPropertyInterval;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -2449,31 +3409,50 @@ impl crate::paginator::PagedRequest for GetLegalEntityPropertyTimeSeriesRequest 
     }
 }
 
-/// The `GetLegalEntityRelations` request (`GET
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relations`), built by
-/// [`LegalEntitiesApi::get_legal_entity_relations`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetLegalEntityRelationsRequest {
-    client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    identifier_types: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetLegalEntityRelations` (`GET
+/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relations`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetLegalEntityRelationsParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair each.
+    pub identifier_types: Vec<String>,
 }
 
-impl GetLegalEntityRelationsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetLegalEntityRelations",
-        path_template: "/api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relations",
-        idempotent: true,
-    };
+impl GetLegalEntityRelationsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            filter: None,
+            identifier_types: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -2502,6 +3481,66 @@ impl GetLegalEntityRelationsRequest {
     ) -> Self {
         self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetLegalEntityRelations` request (`GET
+/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relations`), built by
+/// [`LegalEntitiesApi::get_legal_entity_relations`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetLegalEntityRelationsRequest {
+    client: crate::Client,
+    params: GetLegalEntityRelationsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetLegalEntityRelationsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetLegalEntityRelations",
+        path_template: "/api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relations",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
+    /// each. Replaces any earlier values.
+    pub fn identifier_types(
+        mut self,
+        identifier_types: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.identifier_types(identifier_types);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetLegalEntityRelationsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetLegalEntityRelationsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2535,46 +3574,65 @@ impl GetLegalEntityRelationsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/legalentities/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/relations");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("identifierTypes", &self.identifier_types)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("identifierTypes", &self.params.identifier_types)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetLegalEntityRelationships` request (`GET
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relationships`), built by
-/// [`LegalEntitiesApi::get_legal_entity_relationships`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetLegalEntityRelationshipsRequest {
-    client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    identifier_types: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetLegalEntityRelationships` (`GET
+/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relationships`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetLegalEntityRelationshipsParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair each.
+    pub identifier_types: Vec<String>,
 }
 
-impl GetLegalEntityRelationshipsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetLegalEntityRelationships",
-        path_template: "/api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relationships",
-        idempotent: true,
-    };
+impl GetLegalEntityRelationshipsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            filter: None,
+            identifier_types: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -2603,6 +3661,66 @@ impl GetLegalEntityRelationshipsRequest {
     ) -> Self {
         self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetLegalEntityRelationships` request (`GET
+/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relationships`), built by
+/// [`LegalEntitiesApi::get_legal_entity_relationships`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetLegalEntityRelationshipsRequest {
+    client: crate::Client,
+    params: GetLegalEntityRelationshipsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetLegalEntityRelationshipsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetLegalEntityRelationships",
+        path_template: "/api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relationships",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
+    /// each. Replaces any earlier values.
+    pub fn identifier_types(
+        mut self,
+        identifier_types: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.identifier_types(identifier_types);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetLegalEntityRelationshipsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetLegalEntityRelationshipsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2637,17 +3755,478 @@ impl GetLegalEntityRelationshipsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/legalentities/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/relationships");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("identifierTypes", &self.identifier_types)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("identifierTypes", &self.params.identifier_types)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `LegalEntities` operations as an object-safe async trait, implemented by
+/// [`LegalEntitiesApi`]: write code against `&dyn LegalEntitiesApiClient` (or `impl
+/// LegalEntitiesApiClient`) and give it `client.legal_entities()` in production and a mock
+/// in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`LegalEntitiesApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockLegalEntitiesApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait LegalEntitiesApiClient: Send + Sync {
+    /// `GET /api/legalentities` (operation `ListAllLegalEntities`):
+    /// [`LegalEntitiesApi::list_all_legal_entities`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListAllLegalEntitiesRequest::send): see [`Error`](crate::Error).
+    async fn list_all_legal_entities(
+        &self,
+        params: ListAllLegalEntitiesParams,
+    ) -> Result<lusid_models::ResourceListOfLegalEntity, crate::Error>;
+
+    /// `POST /api/legalentities` (operation `UpsertLegalEntity`):
+    /// [`LegalEntitiesApi::upsert_legal_entity`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertLegalEntityRequest::send): see [`Error`](crate::Error).
+    async fn upsert_legal_entity(
+        &self,
+        params: UpsertLegalEntityParams,
+    ) -> Result<lusid_models::LegalEntity, crate::Error>;
+
+    /// `POST /api/legalentities/$batchUpsert` (operation `UpsertLegalEntities`):
+    /// [`LegalEntitiesApi::upsert_legal_entities`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertLegalEntitiesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_legal_entities(
+        &self,
+        params: UpsertLegalEntitiesParams,
+    ) -> Result<lusid_models::UpsertLegalEntitiesResponse, crate::Error>;
+
+    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}` (operation `ListLegalEntities`):
+    /// [`LegalEntitiesApi::list_legal_entities`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListLegalEntitiesRequest::send): see [`Error`](crate::Error).
+    async fn list_legal_entities(
+        &self,
+        params: ListLegalEntitiesParams,
+    ) -> Result<lusid_models::PagedResourceListOfLegalEntity, crate::Error>;
+
+    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}` (operation `GetLegalEntity`):
+    /// [`LegalEntitiesApi::get_legal_entity`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetLegalEntityRequest::send): see [`Error`](crate::Error).
+    async fn get_legal_entity(
+        &self,
+        params: GetLegalEntityParams,
+    ) -> Result<lusid_models::LegalEntity, crate::Error>;
+
+    /// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}` (operation
+    /// `DeleteLegalEntity`): [`LegalEntitiesApi::delete_legal_entity`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteLegalEntityRequest::send): see [`Error`](crate::Error).
+    async fn delete_legal_entity(
+        &self,
+        params: DeleteLegalEntityParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `POST /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation
+    /// `SetLegalEntityIdentifiers`): [`LegalEntitiesApi::set_legal_entity_identifiers`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SetLegalEntityIdentifiersRequest::send): see [`Error`](crate::Error).
+    async fn set_legal_entity_identifiers(
+        &self,
+        params: SetLegalEntityIdentifiersParams,
+    ) -> Result<lusid_models::LegalEntity, crate::Error>;
+
+    /// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation
+    /// `DeleteLegalEntityIdentifiers`): [`LegalEntitiesApi::delete_legal_entity_identifiers`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteLegalEntityIdentifiersRequest::send): see [`Error`](crate::Error).
+    async fn delete_legal_entity_identifiers(
+        &self,
+        params: DeleteLegalEntityIdentifiersParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation
+    /// `GetAllLegalEntityAccessMetadata`):
+    /// [`LegalEntitiesApi::get_all_legal_entity_access_metadata`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAllLegalEntityAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn get_all_legal_entity_access_metadata(
+        &self,
+        params: GetAllLegalEntityAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    >;
+
+    /// `PATCH /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation
+    /// `PatchLegalEntityAccessMetadata`):
+    /// [`LegalEntitiesApi::patch_legal_entity_access_metadata`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PatchLegalEntityAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn patch_legal_entity_access_metadata(
+        &self,
+        params: PatchLegalEntityAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    >;
+
+    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`
+    /// (operation `GetLegalEntityAccessMetadataByKey`):
+    /// [`LegalEntitiesApi::get_legal_entity_access_metadata_by_key`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetLegalEntityAccessMetadataByKeyRequest::send): see [`Error`](crate::Error).
+    async fn get_legal_entity_access_metadata_by_key(
+        &self,
+        params: GetLegalEntityAccessMetadataByKeyParams,
+    ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error>;
+
+    /// `PUT /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`
+    /// (operation `UpsertLegalEntityAccessMetadata`):
+    /// [`LegalEntitiesApi::upsert_legal_entity_access_metadata`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertLegalEntityAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn upsert_legal_entity_access_metadata(
+        &self,
+        params: UpsertLegalEntityAccessMetadataParams,
+    ) -> Result<lusid_models::ResourceListOfAccessMetadataValueOf, crate::Error>;
+
+    /// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`
+    /// (operation `DeleteLegalEntityAccessMetadata`):
+    /// [`LegalEntitiesApi::delete_legal_entity_access_metadata`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteLegalEntityAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn delete_legal_entity_access_metadata(
+        &self,
+        params: DeleteLegalEntityAccessMetadataParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `POST /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties` (operation
+    /// `SetLegalEntityProperties`): [`LegalEntitiesApi::set_legal_entity_properties`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SetLegalEntityPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn set_legal_entity_properties(
+        &self,
+        params: SetLegalEntityPropertiesParams,
+    ) -> Result<lusid_models::LegalEntity, crate::Error>;
+
+    /// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties` (operation
+    /// `DeleteLegalEntityProperties`): [`LegalEntitiesApi::delete_legal_entity_properties`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteLegalEntityPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn delete_legal_entity_properties(
+        &self,
+        params: DeleteLegalEntityPropertiesParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties/time-series`
+    /// (operation `GetLegalEntityPropertyTimeSeries`):
+    /// [`LegalEntitiesApi::get_legal_entity_property_time_series`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetLegalEntityPropertyTimeSeriesRequest::send): see [`Error`](crate::Error).
+    async fn get_legal_entity_property_time_series(
+        &self,
+        params: GetLegalEntityPropertyTimeSeriesParams,
+    ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error>;
+
+    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relations` (operation
+    /// `GetLegalEntityRelations`): [`LegalEntitiesApi::get_legal_entity_relations`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetLegalEntityRelationsRequest::send): see [`Error`](crate::Error).
+    async fn get_legal_entity_relations(
+        &self,
+        params: GetLegalEntityRelationsParams,
+    ) -> Result<lusid_models::ResourceListOfRelation, crate::Error>;
+
+    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relationships` (operation
+    /// `GetLegalEntityRelationships`): [`LegalEntitiesApi::get_legal_entity_relationships`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetLegalEntityRelationshipsRequest::send): see [`Error`](crate::Error).
+    async fn get_legal_entity_relationships(
+        &self,
+        params: GetLegalEntityRelationshipsParams,
+    ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl LegalEntitiesApiClient for LegalEntitiesApi {
+    async fn list_all_legal_entities(
+        &self,
+        params: ListAllLegalEntitiesParams,
+    ) -> Result<lusid_models::ResourceListOfLegalEntity, crate::Error> {
+        ListAllLegalEntitiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_legal_entity(
+        &self,
+        params: UpsertLegalEntityParams,
+    ) -> Result<lusid_models::LegalEntity, crate::Error> {
+        UpsertLegalEntityRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_legal_entities(
+        &self,
+        params: UpsertLegalEntitiesParams,
+    ) -> Result<lusid_models::UpsertLegalEntitiesResponse, crate::Error> {
+        UpsertLegalEntitiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_legal_entities(
+        &self,
+        params: ListLegalEntitiesParams,
+    ) -> Result<lusid_models::PagedResourceListOfLegalEntity, crate::Error> {
+        ListLegalEntitiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_legal_entity(
+        &self,
+        params: GetLegalEntityParams,
+    ) -> Result<lusid_models::LegalEntity, crate::Error> {
+        GetLegalEntityRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_legal_entity(
+        &self,
+        params: DeleteLegalEntityParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteLegalEntityRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn set_legal_entity_identifiers(
+        &self,
+        params: SetLegalEntityIdentifiersParams,
+    ) -> Result<lusid_models::LegalEntity, crate::Error> {
+        SetLegalEntityIdentifiersRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_legal_entity_identifiers(
+        &self,
+        params: DeleteLegalEntityIdentifiersParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteLegalEntityIdentifiersRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_all_legal_entity_access_metadata(
+        &self,
+        params: GetAllLegalEntityAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    > {
+        GetAllLegalEntityAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn patch_legal_entity_access_metadata(
+        &self,
+        params: PatchLegalEntityAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    > {
+        PatchLegalEntityAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_legal_entity_access_metadata_by_key(
+        &self,
+        params: GetLegalEntityAccessMetadataByKeyParams,
+    ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error> {
+        GetLegalEntityAccessMetadataByKeyRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_legal_entity_access_metadata(
+        &self,
+        params: UpsertLegalEntityAccessMetadataParams,
+    ) -> Result<lusid_models::ResourceListOfAccessMetadataValueOf, crate::Error> {
+        UpsertLegalEntityAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_legal_entity_access_metadata(
+        &self,
+        params: DeleteLegalEntityAccessMetadataParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteLegalEntityAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn set_legal_entity_properties(
+        &self,
+        params: SetLegalEntityPropertiesParams,
+    ) -> Result<lusid_models::LegalEntity, crate::Error> {
+        SetLegalEntityPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_legal_entity_properties(
+        &self,
+        params: DeleteLegalEntityPropertiesParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteLegalEntityPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_legal_entity_property_time_series(
+        &self,
+        params: GetLegalEntityPropertyTimeSeriesParams,
+    ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error> {
+        GetLegalEntityPropertyTimeSeriesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_legal_entity_relations(
+        &self,
+        params: GetLegalEntityRelationsParams,
+    ) -> Result<lusid_models::ResourceListOfRelation, crate::Error> {
+        GetLegalEntityRelationsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_legal_entity_relationships(
+        &self,
+        params: GetLegalEntityRelationshipsParams,
+    ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error> {
+        GetLegalEntityRelationshipsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

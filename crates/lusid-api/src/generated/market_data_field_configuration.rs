@@ -52,8 +52,7 @@ impl MarketDataFieldConfigurationApi {
     ) -> GetMarketDataFieldConfigurationRequest {
         GetMarketDataFieldConfigurationRequest {
             client: self.client.clone(),
-            market_data_category: market_data_category.into(),
-            as_at: None,
+            params: GetMarketDataFieldConfigurationParams::new(market_data_category),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -91,10 +90,46 @@ impl MarketDataFieldConfigurationApi {
     ) -> UpdateMarketDataFieldConfigurationRequest {
         UpdateMarketDataFieldConfigurationRequest {
             client: self.client.clone(),
-            market_data_category: market_data_category.into(),
-            body: update_market_data_field_configuration_request,
+            params: UpdateMarketDataFieldConfigurationParams::new(
+                market_data_category,
+                update_market_data_field_configuration_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
+    }
+}
+
+/// The parameters of `GetMarketDataFieldConfiguration` (`GET
+/// /api/marketdata/fieldconfiguration/{marketDataCategory}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetMarketDataFieldConfigurationParams {
+    /// `marketDataCategory` (path): string.
+    pub market_data_category: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetMarketDataFieldConfigurationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(market_data_category: impl Into<String>) -> Self {
+        Self {
+            market_data_category: market_data_category.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -106,8 +141,7 @@ impl MarketDataFieldConfigurationApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetMarketDataFieldConfigurationRequest {
     client: crate::Client,
-    market_data_category: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetMarketDataFieldConfigurationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -122,8 +156,18 @@ impl GetMarketDataFieldConfigurationRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetMarketDataFieldConfigurationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetMarketDataFieldConfigurationParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -158,10 +202,39 @@ impl GetMarketDataFieldConfigurationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/marketdata/fieldconfiguration/");
-        request.path_param("marketDataCategory", &self.market_data_category)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("marketDataCategory", &self.params.market_data_category)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateMarketDataFieldConfiguration` (`POST
+/// /api/marketdata/fieldconfiguration/{marketDataCategory}/$update`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateMarketDataFieldConfigurationParams {
+    /// `marketDataCategory` (path): string.
+    pub market_data_category: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateMarketDataFieldConfigurationRequest,
+}
+
+impl UpdateMarketDataFieldConfigurationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        market_data_category: impl Into<String>,
+        update_market_data_field_configuration_request: lusid_models::UpdateMarketDataFieldConfigurationRequest,
+    ) -> Self {
+        Self {
+            market_data_category: market_data_category.into(),
+            body: update_market_data_field_configuration_request,
+        }
     }
 }
 
@@ -173,8 +246,7 @@ impl GetMarketDataFieldConfigurationRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateMarketDataFieldConfigurationRequest {
     client: crate::Client,
-    market_data_category: String,
-    body: lusid_models::UpdateMarketDataFieldConfigurationRequest,
+    params: UpdateMarketDataFieldConfigurationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -185,6 +257,16 @@ impl UpdateMarketDataFieldConfigurationRequest {
         path_template: "/api/marketdata/fieldconfiguration/{marketDataCategory}/$update",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateMarketDataFieldConfigurationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateMarketDataFieldConfigurationParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -218,10 +300,78 @@ impl UpdateMarketDataFieldConfigurationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/marketdata/fieldconfiguration/");
-        request.path_param("marketDataCategory", &self.market_data_category)?;
+        request.path_param("marketDataCategory", &self.params.market_data_category)?;
         request.path("/$update");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `MarketDataFieldConfiguration` operations as an object-safe async trait, implemented
+/// by [`MarketDataFieldConfigurationApi`]: write code against `&dyn
+/// MarketDataFieldConfigurationApiClient` (or `impl MarketDataFieldConfigurationApiClient`)
+/// and give it `client.market_data_field_configuration()` in production and a mock in
+/// tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`MarketDataFieldConfigurationApi`] for streams, timeouts and `send_as`).
+/// With the `mock` feature, mockall generates `MockMarketDataFieldConfigurationApiClient`;
+/// see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait MarketDataFieldConfigurationApiClient: Send + Sync {
+    /// `GET /api/marketdata/fieldconfiguration/{marketDataCategory}` (operation
+    /// `GetMarketDataFieldConfiguration`):
+    /// [`MarketDataFieldConfigurationApi::get_market_data_field_configuration`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetMarketDataFieldConfigurationRequest::send): see [`Error`](crate::Error).
+    async fn get_market_data_field_configuration(
+        &self,
+        params: GetMarketDataFieldConfigurationParams,
+    ) -> Result<lusid_models::MarketDataFieldConfiguration, crate::Error>;
+
+    /// `POST /api/marketdata/fieldconfiguration/{marketDataCategory}/$update` (operation
+    /// `UpdateMarketDataFieldConfiguration`):
+    /// [`MarketDataFieldConfigurationApi::update_market_data_field_configuration`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateMarketDataFieldConfigurationRequest::send): see [`Error`](crate::Error).
+    async fn update_market_data_field_configuration(
+        &self,
+        params: UpdateMarketDataFieldConfigurationParams,
+    ) -> Result<lusid_models::MarketDataFieldConfiguration, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl MarketDataFieldConfigurationApiClient for MarketDataFieldConfigurationApi {
+    async fn get_market_data_field_configuration(
+        &self,
+        params: GetMarketDataFieldConfigurationParams,
+    ) -> Result<lusid_models::MarketDataFieldConfiguration, crate::Error> {
+        GetMarketDataFieldConfigurationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_market_data_field_configuration(
+        &self,
+        params: UpdateMarketDataFieldConfigurationParams,
+    ) -> Result<lusid_models::MarketDataFieldConfiguration, crate::Error> {
+        UpdateMarketDataFieldConfigurationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -57,14 +57,7 @@ impl OrderGraphApi {
     pub fn list_order_graph_blocks(&self) -> ListOrderGraphBlocksRequest {
         ListOrderGraphBlocksRequest {
             client: self.client.clone(),
-            as_at: None,
-            pagination_token: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
-            property_keys: Vec::new(),
-            use_compliance_v2: None,
-            include_swept: None,
+            params: ListOrderGraphBlocksParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -110,13 +103,7 @@ impl OrderGraphApi {
     ) -> ListOrderGraphPlacementChildrenRequest {
         ListOrderGraphPlacementChildrenRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            pagination_token: None,
-            sort_by: Vec::new(),
-            limit: None,
-            property_keys: Vec::new(),
+            params: ListOrderGraphPlacementChildrenParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -157,42 +144,54 @@ impl OrderGraphApi {
     pub fn list_order_graph_placements(&self) -> ListOrderGraphPlacementsRequest {
         ListOrderGraphPlacementsRequest {
             client: self.client.clone(),
+            params: ListOrderGraphPlacementsParams::new(),
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `ListOrderGraphBlocks` (`GET /api/ordergraph/blocks`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListOrderGraphBlocksParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `paginationToken` (query): string.
+    pub pagination_token: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `useComplianceV2` (query): boolean.
+    pub use_compliance_v2: Option<bool>,
+    /// `includeSwept` (query): boolean.
+    pub include_swept: Option<bool>,
+}
+
+impl ListOrderGraphBlocksParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
             as_at: None,
             pagination_token: None,
             sort_by: Vec::new(),
             limit: None,
             filter: None,
             property_keys: Vec::new(),
-            call_options: lusid_http::CallOptions::new(),
+            use_compliance_v2: None,
+            include_swept: None,
         }
     }
-}
-
-/// The `ListOrderGraphBlocks` request (`GET /api/ordergraph/blocks`), built by
-/// [`OrderGraphApi::list_order_graph_blocks`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListOrderGraphBlocksRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    pagination_token: Option<String>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    use_compliance_v2: Option<bool>,
-    include_swept: Option<bool>,
-    call_options: lusid_http::CallOptions,
-}
-
-impl ListOrderGraphBlocksRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListOrderGraphBlocks",
-        path_template: "/api/ordergraph/blocks",
-        idempotent: true,
-    };
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -247,6 +246,90 @@ impl ListOrderGraphBlocksRequest {
         self.include_swept = Some(include_swept);
         self
     }
+}
+
+/// The `ListOrderGraphBlocks` request (`GET /api/ordergraph/blocks`), built by
+/// [`OrderGraphApi::list_order_graph_blocks`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListOrderGraphBlocksRequest {
+    client: crate::Client,
+    params: ListOrderGraphBlocksParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListOrderGraphBlocksRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListOrderGraphBlocks",
+        path_template: "/api/ordergraph/blocks",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `paginationToken` (query): string.
+    pub fn pagination_token(mut self, pagination_token: impl Into<String>) -> Self {
+        self.params = self.params.pagination_token(pagination_token);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `useComplianceV2` (query): boolean.
+    pub fn use_compliance_v2(mut self, use_compliance_v2: bool) -> Self {
+        self.params = self.params.use_compliance_v2(use_compliance_v2);
+        self
+    }
+
+    /// Sets `includeSwept` (query): boolean.
+    pub fn include_swept(mut self, include_swept: bool) -> Self {
+        self.params = self.params.include_swept(include_swept);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListOrderGraphBlocksParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListOrderGraphBlocksParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -282,44 +365,59 @@ impl ListOrderGraphBlocksRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/ordergraph/blocks");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("paginationToken", self.pagination_token.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("useComplianceV2", self.use_compliance_v2.as_ref())?;
-        request.query("includeSwept", self.include_swept.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("paginationToken", self.params.pagination_token.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("useComplianceV2", self.params.use_compliance_v2.as_ref())?;
+        request.query("includeSwept", self.params.include_swept.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListOrderGraphPlacementChildren` request (`GET
-/// /api/ordergraph/placementchildren/{scope}/{code}`), built by
-/// [`OrderGraphApi::list_order_graph_placement_children`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListOrderGraphPlacementChildrenRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    pagination_token: Option<String>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListOrderGraphPlacementChildren` (`GET
+/// /api/ordergraph/placementchildren/{scope}/{code}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListOrderGraphPlacementChildrenParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `paginationToken` (query): string.
+    pub pagination_token: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListOrderGraphPlacementChildrenRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListOrderGraphPlacementChildren",
-        path_template: "/api/ordergraph/placementchildren/{scope}/{code}",
-        idempotent: true,
-    };
+impl ListOrderGraphPlacementChildrenParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            pagination_token: None,
+            sort_by: Vec::new(),
+            limit: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -356,6 +454,73 @@ impl ListOrderGraphPlacementChildrenRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListOrderGraphPlacementChildren` request (`GET
+/// /api/ordergraph/placementchildren/{scope}/{code}`), built by
+/// [`OrderGraphApi::list_order_graph_placement_children`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListOrderGraphPlacementChildrenRequest {
+    client: crate::Client,
+    params: ListOrderGraphPlacementChildrenParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListOrderGraphPlacementChildrenRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListOrderGraphPlacementChildren",
+        path_template: "/api/ordergraph/placementchildren/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `paginationToken` (query): string.
+    pub fn pagination_token(mut self, pagination_token: impl Into<String>) -> Self {
+        self.params = self.params.pagination_token(pagination_token);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListOrderGraphPlacementChildrenParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListOrderGraphPlacementChildrenParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -391,42 +556,55 @@ impl ListOrderGraphPlacementChildrenRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/ordergraph/placementchildren/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("paginationToken", self.pagination_token.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("paginationToken", self.params.pagination_token.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListOrderGraphPlacements` request (`GET /api/ordergraph/placements`), built by
-/// [`OrderGraphApi::list_order_graph_placements`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListOrderGraphPlacementsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    pagination_token: Option<String>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListOrderGraphPlacements` (`GET /api/ordergraph/placements`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListOrderGraphPlacementsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `paginationToken` (query): string.
+    pub pagination_token: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListOrderGraphPlacementsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListOrderGraphPlacements",
-        path_template: "/api/ordergraph/placements",
-        idempotent: true,
-    };
+impl ListOrderGraphPlacementsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            pagination_token: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -469,6 +647,78 @@ impl ListOrderGraphPlacementsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListOrderGraphPlacements` request (`GET /api/ordergraph/placements`), built by
+/// [`OrderGraphApi::list_order_graph_placements`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListOrderGraphPlacementsRequest {
+    client: crate::Client,
+    params: ListOrderGraphPlacementsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListOrderGraphPlacementsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListOrderGraphPlacements",
+        path_template: "/api/ordergraph/placements",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `paginationToken` (query): string.
+    pub fn pagination_token(mut self, pagination_token: impl Into<String>) -> Self {
+        self.params = self.params.pagination_token(pagination_token);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListOrderGraphPlacementsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListOrderGraphPlacementsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -504,13 +754,99 @@ impl ListOrderGraphPlacementsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/ordergraph/placements");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("paginationToken", self.pagination_token.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("paginationToken", self.params.pagination_token.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `OrderGraph` operations as an object-safe async trait, implemented by
+/// [`OrderGraphApi`]: write code against `&dyn OrderGraphApiClient` (or `impl
+/// OrderGraphApiClient`) and give it `client.order_graph()` in production and a mock in
+/// tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`OrderGraphApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockOrderGraphApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait OrderGraphApiClient: Send + Sync {
+    /// `GET /api/ordergraph/blocks` (operation `ListOrderGraphBlocks`):
+    /// [`OrderGraphApi::list_order_graph_blocks`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListOrderGraphBlocksRequest::send): see [`Error`](crate::Error).
+    async fn list_order_graph_blocks(
+        &self,
+        params: ListOrderGraphBlocksParams,
+    ) -> Result<lusid_models::PagedResourceListOfOrderGraphBlock, crate::Error>;
+
+    /// `GET /api/ordergraph/placementchildren/{scope}/{code}` (operation
+    /// `ListOrderGraphPlacementChildren`):
+    /// [`OrderGraphApi::list_order_graph_placement_children`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListOrderGraphPlacementChildrenRequest::send): see [`Error`](crate::Error).
+    async fn list_order_graph_placement_children(
+        &self,
+        params: ListOrderGraphPlacementChildrenParams,
+    ) -> Result<lusid_models::PagedResourceListOfOrderGraphPlacement, crate::Error>;
+
+    /// `GET /api/ordergraph/placements` (operation `ListOrderGraphPlacements`):
+    /// [`OrderGraphApi::list_order_graph_placements`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListOrderGraphPlacementsRequest::send): see [`Error`](crate::Error).
+    async fn list_order_graph_placements(
+        &self,
+        params: ListOrderGraphPlacementsParams,
+    ) -> Result<lusid_models::PagedResourceListOfOrderGraphPlacement, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl OrderGraphApiClient for OrderGraphApi {
+    async fn list_order_graph_blocks(
+        &self,
+        params: ListOrderGraphBlocksParams,
+    ) -> Result<lusid_models::PagedResourceListOfOrderGraphBlock, crate::Error> {
+        ListOrderGraphBlocksRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_order_graph_placement_children(
+        &self,
+        params: ListOrderGraphPlacementChildrenParams,
+    ) -> Result<lusid_models::PagedResourceListOfOrderGraphPlacement, crate::Error> {
+        ListOrderGraphPlacementChildrenRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_order_graph_placements(
+        &self,
+        params: ListOrderGraphPlacementsParams,
+    ) -> Result<lusid_models::PagedResourceListOfOrderGraphPlacement, crate::Error> {
+        ListOrderGraphPlacementsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

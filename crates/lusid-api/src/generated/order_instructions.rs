@@ -54,12 +54,7 @@ impl OrderInstructionsApi {
     pub fn list_order_instructions(&self) -> ListOrderInstructionsRequest {
         ListOrderInstructionsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
-            property_keys: Vec::new(),
+            params: ListOrderInstructionsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -92,7 +87,7 @@ impl OrderInstructionsApi {
     ) -> UpsertOrderInstructionsRequest {
         UpsertOrderInstructionsRequest {
             client: self.client.clone(),
-            body: order_instruction_set_request,
+            params: UpsertOrderInstructionsParams::new(order_instruction_set_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -129,10 +124,7 @@ impl OrderInstructionsApi {
     ) -> GetOrderInstructionRequest {
         GetOrderInstructionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetOrderInstructionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -164,36 +156,48 @@ impl OrderInstructionsApi {
     ) -> DeleteOrderInstructionRequest {
         DeleteOrderInstructionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteOrderInstructionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListOrderInstructions` request (`GET /api/orderinstructions`), built by
-/// [`OrderInstructionsApi::list_order_instructions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListOrderInstructionsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListOrderInstructions` (`GET /api/orderinstructions`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListOrderInstructionsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListOrderInstructionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListOrderInstructions",
-        path_template: "/api/orderinstructions",
-        idempotent: true,
-    };
+impl ListOrderInstructionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -236,6 +240,78 @@ impl ListOrderInstructionsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListOrderInstructions` request (`GET /api/orderinstructions`), built by
+/// [`OrderInstructionsApi::list_order_instructions`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListOrderInstructionsRequest {
+    client: crate::Client,
+    params: ListOrderInstructionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListOrderInstructionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListOrderInstructions",
+        path_template: "/api/orderinstructions",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListOrderInstructionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListOrderInstructionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -271,12 +347,12 @@ impl ListOrderInstructionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/orderinstructions");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -331,25 +407,47 @@ impl crate::paginator::PagedRequest for ListOrderInstructionsRequest {
     type Page = lusid_models::PagedResourceListOfOrderInstruction;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertOrderInstructions` (`POST /api/orderinstructions`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertOrderInstructionsParams {
+    /// The JSON request body.
+    pub body: lusid_models::OrderInstructionSetRequest,
+}
+
+impl UpsertOrderInstructionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(order_instruction_set_request: lusid_models::OrderInstructionSetRequest) -> Self {
+        Self {
+            body: order_instruction_set_request,
+        }
     }
 }
 
@@ -360,7 +458,7 @@ impl crate::paginator::PagedRequest for ListOrderInstructionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertOrderInstructionsRequest {
     client: crate::Client,
-    body: lusid_models::OrderInstructionSetRequest,
+    params: UpsertOrderInstructionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -371,6 +469,16 @@ impl UpsertOrderInstructionsRequest {
         path_template: "/api/orderinstructions",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertOrderInstructionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertOrderInstructionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -404,33 +512,42 @@ impl UpsertOrderInstructionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/orderinstructions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetOrderInstruction` request (`GET /api/orderinstructions/{scope}/{code}`), built
-/// by [`OrderInstructionsApi::get_order_instruction`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetOrderInstructionRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetOrderInstruction` (`GET /api/orderinstructions/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetOrderInstructionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetOrderInstructionRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetOrderInstruction",
-        path_template: "/api/orderinstructions/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetOrderInstructionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -447,6 +564,53 @@ impl GetOrderInstructionRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetOrderInstruction` request (`GET /api/orderinstructions/{scope}/{code}`), built
+/// by [`OrderInstructionsApi::get_order_instruction`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetOrderInstructionRequest {
+    client: crate::Client,
+    params: GetOrderInstructionParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetOrderInstructionRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetOrderInstruction",
+        path_template: "/api/orderinstructions/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetOrderInstructionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetOrderInstructionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -480,13 +644,39 @@ impl GetOrderInstructionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/orderinstructions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteOrderInstruction` (`DELETE
+/// /api/orderinstructions/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteOrderInstructionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteOrderInstructionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -497,8 +687,7 @@ impl GetOrderInstructionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteOrderInstructionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteOrderInstructionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -509,6 +698,16 @@ impl DeleteOrderInstructionRequest {
         path_template: "/api/orderinstructions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteOrderInstructionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteOrderInstructionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -542,10 +741,118 @@ impl DeleteOrderInstructionRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/orderinstructions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `OrderInstructions` operations as an object-safe async trait, implemented by
+/// [`OrderInstructionsApi`]: write code against `&dyn OrderInstructionsApiClient` (or `impl
+/// OrderInstructionsApiClient`) and give it `client.order_instructions()` in production and
+/// a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`OrderInstructionsApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockOrderInstructionsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait OrderInstructionsApiClient: Send + Sync {
+    /// `GET /api/orderinstructions` (operation `ListOrderInstructions`):
+    /// [`OrderInstructionsApi::list_order_instructions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListOrderInstructionsRequest::send): see [`Error`](crate::Error).
+    async fn list_order_instructions(
+        &self,
+        params: ListOrderInstructionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfOrderInstruction, crate::Error>;
+
+    /// `POST /api/orderinstructions` (operation `UpsertOrderInstructions`):
+    /// [`OrderInstructionsApi::upsert_order_instructions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertOrderInstructionsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_order_instructions(
+        &self,
+        params: UpsertOrderInstructionsParams,
+    ) -> Result<lusid_models::ResourceListOfOrderInstruction, crate::Error>;
+
+    /// `GET /api/orderinstructions/{scope}/{code}` (operation `GetOrderInstruction`):
+    /// [`OrderInstructionsApi::get_order_instruction`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetOrderInstructionRequest::send): see [`Error`](crate::Error).
+    async fn get_order_instruction(
+        &self,
+        params: GetOrderInstructionParams,
+    ) -> Result<lusid_models::OrderInstruction, crate::Error>;
+
+    /// `DELETE /api/orderinstructions/{scope}/{code}` (operation `DeleteOrderInstruction`):
+    /// [`OrderInstructionsApi::delete_order_instruction`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteOrderInstructionRequest::send): see [`Error`](crate::Error).
+    async fn delete_order_instruction(
+        &self,
+        params: DeleteOrderInstructionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl OrderInstructionsApiClient for OrderInstructionsApi {
+    async fn list_order_instructions(
+        &self,
+        params: ListOrderInstructionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfOrderInstruction, crate::Error> {
+        ListOrderInstructionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_order_instructions(
+        &self,
+        params: UpsertOrderInstructionsParams,
+    ) -> Result<lusid_models::ResourceListOfOrderInstruction, crate::Error> {
+        UpsertOrderInstructionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_order_instruction(
+        &self,
+        params: GetOrderInstructionParams,
+    ) -> Result<lusid_models::OrderInstruction, crate::Error> {
+        GetOrderInstructionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_order_instruction(
+        &self,
+        params: DeleteOrderInstructionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteOrderInstructionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

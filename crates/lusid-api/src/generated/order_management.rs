@@ -47,7 +47,7 @@ impl OrderManagementApi {
     ) -> CancelPlacementsRequest {
         CancelPlacementsRequest {
             client: self.client.clone(),
-            body: request_body,
+            params: CancelPlacementsParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -80,7 +80,7 @@ impl OrderManagementApi {
     ) -> UpdatePlacementsRequest {
         UpdatePlacementsRequest {
             client: self.client.clone(),
-            body: request_body,
+            params: UpdatePlacementsParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -113,7 +113,7 @@ impl OrderManagementApi {
     ) -> SweepBlocksRequest {
         SweepBlocksRequest {
             client: self.client.clone(),
-            body: sweep_blocks_request,
+            params: SweepBlocksParams::new(sweep_blocks_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -149,8 +149,7 @@ impl OrderManagementApi {
     ) -> RunAllocationServiceRequest {
         RunAllocationServiceRequest {
             client: self.client.clone(),
-            allocation_algorithm: None,
-            body: request_body,
+            params: RunAllocationServiceParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -188,8 +187,9 @@ impl OrderManagementApi {
     ) -> RunAllocationServiceWithWeightsRequest {
         RunAllocationServiceWithWeightsRequest {
             client: self.client.clone(),
-            allocation_algorithm: None,
-            body: weighted_allocation_service_run_request,
+            params: RunAllocationServiceWithWeightsParams::new(
+                weighted_allocation_service_run_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -226,9 +226,7 @@ impl OrderManagementApi {
     ) -> BookTransactionsRequest {
         BookTransactionsRequest {
             client: self.client.clone(),
-            apply_fees_and_commission: None,
-            mark_orders_and_allocations_as_booked: None,
-            body: book_transactions_request,
+            params: BookTransactionsParams::new(book_transactions_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -261,7 +259,7 @@ impl OrderManagementApi {
     ) -> CancelOrdersRequest {
         CancelOrdersRequest {
             client: self.client.clone(),
-            body: request_body,
+            params: CancelOrdersParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -301,7 +299,7 @@ impl OrderManagementApi {
     ) -> CancelOrdersAndMoveRemainingRequest {
         CancelOrdersAndMoveRemainingRequest {
             client: self.client.clone(),
-            body: request_body,
+            params: CancelOrdersAndMoveRemainingParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -336,7 +334,7 @@ impl OrderManagementApi {
     ) -> CreateOrdersRequest {
         CreateOrdersRequest {
             client: self.client.clone(),
-            body: block_and_orders_create_request,
+            params: CreateOrdersParams::new(block_and_orders_create_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -372,7 +370,7 @@ impl OrderManagementApi {
     ) -> MoveOrdersRequest {
         MoveOrdersRequest {
             client: self.client.clone(),
-            body: move_orders_to_different_blocks_request,
+            params: MoveOrdersParams::new(move_orders_to_different_blocks_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -410,9 +408,7 @@ impl OrderManagementApi {
     ) -> GetOrderHistoryRequest {
         GetOrderHistoryRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetOrderHistoryParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -445,7 +441,7 @@ impl OrderManagementApi {
     ) -> PlaceBlocksRequest {
         PlaceBlocksRequest {
             client: self.client.clone(),
-            body: place_blocks_request,
+            params: PlaceBlocksParams::new(place_blocks_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -478,9 +474,29 @@ impl OrderManagementApi {
     ) -> UpdateOrdersRequest {
         UpdateOrdersRequest {
             client: self.client.clone(),
-            body: request_body,
+            params: UpdateOrdersParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
+    }
+}
+
+/// The parameters of `CancelPlacements` (`POST /api/ordermanagement/$cancelplacements`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CancelPlacementsParams {
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::ResourceId>,
+}
+
+impl CancelPlacementsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(request_body: std::collections::BTreeMap<String, lusid_models::ResourceId>) -> Self {
+        Self { body: request_body }
     }
 }
 
@@ -491,7 +507,7 @@ impl OrderManagementApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CancelPlacementsRequest {
     client: crate::Client,
-    body: std::collections::BTreeMap<String, lusid_models::ResourceId>,
+    params: CancelPlacementsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -502,6 +518,16 @@ impl CancelPlacementsRequest {
         path_template: "/api/ordermanagement/$cancelplacements",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CancelPlacementsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CancelPlacementsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -534,9 +560,31 @@ impl CancelPlacementsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/ordermanagement/$cancelplacements");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdatePlacements` (`POST /api/ordermanagement/$updateplacements`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdatePlacementsParams {
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::PlacementUpdateRequest>,
+}
+
+impl UpdatePlacementsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        request_body: std::collections::BTreeMap<String, lusid_models::PlacementUpdateRequest>,
+    ) -> Self {
+        Self { body: request_body }
     }
 }
 
@@ -547,7 +595,7 @@ impl CancelPlacementsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdatePlacementsRequest {
     client: crate::Client,
-    body: std::collections::BTreeMap<String, lusid_models::PlacementUpdateRequest>,
+    params: UpdatePlacementsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -558,6 +606,16 @@ impl UpdatePlacementsRequest {
         path_template: "/api/ordermanagement/$updateplacements",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdatePlacementsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdatePlacementsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -590,9 +648,31 @@ impl UpdatePlacementsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/ordermanagement/$updateplacements");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `SweepBlocks` (`POST /api/ordermanagement/SweepBlocks`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SweepBlocksParams {
+    /// The JSON request body.
+    pub body: lusid_models::SweepBlocksRequest,
+}
+
+impl SweepBlocksParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(sweep_blocks_request: lusid_models::SweepBlocksRequest) -> Self {
+        Self {
+            body: sweep_blocks_request,
+        }
     }
 }
 
@@ -603,7 +683,7 @@ impl UpdatePlacementsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SweepBlocksRequest {
     client: crate::Client,
-    body: lusid_models::SweepBlocksRequest,
+    params: SweepBlocksParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -614,6 +694,16 @@ impl SweepBlocksRequest {
         path_template: "/api/ordermanagement/SweepBlocks",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SweepBlocksParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SweepBlocksParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -646,9 +736,40 @@ impl SweepBlocksRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/ordermanagement/SweepBlocks");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `RunAllocationService` (`POST /api/ordermanagement/allocate`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RunAllocationServiceParams {
+    /// `allocationAlgorithm` (query): string.
+    pub allocation_algorithm: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::ResourceId>,
+}
+
+impl RunAllocationServiceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(request_body: Vec<lusid_models::ResourceId>) -> Self {
+        Self {
+            allocation_algorithm: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `allocationAlgorithm` (query): string.
+    pub fn allocation_algorithm(mut self, allocation_algorithm: impl Into<String>) -> Self {
+        self.allocation_algorithm = Some(allocation_algorithm.into());
+        self
     }
 }
 
@@ -659,8 +780,7 @@ impl SweepBlocksRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RunAllocationServiceRequest {
     client: crate::Client,
-    allocation_algorithm: Option<String>,
-    body: Vec<lusid_models::ResourceId>,
+    params: RunAllocationServiceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -674,8 +794,18 @@ impl RunAllocationServiceRequest {
 
     /// Sets `allocationAlgorithm` (query): string.
     pub fn allocation_algorithm(mut self, allocation_algorithm: impl Into<String>) -> Self {
-        self.allocation_algorithm = Some(allocation_algorithm.into());
+        self.params = self.params.allocation_algorithm(allocation_algorithm);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &RunAllocationServiceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> RunAllocationServiceParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -710,10 +840,47 @@ impl RunAllocationServiceRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/ordermanagement/allocate");
-        request.query("allocationAlgorithm", self.allocation_algorithm.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query(
+            "allocationAlgorithm",
+            self.params.allocation_algorithm.as_ref(),
+        )?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `RunAllocationServiceWithWeights` (`POST
+/// /api/ordermanagement/allocate/weighted`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RunAllocationServiceWithWeightsParams {
+    /// `allocationAlgorithm` (query): string.
+    pub allocation_algorithm: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::WeightedAllocationServiceRunRequest,
+}
+
+impl RunAllocationServiceWithWeightsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        weighted_allocation_service_run_request: lusid_models::WeightedAllocationServiceRunRequest,
+    ) -> Self {
+        Self {
+            allocation_algorithm: None,
+            body: weighted_allocation_service_run_request,
+        }
+    }
+
+    /// Sets `allocationAlgorithm` (query): string.
+    pub fn allocation_algorithm(mut self, allocation_algorithm: impl Into<String>) -> Self {
+        self.allocation_algorithm = Some(allocation_algorithm.into());
+        self
     }
 }
 
@@ -725,8 +892,7 @@ impl RunAllocationServiceRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RunAllocationServiceWithWeightsRequest {
     client: crate::Client,
-    allocation_algorithm: Option<String>,
-    body: lusid_models::WeightedAllocationServiceRunRequest,
+    params: RunAllocationServiceWithWeightsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -740,8 +906,18 @@ impl RunAllocationServiceWithWeightsRequest {
 
     /// Sets `allocationAlgorithm` (query): string.
     pub fn allocation_algorithm(mut self, allocation_algorithm: impl Into<String>) -> Self {
-        self.allocation_algorithm = Some(allocation_algorithm.into());
+        self.params = self.params.allocation_algorithm(allocation_algorithm);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &RunAllocationServiceWithWeightsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> RunAllocationServiceWithWeightsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -776,33 +952,42 @@ impl RunAllocationServiceWithWeightsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/ordermanagement/allocate/weighted");
-        request.query("allocationAlgorithm", self.allocation_algorithm.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query(
+            "allocationAlgorithm",
+            self.params.allocation_algorithm.as_ref(),
+        )?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `BookTransactions` request (`POST /api/ordermanagement/booktransactions`), built by
-/// [`OrderManagementApi::book_transactions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BookTransactionsRequest {
-    client: crate::Client,
-    apply_fees_and_commission: Option<bool>,
-    mark_orders_and_allocations_as_booked: Option<bool>,
-    body: lusid_models::BookTransactionsRequest,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `BookTransactions` (`POST /api/ordermanagement/booktransactions`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BookTransactionsParams {
+    /// `applyFeesAndCommission` (query): boolean.
+    pub apply_fees_and_commission: Option<bool>,
+    /// `markOrdersAndAllocationsAsBooked` (query): boolean.
+    pub mark_orders_and_allocations_as_booked: Option<bool>,
+    /// The JSON request body.
+    pub body: lusid_models::BookTransactionsRequest,
 }
 
-impl BookTransactionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "BookTransactions",
-        path_template: "/api/ordermanagement/booktransactions",
-        idempotent: false,
-    };
+impl BookTransactionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(book_transactions_request: lusid_models::BookTransactionsRequest) -> Self {
+        Self {
+            apply_fees_and_commission: None,
+            mark_orders_and_allocations_as_booked: None,
+            body: book_transactions_request,
+        }
+    }
 
     /// Sets `applyFeesAndCommission` (query): boolean.
     pub fn apply_fees_and_commission(mut self, apply_fees_and_commission: bool) -> Self {
@@ -817,6 +1002,55 @@ impl BookTransactionsRequest {
     ) -> Self {
         self.mark_orders_and_allocations_as_booked = Some(mark_orders_and_allocations_as_booked);
         self
+    }
+}
+
+/// The `BookTransactions` request (`POST /api/ordermanagement/booktransactions`), built by
+/// [`OrderManagementApi::book_transactions`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct BookTransactionsRequest {
+    client: crate::Client,
+    params: BookTransactionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl BookTransactionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "BookTransactions",
+        path_template: "/api/ordermanagement/booktransactions",
+        idempotent: false,
+    };
+
+    /// Sets `applyFeesAndCommission` (query): boolean.
+    pub fn apply_fees_and_commission(mut self, apply_fees_and_commission: bool) -> Self {
+        self.params = self
+            .params
+            .apply_fees_and_commission(apply_fees_and_commission);
+        self
+    }
+
+    /// Sets `markOrdersAndAllocationsAsBooked` (query): boolean.
+    pub fn mark_orders_and_allocations_as_booked(
+        mut self,
+        mark_orders_and_allocations_as_booked: bool,
+    ) -> Self {
+        self.params = self
+            .params
+            .mark_orders_and_allocations_as_booked(mark_orders_and_allocations_as_booked);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BookTransactionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BookTransactionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -852,15 +1086,35 @@ impl BookTransactionsRequest {
         request.path("/api/ordermanagement/booktransactions");
         request.query(
             "applyFeesAndCommission",
-            self.apply_fees_and_commission.as_ref(),
+            self.params.apply_fees_and_commission.as_ref(),
         )?;
         request.query(
             "markOrdersAndAllocationsAsBooked",
-            self.mark_orders_and_allocations_as_booked.as_ref(),
+            self.params.mark_orders_and_allocations_as_booked.as_ref(),
         )?;
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `CancelOrders` (`POST /api/ordermanagement/cancelorders`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CancelOrdersParams {
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::ResourceId>,
+}
+
+impl CancelOrdersParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(request_body: std::collections::BTreeMap<String, lusid_models::ResourceId>) -> Self {
+        Self { body: request_body }
     }
 }
 
@@ -871,7 +1125,7 @@ impl BookTransactionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CancelOrdersRequest {
     client: crate::Client,
-    body: std::collections::BTreeMap<String, lusid_models::ResourceId>,
+    params: CancelOrdersParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -882,6 +1136,16 @@ impl CancelOrdersRequest {
         path_template: "/api/ordermanagement/cancelorders",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CancelOrdersParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CancelOrdersParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -914,9 +1178,35 @@ impl CancelOrdersRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/ordermanagement/cancelorders");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `CancelOrdersAndMoveRemaining` (`POST
+/// /api/ordermanagement/cancelordersandmoveremaining`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CancelOrdersAndMoveRemainingParams {
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::CancelOrdersAndMoveRemainingRequest>,
+}
+
+impl CancelOrdersAndMoveRemainingParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        request_body: std::collections::BTreeMap<
+            String,
+            lusid_models::CancelOrdersAndMoveRemainingRequest,
+        >,
+    ) -> Self {
+        Self { body: request_body }
     }
 }
 
@@ -928,7 +1218,7 @@ impl CancelOrdersRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CancelOrdersAndMoveRemainingRequest {
     client: crate::Client,
-    body: std::collections::BTreeMap<String, lusid_models::CancelOrdersAndMoveRemainingRequest>,
+    params: CancelOrdersAndMoveRemainingParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -939,6 +1229,16 @@ impl CancelOrdersAndMoveRemainingRequest {
         path_template: "/api/ordermanagement/cancelordersandmoveremaining",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CancelOrdersAndMoveRemainingParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CancelOrdersAndMoveRemainingParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -974,9 +1274,31 @@ impl CancelOrdersAndMoveRemainingRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/ordermanagement/cancelordersandmoveremaining");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `CreateOrders` (`POST /api/ordermanagement/createorders`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateOrdersParams {
+    /// The JSON request body.
+    pub body: lusid_models::BlockAndOrdersCreateRequest,
+}
+
+impl CreateOrdersParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(block_and_orders_create_request: lusid_models::BlockAndOrdersCreateRequest) -> Self {
+        Self {
+            body: block_and_orders_create_request,
+        }
     }
 }
 
@@ -987,7 +1309,7 @@ impl CancelOrdersAndMoveRemainingRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateOrdersRequest {
     client: crate::Client,
-    body: lusid_models::BlockAndOrdersCreateRequest,
+    params: CreateOrdersParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -998,6 +1320,16 @@ impl CreateOrdersRequest {
         path_template: "/api/ordermanagement/createorders",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateOrdersParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateOrdersParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1031,9 +1363,33 @@ impl CreateOrdersRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/ordermanagement/createorders");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `MoveOrders` (`POST /api/ordermanagement/moveorders`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct MoveOrdersParams {
+    /// The JSON request body.
+    pub body: lusid_models::MoveOrdersToDifferentBlocksRequest,
+}
+
+impl MoveOrdersParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        move_orders_to_different_blocks_request: lusid_models::MoveOrdersToDifferentBlocksRequest,
+    ) -> Self {
+        Self {
+            body: move_orders_to_different_blocks_request,
+        }
     }
 }
 
@@ -1044,7 +1400,7 @@ impl CreateOrdersRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct MoveOrdersRequest {
     client: crate::Client,
-    body: lusid_models::MoveOrdersToDifferentBlocksRequest,
+    params: MoveOrdersParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1055,6 +1411,16 @@ impl MoveOrdersRequest {
         path_template: "/api/ordermanagement/moveorders",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &MoveOrdersParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> MoveOrdersParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1090,9 +1456,46 @@ impl MoveOrdersRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/ordermanagement/moveorders");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetOrderHistory` (`GET
+/// /api/ordermanagement/order/{scope}/{code}/$history`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetOrderHistoryParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetOrderHistoryParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -1104,9 +1507,7 @@ impl MoveOrdersRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetOrderHistoryRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetOrderHistoryParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1121,8 +1522,18 @@ impl GetOrderHistoryRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetOrderHistoryParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetOrderHistoryParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1160,13 +1571,35 @@ impl GetOrderHistoryRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/ordermanagement/order/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/$history");
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PlaceBlocks` (`POST /api/ordermanagement/placeblocks`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PlaceBlocksParams {
+    /// The JSON request body.
+    pub body: lusid_models::PlaceBlocksRequest,
+}
+
+impl PlaceBlocksParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(place_blocks_request: lusid_models::PlaceBlocksRequest) -> Self {
+        Self {
+            body: place_blocks_request,
+        }
     }
 }
 
@@ -1177,7 +1610,7 @@ impl GetOrderHistoryRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PlaceBlocksRequest {
     client: crate::Client,
-    body: lusid_models::PlaceBlocksRequest,
+    params: PlaceBlocksParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1188,6 +1621,16 @@ impl PlaceBlocksRequest {
         path_template: "/api/ordermanagement/placeblocks",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PlaceBlocksParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PlaceBlocksParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1220,9 +1663,31 @@ impl PlaceBlocksRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/ordermanagement/placeblocks");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateOrders` (`POST /api/ordermanagement/updateorders`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateOrdersParams {
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::OrderUpdateRequest>,
+}
+
+impl UpdateOrdersParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        request_body: std::collections::BTreeMap<String, lusid_models::OrderUpdateRequest>,
+    ) -> Self {
+        Self { body: request_body }
     }
 }
 
@@ -1233,7 +1698,7 @@ impl PlaceBlocksRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateOrdersRequest {
     client: crate::Client,
-    body: std::collections::BTreeMap<String, lusid_models::OrderUpdateRequest>,
+    params: UpdateOrdersParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1244,6 +1709,16 @@ impl UpdateOrdersRequest {
         path_template: "/api/ordermanagement/updateorders",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateOrdersParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateOrdersParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1276,8 +1751,328 @@ impl UpdateOrdersRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/ordermanagement/updateorders");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `OrderManagement` operations as an object-safe async trait, implemented by
+/// [`OrderManagementApi`]: write code against `&dyn OrderManagementApiClient` (or `impl
+/// OrderManagementApiClient`) and give it `client.order_management()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`OrderManagementApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockOrderManagementApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait OrderManagementApiClient: Send + Sync {
+    /// `POST /api/ordermanagement/$cancelplacements` (operation `CancelPlacements`):
+    /// [`OrderManagementApi::cancel_placements`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CancelPlacementsRequest::send): see [`Error`](crate::Error).
+    async fn cancel_placements(
+        &self,
+        params: CancelPlacementsParams,
+    ) -> Result<lusid_models::CancelPlacementsResponse, crate::Error>;
+
+    /// `POST /api/ordermanagement/$updateplacements` (operation `UpdatePlacements`):
+    /// [`OrderManagementApi::update_placements`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdatePlacementsRequest::send): see [`Error`](crate::Error).
+    async fn update_placements(
+        &self,
+        params: UpdatePlacementsParams,
+    ) -> Result<lusid_models::UpdatePlacementsResponse, crate::Error>;
+
+    /// `POST /api/ordermanagement/SweepBlocks` (operation `SweepBlocks`):
+    /// [`OrderManagementApi::sweep_blocks`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SweepBlocksRequest::send): see [`Error`](crate::Error).
+    async fn sweep_blocks(
+        &self,
+        params: SweepBlocksParams,
+    ) -> Result<lusid_models::SweepBlocksResponse, crate::Error>;
+
+    /// `POST /api/ordermanagement/allocate` (operation `RunAllocationService`):
+    /// [`OrderManagementApi::run_allocation_service`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::RunAllocationServiceRequest::send): see [`Error`](crate::Error).
+    async fn run_allocation_service(
+        &self,
+        params: RunAllocationServiceParams,
+    ) -> Result<lusid_models::AllocationServiceRunResponse, crate::Error>;
+
+    /// `POST /api/ordermanagement/allocate/weighted` (operation
+    /// `RunAllocationServiceWithWeights`):
+    /// [`OrderManagementApi::run_allocation_service_with_weights`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::RunAllocationServiceWithWeightsRequest::send): see [`Error`](crate::Error).
+    async fn run_allocation_service_with_weights(
+        &self,
+        params: RunAllocationServiceWithWeightsParams,
+    ) -> Result<lusid_models::AllocationServiceRunResponse, crate::Error>;
+
+    /// `POST /api/ordermanagement/booktransactions` (operation `BookTransactions`):
+    /// [`OrderManagementApi::book_transactions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BookTransactionsRequest::send): see [`Error`](crate::Error).
+    async fn book_transactions(
+        &self,
+        params: BookTransactionsParams,
+    ) -> Result<lusid_models::BookTransactionsResponse, crate::Error>;
+
+    /// `POST /api/ordermanagement/cancelorders` (operation `CancelOrders`):
+    /// [`OrderManagementApi::cancel_orders`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CancelOrdersRequest::send): see [`Error`](crate::Error).
+    async fn cancel_orders(
+        &self,
+        params: CancelOrdersParams,
+    ) -> Result<lusid_models::CancelOrdersResponse, crate::Error>;
+
+    /// `POST /api/ordermanagement/cancelordersandmoveremaining` (operation
+    /// `CancelOrdersAndMoveRemaining`):
+    /// [`OrderManagementApi::cancel_orders_and_move_remaining`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CancelOrdersAndMoveRemainingRequest::send): see [`Error`](crate::Error).
+    async fn cancel_orders_and_move_remaining(
+        &self,
+        params: CancelOrdersAndMoveRemainingParams,
+    ) -> Result<lusid_models::CancelOrdersAndMoveRemainingResponse, crate::Error>;
+
+    /// `POST /api/ordermanagement/createorders` (operation `CreateOrders`):
+    /// [`OrderManagementApi::create_orders`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateOrdersRequest::send): see [`Error`](crate::Error).
+    async fn create_orders(
+        &self,
+        params: CreateOrdersParams,
+    ) -> Result<lusid_models::ResourceListOfBlockAndOrders, crate::Error>;
+
+    /// `POST /api/ordermanagement/moveorders` (operation `MoveOrders`):
+    /// [`OrderManagementApi::move_orders`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::MoveOrdersRequest::send): see [`Error`](crate::Error).
+    async fn move_orders(
+        &self,
+        params: MoveOrdersParams,
+    ) -> Result<lusid_models::ResourceListOfMovedOrderToDifferentBlockResponse, crate::Error>;
+
+    /// `GET /api/ordermanagement/order/{scope}/{code}/$history` (operation `GetOrderHistory`):
+    /// [`OrderManagementApi::get_order_history`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetOrderHistoryRequest::send): see [`Error`](crate::Error).
+    async fn get_order_history(
+        &self,
+        params: GetOrderHistoryParams,
+    ) -> Result<lusid_models::ResourceListOfChangeIntervalWithOrderManagementDetail, crate::Error>;
+
+    /// `POST /api/ordermanagement/placeblocks` (operation `PlaceBlocks`):
+    /// [`OrderManagementApi::place_blocks`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PlaceBlocksRequest::send): see [`Error`](crate::Error).
+    async fn place_blocks(
+        &self,
+        params: PlaceBlocksParams,
+    ) -> Result<lusid_models::ResourceListOfPlacement, crate::Error>;
+
+    /// `POST /api/ordermanagement/updateorders` (operation `UpdateOrders`):
+    /// [`OrderManagementApi::update_orders`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateOrdersRequest::send): see [`Error`](crate::Error).
+    async fn update_orders(
+        &self,
+        params: UpdateOrdersParams,
+    ) -> Result<lusid_models::UpdateOrdersResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl OrderManagementApiClient for OrderManagementApi {
+    async fn cancel_placements(
+        &self,
+        params: CancelPlacementsParams,
+    ) -> Result<lusid_models::CancelPlacementsResponse, crate::Error> {
+        CancelPlacementsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_placements(
+        &self,
+        params: UpdatePlacementsParams,
+    ) -> Result<lusid_models::UpdatePlacementsResponse, crate::Error> {
+        UpdatePlacementsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn sweep_blocks(
+        &self,
+        params: SweepBlocksParams,
+    ) -> Result<lusid_models::SweepBlocksResponse, crate::Error> {
+        SweepBlocksRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn run_allocation_service(
+        &self,
+        params: RunAllocationServiceParams,
+    ) -> Result<lusid_models::AllocationServiceRunResponse, crate::Error> {
+        RunAllocationServiceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn run_allocation_service_with_weights(
+        &self,
+        params: RunAllocationServiceWithWeightsParams,
+    ) -> Result<lusid_models::AllocationServiceRunResponse, crate::Error> {
+        RunAllocationServiceWithWeightsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn book_transactions(
+        &self,
+        params: BookTransactionsParams,
+    ) -> Result<lusid_models::BookTransactionsResponse, crate::Error> {
+        BookTransactionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn cancel_orders(
+        &self,
+        params: CancelOrdersParams,
+    ) -> Result<lusid_models::CancelOrdersResponse, crate::Error> {
+        CancelOrdersRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn cancel_orders_and_move_remaining(
+        &self,
+        params: CancelOrdersAndMoveRemainingParams,
+    ) -> Result<lusid_models::CancelOrdersAndMoveRemainingResponse, crate::Error> {
+        CancelOrdersAndMoveRemainingRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_orders(
+        &self,
+        params: CreateOrdersParams,
+    ) -> Result<lusid_models::ResourceListOfBlockAndOrders, crate::Error> {
+        CreateOrdersRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn move_orders(
+        &self,
+        params: MoveOrdersParams,
+    ) -> Result<lusid_models::ResourceListOfMovedOrderToDifferentBlockResponse, crate::Error> {
+        MoveOrdersRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_order_history(
+        &self,
+        params: GetOrderHistoryParams,
+    ) -> Result<lusid_models::ResourceListOfChangeIntervalWithOrderManagementDetail, crate::Error>
+    {
+        GetOrderHistoryRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn place_blocks(
+        &self,
+        params: PlaceBlocksParams,
+    ) -> Result<lusid_models::ResourceListOfPlacement, crate::Error> {
+        PlaceBlocksRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_orders(
+        &self,
+        params: UpdateOrdersParams,
+    ) -> Result<lusid_models::UpdateOrdersResponse, crate::Error> {
+        UpdateOrdersRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

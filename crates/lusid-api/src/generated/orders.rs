@@ -60,16 +60,7 @@ impl OrdersApi {
     pub fn list_orders(&self) -> ListOrdersRequest {
         ListOrdersRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
-            property_keys: Vec::new(),
-            data_model_scope: None,
-            data_model_code: None,
-            membership_type: None,
-            get_derived_compliance_statuses: None,
+            params: ListOrdersParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -105,9 +96,7 @@ impl OrdersApi {
     ) -> UpsertOrdersRequest {
         UpsertOrdersRequest {
             client: self.client.clone(),
-            data_model_scope: None,
-            data_model_code: None,
-            body: order_set_request,
+            params: UpsertOrdersParams::new(order_set_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -139,10 +128,7 @@ impl OrdersApi {
     pub fn get_order(&self, scope: impl Into<String>, code: impl Into<String>) -> GetOrderRequest {
         GetOrderRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetOrderParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -174,39 +160,61 @@ impl OrdersApi {
     ) -> DeleteOrderRequest {
         DeleteOrderRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteOrderParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListOrders` request (`GET /api/orders`), built by [`OrdersApi::list_orders`]. Set
-/// optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListOrdersRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    data_model_scope: Option<String>,
-    data_model_code: Option<String>,
-    membership_type: Option<String>,
-    get_derived_compliance_statuses: Option<bool>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListOrders` (`GET /api/orders`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListOrdersParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `dataModelScope` (query): string.
+    pub data_model_scope: Option<String>,
+    /// `dataModelCode` (query): string.
+    pub data_model_code: Option<String>,
+    /// `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
+    /// documented default `Member`.
+    pub membership_type: Option<String>,
+    /// `getDerivedComplianceStatuses` (query): boolean.
+    pub get_derived_compliance_statuses: Option<bool>,
 }
 
-impl ListOrdersRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListOrders",
-        path_template: "/api/orders",
-        idempotent: true,
-    };
+impl ListOrdersParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+            property_keys: Vec::new(),
+            data_model_scope: None,
+            data_model_code: None,
+            membership_type: None,
+            get_derived_compliance_statuses: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -277,6 +285,107 @@ impl ListOrdersRequest {
         self.get_derived_compliance_statuses = Some(get_derived_compliance_statuses);
         self
     }
+}
+
+/// The `ListOrders` request (`GET /api/orders`), built by [`OrdersApi::list_orders`]. Set
+/// optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListOrdersRequest {
+    client: crate::Client,
+    params: ListOrdersParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListOrdersRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListOrders",
+        path_template: "/api/orders",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.params = self.params.data_model_scope(data_model_scope);
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.params = self.params.data_model_code(data_model_code);
+        self
+    }
+
+    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
+    /// documented default `Member`.
+    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
+        self.params = self.params.membership_type(membership_type);
+        self
+    }
+
+    /// Sets `getDerivedComplianceStatuses` (query): boolean.
+    pub fn get_derived_compliance_statuses(
+        mut self,
+        get_derived_compliance_statuses: bool,
+    ) -> Self {
+        self.params = self
+            .params
+            .get_derived_compliance_statuses(get_derived_compliance_statuses);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListOrdersParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListOrdersParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -309,18 +418,18 @@ impl ListOrdersRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/orders");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("dataModelScope", self.data_model_scope.as_ref())?;
-        request.query("dataModelCode", self.data_model_code.as_ref())?;
-        request.query("membershipType", self.membership_type.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("dataModelScope", self.params.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.params.data_model_code.as_ref())?;
+        request.query("membershipType", self.params.membership_type.as_ref())?;
         request.query(
             "getDerivedComplianceStatuses",
-            self.get_derived_compliance_statuses.as_ref(),
+            self.params.get_derived_compliance_statuses.as_ref(),
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
@@ -375,19 +484,19 @@ impl crate::paginator::PagedRequest for ListOrdersRequest {
     type Page = lusid_models::PagedResourceListOfOrder;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -397,15 +506,53 @@ impl crate::paginator::PagedRequest for ListOrdersRequest {
     }
 }
 
+/// The parameters of `UpsertOrders` (`POST /api/orders`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertOrdersParams {
+    /// `dataModelScope` (query): string.
+    pub data_model_scope: Option<String>,
+    /// `dataModelCode` (query): string.
+    pub data_model_code: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::OrderSetRequest,
+}
+
+impl UpsertOrdersParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(order_set_request: lusid_models::OrderSetRequest) -> Self {
+        Self {
+            data_model_scope: None,
+            data_model_code: None,
+            body: order_set_request,
+        }
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.data_model_scope = Some(data_model_scope.into());
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.data_model_code = Some(data_model_code.into());
+        self
+    }
+}
+
 /// The `UpsertOrders` request (`POST /api/orders`), built by [`OrdersApi::upsert_orders`].
 /// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertOrdersRequest {
     client: crate::Client,
-    data_model_scope: Option<String>,
-    data_model_code: Option<String>,
-    body: lusid_models::OrderSetRequest,
+    params: UpsertOrdersParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -419,14 +566,24 @@ impl UpsertOrdersRequest {
 
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
+        self.params = self.params.data_model_scope(data_model_scope);
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
+        self.params = self.params.data_model_code(data_model_code);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertOrdersParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertOrdersParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -460,34 +617,44 @@ impl UpsertOrdersRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/orders");
-        request.query("dataModelScope", self.data_model_scope.as_ref())?;
-        request.query("dataModelCode", self.data_model_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("dataModelScope", self.params.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.params.data_model_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetOrder` request (`GET /api/orders/{scope}/{code}`), built by
-/// [`OrdersApi::get_order`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetOrderRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetOrder` (`GET /api/orders/{scope}/{code}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetOrderParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetOrderRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetOrder",
-        path_template: "/api/orders/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetOrderParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -504,6 +671,52 @@ impl GetOrderRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetOrder` request (`GET /api/orders/{scope}/{code}`), built by
+/// [`OrdersApi::get_order`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetOrderRequest {
+    client: crate::Client,
+    params: GetOrderParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetOrderRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetOrder",
+        path_template: "/api/orders/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetOrderParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetOrderParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -537,13 +750,38 @@ impl GetOrderRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/orders/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteOrder` (`DELETE /api/orders/{scope}/{code}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteOrderParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteOrderParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -553,8 +791,7 @@ impl GetOrderRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteOrderRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteOrderParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -565,6 +802,16 @@ impl DeleteOrderRequest {
         path_template: "/api/orders/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteOrderParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteOrderParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -598,10 +845,111 @@ impl DeleteOrderRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/orders/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Orders` operations as an object-safe async trait, implemented by [`OrdersApi`]:
+/// write code against `&dyn OrdersApiClient` (or `impl OrdersApiClient`) and give it
+/// `client.orders()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`OrdersApi`] for streams, timeouts and `send_as`). With the `mock` feature,
+/// mockall generates `MockOrdersApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait OrdersApiClient: Send + Sync {
+    /// `GET /api/orders` (operation `ListOrders`): [`OrdersApi::list_orders`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListOrdersRequest::send): see [`Error`](crate::Error).
+    async fn list_orders(
+        &self,
+        params: ListOrdersParams,
+    ) -> Result<lusid_models::PagedResourceListOfOrder, crate::Error>;
+
+    /// `POST /api/orders` (operation `UpsertOrders`): [`OrdersApi::upsert_orders`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertOrdersRequest::send): see [`Error`](crate::Error).
+    async fn upsert_orders(
+        &self,
+        params: UpsertOrdersParams,
+    ) -> Result<lusid_models::ResourceListOfOrder, crate::Error>;
+
+    /// `GET /api/orders/{scope}/{code}` (operation `GetOrder`): [`OrdersApi::get_order`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetOrderRequest::send): see [`Error`](crate::Error).
+    async fn get_order(&self, params: GetOrderParams) -> Result<lusid_models::Order, crate::Error>;
+
+    /// `DELETE /api/orders/{scope}/{code}` (operation `DeleteOrder`):
+    /// [`OrdersApi::delete_order`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteOrderRequest::send): see [`Error`](crate::Error).
+    async fn delete_order(
+        &self,
+        params: DeleteOrderParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl OrdersApiClient for OrdersApi {
+    async fn list_orders(
+        &self,
+        params: ListOrdersParams,
+    ) -> Result<lusid_models::PagedResourceListOfOrder, crate::Error> {
+        ListOrdersRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_orders(
+        &self,
+        params: UpsertOrdersParams,
+    ) -> Result<lusid_models::ResourceListOfOrder, crate::Error> {
+        UpsertOrdersRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_order(&self, params: GetOrderParams) -> Result<lusid_models::Order, crate::Error> {
+        GetOrderRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_order(
+        &self,
+        params: DeleteOrderParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteOrderRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

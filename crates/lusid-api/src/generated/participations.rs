@@ -53,12 +53,7 @@ impl ParticipationsApi {
     pub fn list_participations(&self) -> ListParticipationsRequest {
         ListParticipationsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
-            property_keys: Vec::new(),
+            params: ListParticipationsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -91,7 +86,7 @@ impl ParticipationsApi {
     ) -> UpsertParticipationsRequest {
         UpsertParticipationsRequest {
             client: self.client.clone(),
-            body: participation_set_request,
+            params: UpsertParticipationsParams::new(participation_set_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -128,10 +123,7 @@ impl ParticipationsApi {
     ) -> GetParticipationRequest {
         GetParticipationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetParticipationParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -163,36 +155,48 @@ impl ParticipationsApi {
     ) -> DeleteParticipationRequest {
         DeleteParticipationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteParticipationParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListParticipations` request (`GET /api/participations`), built by
-/// [`ParticipationsApi::list_participations`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListParticipationsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListParticipations` (`GET /api/participations`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListParticipationsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListParticipationsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListParticipations",
-        path_template: "/api/participations",
-        idempotent: true,
-    };
+impl ListParticipationsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -235,6 +239,78 @@ impl ListParticipationsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListParticipations` request (`GET /api/participations`), built by
+/// [`ParticipationsApi::list_participations`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListParticipationsRequest {
+    client: crate::Client,
+    params: ListParticipationsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListParticipationsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListParticipations",
+        path_template: "/api/participations",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListParticipationsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListParticipationsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -270,12 +346,12 @@ impl ListParticipationsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/participations");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -330,25 +406,47 @@ impl crate::paginator::PagedRequest for ListParticipationsRequest {
     type Page = lusid_models::PagedResourceListOfParticipation;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertParticipations` (`POST /api/participations`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertParticipationsParams {
+    /// The JSON request body.
+    pub body: lusid_models::ParticipationSetRequest,
+}
+
+impl UpsertParticipationsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(participation_set_request: lusid_models::ParticipationSetRequest) -> Self {
+        Self {
+            body: participation_set_request,
+        }
     }
 }
 
@@ -359,7 +457,7 @@ impl crate::paginator::PagedRequest for ListParticipationsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertParticipationsRequest {
     client: crate::Client,
-    body: lusid_models::ParticipationSetRequest,
+    params: UpsertParticipationsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -370,6 +468,16 @@ impl UpsertParticipationsRequest {
         path_template: "/api/participations",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertParticipationsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertParticipationsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -403,33 +511,42 @@ impl UpsertParticipationsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/participations");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetParticipation` request (`GET /api/participations/{scope}/{code}`), built by
-/// [`ParticipationsApi::get_participation`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetParticipationRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetParticipation` (`GET /api/participations/{scope}/{code}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetParticipationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetParticipationRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetParticipation",
-        path_template: "/api/participations/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetParticipationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -446,6 +563,53 @@ impl GetParticipationRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetParticipation` request (`GET /api/participations/{scope}/{code}`), built by
+/// [`ParticipationsApi::get_participation`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetParticipationRequest {
+    client: crate::Client,
+    params: GetParticipationParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetParticipationRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetParticipation",
+        path_template: "/api/participations/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetParticipationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetParticipationParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -479,13 +643,38 @@ impl GetParticipationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/participations/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteParticipation` (`DELETE /api/participations/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteParticipationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteParticipationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -496,8 +685,7 @@ impl GetParticipationRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteParticipationRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteParticipationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -508,6 +696,16 @@ impl DeleteParticipationRequest {
         path_template: "/api/participations/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteParticipationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteParticipationParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -541,10 +739,118 @@ impl DeleteParticipationRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/participations/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Participations` operations as an object-safe async trait, implemented by
+/// [`ParticipationsApi`]: write code against `&dyn ParticipationsApiClient` (or `impl
+/// ParticipationsApiClient`) and give it `client.participations()` in production and a mock
+/// in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`ParticipationsApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockParticipationsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait ParticipationsApiClient: Send + Sync {
+    /// `GET /api/participations` (operation `ListParticipations`):
+    /// [`ParticipationsApi::list_participations`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListParticipationsRequest::send): see [`Error`](crate::Error).
+    async fn list_participations(
+        &self,
+        params: ListParticipationsParams,
+    ) -> Result<lusid_models::PagedResourceListOfParticipation, crate::Error>;
+
+    /// `POST /api/participations` (operation `UpsertParticipations`):
+    /// [`ParticipationsApi::upsert_participations`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertParticipationsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_participations(
+        &self,
+        params: UpsertParticipationsParams,
+    ) -> Result<lusid_models::ResourceListOfParticipation, crate::Error>;
+
+    /// `GET /api/participations/{scope}/{code}` (operation `GetParticipation`):
+    /// [`ParticipationsApi::get_participation`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetParticipationRequest::send): see [`Error`](crate::Error).
+    async fn get_participation(
+        &self,
+        params: GetParticipationParams,
+    ) -> Result<lusid_models::Participation, crate::Error>;
+
+    /// `DELETE /api/participations/{scope}/{code}` (operation `DeleteParticipation`):
+    /// [`ParticipationsApi::delete_participation`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteParticipationRequest::send): see [`Error`](crate::Error).
+    async fn delete_participation(
+        &self,
+        params: DeleteParticipationParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl ParticipationsApiClient for ParticipationsApi {
+    async fn list_participations(
+        &self,
+        params: ListParticipationsParams,
+    ) -> Result<lusid_models::PagedResourceListOfParticipation, crate::Error> {
+        ListParticipationsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_participations(
+        &self,
+        params: UpsertParticipationsParams,
+    ) -> Result<lusid_models::ResourceListOfParticipation, crate::Error> {
+        UpsertParticipationsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_participation(
+        &self,
+        params: GetParticipationParams,
+    ) -> Result<lusid_models::Participation, crate::Error> {
+        GetParticipationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_participation(
+        &self,
+        params: DeleteParticipationParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteParticipationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

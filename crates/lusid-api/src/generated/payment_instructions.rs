@@ -58,13 +58,7 @@ impl PaymentInstructionsApi {
     pub fn list_payment_instructions(&self) -> ListPaymentInstructionsRequest {
         ListPaymentInstructionsRequest {
             client: self.client.clone(),
-            as_at: None,
-            effective_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListPaymentInstructionsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -97,7 +91,7 @@ impl PaymentInstructionsApi {
     ) -> UpsertPaymentInstructionsRequest {
         UpsertPaymentInstructionsRequest {
             client: self.client.clone(),
-            body: request_body,
+            params: UpsertPaymentInstructionsParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -137,10 +131,7 @@ impl PaymentInstructionsApi {
     ) -> GetPaymentInstructionsByPaymentRecordIdsRequest {
         GetPaymentInstructionsByPaymentRecordIdsRequest {
             client: self.client.clone(),
-            property_keys: Vec::new(),
-            effective_at: None,
-            as_at: None,
-            body: request_body,
+            params: GetPaymentInstructionsByPaymentRecordIdsParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -182,8 +173,7 @@ impl PaymentInstructionsApi {
     ) -> TransitionPaymentInstructionStatusesRequest {
         TransitionPaymentInstructionStatusesRequest {
             client: self.client.clone(),
-            property_keys: Vec::new(),
-            body: request_body,
+            params: TransitionPaymentInstructionStatusesParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -222,11 +212,7 @@ impl PaymentInstructionsApi {
     ) -> GetPaymentInstructionRequest {
         GetPaymentInstructionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            property_keys: Vec::new(),
-            effective_at: None,
-            as_at: None,
+            params: GetPaymentInstructionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -258,37 +244,51 @@ impl PaymentInstructionsApi {
     ) -> DeletePaymentInstructionRequest {
         DeletePaymentInstructionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeletePaymentInstructionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListPaymentInstructions` request (`GET /api/paymentinstructions`), built by
-/// [`PaymentInstructionsApi::list_payment_instructions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPaymentInstructionsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    effective_at: Option<String>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListPaymentInstructions` (`GET /api/paymentinstructions`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListPaymentInstructionsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListPaymentInstructionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListPaymentInstructions",
-        path_template: "/api/paymentinstructions",
-        idempotent: true,
-    };
+impl ListPaymentInstructionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            effective_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -337,6 +337,84 @@ impl ListPaymentInstructionsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListPaymentInstructions` request (`GET /api/paymentinstructions`), built by
+/// [`PaymentInstructionsApi::list_payment_instructions`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListPaymentInstructionsRequest {
+    client: crate::Client,
+    params: ListPaymentInstructionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListPaymentInstructionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListPaymentInstructions",
+        path_template: "/api/paymentinstructions",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListPaymentInstructionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListPaymentInstructionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -372,13 +450,13 @@ impl ListPaymentInstructionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/paymentinstructions");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -433,25 +511,47 @@ impl crate::paginator::PagedRequest for ListPaymentInstructionsRequest {
     type Page = lusid_models::PagedResourceListOfPaymentInstruction;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertPaymentInstructions` (`POST /api/paymentinstructions`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertPaymentInstructionsParams {
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::PaymentInstructionRequest>,
+}
+
+impl UpsertPaymentInstructionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        request_body: std::collections::BTreeMap<String, lusid_models::PaymentInstructionRequest>,
+    ) -> Self {
+        Self { body: request_body }
     }
 }
 
@@ -462,7 +562,7 @@ impl crate::paginator::PagedRequest for ListPaymentInstructionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPaymentInstructionsRequest {
     client: crate::Client,
-    body: std::collections::BTreeMap<String, lusid_models::PaymentInstructionRequest>,
+    params: UpsertPaymentInstructionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -473,6 +573,16 @@ impl UpsertPaymentInstructionsRequest {
         path_template: "/api/paymentinstructions",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertPaymentInstructionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertPaymentInstructionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -506,34 +616,43 @@ impl UpsertPaymentInstructionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/paymentinstructions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPaymentInstructionsByPaymentRecordIds` request (`POST
-/// /api/paymentinstructions/$getByPaymentRecordIds`), built by
-/// [`PaymentInstructionsApi::get_payment_instructions_by_payment_record_ids`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPaymentInstructionsByPaymentRecordIdsRequest {
-    client: crate::Client,
-    property_keys: Vec<String>,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    body: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPaymentInstructionsByPaymentRecordIds` (`POST
+/// /api/paymentinstructions/$getByPaymentRecordIds`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPaymentInstructionsByPaymentRecordIdsParams {
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: Vec<String>,
 }
 
-impl GetPaymentInstructionsByPaymentRecordIdsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPaymentInstructionsByPaymentRecordIds",
-        path_template: "/api/paymentinstructions/$getByPaymentRecordIds",
-        idempotent: true,
-    };
+impl GetPaymentInstructionsByPaymentRecordIdsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(request_body: Vec<String>) -> Self {
+        Self {
+            property_keys: Vec::new(),
+            effective_at: None,
+            as_at: None,
+            body: request_body,
+        }
+    }
 
     /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
     /// Replaces any earlier values.
@@ -556,6 +675,60 @@ impl GetPaymentInstructionsByPaymentRecordIdsRequest {
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
         self.as_at = Some(as_at);
         self
+    }
+}
+
+/// The `GetPaymentInstructionsByPaymentRecordIds` request (`POST
+/// /api/paymentinstructions/$getByPaymentRecordIds`), built by
+/// [`PaymentInstructionsApi::get_payment_instructions_by_payment_record_ids`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPaymentInstructionsByPaymentRecordIdsRequest {
+    client: crate::Client,
+    params: GetPaymentInstructionsByPaymentRecordIdsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPaymentInstructionsByPaymentRecordIdsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPaymentInstructionsByPaymentRecordIds",
+        path_template: "/api/paymentinstructions/$getByPaymentRecordIds",
+        idempotent: true,
+    };
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPaymentInstructionsByPaymentRecordIdsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPaymentInstructionsByPaymentRecordIdsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -590,12 +763,54 @@ impl GetPaymentInstructionsByPaymentRecordIdsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/paymentinstructions/$getByPaymentRecordIds");
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `TransitionPaymentInstructionStatuses` (`POST
+/// /api/paymentinstructions/$transitionStatuses`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct TransitionPaymentInstructionStatusesParams {
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// The JSON request body.
+    pub body:
+        std::collections::BTreeMap<String, lusid_models::PaymentInstructionStatusTransitionRequest>,
+}
+
+impl TransitionPaymentInstructionStatusesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        request_body: std::collections::BTreeMap<
+            String,
+            lusid_models::PaymentInstructionStatusTransitionRequest,
+        >,
+    ) -> Self {
+        Self {
+            property_keys: Vec::new(),
+            body: request_body,
+        }
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.property_keys = property_keys.into_iter().map(Into::into).collect();
+        self
     }
 }
 
@@ -607,9 +822,7 @@ impl GetPaymentInstructionsByPaymentRecordIdsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TransitionPaymentInstructionStatusesRequest {
     client: crate::Client,
-    property_keys: Vec<String>,
-    body:
-        std::collections::BTreeMap<String, lusid_models::PaymentInstructionStatusTransitionRequest>,
+    params: TransitionPaymentInstructionStatusesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -627,8 +840,18 @@ impl TransitionPaymentInstructionStatusesRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
+        self.params = self.params.property_keys(property_keys);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &TransitionPaymentInstructionStatusesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> TransitionPaymentInstructionStatusesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -665,35 +888,47 @@ impl TransitionPaymentInstructionStatusesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/paymentinstructions/$transitionStatuses");
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.json_body(&self.body)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPaymentInstruction` request (`GET /api/paymentinstructions/{scope}/{code}`),
-/// built by [`PaymentInstructionsApi::get_payment_instruction`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPaymentInstructionRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    property_keys: Vec<String>,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPaymentInstruction` (`GET
+/// /api/paymentinstructions/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPaymentInstructionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
 }
 
-impl GetPaymentInstructionRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPaymentInstruction",
-        path_template: "/api/paymentinstructions/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetPaymentInstructionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            property_keys: Vec::new(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
 
     /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
     /// Replaces any earlier values.
@@ -716,6 +951,59 @@ impl GetPaymentInstructionRequest {
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
         self.as_at = Some(as_at);
         self
+    }
+}
+
+/// The `GetPaymentInstruction` request (`GET /api/paymentinstructions/{scope}/{code}`),
+/// built by [`PaymentInstructionsApi::get_payment_instruction`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPaymentInstructionRequest {
+    client: crate::Client,
+    params: GetPaymentInstructionParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPaymentInstructionRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPaymentInstruction",
+        path_template: "/api/paymentinstructions/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPaymentInstructionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPaymentInstructionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -749,14 +1037,40 @@ impl GetPaymentInstructionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/paymentinstructions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeletePaymentInstruction` (`DELETE
+/// /api/paymentinstructions/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeletePaymentInstructionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeletePaymentInstructionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -768,8 +1082,7 @@ impl GetPaymentInstructionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePaymentInstructionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeletePaymentInstructionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -780,6 +1093,16 @@ impl DeletePaymentInstructionRequest {
         path_template: "/api/paymentinstructions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeletePaymentInstructionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeletePaymentInstructionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -813,10 +1136,169 @@ impl DeletePaymentInstructionRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/paymentinstructions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `PaymentInstructions` operations as an object-safe async trait, implemented by
+/// [`PaymentInstructionsApi`]: write code against `&dyn PaymentInstructionsApiClient` (or
+/// `impl PaymentInstructionsApiClient`) and give it `client.payment_instructions()` in
+/// production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`PaymentInstructionsApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockPaymentInstructionsApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait PaymentInstructionsApiClient: Send + Sync {
+    /// `GET /api/paymentinstructions` (operation `ListPaymentInstructions`):
+    /// [`PaymentInstructionsApi::list_payment_instructions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListPaymentInstructionsRequest::send): see [`Error`](crate::Error).
+    async fn list_payment_instructions(
+        &self,
+        params: ListPaymentInstructionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfPaymentInstruction, crate::Error>;
+
+    /// `POST /api/paymentinstructions` (operation `UpsertPaymentInstructions`):
+    /// [`PaymentInstructionsApi::upsert_payment_instructions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertPaymentInstructionsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_payment_instructions(
+        &self,
+        params: UpsertPaymentInstructionsParams,
+    ) -> Result<lusid_models::PaymentInstructionsResponse, crate::Error>;
+
+    /// `POST /api/paymentinstructions/$getByPaymentRecordIds` (operation
+    /// `GetPaymentInstructionsByPaymentRecordIds`):
+    /// [`PaymentInstructionsApi::get_payment_instructions_by_payment_record_ids`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPaymentInstructionsByPaymentRecordIdsRequest::send): see [`Error`](crate::Error).
+    async fn get_payment_instructions_by_payment_record_ids(
+        &self,
+        params: GetPaymentInstructionsByPaymentRecordIdsParams,
+    ) -> Result<lusid_models::GetPaymentInstructionsResponse, crate::Error>;
+
+    /// `POST /api/paymentinstructions/$transitionStatuses` (operation
+    /// `TransitionPaymentInstructionStatuses`):
+    /// [`PaymentInstructionsApi::transition_payment_instruction_statuses`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::TransitionPaymentInstructionStatusesRequest::send): see [`Error`](crate::Error).
+    async fn transition_payment_instruction_statuses(
+        &self,
+        params: TransitionPaymentInstructionStatusesParams,
+    ) -> Result<lusid_models::TransitionPaymentInstructionsResponse, crate::Error>;
+
+    /// `GET /api/paymentinstructions/{scope}/{code}` (operation `GetPaymentInstruction`):
+    /// [`PaymentInstructionsApi::get_payment_instruction`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPaymentInstructionRequest::send): see [`Error`](crate::Error).
+    async fn get_payment_instruction(
+        &self,
+        params: GetPaymentInstructionParams,
+    ) -> Result<lusid_models::PaymentInstruction, crate::Error>;
+
+    /// `DELETE /api/paymentinstructions/{scope}/{code}` (operation `DeletePaymentInstruction`):
+    /// [`PaymentInstructionsApi::delete_payment_instruction`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeletePaymentInstructionRequest::send): see [`Error`](crate::Error).
+    async fn delete_payment_instruction(
+        &self,
+        params: DeletePaymentInstructionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl PaymentInstructionsApiClient for PaymentInstructionsApi {
+    async fn list_payment_instructions(
+        &self,
+        params: ListPaymentInstructionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfPaymentInstruction, crate::Error> {
+        ListPaymentInstructionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_payment_instructions(
+        &self,
+        params: UpsertPaymentInstructionsParams,
+    ) -> Result<lusid_models::PaymentInstructionsResponse, crate::Error> {
+        UpsertPaymentInstructionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_payment_instructions_by_payment_record_ids(
+        &self,
+        params: GetPaymentInstructionsByPaymentRecordIdsParams,
+    ) -> Result<lusid_models::GetPaymentInstructionsResponse, crate::Error> {
+        GetPaymentInstructionsByPaymentRecordIdsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn transition_payment_instruction_statuses(
+        &self,
+        params: TransitionPaymentInstructionStatusesParams,
+    ) -> Result<lusid_models::TransitionPaymentInstructionsResponse, crate::Error> {
+        TransitionPaymentInstructionStatusesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_payment_instruction(
+        &self,
+        params: GetPaymentInstructionParams,
+    ) -> Result<lusid_models::PaymentInstruction, crate::Error> {
+        GetPaymentInstructionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_payment_instruction(
+        &self,
+        params: DeletePaymentInstructionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeletePaymentInstructionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

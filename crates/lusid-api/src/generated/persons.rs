@@ -55,13 +55,7 @@ impl PersonsApi {
     pub fn list_all_persons(&self) -> ListAllPersonsRequest {
         ListAllPersonsRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            property_keys: Vec::new(),
-            relationship_definition_ids: Vec::new(),
+            params: ListAllPersonsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -93,7 +87,7 @@ impl PersonsApi {
     ) -> UpsertPersonRequest {
         UpsertPersonRequest {
             client: self.client.clone(),
-            body: upsert_person_request,
+            params: UpsertPersonParams::new(upsert_person_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -127,8 +121,7 @@ impl PersonsApi {
     ) -> UpsertPersonsRequest {
         UpsertPersonsRequest {
             client: self.client.clone(),
-            success_mode: success_mode.into(),
-            body: request_body,
+            params: UpsertPersonsParams::new(success_mode, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -174,15 +167,7 @@ impl PersonsApi {
     ) -> ListPersonsRequest {
         ListPersonsRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            property_keys: Vec::new(),
-            relationship_definition_ids: Vec::new(),
+            params: ListPersonsParams::new(id_type_scope, id_type_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -224,13 +209,7 @@ impl PersonsApi {
     ) -> GetPersonRequest {
         GetPersonRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            property_keys: Vec::new(),
-            effective_at: None,
-            as_at: None,
-            relationship_definition_ids: Vec::new(),
+            params: GetPersonParams::new(id_type_scope, id_type_code, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -264,9 +243,7 @@ impl PersonsApi {
     ) -> DeletePersonRequest {
         DeletePersonRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
+            params: DeletePersonParams::new(id_type_scope, id_type_code, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -307,10 +284,12 @@ impl PersonsApi {
     ) -> SetPersonIdentifiersRequest {
         SetPersonIdentifiersRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            body: set_person_identifiers_request,
+            params: SetPersonIdentifiersParams::new(
+                id_type_scope,
+                id_type_code,
+                code,
+                set_person_identifiers_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -350,11 +329,12 @@ impl PersonsApi {
     ) -> DeletePersonIdentifiersRequest {
         DeletePersonIdentifiersRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            property_keys: property_keys.into_iter().map(Into::into).collect(),
-            effective_at: None,
+            params: DeletePersonIdentifiersParams::new(
+                id_type_scope,
+                id_type_code,
+                code,
+                property_keys,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -395,11 +375,7 @@ impl PersonsApi {
     ) -> GetAllPersonAccessMetadataRequest {
         GetAllPersonAccessMetadataRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetAllPersonAccessMetadataParams::new(id_type_scope, id_type_code, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -444,12 +420,12 @@ impl PersonsApi {
     ) -> PatchPersonAccessMetadataRequest {
         PatchPersonAccessMetadataRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            effective_at: None,
-            effective_until: None,
-            body: request_body,
+            params: PatchPersonAccessMetadataParams::new(
+                id_type_scope,
+                id_type_code,
+                code,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -492,12 +468,12 @@ impl PersonsApi {
     ) -> GetPersonAccessMetadataByKeyRequest {
         GetPersonAccessMetadataByKeyRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            metadata_key: metadata_key.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetPersonAccessMetadataByKeyParams::new(
+                id_type_scope,
+                id_type_code,
+                code,
+                metadata_key,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -546,13 +522,13 @@ impl PersonsApi {
     ) -> UpsertPersonAccessMetadataRequest {
         UpsertPersonAccessMetadataRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            metadata_key: metadata_key.into(),
-            effective_at: None,
-            effective_until: None,
-            body: upsert_person_access_metadata_request,
+            params: UpsertPersonAccessMetadataParams::new(
+                id_type_scope,
+                id_type_code,
+                code,
+                metadata_key,
+                upsert_person_access_metadata_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -594,12 +570,12 @@ impl PersonsApi {
     ) -> DeletePersonAccessMetadataRequest {
         DeletePersonAccessMetadataRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            metadata_key: metadata_key.into(),
-            effective_at: None,
-            effective_until: None,
+            params: DeletePersonAccessMetadataParams::new(
+                id_type_scope,
+                id_type_code,
+                code,
+                metadata_key,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -639,10 +615,12 @@ impl PersonsApi {
     ) -> SetPersonPropertiesRequest {
         SetPersonPropertiesRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            body: set_person_properties_request,
+            params: SetPersonPropertiesParams::new(
+                id_type_scope,
+                id_type_code,
+                code,
+                set_person_properties_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -682,11 +660,12 @@ impl PersonsApi {
     ) -> DeletePersonPropertiesRequest {
         DeletePersonPropertiesRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            property_keys: property_keys.into_iter().map(Into::into).collect(),
-            effective_at: None,
+            params: DeletePersonPropertiesParams::new(
+                id_type_scope,
+                id_type_code,
+                code,
+                property_keys,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -734,14 +713,12 @@ impl PersonsApi {
     ) -> GetPersonPropertyTimeSeriesRequest {
         GetPersonPropertyTimeSeriesRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            property_key: property_key.into(),
-            as_at: None,
-            filter: None,
-            page: None,
-            limit: None,
+            params: GetPersonPropertyTimeSeriesParams::new(
+                id_type_scope,
+                id_type_code,
+                code,
+                property_key,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -784,13 +761,7 @@ impl PersonsApi {
     ) -> GetPersonRelationsRequest {
         GetPersonRelationsRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            filter: None,
-            identifier_types: Vec::new(),
+            params: GetPersonRelationsParams::new(id_type_scope, id_type_code, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -835,41 +806,52 @@ impl PersonsApi {
     ) -> GetPersonRelationshipsRequest {
         GetPersonRelationshipsRequest {
             client: self.client.clone(),
-            id_type_scope: id_type_scope.into(),
-            id_type_code: id_type_code.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            filter: None,
-            identifier_types: Vec::new(),
+            params: GetPersonRelationshipsParams::new(id_type_scope, id_type_code, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListAllPersons` request (`GET /api/persons`), built by
-/// [`PersonsApi::list_all_persons`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAllPersonsRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    relationship_definition_ids: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListAllPersons` (`GET /api/persons`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListAllPersonsParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
 }
 
-impl ListAllPersonsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListAllPersons",
-        path_template: "/api/persons",
-        idempotent: true,
-    };
+impl ListAllPersonsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            property_keys: Vec::new(),
+            relationship_definition_ids: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -924,6 +906,88 @@ impl ListAllPersonsRequest {
             .collect();
         self
     }
+}
+
+/// The `ListAllPersons` request (`GET /api/persons`), built by
+/// [`PersonsApi::list_all_persons`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListAllPersonsRequest {
+    client: crate::Client,
+    params: ListAllPersonsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListAllPersonsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListAllPersons",
+        path_template: "/api/persons",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListAllPersonsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListAllPersonsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -956,15 +1020,15 @@ impl ListAllPersonsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/persons");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
@@ -1018,19 +1082,19 @@ impl crate::paginator::PagedRequest for ListAllPersonsRequest {
     type Page = lusid_models::ResourceListOfPerson;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -1040,13 +1104,35 @@ impl crate::paginator::PagedRequest for ListAllPersonsRequest {
     }
 }
 
+/// The parameters of `UpsertPerson` (`POST /api/persons`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertPersonParams {
+    /// The JSON request body.
+    pub body: lusid_models::UpsertPersonRequest,
+}
+
+impl UpsertPersonParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(upsert_person_request: lusid_models::UpsertPersonRequest) -> Self {
+        Self {
+            body: upsert_person_request,
+        }
+    }
+}
+
 /// The `UpsertPerson` request (`POST /api/persons`), built by
 /// [`PersonsApi::upsert_person`]. Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPersonRequest {
     client: crate::Client,
-    body: lusid_models::UpsertPersonRequest,
+    params: UpsertPersonParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1057,6 +1143,16 @@ impl UpsertPersonRequest {
         path_template: "/api/persons",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertPersonParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertPersonParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1089,9 +1185,37 @@ impl UpsertPersonRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/persons");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertPersons` (`POST /api/persons/$batchUpsert`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertPersonsParams {
+    /// `successMode` (query): string.
+    pub success_mode: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::UpsertPersonRequest>,
+}
+
+impl UpsertPersonsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        success_mode: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::UpsertPersonRequest>,
+    ) -> Self {
+        Self {
+            success_mode: success_mode.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -1101,8 +1225,7 @@ impl UpsertPersonRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPersonsRequest {
     client: crate::Client,
-    success_mode: String,
-    body: std::collections::BTreeMap<String, lusid_models::UpsertPersonRequest>,
+    params: UpsertPersonsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1113,6 +1236,16 @@ impl UpsertPersonsRequest {
         path_template: "/api/persons/$batchUpsert",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertPersonsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertPersonsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1145,38 +1278,59 @@ impl UpsertPersonsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/persons/$batchUpsert");
-        request.query("successMode", Some(&self.success_mode))?;
-        request.json_body(&self.body)?;
+        request.query("successMode", Some(&self.params.success_mode))?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListPersons` request (`GET /api/persons/{idTypeScope}/{idTypeCode}`), built by
-/// [`PersonsApi::list_persons`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPersonsRequest {
-    client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    relationship_definition_ids: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListPersons` (`GET /api/persons/{idTypeScope}/{idTypeCode}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListPersonsParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
 }
 
-impl ListPersonsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListPersons",
-        path_template: "/api/persons/{idTypeScope}/{idTypeCode}",
-        idempotent: true,
-    };
+impl ListPersonsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(id_type_scope: impl Into<String>, id_type_code: impl Into<String>) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            property_keys: Vec::new(),
+            relationship_definition_ids: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1231,6 +1385,88 @@ impl ListPersonsRequest {
             .collect();
         self
     }
+}
+
+/// The `ListPersons` request (`GET /api/persons/{idTypeScope}/{idTypeCode}`), built by
+/// [`PersonsApi::list_persons`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListPersonsRequest {
+    client: crate::Client,
+    params: ListPersonsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListPersonsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListPersons",
+        path_template: "/api/persons/{idTypeScope}/{idTypeCode}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListPersonsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListPersonsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1263,18 +1499,18 @@ impl ListPersonsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/persons/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
@@ -1329,19 +1565,19 @@ impl crate::paginator::PagedRequest for ListPersonsRequest {
     type Page = lusid_models::PagedResourceListOfPerson;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -1351,29 +1587,50 @@ impl crate::paginator::PagedRequest for ListPersonsRequest {
     }
 }
 
-/// The `GetPerson` request (`GET /api/persons/{idTypeScope}/{idTypeCode}/{code}`), built by
-/// [`PersonsApi::get_person`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPersonRequest {
-    client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    property_keys: Vec<String>,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    relationship_definition_ids: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPerson` (`GET /api/persons/{idTypeScope}/{idTypeCode}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPersonParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
 }
 
-impl GetPersonRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPerson",
-        path_template: "/api/persons/{idTypeScope}/{idTypeCode}/{code}",
-        idempotent: true,
-    };
+impl GetPersonParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            property_keys: Vec::new(),
+            effective_at: None,
+            as_at: None,
+            relationship_definition_ids: Vec::new(),
+        }
+    }
 
     /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
     /// Replaces any earlier values.
@@ -1410,6 +1667,70 @@ impl GetPersonRequest {
             .collect();
         self
     }
+}
+
+/// The `GetPerson` request (`GET /api/persons/{idTypeScope}/{idTypeCode}/{code}`), built by
+/// [`PersonsApi::get_person`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPersonRequest {
+    client: crate::Client,
+    params: GetPersonParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPersonRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPerson",
+        path_template: "/api/persons/{idTypeScope}/{idTypeCode}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPersonParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPersonParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1442,20 +1763,53 @@ impl GetPersonRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/persons/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeletePerson` (`DELETE
+/// /api/persons/{idTypeScope}/{idTypeCode}/{code}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeletePersonParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeletePersonParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -1466,9 +1820,7 @@ impl GetPersonRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePersonRequest {
     client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
+    params: DeletePersonParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1479,6 +1831,16 @@ impl DeletePersonRequest {
         path_template: "/api/persons/{idTypeScope}/{idTypeCode}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeletePersonParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeletePersonParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1512,13 +1874,50 @@ impl DeletePersonRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/persons/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `SetPersonIdentifiers` (`POST
+/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SetPersonIdentifiersParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::SetPersonIdentifiersRequest,
+}
+
+impl SetPersonIdentifiersParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+        set_person_identifiers_request: lusid_models::SetPersonIdentifiersRequest,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            body: set_person_identifiers_request,
+        }
     }
 }
 
@@ -1530,10 +1929,7 @@ impl DeletePersonRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetPersonIdentifiersRequest {
     client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    body: lusid_models::SetPersonIdentifiersRequest,
+    params: SetPersonIdentifiersParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1544,6 +1940,16 @@ impl SetPersonIdentifiersRequest {
         path_template: "/api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SetPersonIdentifiersParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SetPersonIdentifiersParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1576,15 +1982,61 @@ impl SetPersonIdentifiersRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/persons/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/identifiers");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeletePersonIdentifiers` (`DELETE
+/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeletePersonIdentifiersParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+}
+
+impl DeletePersonIdentifiersParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            property_keys: property_keys.into_iter().map(Into::into).collect(),
+            effective_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -1596,11 +2048,7 @@ impl SetPersonIdentifiersRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePersonIdentifiersRequest {
     client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    property_keys: Vec<String>,
-    effective_at: Option<String>,
+    params: DeletePersonIdentifiersParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1614,8 +2062,18 @@ impl DeletePersonIdentifiersRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeletePersonIdentifiersParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeletePersonIdentifiersParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1650,16 +2108,69 @@ impl DeletePersonIdentifiersRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/persons/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/identifiers");
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetAllPersonAccessMetadata` (`GET
+/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAllPersonAccessMetadataParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetAllPersonAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -1671,11 +2182,7 @@ impl DeletePersonIdentifiersRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllPersonAccessMetadataRequest {
     client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetAllPersonAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1689,15 +2196,25 @@ impl GetAllPersonAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAllPersonAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAllPersonAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1737,16 +2254,73 @@ impl GetAllPersonAccessMetadataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/persons/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/metadata");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PatchPersonAccessMetadata` (`PATCH
+/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PatchPersonAccessMetadataParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub effective_until: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::AccessMetadataOperation>,
+}
+
+impl PatchPersonAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::AccessMetadataOperation>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            effective_at: None,
+            effective_until: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
+        self.effective_until = Some(effective_until);
+        self
     }
 }
 
@@ -1758,12 +2332,7 @@ impl GetAllPersonAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchPersonAccessMetadataRequest {
     client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    effective_at: Option<String>,
-    effective_until: Option<time::OffsetDateTime>,
-    body: Vec<lusid_models::AccessMetadataOperation>,
+    params: PatchPersonAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1777,15 +2346,25 @@ impl PatchPersonAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PatchPersonAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PatchPersonAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1825,17 +2404,74 @@ impl PatchPersonAccessMetadataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PATCH);
         request.path("/api/persons/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/metadata");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetPersonAccessMetadataByKey` (`GET
+/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPersonAccessMetadataByKeyParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `metadataKey` (path): string.
+    pub metadata_key: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetPersonAccessMetadataByKeyParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+        metadata_key: impl Into<String>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            metadata_key: metadata_key.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -1847,12 +2483,7 @@ impl PatchPersonAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPersonAccessMetadataByKeyRequest {
     client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    metadata_key: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetPersonAccessMetadataByKeyParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1866,15 +2497,25 @@ impl GetPersonAccessMetadataByKeyRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPersonAccessMetadataByKeyParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPersonAccessMetadataByKeyParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1908,17 +2549,78 @@ impl GetPersonAccessMetadataByKeyRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/persons/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/metadata/");
-        request.path_param("metadataKey", &self.metadata_key)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("metadataKey", &self.params.metadata_key)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertPersonAccessMetadata` (`PUT
+/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertPersonAccessMetadataParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `metadataKey` (path): string.
+    pub metadata_key: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub effective_until: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: lusid_models::UpsertPersonAccessMetadataRequest,
+}
+
+impl UpsertPersonAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+        metadata_key: impl Into<String>,
+        upsert_person_access_metadata_request: lusid_models::UpsertPersonAccessMetadataRequest,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            metadata_key: metadata_key.into(),
+            effective_at: None,
+            effective_until: None,
+            body: upsert_person_access_metadata_request,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
+        self.effective_until = Some(effective_until);
+        self
     }
 }
 
@@ -1930,13 +2632,7 @@ impl GetPersonAccessMetadataByKeyRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPersonAccessMetadataRequest {
     client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    metadata_key: String,
-    effective_at: Option<String>,
-    effective_until: Option<time::OffsetDateTime>,
-    body: lusid_models::UpsertPersonAccessMetadataRequest,
+    params: UpsertPersonAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1950,15 +2646,25 @@ impl UpsertPersonAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertPersonAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertPersonAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1995,18 +2701,75 @@ impl UpsertPersonAccessMetadataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/persons/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/metadata/");
-        request.path_param("metadataKey", &self.metadata_key)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
-        request.json_body(&self.body)?;
+        request.path_param("metadataKey", &self.params.metadata_key)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeletePersonAccessMetadata` (`DELETE
+/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeletePersonAccessMetadataParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `metadataKey` (path): string.
+    pub metadata_key: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub effective_until: Option<time::OffsetDateTime>,
+}
+
+impl DeletePersonAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+        metadata_key: impl Into<String>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            metadata_key: metadata_key.into(),
+            effective_at: None,
+            effective_until: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
+        self.effective_until = Some(effective_until);
+        self
     }
 }
 
@@ -2018,12 +2781,7 @@ impl UpsertPersonAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePersonAccessMetadataRequest {
     client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    metadata_key: String,
-    effective_at: Option<String>,
-    effective_until: Option<time::OffsetDateTime>,
+    params: DeletePersonAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2037,15 +2795,25 @@ impl DeletePersonAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeletePersonAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeletePersonAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2080,17 +2848,54 @@ impl DeletePersonAccessMetadataRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/persons/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/metadata/");
-        request.path_param("metadataKey", &self.metadata_key)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
+        request.path_param("metadataKey", &self.params.metadata_key)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `SetPersonProperties` (`POST
+/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SetPersonPropertiesParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::SetPersonPropertiesRequest,
+}
+
+impl SetPersonPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+        set_person_properties_request: lusid_models::SetPersonPropertiesRequest,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            body: set_person_properties_request,
+        }
     }
 }
 
@@ -2102,10 +2907,7 @@ impl DeletePersonAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetPersonPropertiesRequest {
     client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    body: lusid_models::SetPersonPropertiesRequest,
+    params: SetPersonPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2116,6 +2918,16 @@ impl SetPersonPropertiesRequest {
         path_template: "/api/persons/{idTypeScope}/{idTypeCode}/{code}/properties",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SetPersonPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SetPersonPropertiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2148,15 +2960,61 @@ impl SetPersonPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/persons/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeletePersonProperties` (`DELETE
+/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeletePersonPropertiesParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+}
+
+impl DeletePersonPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            property_keys: property_keys.into_iter().map(Into::into).collect(),
+            effective_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -2168,11 +3026,7 @@ impl SetPersonPropertiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePersonPropertiesRequest {
     client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    property_keys: Vec<String>,
-    effective_at: Option<String>,
+    params: DeletePersonPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2186,8 +3040,18 @@ impl DeletePersonPropertiesRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeletePersonPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeletePersonPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2222,45 +3086,67 @@ impl DeletePersonPropertiesRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/persons/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties");
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPersonPropertyTimeSeries` request (`GET
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties/time-series`), built by
-/// [`PersonsApi::get_person_property_time_series`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPersonPropertyTimeSeriesRequest {
-    client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    property_key: String,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    page: Option<String>,
-    limit: Option<i64>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPersonPropertyTimeSeries` (`GET
+/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties/time-series`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPersonPropertyTimeSeriesParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `propertyKey` (query): string.
+    pub property_key: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
 }
 
-impl GetPersonPropertyTimeSeriesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPersonPropertyTimeSeries",
-        path_template: "/api/persons/{idTypeScope}/{idTypeCode}/{code}/properties/time-series",
-        idempotent: true,
-    };
+impl GetPersonPropertyTimeSeriesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+        property_key: impl Into<String>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            property_key: property_key.into(),
+            as_at: None,
+            filter: None,
+            page: None,
+            limit: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -2285,6 +3171,62 @@ impl GetPersonPropertyTimeSeriesRequest {
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
+    }
+}
+
+/// The `GetPersonPropertyTimeSeries` request (`GET
+/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties/time-series`), built by
+/// [`PersonsApi::get_person_property_time_series`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPersonPropertyTimeSeriesRequest {
+    client: crate::Client,
+    params: GetPersonPropertyTimeSeriesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPersonPropertyTimeSeriesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPersonPropertyTimeSeries",
+        path_template: "/api/persons/{idTypeScope}/{idTypeCode}/{code}/properties/time-series",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPersonPropertyTimeSeriesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPersonPropertyTimeSeriesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2319,17 +3261,17 @@ impl GetPersonPropertyTimeSeriesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/persons/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties/time-series");
-        request.query("propertyKey", Some(&self.property_key))?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
+        request.query("propertyKey", Some(&self.params.property_key))?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -2385,19 +3327,19 @@ impl crate::paginator::PagedRequest for GetPersonPropertyTimeSeriesRequest {
     type Page = lusid_models::ResourceListOfPropertyInterval;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -2407,31 +3349,50 @@ impl crate::paginator::PagedRequest for GetPersonPropertyTimeSeriesRequest {
     }
 }
 
-/// The `GetPersonRelations` request (`GET
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/relations`), built by
-/// [`PersonsApi::get_person_relations`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPersonRelationsRequest {
-    client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    identifier_types: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPersonRelations` (`GET
+/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/relations`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPersonRelationsParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair each.
+    pub identifier_types: Vec<String>,
 }
 
-impl GetPersonRelationsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPersonRelations",
-        path_template: "/api/persons/{idTypeScope}/{idTypeCode}/{code}/relations",
-        idempotent: true,
-    };
+impl GetPersonRelationsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            filter: None,
+            identifier_types: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -2460,6 +3421,66 @@ impl GetPersonRelationsRequest {
     ) -> Self {
         self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetPersonRelations` request (`GET
+/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/relations`), built by
+/// [`PersonsApi::get_person_relations`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPersonRelationsRequest {
+    client: crate::Client,
+    params: GetPersonRelationsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPersonRelationsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPersonRelations",
+        path_template: "/api/persons/{idTypeScope}/{idTypeCode}/{code}/relations",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
+    /// each. Replaces any earlier values.
+    pub fn identifier_types(
+        mut self,
+        identifier_types: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.identifier_types(identifier_types);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPersonRelationsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPersonRelationsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2493,46 +3514,65 @@ impl GetPersonRelationsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/persons/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/relations");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("identifierTypes", &self.identifier_types)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("identifierTypes", &self.params.identifier_types)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPersonRelationships` request (`GET
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/relationships`), built by
-/// [`PersonsApi::get_person_relationships`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPersonRelationshipsRequest {
-    client: crate::Client,
-    id_type_scope: String,
-    id_type_code: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    identifier_types: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPersonRelationships` (`GET
+/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/relationships`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPersonRelationshipsParams {
+    /// `idTypeScope` (path): string.
+    pub id_type_scope: String,
+    /// `idTypeCode` (path): string.
+    pub id_type_code: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair each.
+    pub identifier_types: Vec<String>,
 }
 
-impl GetPersonRelationshipsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPersonRelationships",
-        path_template: "/api/persons/{idTypeScope}/{idTypeCode}/{code}/relationships",
-        idempotent: true,
-    };
+impl GetPersonRelationshipsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id_type_scope: impl Into<String>,
+        id_type_code: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Self {
+        Self {
+            id_type_scope: id_type_scope.into(),
+            id_type_code: id_type_code.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            filter: None,
+            identifier_types: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -2561,6 +3601,66 @@ impl GetPersonRelationshipsRequest {
     ) -> Self {
         self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetPersonRelationships` request (`GET
+/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/relationships`), built by
+/// [`PersonsApi::get_person_relationships`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPersonRelationshipsRequest {
+    client: crate::Client,
+    params: GetPersonRelationshipsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPersonRelationshipsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPersonRelationships",
+        path_template: "/api/persons/{idTypeScope}/{idTypeCode}/{code}/relationships",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
+    /// each. Replaces any earlier values.
+    pub fn identifier_types(
+        mut self,
+        identifier_types: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.identifier_types(identifier_types);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPersonRelationshipsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPersonRelationshipsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2595,17 +3695,470 @@ impl GetPersonRelationshipsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/persons/");
-        request.path_param("idTypeScope", &self.id_type_scope)?;
+        request.path_param("idTypeScope", &self.params.id_type_scope)?;
         request.path("/");
-        request.path_param("idTypeCode", &self.id_type_code)?;
+        request.path_param("idTypeCode", &self.params.id_type_code)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/relationships");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("identifierTypes", &self.identifier_types)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("identifierTypes", &self.params.identifier_types)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Persons` operations as an object-safe async trait, implemented by [`PersonsApi`]:
+/// write code against `&dyn PersonsApiClient` (or `impl PersonsApiClient`) and give it
+/// `client.persons()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`PersonsApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockPersonsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait PersonsApiClient: Send + Sync {
+    /// `GET /api/persons` (operation `ListAllPersons`): [`PersonsApi::list_all_persons`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListAllPersonsRequest::send): see [`Error`](crate::Error).
+    async fn list_all_persons(
+        &self,
+        params: ListAllPersonsParams,
+    ) -> Result<lusid_models::ResourceListOfPerson, crate::Error>;
+
+    /// `POST /api/persons` (operation `UpsertPerson`): [`PersonsApi::upsert_person`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertPersonRequest::send): see [`Error`](crate::Error).
+    async fn upsert_person(
+        &self,
+        params: UpsertPersonParams,
+    ) -> Result<lusid_models::Person, crate::Error>;
+
+    /// `POST /api/persons/$batchUpsert` (operation `UpsertPersons`):
+    /// [`PersonsApi::upsert_persons`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertPersonsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_persons(
+        &self,
+        params: UpsertPersonsParams,
+    ) -> Result<lusid_models::UpsertPersonsResponse, crate::Error>;
+
+    /// `GET /api/persons/{idTypeScope}/{idTypeCode}` (operation `ListPersons`):
+    /// [`PersonsApi::list_persons`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListPersonsRequest::send): see [`Error`](crate::Error).
+    async fn list_persons(
+        &self,
+        params: ListPersonsParams,
+    ) -> Result<lusid_models::PagedResourceListOfPerson, crate::Error>;
+
+    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}` (operation `GetPerson`):
+    /// [`PersonsApi::get_person`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPersonRequest::send): see [`Error`](crate::Error).
+    async fn get_person(
+        &self,
+        params: GetPersonParams,
+    ) -> Result<lusid_models::Person, crate::Error>;
+
+    /// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}` (operation `DeletePerson`):
+    /// [`PersonsApi::delete_person`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeletePersonRequest::send): see [`Error`](crate::Error).
+    async fn delete_person(
+        &self,
+        params: DeletePersonParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `POST /api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation
+    /// `SetPersonIdentifiers`): [`PersonsApi::set_person_identifiers`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SetPersonIdentifiersRequest::send): see [`Error`](crate::Error).
+    async fn set_person_identifiers(
+        &self,
+        params: SetPersonIdentifiersParams,
+    ) -> Result<lusid_models::Person, crate::Error>;
+
+    /// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation
+    /// `DeletePersonIdentifiers`): [`PersonsApi::delete_person_identifiers`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeletePersonIdentifiersRequest::send): see [`Error`](crate::Error).
+    async fn delete_person_identifiers(
+        &self,
+        params: DeletePersonIdentifiersParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation
+    /// `GetAllPersonAccessMetadata`): [`PersonsApi::get_all_person_access_metadata`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAllPersonAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn get_all_person_access_metadata(
+        &self,
+        params: GetAllPersonAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    >;
+
+    /// `PATCH /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation
+    /// `PatchPersonAccessMetadata`): [`PersonsApi::patch_person_access_metadata`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PatchPersonAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn patch_person_access_metadata(
+        &self,
+        params: PatchPersonAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    >;
+
+    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation
+    /// `GetPersonAccessMetadataByKey`): [`PersonsApi::get_person_access_metadata_by_key`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPersonAccessMetadataByKeyRequest::send): see [`Error`](crate::Error).
+    async fn get_person_access_metadata_by_key(
+        &self,
+        params: GetPersonAccessMetadataByKeyParams,
+    ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error>;
+
+    /// `PUT /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation
+    /// `UpsertPersonAccessMetadata`): [`PersonsApi::upsert_person_access_metadata`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertPersonAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn upsert_person_access_metadata(
+        &self,
+        params: UpsertPersonAccessMetadataParams,
+    ) -> Result<lusid_models::ResourceListOfAccessMetadataValueOf, crate::Error>;
+
+    /// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`
+    /// (operation `DeletePersonAccessMetadata`): [`PersonsApi::delete_person_access_metadata`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeletePersonAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn delete_person_access_metadata(
+        &self,
+        params: DeletePersonAccessMetadataParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `POST /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties` (operation
+    /// `SetPersonProperties`): [`PersonsApi::set_person_properties`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SetPersonPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn set_person_properties(
+        &self,
+        params: SetPersonPropertiesParams,
+    ) -> Result<lusid_models::Person, crate::Error>;
+
+    /// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties` (operation
+    /// `DeletePersonProperties`): [`PersonsApi::delete_person_properties`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeletePersonPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn delete_person_properties(
+        &self,
+        params: DeletePersonPropertiesParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties/time-series` (operation
+    /// `GetPersonPropertyTimeSeries`): [`PersonsApi::get_person_property_time_series`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPersonPropertyTimeSeriesRequest::send): see [`Error`](crate::Error).
+    async fn get_person_property_time_series(
+        &self,
+        params: GetPersonPropertyTimeSeriesParams,
+    ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error>;
+
+    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/relations` (operation
+    /// `GetPersonRelations`): [`PersonsApi::get_person_relations`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPersonRelationsRequest::send): see [`Error`](crate::Error).
+    async fn get_person_relations(
+        &self,
+        params: GetPersonRelationsParams,
+    ) -> Result<lusid_models::ResourceListOfRelation, crate::Error>;
+
+    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/relationships` (operation
+    /// `GetPersonRelationships`): [`PersonsApi::get_person_relationships`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPersonRelationshipsRequest::send): see [`Error`](crate::Error).
+    async fn get_person_relationships(
+        &self,
+        params: GetPersonRelationshipsParams,
+    ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl PersonsApiClient for PersonsApi {
+    async fn list_all_persons(
+        &self,
+        params: ListAllPersonsParams,
+    ) -> Result<lusid_models::ResourceListOfPerson, crate::Error> {
+        ListAllPersonsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_person(
+        &self,
+        params: UpsertPersonParams,
+    ) -> Result<lusid_models::Person, crate::Error> {
+        UpsertPersonRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_persons(
+        &self,
+        params: UpsertPersonsParams,
+    ) -> Result<lusid_models::UpsertPersonsResponse, crate::Error> {
+        UpsertPersonsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_persons(
+        &self,
+        params: ListPersonsParams,
+    ) -> Result<lusid_models::PagedResourceListOfPerson, crate::Error> {
+        ListPersonsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_person(
+        &self,
+        params: GetPersonParams,
+    ) -> Result<lusid_models::Person, crate::Error> {
+        GetPersonRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_person(
+        &self,
+        params: DeletePersonParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeletePersonRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn set_person_identifiers(
+        &self,
+        params: SetPersonIdentifiersParams,
+    ) -> Result<lusid_models::Person, crate::Error> {
+        SetPersonIdentifiersRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_person_identifiers(
+        &self,
+        params: DeletePersonIdentifiersParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeletePersonIdentifiersRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_all_person_access_metadata(
+        &self,
+        params: GetAllPersonAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    > {
+        GetAllPersonAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn patch_person_access_metadata(
+        &self,
+        params: PatchPersonAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    > {
+        PatchPersonAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_person_access_metadata_by_key(
+        &self,
+        params: GetPersonAccessMetadataByKeyParams,
+    ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error> {
+        GetPersonAccessMetadataByKeyRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_person_access_metadata(
+        &self,
+        params: UpsertPersonAccessMetadataParams,
+    ) -> Result<lusid_models::ResourceListOfAccessMetadataValueOf, crate::Error> {
+        UpsertPersonAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_person_access_metadata(
+        &self,
+        params: DeletePersonAccessMetadataParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeletePersonAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn set_person_properties(
+        &self,
+        params: SetPersonPropertiesParams,
+    ) -> Result<lusid_models::Person, crate::Error> {
+        SetPersonPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_person_properties(
+        &self,
+        params: DeletePersonPropertiesParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeletePersonPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_person_property_time_series(
+        &self,
+        params: GetPersonPropertyTimeSeriesParams,
+    ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error> {
+        GetPersonPropertyTimeSeriesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_person_relations(
+        &self,
+        params: GetPersonRelationsParams,
+    ) -> Result<lusid_models::ResourceListOfRelation, crate::Error> {
+        GetPersonRelationsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_person_relationships(
+        &self,
+        params: GetPersonRelationshipsParams,
+    ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error> {
+        GetPersonRelationshipsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -52,12 +52,7 @@ impl PlacementsApi {
     pub fn list_placements(&self) -> ListPlacementsRequest {
         ListPlacementsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
-            property_keys: Vec::new(),
+            params: ListPlacementsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -89,7 +84,7 @@ impl PlacementsApi {
     ) -> UpsertPlacementsRequest {
         UpsertPlacementsRequest {
             client: self.client.clone(),
-            body: placement_set_request,
+            params: UpsertPlacementsParams::new(placement_set_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -125,10 +120,7 @@ impl PlacementsApi {
     ) -> GetPlacementRequest {
         GetPlacementRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetPlacementParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -160,36 +152,48 @@ impl PlacementsApi {
     ) -> DeletePlacementRequest {
         DeletePlacementRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeletePlacementParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListPlacements` request (`GET /api/placements`), built by
-/// [`PlacementsApi::list_placements`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPlacementsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListPlacements` (`GET /api/placements`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListPlacementsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListPlacementsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListPlacements",
-        path_template: "/api/placements",
-        idempotent: true,
-    };
+impl ListPlacementsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -232,6 +236,78 @@ impl ListPlacementsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListPlacements` request (`GET /api/placements`), built by
+/// [`PlacementsApi::list_placements`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListPlacementsRequest {
+    client: crate::Client,
+    params: ListPlacementsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListPlacementsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListPlacements",
+        path_template: "/api/placements",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListPlacementsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListPlacementsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -265,12 +341,12 @@ impl ListPlacementsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/placements");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -324,25 +400,47 @@ impl crate::paginator::PagedRequest for ListPlacementsRequest {
     type Page = lusid_models::PagedResourceListOfPlacement;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertPlacements` (`POST /api/placements`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertPlacementsParams {
+    /// The JSON request body.
+    pub body: lusid_models::PlacementSetRequest,
+}
+
+impl UpsertPlacementsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(placement_set_request: lusid_models::PlacementSetRequest) -> Self {
+        Self {
+            body: placement_set_request,
+        }
     }
 }
 
@@ -353,7 +451,7 @@ impl crate::paginator::PagedRequest for ListPlacementsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPlacementsRequest {
     client: crate::Client,
-    body: lusid_models::PlacementSetRequest,
+    params: UpsertPlacementsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -364,6 +462,16 @@ impl UpsertPlacementsRequest {
         path_template: "/api/placements",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertPlacementsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertPlacementsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -396,32 +504,42 @@ impl UpsertPlacementsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/placements");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPlacement` request (`GET /api/placements/{scope}/{code}`), built by
-/// [`PlacementsApi::get_placement`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPlacementRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPlacement` (`GET /api/placements/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPlacementParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetPlacementRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPlacement",
-        path_template: "/api/placements/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetPlacementParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -438,6 +556,52 @@ impl GetPlacementRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetPlacement` request (`GET /api/placements/{scope}/{code}`), built by
+/// [`PlacementsApi::get_placement`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPlacementRequest {
+    client: crate::Client,
+    params: GetPlacementParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPlacementRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPlacement",
+        path_template: "/api/placements/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPlacementParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPlacementParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -471,13 +635,38 @@ impl GetPlacementRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/placements/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeletePlacement` (`DELETE /api/placements/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeletePlacementParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeletePlacementParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -488,8 +677,7 @@ impl GetPlacementRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePlacementRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeletePlacementParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -500,6 +688,16 @@ impl DeletePlacementRequest {
         path_template: "/api/placements/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeletePlacementParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeletePlacementParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -533,10 +731,118 @@ impl DeletePlacementRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/placements/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Placements` operations as an object-safe async trait, implemented by
+/// [`PlacementsApi`]: write code against `&dyn PlacementsApiClient` (or `impl
+/// PlacementsApiClient`) and give it `client.placements()` in production and a mock in
+/// tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`PlacementsApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockPlacementsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait PlacementsApiClient: Send + Sync {
+    /// `GET /api/placements` (operation `ListPlacements`): [`PlacementsApi::list_placements`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListPlacementsRequest::send): see [`Error`](crate::Error).
+    async fn list_placements(
+        &self,
+        params: ListPlacementsParams,
+    ) -> Result<lusid_models::PagedResourceListOfPlacement, crate::Error>;
+
+    /// `POST /api/placements` (operation `UpsertPlacements`):
+    /// [`PlacementsApi::upsert_placements`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertPlacementsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_placements(
+        &self,
+        params: UpsertPlacementsParams,
+    ) -> Result<lusid_models::ResourceListOfPlacement, crate::Error>;
+
+    /// `GET /api/placements/{scope}/{code}` (operation `GetPlacement`):
+    /// [`PlacementsApi::get_placement`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPlacementRequest::send): see [`Error`](crate::Error).
+    async fn get_placement(
+        &self,
+        params: GetPlacementParams,
+    ) -> Result<lusid_models::Placement, crate::Error>;
+
+    /// `DELETE /api/placements/{scope}/{code}` (operation `DeletePlacement`):
+    /// [`PlacementsApi::delete_placement`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeletePlacementRequest::send): see [`Error`](crate::Error).
+    async fn delete_placement(
+        &self,
+        params: DeletePlacementParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl PlacementsApiClient for PlacementsApi {
+    async fn list_placements(
+        &self,
+        params: ListPlacementsParams,
+    ) -> Result<lusid_models::PagedResourceListOfPlacement, crate::Error> {
+        ListPlacementsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_placements(
+        &self,
+        params: UpsertPlacementsParams,
+    ) -> Result<lusid_models::ResourceListOfPlacement, crate::Error> {
+        UpsertPlacementsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_placement(
+        &self,
+        params: GetPlacementParams,
+    ) -> Result<lusid_models::Placement, crate::Error> {
+        GetPlacementRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_placement(
+        &self,
+        params: DeletePlacementParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeletePlacementRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

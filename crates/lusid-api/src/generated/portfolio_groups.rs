@@ -62,15 +62,7 @@ impl PortfolioGroupsApi {
     pub fn list_all_portfolio_groups(&self) -> ListAllPortfolioGroupsRequest {
         ListAllPortfolioGroupsRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            related_entity_property_keys: Vec::new(),
-            relationship_definition_ids: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListAllPortfolioGroupsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -118,16 +110,7 @@ impl PortfolioGroupsApi {
     pub fn list_portfolio_groups(&self, scope: impl Into<String>) -> ListPortfolioGroupsRequest {
         ListPortfolioGroupsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            related_entity_property_keys: Vec::new(),
-            relationship_definition_ids: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListPortfolioGroupsParams::new(scope),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -163,8 +146,7 @@ impl PortfolioGroupsApi {
     ) -> CreatePortfolioGroupRequest {
         CreatePortfolioGroupRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: create_portfolio_group_request,
+            params: CreatePortfolioGroupParams::new(scope, create_portfolio_group_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -209,13 +191,7 @@ impl PortfolioGroupsApi {
     ) -> GetPortfolioGroupRequest {
         GetPortfolioGroupRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            related_entity_property_keys: Vec::new(),
-            relationship_definition_ids: Vec::new(),
-            property_keys: Vec::new(),
+            params: GetPortfolioGroupParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -254,10 +230,7 @@ impl PortfolioGroupsApi {
     ) -> UpdatePortfolioGroupRequest {
         UpdatePortfolioGroupRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            body: update_portfolio_group_request,
+            params: UpdatePortfolioGroupParams::new(scope, code, update_portfolio_group_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -289,8 +262,7 @@ impl PortfolioGroupsApi {
     ) -> DeletePortfolioGroupRequest {
         DeletePortfolioGroupRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeletePortfolioGroupParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -339,15 +311,12 @@ impl PortfolioGroupsApi {
     ) -> GetA2BDataForPortfolioGroupRequest {
         GetA2BDataForPortfolioGroupRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            from_effective_at: from_effective_at.into(),
-            to_effective_at: to_effective_at.into(),
-            as_at: None,
-            recipe_id_scope: None,
-            recipe_id_code: None,
-            property_keys: Vec::new(),
-            filter: None,
+            params: GetA2BDataForPortfolioGroupParams::new(
+                scope,
+                code,
+                from_effective_at,
+                to_effective_at,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -389,11 +358,7 @@ impl PortfolioGroupsApi {
     ) -> GetPortfolioGroupCommandsRequest {
         GetPortfolioGroupCommandsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            from_as_at: None,
-            to_as_at: None,
-            filter: None,
+            params: GetPortfolioGroupCommandsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -433,11 +398,7 @@ impl PortfolioGroupsApi {
     ) -> GetPortfolioGroupExpansionRequest {
         GetPortfolioGroupExpansionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            property_filter: Vec::new(),
+            params: GetPortfolioGroupExpansionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -485,14 +446,7 @@ impl PortfolioGroupsApi {
     ) -> GetHoldingsForPortfolioGroupRequest {
         GetHoldingsForPortfolioGroupRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            filter: None,
-            property_keys: Vec::new(),
-            by_taxlots: None,
-            include_settlement_events_after_days: None,
+            params: GetHoldingsForPortfolioGroupParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -531,10 +485,7 @@ impl PortfolioGroupsApi {
     ) -> GetPortfolioGroupMetadataRequest {
         GetPortfolioGroupMetadataRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetPortfolioGroupMetadataParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -577,11 +528,7 @@ impl PortfolioGroupsApi {
     ) -> PatchPortfolioGroupAccessMetadataRequest {
         PatchPortfolioGroupAccessMetadataRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            effective_until: None,
-            body: request_body,
+            params: PatchPortfolioGroupAccessMetadataParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -622,11 +569,7 @@ impl PortfolioGroupsApi {
     ) -> GetPortfolioGroupAccessMetadataByKeyRequest {
         GetPortfolioGroupAccessMetadataByKeyRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            metadata_key: metadata_key.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetPortfolioGroupAccessMetadataByKeyParams::new(scope, code, metadata_key),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -673,12 +616,12 @@ impl PortfolioGroupsApi {
     ) -> UpsertPortfolioGroupAccessMetadataRequest {
         UpsertPortfolioGroupAccessMetadataRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            metadata_key: metadata_key.into(),
-            effective_at: None,
-            effective_until: None,
-            body: upsert_portfolio_group_access_metadata_request,
+            params: UpsertPortfolioGroupAccessMetadataParams::new(
+                scope,
+                code,
+                metadata_key,
+                upsert_portfolio_group_access_metadata_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -718,11 +661,7 @@ impl PortfolioGroupsApi {
     ) -> DeleteKeyFromPortfolioGroupAccessMetadataRequest {
         DeleteKeyFromPortfolioGroupAccessMetadataRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            metadata_key: metadata_key.into(),
-            effective_at: None,
-            effective_until: None,
+            params: DeleteKeyFromPortfolioGroupAccessMetadataParams::new(scope, code, metadata_key),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -760,10 +699,7 @@ impl PortfolioGroupsApi {
     ) -> AddPortfolioToGroupRequest {
         AddPortfolioToGroupRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            body: resource_id,
+            params: AddPortfolioToGroupParams::new(scope, code, resource_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -802,11 +738,12 @@ impl PortfolioGroupsApi {
     ) -> DeletePortfolioFromGroupRequest {
         DeletePortfolioFromGroupRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            portfolio_scope: portfolio_scope.into(),
-            portfolio_code: portfolio_code.into(),
-            effective_at: None,
+            params: DeletePortfolioFromGroupParams::new(
+                scope,
+                code,
+                portfolio_scope,
+                portfolio_code,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -843,10 +780,7 @@ impl PortfolioGroupsApi {
     ) -> GetGroupPropertiesRequest {
         GetGroupPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetGroupPropertiesParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -885,10 +819,7 @@ impl PortfolioGroupsApi {
     ) -> DeleteGroupPropertiesRequest {
         DeleteGroupPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            body: request_body,
+            params: DeleteGroupPropertiesParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -925,9 +856,7 @@ impl PortfolioGroupsApi {
     ) -> UpsertGroupPropertiesRequest {
         UpsertGroupPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: UpsertGroupPropertiesParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -976,14 +905,7 @@ impl PortfolioGroupsApi {
     ) -> GetPortfolioGroupPropertyTimeSeriesRequest {
         GetPortfolioGroupPropertyTimeSeriesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            property_key: property_key.into(),
-            portfolio_group_effective_at: None,
-            as_at: None,
-            filter: None,
-            page: None,
-            limit: None,
+            params: GetPortfolioGroupPropertyTimeSeriesParams::new(scope, code, property_key),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1025,12 +947,7 @@ impl PortfolioGroupsApi {
     ) -> GetPortfolioGroupRelationsRequest {
         GetPortfolioGroupRelationsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            filter: None,
-            identifier_types: Vec::new(),
+            params: GetPortfolioGroupRelationsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1073,12 +990,7 @@ impl PortfolioGroupsApi {
     ) -> GetPortfolioGroupRelationshipsRequest {
         GetPortfolioGroupRelationshipsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            filter: None,
-            identifier_types: Vec::new(),
+            params: GetPortfolioGroupRelationshipsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1116,10 +1028,7 @@ impl PortfolioGroupsApi {
     ) -> AddSubGroupToGroupRequest {
         AddSubGroupToGroupRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            body: resource_id,
+            params: AddSubGroupToGroupParams::new(scope, code, resource_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1158,11 +1067,7 @@ impl PortfolioGroupsApi {
     ) -> DeleteSubGroupFromGroupRequest {
         DeleteSubGroupFromGroupRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            subgroup_scope: subgroup_scope.into(),
-            subgroup_code: subgroup_code.into(),
-            effective_at: None,
+            params: DeleteSubGroupFromGroupParams::new(scope, code, subgroup_scope, subgroup_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1225,20 +1130,7 @@ impl PortfolioGroupsApi {
     ) -> GetTransactionsForPortfolioGroupRequest {
         GetTransactionsForPortfolioGroupRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            from_transaction_date: None,
-            to_transaction_date: None,
-            as_at: None,
-            filter: None,
-            property_keys: Vec::new(),
-            limit: None,
-            page: None,
-            show_cancelled_transactions: None,
-            sort_by: Vec::new(),
-            data_model_scope: None,
-            data_model_code: None,
-            membership_type: None,
+            params: GetTransactionsForPortfolioGroupParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1298,48 +1190,63 @@ impl PortfolioGroupsApi {
     ) -> BuildTransactionsForPortfolioGroupRequest {
         BuildTransactionsForPortfolioGroupRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            filter: None,
-            property_keys: Vec::new(),
-            limit: None,
-            page: None,
-            data_model_scope: None,
-            data_model_code: None,
-            membership_type: None,
-            body: transaction_query_parameters,
+            params: BuildTransactionsForPortfolioGroupParams::new(
+                scope,
+                code,
+                transaction_query_parameters,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListAllPortfolioGroups` request (`GET /api/portfoliogroups`), built by
-/// [`PortfolioGroupsApi::list_all_portfolio_groups`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAllPortfolioGroupsRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    related_entity_property_keys: Vec<String>,
-    relationship_definition_ids: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListAllPortfolioGroups` (`GET /api/portfoliogroups`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListAllPortfolioGroupsParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `relatedEntityPropertyKeys` (query): a list of strings, sent as one
+    /// `relatedEntityPropertyKeys=` pair each.
+    pub related_entity_property_keys: Vec<String>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListAllPortfolioGroupsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListAllPortfolioGroups",
-        path_template: "/api/portfoliogroups",
-        idempotent: true,
-    };
+impl ListAllPortfolioGroupsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            related_entity_property_keys: Vec::new(),
+            relationship_definition_ids: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1414,6 +1321,108 @@ impl ListAllPortfolioGroupsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListAllPortfolioGroups` request (`GET /api/portfoliogroups`), built by
+/// [`PortfolioGroupsApi::list_all_portfolio_groups`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListAllPortfolioGroupsRequest {
+    client: crate::Client,
+    params: ListAllPortfolioGroupsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListAllPortfolioGroupsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListAllPortfolioGroups",
+        path_template: "/api/portfoliogroups",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `relatedEntityPropertyKeys` (query): a list of strings, sent as one
+    /// `relatedEntityPropertyKeys=` pair each. Replaces any earlier values.
+    pub fn related_entity_property_keys(
+        mut self,
+        related_entity_property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .related_entity_property_keys(related_entity_property_keys);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListAllPortfolioGroupsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListAllPortfolioGroupsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1449,21 +1458,21 @@ impl ListAllPortfolioGroupsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfoliogroups");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.query_each(
             "relatedEntityPropertyKeys",
-            &self.related_entity_property_keys,
+            &self.params.related_entity_property_keys,
         )?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1518,19 +1527,19 @@ impl crate::paginator::PagedRequest for ListAllPortfolioGroupsRequest {
     type Page = lusid_models::PagedResourceListOfPortfolioGroup;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -1540,33 +1549,56 @@ impl crate::paginator::PagedRequest for ListAllPortfolioGroupsRequest {
     }
 }
 
-/// The `ListPortfolioGroups` request (`GET /api/portfoliogroups/{scope}`), built by
-/// [`PortfolioGroupsApi::list_portfolio_groups`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPortfolioGroupsRequest {
-    client: crate::Client,
-    scope: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    related_entity_property_keys: Vec<String>,
-    relationship_definition_ids: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListPortfolioGroups` (`GET /api/portfoliogroups/{scope}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListPortfolioGroupsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `relatedEntityPropertyKeys` (query): a list of strings, sent as one
+    /// `relatedEntityPropertyKeys=` pair each.
+    pub related_entity_property_keys: Vec<String>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListPortfolioGroupsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListPortfolioGroups",
-        path_template: "/api/portfoliogroups/{scope}",
-        idempotent: true,
-    };
+impl ListPortfolioGroupsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            related_entity_property_keys: Vec::new(),
+            relationship_definition_ids: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1641,6 +1673,108 @@ impl ListPortfolioGroupsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListPortfolioGroups` request (`GET /api/portfoliogroups/{scope}`), built by
+/// [`PortfolioGroupsApi::list_portfolio_groups`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListPortfolioGroupsRequest {
+    client: crate::Client,
+    params: ListPortfolioGroupsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListPortfolioGroupsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListPortfolioGroups",
+        path_template: "/api/portfoliogroups/{scope}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `relatedEntityPropertyKeys` (query): a list of strings, sent as one
+    /// `relatedEntityPropertyKeys=` pair each. Replaces any earlier values.
+    pub fn related_entity_property_keys(
+        mut self,
+        related_entity_property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .related_entity_property_keys(related_entity_property_keys);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListPortfolioGroupsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListPortfolioGroupsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1676,22 +1810,22 @@ impl ListPortfolioGroupsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.query_each(
             "relatedEntityPropertyKeys",
-            &self.related_entity_property_keys,
+            &self.params.related_entity_property_keys,
         )?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1746,25 +1880,53 @@ impl crate::paginator::PagedRequest for ListPortfolioGroupsRequest {
     type Page = lusid_models::PagedResourceListOfPortfolioGroup;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreatePortfolioGroup` (`POST /api/portfoliogroups/{scope}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreatePortfolioGroupParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::CreatePortfolioGroupRequest,
+}
+
+impl CreatePortfolioGroupParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        create_portfolio_group_request: lusid_models::CreatePortfolioGroupRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: create_portfolio_group_request,
+        }
     }
 }
 
@@ -1775,8 +1937,7 @@ impl crate::paginator::PagedRequest for ListPortfolioGroupsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreatePortfolioGroupRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::CreatePortfolioGroupRequest,
+    params: CreatePortfolioGroupParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1787,6 +1948,16 @@ impl CreatePortfolioGroupRequest {
         path_template: "/api/portfoliogroups/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreatePortfolioGroupParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreatePortfolioGroupParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1819,37 +1990,54 @@ impl CreatePortfolioGroupRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPortfolioGroup` request (`GET /api/portfoliogroups/{scope}/{code}`), built by
-/// [`PortfolioGroupsApi::get_portfolio_group`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPortfolioGroupRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    related_entity_property_keys: Vec<String>,
-    relationship_definition_ids: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPortfolioGroup` (`GET /api/portfoliogroups/{scope}/{code}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioGroupParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `relatedEntityPropertyKeys` (query): a list of strings, sent as one
+    /// `relatedEntityPropertyKeys=` pair each.
+    pub related_entity_property_keys: Vec<String>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetPortfolioGroupRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPortfolioGroup",
-        path_template: "/api/portfoliogroups/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetPortfolioGroupParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            related_entity_property_keys: Vec::new(),
+            relationship_definition_ids: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1899,6 +2087,83 @@ impl GetPortfolioGroupRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `GetPortfolioGroup` request (`GET /api/portfoliogroups/{scope}/{code}`), built by
+/// [`PortfolioGroupsApi::get_portfolio_group`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPortfolioGroupRequest {
+    client: crate::Client,
+    params: GetPortfolioGroupParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPortfolioGroupRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPortfolioGroup",
+        path_template: "/api/portfoliogroups/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `relatedEntityPropertyKeys` (query): a list of strings, sent as one
+    /// `relatedEntityPropertyKeys=` pair each. Replaces any earlier values.
+    pub fn related_entity_property_keys(
+        mut self,
+        related_entity_property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .related_entity_property_keys(related_entity_property_keys);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioGroupParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioGroupParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1931,22 +2196,63 @@ impl GetPortfolioGroupRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.query_each(
             "relatedEntityPropertyKeys",
-            &self.related_entity_property_keys,
+            &self.params.related_entity_property_keys,
         )?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdatePortfolioGroup` (`PUT /api/portfoliogroups/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdatePortfolioGroupParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::UpdatePortfolioGroupRequest,
+}
+
+impl UpdatePortfolioGroupParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_portfolio_group_request: lusid_models::UpdatePortfolioGroupRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            body: update_portfolio_group_request,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -1957,10 +2263,7 @@ impl GetPortfolioGroupRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdatePortfolioGroupRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    body: lusid_models::UpdatePortfolioGroupRequest,
+    params: UpdatePortfolioGroupParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1974,8 +2277,18 @@ impl UpdatePortfolioGroupRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdatePortfolioGroupParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdatePortfolioGroupParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2009,13 +2322,38 @@ impl UpdatePortfolioGroupRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeletePortfolioGroup` (`DELETE /api/portfoliogroups/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeletePortfolioGroupParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeletePortfolioGroupParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -2026,8 +2364,7 @@ impl UpdatePortfolioGroupRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePortfolioGroupRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeletePortfolioGroupParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2038,6 +2375,16 @@ impl DeletePortfolioGroupRequest {
         path_template: "/api/portfoliogroups/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeletePortfolioGroupParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeletePortfolioGroupParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2071,41 +2418,65 @@ impl DeletePortfolioGroupRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetA2BDataForPortfolioGroup` request (`GET
-/// /api/portfoliogroups/{scope}/{code}/a2b`), built by
-/// [`PortfolioGroupsApi::get_a2_b_data_for_portfolio_group`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetA2BDataForPortfolioGroupRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    from_effective_at: String,
-    to_effective_at: String,
-    as_at: Option<time::OffsetDateTime>,
-    recipe_id_scope: Option<String>,
-    recipe_id_code: Option<String>,
-    property_keys: Vec<String>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetA2BDataForPortfolioGroup` (`GET
+/// /api/portfoliogroups/{scope}/{code}/a2b`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetA2BDataForPortfolioGroupParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `fromEffectiveAt` (query): string.
+    pub from_effective_at: String,
+    /// `toEffectiveAt` (query): string.
+    pub to_effective_at: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `recipeIdScope` (query): string.
+    pub recipe_id_scope: Option<String>,
+    /// `recipeIdCode` (query): string.
+    pub recipe_id_code: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl GetA2BDataForPortfolioGroupRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetA2BDataForPortfolioGroup",
-        path_template: "/api/portfoliogroups/{scope}/{code}/a2b",
-        idempotent: true,
-    };
+impl GetA2BDataForPortfolioGroupParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        from_effective_at: impl Into<String>,
+        to_effective_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            from_effective_at: from_effective_at.into(),
+            to_effective_at: to_effective_at.into(),
+            as_at: None,
+            recipe_id_scope: None,
+            recipe_id_code: None,
+            property_keys: Vec::new(),
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -2140,6 +2511,72 @@ impl GetA2BDataForPortfolioGroupRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `GetA2BDataForPortfolioGroup` request (`GET
+/// /api/portfoliogroups/{scope}/{code}/a2b`), built by
+/// [`PortfolioGroupsApi::get_a2_b_data_for_portfolio_group`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetA2BDataForPortfolioGroupRequest {
+    client: crate::Client,
+    params: GetA2BDataForPortfolioGroupParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetA2BDataForPortfolioGroupRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetA2BDataForPortfolioGroup",
+        path_template: "/api/portfoliogroups/{scope}/{code}/a2b",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `recipeIdScope` (query): string.
+    pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
+        self.params = self.params.recipe_id_scope(recipe_id_scope);
+        self
+    }
+
+    /// Sets `recipeIdCode` (query): string.
+    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
+        self.params = self.params.recipe_id_code(recipe_id_code);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetA2BDataForPortfolioGroupParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetA2BDataForPortfolioGroupParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2176,45 +2613,57 @@ impl GetA2BDataForPortfolioGroupRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/a2b");
-        request.query("fromEffectiveAt", Some(&self.from_effective_at))?;
-        request.query("toEffectiveAt", Some(&self.to_effective_at))?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("recipeIdScope", self.recipe_id_scope.as_ref())?;
-        request.query("recipeIdCode", self.recipe_id_code.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("fromEffectiveAt", Some(&self.params.from_effective_at))?;
+        request.query("toEffectiveAt", Some(&self.params.to_effective_at))?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("recipeIdScope", self.params.recipe_id_scope.as_ref())?;
+        request.query("recipeIdCode", self.params.recipe_id_code.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPortfolioGroupCommands` request (`GET
-/// /api/portfoliogroups/{scope}/{code}/commands`), built by
-/// [`PortfolioGroupsApi::get_portfolio_group_commands`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPortfolioGroupCommandsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    from_as_at: Option<time::OffsetDateTime>,
-    to_as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPortfolioGroupCommands` (`GET
+/// /api/portfoliogroups/{scope}/{code}/commands`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioGroupCommandsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `fromAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub from_as_at: Option<time::OffsetDateTime>,
+    /// `toAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub to_as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl GetPortfolioGroupCommandsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPortfolioGroupCommands",
-        path_template: "/api/portfoliogroups/{scope}/{code}/commands",
-        idempotent: true,
-    };
+impl GetPortfolioGroupCommandsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            from_as_at: None,
+            to_as_at: None,
+            filter: None,
+        }
+    }
 
     /// Sets `fromAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
     /// as `2024-01-31T09:30:00.0000000+00:00`.
@@ -2234,6 +2683,57 @@ impl GetPortfolioGroupCommandsRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `GetPortfolioGroupCommands` request (`GET
+/// /api/portfoliogroups/{scope}/{code}/commands`), built by
+/// [`PortfolioGroupsApi::get_portfolio_group_commands`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPortfolioGroupCommandsRequest {
+    client: crate::Client,
+    params: GetPortfolioGroupCommandsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPortfolioGroupCommandsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPortfolioGroupCommands",
+        path_template: "/api/portfoliogroups/{scope}/{code}/commands",
+        idempotent: true,
+    };
+
+    /// Sets `fromAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn from_as_at(mut self, from_as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.from_as_at(from_as_at);
+        self
+    }
+
+    /// Sets `toAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn to_as_at(mut self, to_as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.to_as_at(to_as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioGroupCommandsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioGroupCommandsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2268,41 +2768,52 @@ impl GetPortfolioGroupCommandsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/commands");
-        request.query("fromAsAt", self.from_as_at.as_ref())?;
-        request.query("toAsAt", self.to_as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("fromAsAt", self.params.from_as_at.as_ref())?;
+        request.query("toAsAt", self.params.to_as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPortfolioGroupExpansion` request (`GET
-/// /api/portfoliogroups/{scope}/{code}/expansion`), built by
-/// [`PortfolioGroupsApi::get_portfolio_group_expansion`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPortfolioGroupExpansionRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_filter: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPortfolioGroupExpansion` (`GET
+/// /api/portfoliogroups/{scope}/{code}/expansion`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioGroupExpansionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyFilter` (query): a list of strings, sent as one `propertyFilter=` pair each.
+    pub property_filter: Vec<String>,
 }
 
-impl GetPortfolioGroupExpansionRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPortfolioGroupExpansion",
-        path_template: "/api/portfoliogroups/{scope}/{code}/expansion",
-        idempotent: true,
-    };
+impl GetPortfolioGroupExpansionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            property_filter: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -2325,6 +2836,60 @@ impl GetPortfolioGroupExpansionRequest {
     ) -> Self {
         self.property_filter = property_filter.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetPortfolioGroupExpansion` request (`GET
+/// /api/portfoliogroups/{scope}/{code}/expansion`), built by
+/// [`PortfolioGroupsApi::get_portfolio_group_expansion`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPortfolioGroupExpansionRequest {
+    client: crate::Client,
+    params: GetPortfolioGroupExpansionParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPortfolioGroupExpansionRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPortfolioGroupExpansion",
+        path_template: "/api/portfoliogroups/{scope}/{code}/expansion",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyFilter` (query): a list of strings, sent as one `propertyFilter=` pair
+    /// each. Replaces any earlier values.
+    pub fn property_filter(
+        mut self,
+        property_filter: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_filter(property_filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioGroupExpansionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioGroupExpansionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2358,44 +2923,61 @@ impl GetPortfolioGroupExpansionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/expansion");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyFilter", &self.property_filter)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyFilter", &self.params.property_filter)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetHoldingsForPortfolioGroup` request (`GET
-/// /api/portfoliogroups/{scope}/{code}/holdings`), built by
-/// [`PortfolioGroupsApi::get_holdings_for_portfolio_group`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetHoldingsForPortfolioGroupRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    by_taxlots: Option<bool>,
-    include_settlement_events_after_days: Option<i64>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetHoldingsForPortfolioGroup` (`GET
+/// /api/portfoliogroups/{scope}/{code}/holdings`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetHoldingsForPortfolioGroupParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `byTaxlots` (query): boolean.
+    pub by_taxlots: Option<bool>,
+    /// `includeSettlementEventsAfterDays` (query): integer.
+    pub include_settlement_events_after_days: Option<i64>,
 }
 
-impl GetHoldingsForPortfolioGroupRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetHoldingsForPortfolioGroup",
-        path_template: "/api/portfoliogroups/{scope}/{code}/holdings",
-        idempotent: true,
-    };
+impl GetHoldingsForPortfolioGroupParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            filter: None,
+            property_keys: Vec::new(),
+            by_taxlots: None,
+            include_settlement_events_after_days: None,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -2440,6 +3022,83 @@ impl GetHoldingsForPortfolioGroupRequest {
         self.include_settlement_events_after_days = Some(include_settlement_events_after_days);
         self
     }
+}
+
+/// The `GetHoldingsForPortfolioGroup` request (`GET
+/// /api/portfoliogroups/{scope}/{code}/holdings`), built by
+/// [`PortfolioGroupsApi::get_holdings_for_portfolio_group`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetHoldingsForPortfolioGroupRequest {
+    client: crate::Client,
+    params: GetHoldingsForPortfolioGroupParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetHoldingsForPortfolioGroupRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetHoldingsForPortfolioGroup",
+        path_template: "/api/portfoliogroups/{scope}/{code}/holdings",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `byTaxlots` (query): boolean.
+    pub fn by_taxlots(mut self, by_taxlots: bool) -> Self {
+        self.params = self.params.by_taxlots(by_taxlots);
+        self
+    }
+
+    /// Sets `includeSettlementEventsAfterDays` (query): integer.
+    pub fn include_settlement_events_after_days(
+        mut self,
+        include_settlement_events_after_days: i64,
+    ) -> Self {
+        self.params = self
+            .params
+            .include_settlement_events_after_days(include_settlement_events_after_days);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetHoldingsForPortfolioGroupParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetHoldingsForPortfolioGroupParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2475,21 +3134,67 @@ impl GetHoldingsForPortfolioGroupRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/holdings");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("byTaxlots", self.by_taxlots.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("byTaxlots", self.params.by_taxlots.as_ref())?;
         request.query(
             "includeSettlementEventsAfterDays",
-            self.include_settlement_events_after_days.as_ref(),
+            self.params.include_settlement_events_after_days.as_ref(),
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetPortfolioGroupMetadata` (`GET
+/// /api/portfoliogroups/{scope}/{code}/metadata`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioGroupMetadataParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetPortfolioGroupMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -2501,10 +3206,7 @@ impl GetHoldingsForPortfolioGroupRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioGroupMetadataRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetPortfolioGroupMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2518,15 +3220,25 @@ impl GetPortfolioGroupMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioGroupMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioGroupMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2566,14 +3278,67 @@ impl GetPortfolioGroupMetadataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/metadata");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PatchPortfolioGroupAccessMetadata` (`PATCH
+/// /api/portfoliogroups/{scope}/{code}/metadata`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PatchPortfolioGroupAccessMetadataParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub effective_until: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::AccessMetadataOperation>,
+}
+
+impl PatchPortfolioGroupAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::AccessMetadataOperation>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            effective_until: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
+        self.effective_until = Some(effective_until);
+        self
     }
 }
 
@@ -2585,11 +3350,7 @@ impl GetPortfolioGroupMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchPortfolioGroupAccessMetadataRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    effective_until: Option<time::OffsetDateTime>,
-    body: Vec<lusid_models::AccessMetadataOperation>,
+    params: PatchPortfolioGroupAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2603,15 +3364,25 @@ impl PatchPortfolioGroupAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PatchPortfolioGroupAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PatchPortfolioGroupAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2651,15 +3422,68 @@ impl PatchPortfolioGroupAccessMetadataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PATCH);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/metadata");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetPortfolioGroupAccessMetadataByKey` (`GET
+/// /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioGroupAccessMetadataByKeyParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `metadataKey` (path): string.
+    pub metadata_key: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetPortfolioGroupAccessMetadataByKeyParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        metadata_key: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            metadata_key: metadata_key.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -2671,11 +3495,7 @@ impl PatchPortfolioGroupAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioGroupAccessMetadataByKeyRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    metadata_key: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetPortfolioGroupAccessMetadataByKeyParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2689,15 +3509,25 @@ impl GetPortfolioGroupAccessMetadataByKeyRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioGroupAccessMetadataByKeyParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioGroupAccessMetadataByKeyParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2731,15 +3561,72 @@ impl GetPortfolioGroupAccessMetadataByKeyRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/metadata/");
-        request.path_param("metadataKey", &self.metadata_key)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("metadataKey", &self.params.metadata_key)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertPortfolioGroupAccessMetadata` (`PUT
+/// /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertPortfolioGroupAccessMetadataParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `metadataKey` (path): string.
+    pub metadata_key: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub effective_until: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: lusid_models::UpsertPortfolioGroupAccessMetadataRequest,
+}
+
+impl UpsertPortfolioGroupAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        metadata_key: impl Into<String>,
+        upsert_portfolio_group_access_metadata_request: lusid_models::UpsertPortfolioGroupAccessMetadataRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            metadata_key: metadata_key.into(),
+            effective_at: None,
+            effective_until: None,
+            body: upsert_portfolio_group_access_metadata_request,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
+        self.effective_until = Some(effective_until);
+        self
     }
 }
 
@@ -2751,12 +3638,7 @@ impl GetPortfolioGroupAccessMetadataByKeyRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPortfolioGroupAccessMetadataRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    metadata_key: String,
-    effective_at: Option<String>,
-    effective_until: Option<time::OffsetDateTime>,
-    body: lusid_models::UpsertPortfolioGroupAccessMetadataRequest,
+    params: UpsertPortfolioGroupAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2770,15 +3652,25 @@ impl UpsertPortfolioGroupAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertPortfolioGroupAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertPortfolioGroupAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2815,16 +3707,69 @@ impl UpsertPortfolioGroupAccessMetadataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/metadata/");
-        request.path_param("metadataKey", &self.metadata_key)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
-        request.json_body(&self.body)?;
+        request.path_param("metadataKey", &self.params.metadata_key)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteKeyFromPortfolioGroupAccessMetadata` (`DELETE
+/// /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteKeyFromPortfolioGroupAccessMetadataParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `metadataKey` (path): string.
+    pub metadata_key: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub effective_until: Option<time::OffsetDateTime>,
+}
+
+impl DeleteKeyFromPortfolioGroupAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        metadata_key: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            metadata_key: metadata_key.into(),
+            effective_at: None,
+            effective_until: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
+        self.effective_until = Some(effective_until);
+        self
     }
 }
 
@@ -2836,11 +3781,7 @@ impl UpsertPortfolioGroupAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteKeyFromPortfolioGroupAccessMetadataRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    metadata_key: String,
-    effective_at: Option<String>,
-    effective_until: Option<time::OffsetDateTime>,
+    params: DeleteKeyFromPortfolioGroupAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2854,15 +3795,25 @@ impl DeleteKeyFromPortfolioGroupAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteKeyFromPortfolioGroupAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteKeyFromPortfolioGroupAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2897,15 +3848,57 @@ impl DeleteKeyFromPortfolioGroupAccessMetadataRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/metadata/");
-        request.path_param("metadataKey", &self.metadata_key)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
+        request.path_param("metadataKey", &self.params.metadata_key)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `AddPortfolioToGroup` (`POST
+/// /api/portfoliogroups/{scope}/{code}/portfolios`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AddPortfolioToGroupParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::ResourceId,
+}
+
+impl AddPortfolioToGroupParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        resource_id: lusid_models::ResourceId,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            body: resource_id,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -2917,10 +3910,7 @@ impl DeleteKeyFromPortfolioGroupAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddPortfolioToGroupRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    body: lusid_models::ResourceId,
+    params: AddPortfolioToGroupParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2934,8 +3924,18 @@ impl AddPortfolioToGroupRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &AddPortfolioToGroupParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> AddPortfolioToGroupParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2969,14 +3969,60 @@ impl AddPortfolioToGroupRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/portfolios");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeletePortfolioFromGroup` (`DELETE
+/// /api/portfoliogroups/{scope}/{code}/portfolios/{portfolioScope}/{portfolioCode}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeletePortfolioFromGroupParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `portfolioScope` (path): string.
+    pub portfolio_scope: String,
+    /// `portfolioCode` (path): string.
+    pub portfolio_code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+}
+
+impl DeletePortfolioFromGroupParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        portfolio_scope: impl Into<String>,
+        portfolio_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            portfolio_scope: portfolio_scope.into(),
+            portfolio_code: portfolio_code.into(),
+            effective_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -2988,11 +4034,7 @@ impl AddPortfolioToGroupRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePortfolioFromGroupRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    portfolio_scope: String,
-    portfolio_code: String,
-    effective_at: Option<String>,
+    params: DeletePortfolioFromGroupParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3006,8 +4048,18 @@ impl DeletePortfolioFromGroupRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeletePortfolioFromGroupParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeletePortfolioFromGroupParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3042,16 +4094,62 @@ impl DeletePortfolioFromGroupRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/portfolios/");
-        request.path_param("portfolioScope", &self.portfolio_scope)?;
+        request.path_param("portfolioScope", &self.params.portfolio_scope)?;
         request.path("/");
-        request.path_param("portfolioCode", &self.portfolio_code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.path_param("portfolioCode", &self.params.portfolio_code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetGroupProperties` (`GET
+/// /api/portfoliogroups/{scope}/{code}/properties`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetGroupPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetGroupPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -3062,10 +4160,7 @@ impl DeletePortfolioFromGroupRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetGroupPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetGroupPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3079,15 +4174,25 @@ impl GetGroupPropertiesRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetGroupPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetGroupPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3121,14 +4226,56 @@ impl GetGroupPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteGroupProperties` (`POST
+/// /api/portfoliogroups/{scope}/{code}/properties/$delete`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteGroupPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<String>,
+}
+
+impl DeleteGroupPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -3140,10 +4287,7 @@ impl GetGroupPropertiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteGroupPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    body: Vec<String>,
+    params: DeleteGroupPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3157,8 +4301,18 @@ impl DeleteGroupPropertiesRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteGroupPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteGroupPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3192,14 +4346,47 @@ impl DeleteGroupPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties/$delete");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertGroupProperties` (`POST
+/// /api/portfoliogroups/{scope}/{code}/properties/$upsert`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertGroupPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::Property>,
+}
+
+impl UpsertGroupPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::Property>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -3211,9 +4398,7 @@ impl DeleteGroupPropertiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertGroupPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: std::collections::BTreeMap<String, lusid_models::Property>,
+    params: UpsertGroupPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3224,6 +4409,16 @@ impl UpsertGroupPropertiesRequest {
         path_template: "/api/portfoliogroups/{scope}/{code}/properties/$upsert",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertGroupPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertGroupPropertiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3256,42 +4451,63 @@ impl UpsertGroupPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties/$upsert");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPortfolioGroupPropertyTimeSeries` request (`GET
-/// /api/portfoliogroups/{scope}/{code}/properties/time-series`), built by
-/// [`PortfolioGroupsApi::get_portfolio_group_property_time_series`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPortfolioGroupPropertyTimeSeriesRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    property_key: String,
-    portfolio_group_effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    page: Option<String>,
-    limit: Option<i64>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPortfolioGroupPropertyTimeSeries` (`GET
+/// /api/portfoliogroups/{scope}/{code}/properties/time-series`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioGroupPropertyTimeSeriesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `propertyKey` (query): string.
+    pub property_key: String,
+    /// `portfolioGroupEffectiveAt` (query): string.
+    pub portfolio_group_effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
 }
 
-impl GetPortfolioGroupPropertyTimeSeriesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPortfolioGroupPropertyTimeSeries",
-        path_template: "/api/portfoliogroups/{scope}/{code}/properties/time-series",
-        idempotent: true,
-    };
+impl GetPortfolioGroupPropertyTimeSeriesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        property_key: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            property_key: property_key.into(),
+            portfolio_group_effective_at: None,
+            as_at: None,
+            filter: None,
+            page: None,
+            limit: None,
+        }
+    }
 
     /// Sets `portfolioGroupEffectiveAt` (query): string.
     pub fn portfolio_group_effective_at(
@@ -3326,6 +4542,73 @@ impl GetPortfolioGroupPropertyTimeSeriesRequest {
         self.limit = Some(limit);
         self
     }
+}
+
+/// The `GetPortfolioGroupPropertyTimeSeries` request (`GET
+/// /api/portfoliogroups/{scope}/{code}/properties/time-series`), built by
+/// [`PortfolioGroupsApi::get_portfolio_group_property_time_series`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPortfolioGroupPropertyTimeSeriesRequest {
+    client: crate::Client,
+    params: GetPortfolioGroupPropertyTimeSeriesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPortfolioGroupPropertyTimeSeriesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPortfolioGroupPropertyTimeSeries",
+        path_template: "/api/portfoliogroups/{scope}/{code}/properties/time-series",
+        idempotent: true,
+    };
+
+    /// Sets `portfolioGroupEffectiveAt` (query): string.
+    pub fn portfolio_group_effective_at(
+        mut self,
+        portfolio_group_effective_at: impl Into<String>,
+    ) -> Self {
+        self.params = self
+            .params
+            .portfolio_group_effective_at(portfolio_group_effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioGroupPropertyTimeSeriesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioGroupPropertyTimeSeriesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3359,19 +4642,19 @@ impl GetPortfolioGroupPropertyTimeSeriesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties/time-series");
-        request.query("propertyKey", Some(&self.property_key))?;
+        request.query("propertyKey", Some(&self.params.property_key))?;
         request.query(
             "portfolioGroupEffectiveAt",
-            self.portfolio_group_effective_at.as_ref(),
+            self.params.portfolio_group_effective_at.as_ref(),
         )?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -3427,19 +4710,19 @@ impl crate::paginator::PagedRequest for GetPortfolioGroupPropertyTimeSeriesReque
     type Page = lusid_models::ResourceListOfPropertyInterval;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -3449,30 +4732,43 @@ impl crate::paginator::PagedRequest for GetPortfolioGroupPropertyTimeSeriesReque
     }
 }
 
-/// The `GetPortfolioGroupRelations` request (`GET
-/// /api/portfoliogroups/{scope}/{code}/relations`), built by
-/// [`PortfolioGroupsApi::get_portfolio_group_relations`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPortfolioGroupRelationsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    identifier_types: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPortfolioGroupRelations` (`GET
+/// /api/portfoliogroups/{scope}/{code}/relations`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioGroupRelationsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair each.
+    pub identifier_types: Vec<String>,
 }
 
-impl GetPortfolioGroupRelationsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPortfolioGroupRelations",
-        path_template: "/api/portfoliogroups/{scope}/{code}/relations",
-        idempotent: true,
-    };
+impl GetPortfolioGroupRelationsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            filter: None,
+            identifier_types: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -3501,6 +4797,66 @@ impl GetPortfolioGroupRelationsRequest {
     ) -> Self {
         self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetPortfolioGroupRelations` request (`GET
+/// /api/portfoliogroups/{scope}/{code}/relations`), built by
+/// [`PortfolioGroupsApi::get_portfolio_group_relations`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPortfolioGroupRelationsRequest {
+    client: crate::Client,
+    params: GetPortfolioGroupRelationsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPortfolioGroupRelationsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPortfolioGroupRelations",
+        path_template: "/api/portfoliogroups/{scope}/{code}/relations",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
+    /// each. Replaces any earlier values.
+    pub fn identifier_types(
+        mut self,
+        identifier_types: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.identifier_types(identifier_types);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioGroupRelationsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioGroupRelationsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3534,43 +4890,56 @@ impl GetPortfolioGroupRelationsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/relations");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("identifierTypes", &self.identifier_types)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("identifierTypes", &self.params.identifier_types)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPortfolioGroupRelationships` request (`GET
-/// /api/portfoliogroups/{scope}/{code}/relationships`), built by
-/// [`PortfolioGroupsApi::get_portfolio_group_relationships`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPortfolioGroupRelationshipsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    identifier_types: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPortfolioGroupRelationships` (`GET
+/// /api/portfoliogroups/{scope}/{code}/relationships`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioGroupRelationshipsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair each.
+    pub identifier_types: Vec<String>,
 }
 
-impl GetPortfolioGroupRelationshipsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPortfolioGroupRelationships",
-        path_template: "/api/portfoliogroups/{scope}/{code}/relationships",
-        idempotent: true,
-    };
+impl GetPortfolioGroupRelationshipsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            filter: None,
+            identifier_types: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -3599,6 +4968,66 @@ impl GetPortfolioGroupRelationshipsRequest {
     ) -> Self {
         self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetPortfolioGroupRelationships` request (`GET
+/// /api/portfoliogroups/{scope}/{code}/relationships`), built by
+/// [`PortfolioGroupsApi::get_portfolio_group_relationships`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPortfolioGroupRelationshipsRequest {
+    client: crate::Client,
+    params: GetPortfolioGroupRelationshipsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPortfolioGroupRelationshipsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPortfolioGroupRelationships",
+        path_template: "/api/portfoliogroups/{scope}/{code}/relationships",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
+    /// each. Replaces any earlier values.
+    pub fn identifier_types(
+        mut self,
+        identifier_types: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.identifier_types(identifier_types);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioGroupRelationshipsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioGroupRelationshipsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3633,16 +5062,58 @@ impl GetPortfolioGroupRelationshipsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/relationships");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("identifierTypes", &self.identifier_types)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("identifierTypes", &self.params.identifier_types)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `AddSubGroupToGroup` (`POST
+/// /api/portfoliogroups/{scope}/{code}/subgroups`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AddSubGroupToGroupParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::ResourceId,
+}
+
+impl AddSubGroupToGroupParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        resource_id: lusid_models::ResourceId,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            body: resource_id,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -3653,10 +5124,7 @@ impl GetPortfolioGroupRelationshipsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddSubGroupToGroupRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    body: lusid_models::ResourceId,
+    params: AddSubGroupToGroupParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3670,8 +5138,18 @@ impl AddSubGroupToGroupRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &AddSubGroupToGroupParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> AddSubGroupToGroupParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3705,14 +5183,60 @@ impl AddSubGroupToGroupRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/subgroups");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteSubGroupFromGroup` (`DELETE
+/// /api/portfoliogroups/{scope}/{code}/subgroups/{subgroupScope}/{subgroupCode}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteSubGroupFromGroupParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `subgroupScope` (path): string.
+    pub subgroup_scope: String,
+    /// `subgroupCode` (path): string.
+    pub subgroup_code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+}
+
+impl DeleteSubGroupFromGroupParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        subgroup_scope: impl Into<String>,
+        subgroup_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            subgroup_scope: subgroup_scope.into(),
+            subgroup_code: subgroup_code.into(),
+            effective_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -3724,11 +5248,7 @@ impl AddSubGroupToGroupRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteSubGroupFromGroupRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    subgroup_scope: String,
-    subgroup_code: String,
-    effective_at: Option<String>,
+    params: DeleteSubGroupFromGroupParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3742,8 +5262,18 @@ impl DeleteSubGroupFromGroupRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteSubGroupFromGroupParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteSubGroupFromGroupParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3778,51 +5308,81 @@ impl DeleteSubGroupFromGroupRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/subgroups/");
-        request.path_param("subgroupScope", &self.subgroup_scope)?;
+        request.path_param("subgroupScope", &self.params.subgroup_scope)?;
         request.path("/");
-        request.path_param("subgroupCode", &self.subgroup_code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.path_param("subgroupCode", &self.params.subgroup_code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetTransactionsForPortfolioGroup` request (`GET
-/// /api/portfoliogroups/{scope}/{code}/transactions`), built by
-/// [`PortfolioGroupsApi::get_transactions_for_portfolio_group`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetTransactionsForPortfolioGroupRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    from_transaction_date: Option<String>,
-    to_transaction_date: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    limit: Option<i64>,
-    page: Option<String>,
-    show_cancelled_transactions: Option<bool>,
-    sort_by: Vec<String>,
-    data_model_scope: Option<String>,
-    data_model_code: Option<String>,
-    membership_type: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetTransactionsForPortfolioGroup` (`GET
+/// /api/portfoliogroups/{scope}/{code}/transactions`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetTransactionsForPortfolioGroupParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `fromTransactionDate` (query): string.
+    pub from_transaction_date: Option<String>,
+    /// `toTransactionDate` (query): string.
+    pub to_transaction_date: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `showCancelledTransactions` (query): boolean.
+    pub show_cancelled_transactions: Option<bool>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `dataModelScope` (query): string.
+    pub data_model_scope: Option<String>,
+    /// `dataModelCode` (query): string.
+    pub data_model_code: Option<String>,
+    /// `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
+    /// documented default `Member`.
+    pub membership_type: Option<String>,
 }
 
-impl GetTransactionsForPortfolioGroupRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetTransactionsForPortfolioGroup",
-        path_template: "/api/portfoliogroups/{scope}/{code}/transactions",
-        idempotent: true,
-    };
+impl GetTransactionsForPortfolioGroupParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            from_transaction_date: None,
+            to_transaction_date: None,
+            as_at: None,
+            filter: None,
+            property_keys: Vec::new(),
+            limit: None,
+            page: None,
+            show_cancelled_transactions: None,
+            sort_by: Vec::new(),
+            data_model_scope: None,
+            data_model_code: None,
+            membership_type: None,
+        }
+    }
 
     /// Sets `fromTransactionDate` (query): string.
     pub fn from_transaction_date(mut self, from_transaction_date: impl Into<String>) -> Self {
@@ -3902,6 +5462,118 @@ impl GetTransactionsForPortfolioGroupRequest {
         self.membership_type = Some(membership_type.into());
         self
     }
+}
+
+/// The `GetTransactionsForPortfolioGroup` request (`GET
+/// /api/portfoliogroups/{scope}/{code}/transactions`), built by
+/// [`PortfolioGroupsApi::get_transactions_for_portfolio_group`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetTransactionsForPortfolioGroupRequest {
+    client: crate::Client,
+    params: GetTransactionsForPortfolioGroupParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetTransactionsForPortfolioGroupRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetTransactionsForPortfolioGroup",
+        path_template: "/api/portfoliogroups/{scope}/{code}/transactions",
+        idempotent: true,
+    };
+
+    /// Sets `fromTransactionDate` (query): string.
+    pub fn from_transaction_date(mut self, from_transaction_date: impl Into<String>) -> Self {
+        self.params = self.params.from_transaction_date(from_transaction_date);
+        self
+    }
+
+    /// Sets `toTransactionDate` (query): string.
+    pub fn to_transaction_date(mut self, to_transaction_date: impl Into<String>) -> Self {
+        self.params = self.params.to_transaction_date(to_transaction_date);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `showCancelledTransactions` (query): boolean.
+    pub fn show_cancelled_transactions(mut self, show_cancelled_transactions: bool) -> Self {
+        self.params = self
+            .params
+            .show_cancelled_transactions(show_cancelled_transactions);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.params = self.params.data_model_scope(data_model_scope);
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.params = self.params.data_model_code(data_model_code);
+        self
+    }
+
+    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
+    /// documented default `Member`.
+    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
+        self.params = self.params.membership_type(membership_type);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetTransactionsForPortfolioGroupParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetTransactionsForPortfolioGroupParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3937,25 +5609,31 @@ impl GetTransactionsForPortfolioGroupRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/transactions");
-        request.query("fromTransactionDate", self.from_transaction_date.as_ref())?;
-        request.query("toTransactionDate", self.to_transaction_date.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
+        request.query(
+            "fromTransactionDate",
+            self.params.from_transaction_date.as_ref(),
+        )?;
+        request.query(
+            "toTransactionDate",
+            self.params.to_transaction_date.as_ref(),
+        )?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
         request.query(
             "showCancelledTransactions",
-            self.show_cancelled_transactions.as_ref(),
+            self.params.show_cancelled_transactions.as_ref(),
         )?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("dataModelScope", self.data_model_scope.as_ref())?;
-        request.query("dataModelCode", self.data_model_code.as_ref())?;
-        request.query("membershipType", self.membership_type.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("dataModelScope", self.params.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.params.data_model_code.as_ref())?;
+        request.query("membershipType", self.params.membership_type.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -4010,19 +5688,19 @@ impl crate::paginator::PagedRequest for GetTransactionsForPortfolioGroupRequest 
     type Page = lusid_models::VersionedResourceListOfTransaction;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -4032,35 +5710,63 @@ impl crate::paginator::PagedRequest for GetTransactionsForPortfolioGroupRequest 
     }
 }
 
-/// The `BuildTransactionsForPortfolioGroup` request (`POST
-/// /api/portfoliogroups/{scope}/{code}/transactions/$build`), built by
-/// [`PortfolioGroupsApi::build_transactions_for_portfolio_group`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BuildTransactionsForPortfolioGroupRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    limit: Option<i64>,
-    page: Option<String>,
-    data_model_scope: Option<String>,
-    data_model_code: Option<String>,
-    membership_type: Option<String>,
-    body: lusid_models::TransactionQueryParameters,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `BuildTransactionsForPortfolioGroup` (`POST
+/// /api/portfoliogroups/{scope}/{code}/transactions/$build`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BuildTransactionsForPortfolioGroupParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `dataModelScope` (query): string.
+    pub data_model_scope: Option<String>,
+    /// `dataModelCode` (query): string.
+    pub data_model_code: Option<String>,
+    /// `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
+    /// documented default `Member`.
+    pub membership_type: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::TransactionQueryParameters,
 }
 
-impl BuildTransactionsForPortfolioGroupRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "BuildTransactionsForPortfolioGroup",
-        path_template: "/api/portfoliogroups/{scope}/{code}/transactions/$build",
-        idempotent: false,
-    };
+impl BuildTransactionsForPortfolioGroupParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        transaction_query_parameters: lusid_models::TransactionQueryParameters,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            filter: None,
+            property_keys: Vec::new(),
+            limit: None,
+            page: None,
+            data_model_scope: None,
+            data_model_code: None,
+            membership_type: None,
+            body: transaction_query_parameters,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -4115,6 +5821,91 @@ impl BuildTransactionsForPortfolioGroupRequest {
         self.membership_type = Some(membership_type.into());
         self
     }
+}
+
+/// The `BuildTransactionsForPortfolioGroup` request (`POST
+/// /api/portfoliogroups/{scope}/{code}/transactions/$build`), built by
+/// [`PortfolioGroupsApi::build_transactions_for_portfolio_group`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct BuildTransactionsForPortfolioGroupRequest {
+    client: crate::Client,
+    params: BuildTransactionsForPortfolioGroupParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl BuildTransactionsForPortfolioGroupRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "BuildTransactionsForPortfolioGroup",
+        path_template: "/api/portfoliogroups/{scope}/{code}/transactions/$build",
+        idempotent: false,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.params = self.params.data_model_scope(data_model_scope);
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.params = self.params.data_model_code(data_model_code);
+        self
+    }
+
+    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
+    /// documented default `Member`.
+    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
+        self.params = self.params.membership_type(membership_type);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BuildTransactionsForPortfolioGroupParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BuildTransactionsForPortfolioGroupParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -4150,19 +5941,19 @@ impl BuildTransactionsForPortfolioGroupRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfoliogroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/transactions/$build");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("dataModelScope", self.data_model_scope.as_ref())?;
-        request.query("dataModelCode", self.data_model_code.as_ref())?;
-        request.query("membershipType", self.membership_type.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("dataModelScope", self.params.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.params.data_model_code.as_ref())?;
+        request.query("membershipType", self.params.membership_type.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -4218,24 +6009,700 @@ impl crate::paginator::PagedRequest for BuildTransactionsForPortfolioGroupReques
     type Page = lusid_models::VersionedResourceListOfOutputTransaction;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The `PortfolioGroups` operations as an object-safe async trait, implemented by
+/// [`PortfolioGroupsApi`]: write code against `&dyn PortfolioGroupsApiClient` (or `impl
+/// PortfolioGroupsApiClient`) and give it `client.portfolio_groups()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`PortfolioGroupsApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockPortfolioGroupsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait PortfolioGroupsApiClient: Send + Sync {
+    /// `GET /api/portfoliogroups` (operation `ListAllPortfolioGroups`):
+    /// [`PortfolioGroupsApi::list_all_portfolio_groups`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListAllPortfolioGroupsRequest::send): see [`Error`](crate::Error).
+    async fn list_all_portfolio_groups(
+        &self,
+        params: ListAllPortfolioGroupsParams,
+    ) -> Result<lusid_models::PagedResourceListOfPortfolioGroup, crate::Error>;
+
+    /// `GET /api/portfoliogroups/{scope}` (operation `ListPortfolioGroups`):
+    /// [`PortfolioGroupsApi::list_portfolio_groups`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListPortfolioGroupsRequest::send): see [`Error`](crate::Error).
+    async fn list_portfolio_groups(
+        &self,
+        params: ListPortfolioGroupsParams,
+    ) -> Result<lusid_models::PagedResourceListOfPortfolioGroup, crate::Error>;
+
+    /// `POST /api/portfoliogroups/{scope}` (operation `CreatePortfolioGroup`):
+    /// [`PortfolioGroupsApi::create_portfolio_group`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreatePortfolioGroupRequest::send): see [`Error`](crate::Error).
+    async fn create_portfolio_group(
+        &self,
+        params: CreatePortfolioGroupParams,
+    ) -> Result<lusid_models::PortfolioGroup, crate::Error>;
+
+    /// `GET /api/portfoliogroups/{scope}/{code}` (operation `GetPortfolioGroup`):
+    /// [`PortfolioGroupsApi::get_portfolio_group`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioGroupRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_group(
+        &self,
+        params: GetPortfolioGroupParams,
+    ) -> Result<lusid_models::PortfolioGroup, crate::Error>;
+
+    /// `PUT /api/portfoliogroups/{scope}/{code}` (operation `UpdatePortfolioGroup`):
+    /// [`PortfolioGroupsApi::update_portfolio_group`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdatePortfolioGroupRequest::send): see [`Error`](crate::Error).
+    async fn update_portfolio_group(
+        &self,
+        params: UpdatePortfolioGroupParams,
+    ) -> Result<lusid_models::PortfolioGroup, crate::Error>;
+
+    /// `DELETE /api/portfoliogroups/{scope}/{code}` (operation `DeletePortfolioGroup`):
+    /// [`PortfolioGroupsApi::delete_portfolio_group`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeletePortfolioGroupRequest::send): see [`Error`](crate::Error).
+    async fn delete_portfolio_group(
+        &self,
+        params: DeletePortfolioGroupParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/portfoliogroups/{scope}/{code}/a2b` (operation `GetA2BDataForPortfolioGroup`):
+    /// [`PortfolioGroupsApi::get_a2_b_data_for_portfolio_group`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetA2BDataForPortfolioGroupRequest::send): see [`Error`](crate::Error).
+    async fn get_a2_b_data_for_portfolio_group(
+        &self,
+        params: GetA2BDataForPortfolioGroupParams,
+    ) -> Result<lusid_models::VersionedResourceListOfA2BDataRecord, crate::Error>;
+
+    /// `GET /api/portfoliogroups/{scope}/{code}/commands` (operation
+    /// `GetPortfolioGroupCommands`): [`PortfolioGroupsApi::get_portfolio_group_commands`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioGroupCommandsRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_group_commands(
+        &self,
+        params: GetPortfolioGroupCommandsParams,
+    ) -> Result<lusid_models::ResourceListOfProcessedCommand, crate::Error>;
+
+    /// `GET /api/portfoliogroups/{scope}/{code}/expansion` (operation
+    /// `GetPortfolioGroupExpansion`): [`PortfolioGroupsApi::get_portfolio_group_expansion`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioGroupExpansionRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_group_expansion(
+        &self,
+        params: GetPortfolioGroupExpansionParams,
+    ) -> Result<lusid_models::ExpandedGroup, crate::Error>;
+
+    /// `GET /api/portfoliogroups/{scope}/{code}/holdings` (operation
+    /// `GetHoldingsForPortfolioGroup`):
+    /// [`PortfolioGroupsApi::get_holdings_for_portfolio_group`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetHoldingsForPortfolioGroupRequest::send): see [`Error`](crate::Error).
+    async fn get_holdings_for_portfolio_group(
+        &self,
+        params: GetHoldingsForPortfolioGroupParams,
+    ) -> Result<lusid_models::VersionedResourceListOfPortfolioHolding, crate::Error>;
+
+    /// `GET /api/portfoliogroups/{scope}/{code}/metadata` (operation
+    /// `GetPortfolioGroupMetadata`): [`PortfolioGroupsApi::get_portfolio_group_metadata`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioGroupMetadataRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_group_metadata(
+        &self,
+        params: GetPortfolioGroupMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    >;
+
+    /// `PATCH /api/portfoliogroups/{scope}/{code}/metadata` (operation
+    /// `PatchPortfolioGroupAccessMetadata`):
+    /// [`PortfolioGroupsApi::patch_portfolio_group_access_metadata`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PatchPortfolioGroupAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn patch_portfolio_group_access_metadata(
+        &self,
+        params: PatchPortfolioGroupAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    >;
+
+    /// `GET /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation
+    /// `GetPortfolioGroupAccessMetadataByKey`):
+    /// [`PortfolioGroupsApi::get_portfolio_group_access_metadata_by_key`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioGroupAccessMetadataByKeyRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_group_access_metadata_by_key(
+        &self,
+        params: GetPortfolioGroupAccessMetadataByKeyParams,
+    ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error>;
+
+    /// `PUT /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation
+    /// `UpsertPortfolioGroupAccessMetadata`):
+    /// [`PortfolioGroupsApi::upsert_portfolio_group_access_metadata`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertPortfolioGroupAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn upsert_portfolio_group_access_metadata(
+        &self,
+        params: UpsertPortfolioGroupAccessMetadataParams,
+    ) -> Result<lusid_models::ResourceListOfAccessMetadataValueOf, crate::Error>;
+
+    /// `DELETE /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation
+    /// `DeleteKeyFromPortfolioGroupAccessMetadata`):
+    /// [`PortfolioGroupsApi::delete_key_from_portfolio_group_access_metadata`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteKeyFromPortfolioGroupAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn delete_key_from_portfolio_group_access_metadata(
+        &self,
+        params: DeleteKeyFromPortfolioGroupAccessMetadataParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `POST /api/portfoliogroups/{scope}/{code}/portfolios` (operation `AddPortfolioToGroup`):
+    /// [`PortfolioGroupsApi::add_portfolio_to_group`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::AddPortfolioToGroupRequest::send): see [`Error`](crate::Error).
+    async fn add_portfolio_to_group(
+        &self,
+        params: AddPortfolioToGroupParams,
+    ) -> Result<lusid_models::PortfolioGroup, crate::Error>;
+
+    /// `DELETE /api/portfoliogroups/{scope}/{code}/portfolios/{portfolioScope}/{portfolioCode}`
+    /// (operation `DeletePortfolioFromGroup`):
+    /// [`PortfolioGroupsApi::delete_portfolio_from_group`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeletePortfolioFromGroupRequest::send): see [`Error`](crate::Error).
+    async fn delete_portfolio_from_group(
+        &self,
+        params: DeletePortfolioFromGroupParams,
+    ) -> Result<lusid_models::PortfolioGroup, crate::Error>;
+
+    /// `GET /api/portfoliogroups/{scope}/{code}/properties` (operation `GetGroupProperties`):
+    /// [`PortfolioGroupsApi::get_group_properties`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetGroupPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn get_group_properties(
+        &self,
+        params: GetGroupPropertiesParams,
+    ) -> Result<lusid_models::PortfolioGroupProperties, crate::Error>;
+
+    /// `POST /api/portfoliogroups/{scope}/{code}/properties/$delete` (operation
+    /// `DeleteGroupProperties`): [`PortfolioGroupsApi::delete_group_properties`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteGroupPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn delete_group_properties(
+        &self,
+        params: DeleteGroupPropertiesParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `POST /api/portfoliogroups/{scope}/{code}/properties/$upsert` (operation
+    /// `UpsertGroupProperties`): [`PortfolioGroupsApi::upsert_group_properties`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertGroupPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_group_properties(
+        &self,
+        params: UpsertGroupPropertiesParams,
+    ) -> Result<lusid_models::PortfolioGroupProperties, crate::Error>;
+
+    /// `GET /api/portfoliogroups/{scope}/{code}/properties/time-series` (operation
+    /// `GetPortfolioGroupPropertyTimeSeries`):
+    /// [`PortfolioGroupsApi::get_portfolio_group_property_time_series`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioGroupPropertyTimeSeriesRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_group_property_time_series(
+        &self,
+        params: GetPortfolioGroupPropertyTimeSeriesParams,
+    ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error>;
+
+    /// `GET /api/portfoliogroups/{scope}/{code}/relations` (operation
+    /// `GetPortfolioGroupRelations`): [`PortfolioGroupsApi::get_portfolio_group_relations`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioGroupRelationsRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_group_relations(
+        &self,
+        params: GetPortfolioGroupRelationsParams,
+    ) -> Result<lusid_models::ResourceListOfRelation, crate::Error>;
+
+    /// `GET /api/portfoliogroups/{scope}/{code}/relationships` (operation
+    /// `GetPortfolioGroupRelationships`):
+    /// [`PortfolioGroupsApi::get_portfolio_group_relationships`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioGroupRelationshipsRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_group_relationships(
+        &self,
+        params: GetPortfolioGroupRelationshipsParams,
+    ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error>;
+
+    /// `POST /api/portfoliogroups/{scope}/{code}/subgroups` (operation `AddSubGroupToGroup`):
+    /// [`PortfolioGroupsApi::add_sub_group_to_group`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::AddSubGroupToGroupRequest::send): see [`Error`](crate::Error).
+    async fn add_sub_group_to_group(
+        &self,
+        params: AddSubGroupToGroupParams,
+    ) -> Result<lusid_models::PortfolioGroup, crate::Error>;
+
+    /// `DELETE /api/portfoliogroups/{scope}/{code}/subgroups/{subgroupScope}/{subgroupCode}`
+    /// (operation `DeleteSubGroupFromGroup`):
+    /// [`PortfolioGroupsApi::delete_sub_group_from_group`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteSubGroupFromGroupRequest::send): see [`Error`](crate::Error).
+    async fn delete_sub_group_from_group(
+        &self,
+        params: DeleteSubGroupFromGroupParams,
+    ) -> Result<lusid_models::PortfolioGroup, crate::Error>;
+
+    /// `GET /api/portfoliogroups/{scope}/{code}/transactions` (operation
+    /// `GetTransactionsForPortfolioGroup`):
+    /// [`PortfolioGroupsApi::get_transactions_for_portfolio_group`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetTransactionsForPortfolioGroupRequest::send): see [`Error`](crate::Error).
+    async fn get_transactions_for_portfolio_group(
+        &self,
+        params: GetTransactionsForPortfolioGroupParams,
+    ) -> Result<lusid_models::VersionedResourceListOfTransaction, crate::Error>;
+
+    /// `POST /api/portfoliogroups/{scope}/{code}/transactions/$build` (operation
+    /// `BuildTransactionsForPortfolioGroup`):
+    /// [`PortfolioGroupsApi::build_transactions_for_portfolio_group`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BuildTransactionsForPortfolioGroupRequest::send): see [`Error`](crate::Error).
+    async fn build_transactions_for_portfolio_group(
+        &self,
+        params: BuildTransactionsForPortfolioGroupParams,
+    ) -> Result<lusid_models::VersionedResourceListOfOutputTransaction, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl PortfolioGroupsApiClient for PortfolioGroupsApi {
+    async fn list_all_portfolio_groups(
+        &self,
+        params: ListAllPortfolioGroupsParams,
+    ) -> Result<lusid_models::PagedResourceListOfPortfolioGroup, crate::Error> {
+        ListAllPortfolioGroupsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_portfolio_groups(
+        &self,
+        params: ListPortfolioGroupsParams,
+    ) -> Result<lusid_models::PagedResourceListOfPortfolioGroup, crate::Error> {
+        ListPortfolioGroupsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_portfolio_group(
+        &self,
+        params: CreatePortfolioGroupParams,
+    ) -> Result<lusid_models::PortfolioGroup, crate::Error> {
+        CreatePortfolioGroupRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_group(
+        &self,
+        params: GetPortfolioGroupParams,
+    ) -> Result<lusid_models::PortfolioGroup, crate::Error> {
+        GetPortfolioGroupRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_portfolio_group(
+        &self,
+        params: UpdatePortfolioGroupParams,
+    ) -> Result<lusid_models::PortfolioGroup, crate::Error> {
+        UpdatePortfolioGroupRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_portfolio_group(
+        &self,
+        params: DeletePortfolioGroupParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeletePortfolioGroupRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_a2_b_data_for_portfolio_group(
+        &self,
+        params: GetA2BDataForPortfolioGroupParams,
+    ) -> Result<lusid_models::VersionedResourceListOfA2BDataRecord, crate::Error> {
+        GetA2BDataForPortfolioGroupRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_group_commands(
+        &self,
+        params: GetPortfolioGroupCommandsParams,
+    ) -> Result<lusid_models::ResourceListOfProcessedCommand, crate::Error> {
+        GetPortfolioGroupCommandsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_group_expansion(
+        &self,
+        params: GetPortfolioGroupExpansionParams,
+    ) -> Result<lusid_models::ExpandedGroup, crate::Error> {
+        GetPortfolioGroupExpansionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_holdings_for_portfolio_group(
+        &self,
+        params: GetHoldingsForPortfolioGroupParams,
+    ) -> Result<lusid_models::VersionedResourceListOfPortfolioHolding, crate::Error> {
+        GetHoldingsForPortfolioGroupRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_group_metadata(
+        &self,
+        params: GetPortfolioGroupMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    > {
+        GetPortfolioGroupMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn patch_portfolio_group_access_metadata(
+        &self,
+        params: PatchPortfolioGroupAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    > {
+        PatchPortfolioGroupAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_group_access_metadata_by_key(
+        &self,
+        params: GetPortfolioGroupAccessMetadataByKeyParams,
+    ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error> {
+        GetPortfolioGroupAccessMetadataByKeyRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_portfolio_group_access_metadata(
+        &self,
+        params: UpsertPortfolioGroupAccessMetadataParams,
+    ) -> Result<lusid_models::ResourceListOfAccessMetadataValueOf, crate::Error> {
+        UpsertPortfolioGroupAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_key_from_portfolio_group_access_metadata(
+        &self,
+        params: DeleteKeyFromPortfolioGroupAccessMetadataParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteKeyFromPortfolioGroupAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn add_portfolio_to_group(
+        &self,
+        params: AddPortfolioToGroupParams,
+    ) -> Result<lusid_models::PortfolioGroup, crate::Error> {
+        AddPortfolioToGroupRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_portfolio_from_group(
+        &self,
+        params: DeletePortfolioFromGroupParams,
+    ) -> Result<lusid_models::PortfolioGroup, crate::Error> {
+        DeletePortfolioFromGroupRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_group_properties(
+        &self,
+        params: GetGroupPropertiesParams,
+    ) -> Result<lusid_models::PortfolioGroupProperties, crate::Error> {
+        GetGroupPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_group_properties(
+        &self,
+        params: DeleteGroupPropertiesParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteGroupPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_group_properties(
+        &self,
+        params: UpsertGroupPropertiesParams,
+    ) -> Result<lusid_models::PortfolioGroupProperties, crate::Error> {
+        UpsertGroupPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_group_property_time_series(
+        &self,
+        params: GetPortfolioGroupPropertyTimeSeriesParams,
+    ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error> {
+        GetPortfolioGroupPropertyTimeSeriesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_group_relations(
+        &self,
+        params: GetPortfolioGroupRelationsParams,
+    ) -> Result<lusid_models::ResourceListOfRelation, crate::Error> {
+        GetPortfolioGroupRelationsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_group_relationships(
+        &self,
+        params: GetPortfolioGroupRelationshipsParams,
+    ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error> {
+        GetPortfolioGroupRelationshipsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn add_sub_group_to_group(
+        &self,
+        params: AddSubGroupToGroupParams,
+    ) -> Result<lusid_models::PortfolioGroup, crate::Error> {
+        AddSubGroupToGroupRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_sub_group_from_group(
+        &self,
+        params: DeleteSubGroupFromGroupParams,
+    ) -> Result<lusid_models::PortfolioGroup, crate::Error> {
+        DeleteSubGroupFromGroupRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_transactions_for_portfolio_group(
+        &self,
+        params: GetTransactionsForPortfolioGroupParams,
+    ) -> Result<lusid_models::VersionedResourceListOfTransaction, crate::Error> {
+        GetTransactionsForPortfolioGroupRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn build_transactions_for_portfolio_group(
+        &self,
+        params: BuildTransactionsForPortfolioGroupParams,
+    ) -> Result<lusid_models::VersionedResourceListOfOutputTransaction, crate::Error> {
+        BuildTransactionsForPortfolioGroupRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -58,15 +58,7 @@ impl PortfoliosApi {
     pub fn list_portfolios(&self) -> ListPortfoliosRequest {
         ListPortfoliosRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            query: None,
-            property_keys: Vec::new(),
-            relationship_definition_ids: Vec::new(),
+            params: ListPortfoliosParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -108,9 +100,7 @@ impl PortfoliosApi {
     ) -> BatchUpsertPortfolioAccessMetadataRequest {
         BatchUpsertPortfolioAccessMetadataRequest {
             client: self.client.clone(),
-            effective_at: None,
-            effective_until: None,
-            body: request_body,
+            params: BatchUpsertPortfolioAccessMetadataParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -158,15 +148,7 @@ impl PortfoliosApi {
     ) -> ListPortfoliosForScopeRequest {
         ListPortfoliosForScopeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
-            relationship_definition_ids: Vec::new(),
+            params: ListPortfoliosForScopeParams::new(scope),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -207,12 +189,7 @@ impl PortfoliosApi {
     ) -> GetPortfolioRequest {
         GetPortfolioRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            property_keys: Vec::new(),
-            relationship_definition_ids: Vec::new(),
+            params: GetPortfolioParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -250,10 +227,7 @@ impl PortfoliosApi {
     ) -> UpdatePortfolioRequest {
         UpdatePortfolioRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            body: update_portfolio_request,
+            params: UpdatePortfolioParams::new(scope, code, update_portfolio_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -285,8 +259,7 @@ impl PortfoliosApi {
     ) -> DeletePortfolioRequest {
         DeletePortfolioRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeletePortfolioParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -322,9 +295,7 @@ impl PortfoliosApi {
     ) -> PatchPortfolioRequest {
         PatchPortfolioRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: PatchPortfolioParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -367,13 +338,7 @@ impl PortfoliosApi {
     ) -> GetPortfolioCommandsRequest {
         GetPortfolioCommandsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            from_as_at: None,
-            to_as_at: None,
-            filter: None,
-            page: None,
-            limit: None,
+            params: GetPortfolioCommandsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -429,17 +394,7 @@ impl PortfoliosApi {
     ) -> ListInstrumentEventInstructionsRequest {
         ListInstrumentEventInstructionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            portfolio_effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            timeline_scope: None,
-            timeline_code: None,
-            closed_period_id: None,
+            params: ListInstrumentEventInstructionsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -486,11 +441,12 @@ impl PortfoliosApi {
     ) -> UpsertInstrumentEventInstructionsRequest {
         UpsertInstrumentEventInstructionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            success_mode: success_mode.into(),
-            portfolio_effective_at: None,
-            body: request_body,
+            params: UpsertInstrumentEventInstructionsParams::new(
+                scope,
+                code,
+                success_mode,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -538,14 +494,11 @@ impl PortfoliosApi {
     ) -> GetInstrumentEventInstructionRequest {
         GetInstrumentEventInstructionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            instrument_event_instruction_id: instrument_event_instruction_id.into(),
-            portfolio_effective_at: None,
-            as_at: None,
-            timeline_scope: None,
-            timeline_code: None,
-            closed_period_id: None,
+            params: GetInstrumentEventInstructionParams::new(
+                scope,
+                code,
+                instrument_event_instruction_id,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -583,10 +536,11 @@ impl PortfoliosApi {
     ) -> DeleteInstrumentEventInstructionRequest {
         DeleteInstrumentEventInstructionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            instrument_event_instruction_id: instrument_event_instruction_id.into(),
-            portfolio_effective_at: None,
+            params: DeleteInstrumentEventInstructionParams::new(
+                scope,
+                code,
+                instrument_event_instruction_id,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -624,10 +578,7 @@ impl PortfoliosApi {
     ) -> GetPortfolioMetadataRequest {
         GetPortfolioMetadataRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetPortfolioMetadataParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -670,11 +621,7 @@ impl PortfoliosApi {
     ) -> PatchPortfolioAccessMetadataRequest {
         PatchPortfolioAccessMetadataRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            effective_until: None,
-            body: request_body,
+            params: PatchPortfolioAccessMetadataParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -715,11 +662,7 @@ impl PortfoliosApi {
     ) -> GetPortfoliosAccessMetadataByKeyRequest {
         GetPortfoliosAccessMetadataByKeyRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            metadata_key: metadata_key.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetPortfoliosAccessMetadataByKeyParams::new(scope, code, metadata_key),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -766,12 +709,12 @@ impl PortfoliosApi {
     ) -> UpsertPortfolioAccessMetadataRequest {
         UpsertPortfolioAccessMetadataRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            metadata_key: metadata_key.into(),
-            effective_at: None,
-            effective_until: None,
-            body: upsert_portfolio_access_metadata_request,
+            params: UpsertPortfolioAccessMetadataParams::new(
+                scope,
+                code,
+                metadata_key,
+                upsert_portfolio_access_metadata_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -811,11 +754,7 @@ impl PortfoliosApi {
     ) -> DeleteKeyFromPortfolioAccessMetadataRequest {
         DeleteKeyFromPortfolioAccessMetadataRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            metadata_key: metadata_key.into(),
-            effective_at: None,
-            effective_until: None,
+            params: DeleteKeyFromPortfolioAccessMetadataParams::new(scope, code, metadata_key),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -852,10 +791,7 @@ impl PortfoliosApi {
     ) -> GetPortfolioPropertiesRequest {
         GetPortfolioPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetPortfolioPropertiesParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -891,9 +827,7 @@ impl PortfoliosApi {
     ) -> UpsertPortfolioPropertiesRequest {
         UpsertPortfolioPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: UpsertPortfolioPropertiesParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -931,10 +865,7 @@ impl PortfoliosApi {
     ) -> DeletePortfolioPropertiesRequest {
         DeletePortfolioPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            property_keys: property_keys.into_iter().map(Into::into).collect(),
-            effective_at: None,
+            params: DeletePortfolioPropertiesParams::new(scope, code, property_keys),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -977,12 +908,7 @@ impl PortfoliosApi {
     ) -> ListPortfolioPropertiesRequest {
         ListPortfolioPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
+            params: ListPortfolioPropertiesParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1031,14 +957,7 @@ impl PortfoliosApi {
     ) -> GetPortfolioPropertyTimeSeriesRequest {
         GetPortfolioPropertyTimeSeriesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            property_key: property_key.into(),
-            portfolio_effective_at: None,
-            as_at: None,
-            filter: None,
-            page: None,
-            limit: None,
+            params: GetPortfolioPropertyTimeSeriesParams::new(scope, code, property_key),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1089,14 +1008,7 @@ impl PortfoliosApi {
     ) -> GetPortfolioPropertiesTimeSeriesRequest {
         GetPortfolioPropertiesTimeSeriesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            property_keys: property_keys.into_iter().map(Into::into).collect(),
-            portfolio_effective_at: None,
-            as_at: None,
-            filter: None,
-            page: None,
-            limit: None,
+            params: GetPortfolioPropertiesTimeSeriesParams::new(scope, code, property_keys),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1136,12 +1048,7 @@ impl PortfoliosApi {
     ) -> GetPortfolioRelationsRequest {
         GetPortfolioRelationsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            filter: None,
-            identifier_types: Vec::new(),
+            params: GetPortfolioRelationsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1184,12 +1091,7 @@ impl PortfoliosApi {
     ) -> GetPortfolioRelationshipsRequest {
         GetPortfolioRelationshipsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            filter: None,
-            identifier_types: Vec::new(),
+            params: GetPortfolioRelationshipsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1234,12 +1136,11 @@ impl PortfoliosApi {
     ) -> GetPortfolioAggregatedReturnsRequest {
         GetPortfolioAggregatedReturnsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            from_effective_at: None,
-            to_effective_at: None,
-            as_at: None,
-            body: aggregated_returns_request,
+            params: GetPortfolioAggregatedReturnsParams::new(
+                scope,
+                code,
+                aggregated_returns_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1284,12 +1185,7 @@ impl PortfoliosApi {
     ) -> GetCompositeBreakdownRequest {
         GetCompositeBreakdownRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            from_effective_at: None,
-            to_effective_at: None,
-            as_at: None,
-            body: composite_breakdown_request,
+            params: GetCompositeBreakdownParams::new(scope, code, composite_breakdown_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1331,10 +1227,11 @@ impl PortfoliosApi {
     ) -> GetAggregatedReturnsDispersionMetricsRequest {
         GetAggregatedReturnsDispersionMetricsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            body: aggregated_returns_dispersion_request,
+            params: GetAggregatedReturnsDispersionMetricsParams::new(
+                scope,
+                code,
+                aggregated_returns_dispersion_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1382,14 +1279,7 @@ impl PortfoliosApi {
     ) -> GetPortfolioReturnsRequest {
         GetPortfolioReturnsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            return_scope: return_scope.into(),
-            return_code: return_code.into(),
-            from_effective_at: None,
-            to_effective_at: None,
-            period: None,
-            as_at: None,
+            params: GetPortfolioReturnsParams::new(scope, code, return_scope, return_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1430,11 +1320,13 @@ impl PortfoliosApi {
     ) -> UpsertPortfolioReturnsRequest {
         UpsertPortfolioReturnsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            return_scope: return_scope.into(),
-            return_code: return_code.into(),
-            body: request_body,
+            params: UpsertPortfolioReturnsParams::new(
+                scope,
+                code,
+                return_scope,
+                return_code,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1477,13 +1369,14 @@ impl PortfoliosApi {
     ) -> DeletePortfolioReturnsRequest {
         DeletePortfolioReturnsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            return_scope: return_scope.into(),
-            return_code: return_code.into(),
-            from_effective_at: from_effective_at.into(),
-            to_effective_at: to_effective_at.into(),
-            period: None,
+            params: DeletePortfolioReturnsParams::new(
+                scope,
+                code,
+                return_scope,
+                return_code,
+                from_effective_at,
+                to_effective_at,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1544,51 +1437,58 @@ impl PortfoliosApi {
     ) -> GetPortfolioAggregateReturnsRequest {
         GetPortfolioAggregateReturnsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            return_scope: return_scope.into(),
-            return_code: return_code.into(),
-            recipe_id_scope: None,
-            recipe_id_code: None,
-            from_effective_at: None,
-            to_effective_at: None,
-            composite_method: None,
-            period: None,
-            output_frequency: None,
-            metrics: Vec::new(),
-            as_at: None,
-            alternative_inc_date: None,
+            params: GetPortfolioAggregateReturnsParams::new(scope, code, return_scope, return_code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListPortfolios` request (`GET /api/portfolios`), built by
-/// [`PortfoliosApi::list_portfolios`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPortfoliosRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    query: Option<String>,
-    property_keys: Vec<String>,
-    relationship_definition_ids: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListPortfolios` (`GET /api/portfolios`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListPortfoliosParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `query` (query): string.
+    pub query: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
 }
 
-impl ListPortfoliosRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListPortfolios",
-        path_template: "/api/portfolios",
-        idempotent: true,
-    };
+impl ListPortfoliosParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            query: None,
+            property_keys: Vec::new(),
+            relationship_definition_ids: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1656,6 +1556,102 @@ impl ListPortfoliosRequest {
             .collect();
         self
     }
+}
+
+/// The `ListPortfolios` request (`GET /api/portfolios`), built by
+/// [`PortfoliosApi::list_portfolios`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListPortfoliosRequest {
+    client: crate::Client,
+    params: ListPortfoliosParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListPortfoliosRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListPortfolios",
+        path_template: "/api/portfolios",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `query` (query): string.
+    pub fn query(mut self, query: impl Into<String>) -> Self {
+        self.params = self.params.query(query);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListPortfoliosParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListPortfoliosParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1688,17 +1684,17 @@ impl ListPortfoliosRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfolios");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("query", self.query.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("query", self.params.query.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
@@ -1753,25 +1749,71 @@ impl crate::paginator::PagedRequest for ListPortfoliosRequest {
     type Page = lusid_models::ResourceListOfPortfolio;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `BatchUpsertPortfolioAccessMetadata` (`PUT /api/portfolios/metadata`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchUpsertPortfolioAccessMetadataParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): string.
+    pub effective_until: Option<String>,
+    /// The JSON request body.
+    pub body:
+        std::collections::BTreeMap<String, lusid_models::BatchUpsertPortfolioAccessMetadataRequest>,
+}
+
+impl BatchUpsertPortfolioAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        request_body: std::collections::BTreeMap<
+            String,
+            lusid_models::BatchUpsertPortfolioAccessMetadataRequest,
+        >,
+    ) -> Self {
+        Self {
+            effective_at: None,
+            effective_until: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): string.
+    pub fn effective_until(mut self, effective_until: impl Into<String>) -> Self {
+        self.effective_until = Some(effective_until.into());
+        self
     }
 }
 
@@ -1782,10 +1824,7 @@ impl crate::paginator::PagedRequest for ListPortfoliosRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpsertPortfolioAccessMetadataRequest {
     client: crate::Client,
-    effective_at: Option<String>,
-    effective_until: Option<String>,
-    body:
-        std::collections::BTreeMap<String, lusid_models::BatchUpsertPortfolioAccessMetadataRequest>,
+    params: BatchUpsertPortfolioAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1799,14 +1838,24 @@ impl BatchUpsertPortfolioAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): string.
     pub fn effective_until(mut self, effective_until: impl Into<String>) -> Self {
-        self.effective_until = Some(effective_until.into());
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchUpsertPortfolioAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchUpsertPortfolioAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1843,40 +1892,60 @@ impl BatchUpsertPortfolioAccessMetadataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/portfolios/metadata");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListPortfoliosForScope` request (`GET /api/portfolios/{scope}`), built by
-/// [`PortfoliosApi::list_portfolios_for_scope`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPortfoliosForScopeRequest {
-    client: crate::Client,
-    scope: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    relationship_definition_ids: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListPortfoliosForScope` (`GET /api/portfolios/{scope}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListPortfoliosForScopeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
 }
 
-impl ListPortfoliosForScopeRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListPortfoliosForScope",
-        path_template: "/api/portfolios/{scope}",
-        idempotent: true,
-    };
+impl ListPortfoliosForScopeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+            relationship_definition_ids: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1938,6 +2007,96 @@ impl ListPortfoliosForScopeRequest {
             .collect();
         self
     }
+}
+
+/// The `ListPortfoliosForScope` request (`GET /api/portfolios/{scope}`), built by
+/// [`PortfoliosApi::list_portfolios_for_scope`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListPortfoliosForScopeRequest {
+    client: crate::Client,
+    params: ListPortfoliosForScopeParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListPortfoliosForScopeRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListPortfoliosForScope",
+        path_template: "/api/portfolios/{scope}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListPortfoliosForScopeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListPortfoliosForScopeParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1970,17 +2129,17 @@ impl ListPortfoliosForScopeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
@@ -2035,19 +2194,19 @@ impl crate::paginator::PagedRequest for ListPortfoliosForScopeRequest {
     type Page = lusid_models::ResourceListOfPortfolio;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -2057,28 +2216,43 @@ impl crate::paginator::PagedRequest for ListPortfoliosForScopeRequest {
     }
 }
 
-/// The `GetPortfolio` request (`GET /api/portfolios/{scope}/{code}`), built by
-/// [`PortfoliosApi::get_portfolio`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPortfolioRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    relationship_definition_ids: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPortfolio` (`GET /api/portfolios/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each.
+    pub relationship_definition_ids: Vec<String>,
 }
 
-impl GetPortfolioRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPortfolio",
-        path_template: "/api/portfolios/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetPortfolioParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            property_keys: Vec::new(),
+            relationship_definition_ids: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -2115,6 +2289,70 @@ impl GetPortfolioRequest {
             .collect();
         self
     }
+}
+
+/// The `GetPortfolio` request (`GET /api/portfolios/{scope}/{code}`), built by
+/// [`PortfoliosApi::get_portfolio`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPortfolioRequest {
+    client: crate::Client,
+    params: GetPortfolioParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPortfolioRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPortfolio",
+        path_template: "/api/portfolios/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
+    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
+    pub fn relationship_definition_ids(
+        mut self,
+        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .relationship_definition_ids(relationship_definition_ids);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2147,18 +2385,59 @@ impl GetPortfolioRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.query_each(
             "relationshipDefinitionIds",
-            &self.relationship_definition_ids,
+            &self.params.relationship_definition_ids,
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdatePortfolio` (`PUT /api/portfolios/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdatePortfolioParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::UpdatePortfolioRequest,
+}
+
+impl UpdatePortfolioParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_portfolio_request: lusid_models::UpdatePortfolioRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            body: update_portfolio_request,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -2169,10 +2448,7 @@ impl GetPortfolioRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdatePortfolioRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    body: lusid_models::UpdatePortfolioRequest,
+    params: UpdatePortfolioParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2186,8 +2462,18 @@ impl UpdatePortfolioRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdatePortfolioParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdatePortfolioParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2221,13 +2507,38 @@ impl UpdatePortfolioRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeletePortfolio` (`DELETE /api/portfolios/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeletePortfolioParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeletePortfolioParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -2238,8 +2549,7 @@ impl UpdatePortfolioRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePortfolioRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeletePortfolioParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2250,6 +2560,16 @@ impl DeletePortfolioRequest {
         path_template: "/api/portfolios/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeletePortfolioParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeletePortfolioParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2283,11 +2603,43 @@ impl DeletePortfolioRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PatchPortfolio` (`PATCH /api/portfolios/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PatchPortfolioParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::Operation>,
+}
+
+impl PatchPortfolioParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::Operation>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -2298,9 +2650,7 @@ impl DeletePortfolioRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchPortfolioRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: Vec<lusid_models::Operation>,
+    params: PatchPortfolioParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2311,6 +2661,16 @@ impl PatchPortfolioRequest {
         path_template: "/api/portfolios/{scope}/{code}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PatchPortfolioParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PatchPortfolioParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2343,39 +2703,56 @@ impl PatchPortfolioRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PATCH);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPortfolioCommands` request (`GET /api/portfolios/{scope}/{code}/commands`),
-/// built by [`PortfoliosApi::get_portfolio_commands`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPortfolioCommandsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    from_as_at: Option<time::OffsetDateTime>,
-    to_as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    page: Option<String>,
-    limit: Option<i64>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPortfolioCommands` (`GET
+/// /api/portfolios/{scope}/{code}/commands`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioCommandsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `fromAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub from_as_at: Option<time::OffsetDateTime>,
+    /// `toAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub to_as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
 }
 
-impl GetPortfolioCommandsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPortfolioCommands",
-        path_template: "/api/portfolios/{scope}/{code}/commands",
-        idempotent: true,
-    };
+impl GetPortfolioCommandsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            from_as_at: None,
+            to_as_at: None,
+            filter: None,
+            page: None,
+            limit: None,
+        }
+    }
 
     /// Sets `fromAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
     /// as `2024-01-31T09:30:00.0000000+00:00`.
@@ -2407,6 +2784,68 @@ impl GetPortfolioCommandsRequest {
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
+    }
+}
+
+/// The `GetPortfolioCommands` request (`GET /api/portfolios/{scope}/{code}/commands`),
+/// built by [`PortfoliosApi::get_portfolio_commands`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPortfolioCommandsRequest {
+    client: crate::Client,
+    params: GetPortfolioCommandsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPortfolioCommandsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPortfolioCommands",
+        path_template: "/api/portfolios/{scope}/{code}/commands",
+        idempotent: true,
+    };
+
+    /// Sets `fromAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn from_as_at(mut self, from_as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.from_as_at(from_as_at);
+        self
+    }
+
+    /// Sets `toAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn to_as_at(mut self, to_as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.to_as_at(to_as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioCommandsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioCommandsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2441,15 +2880,15 @@ impl GetPortfolioCommandsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/commands");
-        request.query("fromAsAt", self.from_as_at.as_ref())?;
-        request.query("toAsAt", self.to_as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
+        request.query("fromAsAt", self.params.from_as_at.as_ref())?;
+        request.query("toAsAt", self.params.to_as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -2503,15 +2942,15 @@ impl crate::paginator::PagedRequest for GetPortfolioCommandsRequest {
     type Page = lusid_models::ResourceListOfProcessedCommand;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -2521,35 +2960,58 @@ impl crate::paginator::PagedRequest for GetPortfolioCommandsRequest {
     }
 }
 
-/// The `ListInstrumentEventInstructions` request (`GET
-/// /api/portfolios/{scope}/{code}/instrumenteventinstructions`), built by
-/// [`PortfoliosApi::list_instrument_event_instructions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListInstrumentEventInstructionsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    portfolio_effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    timeline_scope: Option<String>,
-    timeline_code: Option<String>,
-    closed_period_id: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListInstrumentEventInstructions` (`GET
+/// /api/portfolios/{scope}/{code}/instrumenteventinstructions`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListInstrumentEventInstructionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `portfolioEffectiveAt` (query): string.
+    pub portfolio_effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `timelineScope` (query): string.
+    pub timeline_scope: Option<String>,
+    /// `timelineCode` (query): string.
+    pub timeline_code: Option<String>,
+    /// `closedPeriodId` (query): string.
+    pub closed_period_id: Option<String>,
 }
 
-impl ListInstrumentEventInstructionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListInstrumentEventInstructions",
-        path_template: "/api/portfolios/{scope}/{code}/instrumenteventinstructions",
-        idempotent: true,
-    };
+impl ListInstrumentEventInstructionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            portfolio_effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            timeline_scope: None,
+            timeline_code: None,
+            closed_period_id: None,
+        }
+    }
 
     /// Sets `portfolioEffectiveAt` (query): string.
     pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
@@ -2606,6 +3068,93 @@ impl ListInstrumentEventInstructionsRequest {
         self.closed_period_id = Some(closed_period_id.into());
         self
     }
+}
+
+/// The `ListInstrumentEventInstructions` request (`GET
+/// /api/portfolios/{scope}/{code}/instrumenteventinstructions`), built by
+/// [`PortfoliosApi::list_instrument_event_instructions`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListInstrumentEventInstructionsRequest {
+    client: crate::Client,
+    params: ListInstrumentEventInstructionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListInstrumentEventInstructionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListInstrumentEventInstructions",
+        path_template: "/api/portfolios/{scope}/{code}/instrumenteventinstructions",
+        idempotent: true,
+    };
+
+    /// Sets `portfolioEffectiveAt` (query): string.
+    pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.portfolio_effective_at(portfolio_effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `timelineScope` (query): string.
+    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
+        self.params = self.params.timeline_scope(timeline_scope);
+        self
+    }
+
+    /// Sets `timelineCode` (query): string.
+    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
+        self.params = self.params.timeline_code(timeline_code);
+        self
+    }
+
+    /// Sets `closedPeriodId` (query): string.
+    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
+        self.params = self.params.closed_period_id(closed_period_id);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListInstrumentEventInstructionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListInstrumentEventInstructionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2641,19 +3190,22 @@ impl ListInstrumentEventInstructionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/instrumenteventinstructions");
-        request.query("portfolioEffectiveAt", self.portfolio_effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("timelineScope", self.timeline_scope.as_ref())?;
-        request.query("timelineCode", self.timeline_code.as_ref())?;
-        request.query("closedPeriodId", self.closed_period_id.as_ref())?;
+        request.query(
+            "portfolioEffectiveAt",
+            self.params.portfolio_effective_at.as_ref(),
+        )?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("timelineScope", self.params.timeline_scope.as_ref())?;
+        request.query("timelineCode", self.params.timeline_code.as_ref())?;
+        request.query("closedPeriodId", self.params.closed_period_id.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -2710,25 +3262,74 @@ impl crate::paginator::PagedRequest for ListInstrumentEventInstructionsRequest {
     type Page = lusid_models::PagedResourceListOfInstrumentEventInstruction;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertInstrumentEventInstructions` (`POST
+/// /api/portfolios/{scope}/{code}/instrumenteventinstructions`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertInstrumentEventInstructionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `successMode` (query): string.
+    pub success_mode: String,
+    /// `portfolioEffectiveAt` (query): string.
+    pub portfolio_effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::InstrumentEventInstructionRequest>,
+}
+
+impl UpsertInstrumentEventInstructionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        success_mode: impl Into<String>,
+        request_body: std::collections::BTreeMap<
+            String,
+            lusid_models::InstrumentEventInstructionRequest,
+        >,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            success_mode: success_mode.into(),
+            portfolio_effective_at: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `portfolioEffectiveAt` (query): string.
+    pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
+        self.portfolio_effective_at = Some(portfolio_effective_at.into());
+        self
     }
 }
 
@@ -2740,11 +3341,7 @@ impl crate::paginator::PagedRequest for ListInstrumentEventInstructionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertInstrumentEventInstructionsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    success_mode: String,
-    portfolio_effective_at: Option<String>,
-    body: std::collections::BTreeMap<String, lusid_models::InstrumentEventInstructionRequest>,
+    params: UpsertInstrumentEventInstructionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2758,8 +3355,18 @@ impl UpsertInstrumentEventInstructionsRequest {
 
     /// Sets `portfolioEffectiveAt` (query): string.
     pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.portfolio_effective_at = Some(portfolio_effective_at.into());
+        self.params = self.params.portfolio_effective_at(portfolio_effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertInstrumentEventInstructionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertInstrumentEventInstructionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2796,44 +3403,68 @@ impl UpsertInstrumentEventInstructionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/instrumenteventinstructions");
-        request.query("successMode", Some(&self.success_mode))?;
-        request.query("portfolioEffectiveAt", self.portfolio_effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("successMode", Some(&self.params.success_mode))?;
+        request.query(
+            "portfolioEffectiveAt",
+            self.params.portfolio_effective_at.as_ref(),
+        )?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetInstrumentEventInstruction` request (`GET
-/// /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}`),
-/// built by [`PortfoliosApi::get_instrument_event_instruction`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetInstrumentEventInstructionRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    instrument_event_instruction_id: String,
-    portfolio_effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    timeline_scope: Option<String>,
-    timeline_code: Option<String>,
-    closed_period_id: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetInstrumentEventInstruction` (`GET
+/// /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetInstrumentEventInstructionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `instrumentEventInstructionId` (path): string.
+    pub instrument_event_instruction_id: String,
+    /// `portfolioEffectiveAt` (query): string.
+    pub portfolio_effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `timelineScope` (query): string.
+    pub timeline_scope: Option<String>,
+    /// `timelineCode` (query): string.
+    pub timeline_code: Option<String>,
+    /// `closedPeriodId` (query): string.
+    pub closed_period_id: Option<String>,
 }
 
-impl GetInstrumentEventInstructionRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetInstrumentEventInstruction",
-        path_template: "/api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}",
-        idempotent: true,
-    };
+impl GetInstrumentEventInstructionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        instrument_event_instruction_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            instrument_event_instruction_id: instrument_event_instruction_id.into(),
+            portfolio_effective_at: None,
+            as_at: None,
+            timeline_scope: None,
+            timeline_code: None,
+            closed_period_id: None,
+        }
+    }
 
     /// Sets `portfolioEffectiveAt` (query): string.
     pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
@@ -2864,6 +3495,68 @@ impl GetInstrumentEventInstructionRequest {
     pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
         self.closed_period_id = Some(closed_period_id.into());
         self
+    }
+}
+
+/// The `GetInstrumentEventInstruction` request (`GET
+/// /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}`),
+/// built by [`PortfoliosApi::get_instrument_event_instruction`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetInstrumentEventInstructionRequest {
+    client: crate::Client,
+    params: GetInstrumentEventInstructionParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetInstrumentEventInstructionRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetInstrumentEventInstruction",
+        path_template: "/api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}",
+        idempotent: true,
+    };
+
+    /// Sets `portfolioEffectiveAt` (query): string.
+    pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.portfolio_effective_at(portfolio_effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `timelineScope` (query): string.
+    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
+        self.params = self.params.timeline_scope(timeline_scope);
+        self
+    }
+
+    /// Sets `timelineCode` (query): string.
+    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
+        self.params = self.params.timeline_code(timeline_code);
+        self
+    }
+
+    /// Sets `closedPeriodId` (query): string.
+    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
+        self.params = self.params.closed_period_id(closed_period_id);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetInstrumentEventInstructionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetInstrumentEventInstructionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2898,21 +3591,66 @@ impl GetInstrumentEventInstructionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/instrumenteventinstructions/");
         request.path_param(
             "instrumentEventInstructionId",
-            &self.instrument_event_instruction_id,
+            &self.params.instrument_event_instruction_id,
         )?;
-        request.query("portfolioEffectiveAt", self.portfolio_effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("timelineScope", self.timeline_scope.as_ref())?;
-        request.query("timelineCode", self.timeline_code.as_ref())?;
-        request.query("closedPeriodId", self.closed_period_id.as_ref())?;
+        request.query(
+            "portfolioEffectiveAt",
+            self.params.portfolio_effective_at.as_ref(),
+        )?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("timelineScope", self.params.timeline_scope.as_ref())?;
+        request.query("timelineCode", self.params.timeline_code.as_ref())?;
+        request.query("closedPeriodId", self.params.closed_period_id.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteInstrumentEventInstruction` (`DELETE
+/// /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteInstrumentEventInstructionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `instrumentEventInstructionId` (path): string.
+    pub instrument_event_instruction_id: String,
+    /// `portfolioEffectiveAt` (query): string.
+    pub portfolio_effective_at: Option<String>,
+}
+
+impl DeleteInstrumentEventInstructionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        instrument_event_instruction_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            instrument_event_instruction_id: instrument_event_instruction_id.into(),
+            portfolio_effective_at: None,
+        }
+    }
+
+    /// Sets `portfolioEffectiveAt` (query): string.
+    pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
+        self.portfolio_effective_at = Some(portfolio_effective_at.into());
+        self
     }
 }
 
@@ -2924,10 +3662,7 @@ impl GetInstrumentEventInstructionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteInstrumentEventInstructionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    instrument_event_instruction_id: String,
-    portfolio_effective_at: Option<String>,
+    params: DeleteInstrumentEventInstructionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2941,8 +3676,18 @@ impl DeleteInstrumentEventInstructionRequest {
 
     /// Sets `portfolioEffectiveAt` (query): string.
     pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.portfolio_effective_at = Some(portfolio_effective_at.into());
+        self.params = self.params.portfolio_effective_at(portfolio_effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteInstrumentEventInstructionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteInstrumentEventInstructionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2977,17 +3722,66 @@ impl DeleteInstrumentEventInstructionRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/instrumenteventinstructions/");
         request.path_param(
             "instrumentEventInstructionId",
-            &self.instrument_event_instruction_id,
+            &self.params.instrument_event_instruction_id,
         )?;
-        request.query("portfolioEffectiveAt", self.portfolio_effective_at.as_ref())?;
+        request.query(
+            "portfolioEffectiveAt",
+            self.params.portfolio_effective_at.as_ref(),
+        )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetPortfolioMetadata` (`GET
+/// /api/portfolios/{scope}/{code}/metadata`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioMetadataParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetPortfolioMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -2998,10 +3792,7 @@ impl DeleteInstrumentEventInstructionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioMetadataRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetPortfolioMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3015,15 +3806,25 @@ impl GetPortfolioMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3063,14 +3864,67 @@ impl GetPortfolioMetadataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/metadata");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PatchPortfolioAccessMetadata` (`PATCH
+/// /api/portfolios/{scope}/{code}/metadata`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PatchPortfolioAccessMetadataParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub effective_until: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::AccessMetadataOperation>,
+}
+
+impl PatchPortfolioAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::AccessMetadataOperation>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            effective_until: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
+        self.effective_until = Some(effective_until);
+        self
     }
 }
 
@@ -3082,11 +3936,7 @@ impl GetPortfolioMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchPortfolioAccessMetadataRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    effective_until: Option<time::OffsetDateTime>,
-    body: Vec<lusid_models::AccessMetadataOperation>,
+    params: PatchPortfolioAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3100,15 +3950,25 @@ impl PatchPortfolioAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PatchPortfolioAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PatchPortfolioAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3148,15 +4008,68 @@ impl PatchPortfolioAccessMetadataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PATCH);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/metadata");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetPortfoliosAccessMetadataByKey` (`GET
+/// /api/portfolios/{scope}/{code}/metadata/{metadataKey}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfoliosAccessMetadataByKeyParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `metadataKey` (path): string.
+    pub metadata_key: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetPortfoliosAccessMetadataByKeyParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        metadata_key: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            metadata_key: metadata_key.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -3168,11 +4081,7 @@ impl PatchPortfolioAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfoliosAccessMetadataByKeyRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    metadata_key: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetPortfoliosAccessMetadataByKeyParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3186,15 +4095,25 @@ impl GetPortfoliosAccessMetadataByKeyRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfoliosAccessMetadataByKeyParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfoliosAccessMetadataByKeyParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3228,15 +4147,72 @@ impl GetPortfoliosAccessMetadataByKeyRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/metadata/");
-        request.path_param("metadataKey", &self.metadata_key)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("metadataKey", &self.params.metadata_key)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertPortfolioAccessMetadata` (`PUT
+/// /api/portfolios/{scope}/{code}/metadata/{metadataKey}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertPortfolioAccessMetadataParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `metadataKey` (path): string.
+    pub metadata_key: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub effective_until: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: lusid_models::UpsertPortfolioAccessMetadataRequest,
+}
+
+impl UpsertPortfolioAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        metadata_key: impl Into<String>,
+        upsert_portfolio_access_metadata_request: lusid_models::UpsertPortfolioAccessMetadataRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            metadata_key: metadata_key.into(),
+            effective_at: None,
+            effective_until: None,
+            body: upsert_portfolio_access_metadata_request,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
+        self.effective_until = Some(effective_until);
+        self
     }
 }
 
@@ -3248,12 +4224,7 @@ impl GetPortfoliosAccessMetadataByKeyRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPortfolioAccessMetadataRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    metadata_key: String,
-    effective_at: Option<String>,
-    effective_until: Option<time::OffsetDateTime>,
-    body: lusid_models::UpsertPortfolioAccessMetadataRequest,
+    params: UpsertPortfolioAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3267,15 +4238,25 @@ impl UpsertPortfolioAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertPortfolioAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertPortfolioAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3312,16 +4293,69 @@ impl UpsertPortfolioAccessMetadataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/metadata/");
-        request.path_param("metadataKey", &self.metadata_key)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
-        request.json_body(&self.body)?;
+        request.path_param("metadataKey", &self.params.metadata_key)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteKeyFromPortfolioAccessMetadata` (`DELETE
+/// /api/portfolios/{scope}/{code}/metadata/{metadataKey}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteKeyFromPortfolioAccessMetadataParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `metadataKey` (path): string.
+    pub metadata_key: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub effective_until: Option<time::OffsetDateTime>,
+}
+
+impl DeleteKeyFromPortfolioAccessMetadataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        metadata_key: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            metadata_key: metadata_key.into(),
+            effective_at: None,
+            effective_until: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
+        self.effective_until = Some(effective_until);
+        self
     }
 }
 
@@ -3333,11 +4367,7 @@ impl UpsertPortfolioAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteKeyFromPortfolioAccessMetadataRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    metadata_key: String,
-    effective_at: Option<String>,
-    effective_until: Option<time::OffsetDateTime>,
+    params: DeleteKeyFromPortfolioAccessMetadataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3351,15 +4381,25 @@ impl DeleteKeyFromPortfolioAccessMetadataRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteKeyFromPortfolioAccessMetadataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteKeyFromPortfolioAccessMetadataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3394,15 +4434,61 @@ impl DeleteKeyFromPortfolioAccessMetadataRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/metadata/");
-        request.path_param("metadataKey", &self.metadata_key)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
+        request.path_param("metadataKey", &self.params.metadata_key)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetPortfolioProperties` (`GET
+/// /api/portfolios/{scope}/{code}/properties`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetPortfolioPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -3413,10 +4499,7 @@ impl DeleteKeyFromPortfolioAccessMetadataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetPortfolioPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3430,15 +4513,25 @@ impl GetPortfolioPropertiesRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3472,14 +4565,47 @@ impl GetPortfolioPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertPortfolioProperties` (`POST
+/// /api/portfolios/{scope}/{code}/properties`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertPortfolioPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::Property>,
+}
+
+impl UpsertPortfolioPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::Property>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -3491,9 +4617,7 @@ impl GetPortfolioPropertiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPortfolioPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: std::collections::BTreeMap<String, lusid_models::Property>,
+    params: UpsertPortfolioPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3504,6 +4628,16 @@ impl UpsertPortfolioPropertiesRequest {
         path_template: "/api/portfolios/{scope}/{code}/properties",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertPortfolioPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertPortfolioPropertiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3536,13 +4670,55 @@ impl UpsertPortfolioPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeletePortfolioProperties` (`DELETE
+/// /api/portfolios/{scope}/{code}/properties`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeletePortfolioPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+}
+
+impl DeletePortfolioPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            property_keys: property_keys.into_iter().map(Into::into).collect(),
+            effective_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -3554,10 +4730,7 @@ impl UpsertPortfolioPropertiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePortfolioPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    property_keys: Vec<String>,
-    effective_at: Option<String>,
+    params: DeletePortfolioPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3571,8 +4744,18 @@ impl DeletePortfolioPropertiesRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeletePortfolioPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeletePortfolioPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3607,41 +4790,54 @@ impl DeletePortfolioPropertiesRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties");
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListPortfolioProperties` request (`GET
-/// /api/portfolios/{scope}/{code}/properties/list`), built by
-/// [`PortfoliosApi::list_portfolio_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPortfolioPropertiesRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListPortfolioProperties` (`GET
+/// /api/portfolios/{scope}/{code}/properties/list`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListPortfolioPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
 }
 
-impl ListPortfolioPropertiesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListPortfolioProperties",
-        path_template: "/api/portfolios/{scope}/{code}/properties/list",
-        idempotent: true,
-    };
+impl ListPortfolioPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -3666,6 +4862,62 @@ impl ListPortfolioPropertiesRequest {
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
+    }
+}
+
+/// The `ListPortfolioProperties` request (`GET
+/// /api/portfolios/{scope}/{code}/properties/list`), built by
+/// [`PortfoliosApi::list_portfolio_properties`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListPortfolioPropertiesRequest {
+    client: crate::Client,
+    params: ListPortfolioPropertiesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListPortfolioPropertiesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListPortfolioProperties",
+        path_template: "/api/portfolios/{scope}/{code}/properties/list",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListPortfolioPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListPortfolioPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3699,14 +4951,14 @@ impl ListPortfolioPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties/list");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -3759,19 +5011,19 @@ impl crate::paginator::PagedRequest for ListPortfolioPropertiesRequest {
     type Page = lusid_models::ResourceListOfProperty;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -3781,32 +5033,53 @@ impl crate::paginator::PagedRequest for ListPortfolioPropertiesRequest {
     }
 }
 
-/// The `GetPortfolioPropertyTimeSeries` request (`GET
-/// /api/portfolios/{scope}/{code}/properties/time-series`), built by
-/// [`PortfoliosApi::get_portfolio_property_time_series`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPortfolioPropertyTimeSeriesRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    property_key: String,
-    portfolio_effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    page: Option<String>,
-    limit: Option<i64>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPortfolioPropertyTimeSeries` (`GET
+/// /api/portfolios/{scope}/{code}/properties/time-series`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioPropertyTimeSeriesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `propertyKey` (query): string.
+    pub property_key: String,
+    /// `portfolioEffectiveAt` (query): string.
+    pub portfolio_effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
 }
 
-impl GetPortfolioPropertyTimeSeriesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPortfolioPropertyTimeSeries",
-        path_template: "/api/portfolios/{scope}/{code}/properties/time-series",
-        idempotent: true,
-    };
+impl GetPortfolioPropertyTimeSeriesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        property_key: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            property_key: property_key.into(),
+            portfolio_effective_at: None,
+            as_at: None,
+            filter: None,
+            page: None,
+            limit: None,
+        }
+    }
 
     /// Sets `portfolioEffectiveAt` (query): string.
     pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
@@ -3837,6 +5110,68 @@ impl GetPortfolioPropertyTimeSeriesRequest {
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
+    }
+}
+
+/// The `GetPortfolioPropertyTimeSeries` request (`GET
+/// /api/portfolios/{scope}/{code}/properties/time-series`), built by
+/// [`PortfoliosApi::get_portfolio_property_time_series`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPortfolioPropertyTimeSeriesRequest {
+    client: crate::Client,
+    params: GetPortfolioPropertyTimeSeriesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPortfolioPropertyTimeSeriesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPortfolioPropertyTimeSeries",
+        path_template: "/api/portfolios/{scope}/{code}/properties/time-series",
+        idempotent: true,
+    };
+
+    /// Sets `portfolioEffectiveAt` (query): string.
+    pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.portfolio_effective_at(portfolio_effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioPropertyTimeSeriesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioPropertyTimeSeriesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3871,16 +5206,19 @@ impl GetPortfolioPropertyTimeSeriesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties/time-series");
-        request.query("propertyKey", Some(&self.property_key))?;
-        request.query("portfolioEffectiveAt", self.portfolio_effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
+        request.query("propertyKey", Some(&self.params.property_key))?;
+        request.query(
+            "portfolioEffectiveAt",
+            self.params.portfolio_effective_at.as_ref(),
+        )?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -3936,19 +5274,19 @@ impl crate::paginator::PagedRequest for GetPortfolioPropertyTimeSeriesRequest {
     type Page = lusid_models::ResourceListOfPropertyInterval;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -3958,32 +5296,53 @@ impl crate::paginator::PagedRequest for GetPortfolioPropertyTimeSeriesRequest {
     }
 }
 
-/// The `GetPortfolioPropertiesTimeSeries` request (`GET
-/// /api/portfolios/{scope}/{code}/properties/time-series/batch`), built by
-/// [`PortfoliosApi::get_portfolio_properties_time_series`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPortfolioPropertiesTimeSeriesRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    property_keys: Vec<String>,
-    portfolio_effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    page: Option<String>,
-    limit: Option<i64>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPortfolioPropertiesTimeSeries` (`GET
+/// /api/portfolios/{scope}/{code}/properties/time-series/batch`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioPropertiesTimeSeriesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `portfolioEffectiveAt` (query): string.
+    pub portfolio_effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
 }
 
-impl GetPortfolioPropertiesTimeSeriesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPortfolioPropertiesTimeSeries",
-        path_template: "/api/portfolios/{scope}/{code}/properties/time-series/batch",
-        idempotent: true,
-    };
+impl GetPortfolioPropertiesTimeSeriesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            property_keys: property_keys.into_iter().map(Into::into).collect(),
+            portfolio_effective_at: None,
+            as_at: None,
+            filter: None,
+            page: None,
+            limit: None,
+        }
+    }
 
     /// Sets `portfolioEffectiveAt` (query): string.
     pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
@@ -4014,6 +5373,68 @@ impl GetPortfolioPropertiesTimeSeriesRequest {
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
+    }
+}
+
+/// The `GetPortfolioPropertiesTimeSeries` request (`GET
+/// /api/portfolios/{scope}/{code}/properties/time-series/batch`), built by
+/// [`PortfoliosApi::get_portfolio_properties_time_series`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPortfolioPropertiesTimeSeriesRequest {
+    client: crate::Client,
+    params: GetPortfolioPropertiesTimeSeriesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPortfolioPropertiesTimeSeriesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPortfolioPropertiesTimeSeries",
+        path_template: "/api/portfolios/{scope}/{code}/properties/time-series/batch",
+        idempotent: true,
+    };
+
+    /// Sets `portfolioEffectiveAt` (query): string.
+    pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.portfolio_effective_at(portfolio_effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioPropertiesTimeSeriesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioPropertiesTimeSeriesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4050,16 +5471,19 @@ impl GetPortfolioPropertiesTimeSeriesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties/time-series/batch");
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("portfolioEffectiveAt", self.portfolio_effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query(
+            "portfolioEffectiveAt",
+            self.params.portfolio_effective_at.as_ref(),
+        )?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -4116,19 +5540,19 @@ impl crate::paginator::PagedRequest for GetPortfolioPropertiesTimeSeriesRequest 
     type Page = lusid_models::ResourceListOfPropertyIntervalTimeSeries;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -4138,29 +5562,43 @@ impl crate::paginator::PagedRequest for GetPortfolioPropertiesTimeSeriesRequest 
     }
 }
 
-/// The `GetPortfolioRelations` request (`GET /api/portfolios/{scope}/{code}/relations`),
-/// built by [`PortfoliosApi::get_portfolio_relations`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPortfolioRelationsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    identifier_types: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPortfolioRelations` (`GET
+/// /api/portfolios/{scope}/{code}/relations`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioRelationsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair each.
+    pub identifier_types: Vec<String>,
 }
 
-impl GetPortfolioRelationsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPortfolioRelations",
-        path_template: "/api/portfolios/{scope}/{code}/relations",
-        idempotent: true,
-    };
+impl GetPortfolioRelationsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            filter: None,
+            identifier_types: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -4189,6 +5627,65 @@ impl GetPortfolioRelationsRequest {
     ) -> Self {
         self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetPortfolioRelations` request (`GET /api/portfolios/{scope}/{code}/relations`),
+/// built by [`PortfoliosApi::get_portfolio_relations`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPortfolioRelationsRequest {
+    client: crate::Client,
+    params: GetPortfolioRelationsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPortfolioRelationsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPortfolioRelations",
+        path_template: "/api/portfolios/{scope}/{code}/relations",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
+    /// each. Replaces any earlier values.
+    pub fn identifier_types(
+        mut self,
+        identifier_types: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.identifier_types(identifier_types);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioRelationsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioRelationsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4222,43 +5719,56 @@ impl GetPortfolioRelationsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/relations");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("identifierTypes", &self.identifier_types)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("identifierTypes", &self.params.identifier_types)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPortfolioRelationships` request (`GET
-/// /api/portfolios/{scope}/{code}/relationships`), built by
-/// [`PortfoliosApi::get_portfolio_relationships`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPortfolioRelationshipsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    identifier_types: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPortfolioRelationships` (`GET
+/// /api/portfolios/{scope}/{code}/relationships`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioRelationshipsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair each.
+    pub identifier_types: Vec<String>,
 }
 
-impl GetPortfolioRelationshipsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPortfolioRelationships",
-        path_template: "/api/portfolios/{scope}/{code}/relationships",
-        idempotent: true,
-    };
+impl GetPortfolioRelationshipsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            filter: None,
+            identifier_types: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -4287,6 +5797,66 @@ impl GetPortfolioRelationshipsRequest {
     ) -> Self {
         self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetPortfolioRelationships` request (`GET
+/// /api/portfolios/{scope}/{code}/relationships`), built by
+/// [`PortfoliosApi::get_portfolio_relationships`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPortfolioRelationshipsRequest {
+    client: crate::Client,
+    params: GetPortfolioRelationshipsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPortfolioRelationshipsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPortfolioRelationships",
+        path_template: "/api/portfolios/{scope}/{code}/relationships",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
+    /// each. Replaces any earlier values.
+    pub fn identifier_types(
+        mut self,
+        identifier_types: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.identifier_types(identifier_types);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioRelationshipsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioRelationshipsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4321,43 +5891,60 @@ impl GetPortfolioRelationshipsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/relationships");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("identifierTypes", &self.identifier_types)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("identifierTypes", &self.params.identifier_types)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPortfolioAggregatedReturns` request (`POST
-/// /api/portfolios/{scope}/{code}/returns/$aggregated`), built by
-/// [`PortfoliosApi::get_portfolio_aggregated_returns`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPortfolioAggregatedReturnsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    from_effective_at: Option<String>,
-    to_effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    body: lusid_models::AggregatedReturnsRequest,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPortfolioAggregatedReturns` (`POST
+/// /api/portfolios/{scope}/{code}/returns/$aggregated`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioAggregatedReturnsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `fromEffectiveAt` (query): string.
+    pub from_effective_at: Option<String>,
+    /// `toEffectiveAt` (query): string.
+    pub to_effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: lusid_models::AggregatedReturnsRequest,
 }
 
-impl GetPortfolioAggregatedReturnsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPortfolioAggregatedReturns",
-        path_template: "/api/portfolios/{scope}/{code}/returns/$aggregated",
-        idempotent: true,
-    };
+impl GetPortfolioAggregatedReturnsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        aggregated_returns_request: lusid_models::AggregatedReturnsRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            from_effective_at: None,
+            to_effective_at: None,
+            as_at: None,
+            body: aggregated_returns_request,
+        }
+    }
 
     /// Sets `fromEffectiveAt` (query): string.
     pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
@@ -4376,6 +5963,56 @@ impl GetPortfolioAggregatedReturnsRequest {
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
         self.as_at = Some(as_at);
         self
+    }
+}
+
+/// The `GetPortfolioAggregatedReturns` request (`POST
+/// /api/portfolios/{scope}/{code}/returns/$aggregated`), built by
+/// [`PortfoliosApi::get_portfolio_aggregated_returns`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPortfolioAggregatedReturnsRequest {
+    client: crate::Client,
+    params: GetPortfolioAggregatedReturnsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPortfolioAggregatedReturnsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPortfolioAggregatedReturns",
+        path_template: "/api/portfolios/{scope}/{code}/returns/$aggregated",
+        idempotent: true,
+    };
+
+    /// Sets `fromEffectiveAt` (query): string.
+    pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.from_effective_at(from_effective_at);
+        self
+    }
+
+    /// Sets `toEffectiveAt` (query): string.
+    pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.to_effective_at(to_effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioAggregatedReturnsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioAggregatedReturnsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4409,43 +6046,60 @@ impl GetPortfolioAggregatedReturnsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/returns/$aggregated");
-        request.query("fromEffectiveAt", self.from_effective_at.as_ref())?;
-        request.query("toEffectiveAt", self.to_effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("fromEffectiveAt", self.params.from_effective_at.as_ref())?;
+        request.query("toEffectiveAt", self.params.to_effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetCompositeBreakdown` request (`POST
-/// /api/portfolios/{scope}/{code}/returns/breakdown`), built by
-/// [`PortfoliosApi::get_composite_breakdown`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCompositeBreakdownRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    from_effective_at: Option<String>,
-    to_effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    body: lusid_models::CompositeBreakdownRequest,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetCompositeBreakdown` (`POST
+/// /api/portfolios/{scope}/{code}/returns/breakdown`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetCompositeBreakdownParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `fromEffectiveAt` (query): string.
+    pub from_effective_at: Option<String>,
+    /// `toEffectiveAt` (query): string.
+    pub to_effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: lusid_models::CompositeBreakdownRequest,
 }
 
-impl GetCompositeBreakdownRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetCompositeBreakdown",
-        path_template: "/api/portfolios/{scope}/{code}/returns/breakdown",
-        idempotent: true,
-    };
+impl GetCompositeBreakdownParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        composite_breakdown_request: lusid_models::CompositeBreakdownRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            from_effective_at: None,
+            to_effective_at: None,
+            as_at: None,
+            body: composite_breakdown_request,
+        }
+    }
 
     /// Sets `fromEffectiveAt` (query): string.
     pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
@@ -4464,6 +6118,56 @@ impl GetCompositeBreakdownRequest {
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
         self.as_at = Some(as_at);
         self
+    }
+}
+
+/// The `GetCompositeBreakdown` request (`POST
+/// /api/portfolios/{scope}/{code}/returns/breakdown`), built by
+/// [`PortfoliosApi::get_composite_breakdown`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetCompositeBreakdownRequest {
+    client: crate::Client,
+    params: GetCompositeBreakdownParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetCompositeBreakdownRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetCompositeBreakdown",
+        path_template: "/api/portfolios/{scope}/{code}/returns/breakdown",
+        idempotent: true,
+    };
+
+    /// Sets `fromEffectiveAt` (query): string.
+    pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.from_effective_at(from_effective_at);
+        self
+    }
+
+    /// Sets `toEffectiveAt` (query): string.
+    pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.to_effective_at(to_effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetCompositeBreakdownParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetCompositeBreakdownParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4498,16 +6202,60 @@ impl GetCompositeBreakdownRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/returns/breakdown");
-        request.query("fromEffectiveAt", self.from_effective_at.as_ref())?;
-        request.query("toEffectiveAt", self.to_effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("fromEffectiveAt", self.params.from_effective_at.as_ref())?;
+        request.query("toEffectiveAt", self.params.to_effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetAggregatedReturnsDispersionMetrics` (`POST
+/// /api/portfolios/{scope}/{code}/returns/dispersion/$aggregated`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAggregatedReturnsDispersionMetricsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: lusid_models::AggregatedReturnsDispersionRequest,
+}
+
+impl GetAggregatedReturnsDispersionMetricsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        aggregated_returns_dispersion_request: lusid_models::AggregatedReturnsDispersionRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            body: aggregated_returns_dispersion_request,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -4519,10 +6267,7 @@ impl GetCompositeBreakdownRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAggregatedReturnsDispersionMetricsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    body: lusid_models::AggregatedReturnsDispersionRequest,
+    params: GetAggregatedReturnsDispersionMetricsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4537,8 +6282,18 @@ impl GetAggregatedReturnsDispersionMetricsRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAggregatedReturnsDispersionMetricsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAggregatedReturnsDispersionMetricsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4573,43 +6328,66 @@ impl GetAggregatedReturnsDispersionMetricsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/returns/dispersion/$aggregated");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPortfolioReturns` request (`GET
-/// /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}`), built by
-/// [`PortfoliosApi::get_portfolio_returns`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPortfolioReturnsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    return_scope: String,
-    return_code: String,
-    from_effective_at: Option<String>,
-    to_effective_at: Option<String>,
-    period: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPortfolioReturns` (`GET
+/// /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioReturnsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `returnScope` (path): string.
+    pub return_scope: String,
+    /// `returnCode` (path): string.
+    pub return_code: String,
+    /// `fromEffectiveAt` (query): string.
+    pub from_effective_at: Option<String>,
+    /// `toEffectiveAt` (query): string.
+    pub to_effective_at: Option<String>,
+    /// `period` (query): string; known values `Daily` and `Monthly`; documented default
+    /// `Daily`.
+    pub period: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
 }
 
-impl GetPortfolioReturnsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPortfolioReturns",
-        path_template: "/api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}",
-        idempotent: true,
-    };
+impl GetPortfolioReturnsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        return_scope: impl Into<String>,
+        return_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            return_scope: return_scope.into(),
+            return_code: return_code.into(),
+            from_effective_at: None,
+            to_effective_at: None,
+            period: None,
+            as_at: None,
+        }
+    }
 
     /// Sets `fromEffectiveAt` (query): string.
     pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
@@ -4635,6 +6413,63 @@ impl GetPortfolioReturnsRequest {
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
         self.as_at = Some(as_at);
         self
+    }
+}
+
+/// The `GetPortfolioReturns` request (`GET
+/// /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}`), built by
+/// [`PortfoliosApi::get_portfolio_returns`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPortfolioReturnsRequest {
+    client: crate::Client,
+    params: GetPortfolioReturnsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPortfolioReturnsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPortfolioReturns",
+        path_template: "/api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}",
+        idempotent: true,
+    };
+
+    /// Sets `fromEffectiveAt` (query): string.
+    pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.from_effective_at(from_effective_at);
+        self
+    }
+
+    /// Sets `toEffectiveAt` (query): string.
+    pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.to_effective_at(to_effective_at);
+        self
+    }
+
+    /// Sets `period` (query): string; known values `Daily` and `Monthly`; documented default
+    /// `Daily`.
+    pub fn period(mut self, period: impl Into<String>) -> Self {
+        self.params = self.params.period(period);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioReturnsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioReturnsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4669,19 +6504,60 @@ impl GetPortfolioReturnsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/returns/");
-        request.path_param("returnScope", &self.return_scope)?;
+        request.path_param("returnScope", &self.params.return_scope)?;
         request.path("/");
-        request.path_param("returnCode", &self.return_code)?;
-        request.query("fromEffectiveAt", self.from_effective_at.as_ref())?;
-        request.query("toEffectiveAt", self.to_effective_at.as_ref())?;
-        request.query("period", self.period.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("returnCode", &self.params.return_code)?;
+        request.query("fromEffectiveAt", self.params.from_effective_at.as_ref())?;
+        request.query("toEffectiveAt", self.params.to_effective_at.as_ref())?;
+        request.query("period", self.params.period.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertPortfolioReturns` (`POST
+/// /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertPortfolioReturnsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `returnScope` (path): string.
+    pub return_scope: String,
+    /// `returnCode` (path): string.
+    pub return_code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::PerformanceReturn>,
+}
+
+impl UpsertPortfolioReturnsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        return_scope: impl Into<String>,
+        return_code: impl Into<String>,
+        request_body: Vec<lusid_models::PerformanceReturn>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            return_scope: return_scope.into(),
+            return_code: return_code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -4693,11 +6569,7 @@ impl GetPortfolioReturnsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPortfolioReturnsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    return_scope: String,
-    return_code: String,
-    body: Vec<lusid_models::PerformanceReturn>,
+    params: UpsertPortfolioReturnsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4708,6 +6580,16 @@ impl UpsertPortfolioReturnsRequest {
         path_template: "/api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertPortfolioReturnsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertPortfolioReturnsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -4740,16 +6622,72 @@ impl UpsertPortfolioReturnsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/returns/");
-        request.path_param("returnScope", &self.return_scope)?;
+        request.path_param("returnScope", &self.params.return_scope)?;
         request.path("/");
-        request.path_param("returnCode", &self.return_code)?;
-        request.json_body(&self.body)?;
+        request.path_param("returnCode", &self.params.return_code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeletePortfolioReturns` (`DELETE
+/// /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/$delete`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeletePortfolioReturnsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `returnScope` (path): string.
+    pub return_scope: String,
+    /// `returnCode` (path): string.
+    pub return_code: String,
+    /// `fromEffectiveAt` (query): string.
+    pub from_effective_at: String,
+    /// `toEffectiveAt` (query): string.
+    pub to_effective_at: String,
+    /// `period` (query): string; known values `Daily` and `Monthly`; documented default
+    /// `Daily`.
+    pub period: Option<String>,
+}
+
+impl DeletePortfolioReturnsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        return_scope: impl Into<String>,
+        return_code: impl Into<String>,
+        from_effective_at: impl Into<String>,
+        to_effective_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            return_scope: return_scope.into(),
+            return_code: return_code.into(),
+            from_effective_at: from_effective_at.into(),
+            to_effective_at: to_effective_at.into(),
+            period: None,
+        }
+    }
+
+    /// Sets `period` (query): string; known values `Daily` and `Monthly`; documented default
+    /// `Daily`.
+    pub fn period(mut self, period: impl Into<String>) -> Self {
+        self.period = Some(period.into());
+        self
     }
 }
 
@@ -4761,13 +6699,7 @@ impl UpsertPortfolioReturnsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePortfolioReturnsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    return_scope: String,
-    return_code: String,
-    from_effective_at: String,
-    to_effective_at: String,
-    period: Option<String>,
+    params: DeletePortfolioReturnsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4782,8 +6714,18 @@ impl DeletePortfolioReturnsRequest {
     /// Sets `period` (query): string; known values `Daily` and `Monthly`; documented default
     /// `Daily`.
     pub fn period(mut self, period: impl Into<String>) -> Self {
-        self.period = Some(period.into());
+        self.params = self.params.period(period);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeletePortfolioReturnsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeletePortfolioReturnsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4818,54 +6760,89 @@ impl DeletePortfolioReturnsRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/returns/");
-        request.path_param("returnScope", &self.return_scope)?;
+        request.path_param("returnScope", &self.params.return_scope)?;
         request.path("/");
-        request.path_param("returnCode", &self.return_code)?;
+        request.path_param("returnCode", &self.params.return_code)?;
         request.path("/$delete");
-        request.query("fromEffectiveAt", Some(&self.from_effective_at))?;
-        request.query("toEffectiveAt", Some(&self.to_effective_at))?;
-        request.query("period", self.period.as_ref())?;
+        request.query("fromEffectiveAt", Some(&self.params.from_effective_at))?;
+        request.query("toEffectiveAt", Some(&self.params.to_effective_at))?;
+        request.query("period", self.params.period.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPortfolioAggregateReturns` request (`GET
-/// /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/aggregated`), built by
-/// [`PortfoliosApi::get_portfolio_aggregate_returns`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPortfolioAggregateReturnsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    return_scope: String,
-    return_code: String,
-    recipe_id_scope: Option<String>,
-    recipe_id_code: Option<String>,
-    from_effective_at: Option<String>,
-    to_effective_at: Option<String>,
-    composite_method: Option<String>,
-    period: Option<String>,
-    output_frequency: Option<String>,
-    metrics: Vec<String>,
-    as_at: Option<time::OffsetDateTime>,
-    alternative_inc_date: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPortfolioAggregateReturns` (`GET
+/// /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/aggregated`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioAggregateReturnsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `returnScope` (path): string.
+    pub return_scope: String,
+    /// `returnCode` (path): string.
+    pub return_code: String,
+    /// `recipeIdScope` (query): string.
+    pub recipe_id_scope: Option<String>,
+    /// `recipeIdCode` (query): string.
+    pub recipe_id_code: Option<String>,
+    /// `fromEffectiveAt` (query): string.
+    pub from_effective_at: Option<String>,
+    /// `toEffectiveAt` (query): string.
+    pub to_effective_at: Option<String>,
+    /// `compositeMethod` (query): string; known values `Equal` and `Asset`.
+    pub composite_method: Option<String>,
+    /// `period` (query): string; known values `Daily` and `Monthly`.
+    pub period: Option<String>,
+    /// `outputFrequency` (query): string; known values `Daily`, `Weekly`, `Monthly`,
+    /// `Quarterly`, `HalfYearly` and `Yearly`.
+    pub output_frequency: Option<String>,
+    /// `metrics` (query): a list of strings, sent as one `metrics=` pair each.
+    pub metrics: Vec<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `alternativeIncDate` (query): string.
+    pub alternative_inc_date: Option<String>,
 }
 
-impl GetPortfolioAggregateReturnsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPortfolioAggregateReturns",
-        path_template: "/api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/aggregated",
-        idempotent: true,
-    };
+impl GetPortfolioAggregateReturnsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        return_scope: impl Into<String>,
+        return_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            return_scope: return_scope.into(),
+            return_code: return_code.into(),
+            recipe_id_scope: None,
+            recipe_id_code: None,
+            from_effective_at: None,
+            to_effective_at: None,
+            composite_method: None,
+            period: None,
+            output_frequency: None,
+            metrics: Vec::new(),
+            as_at: None,
+            alternative_inc_date: None,
+        }
+    }
 
     /// Sets `recipeIdScope` (query): string.
     pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
@@ -4929,6 +6906,100 @@ impl GetPortfolioAggregateReturnsRequest {
         self.alternative_inc_date = Some(alternative_inc_date.into());
         self
     }
+}
+
+/// The `GetPortfolioAggregateReturns` request (`GET
+/// /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/aggregated`), built by
+/// [`PortfoliosApi::get_portfolio_aggregate_returns`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPortfolioAggregateReturnsRequest {
+    client: crate::Client,
+    params: GetPortfolioAggregateReturnsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPortfolioAggregateReturnsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPortfolioAggregateReturns",
+        path_template: "/api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/aggregated",
+        idempotent: true,
+    };
+
+    /// Sets `recipeIdScope` (query): string.
+    pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
+        self.params = self.params.recipe_id_scope(recipe_id_scope);
+        self
+    }
+
+    /// Sets `recipeIdCode` (query): string.
+    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
+        self.params = self.params.recipe_id_code(recipe_id_code);
+        self
+    }
+
+    /// Sets `fromEffectiveAt` (query): string.
+    pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.from_effective_at(from_effective_at);
+        self
+    }
+
+    /// Sets `toEffectiveAt` (query): string.
+    pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.to_effective_at(to_effective_at);
+        self
+    }
+
+    /// Sets `compositeMethod` (query): string; known values `Equal` and `Asset`.
+    pub fn composite_method(mut self, composite_method: impl Into<String>) -> Self {
+        self.params = self.params.composite_method(composite_method);
+        self
+    }
+
+    /// Sets `period` (query): string; known values `Daily` and `Monthly`.
+    pub fn period(mut self, period: impl Into<String>) -> Self {
+        self.params = self.params.period(period);
+        self
+    }
+
+    /// Sets `outputFrequency` (query): string; known values `Daily`, `Weekly`, `Monthly`,
+    /// `Quarterly`, `HalfYearly` and `Yearly`.
+    pub fn output_frequency(mut self, output_frequency: impl Into<String>) -> Self {
+        self.params = self.params.output_frequency(output_frequency);
+        self
+    }
+
+    /// Sets `metrics` (query): a list of strings, sent as one `metrics=` pair each. Replaces
+    /// any earlier values.
+    pub fn metrics(mut self, metrics: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.metrics(metrics);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `alternativeIncDate` (query): string.
+    pub fn alternative_inc_date(mut self, alternative_inc_date: impl Into<String>) -> Self {
+        self.params = self.params.alternative_inc_date(alternative_inc_date);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioAggregateReturnsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioAggregateReturnsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -4962,25 +7033,821 @@ impl GetPortfolioAggregateReturnsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/returns/");
-        request.path_param("returnScope", &self.return_scope)?;
+        request.path_param("returnScope", &self.params.return_scope)?;
         request.path("/");
-        request.path_param("returnCode", &self.return_code)?;
+        request.path_param("returnCode", &self.params.return_code)?;
         request.path("/aggregated");
-        request.query("recipeIdScope", self.recipe_id_scope.as_ref())?;
-        request.query("recipeIdCode", self.recipe_id_code.as_ref())?;
-        request.query("fromEffectiveAt", self.from_effective_at.as_ref())?;
-        request.query("toEffectiveAt", self.to_effective_at.as_ref())?;
-        request.query("compositeMethod", self.composite_method.as_ref())?;
-        request.query("period", self.period.as_ref())?;
-        request.query("outputFrequency", self.output_frequency.as_ref())?;
-        request.query_each("metrics", &self.metrics)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("alternativeIncDate", self.alternative_inc_date.as_ref())?;
+        request.query("recipeIdScope", self.params.recipe_id_scope.as_ref())?;
+        request.query("recipeIdCode", self.params.recipe_id_code.as_ref())?;
+        request.query("fromEffectiveAt", self.params.from_effective_at.as_ref())?;
+        request.query("toEffectiveAt", self.params.to_effective_at.as_ref())?;
+        request.query("compositeMethod", self.params.composite_method.as_ref())?;
+        request.query("period", self.params.period.as_ref())?;
+        request.query("outputFrequency", self.params.output_frequency.as_ref())?;
+        request.query_each("metrics", &self.params.metrics)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query(
+            "alternativeIncDate",
+            self.params.alternative_inc_date.as_ref(),
+        )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Portfolios` operations as an object-safe async trait, implemented by
+/// [`PortfoliosApi`]: write code against `&dyn PortfoliosApiClient` (or `impl
+/// PortfoliosApiClient`) and give it `client.portfolios()` in production and a mock in
+/// tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`PortfoliosApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockPortfoliosApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait PortfoliosApiClient: Send + Sync {
+    /// `GET /api/portfolios` (operation `ListPortfolios`): [`PortfoliosApi::list_portfolios`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListPortfoliosRequest::send): see [`Error`](crate::Error).
+    async fn list_portfolios(
+        &self,
+        params: ListPortfoliosParams,
+    ) -> Result<lusid_models::ResourceListOfPortfolio, crate::Error>;
+
+    /// `PUT /api/portfolios/metadata` (operation `BatchUpsertPortfolioAccessMetadata`):
+    /// [`PortfoliosApi::batch_upsert_portfolio_access_metadata`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchUpsertPortfolioAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn batch_upsert_portfolio_access_metadata(
+        &self,
+        params: BatchUpsertPortfolioAccessMetadataParams,
+    ) -> Result<lusid_models::BatchUpsertPortfolioAccessMetadataResponse, crate::Error>;
+
+    /// `GET /api/portfolios/{scope}` (operation `ListPortfoliosForScope`):
+    /// [`PortfoliosApi::list_portfolios_for_scope`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListPortfoliosForScopeRequest::send): see [`Error`](crate::Error).
+    async fn list_portfolios_for_scope(
+        &self,
+        params: ListPortfoliosForScopeParams,
+    ) -> Result<lusid_models::ResourceListOfPortfolio, crate::Error>;
+
+    /// `GET /api/portfolios/{scope}/{code}` (operation `GetPortfolio`):
+    /// [`PortfoliosApi::get_portfolio`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio(
+        &self,
+        params: GetPortfolioParams,
+    ) -> Result<lusid_models::Portfolio, crate::Error>;
+
+    /// `PUT /api/portfolios/{scope}/{code}` (operation `UpdatePortfolio`):
+    /// [`PortfoliosApi::update_portfolio`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdatePortfolioRequest::send): see [`Error`](crate::Error).
+    async fn update_portfolio(
+        &self,
+        params: UpdatePortfolioParams,
+    ) -> Result<lusid_models::Portfolio, crate::Error>;
+
+    /// `DELETE /api/portfolios/{scope}/{code}` (operation `DeletePortfolio`):
+    /// [`PortfoliosApi::delete_portfolio`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeletePortfolioRequest::send): see [`Error`](crate::Error).
+    async fn delete_portfolio(
+        &self,
+        params: DeletePortfolioParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `PATCH /api/portfolios/{scope}/{code}` (operation `PatchPortfolio`):
+    /// [`PortfoliosApi::patch_portfolio`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PatchPortfolioRequest::send): see [`Error`](crate::Error).
+    async fn patch_portfolio(
+        &self,
+        params: PatchPortfolioParams,
+    ) -> Result<lusid_models::Portfolio, crate::Error>;
+
+    /// `GET /api/portfolios/{scope}/{code}/commands` (operation `GetPortfolioCommands`):
+    /// [`PortfoliosApi::get_portfolio_commands`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioCommandsRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_commands(
+        &self,
+        params: GetPortfolioCommandsParams,
+    ) -> Result<lusid_models::ResourceListOfProcessedCommand, crate::Error>;
+
+    /// `GET /api/portfolios/{scope}/{code}/instrumenteventinstructions` (operation
+    /// `ListInstrumentEventInstructions`):
+    /// [`PortfoliosApi::list_instrument_event_instructions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListInstrumentEventInstructionsRequest::send): see [`Error`](crate::Error).
+    async fn list_instrument_event_instructions(
+        &self,
+        params: ListInstrumentEventInstructionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfInstrumentEventInstruction, crate::Error>;
+
+    /// `POST /api/portfolios/{scope}/{code}/instrumenteventinstructions` (operation
+    /// `UpsertInstrumentEventInstructions`):
+    /// [`PortfoliosApi::upsert_instrument_event_instructions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertInstrumentEventInstructionsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_instrument_event_instructions(
+        &self,
+        params: UpsertInstrumentEventInstructionsParams,
+    ) -> Result<lusid_models::InstrumentEventInstructionsResponse, crate::Error>;
+
+    /// `GET
+    /// /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}`
+    /// (operation `GetInstrumentEventInstruction`):
+    /// [`PortfoliosApi::get_instrument_event_instruction`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetInstrumentEventInstructionRequest::send): see [`Error`](crate::Error).
+    async fn get_instrument_event_instruction(
+        &self,
+        params: GetInstrumentEventInstructionParams,
+    ) -> Result<lusid_models::InstrumentEventInstruction, crate::Error>;
+
+    /// `DELETE
+    /// /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}`
+    /// (operation `DeleteInstrumentEventInstruction`):
+    /// [`PortfoliosApi::delete_instrument_event_instruction`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteInstrumentEventInstructionRequest::send): see [`Error`](crate::Error).
+    async fn delete_instrument_event_instruction(
+        &self,
+        params: DeleteInstrumentEventInstructionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/portfolios/{scope}/{code}/metadata` (operation `GetPortfolioMetadata`):
+    /// [`PortfoliosApi::get_portfolio_metadata`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioMetadataRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_metadata(
+        &self,
+        params: GetPortfolioMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    >;
+
+    /// `PATCH /api/portfolios/{scope}/{code}/metadata` (operation
+    /// `PatchPortfolioAccessMetadata`): [`PortfoliosApi::patch_portfolio_access_metadata`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PatchPortfolioAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn patch_portfolio_access_metadata(
+        &self,
+        params: PatchPortfolioAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    >;
+
+    /// `GET /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation
+    /// `GetPortfoliosAccessMetadataByKey`):
+    /// [`PortfoliosApi::get_portfolios_access_metadata_by_key`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfoliosAccessMetadataByKeyRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolios_access_metadata_by_key(
+        &self,
+        params: GetPortfoliosAccessMetadataByKeyParams,
+    ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error>;
+
+    /// `PUT /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation
+    /// `UpsertPortfolioAccessMetadata`): [`PortfoliosApi::upsert_portfolio_access_metadata`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertPortfolioAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn upsert_portfolio_access_metadata(
+        &self,
+        params: UpsertPortfolioAccessMetadataParams,
+    ) -> Result<lusid_models::ResourceListOfAccessMetadataValueOf, crate::Error>;
+
+    /// `DELETE /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation
+    /// `DeleteKeyFromPortfolioAccessMetadata`):
+    /// [`PortfoliosApi::delete_key_from_portfolio_access_metadata`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteKeyFromPortfolioAccessMetadataRequest::send): see [`Error`](crate::Error).
+    async fn delete_key_from_portfolio_access_metadata(
+        &self,
+        params: DeleteKeyFromPortfolioAccessMetadataParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/portfolios/{scope}/{code}/properties` (operation `GetPortfolioProperties`):
+    /// [`PortfoliosApi::get_portfolio_properties`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_properties(
+        &self,
+        params: GetPortfolioPropertiesParams,
+    ) -> Result<lusid_models::PortfolioProperties, crate::Error>;
+
+    /// `POST /api/portfolios/{scope}/{code}/properties` (operation
+    /// `UpsertPortfolioProperties`): [`PortfoliosApi::upsert_portfolio_properties`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertPortfolioPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_portfolio_properties(
+        &self,
+        params: UpsertPortfolioPropertiesParams,
+    ) -> Result<lusid_models::PortfolioProperties, crate::Error>;
+
+    /// `DELETE /api/portfolios/{scope}/{code}/properties` (operation
+    /// `DeletePortfolioProperties`): [`PortfoliosApi::delete_portfolio_properties`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeletePortfolioPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn delete_portfolio_properties(
+        &self,
+        params: DeletePortfolioPropertiesParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/portfolios/{scope}/{code}/properties/list` (operation
+    /// `ListPortfolioProperties`): [`PortfoliosApi::list_portfolio_properties`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListPortfolioPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn list_portfolio_properties(
+        &self,
+        params: ListPortfolioPropertiesParams,
+    ) -> Result<lusid_models::ResourceListOfProperty, crate::Error>;
+
+    /// `GET /api/portfolios/{scope}/{code}/properties/time-series` (operation
+    /// `GetPortfolioPropertyTimeSeries`): [`PortfoliosApi::get_portfolio_property_time_series`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioPropertyTimeSeriesRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_property_time_series(
+        &self,
+        params: GetPortfolioPropertyTimeSeriesParams,
+    ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error>;
+
+    /// `GET /api/portfolios/{scope}/{code}/properties/time-series/batch` (operation
+    /// `GetPortfolioPropertiesTimeSeries`):
+    /// [`PortfoliosApi::get_portfolio_properties_time_series`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioPropertiesTimeSeriesRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_properties_time_series(
+        &self,
+        params: GetPortfolioPropertiesTimeSeriesParams,
+    ) -> Result<lusid_models::ResourceListOfPropertyIntervalTimeSeries, crate::Error>;
+
+    /// `GET /api/portfolios/{scope}/{code}/relations` (operation `GetPortfolioRelations`):
+    /// [`PortfoliosApi::get_portfolio_relations`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioRelationsRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_relations(
+        &self,
+        params: GetPortfolioRelationsParams,
+    ) -> Result<lusid_models::ResourceListOfRelation, crate::Error>;
+
+    /// `GET /api/portfolios/{scope}/{code}/relationships` (operation
+    /// `GetPortfolioRelationships`): [`PortfoliosApi::get_portfolio_relationships`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioRelationshipsRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_relationships(
+        &self,
+        params: GetPortfolioRelationshipsParams,
+    ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error>;
+
+    /// `POST /api/portfolios/{scope}/{code}/returns/$aggregated` (operation
+    /// `GetPortfolioAggregatedReturns`): [`PortfoliosApi::get_portfolio_aggregated_returns`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioAggregatedReturnsRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_aggregated_returns(
+        &self,
+        params: GetPortfolioAggregatedReturnsParams,
+    ) -> Result<lusid_models::AggregatedReturnsResponse, crate::Error>;
+
+    /// `POST /api/portfolios/{scope}/{code}/returns/breakdown` (operation
+    /// `GetCompositeBreakdown`): [`PortfoliosApi::get_composite_breakdown`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetCompositeBreakdownRequest::send): see [`Error`](crate::Error).
+    async fn get_composite_breakdown(
+        &self,
+        params: GetCompositeBreakdownParams,
+    ) -> Result<lusid_models::CompositeBreakdownResponse, crate::Error>;
+
+    /// `POST /api/portfolios/{scope}/{code}/returns/dispersion/$aggregated` (operation
+    /// `GetAggregatedReturnsDispersionMetrics`):
+    /// [`PortfoliosApi::get_aggregated_returns_dispersion_metrics`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAggregatedReturnsDispersionMetricsRequest::send): see [`Error`](crate::Error).
+    async fn get_aggregated_returns_dispersion_metrics(
+        &self,
+        params: GetAggregatedReturnsDispersionMetricsParams,
+    ) -> Result<lusid_models::CompositeDispersionResponse, crate::Error>;
+
+    /// `GET /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}` (operation
+    /// `GetPortfolioReturns`): [`PortfoliosApi::get_portfolio_returns`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioReturnsRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_returns(
+        &self,
+        params: GetPortfolioReturnsParams,
+    ) -> Result<lusid_models::ResourceListOfPerformanceReturn, crate::Error>;
+
+    /// `POST /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}` (operation
+    /// `UpsertPortfolioReturns`): [`PortfoliosApi::upsert_portfolio_returns`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertPortfolioReturnsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_portfolio_returns(
+        &self,
+        params: UpsertPortfolioReturnsParams,
+    ) -> Result<lusid_models::UpsertReturnsResponse, crate::Error>;
+
+    /// `DELETE /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/$delete`
+    /// (operation `DeletePortfolioReturns`): [`PortfoliosApi::delete_portfolio_returns`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeletePortfolioReturnsRequest::send): see [`Error`](crate::Error).
+    async fn delete_portfolio_returns(
+        &self,
+        params: DeletePortfolioReturnsParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/aggregated`
+    /// (operation `GetPortfolioAggregateReturns`):
+    /// [`PortfoliosApi::get_portfolio_aggregate_returns`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioAggregateReturnsRequest::send): see [`Error`](crate::Error).
+    ///
+    /// Deprecated: LUSID marks this operation as deprecated.
+    async fn get_portfolio_aggregate_returns(
+        &self,
+        params: GetPortfolioAggregateReturnsParams,
+    ) -> Result<lusid_models::ResourceListOfAggregatedReturn, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl PortfoliosApiClient for PortfoliosApi {
+    async fn list_portfolios(
+        &self,
+        params: ListPortfoliosParams,
+    ) -> Result<lusid_models::ResourceListOfPortfolio, crate::Error> {
+        ListPortfoliosRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn batch_upsert_portfolio_access_metadata(
+        &self,
+        params: BatchUpsertPortfolioAccessMetadataParams,
+    ) -> Result<lusid_models::BatchUpsertPortfolioAccessMetadataResponse, crate::Error> {
+        BatchUpsertPortfolioAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_portfolios_for_scope(
+        &self,
+        params: ListPortfoliosForScopeParams,
+    ) -> Result<lusid_models::ResourceListOfPortfolio, crate::Error> {
+        ListPortfoliosForScopeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio(
+        &self,
+        params: GetPortfolioParams,
+    ) -> Result<lusid_models::Portfolio, crate::Error> {
+        GetPortfolioRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_portfolio(
+        &self,
+        params: UpdatePortfolioParams,
+    ) -> Result<lusid_models::Portfolio, crate::Error> {
+        UpdatePortfolioRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_portfolio(
+        &self,
+        params: DeletePortfolioParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeletePortfolioRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn patch_portfolio(
+        &self,
+        params: PatchPortfolioParams,
+    ) -> Result<lusid_models::Portfolio, crate::Error> {
+        PatchPortfolioRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_commands(
+        &self,
+        params: GetPortfolioCommandsParams,
+    ) -> Result<lusid_models::ResourceListOfProcessedCommand, crate::Error> {
+        GetPortfolioCommandsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_instrument_event_instructions(
+        &self,
+        params: ListInstrumentEventInstructionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfInstrumentEventInstruction, crate::Error> {
+        ListInstrumentEventInstructionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_instrument_event_instructions(
+        &self,
+        params: UpsertInstrumentEventInstructionsParams,
+    ) -> Result<lusid_models::InstrumentEventInstructionsResponse, crate::Error> {
+        UpsertInstrumentEventInstructionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_instrument_event_instruction(
+        &self,
+        params: GetInstrumentEventInstructionParams,
+    ) -> Result<lusid_models::InstrumentEventInstruction, crate::Error> {
+        GetInstrumentEventInstructionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_instrument_event_instruction(
+        &self,
+        params: DeleteInstrumentEventInstructionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteInstrumentEventInstructionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_metadata(
+        &self,
+        params: GetPortfolioMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    > {
+        GetPortfolioMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn patch_portfolio_access_metadata(
+        &self,
+        params: PatchPortfolioAccessMetadataParams,
+    ) -> Result<
+        std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
+        crate::Error,
+    > {
+        PatchPortfolioAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolios_access_metadata_by_key(
+        &self,
+        params: GetPortfoliosAccessMetadataByKeyParams,
+    ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error> {
+        GetPortfoliosAccessMetadataByKeyRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_portfolio_access_metadata(
+        &self,
+        params: UpsertPortfolioAccessMetadataParams,
+    ) -> Result<lusid_models::ResourceListOfAccessMetadataValueOf, crate::Error> {
+        UpsertPortfolioAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_key_from_portfolio_access_metadata(
+        &self,
+        params: DeleteKeyFromPortfolioAccessMetadataParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteKeyFromPortfolioAccessMetadataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_properties(
+        &self,
+        params: GetPortfolioPropertiesParams,
+    ) -> Result<lusid_models::PortfolioProperties, crate::Error> {
+        GetPortfolioPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_portfolio_properties(
+        &self,
+        params: UpsertPortfolioPropertiesParams,
+    ) -> Result<lusid_models::PortfolioProperties, crate::Error> {
+        UpsertPortfolioPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_portfolio_properties(
+        &self,
+        params: DeletePortfolioPropertiesParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeletePortfolioPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_portfolio_properties(
+        &self,
+        params: ListPortfolioPropertiesParams,
+    ) -> Result<lusid_models::ResourceListOfProperty, crate::Error> {
+        ListPortfolioPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_property_time_series(
+        &self,
+        params: GetPortfolioPropertyTimeSeriesParams,
+    ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error> {
+        GetPortfolioPropertyTimeSeriesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_properties_time_series(
+        &self,
+        params: GetPortfolioPropertiesTimeSeriesParams,
+    ) -> Result<lusid_models::ResourceListOfPropertyIntervalTimeSeries, crate::Error> {
+        GetPortfolioPropertiesTimeSeriesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_relations(
+        &self,
+        params: GetPortfolioRelationsParams,
+    ) -> Result<lusid_models::ResourceListOfRelation, crate::Error> {
+        GetPortfolioRelationsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_relationships(
+        &self,
+        params: GetPortfolioRelationshipsParams,
+    ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error> {
+        GetPortfolioRelationshipsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_aggregated_returns(
+        &self,
+        params: GetPortfolioAggregatedReturnsParams,
+    ) -> Result<lusid_models::AggregatedReturnsResponse, crate::Error> {
+        GetPortfolioAggregatedReturnsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_composite_breakdown(
+        &self,
+        params: GetCompositeBreakdownParams,
+    ) -> Result<lusid_models::CompositeBreakdownResponse, crate::Error> {
+        GetCompositeBreakdownRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_aggregated_returns_dispersion_metrics(
+        &self,
+        params: GetAggregatedReturnsDispersionMetricsParams,
+    ) -> Result<lusid_models::CompositeDispersionResponse, crate::Error> {
+        GetAggregatedReturnsDispersionMetricsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_returns(
+        &self,
+        params: GetPortfolioReturnsParams,
+    ) -> Result<lusid_models::ResourceListOfPerformanceReturn, crate::Error> {
+        GetPortfolioReturnsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_portfolio_returns(
+        &self,
+        params: UpsertPortfolioReturnsParams,
+    ) -> Result<lusid_models::UpsertReturnsResponse, crate::Error> {
+        UpsertPortfolioReturnsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_portfolio_returns(
+        &self,
+        params: DeletePortfolioReturnsParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeletePortfolioReturnsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_aggregate_returns(
+        &self,
+        params: GetPortfolioAggregateReturnsParams,
+    ) -> Result<lusid_models::ResourceListOfAggregatedReturn, crate::Error> {
+        GetPortfolioAggregateReturnsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

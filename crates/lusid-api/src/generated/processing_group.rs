@@ -53,12 +53,7 @@ impl ProcessingGroupApi {
     pub fn list_processing_groups(&self) -> ListProcessingGroupsRequest {
         ListProcessingGroupsRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListProcessingGroupsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -93,8 +88,7 @@ impl ProcessingGroupApi {
     ) -> CreateProcessingGroupRequest {
         CreateProcessingGroupRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: processing_group_request,
+            params: CreateProcessingGroupParams::new(scope, processing_group_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -131,10 +125,7 @@ impl ProcessingGroupApi {
     ) -> GetProcessingGroupRequest {
         GetProcessingGroupRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetProcessingGroupParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -166,8 +157,7 @@ impl ProcessingGroupApi {
     ) -> DeleteProcessingGroupRequest {
         DeleteProcessingGroupRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteProcessingGroupParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -203,9 +193,7 @@ impl ProcessingGroupApi {
     ) -> PatchProcessingGroupRequest {
         PatchProcessingGroupRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: PatchProcessingGroupParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -245,11 +233,12 @@ impl ProcessingGroupApi {
     ) -> GetResolvedProcessingGroupScheduleRequest {
         GetResolvedProcessingGroupScheduleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            from_effective_at: from_effective_at.into(),
-            to_effective_at: to_effective_at.into(),
-            as_at: None,
+            params: GetResolvedProcessingGroupScheduleParams::new(
+                scope,
+                code,
+                from_effective_at,
+                to_effective_at,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -291,38 +280,48 @@ impl ProcessingGroupApi {
     ) -> GetProcessingGroupNextScheduledDetailsRequest {
         GetProcessingGroupNextScheduledDetailsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: effective_at.into(),
-            as_at: None,
+            params: GetProcessingGroupNextScheduledDetailsParams::new(scope, code, effective_at),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListProcessingGroups` request (`GET /api/processinggroups`), built by
-/// [`ProcessingGroupApi::list_processing_groups`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListProcessingGroupsRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListProcessingGroups` (`GET /api/processinggroups`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListProcessingGroupsParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListProcessingGroupsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListProcessingGroups",
-        path_template: "/api/processinggroups",
-        idempotent: true,
-    };
+impl ListProcessingGroupsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -361,6 +360,74 @@ impl ListProcessingGroupsRequest {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListProcessingGroups` request (`GET /api/processinggroups`), built by
+/// [`ProcessingGroupApi::list_processing_groups`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListProcessingGroupsRequest {
+    client: crate::Client,
+    params: ListProcessingGroupsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListProcessingGroupsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListProcessingGroups",
+        path_template: "/api/processinggroups",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListProcessingGroupsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListProcessingGroupsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -396,12 +463,12 @@ impl ListProcessingGroupsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/processinggroups");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -456,25 +523,53 @@ impl crate::paginator::PagedRequest for ListProcessingGroupsRequest {
     type Page = lusid_models::PagedResourceListOfProcessingGroup;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateProcessingGroup` (`POST /api/processinggroups/{scope}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateProcessingGroupParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::ProcessingGroupRequest,
+}
+
+impl CreateProcessingGroupParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        processing_group_request: lusid_models::ProcessingGroupRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: processing_group_request,
+        }
     }
 }
 
@@ -485,8 +580,7 @@ impl crate::paginator::PagedRequest for ListProcessingGroupsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateProcessingGroupRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::ProcessingGroupRequest,
+    params: CreateProcessingGroupParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -497,6 +591,16 @@ impl CreateProcessingGroupRequest {
         path_template: "/api/processinggroups/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateProcessingGroupParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateProcessingGroupParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -529,10 +633,55 @@ impl CreateProcessingGroupRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/processinggroups/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetProcessingGroup` (`GET /api/processinggroups/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetProcessingGroupParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetProcessingGroupParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -543,10 +692,7 @@ impl CreateProcessingGroupRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetProcessingGroupRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetProcessingGroupParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -560,15 +706,25 @@ impl GetProcessingGroupRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetProcessingGroupParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetProcessingGroupParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -602,13 +758,39 @@ impl GetProcessingGroupRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/processinggroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteProcessingGroup` (`DELETE
+/// /api/processinggroups/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteProcessingGroupParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteProcessingGroupParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -619,8 +801,7 @@ impl GetProcessingGroupRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteProcessingGroupRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteProcessingGroupParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -631,6 +812,16 @@ impl DeleteProcessingGroupRequest {
         path_template: "/api/processinggroups/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteProcessingGroupParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteProcessingGroupParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -664,11 +855,43 @@ impl DeleteProcessingGroupRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/processinggroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PatchProcessingGroup` (`PATCH /api/processinggroups/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PatchProcessingGroupParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::Operation>,
+}
+
+impl PatchProcessingGroupParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::Operation>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -679,9 +902,7 @@ impl DeleteProcessingGroupRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchProcessingGroupRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: Vec<lusid_models::Operation>,
+    params: PatchProcessingGroupParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -692,6 +913,16 @@ impl PatchProcessingGroupRequest {
         path_template: "/api/processinggroups/{scope}/{code}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PatchProcessingGroupParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PatchProcessingGroupParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -724,12 +955,60 @@ impl PatchProcessingGroupRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PATCH);
         request.path("/api/processinggroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetResolvedProcessingGroupSchedule` (`GET
+/// /api/processinggroups/{scope}/{code}/schedule/$dates`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetResolvedProcessingGroupScheduleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `fromEffectiveAt` (query): string.
+    pub from_effective_at: String,
+    /// `toEffectiveAt` (query): string.
+    pub to_effective_at: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetResolvedProcessingGroupScheduleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        from_effective_at: impl Into<String>,
+        to_effective_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            from_effective_at: from_effective_at.into(),
+            to_effective_at: to_effective_at.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -741,11 +1020,7 @@ impl PatchProcessingGroupRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetResolvedProcessingGroupScheduleRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    from_effective_at: String,
-    to_effective_at: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetResolvedProcessingGroupScheduleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -760,8 +1035,18 @@ impl GetResolvedProcessingGroupScheduleRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetResolvedProcessingGroupScheduleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetResolvedProcessingGroupScheduleParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -797,15 +1082,59 @@ impl GetResolvedProcessingGroupScheduleRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/processinggroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/schedule/$dates");
-        request.query("fromEffectiveAt", Some(&self.from_effective_at))?;
-        request.query("toEffectiveAt", Some(&self.to_effective_at))?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("fromEffectiveAt", Some(&self.params.from_effective_at))?;
+        request.query("toEffectiveAt", Some(&self.params.to_effective_at))?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetProcessingGroupNextScheduledDetails` (`GET
+/// /api/processinggroups/{scope}/{code}/schedule/$next`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetProcessingGroupNextScheduledDetailsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetProcessingGroupNextScheduledDetailsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        effective_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: effective_at.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -817,10 +1146,7 @@ impl GetResolvedProcessingGroupScheduleRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetProcessingGroupNextScheduledDetailsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetProcessingGroupNextScheduledDetailsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -835,8 +1161,18 @@ impl GetProcessingGroupNextScheduledDetailsRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetProcessingGroupNextScheduledDetailsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetProcessingGroupNextScheduledDetailsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -873,13 +1209,194 @@ impl GetProcessingGroupNextScheduledDetailsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/processinggroups/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/schedule/$next");
-        request.query("effectiveAt", Some(&self.effective_at))?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("effectiveAt", Some(&self.params.effective_at))?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `ProcessingGroup` operations as an object-safe async trait, implemented by
+/// [`ProcessingGroupApi`]: write code against `&dyn ProcessingGroupApiClient` (or `impl
+/// ProcessingGroupApiClient`) and give it `client.processing_group()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`ProcessingGroupApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockProcessingGroupApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait ProcessingGroupApiClient: Send + Sync {
+    /// `GET /api/processinggroups` (operation `ListProcessingGroups`):
+    /// [`ProcessingGroupApi::list_processing_groups`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListProcessingGroupsRequest::send): see [`Error`](crate::Error).
+    async fn list_processing_groups(
+        &self,
+        params: ListProcessingGroupsParams,
+    ) -> Result<lusid_models::PagedResourceListOfProcessingGroup, crate::Error>;
+
+    /// `POST /api/processinggroups/{scope}` (operation `CreateProcessingGroup`):
+    /// [`ProcessingGroupApi::create_processing_group`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateProcessingGroupRequest::send): see [`Error`](crate::Error).
+    async fn create_processing_group(
+        &self,
+        params: CreateProcessingGroupParams,
+    ) -> Result<lusid_models::ProcessingGroup, crate::Error>;
+
+    /// `GET /api/processinggroups/{scope}/{code}` (operation `GetProcessingGroup`):
+    /// [`ProcessingGroupApi::get_processing_group`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetProcessingGroupRequest::send): see [`Error`](crate::Error).
+    async fn get_processing_group(
+        &self,
+        params: GetProcessingGroupParams,
+    ) -> Result<lusid_models::ProcessingGroup, crate::Error>;
+
+    /// `DELETE /api/processinggroups/{scope}/{code}` (operation `DeleteProcessingGroup`):
+    /// [`ProcessingGroupApi::delete_processing_group`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteProcessingGroupRequest::send): see [`Error`](crate::Error).
+    async fn delete_processing_group(
+        &self,
+        params: DeleteProcessingGroupParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `PATCH /api/processinggroups/{scope}/{code}` (operation `PatchProcessingGroup`):
+    /// [`ProcessingGroupApi::patch_processing_group`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PatchProcessingGroupRequest::send): see [`Error`](crate::Error).
+    async fn patch_processing_group(
+        &self,
+        params: PatchProcessingGroupParams,
+    ) -> Result<lusid_models::ProcessingGroup, crate::Error>;
+
+    /// `GET /api/processinggroups/{scope}/{code}/schedule/$dates` (operation
+    /// `GetResolvedProcessingGroupSchedule`):
+    /// [`ProcessingGroupApi::get_resolved_processing_group_schedule`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetResolvedProcessingGroupScheduleRequest::send): see [`Error`](crate::Error).
+    async fn get_resolved_processing_group_schedule(
+        &self,
+        params: GetResolvedProcessingGroupScheduleParams,
+    ) -> Result<Vec<time::OffsetDateTime>, crate::Error>;
+
+    /// `GET /api/processinggroups/{scope}/{code}/schedule/$next` (operation
+    /// `GetProcessingGroupNextScheduledDetails`):
+    /// [`ProcessingGroupApi::get_processing_group_next_scheduled_details`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetProcessingGroupNextScheduledDetailsRequest::send): see [`Error`](crate::Error).
+    async fn get_processing_group_next_scheduled_details(
+        &self,
+        params: GetProcessingGroupNextScheduledDetailsParams,
+    ) -> Result<lusid_models::ProcessingGroupNextScheduledDetails, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl ProcessingGroupApiClient for ProcessingGroupApi {
+    async fn list_processing_groups(
+        &self,
+        params: ListProcessingGroupsParams,
+    ) -> Result<lusid_models::PagedResourceListOfProcessingGroup, crate::Error> {
+        ListProcessingGroupsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_processing_group(
+        &self,
+        params: CreateProcessingGroupParams,
+    ) -> Result<lusid_models::ProcessingGroup, crate::Error> {
+        CreateProcessingGroupRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_processing_group(
+        &self,
+        params: GetProcessingGroupParams,
+    ) -> Result<lusid_models::ProcessingGroup, crate::Error> {
+        GetProcessingGroupRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_processing_group(
+        &self,
+        params: DeleteProcessingGroupParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteProcessingGroupRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn patch_processing_group(
+        &self,
+        params: PatchProcessingGroupParams,
+    ) -> Result<lusid_models::ProcessingGroup, crate::Error> {
+        PatchProcessingGroupRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_resolved_processing_group_schedule(
+        &self,
+        params: GetResolvedProcessingGroupScheduleParams,
+    ) -> Result<Vec<time::OffsetDateTime>, crate::Error> {
+        GetResolvedProcessingGroupScheduleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_processing_group_next_scheduled_details(
+        &self,
+        params: GetProcessingGroupNextScheduledDetailsParams,
+    ) -> Result<lusid_models::ProcessingGroupNextScheduledDetails, crate::Error> {
+        GetProcessingGroupNextScheduledDetailsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

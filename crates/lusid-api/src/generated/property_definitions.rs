@@ -55,10 +55,7 @@ impl PropertyDefinitionsApi {
     ) -> GetMultiplePropertyDefinitionsRequest {
         GetMultiplePropertyDefinitionsRequest {
             client: self.client.clone(),
-            property_keys: property_keys.into_iter().map(Into::into).collect(),
-            as_at: None,
-            filter: None,
-            effective_at: None,
+            params: GetMultiplePropertyDefinitionsParams::new(property_keys),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -92,7 +89,7 @@ impl PropertyDefinitionsApi {
     ) -> CreatePropertyDefinitionRequest {
         CreatePropertyDefinitionRequest {
             client: self.client.clone(),
-            body: create_property_definition_request,
+            params: CreatePropertyDefinitionParams::new(create_property_definition_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -135,13 +132,7 @@ impl PropertyDefinitionsApi {
     pub fn list_property_definitions(&self) -> ListPropertyDefinitionsRequest {
         ListPropertyDefinitionsRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            property_keys: Vec::new(),
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListPropertyDefinitionsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -175,7 +166,9 @@ impl PropertyDefinitionsApi {
     ) -> CreateDerivedPropertyDefinitionRequest {
         CreateDerivedPropertyDefinitionRequest {
             client: self.client.clone(),
-            body: create_derived_property_definition_request,
+            params: CreateDerivedPropertyDefinitionParams::new(
+                create_derived_property_definition_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -214,9 +207,7 @@ impl PropertyDefinitionsApi {
     ) -> GetDerivedFormulaExplanationRequest {
         GetDerivedFormulaExplanationRequest {
             client: self.client.clone(),
-            as_at: None,
-            effective_at: None,
-            body: derivation_formula_explain_request,
+            params: GetDerivedFormulaExplanationParams::new(derivation_formula_explain_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -267,10 +258,12 @@ impl PropertyDefinitionsApi {
     ) -> UpdateDerivedPropertyDefinitionRequest {
         UpdateDerivedPropertyDefinitionRequest {
             client: self.client.clone(),
-            domain: domain.into(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_derived_property_definition_request,
+            params: UpdateDerivedPropertyDefinitionParams::new(
+                domain,
+                scope,
+                code,
+                update_derived_property_definition_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -321,11 +314,7 @@ impl PropertyDefinitionsApi {
     ) -> GetPropertyDefinitionRequest {
         GetPropertyDefinitionRequest {
             client: self.client.clone(),
-            domain: domain.into(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            effective_at: None,
+            params: GetPropertyDefinitionParams::new(domain, scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -376,10 +365,12 @@ impl PropertyDefinitionsApi {
     ) -> UpdatePropertyDefinitionRequest {
         UpdatePropertyDefinitionRequest {
             client: self.client.clone(),
-            domain: domain.into(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_property_definition_request,
+            params: UpdatePropertyDefinitionParams::new(
+                domain,
+                scope,
+                code,
+                update_property_definition_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -425,9 +416,7 @@ impl PropertyDefinitionsApi {
     ) -> DeletePropertyDefinitionRequest {
         DeletePropertyDefinitionRequest {
             client: self.client.clone(),
-            domain: domain.into(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeletePropertyDefinitionParams::new(domain, scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -481,11 +470,12 @@ impl PropertyDefinitionsApi {
     ) -> UpsertPropertyDefinitionPropertiesRequest {
         UpsertPropertyDefinitionPropertiesRequest {
             client: self.client.clone(),
-            domain: domain.into(),
-            scope: scope.into(),
-            code: code.into(),
-            success_mode: None,
-            body: request_body,
+            params: UpsertPropertyDefinitionPropertiesParams::new(
+                domain,
+                scope,
+                code,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -537,11 +527,12 @@ impl PropertyDefinitionsApi {
     ) -> DeletePropertyDefinitionPropertiesRequest {
         DeletePropertyDefinitionPropertiesRequest {
             client: self.client.clone(),
-            domain: domain.into(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            body: request_body,
+            params: DeletePropertyDefinitionPropertiesParams::new(
+                domain,
+                scope,
+                code,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -601,40 +592,47 @@ impl PropertyDefinitionsApi {
     ) -> GetPropertyDefinitionPropertyTimeSeriesRequest {
         GetPropertyDefinitionPropertyTimeSeriesRequest {
             client: self.client.clone(),
-            domain: domain.into(),
-            scope: scope.into(),
-            code: code.into(),
-            property_key: property_key.into(),
-            as_at: None,
-            filter: None,
-            page: None,
-            limit: None,
+            params: GetPropertyDefinitionPropertyTimeSeriesParams::new(
+                domain,
+                scope,
+                code,
+                property_key,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `GetMultiplePropertyDefinitions` request (`GET /api/propertydefinitions`), built by
-/// [`PropertyDefinitionsApi::get_multiple_property_definitions`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetMultiplePropertyDefinitionsRequest {
-    client: crate::Client,
-    property_keys: Vec<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    effective_at: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetMultiplePropertyDefinitions` (`GET /api/propertydefinitions`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetMultiplePropertyDefinitionsParams {
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
 }
 
-impl GetMultiplePropertyDefinitionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetMultiplePropertyDefinitions",
-        path_template: "/api/propertydefinitions",
-        idempotent: true,
-    };
+impl GetMultiplePropertyDefinitionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(property_keys: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Self {
+            property_keys: property_keys.into_iter().map(Into::into).collect(),
+            as_at: None,
+            filter: None,
+            effective_at: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -653,6 +651,55 @@ impl GetMultiplePropertyDefinitionsRequest {
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
         self.effective_at = Some(effective_at.into());
         self
+    }
+}
+
+/// The `GetMultiplePropertyDefinitions` request (`GET /api/propertydefinitions`), built by
+/// [`PropertyDefinitionsApi::get_multiple_property_definitions`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetMultiplePropertyDefinitionsRequest {
+    client: crate::Client,
+    params: GetMultiplePropertyDefinitionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetMultiplePropertyDefinitionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetMultiplePropertyDefinitions",
+        path_template: "/api/propertydefinitions",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetMultiplePropertyDefinitionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetMultiplePropertyDefinitionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -689,12 +736,36 @@ impl GetMultiplePropertyDefinitionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/propertydefinitions");
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `CreatePropertyDefinition` (`POST /api/propertydefinitions`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreatePropertyDefinitionParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreatePropertyDefinitionRequest,
+}
+
+impl CreatePropertyDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        create_property_definition_request: lusid_models::CreatePropertyDefinitionRequest,
+    ) -> Self {
+        Self {
+            body: create_property_definition_request,
+        }
     }
 }
 
@@ -705,7 +776,7 @@ impl GetMultiplePropertyDefinitionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreatePropertyDefinitionRequest {
     client: crate::Client,
-    body: lusid_models::CreatePropertyDefinitionRequest,
+    params: CreatePropertyDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -716,6 +787,16 @@ impl CreatePropertyDefinitionRequest {
         path_template: "/api/propertydefinitions",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreatePropertyDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreatePropertyDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -748,36 +829,51 @@ impl CreatePropertyDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/propertydefinitions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListPropertyDefinitions` request (`GET /api/propertydefinitions/$list`), built by
-/// [`PropertyDefinitionsApi::list_property_definitions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPropertyDefinitionsRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListPropertyDefinitions` (`GET /api/propertydefinitions/$list`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListPropertyDefinitionsParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListPropertyDefinitionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListPropertyDefinitions",
-        path_template: "/api/propertydefinitions/$list",
-        idempotent: true,
-    };
+impl ListPropertyDefinitionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            property_keys: Vec::new(),
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -826,6 +922,84 @@ impl ListPropertyDefinitionsRequest {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListPropertyDefinitions` request (`GET /api/propertydefinitions/$list`), built by
+/// [`PropertyDefinitionsApi::list_property_definitions`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListPropertyDefinitionsRequest {
+    client: crate::Client,
+    params: ListPropertyDefinitionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListPropertyDefinitionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListPropertyDefinitions",
+        path_template: "/api/propertydefinitions/$list",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListPropertyDefinitionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListPropertyDefinitionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -861,13 +1035,13 @@ impl ListPropertyDefinitionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/propertydefinitions/$list");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -922,25 +1096,50 @@ impl crate::paginator::PagedRequest for ListPropertyDefinitionsRequest {
     type Page = lusid_models::PagedResourceListOfPropertyDefinition;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateDerivedPropertyDefinition` (`POST
+/// /api/propertydefinitions/derived`): what its request builder sends, and what the tag's
+/// trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateDerivedPropertyDefinitionParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreateDerivedPropertyDefinitionRequest,
+}
+
+impl CreateDerivedPropertyDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        create_derived_property_definition_request: lusid_models::CreateDerivedPropertyDefinitionRequest,
+    ) -> Self {
+        Self {
+            body: create_derived_property_definition_request,
+        }
     }
 }
 
@@ -951,7 +1150,7 @@ impl crate::paginator::PagedRequest for ListPropertyDefinitionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateDerivedPropertyDefinitionRequest {
     client: crate::Client,
-    body: lusid_models::CreateDerivedPropertyDefinitionRequest,
+    params: CreateDerivedPropertyDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -962,6 +1161,16 @@ impl CreateDerivedPropertyDefinitionRequest {
         path_template: "/api/propertydefinitions/derived",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateDerivedPropertyDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateDerivedPropertyDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -994,9 +1203,54 @@ impl CreateDerivedPropertyDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/propertydefinitions/derived");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetDerivedFormulaExplanation` (`POST
+/// /api/propertydefinitions/derived/$formulaExplanation`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetDerivedFormulaExplanationParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::DerivationFormulaExplainRequest,
+}
+
+impl GetDerivedFormulaExplanationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        derivation_formula_explain_request: lusid_models::DerivationFormulaExplainRequest,
+    ) -> Self {
+        Self {
+            as_at: None,
+            effective_at: None,
+            body: derivation_formula_explain_request,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -1008,9 +1262,7 @@ impl CreateDerivedPropertyDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDerivedFormulaExplanationRequest {
     client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    effective_at: Option<String>,
-    body: lusid_models::DerivationFormulaExplainRequest,
+    params: GetDerivedFormulaExplanationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1025,14 +1277,24 @@ impl GetDerivedFormulaExplanationRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetDerivedFormulaExplanationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetDerivedFormulaExplanationParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1066,11 +1328,59 @@ impl GetDerivedFormulaExplanationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/propertydefinitions/derived/$formulaExplanation");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateDerivedPropertyDefinition` (`PUT
+/// /api/propertydefinitions/derived/{domain}/{scope}/{code}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateDerivedPropertyDefinitionParams {
+    /// `domain` (path): string; known values `Transaction`, `Portfolio`, `Holding`,
+    /// `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
+    /// `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
+    /// `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
+    /// `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
+    /// `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
+    /// `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
+    /// `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`,
+    /// `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
+    /// `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
+    /// `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
+    /// `EligibleCollateralSchedule`.
+    pub domain: String,
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateDerivedPropertyDefinitionRequest,
+}
+
+impl UpdateDerivedPropertyDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        domain: impl Into<String>,
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_derived_property_definition_request: lusid_models::UpdateDerivedPropertyDefinitionRequest,
+    ) -> Self {
+        Self {
+            domain: domain.into(),
+            scope: scope.into(),
+            code: code.into(),
+            body: update_derived_property_definition_request,
+        }
     }
 }
 
@@ -1082,10 +1392,7 @@ impl GetDerivedFormulaExplanationRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateDerivedPropertyDefinitionRequest {
     client: crate::Client,
-    domain: String,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdateDerivedPropertyDefinitionRequest,
+    params: UpdateDerivedPropertyDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1096,6 +1403,16 @@ impl UpdateDerivedPropertyDefinitionRequest {
         path_template: "/api/propertydefinitions/derived/{domain}/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateDerivedPropertyDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateDerivedPropertyDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1128,14 +1445,78 @@ impl UpdateDerivedPropertyDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/propertydefinitions/derived/");
-        request.path_param("domain", &self.domain)?;
+        request.path_param("domain", &self.params.domain)?;
         request.path("/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetPropertyDefinition` (`GET
+/// /api/propertydefinitions/{domain}/{scope}/{code}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPropertyDefinitionParams {
+    /// `domain` (path): string; known values `Transaction`, `Portfolio`, `Holding`,
+    /// `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
+    /// `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
+    /// `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
+    /// `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
+    /// `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
+    /// `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
+    /// `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`,
+    /// `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
+    /// `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
+    /// `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
+    /// `EligibleCollateralSchedule`.
+    pub domain: String,
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+}
+
+impl GetPropertyDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        domain: impl Into<String>,
+        scope: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Self {
+        Self {
+            domain: domain.into(),
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            effective_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -1147,11 +1528,7 @@ impl UpdateDerivedPropertyDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPropertyDefinitionRequest {
     client: crate::Client,
-    domain: String,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    effective_at: Option<String>,
+    params: GetPropertyDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1166,14 +1543,24 @@ impl GetPropertyDefinitionRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPropertyDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPropertyDefinitionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1207,15 +1594,63 @@ impl GetPropertyDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/propertydefinitions/");
-        request.path_param("domain", &self.domain)?;
+        request.path_param("domain", &self.params.domain)?;
         request.path("/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdatePropertyDefinition` (`PUT
+/// /api/propertydefinitions/{domain}/{scope}/{code}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdatePropertyDefinitionParams {
+    /// `domain` (path): string; known values `Transaction`, `Portfolio`, `Holding`,
+    /// `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
+    /// `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
+    /// `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
+    /// `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
+    /// `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
+    /// `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
+    /// `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`,
+    /// `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
+    /// `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
+    /// `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
+    /// `EligibleCollateralSchedule`.
+    pub domain: String,
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdatePropertyDefinitionRequest,
+}
+
+impl UpdatePropertyDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        domain: impl Into<String>,
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_property_definition_request: lusid_models::UpdatePropertyDefinitionRequest,
+    ) -> Self {
+        Self {
+            domain: domain.into(),
+            scope: scope.into(),
+            code: code.into(),
+            body: update_property_definition_request,
+        }
     }
 }
 
@@ -1227,10 +1662,7 @@ impl GetPropertyDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdatePropertyDefinitionRequest {
     client: crate::Client,
-    domain: String,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdatePropertyDefinitionRequest,
+    params: UpdatePropertyDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1241,6 +1673,16 @@ impl UpdatePropertyDefinitionRequest {
         path_template: "/api/propertydefinitions/{domain}/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdatePropertyDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdatePropertyDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1273,14 +1715,58 @@ impl UpdatePropertyDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/propertydefinitions/");
-        request.path_param("domain", &self.domain)?;
+        request.path_param("domain", &self.params.domain)?;
         request.path("/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeletePropertyDefinition` (`DELETE
+/// /api/propertydefinitions/{domain}/{scope}/{code}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeletePropertyDefinitionParams {
+    /// `domain` (path): string; known values `Transaction`, `Portfolio`, `Holding`,
+    /// `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
+    /// `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
+    /// `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
+    /// `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
+    /// `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
+    /// `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
+    /// `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`,
+    /// `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
+    /// `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
+    /// `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
+    /// `EligibleCollateralSchedule`.
+    pub domain: String,
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeletePropertyDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        domain: impl Into<String>,
+        scope: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Self {
+        Self {
+            domain: domain.into(),
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -1292,9 +1778,7 @@ impl UpdatePropertyDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePropertyDefinitionRequest {
     client: crate::Client,
-    domain: String,
-    scope: String,
-    code: String,
+    params: DeletePropertyDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1305,6 +1789,16 @@ impl DeletePropertyDefinitionRequest {
         path_template: "/api/propertydefinitions/{domain}/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeletePropertyDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeletePropertyDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1338,13 +1832,70 @@ impl DeletePropertyDefinitionRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/propertydefinitions/");
-        request.path_param("domain", &self.domain)?;
+        request.path_param("domain", &self.params.domain)?;
         request.path("/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertPropertyDefinitionProperties` (`POST
+/// /api/propertydefinitions/{domain}/{scope}/{code}/properties`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertPropertyDefinitionPropertiesParams {
+    /// `domain` (path): string; known values `Transaction`, `Portfolio`, `Holding`,
+    /// `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
+    /// `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
+    /// `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
+    /// `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
+    /// `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
+    /// `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
+    /// `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`,
+    /// `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
+    /// `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
+    /// `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
+    /// `EligibleCollateralSchedule`.
+    pub domain: String,
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `successMode` (query): string.
+    pub success_mode: Option<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::Property>,
+}
+
+impl UpsertPropertyDefinitionPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        domain: impl Into<String>,
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::Property>,
+    ) -> Self {
+        Self {
+            domain: domain.into(),
+            scope: scope.into(),
+            code: code.into(),
+            success_mode: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `successMode` (query): string.
+    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
+        self.success_mode = Some(success_mode.into());
+        self
     }
 }
 
@@ -1356,11 +1907,7 @@ impl DeletePropertyDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPropertyDefinitionPropertiesRequest {
     client: crate::Client,
-    domain: String,
-    scope: String,
-    code: String,
-    success_mode: Option<String>,
-    body: std::collections::BTreeMap<String, lusid_models::Property>,
+    params: UpsertPropertyDefinitionPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1374,8 +1921,18 @@ impl UpsertPropertyDefinitionPropertiesRequest {
 
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
+        self.params = self.params.success_mode(success_mode);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertPropertyDefinitionPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertPropertyDefinitionPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1412,16 +1969,73 @@ impl UpsertPropertyDefinitionPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/propertydefinitions/");
-        request.path_param("domain", &self.domain)?;
+        request.path_param("domain", &self.params.domain)?;
         request.path("/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties");
-        request.query("successMode", self.success_mode.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("successMode", self.params.success_mode.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeletePropertyDefinitionProperties` (`POST
+/// /api/propertydefinitions/{domain}/{scope}/{code}/properties/$delete`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeletePropertyDefinitionPropertiesParams {
+    /// `domain` (path): string; known values `Transaction`, `Portfolio`, `Holding`,
+    /// `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
+    /// `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
+    /// `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
+    /// `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
+    /// `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
+    /// `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
+    /// `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`,
+    /// `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
+    /// `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
+    /// `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
+    /// `EligibleCollateralSchedule`.
+    pub domain: String,
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<String>,
+}
+
+impl DeletePropertyDefinitionPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        domain: impl Into<String>,
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<String>,
+    ) -> Self {
+        Self {
+            domain: domain.into(),
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -1433,11 +2047,7 @@ impl UpsertPropertyDefinitionPropertiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePropertyDefinitionPropertiesRequest {
     client: crate::Client,
-    domain: String,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    body: Vec<String>,
+    params: DeletePropertyDefinitionPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1451,8 +2061,18 @@ impl DeletePropertyDefinitionPropertiesRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeletePropertyDefinitionPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeletePropertyDefinitionPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1486,45 +2106,78 @@ impl DeletePropertyDefinitionPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/propertydefinitions/");
-        request.path_param("domain", &self.domain)?;
+        request.path_param("domain", &self.params.domain)?;
         request.path("/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties/$delete");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPropertyDefinitionPropertyTimeSeries` request (`GET
-/// /api/propertydefinitions/{domain}/{scope}/{code}/properties/time-series`), built by
-/// [`PropertyDefinitionsApi::get_property_definition_property_time_series`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPropertyDefinitionPropertyTimeSeriesRequest {
-    client: crate::Client,
-    domain: String,
-    scope: String,
-    code: String,
-    property_key: String,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    page: Option<String>,
-    limit: Option<i64>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPropertyDefinitionPropertyTimeSeries` (`GET
+/// /api/propertydefinitions/{domain}/{scope}/{code}/properties/time-series`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPropertyDefinitionPropertyTimeSeriesParams {
+    /// `domain` (path): string; known values `Transaction`, `Portfolio`, `Holding`,
+    /// `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
+    /// `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
+    /// `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
+    /// `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
+    /// `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
+    /// `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
+    /// `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`,
+    /// `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
+    /// `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
+    /// `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
+    /// `EligibleCollateralSchedule`.
+    pub domain: String,
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `propertyKey` (query): string.
+    pub property_key: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
 }
 
-impl GetPropertyDefinitionPropertyTimeSeriesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPropertyDefinitionPropertyTimeSeries",
-        path_template: "/api/propertydefinitions/{domain}/{scope}/{code}/properties/time-series",
-        idempotent: true,
-    };
+impl GetPropertyDefinitionPropertyTimeSeriesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        domain: impl Into<String>,
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        property_key: impl Into<String>,
+    ) -> Self {
+        Self {
+            domain: domain.into(),
+            scope: scope.into(),
+            code: code.into(),
+            property_key: property_key.into(),
+            as_at: None,
+            filter: None,
+            page: None,
+            limit: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1549,6 +2202,62 @@ impl GetPropertyDefinitionPropertyTimeSeriesRequest {
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
+    }
+}
+
+/// The `GetPropertyDefinitionPropertyTimeSeries` request (`GET
+/// /api/propertydefinitions/{domain}/{scope}/{code}/properties/time-series`), built by
+/// [`PropertyDefinitionsApi::get_property_definition_property_time_series`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPropertyDefinitionPropertyTimeSeriesRequest {
+    client: crate::Client,
+    params: GetPropertyDefinitionPropertyTimeSeriesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPropertyDefinitionPropertyTimeSeriesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPropertyDefinitionPropertyTimeSeries",
+        path_template: "/api/propertydefinitions/{domain}/{scope}/{code}/properties/time-series",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPropertyDefinitionPropertyTimeSeriesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPropertyDefinitionPropertyTimeSeriesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1583,17 +2292,17 @@ impl GetPropertyDefinitionPropertyTimeSeriesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/propertydefinitions/");
-        request.path_param("domain", &self.domain)?;
+        request.path_param("domain", &self.params.domain)?;
         request.path("/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties/time-series");
-        request.query("propertyKey", Some(&self.property_key))?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
+        request.query("propertyKey", Some(&self.params.property_key))?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1649,24 +2358,332 @@ impl crate::paginator::PagedRequest for GetPropertyDefinitionPropertyTimeSeriesR
     type Page = lusid_models::ResourceListOfPropertyInterval;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The `PropertyDefinitions` operations as an object-safe async trait, implemented by
+/// [`PropertyDefinitionsApi`]: write code against `&dyn PropertyDefinitionsApiClient` (or
+/// `impl PropertyDefinitionsApiClient`) and give it `client.property_definitions()` in
+/// production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`PropertyDefinitionsApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockPropertyDefinitionsApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait PropertyDefinitionsApiClient: Send + Sync {
+    /// `GET /api/propertydefinitions` (operation `GetMultiplePropertyDefinitions`):
+    /// [`PropertyDefinitionsApi::get_multiple_property_definitions`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetMultiplePropertyDefinitionsRequest::send): see [`Error`](crate::Error).
+    async fn get_multiple_property_definitions(
+        &self,
+        params: GetMultiplePropertyDefinitionsParams,
+    ) -> Result<lusid_models::ResourceListOfPropertyDefinition, crate::Error>;
+
+    /// `POST /api/propertydefinitions` (operation `CreatePropertyDefinition`):
+    /// [`PropertyDefinitionsApi::create_property_definition`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreatePropertyDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn create_property_definition(
+        &self,
+        params: CreatePropertyDefinitionParams,
+    ) -> Result<lusid_models::PropertyDefinition, crate::Error>;
+
+    /// `GET /api/propertydefinitions/$list` (operation `ListPropertyDefinitions`):
+    /// [`PropertyDefinitionsApi::list_property_definitions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListPropertyDefinitionsRequest::send): see [`Error`](crate::Error).
+    async fn list_property_definitions(
+        &self,
+        params: ListPropertyDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfPropertyDefinition, crate::Error>;
+
+    /// `POST /api/propertydefinitions/derived` (operation `CreateDerivedPropertyDefinition`):
+    /// [`PropertyDefinitionsApi::create_derived_property_definition`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateDerivedPropertyDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn create_derived_property_definition(
+        &self,
+        params: CreateDerivedPropertyDefinitionParams,
+    ) -> Result<lusid_models::PropertyDefinition, crate::Error>;
+
+    /// `POST /api/propertydefinitions/derived/$formulaExplanation` (operation
+    /// `GetDerivedFormulaExplanation`):
+    /// [`PropertyDefinitionsApi::get_derived_formula_explanation`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetDerivedFormulaExplanationRequest::send): see [`Error`](crate::Error).
+    async fn get_derived_formula_explanation(
+        &self,
+        params: GetDerivedFormulaExplanationParams,
+    ) -> Result<lusid_models::DerivedPropertyComponent, crate::Error>;
+
+    /// `PUT /api/propertydefinitions/derived/{domain}/{scope}/{code}` (operation
+    /// `UpdateDerivedPropertyDefinition`):
+    /// [`PropertyDefinitionsApi::update_derived_property_definition`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateDerivedPropertyDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn update_derived_property_definition(
+        &self,
+        params: UpdateDerivedPropertyDefinitionParams,
+    ) -> Result<lusid_models::PropertyDefinition, crate::Error>;
+
+    /// `GET /api/propertydefinitions/{domain}/{scope}/{code}` (operation
+    /// `GetPropertyDefinition`): [`PropertyDefinitionsApi::get_property_definition`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPropertyDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn get_property_definition(
+        &self,
+        params: GetPropertyDefinitionParams,
+    ) -> Result<lusid_models::PropertyDefinition, crate::Error>;
+
+    /// `PUT /api/propertydefinitions/{domain}/{scope}/{code}` (operation
+    /// `UpdatePropertyDefinition`): [`PropertyDefinitionsApi::update_property_definition`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdatePropertyDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn update_property_definition(
+        &self,
+        params: UpdatePropertyDefinitionParams,
+    ) -> Result<lusid_models::PropertyDefinition, crate::Error>;
+
+    /// `DELETE /api/propertydefinitions/{domain}/{scope}/{code}` (operation
+    /// `DeletePropertyDefinition`): [`PropertyDefinitionsApi::delete_property_definition`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeletePropertyDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn delete_property_definition(
+        &self,
+        params: DeletePropertyDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `POST /api/propertydefinitions/{domain}/{scope}/{code}/properties` (operation
+    /// `UpsertPropertyDefinitionProperties`):
+    /// [`PropertyDefinitionsApi::upsert_property_definition_properties`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertPropertyDefinitionPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_property_definition_properties(
+        &self,
+        params: UpsertPropertyDefinitionPropertiesParams,
+    ) -> Result<lusid_models::BatchUpsertPropertyDefinitionPropertiesResponse, crate::Error>;
+
+    /// `POST /api/propertydefinitions/{domain}/{scope}/{code}/properties/$delete` (operation
+    /// `DeletePropertyDefinitionProperties`):
+    /// [`PropertyDefinitionsApi::delete_property_definition_properties`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeletePropertyDefinitionPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn delete_property_definition_properties(
+        &self,
+        params: DeletePropertyDefinitionPropertiesParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/propertydefinitions/{domain}/{scope}/{code}/properties/time-series` (operation
+    /// `GetPropertyDefinitionPropertyTimeSeries`):
+    /// [`PropertyDefinitionsApi::get_property_definition_property_time_series`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPropertyDefinitionPropertyTimeSeriesRequest::send): see [`Error`](crate::Error).
+    async fn get_property_definition_property_time_series(
+        &self,
+        params: GetPropertyDefinitionPropertyTimeSeriesParams,
+    ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl PropertyDefinitionsApiClient for PropertyDefinitionsApi {
+    async fn get_multiple_property_definitions(
+        &self,
+        params: GetMultiplePropertyDefinitionsParams,
+    ) -> Result<lusid_models::ResourceListOfPropertyDefinition, crate::Error> {
+        GetMultiplePropertyDefinitionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_property_definition(
+        &self,
+        params: CreatePropertyDefinitionParams,
+    ) -> Result<lusid_models::PropertyDefinition, crate::Error> {
+        CreatePropertyDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_property_definitions(
+        &self,
+        params: ListPropertyDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfPropertyDefinition, crate::Error> {
+        ListPropertyDefinitionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_derived_property_definition(
+        &self,
+        params: CreateDerivedPropertyDefinitionParams,
+    ) -> Result<lusid_models::PropertyDefinition, crate::Error> {
+        CreateDerivedPropertyDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_derived_formula_explanation(
+        &self,
+        params: GetDerivedFormulaExplanationParams,
+    ) -> Result<lusid_models::DerivedPropertyComponent, crate::Error> {
+        GetDerivedFormulaExplanationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_derived_property_definition(
+        &self,
+        params: UpdateDerivedPropertyDefinitionParams,
+    ) -> Result<lusid_models::PropertyDefinition, crate::Error> {
+        UpdateDerivedPropertyDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_property_definition(
+        &self,
+        params: GetPropertyDefinitionParams,
+    ) -> Result<lusid_models::PropertyDefinition, crate::Error> {
+        GetPropertyDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_property_definition(
+        &self,
+        params: UpdatePropertyDefinitionParams,
+    ) -> Result<lusid_models::PropertyDefinition, crate::Error> {
+        UpdatePropertyDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_property_definition(
+        &self,
+        params: DeletePropertyDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeletePropertyDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_property_definition_properties(
+        &self,
+        params: UpsertPropertyDefinitionPropertiesParams,
+    ) -> Result<lusid_models::BatchUpsertPropertyDefinitionPropertiesResponse, crate::Error> {
+        UpsertPropertyDefinitionPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_property_definition_properties(
+        &self,
+        params: DeletePropertyDefinitionPropertiesParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeletePropertyDefinitionPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_property_definition_property_time_series(
+        &self,
+        params: GetPropertyDefinitionPropertyTimeSeriesParams,
+    ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error> {
+        GetPropertyDefinitionPropertyTimeSeriesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -45,10 +45,48 @@ impl QueryableKeysApi {
     pub fn get_all_queryable_keys(&self) -> GetAllQueryableKeysRequest {
         GetAllQueryableKeysRequest {
             client: self.client.clone(),
-            as_at: None,
-            filter: None,
+            params: GetAllQueryableKeysParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
+    }
+}
+
+/// The parameters of `GetAllQueryableKeys` (`GET /api/queryablekeys`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct GetAllQueryableKeysParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+}
+
+impl GetAllQueryableKeysParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            filter: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.filter = Some(filter.into());
+        self
     }
 }
 
@@ -59,8 +97,7 @@ impl QueryableKeysApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllQueryableKeysRequest {
     client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
+    params: GetAllQueryableKeysParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -75,14 +112,24 @@ impl GetAllQueryableKeysRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
+        self.params = self.params.filter(filter);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAllQueryableKeysParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAllQueryableKeysParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -117,9 +164,48 @@ impl GetAllQueryableKeysRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/queryablekeys");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `QueryableKeys` operations as an object-safe async trait, implemented by
+/// [`QueryableKeysApi`]: write code against `&dyn QueryableKeysApiClient` (or `impl
+/// QueryableKeysApiClient`) and give it `client.queryable_keys()` in production and a mock
+/// in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`QueryableKeysApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockQueryableKeysApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait QueryableKeysApiClient: Send + Sync {
+    /// `GET /api/queryablekeys` (operation `GetAllQueryableKeys`):
+    /// [`QueryableKeysApi::get_all_queryable_keys`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAllQueryableKeysRequest::send): see [`Error`](crate::Error).
+    async fn get_all_queryable_keys(
+        &self,
+        params: GetAllQueryableKeysParams,
+    ) -> Result<lusid_models::ResourceListOfQueryableKey, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl QueryableKeysApiClient for QueryableKeysApi {
+    async fn get_all_queryable_keys(
+        &self,
+        params: GetAllQueryableKeysParams,
+    ) -> Result<lusid_models::ResourceListOfQueryableKey, crate::Error> {
+        GetAllQueryableKeysRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -61,15 +61,7 @@ impl QuotesApi {
     ) -> GetQuotesAccessMetadataRuleRequest {
         GetQuotesAccessMetadataRuleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            provider: None,
-            price_source: None,
-            instrument_id_type: None,
-            instrument_id: None,
-            quote_type: None,
-            field: None,
-            effective_at: None,
-            as_at: None,
+            params: GetQuotesAccessMetadataRuleParams::new(scope),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -104,8 +96,7 @@ impl QuotesApi {
     ) -> ListQuotesAccessMetadataRulesRequest {
         ListQuotesAccessMetadataRulesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            as_at: None,
+            params: ListQuotesAccessMetadataRulesParams::new(scope),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -145,10 +136,10 @@ impl QuotesApi {
     ) -> UpsertQuoteAccessMetadataRuleRequest {
         UpsertQuoteAccessMetadataRuleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            effective_at: None,
-            effective_until: None,
-            body: upsert_quote_access_metadata_rule_request,
+            params: UpsertQuoteAccessMetadataRuleParams::new(
+                scope,
+                upsert_quote_access_metadata_rule_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -192,14 +183,7 @@ impl QuotesApi {
     ) -> DeleteQuoteAccessMetadataRuleRequest {
         DeleteQuoteAccessMetadataRuleRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            provider: None,
-            price_source: None,
-            instrument_id_type: None,
-            instrument_id: None,
-            quote_type: None,
-            field: None,
-            effective_at: None,
+            params: DeleteQuoteAccessMetadataRuleParams::new(scope),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -234,11 +218,7 @@ impl QuotesApi {
     pub fn list_quotes_for_scope(&self, scope: impl Into<String>) -> ListQuotesForScopeRequest {
         ListQuotesForScopeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
+            params: ListQuotesForScopeParams::new(scope),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -272,8 +252,7 @@ impl QuotesApi {
     ) -> UpsertQuotesRequest {
         UpsertQuotesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: request_body,
+            params: UpsertQuotesParams::new(scope, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -308,8 +287,7 @@ impl QuotesApi {
     ) -> DeleteQuotesRequest {
         DeleteQuotesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: request_body,
+            params: DeleteQuotesParams::new(scope, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -344,11 +322,7 @@ impl QuotesApi {
     pub fn list_quotes(&self, scope: impl Into<String>) -> ListQuotesRequest {
         ListQuotesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
+            params: ListQuotesParams::new(scope),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -386,42 +360,57 @@ impl QuotesApi {
     ) -> GetQuotesRequest {
         GetQuotesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            effective_at: None,
-            as_at: None,
-            max_age: None,
-            body: request_body,
+            params: GetQuotesParams::new(scope, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `GetQuotesAccessMetadataRule` request (`GET /api/metadata/quotes/rules`), built by
-/// [`QuotesApi::get_quotes_access_metadata_rule`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetQuotesAccessMetadataRuleRequest {
-    client: crate::Client,
-    scope: String,
-    provider: Option<String>,
-    price_source: Option<String>,
-    instrument_id_type: Option<String>,
-    instrument_id: Option<String>,
-    quote_type: Option<String>,
-    field: Option<String>,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetQuotesAccessMetadataRule` (`GET /api/metadata/quotes/rules`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetQuotesAccessMetadataRuleParams {
+    /// `scope` (query): string.
+    pub scope: String,
+    /// `provider` (query): string.
+    pub provider: Option<String>,
+    /// `priceSource` (query): string.
+    pub price_source: Option<String>,
+    /// `instrumentIdType` (query): string.
+    pub instrument_id_type: Option<String>,
+    /// `instrumentId` (query): string.
+    pub instrument_id: Option<String>,
+    /// `quoteType` (query): string.
+    pub quote_type: Option<String>,
+    /// `field` (query): string.
+    pub field: Option<String>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
 }
 
-impl GetQuotesAccessMetadataRuleRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetQuotesAccessMetadataRule",
-        path_template: "/api/metadata/quotes/rules",
-        idempotent: true,
-    };
+impl GetQuotesAccessMetadataRuleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            provider: None,
+            price_source: None,
+            instrument_id_type: None,
+            instrument_id: None,
+            quote_type: None,
+            field: None,
+            effective_at: None,
+            as_at: None,
+        }
+    }
 
     /// Sets `provider` (query): string.
     pub fn provider(mut self, provider: impl Into<String>) -> Self {
@@ -471,6 +460,85 @@ impl GetQuotesAccessMetadataRuleRequest {
         self.as_at = Some(as_at);
         self
     }
+}
+
+/// The `GetQuotesAccessMetadataRule` request (`GET /api/metadata/quotes/rules`), built by
+/// [`QuotesApi::get_quotes_access_metadata_rule`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetQuotesAccessMetadataRuleRequest {
+    client: crate::Client,
+    params: GetQuotesAccessMetadataRuleParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetQuotesAccessMetadataRuleRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetQuotesAccessMetadataRule",
+        path_template: "/api/metadata/quotes/rules",
+        idempotent: true,
+    };
+
+    /// Sets `provider` (query): string.
+    pub fn provider(mut self, provider: impl Into<String>) -> Self {
+        self.params = self.params.provider(provider);
+        self
+    }
+
+    /// Sets `priceSource` (query): string.
+    pub fn price_source(mut self, price_source: impl Into<String>) -> Self {
+        self.params = self.params.price_source(price_source);
+        self
+    }
+
+    /// Sets `instrumentIdType` (query): string.
+    pub fn instrument_id_type(mut self, instrument_id_type: impl Into<String>) -> Self {
+        self.params = self.params.instrument_id_type(instrument_id_type);
+        self
+    }
+
+    /// Sets `instrumentId` (query): string.
+    pub fn instrument_id(mut self, instrument_id: impl Into<String>) -> Self {
+        self.params = self.params.instrument_id(instrument_id);
+        self
+    }
+
+    /// Sets `quoteType` (query): string.
+    pub fn quote_type(mut self, quote_type: impl Into<String>) -> Self {
+        self.params = self.params.quote_type(quote_type);
+        self
+    }
+
+    /// Sets `field` (query): string.
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.params = self.params.field(field);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetQuotesAccessMetadataRuleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetQuotesAccessMetadataRuleParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -503,17 +571,51 @@ impl GetQuotesAccessMetadataRuleRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/metadata/quotes/rules");
-        request.query("scope", Some(&self.scope))?;
-        request.query("provider", self.provider.as_ref())?;
-        request.query("priceSource", self.price_source.as_ref())?;
-        request.query("instrumentIdType", self.instrument_id_type.as_ref())?;
-        request.query("instrumentId", self.instrument_id.as_ref())?;
-        request.query("quoteType", self.quote_type.as_ref())?;
-        request.query("field", self.field.as_ref())?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("scope", Some(&self.params.scope))?;
+        request.query("provider", self.params.provider.as_ref())?;
+        request.query("priceSource", self.params.price_source.as_ref())?;
+        request.query("instrumentIdType", self.params.instrument_id_type.as_ref())?;
+        request.query("instrumentId", self.params.instrument_id.as_ref())?;
+        request.query("quoteType", self.params.quote_type.as_ref())?;
+        request.query("field", self.params.field.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ListQuotesAccessMetadataRules` (`GET
+/// /api/metadata/quotes/rules/{scope}`): what its request builder sends, and what the tag's
+/// trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListQuotesAccessMetadataRulesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl ListQuotesAccessMetadataRulesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -524,8 +626,7 @@ impl GetQuotesAccessMetadataRuleRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListQuotesAccessMetadataRulesRequest {
     client: crate::Client,
-    scope: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: ListQuotesAccessMetadataRulesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -540,8 +641,18 @@ impl ListQuotesAccessMetadataRulesRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListQuotesAccessMetadataRulesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListQuotesAccessMetadataRulesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -578,10 +689,59 @@ impl ListQuotesAccessMetadataRulesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/metadata/quotes/rules/");
-        request.path_param("scope", &self.scope)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("scope", &self.params.scope)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertQuoteAccessMetadataRule` (`POST
+/// /api/metadata/quotes/rules/{scope}`): what its request builder sends, and what the tag's
+/// trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertQuoteAccessMetadataRuleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub effective_until: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: lusid_models::UpsertQuoteAccessMetadataRuleRequest,
+}
+
+impl UpsertQuoteAccessMetadataRuleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        upsert_quote_access_metadata_rule_request: lusid_models::UpsertQuoteAccessMetadataRuleRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            effective_at: None,
+            effective_until: None,
+            body: upsert_quote_access_metadata_rule_request,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
+    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
+        self.effective_until = Some(effective_until);
+        self
     }
 }
 
@@ -592,10 +752,7 @@ impl ListQuotesAccessMetadataRulesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertQuoteAccessMetadataRuleRequest {
     client: crate::Client,
-    scope: String,
-    effective_at: Option<String>,
-    effective_until: Option<time::OffsetDateTime>,
-    body: lusid_models::UpsertQuoteAccessMetadataRuleRequest,
+    params: UpsertQuoteAccessMetadataRuleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -609,15 +766,25 @@ impl UpsertQuoteAccessMetadataRuleRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
+        self.params = self.params.effective_until(effective_until);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertQuoteAccessMetadataRuleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertQuoteAccessMetadataRuleParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -651,41 +818,57 @@ impl UpsertQuoteAccessMetadataRuleRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/metadata/quotes/rules/");
-        request.path_param("scope", &self.scope)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("effectiveUntil", self.effective_until.as_ref())?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("effectiveUntil", self.params.effective_until.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `DeleteQuoteAccessMetadataRule` request (`DELETE
-/// /api/metadata/quotes/rules/{scope}`), built by
-/// [`QuotesApi::delete_quote_access_metadata_rule`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteQuoteAccessMetadataRuleRequest {
-    client: crate::Client,
-    scope: String,
-    provider: Option<String>,
-    price_source: Option<String>,
-    instrument_id_type: Option<String>,
-    instrument_id: Option<String>,
-    quote_type: Option<String>,
-    field: Option<String>,
-    effective_at: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `DeleteQuoteAccessMetadataRule` (`DELETE
+/// /api/metadata/quotes/rules/{scope}`): what its request builder sends, and what the tag's
+/// trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteQuoteAccessMetadataRuleParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `provider` (query): string.
+    pub provider: Option<String>,
+    /// `priceSource` (query): string.
+    pub price_source: Option<String>,
+    /// `instrumentIdType` (query): string.
+    pub instrument_id_type: Option<String>,
+    /// `instrumentId` (query): string.
+    pub instrument_id: Option<String>,
+    /// `quoteType` (query): string.
+    pub quote_type: Option<String>,
+    /// `field` (query): string.
+    pub field: Option<String>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
 }
 
-impl DeleteQuoteAccessMetadataRuleRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "DeleteQuoteAccessMetadataRule",
-        path_template: "/api/metadata/quotes/rules/{scope}",
-        idempotent: true,
-    };
+impl DeleteQuoteAccessMetadataRuleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            provider: None,
+            price_source: None,
+            instrument_id_type: None,
+            instrument_id: None,
+            quote_type: None,
+            field: None,
+            effective_at: None,
+        }
+    }
 
     /// Sets `provider` (query): string.
     pub fn provider(mut self, provider: impl Into<String>) -> Self {
@@ -728,6 +911,79 @@ impl DeleteQuoteAccessMetadataRuleRequest {
         self.effective_at = Some(effective_at.into());
         self
     }
+}
+
+/// The `DeleteQuoteAccessMetadataRule` request (`DELETE
+/// /api/metadata/quotes/rules/{scope}`), built by
+/// [`QuotesApi::delete_quote_access_metadata_rule`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct DeleteQuoteAccessMetadataRuleRequest {
+    client: crate::Client,
+    params: DeleteQuoteAccessMetadataRuleParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl DeleteQuoteAccessMetadataRuleRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "DeleteQuoteAccessMetadataRule",
+        path_template: "/api/metadata/quotes/rules/{scope}",
+        idempotent: true,
+    };
+
+    /// Sets `provider` (query): string.
+    pub fn provider(mut self, provider: impl Into<String>) -> Self {
+        self.params = self.params.provider(provider);
+        self
+    }
+
+    /// Sets `priceSource` (query): string.
+    pub fn price_source(mut self, price_source: impl Into<String>) -> Self {
+        self.params = self.params.price_source(price_source);
+        self
+    }
+
+    /// Sets `instrumentIdType` (query): string.
+    pub fn instrument_id_type(mut self, instrument_id_type: impl Into<String>) -> Self {
+        self.params = self.params.instrument_id_type(instrument_id_type);
+        self
+    }
+
+    /// Sets `instrumentId` (query): string.
+    pub fn instrument_id(mut self, instrument_id: impl Into<String>) -> Self {
+        self.params = self.params.instrument_id(instrument_id);
+        self
+    }
+
+    /// Sets `quoteType` (query): string.
+    pub fn quote_type(mut self, quote_type: impl Into<String>) -> Self {
+        self.params = self.params.quote_type(quote_type);
+        self
+    }
+
+    /// Sets `field` (query): string.
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.params = self.params.field(field);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteQuoteAccessMetadataRuleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteQuoteAccessMetadataRuleParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -761,41 +1017,52 @@ impl DeleteQuoteAccessMetadataRuleRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/metadata/quotes/rules/");
-        request.path_param("scope", &self.scope)?;
-        request.query("provider", self.provider.as_ref())?;
-        request.query("priceSource", self.price_source.as_ref())?;
-        request.query("instrumentIdType", self.instrument_id_type.as_ref())?;
-        request.query("instrumentId", self.instrument_id.as_ref())?;
-        request.query("quoteType", self.quote_type.as_ref())?;
-        request.query("field", self.field.as_ref())?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
+        request.path_param("scope", &self.params.scope)?;
+        request.query("provider", self.params.provider.as_ref())?;
+        request.query("priceSource", self.params.price_source.as_ref())?;
+        request.query("instrumentIdType", self.params.instrument_id_type.as_ref())?;
+        request.query("instrumentId", self.params.instrument_id.as_ref())?;
+        request.query("quoteType", self.params.quote_type.as_ref())?;
+        request.query("field", self.params.field.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListQuotesForScope` request (`GET /api/quotes/{scope}`), built by
-/// [`QuotesApi::list_quotes_for_scope`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListQuotesForScopeRequest {
-    client: crate::Client,
-    scope: String,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListQuotesForScope` (`GET /api/quotes/{scope}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListQuotesForScopeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListQuotesForScopeRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListQuotesForScope",
-        path_template: "/api/quotes/{scope}",
-        idempotent: true,
-    };
+impl ListQuotesForScopeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -820,6 +1087,61 @@ impl ListQuotesForScopeRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListQuotesForScope` request (`GET /api/quotes/{scope}`), built by
+/// [`QuotesApi::list_quotes_for_scope`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListQuotesForScopeRequest {
+    client: crate::Client,
+    params: ListQuotesForScopeParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListQuotesForScopeRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListQuotesForScope",
+        path_template: "/api/quotes/{scope}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListQuotesForScopeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListQuotesForScopeParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -853,11 +1175,11 @@ impl ListQuotesForScopeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/quotes/");
-        request.path_param("scope", &self.scope)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.path_param("scope", &self.params.scope)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -910,19 +1232,19 @@ impl crate::paginator::PagedRequest for ListQuotesForScopeRequest {
     type Page = lusid_models::ResourceListOfQuote;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -932,14 +1254,41 @@ impl crate::paginator::PagedRequest for ListQuotesForScopeRequest {
     }
 }
 
+/// The parameters of `UpsertQuotes` (`POST /api/quotes/{scope}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertQuotesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::UpsertQuoteRequest>,
+}
+
+impl UpsertQuotesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::UpsertQuoteRequest>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: request_body,
+        }
+    }
+}
+
 /// The `UpsertQuotes` request (`POST /api/quotes/{scope}`), built by
 /// [`QuotesApi::upsert_quotes`]. Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertQuotesRequest {
     client: crate::Client,
-    scope: String,
-    body: std::collections::BTreeMap<String, lusid_models::UpsertQuoteRequest>,
+    params: UpsertQuotesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -950,6 +1299,16 @@ impl UpsertQuotesRequest {
         path_template: "/api/quotes/{scope}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertQuotesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertQuotesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -982,10 +1341,38 @@ impl UpsertQuotesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/quotes/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteQuotes` (`POST /api/quotes/{scope}/$delete`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteQuotesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::QuoteId>,
+}
+
+impl DeleteQuotesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::QuoteId>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -995,8 +1382,7 @@ impl UpsertQuotesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteQuotesRequest {
     client: crate::Client,
-    scope: String,
-    body: std::collections::BTreeMap<String, lusid_models::QuoteId>,
+    params: DeleteQuotesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1007,6 +1393,16 @@ impl DeleteQuotesRequest {
         path_template: "/api/quotes/{scope}/$delete",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteQuotesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteQuotesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1039,35 +1435,47 @@ impl DeleteQuotesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/quotes/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/$delete");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListQuotes` request (`GET /api/quotes/{scope}/$deprecated`), built by
-/// [`QuotesApi::list_quotes`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListQuotesRequest {
-    client: crate::Client,
-    scope: String,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListQuotes` (`GET /api/quotes/{scope}/$deprecated`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListQuotesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListQuotesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListQuotes",
-        path_template: "/api/quotes/{scope}/$deprecated",
-        idempotent: true,
-    };
+impl ListQuotesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1092,6 +1500,60 @@ impl ListQuotesRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListQuotes` request (`GET /api/quotes/{scope}/$deprecated`), built by
+/// [`QuotesApi::list_quotes`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListQuotesRequest {
+    client: crate::Client,
+    params: ListQuotesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListQuotesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListQuotes",
+        path_template: "/api/quotes/{scope}/$deprecated",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListQuotesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListQuotesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1125,12 +1587,12 @@ impl ListQuotesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/quotes/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/$deprecated");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1183,19 +1645,19 @@ impl crate::paginator::PagedRequest for ListQuotesRequest {
     type Page = lusid_models::ResourceListOfQuote;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -1205,27 +1667,42 @@ impl crate::paginator::PagedRequest for ListQuotesRequest {
     }
 }
 
-/// The `GetQuotes` request (`POST /api/quotes/{scope}/$get`), built by
-/// [`QuotesApi::get_quotes`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetQuotesRequest {
-    client: crate::Client,
-    scope: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    max_age: Option<String>,
-    body: std::collections::BTreeMap<String, lusid_models::QuoteSeriesId>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetQuotes` (`POST /api/quotes/{scope}/$get`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetQuotesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `maxAge` (query): string.
+    pub max_age: Option<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::QuoteSeriesId>,
 }
 
-impl GetQuotesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetQuotes",
-        path_template: "/api/quotes/{scope}/$get",
-        idempotent: true,
-    };
+impl GetQuotesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::QuoteSeriesId>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            effective_at: None,
+            as_at: None,
+            max_age: None,
+            body: request_body,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1244,6 +1721,54 @@ impl GetQuotesRequest {
     pub fn max_age(mut self, max_age: impl Into<String>) -> Self {
         self.max_age = Some(max_age.into());
         self
+    }
+}
+
+/// The `GetQuotes` request (`POST /api/quotes/{scope}/$get`), built by
+/// [`QuotesApi::get_quotes`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetQuotesRequest {
+    client: crate::Client,
+    params: GetQuotesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetQuotesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetQuotes",
+        path_template: "/api/quotes/{scope}/$get",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `maxAge` (query): string.
+    pub fn max_age(mut self, max_age: impl Into<String>) -> Self {
+        self.params = self.params.max_age(max_age);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetQuotesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetQuotesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1277,13 +1802,237 @@ impl GetQuotesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/quotes/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/$get");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("maxAge", self.max_age.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("maxAge", self.params.max_age.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Quotes` operations as an object-safe async trait, implemented by [`QuotesApi`]:
+/// write code against `&dyn QuotesApiClient` (or `impl QuotesApiClient`) and give it
+/// `client.quotes()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`QuotesApi`] for streams, timeouts and `send_as`). With the `mock` feature,
+/// mockall generates `MockQuotesApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait QuotesApiClient: Send + Sync {
+    /// `GET /api/metadata/quotes/rules` (operation `GetQuotesAccessMetadataRule`):
+    /// [`QuotesApi::get_quotes_access_metadata_rule`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetQuotesAccessMetadataRuleRequest::send): see [`Error`](crate::Error).
+    async fn get_quotes_access_metadata_rule(
+        &self,
+        params: GetQuotesAccessMetadataRuleParams,
+    ) -> Result<lusid_models::QuoteAccessMetadataRule, crate::Error>;
+
+    /// `GET /api/metadata/quotes/rules/{scope}` (operation `ListQuotesAccessMetadataRules`):
+    /// [`QuotesApi::list_quotes_access_metadata_rules`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListQuotesAccessMetadataRulesRequest::send): see [`Error`](crate::Error).
+    async fn list_quotes_access_metadata_rules(
+        &self,
+        params: ListQuotesAccessMetadataRulesParams,
+    ) -> Result<lusid_models::ResourceListOfQuoteAccessMetadataRule, crate::Error>;
+
+    /// `POST /api/metadata/quotes/rules/{scope}` (operation `UpsertQuoteAccessMetadataRule`):
+    /// [`QuotesApi::upsert_quote_access_metadata_rule`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertQuoteAccessMetadataRuleRequest::send): see [`Error`](crate::Error).
+    async fn upsert_quote_access_metadata_rule(
+        &self,
+        params: UpsertQuoteAccessMetadataRuleParams,
+    ) -> Result<lusid_models::QuoteAccessMetadataRule, crate::Error>;
+
+    /// `DELETE /api/metadata/quotes/rules/{scope}` (operation `DeleteQuoteAccessMetadataRule`):
+    /// [`QuotesApi::delete_quote_access_metadata_rule`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteQuoteAccessMetadataRuleRequest::send): see [`Error`](crate::Error).
+    async fn delete_quote_access_metadata_rule(
+        &self,
+        params: DeleteQuoteAccessMetadataRuleParams,
+    ) -> Result<lusid_models::QuoteAccessMetadataRule, crate::Error>;
+
+    /// `GET /api/quotes/{scope}` (operation `ListQuotesForScope`):
+    /// [`QuotesApi::list_quotes_for_scope`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListQuotesForScopeRequest::send): see [`Error`](crate::Error).
+    async fn list_quotes_for_scope(
+        &self,
+        params: ListQuotesForScopeParams,
+    ) -> Result<lusid_models::ResourceListOfQuote, crate::Error>;
+
+    /// `POST /api/quotes/{scope}` (operation `UpsertQuotes`): [`QuotesApi::upsert_quotes`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertQuotesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_quotes(
+        &self,
+        params: UpsertQuotesParams,
+    ) -> Result<lusid_models::UpsertQuotesResponse, crate::Error>;
+
+    /// `POST /api/quotes/{scope}/$delete` (operation `DeleteQuotes`):
+    /// [`QuotesApi::delete_quotes`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteQuotesRequest::send): see [`Error`](crate::Error).
+    async fn delete_quotes(
+        &self,
+        params: DeleteQuotesParams,
+    ) -> Result<lusid_models::AnnulQuotesResponse, crate::Error>;
+
+    /// `GET /api/quotes/{scope}/$deprecated` (operation `ListQuotes`):
+    /// [`QuotesApi::list_quotes`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListQuotesRequest::send): see [`Error`](crate::Error).
+    ///
+    /// Deprecated: LUSID marks this operation as deprecated.
+    async fn list_quotes(
+        &self,
+        params: ListQuotesParams,
+    ) -> Result<lusid_models::ResourceListOfQuote, crate::Error>;
+
+    /// `POST /api/quotes/{scope}/$get` (operation `GetQuotes`): [`QuotesApi::get_quotes`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetQuotesRequest::send): see [`Error`](crate::Error).
+    async fn get_quotes(
+        &self,
+        params: GetQuotesParams,
+    ) -> Result<lusid_models::GetQuotesResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl QuotesApiClient for QuotesApi {
+    async fn get_quotes_access_metadata_rule(
+        &self,
+        params: GetQuotesAccessMetadataRuleParams,
+    ) -> Result<lusid_models::QuoteAccessMetadataRule, crate::Error> {
+        GetQuotesAccessMetadataRuleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_quotes_access_metadata_rules(
+        &self,
+        params: ListQuotesAccessMetadataRulesParams,
+    ) -> Result<lusid_models::ResourceListOfQuoteAccessMetadataRule, crate::Error> {
+        ListQuotesAccessMetadataRulesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_quote_access_metadata_rule(
+        &self,
+        params: UpsertQuoteAccessMetadataRuleParams,
+    ) -> Result<lusid_models::QuoteAccessMetadataRule, crate::Error> {
+        UpsertQuoteAccessMetadataRuleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_quote_access_metadata_rule(
+        &self,
+        params: DeleteQuoteAccessMetadataRuleParams,
+    ) -> Result<lusid_models::QuoteAccessMetadataRule, crate::Error> {
+        DeleteQuoteAccessMetadataRuleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_quotes_for_scope(
+        &self,
+        params: ListQuotesForScopeParams,
+    ) -> Result<lusid_models::ResourceListOfQuote, crate::Error> {
+        ListQuotesForScopeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_quotes(
+        &self,
+        params: UpsertQuotesParams,
+    ) -> Result<lusid_models::UpsertQuotesResponse, crate::Error> {
+        UpsertQuotesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_quotes(
+        &self,
+        params: DeleteQuotesParams,
+    ) -> Result<lusid_models::AnnulQuotesResponse, crate::Error> {
+        DeleteQuotesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_quotes(
+        &self,
+        params: ListQuotesParams,
+    ) -> Result<lusid_models::ResourceListOfQuote, crate::Error> {
+        ListQuotesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_quotes(
+        &self,
+        params: GetQuotesParams,
+    ) -> Result<lusid_models::GetQuotesResponse, crate::Error> {
+        GetQuotesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -47,7 +47,7 @@ impl ReconciliationsApi {
     ) -> ReconcileGenericRequest {
         ReconcileGenericRequest {
             client: self.client.clone(),
-            body: reconciliation_request,
+            params: ReconcileGenericParams::new(reconciliation_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -82,7 +82,7 @@ impl ReconciliationsApi {
     ) -> ReconcileInlineRequest {
         ReconcileInlineRequest {
             client: self.client.clone(),
-            body: inline_valuations_reconciliation_request,
+            params: ReconcileInlineParams::new(inline_valuations_reconciliation_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -118,7 +118,7 @@ impl ReconciliationsApi {
     ) -> ReconcileTransactionsRequest {
         ReconcileTransactionsRequest {
             client: self.client.clone(),
-            body: transaction_reconciliation_request,
+            params: ReconcileTransactionsParams::new(transaction_reconciliation_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -152,7 +152,7 @@ impl ReconciliationsApi {
     ) -> ReconcileTransactionsV2Request {
         ReconcileTransactionsV2Request {
             client: self.client.clone(),
-            body: transaction_reconciliation_request_v2,
+            params: ReconcileTransactionsV2Params::new(transaction_reconciliation_request_v2),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -187,7 +187,7 @@ impl ReconciliationsApi {
     ) -> ReconcileValuationRequest {
         ReconcileValuationRequest {
             client: self.client.clone(),
-            body: valuations_reconciliation_request,
+            params: ReconcileValuationParams::new(valuations_reconciliation_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -227,10 +227,7 @@ impl ReconciliationsApi {
     ) -> ReconcileHoldingsRequest {
         ReconcileHoldingsRequest {
             client: self.client.clone(),
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
-            body: portfolios_reconciliation_request,
+            params: ReconcileHoldingsParams::new(portfolios_reconciliation_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -269,12 +266,7 @@ impl ReconciliationsApi {
     pub fn list_reconciliations(&self) -> ListReconciliationsRequest {
         ListReconciliationsRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            property_keys: Vec::new(),
+            params: ListReconciliationsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -311,8 +303,7 @@ impl ReconciliationsApi {
     ) -> CreateScheduledReconciliationRequest {
         CreateScheduledReconciliationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: create_reconciliation_request,
+            params: CreateScheduledReconciliationParams::new(scope, create_reconciliation_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -352,11 +343,7 @@ impl ReconciliationsApi {
     ) -> GetReconciliationRequest {
         GetReconciliationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetReconciliationParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -395,9 +382,7 @@ impl ReconciliationsApi {
     ) -> UpdateReconciliationRequest {
         UpdateReconciliationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_reconciliation_request,
+            params: UpdateReconciliationParams::new(scope, code, update_reconciliation_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -430,8 +415,7 @@ impl ReconciliationsApi {
     ) -> DeleteReconciliationRequest {
         DeleteReconciliationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteReconciliationParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -460,7 +444,7 @@ impl ReconciliationsApi {
     pub fn list_reconciliation_mappings(&self) -> ListReconciliationMappingsRequest {
         ListReconciliationMappingsRequest {
             client: self.client.clone(),
-            reconciliation_type: None,
+            params: ListReconciliationMappingsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -491,7 +475,7 @@ impl ReconciliationsApi {
     ) -> UpsertReconciliationMappingRequest {
         UpsertReconciliationMappingRequest {
             client: self.client.clone(),
-            body: mapping,
+            params: UpsertReconciliationMappingParams::new(mapping),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -523,8 +507,7 @@ impl ReconciliationsApi {
     ) -> GetReconciliationMappingRequest {
         GetReconciliationMappingRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: GetReconciliationMappingParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -557,9 +540,30 @@ impl ReconciliationsApi {
     ) -> DeleteReconciliationMappingRequest {
         DeleteReconciliationMappingRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteReconciliationMappingParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `ReconcileGeneric` (`POST /api/portfolios/$reconcileGeneric`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ReconcileGenericParams {
+    /// The JSON request body.
+    pub body: lusid_models::ReconciliationRequest,
+}
+
+impl ReconcileGenericParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(reconciliation_request: lusid_models::ReconciliationRequest) -> Self {
+        Self {
+            body: reconciliation_request,
         }
     }
 }
@@ -571,7 +575,7 @@ impl ReconciliationsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReconcileGenericRequest {
     client: crate::Client,
-    body: lusid_models::ReconciliationRequest,
+    params: ReconcileGenericParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -582,6 +586,16 @@ impl ReconcileGenericRequest {
         path_template: "/api/portfolios/$reconcileGeneric",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ReconcileGenericParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ReconcileGenericParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -614,9 +628,33 @@ impl ReconcileGenericRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfolios/$reconcileGeneric");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ReconcileInline` (`POST /api/portfolios/$reconcileInline`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ReconcileInlineParams {
+    /// The JSON request body.
+    pub body: lusid_models::InlineValuationsReconciliationRequest,
+}
+
+impl ReconcileInlineParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        inline_valuations_reconciliation_request: lusid_models::InlineValuationsReconciliationRequest,
+    ) -> Self {
+        Self {
+            body: inline_valuations_reconciliation_request,
+        }
     }
 }
 
@@ -627,7 +665,7 @@ impl ReconcileGenericRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReconcileInlineRequest {
     client: crate::Client,
-    body: lusid_models::InlineValuationsReconciliationRequest,
+    params: ReconcileInlineParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -638,6 +676,16 @@ impl ReconcileInlineRequest {
         path_template: "/api/portfolios/$reconcileInline",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ReconcileInlineParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ReconcileInlineParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -671,9 +719,34 @@ impl ReconcileInlineRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfolios/$reconcileInline");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ReconcileTransactions` (`POST
+/// /api/portfolios/$reconcileTransactions`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ReconcileTransactionsParams {
+    /// The JSON request body.
+    pub body: lusid_models::TransactionReconciliationRequest,
+}
+
+impl ReconcileTransactionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        transaction_reconciliation_request: lusid_models::TransactionReconciliationRequest,
+    ) -> Self {
+        Self {
+            body: transaction_reconciliation_request,
+        }
     }
 }
 
@@ -684,7 +757,7 @@ impl ReconcileInlineRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReconcileTransactionsRequest {
     client: crate::Client,
-    body: lusid_models::TransactionReconciliationRequest,
+    params: ReconcileTransactionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -695,6 +768,16 @@ impl ReconcileTransactionsRequest {
         path_template: "/api/portfolios/$reconcileTransactions",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ReconcileTransactionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ReconcileTransactionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -730,9 +813,34 @@ impl ReconcileTransactionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfolios/$reconcileTransactions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ReconcileTransactionsV2` (`POST
+/// /api/portfolios/$reconcileTransactionsV2`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ReconcileTransactionsV2Params {
+    /// The JSON request body.
+    pub body: lusid_models::TransactionReconciliationRequestV2,
+}
+
+impl ReconcileTransactionsV2Params {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        transaction_reconciliation_request_v2: lusid_models::TransactionReconciliationRequestV2,
+    ) -> Self {
+        Self {
+            body: transaction_reconciliation_request_v2,
+        }
     }
 }
 
@@ -743,7 +851,7 @@ impl ReconcileTransactionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReconcileTransactionsV2Request {
     client: crate::Client,
-    body: lusid_models::TransactionReconciliationRequestV2,
+    params: ReconcileTransactionsV2Params,
     call_options: lusid_http::CallOptions,
 }
 
@@ -754,6 +862,16 @@ impl ReconcileTransactionsV2Request {
         path_template: "/api/portfolios/$reconcileTransactionsV2",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ReconcileTransactionsV2Params {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ReconcileTransactionsV2Params {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -786,9 +904,33 @@ impl ReconcileTransactionsV2Request {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfolios/$reconcileTransactionsV2");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ReconcileValuation` (`POST /api/portfolios/$reconcileValuation`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ReconcileValuationParams {
+    /// The JSON request body.
+    pub body: lusid_models::ValuationsReconciliationRequest,
+}
+
+impl ReconcileValuationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        valuations_reconciliation_request: lusid_models::ValuationsReconciliationRequest,
+    ) -> Self {
+        Self {
+            body: valuations_reconciliation_request,
+        }
     }
 }
 
@@ -799,7 +941,7 @@ impl ReconcileTransactionsV2Request {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReconcileValuationRequest {
     client: crate::Client,
-    body: lusid_models::ValuationsReconciliationRequest,
+    params: ReconcileValuationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -810,6 +952,16 @@ impl ReconcileValuationRequest {
         path_template: "/api/portfolios/$reconcileValuation",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ReconcileValuationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ReconcileValuationParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -843,33 +995,43 @@ impl ReconcileValuationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfolios/$reconcileValuation");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ReconcileHoldings` request (`POST /api/portfolios/$reconcileholdings`), built by
-/// [`ReconciliationsApi::reconcile_holdings`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ReconcileHoldingsRequest {
-    client: crate::Client,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    body: lusid_models::PortfoliosReconciliationRequest,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ReconcileHoldings` (`POST /api/portfolios/$reconcileholdings`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ReconcileHoldingsParams {
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::PortfoliosReconciliationRequest,
 }
 
-impl ReconcileHoldingsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ReconcileHoldings",
-        path_template: "/api/portfolios/$reconcileholdings",
-        idempotent: false,
-    };
+impl ReconcileHoldingsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        portfolios_reconciliation_request: lusid_models::PortfoliosReconciliationRequest,
+    ) -> Self {
+        Self {
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+            body: portfolios_reconciliation_request,
+        }
+    }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
@@ -888,6 +1050,55 @@ impl ReconcileHoldingsRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ReconcileHoldings` request (`POST /api/portfolios/$reconcileholdings`), built by
+/// [`ReconciliationsApi::reconcile_holdings`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ReconcileHoldingsRequest {
+    client: crate::Client,
+    params: ReconcileHoldingsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ReconcileHoldingsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ReconcileHoldings",
+        path_template: "/api/portfolios/$reconcileholdings",
+        idempotent: false,
+    };
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ReconcileHoldingsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ReconcileHoldingsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -924,38 +1135,52 @@ impl ReconcileHoldingsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfolios/$reconcileholdings");
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListReconciliations` request (`GET /api/portfolios/$scheduledReconciliations`),
-/// built by [`ReconciliationsApi::list_reconciliations`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListReconciliationsRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListReconciliations` (`GET
+/// /api/portfolios/$scheduledReconciliations`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListReconciliationsParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListReconciliationsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListReconciliations",
-        path_template: "/api/portfolios/$scheduledReconciliations",
-        idempotent: true,
-    };
+impl ListReconciliationsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -997,6 +1222,77 @@ impl ListReconciliationsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListReconciliations` request (`GET /api/portfolios/$scheduledReconciliations`),
+/// built by [`ReconciliationsApi::list_reconciliations`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListReconciliationsRequest {
+    client: crate::Client,
+    params: ListReconciliationsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListReconciliationsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListReconciliations",
+        path_template: "/api/portfolios/$scheduledReconciliations",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListReconciliationsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListReconciliationsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1032,12 +1328,12 @@ impl ListReconciliationsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfolios/$scheduledReconciliations");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1092,25 +1388,54 @@ impl crate::paginator::PagedRequest for ListReconciliationsRequest {
     type Page = lusid_models::PagedResourceListOfReconciliation;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateScheduledReconciliation` (`POST
+/// /api/portfolios/$scheduledReconciliations/{scope}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateScheduledReconciliationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::CreateReconciliationRequest,
+}
+
+impl CreateScheduledReconciliationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        create_reconciliation_request: lusid_models::CreateReconciliationRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: create_reconciliation_request,
+        }
     }
 }
 
@@ -1122,8 +1447,7 @@ impl crate::paginator::PagedRequest for ListReconciliationsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateScheduledReconciliationRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::CreateReconciliationRequest,
+    params: CreateScheduledReconciliationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1134,6 +1458,16 @@ impl CreateScheduledReconciliationRequest {
         path_template: "/api/portfolios/$scheduledReconciliations/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateScheduledReconciliationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateScheduledReconciliationParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1166,36 +1500,47 @@ impl CreateScheduledReconciliationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfolios/$scheduledReconciliations/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetReconciliation` request (`GET
-/// /api/portfolios/$scheduledReconciliations/{scope}/{code}`), built by
-/// [`ReconciliationsApi::get_reconciliation`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetReconciliationRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetReconciliation` (`GET
+/// /api/portfolios/$scheduledReconciliations/{scope}/{code}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetReconciliationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetReconciliationRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetReconciliation",
-        path_template: "/api/portfolios/$scheduledReconciliations/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetReconciliationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -1218,6 +1563,60 @@ impl GetReconciliationRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetReconciliation` request (`GET
+/// /api/portfolios/$scheduledReconciliations/{scope}/{code}`), built by
+/// [`ReconciliationsApi::get_reconciliation`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetReconciliationRequest {
+    client: crate::Client,
+    params: GetReconciliationParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetReconciliationRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetReconciliation",
+        path_template: "/api/portfolios/$scheduledReconciliations/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetReconciliationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetReconciliationParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1251,14 +1650,47 @@ impl GetReconciliationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfolios/$scheduledReconciliations/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateReconciliation` (`POST
+/// /api/portfolios/$scheduledReconciliations/{scope}/{code}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateReconciliationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateReconciliationRequest,
+}
+
+impl UpdateReconciliationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_reconciliation_request: lusid_models::UpdateReconciliationRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: update_reconciliation_request,
+        }
     }
 }
 
@@ -1270,9 +1702,7 @@ impl GetReconciliationRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateReconciliationRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdateReconciliationRequest,
+    params: UpdateReconciliationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1283,6 +1713,16 @@ impl UpdateReconciliationRequest {
         path_template: "/api/portfolios/$scheduledReconciliations/{scope}/{code}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateReconciliationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateReconciliationParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1315,12 +1755,38 @@ impl UpdateReconciliationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfolios/$scheduledReconciliations/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteReconciliation` (`DELETE
+/// /api/portfolios/$scheduledReconciliations/{scope}/{code}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteReconciliationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteReconciliationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -1332,8 +1798,7 @@ impl UpdateReconciliationRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteReconciliationRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteReconciliationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1344,6 +1809,16 @@ impl DeleteReconciliationRequest {
         path_template: "/api/portfolios/$scheduledReconciliations/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteReconciliationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteReconciliationParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1377,11 +1852,41 @@ impl DeleteReconciliationRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/portfolios/$scheduledReconciliations/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ListReconciliationMappings` (`GET /api/portfolios/mapping`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListReconciliationMappingsParams {
+    /// `reconciliationType` (query): string; known values `Transaction`, `Holding`,
+    /// `Valuation`, `Cash` and `CashHolding`; documented default `Transaction`.
+    pub reconciliation_type: Option<String>,
+}
+
+impl ListReconciliationMappingsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            reconciliation_type: None,
+        }
+    }
+
+    /// Sets `reconciliationType` (query): string; known values `Transaction`, `Holding`,
+    /// `Valuation`, `Cash` and `CashHolding`; documented default `Transaction`.
+    pub fn reconciliation_type(mut self, reconciliation_type: impl Into<String>) -> Self {
+        self.reconciliation_type = Some(reconciliation_type.into());
+        self
     }
 }
 
@@ -1392,7 +1897,7 @@ impl DeleteReconciliationRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListReconciliationMappingsRequest {
     client: crate::Client,
-    reconciliation_type: Option<String>,
+    params: ListReconciliationMappingsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1407,8 +1912,18 @@ impl ListReconciliationMappingsRequest {
     /// Sets `reconciliationType` (query): string; known values `Transaction`, `Holding`,
     /// `Valuation`, `Cash` and `CashHolding`; documented default `Transaction`.
     pub fn reconciliation_type(mut self, reconciliation_type: impl Into<String>) -> Self {
-        self.reconciliation_type = Some(reconciliation_type.into());
+        self.params = self.params.reconciliation_type(reconciliation_type);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListReconciliationMappingsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListReconciliationMappingsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1442,9 +1957,32 @@ impl ListReconciliationMappingsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfolios/mapping");
-        request.query("reconciliationType", self.reconciliation_type.as_ref())?;
+        request.query(
+            "reconciliationType",
+            self.params.reconciliation_type.as_ref(),
+        )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertReconciliationMapping` (`POST /api/portfolios/mapping`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertReconciliationMappingParams {
+    /// The JSON request body.
+    pub body: lusid_models::Mapping,
+}
+
+impl UpsertReconciliationMappingParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(mapping: lusid_models::Mapping) -> Self {
+        Self { body: mapping }
     }
 }
 
@@ -1455,7 +1993,7 @@ impl ListReconciliationMappingsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertReconciliationMappingRequest {
     client: crate::Client,
-    body: lusid_models::Mapping,
+    params: UpsertReconciliationMappingParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1466,6 +2004,16 @@ impl UpsertReconciliationMappingRequest {
         path_template: "/api/portfolios/mapping",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertReconciliationMappingParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertReconciliationMappingParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1498,9 +2046,35 @@ impl UpsertReconciliationMappingRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/portfolios/mapping");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetReconciliationMapping` (`GET
+/// /api/portfolios/mapping/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetReconciliationMappingParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl GetReconciliationMappingParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -1511,8 +2085,7 @@ impl UpsertReconciliationMappingRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetReconciliationMappingRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: GetReconciliationMappingParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1523,6 +2096,16 @@ impl GetReconciliationMappingRequest {
         path_template: "/api/portfolios/mapping/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetReconciliationMappingParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetReconciliationMappingParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1555,11 +2138,37 @@ impl GetReconciliationMappingRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/portfolios/mapping/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteReconciliationMapping` (`DELETE
+/// /api/portfolios/mapping/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteReconciliationMappingParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteReconciliationMappingParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -1571,8 +2180,7 @@ impl GetReconciliationMappingRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteReconciliationMappingRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteReconciliationMappingParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1583,6 +2191,16 @@ impl DeleteReconciliationMappingRequest {
         path_template: "/api/portfolios/mapping/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteReconciliationMappingParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteReconciliationMappingParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1616,10 +2234,376 @@ impl DeleteReconciliationMappingRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/portfolios/mapping/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Reconciliations` operations as an object-safe async trait, implemented by
+/// [`ReconciliationsApi`]: write code against `&dyn ReconciliationsApiClient` (or `impl
+/// ReconciliationsApiClient`) and give it `client.reconciliations()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`ReconciliationsApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockReconciliationsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait ReconciliationsApiClient: Send + Sync {
+    /// `POST /api/portfolios/$reconcileGeneric` (operation `ReconcileGeneric`):
+    /// [`ReconciliationsApi::reconcile_generic`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ReconcileGenericRequest::send): see [`Error`](crate::Error).
+    async fn reconcile_generic(
+        &self,
+        params: ReconcileGenericParams,
+    ) -> Result<lusid_models::ReconciliationResponse, crate::Error>;
+
+    /// `POST /api/portfolios/$reconcileInline` (operation `ReconcileInline`):
+    /// [`ReconciliationsApi::reconcile_inline`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ReconcileInlineRequest::send): see [`Error`](crate::Error).
+    async fn reconcile_inline(
+        &self,
+        params: ReconcileInlineParams,
+    ) -> Result<lusid_models::ListAggregationReconciliation, crate::Error>;
+
+    /// `POST /api/portfolios/$reconcileTransactions` (operation `ReconcileTransactions`):
+    /// [`ReconciliationsApi::reconcile_transactions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ReconcileTransactionsRequest::send): see [`Error`](crate::Error).
+    async fn reconcile_transactions(
+        &self,
+        params: ReconcileTransactionsParams,
+    ) -> Result<lusid_models::TransactionsReconciliationsResponse, crate::Error>;
+
+    /// `POST /api/portfolios/$reconcileTransactionsV2` (operation `ReconcileTransactionsV2`):
+    /// [`ReconciliationsApi::reconcile_transactions_v2`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ReconcileTransactionsV2Request::send): see [`Error`](crate::Error).
+    async fn reconcile_transactions_v2(
+        &self,
+        params: ReconcileTransactionsV2Params,
+    ) -> Result<lusid_models::ReconciliationResponse, crate::Error>;
+
+    /// `POST /api/portfolios/$reconcileValuation` (operation `ReconcileValuation`):
+    /// [`ReconciliationsApi::reconcile_valuation`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ReconcileValuationRequest::send): see [`Error`](crate::Error).
+    async fn reconcile_valuation(
+        &self,
+        params: ReconcileValuationParams,
+    ) -> Result<lusid_models::ListAggregationReconciliation, crate::Error>;
+
+    /// `POST /api/portfolios/$reconcileholdings` (operation `ReconcileHoldings`):
+    /// [`ReconciliationsApi::reconcile_holdings`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ReconcileHoldingsRequest::send): see [`Error`](crate::Error).
+    async fn reconcile_holdings(
+        &self,
+        params: ReconcileHoldingsParams,
+    ) -> Result<lusid_models::ResourceListOfReconciliationBreak, crate::Error>;
+
+    /// `GET /api/portfolios/$scheduledReconciliations` (operation `ListReconciliations`):
+    /// [`ReconciliationsApi::list_reconciliations`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListReconciliationsRequest::send): see [`Error`](crate::Error).
+    async fn list_reconciliations(
+        &self,
+        params: ListReconciliationsParams,
+    ) -> Result<lusid_models::PagedResourceListOfReconciliation, crate::Error>;
+
+    /// `POST /api/portfolios/$scheduledReconciliations/{scope}` (operation
+    /// `CreateScheduledReconciliation`):
+    /// [`ReconciliationsApi::create_scheduled_reconciliation`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateScheduledReconciliationRequest::send): see [`Error`](crate::Error).
+    async fn create_scheduled_reconciliation(
+        &self,
+        params: CreateScheduledReconciliationParams,
+    ) -> Result<lusid_models::Reconciliation, crate::Error>;
+
+    /// `GET /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation
+    /// `GetReconciliation`): [`ReconciliationsApi::get_reconciliation`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetReconciliationRequest::send): see [`Error`](crate::Error).
+    async fn get_reconciliation(
+        &self,
+        params: GetReconciliationParams,
+    ) -> Result<lusid_models::Reconciliation, crate::Error>;
+
+    /// `POST /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation
+    /// `UpdateReconciliation`): [`ReconciliationsApi::update_reconciliation`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateReconciliationRequest::send): see [`Error`](crate::Error).
+    async fn update_reconciliation(
+        &self,
+        params: UpdateReconciliationParams,
+    ) -> Result<lusid_models::Reconciliation, crate::Error>;
+
+    /// `DELETE /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation
+    /// `DeleteReconciliation`): [`ReconciliationsApi::delete_reconciliation`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteReconciliationRequest::send): see [`Error`](crate::Error).
+    async fn delete_reconciliation(
+        &self,
+        params: DeleteReconciliationParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/portfolios/mapping` (operation `ListReconciliationMappings`):
+    /// [`ReconciliationsApi::list_reconciliation_mappings`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListReconciliationMappingsRequest::send): see [`Error`](crate::Error).
+    async fn list_reconciliation_mappings(
+        &self,
+        params: ListReconciliationMappingsParams,
+    ) -> Result<lusid_models::ResourceListOfMapping, crate::Error>;
+
+    /// `POST /api/portfolios/mapping` (operation `UpsertReconciliationMapping`):
+    /// [`ReconciliationsApi::upsert_reconciliation_mapping`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertReconciliationMappingRequest::send): see [`Error`](crate::Error).
+    async fn upsert_reconciliation_mapping(
+        &self,
+        params: UpsertReconciliationMappingParams,
+    ) -> Result<lusid_models::Mapping, crate::Error>;
+
+    /// `GET /api/portfolios/mapping/{scope}/{code}` (operation `GetReconciliationMapping`):
+    /// [`ReconciliationsApi::get_reconciliation_mapping`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetReconciliationMappingRequest::send): see [`Error`](crate::Error).
+    async fn get_reconciliation_mapping(
+        &self,
+        params: GetReconciliationMappingParams,
+    ) -> Result<lusid_models::Mapping, crate::Error>;
+
+    /// `DELETE /api/portfolios/mapping/{scope}/{code}` (operation
+    /// `DeleteReconciliationMapping`): [`ReconciliationsApi::delete_reconciliation_mapping`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteReconciliationMappingRequest::send): see [`Error`](crate::Error).
+    async fn delete_reconciliation_mapping(
+        &self,
+        params: DeleteReconciliationMappingParams,
+    ) -> Result<String, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl ReconciliationsApiClient for ReconciliationsApi {
+    async fn reconcile_generic(
+        &self,
+        params: ReconcileGenericParams,
+    ) -> Result<lusid_models::ReconciliationResponse, crate::Error> {
+        ReconcileGenericRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn reconcile_inline(
+        &self,
+        params: ReconcileInlineParams,
+    ) -> Result<lusid_models::ListAggregationReconciliation, crate::Error> {
+        ReconcileInlineRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn reconcile_transactions(
+        &self,
+        params: ReconcileTransactionsParams,
+    ) -> Result<lusid_models::TransactionsReconciliationsResponse, crate::Error> {
+        ReconcileTransactionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn reconcile_transactions_v2(
+        &self,
+        params: ReconcileTransactionsV2Params,
+    ) -> Result<lusid_models::ReconciliationResponse, crate::Error> {
+        ReconcileTransactionsV2Request {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn reconcile_valuation(
+        &self,
+        params: ReconcileValuationParams,
+    ) -> Result<lusid_models::ListAggregationReconciliation, crate::Error> {
+        ReconcileValuationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn reconcile_holdings(
+        &self,
+        params: ReconcileHoldingsParams,
+    ) -> Result<lusid_models::ResourceListOfReconciliationBreak, crate::Error> {
+        ReconcileHoldingsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_reconciliations(
+        &self,
+        params: ListReconciliationsParams,
+    ) -> Result<lusid_models::PagedResourceListOfReconciliation, crate::Error> {
+        ListReconciliationsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_scheduled_reconciliation(
+        &self,
+        params: CreateScheduledReconciliationParams,
+    ) -> Result<lusid_models::Reconciliation, crate::Error> {
+        CreateScheduledReconciliationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_reconciliation(
+        &self,
+        params: GetReconciliationParams,
+    ) -> Result<lusid_models::Reconciliation, crate::Error> {
+        GetReconciliationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_reconciliation(
+        &self,
+        params: UpdateReconciliationParams,
+    ) -> Result<lusid_models::Reconciliation, crate::Error> {
+        UpdateReconciliationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_reconciliation(
+        &self,
+        params: DeleteReconciliationParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteReconciliationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_reconciliation_mappings(
+        &self,
+        params: ListReconciliationMappingsParams,
+    ) -> Result<lusid_models::ResourceListOfMapping, crate::Error> {
+        ListReconciliationMappingsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_reconciliation_mapping(
+        &self,
+        params: UpsertReconciliationMappingParams,
+    ) -> Result<lusid_models::Mapping, crate::Error> {
+        UpsertReconciliationMappingRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_reconciliation_mapping(
+        &self,
+        params: GetReconciliationMappingParams,
+    ) -> Result<lusid_models::Mapping, crate::Error> {
+        GetReconciliationMappingRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_reconciliation_mapping(
+        &self,
+        params: DeleteReconciliationMappingParams,
+    ) -> Result<String, crate::Error> {
+        DeleteReconciliationMappingRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

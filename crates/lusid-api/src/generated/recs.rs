@@ -53,12 +53,7 @@ impl RecsApi {
     pub fn list_rec_definitions(&self) -> ListRecDefinitionsRequest {
         ListRecDefinitionsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
-            property_keys: Vec::new(),
+            params: ListRecDefinitionsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -91,7 +86,7 @@ impl RecsApi {
     ) -> CreateRecDefinitionRequest {
         CreateRecDefinitionRequest {
             client: self.client.clone(),
-            body: create_rec_definition_request,
+            params: CreateRecDefinitionParams::new(create_rec_definition_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -128,10 +123,7 @@ impl RecsApi {
     ) -> GetRecDefinitionRequest {
         GetRecDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetRecDefinitionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -167,9 +159,7 @@ impl RecsApi {
     ) -> UpdateRecDefinitionRequest {
         UpdateRecDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_rec_definition_request,
+            params: UpdateRecDefinitionParams::new(scope, code, update_rec_definition_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -201,8 +191,7 @@ impl RecsApi {
     ) -> DeleteRecDefinitionRequest {
         DeleteRecDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteRecDefinitionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -241,9 +230,7 @@ impl RecsApi {
     ) -> UpsertRecDefinitionPropertiesRequest {
         UpsertRecDefinitionPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: UpsertRecDefinitionPropertiesParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -279,11 +266,7 @@ impl RecsApi {
     pub fn list_rec_instances(&self) -> ListRecInstancesRequest {
         ListRecInstancesRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListRecInstancesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -316,7 +299,7 @@ impl RecsApi {
     ) -> InstantiateRecRequest {
         InstantiateRecRequest {
             client: self.client.clone(),
-            body: instantiate_rec_request,
+            params: InstantiateRecParams::new(instantiate_rec_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -353,9 +336,7 @@ impl RecsApi {
     ) -> GetRecInstanceRequest {
         GetRecInstanceRequest {
             client: self.client.clone(),
-            instance_id_type: instance_id_type.into(),
-            instance_id_value: instance_id_value.into(),
-            as_at: None,
+            params: GetRecInstanceParams::new(instance_id_type, instance_id_value),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -395,9 +376,11 @@ impl RecsApi {
     ) -> TransitionRecInstanceRequest {
         TransitionRecInstanceRequest {
             client: self.client.clone(),
-            instance_id_type: instance_id_type.into(),
-            instance_id_value: instance_id_value.into(),
-            body: transition_rec_instance_request,
+            params: TransitionRecInstanceParams::new(
+                instance_id_type,
+                instance_id_value,
+                transition_rec_instance_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -434,11 +417,7 @@ impl RecsApi {
     pub fn list_matching_rulesets(&self) -> ListMatchingRulesetsRequest {
         ListMatchingRulesetsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
+            params: ListMatchingRulesetsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -472,7 +451,7 @@ impl RecsApi {
     ) -> CreateMatchingRulesetRequest {
         CreateMatchingRulesetRequest {
             client: self.client.clone(),
-            body: create_matching_ruleset_request,
+            params: CreateMatchingRulesetParams::new(create_matching_ruleset_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -507,9 +486,7 @@ impl RecsApi {
     ) -> GetMatchingRulesetRequest {
         GetMatchingRulesetRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetMatchingRulesetParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -546,9 +523,7 @@ impl RecsApi {
     ) -> UpdateMatchingRulesetRequest {
         UpdateMatchingRulesetRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_matching_ruleset_request,
+            params: UpdateMatchingRulesetParams::new(scope, code, update_matching_ruleset_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -580,8 +555,7 @@ impl RecsApi {
     ) -> DeleteMatchingRulesetRequest {
         DeleteMatchingRulesetRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteMatchingRulesetParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -619,12 +593,7 @@ impl RecsApi {
     pub fn list_rec_results(&self) -> ListRecResultsRequest {
         ListRecResultsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListRecResultsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -660,8 +629,7 @@ impl RecsApi {
     ) -> BatchManageRecResultCommentsRequest {
         BatchManageRecResultCommentsRequest {
             client: self.client.clone(),
-            success_mode: None,
-            body: request_body,
+            params: BatchManageRecResultCommentsParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -698,8 +666,7 @@ impl RecsApi {
     ) -> BatchReviewRecResultsRequest {
         BatchReviewRecResultsRequest {
             client: self.client.clone(),
-            success_mode: None,
-            body: request_body,
+            params: BatchReviewRecResultsParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -745,13 +712,13 @@ impl RecsApi {
     ) -> GetRecResultRequest {
         GetRecResultRequest {
             client: self.client.clone(),
-            instance_id_type: instance_id_type.into(),
-            instance_id_value: instance_id_value.into(),
-            rec_type: rec_type.into(),
-            run_number,
-            id: id.into(),
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetRecResultParams::new(
+                instance_id_type,
+                instance_id_value,
+                rec_type,
+                run_number,
+                id,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -790,12 +757,7 @@ impl RecsApi {
     pub fn list_rec_result_sets(&self) -> ListRecResultSetsRequest {
         ListRecResultSetsRequest {
             client: self.client.clone(),
-            as_at: None,
-            include_previous_runs: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListRecResultSetsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -830,9 +792,7 @@ impl RecsApi {
     ) -> GetRecResultSetRequest {
         GetRecResultSetRequest {
             client: self.client.clone(),
-            entity_unique_id: entity_unique_id.into(),
-            as_at: None,
-            include_previous_runs: None,
+            params: GetRecResultSetParams::new(entity_unique_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -869,8 +829,10 @@ impl RecsApi {
     ) -> AddRecResultSetApprovalDecisionRequest {
         AddRecResultSetApprovalDecisionRequest {
             client: self.client.clone(),
-            entity_unique_id: entity_unique_id.into(),
-            body: rec_result_set_approval_decision_request,
+            params: AddRecResultSetApprovalDecisionParams::new(
+                entity_unique_id,
+                rec_result_set_approval_decision_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -907,36 +869,51 @@ impl RecsApi {
     ) -> SubmitRecResultSetReviewRequest {
         SubmitRecResultSetReviewRequest {
             client: self.client.clone(),
-            entity_unique_id: entity_unique_id.into(),
-            body: submit_rec_result_set_review_request,
+            params: SubmitRecResultSetReviewParams::new(
+                entity_unique_id,
+                submit_rec_result_set_review_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListRecDefinitions` request (`GET /api/recs/definitions`), built by
-/// [`RecsApi::list_rec_definitions`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListRecDefinitionsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListRecDefinitions` (`GET /api/recs/definitions`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListRecDefinitionsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListRecDefinitionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListRecDefinitions",
-        path_template: "/api/recs/definitions",
-        idempotent: true,
-    };
+impl ListRecDefinitionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -979,6 +956,78 @@ impl ListRecDefinitionsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListRecDefinitions` request (`GET /api/recs/definitions`), built by
+/// [`RecsApi::list_rec_definitions`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListRecDefinitionsRequest {
+    client: crate::Client,
+    params: ListRecDefinitionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListRecDefinitionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListRecDefinitions",
+        path_template: "/api/recs/definitions",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListRecDefinitionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListRecDefinitionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1014,12 +1063,12 @@ impl ListRecDefinitionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/recs/definitions");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1074,25 +1123,47 @@ impl crate::paginator::PagedRequest for ListRecDefinitionsRequest {
     type Page = lusid_models::PagedResourceListOfRecDefinition;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateRecDefinition` (`POST /api/recs/definitions`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateRecDefinitionParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreateRecDefinitionRequest,
+}
+
+impl CreateRecDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(create_rec_definition_request: lusid_models::CreateRecDefinitionRequest) -> Self {
+        Self {
+            body: create_rec_definition_request,
+        }
     }
 }
 
@@ -1103,7 +1174,7 @@ impl crate::paginator::PagedRequest for ListRecDefinitionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateRecDefinitionRequest {
     client: crate::Client,
-    body: lusid_models::CreateRecDefinitionRequest,
+    params: CreateRecDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1114,6 +1185,16 @@ impl CreateRecDefinitionRequest {
         path_template: "/api/recs/definitions",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateRecDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateRecDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1146,32 +1227,42 @@ impl CreateRecDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/recs/definitions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetRecDefinition` request (`GET /api/recs/definitions/{scope}/{code}`), built by
-/// [`RecsApi::get_rec_definition`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetRecDefinitionRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetRecDefinition` (`GET /api/recs/definitions/{scope}/{code}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetRecDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetRecDefinitionRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetRecDefinition",
-        path_template: "/api/recs/definitions/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetRecDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1188,6 +1279,52 @@ impl GetRecDefinitionRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetRecDefinition` request (`GET /api/recs/definitions/{scope}/{code}`), built by
+/// [`RecsApi::get_rec_definition`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetRecDefinitionRequest {
+    client: crate::Client,
+    params: GetRecDefinitionParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetRecDefinitionRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetRecDefinition",
+        path_template: "/api/recs/definitions/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetRecDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetRecDefinitionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1221,13 +1358,45 @@ impl GetRecDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/recs/definitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateRecDefinition` (`PUT /api/recs/definitions/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateRecDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateRecDefinitionRequest,
+}
+
+impl UpdateRecDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_rec_definition_request: lusid_models::UpdateRecDefinitionRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: update_rec_definition_request,
+        }
     }
 }
 
@@ -1238,9 +1407,7 @@ impl GetRecDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateRecDefinitionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdateRecDefinitionRequest,
+    params: UpdateRecDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1251,6 +1418,16 @@ impl UpdateRecDefinitionRequest {
         path_template: "/api/recs/definitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateRecDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateRecDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1283,12 +1460,37 @@ impl UpdateRecDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/recs/definitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteRecDefinition` (`DELETE /api/recs/definitions/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteRecDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteRecDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -1299,8 +1501,7 @@ impl UpdateRecDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteRecDefinitionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteRecDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1311,6 +1512,16 @@ impl DeleteRecDefinitionRequest {
         path_template: "/api/recs/definitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteRecDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteRecDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1344,11 +1555,44 @@ impl DeleteRecDefinitionRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/recs/definitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertRecDefinitionProperties` (`POST
+/// /api/recs/definitions/{scope}/{code}/properties/$upsert`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertRecDefinitionPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::PerpetualProperty>,
+}
+
+impl UpsertRecDefinitionPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::PerpetualProperty>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -1360,9 +1604,7 @@ impl DeleteRecDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertRecDefinitionPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: std::collections::BTreeMap<String, lusid_models::PerpetualProperty>,
+    params: UpsertRecDefinitionPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1373,6 +1615,16 @@ impl UpsertRecDefinitionPropertiesRequest {
         path_template: "/api/recs/definitions/{scope}/{code}/properties/$upsert",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertRecDefinitionPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertRecDefinitionPropertiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1408,37 +1660,49 @@ impl UpsertRecDefinitionPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/recs/definitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/properties/$upsert");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListRecInstances` request (`GET /api/recs/instances`), built by
-/// [`RecsApi::list_rec_instances`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListRecInstancesRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListRecInstances` (`GET /api/recs/instances`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListRecInstancesParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListRecInstancesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListRecInstances",
-        path_template: "/api/recs/instances",
-        idempotent: true,
-    };
+impl ListRecInstancesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1470,6 +1734,67 @@ impl ListRecInstancesRequest {
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `ListRecInstances` request (`GET /api/recs/instances`), built by
+/// [`RecsApi::list_rec_instances`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListRecInstancesRequest {
+    client: crate::Client,
+    params: ListRecInstancesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListRecInstancesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListRecInstances",
+        path_template: "/api/recs/instances",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListRecInstancesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListRecInstancesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1504,11 +1829,11 @@ impl ListRecInstancesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/recs/instances");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1562,19 +1887,19 @@ impl crate::paginator::PagedRequest for ListRecInstancesRequest {
     type Page = lusid_models::PagedResourceListOfRecInstance;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -1584,13 +1909,35 @@ impl crate::paginator::PagedRequest for ListRecInstancesRequest {
     }
 }
 
+/// The parameters of `InstantiateRec` (`POST /api/recs/instances`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct InstantiateRecParams {
+    /// The JSON request body.
+    pub body: lusid_models::InstantiateRecRequest,
+}
+
+impl InstantiateRecParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(instantiate_rec_request: lusid_models::InstantiateRecRequest) -> Self {
+        Self {
+            body: instantiate_rec_request,
+        }
+    }
+}
+
 /// The `InstantiateRec` request (`POST /api/recs/instances`), built by
 /// [`RecsApi::instantiate_rec`]. Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct InstantiateRecRequest {
     client: crate::Client,
-    body: lusid_models::InstantiateRecRequest,
+    params: InstantiateRecParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1601,6 +1948,16 @@ impl InstantiateRecRequest {
         path_template: "/api/recs/instances",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &InstantiateRecParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> InstantiateRecParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1633,9 +1990,46 @@ impl InstantiateRecRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/recs/instances");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetRecInstance` (`GET
+/// /api/recs/instances/{instanceIdType}/{instanceIdValue}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetRecInstanceParams {
+    /// `instanceIdType` (path): string; known values `WorkflowServiceTaskId` and `Manual`.
+    pub instance_id_type: String,
+    /// `instanceIdValue` (path): string.
+    pub instance_id_value: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetRecInstanceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(instance_id_type: impl Into<String>, instance_id_value: impl Into<String>) -> Self {
+        Self {
+            instance_id_type: instance_id_type.into(),
+            instance_id_value: instance_id_value.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -1646,9 +2040,7 @@ impl InstantiateRecRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRecInstanceRequest {
     client: crate::Client,
-    instance_id_type: String,
-    instance_id_value: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetRecInstanceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1663,8 +2055,18 @@ impl GetRecInstanceRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetRecInstanceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetRecInstanceParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1698,12 +2100,45 @@ impl GetRecInstanceRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/recs/instances/");
-        request.path_param("instanceIdType", &self.instance_id_type)?;
+        request.path_param("instanceIdType", &self.params.instance_id_type)?;
         request.path("/");
-        request.path_param("instanceIdValue", &self.instance_id_value)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("instanceIdValue", &self.params.instance_id_value)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `TransitionRecInstance` (`POST
+/// /api/recs/instances/{instanceIdType}/{instanceIdValue}/$transition`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct TransitionRecInstanceParams {
+    /// `instanceIdType` (path): string; known values `WorkflowServiceTaskId` and `Manual`.
+    pub instance_id_type: String,
+    /// `instanceIdValue` (path): string.
+    pub instance_id_value: String,
+    /// The JSON request body.
+    pub body: lusid_models::TransitionRecInstanceRequest,
+}
+
+impl TransitionRecInstanceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        instance_id_type: impl Into<String>,
+        instance_id_value: impl Into<String>,
+        transition_rec_instance_request: lusid_models::TransitionRecInstanceRequest,
+    ) -> Self {
+        Self {
+            instance_id_type: instance_id_type.into(),
+            instance_id_value: instance_id_value.into(),
+            body: transition_rec_instance_request,
+        }
     }
 }
 
@@ -1715,9 +2150,7 @@ impl GetRecInstanceRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TransitionRecInstanceRequest {
     client: crate::Client,
-    instance_id_type: String,
-    instance_id_value: String,
-    body: lusid_models::TransitionRecInstanceRequest,
+    params: TransitionRecInstanceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1728,6 +2161,16 @@ impl TransitionRecInstanceRequest {
         path_template: "/api/recs/instances/{instanceIdType}/{instanceIdValue}/$transition",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &TransitionRecInstanceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> TransitionRecInstanceParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1760,38 +2203,49 @@ impl TransitionRecInstanceRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/recs/instances/");
-        request.path_param("instanceIdType", &self.instance_id_type)?;
+        request.path_param("instanceIdType", &self.params.instance_id_type)?;
         request.path("/");
-        request.path_param("instanceIdValue", &self.instance_id_value)?;
+        request.path_param("instanceIdValue", &self.params.instance_id_value)?;
         request.path("/$transition");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListMatchingRulesets` request (`GET /api/recs/matchingrulesets`), built by
-/// [`RecsApi::list_matching_rulesets`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListMatchingRulesetsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListMatchingRulesets` (`GET /api/recs/matchingrulesets`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListMatchingRulesetsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListMatchingRulesetsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListMatchingRulesets",
-        path_template: "/api/recs/matchingrulesets",
-        idempotent: true,
-    };
+impl ListMatchingRulesetsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1823,6 +2277,68 @@ impl ListMatchingRulesetsRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListMatchingRulesets` request (`GET /api/recs/matchingrulesets`), built by
+/// [`RecsApi::list_matching_rulesets`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListMatchingRulesetsRequest {
+    client: crate::Client,
+    params: ListMatchingRulesetsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListMatchingRulesetsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListMatchingRulesets",
+        path_template: "/api/recs/matchingrulesets",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListMatchingRulesetsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListMatchingRulesetsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1859,11 +2375,11 @@ impl ListMatchingRulesetsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/recs/matchingrulesets");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1918,25 +2434,49 @@ impl crate::paginator::PagedRequest for ListMatchingRulesetsRequest {
     type Page = lusid_models::PagedResourceListOfMatchingRuleset;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateMatchingRuleset` (`POST /api/recs/matchingrulesets`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateMatchingRulesetParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreateMatchingRulesetRequest,
+}
+
+impl CreateMatchingRulesetParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        create_matching_ruleset_request: lusid_models::CreateMatchingRulesetRequest,
+    ) -> Self {
+        Self {
+            body: create_matching_ruleset_request,
+        }
     }
 }
 
@@ -1947,7 +2487,7 @@ impl crate::paginator::PagedRequest for ListMatchingRulesetsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateMatchingRulesetRequest {
     client: crate::Client,
-    body: lusid_models::CreateMatchingRulesetRequest,
+    params: CreateMatchingRulesetParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1958,6 +2498,16 @@ impl CreateMatchingRulesetRequest {
         path_template: "/api/recs/matchingrulesets",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateMatchingRulesetParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateMatchingRulesetParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1990,9 +2540,46 @@ impl CreateMatchingRulesetRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/recs/matchingrulesets");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetMatchingRuleset` (`GET
+/// /api/recs/matchingrulesets/{scope}/{code}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetMatchingRulesetParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetMatchingRulesetParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -2003,9 +2590,7 @@ impl CreateMatchingRulesetRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetMatchingRulesetRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetMatchingRulesetParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2020,8 +2605,18 @@ impl GetMatchingRulesetRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetMatchingRulesetParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetMatchingRulesetParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2055,12 +2650,45 @@ impl GetMatchingRulesetRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/recs/matchingrulesets/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateMatchingRuleset` (`PUT
+/// /api/recs/matchingrulesets/{scope}/{code}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateMatchingRulesetParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateMatchingRulesetRequest,
+}
+
+impl UpdateMatchingRulesetParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_matching_ruleset_request: lusid_models::UpdateMatchingRulesetRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: update_matching_ruleset_request,
+        }
     }
 }
 
@@ -2071,9 +2699,7 @@ impl GetMatchingRulesetRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateMatchingRulesetRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdateMatchingRulesetRequest,
+    params: UpdateMatchingRulesetParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2084,6 +2710,16 @@ impl UpdateMatchingRulesetRequest {
         path_template: "/api/recs/matchingrulesets/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateMatchingRulesetParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateMatchingRulesetParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2116,12 +2752,38 @@ impl UpdateMatchingRulesetRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/recs/matchingrulesets/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteMatchingRuleset` (`DELETE
+/// /api/recs/matchingrulesets/{scope}/{code}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteMatchingRulesetParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteMatchingRulesetParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -2133,8 +2795,7 @@ impl UpdateMatchingRulesetRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteMatchingRulesetRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteMatchingRulesetParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2145,6 +2806,16 @@ impl DeleteMatchingRulesetRequest {
         path_template: "/api/recs/matchingrulesets/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteMatchingRulesetParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteMatchingRulesetParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2178,36 +2849,50 @@ impl DeleteMatchingRulesetRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/recs/matchingrulesets/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListRecResults` request (`GET /api/recs/results`), built by
-/// [`RecsApi::list_rec_results`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListRecResultsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListRecResults` (`GET /api/recs/results`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListRecResultsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListRecResultsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListRecResults",
-        path_template: "/api/recs/results",
-        idempotent: true,
-    };
+impl ListRecResultsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -2250,6 +2935,77 @@ impl ListRecResultsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListRecResults` request (`GET /api/recs/results`), built by
+/// [`RecsApi::list_rec_results`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListRecResultsRequest {
+    client: crate::Client,
+    params: ListRecResultsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListRecResultsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListRecResults",
+        path_template: "/api/recs/results",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListRecResultsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListRecResultsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2283,12 +3039,12 @@ impl ListRecResultsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/recs/results");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -2342,25 +3098,59 @@ impl crate::paginator::PagedRequest for ListRecResultsRequest {
     type Page = lusid_models::PagedResourceListOfRecResult;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `BatchManageRecResultComments` (`POST
+/// /api/recs/results/$batchManageComments`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchManageRecResultCommentsParams {
+    /// `successMode` (query): string.
+    pub success_mode: Option<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::BatchManageCommentRequest>,
+}
+
+impl BatchManageRecResultCommentsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        request_body: std::collections::BTreeMap<String, lusid_models::BatchManageCommentRequest>,
+    ) -> Self {
+        Self {
+            success_mode: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `successMode` (query): string.
+    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
+        self.success_mode = Some(success_mode.into());
+        self
     }
 }
 
@@ -2372,8 +3162,7 @@ impl crate::paginator::PagedRequest for ListRecResultsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchManageRecResultCommentsRequest {
     client: crate::Client,
-    success_mode: Option<String>,
-    body: std::collections::BTreeMap<String, lusid_models::BatchManageCommentRequest>,
+    params: BatchManageRecResultCommentsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2387,8 +3176,18 @@ impl BatchManageRecResultCommentsRequest {
 
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
+        self.params = self.params.success_mode(success_mode);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchManageRecResultCommentsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchManageRecResultCommentsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2423,10 +3222,43 @@ impl BatchManageRecResultCommentsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/recs/results/$batchManageComments");
-        request.query("successMode", self.success_mode.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("successMode", self.params.success_mode.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `BatchReviewRecResults` (`POST /api/recs/results/$batchReview`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchReviewRecResultsParams {
+    /// `successMode` (query): string.
+    pub success_mode: Option<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::BatchReviewRecResultRequest>,
+}
+
+impl BatchReviewRecResultsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        request_body: std::collections::BTreeMap<String, lusid_models::BatchReviewRecResultRequest>,
+    ) -> Self {
+        Self {
+            success_mode: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `successMode` (query): string.
+    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
+        self.success_mode = Some(success_mode.into());
+        self
     }
 }
 
@@ -2437,8 +3269,7 @@ impl BatchManageRecResultCommentsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchReviewRecResultsRequest {
     client: crate::Client,
-    success_mode: Option<String>,
-    body: std::collections::BTreeMap<String, lusid_models::BatchReviewRecResultRequest>,
+    params: BatchReviewRecResultsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2452,8 +3283,18 @@ impl BatchReviewRecResultsRequest {
 
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
+        self.params = self.params.success_mode(success_mode);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchReviewRecResultsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchReviewRecResultsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2488,37 +3329,61 @@ impl BatchReviewRecResultsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/recs/results/$batchReview");
-        request.query("successMode", self.success_mode.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("successMode", self.params.success_mode.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetRecResult` request (`GET
-/// /api/recs/results/{instanceIdType}/{instanceIdValue}/{recType}/{runNumber}/{id}`), built
-/// by [`RecsApi::get_rec_result`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetRecResultRequest {
-    client: crate::Client,
-    instance_id_type: String,
-    instance_id_value: String,
-    rec_type: String,
-    run_number: i64,
-    id: String,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetRecResult` (`GET
+/// /api/recs/results/{instanceIdType}/{instanceIdValue}/{recType}/{runNumber}/{id}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetRecResultParams {
+    /// `instanceIdType` (path): string; known values `WorkflowServiceTaskId` and `Manual`.
+    pub instance_id_type: String,
+    /// `instanceIdValue` (path): string.
+    pub instance_id_value: String,
+    /// `recType` (path): string; known values `Holding`, `CashHolding`, `Valuation`,
+    /// `InputTransaction`, `OutputTransaction`, `SettlementActivity`, `External` and
+    /// `Instrument`.
+    pub rec_type: String,
+    /// `runNumber` (path): integer.
+    pub run_number: i64,
+    /// `id` (path): string.
+    pub id: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetRecResultRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetRecResult",
-        path_template: "/api/recs/results/{instanceIdType}/{instanceIdValue}/{recType}/{runNumber}/{id}",
-        idempotent: true,
-    };
+impl GetRecResultParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        instance_id_type: impl Into<String>,
+        instance_id_value: impl Into<String>,
+        rec_type: impl Into<String>,
+        run_number: i64,
+        id: impl Into<String>,
+    ) -> Self {
+        Self {
+            instance_id_type: instance_id_type.into(),
+            instance_id_value: instance_id_value.into(),
+            rec_type: rec_type.into(),
+            run_number,
+            id: id.into(),
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -2535,6 +3400,53 @@ impl GetRecResultRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetRecResult` request (`GET
+/// /api/recs/results/{instanceIdType}/{instanceIdValue}/{recType}/{runNumber}/{id}`), built
+/// by [`RecsApi::get_rec_result`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetRecResultRequest {
+    client: crate::Client,
+    params: GetRecResultParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetRecResultRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetRecResult",
+        path_template: "/api/recs/results/{instanceIdType}/{instanceIdValue}/{recType}/{runNumber}/{id}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetRecResultParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetRecResultParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2568,45 +3480,58 @@ impl GetRecResultRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/recs/results/");
-        request.path_param("instanceIdType", &self.instance_id_type)?;
+        request.path_param("instanceIdType", &self.params.instance_id_type)?;
         request.path("/");
-        request.path_param("instanceIdValue", &self.instance_id_value)?;
+        request.path_param("instanceIdValue", &self.params.instance_id_value)?;
         request.path("/");
-        request.path_param("recType", &self.rec_type)?;
+        request.path_param("recType", &self.params.rec_type)?;
         request.path("/");
-        request.path_param("runNumber", &self.run_number)?;
+        request.path_param("runNumber", &self.params.run_number)?;
         request.path("/");
-        request.path_param("id", &self.id)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("id", &self.params.id)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListRecResultSets` request (`GET /api/recs/resultsets`), built by
-/// [`RecsApi::list_rec_result_sets`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListRecResultSetsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    include_previous_runs: Option<bool>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListRecResultSets` (`GET /api/recs/resultsets`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListRecResultSetsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `includePreviousRuns` (query): boolean.
+    pub include_previous_runs: Option<bool>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListRecResultSetsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListRecResultSets",
-        path_template: "/api/recs/resultsets",
-        idempotent: true,
-    };
+impl ListRecResultSetsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            include_previous_runs: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -2645,6 +3570,74 @@ impl ListRecResultSetsRequest {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListRecResultSets` request (`GET /api/recs/resultsets`), built by
+/// [`RecsApi::list_rec_result_sets`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListRecResultSetsRequest {
+    client: crate::Client,
+    params: ListRecResultSetsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListRecResultSetsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListRecResultSets",
+        path_template: "/api/recs/resultsets",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `includePreviousRuns` (query): boolean.
+    pub fn include_previous_runs(mut self, include_previous_runs: bool) -> Self {
+        self.params = self.params.include_previous_runs(include_previous_runs);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListRecResultSetsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListRecResultSetsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2678,12 +3671,15 @@ impl ListRecResultSetsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/recs/resultsets");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("includePreviousRuns", self.include_previous_runs.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query(
+            "includePreviousRuns",
+            self.params.include_previous_runs.as_ref(),
+        )?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -2738,19 +3734,19 @@ impl crate::paginator::PagedRequest for ListRecResultSetsRequest {
     type Page = lusid_models::PagedResourceListOfRecResultSet;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -2760,15 +3756,55 @@ impl crate::paginator::PagedRequest for ListRecResultSetsRequest {
     }
 }
 
+/// The parameters of `GetRecResultSet` (`GET /api/recs/resultsets/{entityUniqueId}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetRecResultSetParams {
+    /// `entityUniqueId` (path): string.
+    pub entity_unique_id: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `includePreviousRuns` (query): boolean.
+    pub include_previous_runs: Option<bool>,
+}
+
+impl GetRecResultSetParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_unique_id: impl Into<String>) -> Self {
+        Self {
+            entity_unique_id: entity_unique_id.into(),
+            as_at: None,
+            include_previous_runs: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `includePreviousRuns` (query): boolean.
+    pub fn include_previous_runs(mut self, include_previous_runs: bool) -> Self {
+        self.include_previous_runs = Some(include_previous_runs);
+        self
+    }
+}
+
 /// The `GetRecResultSet` request (`GET /api/recs/resultsets/{entityUniqueId}`), built by
 /// [`RecsApi::get_rec_result_set`]. Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRecResultSetRequest {
     client: crate::Client,
-    entity_unique_id: String,
-    as_at: Option<time::OffsetDateTime>,
-    include_previous_runs: Option<bool>,
+    params: GetRecResultSetParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2783,14 +3819,24 @@ impl GetRecResultSetRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `includePreviousRuns` (query): boolean.
     pub fn include_previous_runs(mut self, include_previous_runs: bool) -> Self {
-        self.include_previous_runs = Some(include_previous_runs);
+        self.params = self.params.include_previous_runs(include_previous_runs);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetRecResultSetParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetRecResultSetParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2824,11 +3870,43 @@ impl GetRecResultSetRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/recs/resultsets/");
-        request.path_param("entityUniqueId", &self.entity_unique_id)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("includePreviousRuns", self.include_previous_runs.as_ref())?;
+        request.path_param("entityUniqueId", &self.params.entity_unique_id)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query(
+            "includePreviousRuns",
+            self.params.include_previous_runs.as_ref(),
+        )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `AddRecResultSetApprovalDecision` (`POST
+/// /api/recs/resultsets/{entityUniqueId}/$decide`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AddRecResultSetApprovalDecisionParams {
+    /// `entityUniqueId` (path): string.
+    pub entity_unique_id: String,
+    /// The JSON request body.
+    pub body: lusid_models::RecResultSetApprovalDecisionRequest,
+}
+
+impl AddRecResultSetApprovalDecisionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_unique_id: impl Into<String>,
+        rec_result_set_approval_decision_request: lusid_models::RecResultSetApprovalDecisionRequest,
+    ) -> Self {
+        Self {
+            entity_unique_id: entity_unique_id.into(),
+            body: rec_result_set_approval_decision_request,
+        }
     }
 }
 
@@ -2840,8 +3918,7 @@ impl GetRecResultSetRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddRecResultSetApprovalDecisionRequest {
     client: crate::Client,
-    entity_unique_id: String,
-    body: lusid_models::RecResultSetApprovalDecisionRequest,
+    params: AddRecResultSetApprovalDecisionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2853,6 +3930,16 @@ impl AddRecResultSetApprovalDecisionRequest {
         idempotent: false,
     };
 
+    /// The parameters this request sends.
+    pub fn params(&self) -> &AddRecResultSetApprovalDecisionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> AddRecResultSetApprovalDecisionParams {
+        self.params
+    }
+
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.attempt_timeout(timeout);
@@ -2884,11 +3971,40 @@ impl AddRecResultSetApprovalDecisionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/recs/resultsets/");
-        request.path_param("entityUniqueId", &self.entity_unique_id)?;
+        request.path_param("entityUniqueId", &self.params.entity_unique_id)?;
         request.path("/$decide");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `SubmitRecResultSetReview` (`POST
+/// /api/recs/resultsets/{entityUniqueId}/$submit`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SubmitRecResultSetReviewParams {
+    /// `entityUniqueId` (path): string.
+    pub entity_unique_id: String,
+    /// The JSON request body.
+    pub body: lusid_models::SubmitRecResultSetReviewRequest,
+}
+
+impl SubmitRecResultSetReviewParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_unique_id: impl Into<String>,
+        submit_rec_result_set_review_request: lusid_models::SubmitRecResultSetReviewRequest,
+    ) -> Self {
+        Self {
+            entity_unique_id: entity_unique_id.into(),
+            body: submit_rec_result_set_review_request,
+        }
     }
 }
 
@@ -2900,8 +4016,7 @@ impl AddRecResultSetApprovalDecisionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SubmitRecResultSetReviewRequest {
     client: crate::Client,
-    entity_unique_id: String,
-    body: lusid_models::SubmitRecResultSetReviewRequest,
+    params: SubmitRecResultSetReviewParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2912,6 +4027,16 @@ impl SubmitRecResultSetReviewRequest {
         path_template: "/api/recs/resultsets/{entityUniqueId}/$submit",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SubmitRecResultSetReviewParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SubmitRecResultSetReviewParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2944,10 +4069,559 @@ impl SubmitRecResultSetReviewRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/recs/resultsets/");
-        request.path_param("entityUniqueId", &self.entity_unique_id)?;
+        request.path_param("entityUniqueId", &self.params.entity_unique_id)?;
         request.path("/$submit");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Recs` operations as an object-safe async trait, implemented by [`RecsApi`]: write
+/// code against `&dyn RecsApiClient` (or `impl RecsApiClient`) and give it `client.recs()`
+/// in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`RecsApi`] for streams, timeouts and `send_as`). With the `mock` feature,
+/// mockall generates `MockRecsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait RecsApiClient: Send + Sync {
+    /// `GET /api/recs/definitions` (operation `ListRecDefinitions`):
+    /// [`RecsApi::list_rec_definitions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListRecDefinitionsRequest::send): see [`Error`](crate::Error).
+    async fn list_rec_definitions(
+        &self,
+        params: ListRecDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfRecDefinition, crate::Error>;
+
+    /// `POST /api/recs/definitions` (operation `CreateRecDefinition`):
+    /// [`RecsApi::create_rec_definition`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateRecDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn create_rec_definition(
+        &self,
+        params: CreateRecDefinitionParams,
+    ) -> Result<lusid_models::RecDefinition, crate::Error>;
+
+    /// `GET /api/recs/definitions/{scope}/{code}` (operation `GetRecDefinition`):
+    /// [`RecsApi::get_rec_definition`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetRecDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn get_rec_definition(
+        &self,
+        params: GetRecDefinitionParams,
+    ) -> Result<lusid_models::RecDefinition, crate::Error>;
+
+    /// `PUT /api/recs/definitions/{scope}/{code}` (operation `UpdateRecDefinition`):
+    /// [`RecsApi::update_rec_definition`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateRecDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn update_rec_definition(
+        &self,
+        params: UpdateRecDefinitionParams,
+    ) -> Result<lusid_models::RecDefinition, crate::Error>;
+
+    /// `DELETE /api/recs/definitions/{scope}/{code}` (operation `DeleteRecDefinition`):
+    /// [`RecsApi::delete_rec_definition`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteRecDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn delete_rec_definition(
+        &self,
+        params: DeleteRecDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `POST /api/recs/definitions/{scope}/{code}/properties/$upsert` (operation
+    /// `UpsertRecDefinitionProperties`): [`RecsApi::upsert_rec_definition_properties`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertRecDefinitionPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_rec_definition_properties(
+        &self,
+        params: UpsertRecDefinitionPropertiesParams,
+    ) -> Result<lusid_models::UpsertRecDefinitionPropertiesResponse, crate::Error>;
+
+    /// `GET /api/recs/instances` (operation `ListRecInstances`):
+    /// [`RecsApi::list_rec_instances`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListRecInstancesRequest::send): see [`Error`](crate::Error).
+    async fn list_rec_instances(
+        &self,
+        params: ListRecInstancesParams,
+    ) -> Result<lusid_models::PagedResourceListOfRecInstance, crate::Error>;
+
+    /// `POST /api/recs/instances` (operation `InstantiateRec`): [`RecsApi::instantiate_rec`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::InstantiateRecRequest::send): see [`Error`](crate::Error).
+    async fn instantiate_rec(
+        &self,
+        params: InstantiateRecParams,
+    ) -> Result<lusid_models::RecInstance, crate::Error>;
+
+    /// `GET /api/recs/instances/{instanceIdType}/{instanceIdValue}` (operation
+    /// `GetRecInstance`): [`RecsApi::get_rec_instance`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetRecInstanceRequest::send): see [`Error`](crate::Error).
+    async fn get_rec_instance(
+        &self,
+        params: GetRecInstanceParams,
+    ) -> Result<lusid_models::RecInstance, crate::Error>;
+
+    /// `POST /api/recs/instances/{instanceIdType}/{instanceIdValue}/$transition` (operation
+    /// `TransitionRecInstance`): [`RecsApi::transition_rec_instance`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::TransitionRecInstanceRequest::send): see [`Error`](crate::Error).
+    async fn transition_rec_instance(
+        &self,
+        params: TransitionRecInstanceParams,
+    ) -> Result<lusid_models::RecInstance, crate::Error>;
+
+    /// `GET /api/recs/matchingrulesets` (operation `ListMatchingRulesets`):
+    /// [`RecsApi::list_matching_rulesets`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListMatchingRulesetsRequest::send): see [`Error`](crate::Error).
+    async fn list_matching_rulesets(
+        &self,
+        params: ListMatchingRulesetsParams,
+    ) -> Result<lusid_models::PagedResourceListOfMatchingRuleset, crate::Error>;
+
+    /// `POST /api/recs/matchingrulesets` (operation `CreateMatchingRuleset`):
+    /// [`RecsApi::create_matching_ruleset`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateMatchingRulesetRequest::send): see [`Error`](crate::Error).
+    async fn create_matching_ruleset(
+        &self,
+        params: CreateMatchingRulesetParams,
+    ) -> Result<lusid_models::MatchingRuleset, crate::Error>;
+
+    /// `GET /api/recs/matchingrulesets/{scope}/{code}` (operation `GetMatchingRuleset`):
+    /// [`RecsApi::get_matching_ruleset`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetMatchingRulesetRequest::send): see [`Error`](crate::Error).
+    async fn get_matching_ruleset(
+        &self,
+        params: GetMatchingRulesetParams,
+    ) -> Result<lusid_models::MatchingRuleset, crate::Error>;
+
+    /// `PUT /api/recs/matchingrulesets/{scope}/{code}` (operation `UpdateMatchingRuleset`):
+    /// [`RecsApi::update_matching_ruleset`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateMatchingRulesetRequest::send): see [`Error`](crate::Error).
+    async fn update_matching_ruleset(
+        &self,
+        params: UpdateMatchingRulesetParams,
+    ) -> Result<lusid_models::MatchingRuleset, crate::Error>;
+
+    /// `DELETE /api/recs/matchingrulesets/{scope}/{code}` (operation `DeleteMatchingRuleset`):
+    /// [`RecsApi::delete_matching_ruleset`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteMatchingRulesetRequest::send): see [`Error`](crate::Error).
+    async fn delete_matching_ruleset(
+        &self,
+        params: DeleteMatchingRulesetParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/recs/results` (operation `ListRecResults`): [`RecsApi::list_rec_results`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListRecResultsRequest::send): see [`Error`](crate::Error).
+    async fn list_rec_results(
+        &self,
+        params: ListRecResultsParams,
+    ) -> Result<lusid_models::PagedResourceListOfRecResult, crate::Error>;
+
+    /// `POST /api/recs/results/$batchManageComments` (operation
+    /// `BatchManageRecResultComments`): [`RecsApi::batch_manage_rec_result_comments`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchManageRecResultCommentsRequest::send): see [`Error`](crate::Error).
+    async fn batch_manage_rec_result_comments(
+        &self,
+        params: BatchManageRecResultCommentsParams,
+    ) -> Result<lusid_models::BatchManageCommentResponse, crate::Error>;
+
+    /// `POST /api/recs/results/$batchReview` (operation `BatchReviewRecResults`):
+    /// [`RecsApi::batch_review_rec_results`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchReviewRecResultsRequest::send): see [`Error`](crate::Error).
+    async fn batch_review_rec_results(
+        &self,
+        params: BatchReviewRecResultsParams,
+    ) -> Result<lusid_models::BatchReviewRecResultResponse, crate::Error>;
+
+    /// `GET /api/recs/results/{instanceIdType}/{instanceIdValue}/{recType}/{runNumber}/{id}`
+    /// (operation `GetRecResult`): [`RecsApi::get_rec_result`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetRecResultRequest::send): see [`Error`](crate::Error).
+    async fn get_rec_result(
+        &self,
+        params: GetRecResultParams,
+    ) -> Result<lusid_models::RecResult, crate::Error>;
+
+    /// `GET /api/recs/resultsets` (operation `ListRecResultSets`):
+    /// [`RecsApi::list_rec_result_sets`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListRecResultSetsRequest::send): see [`Error`](crate::Error).
+    async fn list_rec_result_sets(
+        &self,
+        params: ListRecResultSetsParams,
+    ) -> Result<lusid_models::PagedResourceListOfRecResultSet, crate::Error>;
+
+    /// `GET /api/recs/resultsets/{entityUniqueId}` (operation `GetRecResultSet`):
+    /// [`RecsApi::get_rec_result_set`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetRecResultSetRequest::send): see [`Error`](crate::Error).
+    async fn get_rec_result_set(
+        &self,
+        params: GetRecResultSetParams,
+    ) -> Result<lusid_models::RecResultSet, crate::Error>;
+
+    /// `POST /api/recs/resultsets/{entityUniqueId}/$decide` (operation
+    /// `AddRecResultSetApprovalDecision`): [`RecsApi::add_rec_result_set_approval_decision`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::AddRecResultSetApprovalDecisionRequest::send): see [`Error`](crate::Error).
+    async fn add_rec_result_set_approval_decision(
+        &self,
+        params: AddRecResultSetApprovalDecisionParams,
+    ) -> Result<lusid_models::RecResultSet, crate::Error>;
+
+    /// `POST /api/recs/resultsets/{entityUniqueId}/$submit` (operation
+    /// `SubmitRecResultSetReview`): [`RecsApi::submit_rec_result_set_review`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SubmitRecResultSetReviewRequest::send): see [`Error`](crate::Error).
+    async fn submit_rec_result_set_review(
+        &self,
+        params: SubmitRecResultSetReviewParams,
+    ) -> Result<lusid_models::RecResultSet, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl RecsApiClient for RecsApi {
+    async fn list_rec_definitions(
+        &self,
+        params: ListRecDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfRecDefinition, crate::Error> {
+        ListRecDefinitionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_rec_definition(
+        &self,
+        params: CreateRecDefinitionParams,
+    ) -> Result<lusid_models::RecDefinition, crate::Error> {
+        CreateRecDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_rec_definition(
+        &self,
+        params: GetRecDefinitionParams,
+    ) -> Result<lusid_models::RecDefinition, crate::Error> {
+        GetRecDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_rec_definition(
+        &self,
+        params: UpdateRecDefinitionParams,
+    ) -> Result<lusid_models::RecDefinition, crate::Error> {
+        UpdateRecDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_rec_definition(
+        &self,
+        params: DeleteRecDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteRecDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_rec_definition_properties(
+        &self,
+        params: UpsertRecDefinitionPropertiesParams,
+    ) -> Result<lusid_models::UpsertRecDefinitionPropertiesResponse, crate::Error> {
+        UpsertRecDefinitionPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_rec_instances(
+        &self,
+        params: ListRecInstancesParams,
+    ) -> Result<lusid_models::PagedResourceListOfRecInstance, crate::Error> {
+        ListRecInstancesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn instantiate_rec(
+        &self,
+        params: InstantiateRecParams,
+    ) -> Result<lusid_models::RecInstance, crate::Error> {
+        InstantiateRecRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_rec_instance(
+        &self,
+        params: GetRecInstanceParams,
+    ) -> Result<lusid_models::RecInstance, crate::Error> {
+        GetRecInstanceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn transition_rec_instance(
+        &self,
+        params: TransitionRecInstanceParams,
+    ) -> Result<lusid_models::RecInstance, crate::Error> {
+        TransitionRecInstanceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_matching_rulesets(
+        &self,
+        params: ListMatchingRulesetsParams,
+    ) -> Result<lusid_models::PagedResourceListOfMatchingRuleset, crate::Error> {
+        ListMatchingRulesetsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_matching_ruleset(
+        &self,
+        params: CreateMatchingRulesetParams,
+    ) -> Result<lusid_models::MatchingRuleset, crate::Error> {
+        CreateMatchingRulesetRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_matching_ruleset(
+        &self,
+        params: GetMatchingRulesetParams,
+    ) -> Result<lusid_models::MatchingRuleset, crate::Error> {
+        GetMatchingRulesetRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_matching_ruleset(
+        &self,
+        params: UpdateMatchingRulesetParams,
+    ) -> Result<lusid_models::MatchingRuleset, crate::Error> {
+        UpdateMatchingRulesetRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_matching_ruleset(
+        &self,
+        params: DeleteMatchingRulesetParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteMatchingRulesetRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_rec_results(
+        &self,
+        params: ListRecResultsParams,
+    ) -> Result<lusid_models::PagedResourceListOfRecResult, crate::Error> {
+        ListRecResultsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn batch_manage_rec_result_comments(
+        &self,
+        params: BatchManageRecResultCommentsParams,
+    ) -> Result<lusid_models::BatchManageCommentResponse, crate::Error> {
+        BatchManageRecResultCommentsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn batch_review_rec_results(
+        &self,
+        params: BatchReviewRecResultsParams,
+    ) -> Result<lusid_models::BatchReviewRecResultResponse, crate::Error> {
+        BatchReviewRecResultsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_rec_result(
+        &self,
+        params: GetRecResultParams,
+    ) -> Result<lusid_models::RecResult, crate::Error> {
+        GetRecResultRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_rec_result_sets(
+        &self,
+        params: ListRecResultSetsParams,
+    ) -> Result<lusid_models::PagedResourceListOfRecResultSet, crate::Error> {
+        ListRecResultSetsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_rec_result_set(
+        &self,
+        params: GetRecResultSetParams,
+    ) -> Result<lusid_models::RecResultSet, crate::Error> {
+        GetRecResultSetRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn add_rec_result_set_approval_decision(
+        &self,
+        params: AddRecResultSetApprovalDecisionParams,
+    ) -> Result<lusid_models::RecResultSet, crate::Error> {
+        AddRecResultSetApprovalDecisionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn submit_rec_result_set_review(
+        &self,
+        params: SubmitRecResultSetReviewParams,
+    ) -> Result<lusid_models::RecResultSet, crate::Error> {
+        SubmitRecResultSetReviewRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -49,10 +49,7 @@ impl ReferenceListsApi {
     pub fn list_reference_lists(&self) -> ListReferenceListsRequest {
         ListReferenceListsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
+            params: ListReferenceListsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -84,7 +81,7 @@ impl ReferenceListsApi {
     ) -> UpsertReferenceListRequest {
         UpsertReferenceListRequest {
             client: self.client.clone(),
-            body: reference_list_request,
+            params: UpsertReferenceListParams::new(reference_list_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -120,10 +117,7 @@ impl ReferenceListsApi {
     ) -> GetReferenceListRequest {
         GetReferenceListRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            filter: None,
+            params: GetReferenceListParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -155,34 +149,42 @@ impl ReferenceListsApi {
     ) -> DeleteReferenceListRequest {
         DeleteReferenceListRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteReferenceListParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListReferenceLists` request (`GET /api/referencelists`), built by
-/// [`ReferenceListsApi::list_reference_lists`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListReferenceListsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListReferenceLists` (`GET /api/referencelists`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListReferenceListsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListReferenceListsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListReferenceLists",
-        path_template: "/api/referencelists",
-        idempotent: true,
-    };
+impl ListReferenceListsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -207,6 +209,61 @@ impl ListReferenceListsRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListReferenceLists` request (`GET /api/referencelists`), built by
+/// [`ReferenceListsApi::list_reference_lists`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListReferenceListsRequest {
+    client: crate::Client,
+    params: ListReferenceListsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListReferenceListsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListReferenceLists",
+        path_template: "/api/referencelists",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListReferenceListsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListReferenceListsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -243,10 +300,10 @@ impl ListReferenceListsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/referencelists");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -301,25 +358,47 @@ impl crate::paginator::PagedRequest for ListReferenceListsRequest {
     type Page = lusid_models::PagedResourceListOfReferenceListResponse;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertReferenceList` (`POST /api/referencelists`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertReferenceListParams {
+    /// The JSON request body.
+    pub body: lusid_models::ReferenceListRequest,
+}
+
+impl UpsertReferenceListParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(reference_list_request: lusid_models::ReferenceListRequest) -> Self {
+        Self {
+            body: reference_list_request,
+        }
     }
 }
 
@@ -330,7 +409,7 @@ impl crate::paginator::PagedRequest for ListReferenceListsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertReferenceListRequest {
     client: crate::Client,
-    body: lusid_models::ReferenceListRequest,
+    params: UpsertReferenceListParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -341,6 +420,16 @@ impl UpsertReferenceListRequest {
         path_template: "/api/referencelists",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertReferenceListParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertReferenceListParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -373,9 +462,54 @@ impl UpsertReferenceListRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/referencelists");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetReferenceList` (`GET /api/referencelists/{scope}/{code}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetReferenceListParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+}
+
+impl GetReferenceListParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            filter: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.filter = Some(filter.into());
+        self
     }
 }
 
@@ -386,10 +520,7 @@ impl UpsertReferenceListRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetReferenceListRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
+    params: GetReferenceListParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -404,14 +535,24 @@ impl GetReferenceListRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
+        self.params = self.params.filter(filter);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetReferenceListParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetReferenceListParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -445,13 +586,38 @@ impl GetReferenceListRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/referencelists/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteReferenceList` (`DELETE /api/referencelists/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteReferenceListParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteReferenceListParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -462,8 +628,7 @@ impl GetReferenceListRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteReferenceListRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteReferenceListParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -474,6 +639,16 @@ impl DeleteReferenceListRequest {
         path_template: "/api/referencelists/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteReferenceListParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteReferenceListParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -507,10 +682,118 @@ impl DeleteReferenceListRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/referencelists/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `ReferenceLists` operations as an object-safe async trait, implemented by
+/// [`ReferenceListsApi`]: write code against `&dyn ReferenceListsApiClient` (or `impl
+/// ReferenceListsApiClient`) and give it `client.reference_lists()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`ReferenceListsApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockReferenceListsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait ReferenceListsApiClient: Send + Sync {
+    /// `GET /api/referencelists` (operation `ListReferenceLists`):
+    /// [`ReferenceListsApi::list_reference_lists`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListReferenceListsRequest::send): see [`Error`](crate::Error).
+    async fn list_reference_lists(
+        &self,
+        params: ListReferenceListsParams,
+    ) -> Result<lusid_models::PagedResourceListOfReferenceListResponse, crate::Error>;
+
+    /// `POST /api/referencelists` (operation `UpsertReferenceList`):
+    /// [`ReferenceListsApi::upsert_reference_list`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertReferenceListRequest::send): see [`Error`](crate::Error).
+    async fn upsert_reference_list(
+        &self,
+        params: UpsertReferenceListParams,
+    ) -> Result<lusid_models::ReferenceListResponse, crate::Error>;
+
+    /// `GET /api/referencelists/{scope}/{code}` (operation `GetReferenceList`):
+    /// [`ReferenceListsApi::get_reference_list`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetReferenceListRequest::send): see [`Error`](crate::Error).
+    async fn get_reference_list(
+        &self,
+        params: GetReferenceListParams,
+    ) -> Result<lusid_models::ReferenceListResponse, crate::Error>;
+
+    /// `DELETE /api/referencelists/{scope}/{code}` (operation `DeleteReferenceList`):
+    /// [`ReferenceListsApi::delete_reference_list`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteReferenceListRequest::send): see [`Error`](crate::Error).
+    async fn delete_reference_list(
+        &self,
+        params: DeleteReferenceListParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl ReferenceListsApiClient for ReferenceListsApi {
+    async fn list_reference_lists(
+        &self,
+        params: ListReferenceListsParams,
+    ) -> Result<lusid_models::PagedResourceListOfReferenceListResponse, crate::Error> {
+        ListReferenceListsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_reference_list(
+        &self,
+        params: UpsertReferenceListParams,
+    ) -> Result<lusid_models::ReferenceListResponse, crate::Error> {
+        UpsertReferenceListRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_reference_list(
+        &self,
+        params: GetReferenceListParams,
+    ) -> Result<lusid_models::ReferenceListResponse, crate::Error> {
+        GetReferenceListRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_reference_list(
+        &self,
+        params: DeleteReferenceListParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteReferenceListRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

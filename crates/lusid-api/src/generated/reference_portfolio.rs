@@ -51,8 +51,7 @@ impl ReferencePortfolioApi {
     ) -> CreateReferencePortfolioRequest {
         CreateReferencePortfolioRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: create_reference_portfolio_request,
+            params: CreateReferencePortfolioParams::new(scope, create_reference_portfolio_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -94,11 +93,7 @@ impl ReferencePortfolioApi {
     ) -> GetReferencePortfolioConstituentsRequest {
         GetReferencePortfolioConstituentsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetReferencePortfolioConstituentsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -138,9 +133,11 @@ impl ReferencePortfolioApi {
     ) -> UpsertReferencePortfolioConstituentsRequest {
         UpsertReferencePortfolioConstituentsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: upsert_reference_portfolio_constituents_request,
+            params: UpsertReferencePortfolioConstituentsParams::new(
+                scope,
+                code,
+                upsert_reference_portfolio_constituents_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -180,9 +177,11 @@ impl ReferencePortfolioApi {
     ) -> UpsertReferencePortfolioConstituentPropertiesRequest {
         UpsertReferencePortfolioConstituentPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: upsert_reference_portfolio_constituent_properties_request,
+            params: UpsertReferencePortfolioConstituentPropertiesParams::new(
+                scope,
+                code,
+                upsert_reference_portfolio_constituent_properties_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -217,9 +216,11 @@ impl ReferencePortfolioApi {
     ) -> DeleteReferencePortfolioConstituentAdjustmentRequest {
         DeleteReferencePortfolioConstituentAdjustmentRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: effective_at.into(),
+            params: DeleteReferencePortfolioConstituentAdjustmentParams::new(
+                scope,
+                code,
+                effective_at,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -261,12 +262,41 @@ impl ReferencePortfolioApi {
     ) -> ListConstituentsAdjustmentsRequest {
         ListConstituentsAdjustmentsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            from_effective_at: from_effective_at.into(),
-            to_effective_at: to_effective_at.into(),
-            as_at_time: None,
+            params: ListConstituentsAdjustmentsParams::new(
+                scope,
+                code,
+                from_effective_at,
+                to_effective_at,
+            ),
             call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `CreateReferencePortfolio` (`POST /api/referenceportfolios/{scope}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateReferencePortfolioParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::CreateReferencePortfolioRequest,
+}
+
+impl CreateReferencePortfolioParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        create_reference_portfolio_request: lusid_models::CreateReferencePortfolioRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: create_reference_portfolio_request,
         }
     }
 }
@@ -278,8 +308,7 @@ impl ReferencePortfolioApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateReferencePortfolioRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::CreateReferencePortfolioRequest,
+    params: CreateReferencePortfolioParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -290,6 +319,16 @@ impl CreateReferencePortfolioRequest {
         path_template: "/api/referenceportfolios/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateReferencePortfolioParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateReferencePortfolioParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -322,36 +361,47 @@ impl CreateReferencePortfolioRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/referenceportfolios/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetReferencePortfolioConstituents` request (`GET
-/// /api/referenceportfolios/{scope}/{code}/constituents`), built by
-/// [`ReferencePortfolioApi::get_reference_portfolio_constituents`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetReferencePortfolioConstituentsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetReferencePortfolioConstituents` (`GET
+/// /api/referenceportfolios/{scope}/{code}/constituents`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetReferencePortfolioConstituentsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetReferencePortfolioConstituentsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetReferencePortfolioConstituents",
-        path_template: "/api/referenceportfolios/{scope}/{code}/constituents",
-        idempotent: true,
-    };
+impl GetReferencePortfolioConstituentsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -374,6 +424,60 @@ impl GetReferencePortfolioConstituentsRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetReferencePortfolioConstituents` request (`GET
+/// /api/referenceportfolios/{scope}/{code}/constituents`), built by
+/// [`ReferencePortfolioApi::get_reference_portfolio_constituents`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetReferencePortfolioConstituentsRequest {
+    client: crate::Client,
+    params: GetReferencePortfolioConstituentsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetReferencePortfolioConstituentsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetReferencePortfolioConstituents",
+        path_template: "/api/referenceportfolios/{scope}/{code}/constituents",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetReferencePortfolioConstituentsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetReferencePortfolioConstituentsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -410,15 +514,48 @@ impl GetReferencePortfolioConstituentsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/referenceportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/constituents");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertReferencePortfolioConstituents` (`POST
+/// /api/referenceportfolios/{scope}/{code}/constituents`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertReferencePortfolioConstituentsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpsertReferencePortfolioConstituentsRequest,
+}
+
+impl UpsertReferencePortfolioConstituentsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        upsert_reference_portfolio_constituents_request: lusid_models::UpsertReferencePortfolioConstituentsRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: upsert_reference_portfolio_constituents_request,
+        }
     }
 }
 
@@ -430,9 +567,7 @@ impl GetReferencePortfolioConstituentsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertReferencePortfolioConstituentsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpsertReferencePortfolioConstituentsRequest,
+    params: UpsertReferencePortfolioConstituentsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -443,6 +578,16 @@ impl UpsertReferencePortfolioConstituentsRequest {
         path_template: "/api/referenceportfolios/{scope}/{code}/constituents",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertReferencePortfolioConstituentsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertReferencePortfolioConstituentsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -478,13 +623,46 @@ impl UpsertReferencePortfolioConstituentsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/referenceportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/constituents");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertReferencePortfolioConstituentProperties` (`POST
+/// /api/referenceportfolios/{scope}/{code}/constituents/properties`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertReferencePortfolioConstituentPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpsertReferencePortfolioConstituentPropertiesRequest,
+}
+
+impl UpsertReferencePortfolioConstituentPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        upsert_reference_portfolio_constituent_properties_request: lusid_models::UpsertReferencePortfolioConstituentPropertiesRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: upsert_reference_portfolio_constituent_properties_request,
+        }
     }
 }
 
@@ -496,9 +674,7 @@ impl UpsertReferencePortfolioConstituentsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertReferencePortfolioConstituentPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpsertReferencePortfolioConstituentPropertiesRequest,
+    params: UpsertReferencePortfolioConstituentPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -509,6 +685,16 @@ impl UpsertReferencePortfolioConstituentPropertiesRequest {
         path_template: "/api/referenceportfolios/{scope}/{code}/constituents/properties",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertReferencePortfolioConstituentPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertReferencePortfolioConstituentPropertiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -545,13 +731,46 @@ impl UpsertReferencePortfolioConstituentPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/referenceportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/constituents/properties");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteReferencePortfolioConstituentAdjustment` (`DELETE
+/// /api/referenceportfolios/{scope}/{code}/constituentsadjustment`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteReferencePortfolioConstituentAdjustmentParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: String,
+}
+
+impl DeleteReferencePortfolioConstituentAdjustmentParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        effective_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: effective_at.into(),
+        }
     }
 }
 
@@ -563,9 +782,7 @@ impl UpsertReferencePortfolioConstituentPropertiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteReferencePortfolioConstituentAdjustmentRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: String,
+    params: DeleteReferencePortfolioConstituentAdjustmentParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -576,6 +793,16 @@ impl DeleteReferencePortfolioConstituentAdjustmentRequest {
         path_template: "/api/referenceportfolios/{scope}/{code}/constituentsadjustment",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteReferencePortfolioConstituentAdjustmentParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteReferencePortfolioConstituentAdjustmentParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -609,13 +836,61 @@ impl DeleteReferencePortfolioConstituentAdjustmentRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/referenceportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/constituentsadjustment");
-        request.query("effectiveAt", Some(&self.effective_at))?;
+        request.query("effectiveAt", Some(&self.params.effective_at))?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ListConstituentsAdjustments` (`GET
+/// /api/referenceportfolios/{scope}/{code}/constituentsadjustments`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListConstituentsAdjustmentsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `fromEffectiveAt` (query): string.
+    pub from_effective_at: String,
+    /// `toEffectiveAt` (query): string.
+    pub to_effective_at: String,
+    /// `asAtTime` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at_time: Option<time::OffsetDateTime>,
+}
+
+impl ListConstituentsAdjustmentsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        from_effective_at: impl Into<String>,
+        to_effective_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            from_effective_at: from_effective_at.into(),
+            to_effective_at: to_effective_at.into(),
+            as_at_time: None,
+        }
+    }
+
+    /// Sets `asAtTime` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
+    /// as `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at_time(mut self, as_at_time: time::OffsetDateTime) -> Self {
+        self.as_at_time = Some(as_at_time);
+        self
     }
 }
 
@@ -627,11 +902,7 @@ impl DeleteReferencePortfolioConstituentAdjustmentRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListConstituentsAdjustmentsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    from_effective_at: String,
-    to_effective_at: String,
-    as_at_time: Option<time::OffsetDateTime>,
+    params: ListConstituentsAdjustmentsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -646,8 +917,18 @@ impl ListConstituentsAdjustmentsRequest {
     /// Sets `asAtTime` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
     /// as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at_time(mut self, as_at_time: time::OffsetDateTime) -> Self {
-        self.as_at_time = Some(as_at_time);
+        self.params = self.params.as_at_time(as_at_time);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListConstituentsAdjustmentsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListConstituentsAdjustmentsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -684,14 +965,179 @@ impl ListConstituentsAdjustmentsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/referenceportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/constituentsadjustments");
-        request.query("fromEffectiveAt", Some(&self.from_effective_at))?;
-        request.query("toEffectiveAt", Some(&self.to_effective_at))?;
-        request.query("asAtTime", self.as_at_time.as_ref())?;
+        request.query("fromEffectiveAt", Some(&self.params.from_effective_at))?;
+        request.query("toEffectiveAt", Some(&self.params.to_effective_at))?;
+        request.query("asAtTime", self.params.as_at_time.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `ReferencePortfolio` operations as an object-safe async trait, implemented by
+/// [`ReferencePortfolioApi`]: write code against `&dyn ReferencePortfolioApiClient` (or
+/// `impl ReferencePortfolioApiClient`) and give it `client.reference_portfolio()` in
+/// production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`ReferencePortfolioApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockReferencePortfolioApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait ReferencePortfolioApiClient: Send + Sync {
+    /// `POST /api/referenceportfolios/{scope}` (operation `CreateReferencePortfolio`):
+    /// [`ReferencePortfolioApi::create_reference_portfolio`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateReferencePortfolioRequest::send): see [`Error`](crate::Error).
+    async fn create_reference_portfolio(
+        &self,
+        params: CreateReferencePortfolioParams,
+    ) -> Result<lusid_models::Portfolio, crate::Error>;
+
+    /// `GET /api/referenceportfolios/{scope}/{code}/constituents` (operation
+    /// `GetReferencePortfolioConstituents`):
+    /// [`ReferencePortfolioApi::get_reference_portfolio_constituents`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetReferencePortfolioConstituentsRequest::send): see [`Error`](crate::Error).
+    async fn get_reference_portfolio_constituents(
+        &self,
+        params: GetReferencePortfolioConstituentsParams,
+    ) -> Result<lusid_models::GetReferencePortfolioConstituentsResponse, crate::Error>;
+
+    /// `POST /api/referenceportfolios/{scope}/{code}/constituents` (operation
+    /// `UpsertReferencePortfolioConstituents`):
+    /// [`ReferencePortfolioApi::upsert_reference_portfolio_constituents`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertReferencePortfolioConstituentsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_reference_portfolio_constituents(
+        &self,
+        params: UpsertReferencePortfolioConstituentsParams,
+    ) -> Result<lusid_models::UpsertReferencePortfolioConstituentsResponse, crate::Error>;
+
+    /// `POST /api/referenceportfolios/{scope}/{code}/constituents/properties` (operation
+    /// `UpsertReferencePortfolioConstituentProperties`):
+    /// [`ReferencePortfolioApi::upsert_reference_portfolio_constituent_properties`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertReferencePortfolioConstituentPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_reference_portfolio_constituent_properties(
+        &self,
+        params: UpsertReferencePortfolioConstituentPropertiesParams,
+    ) -> Result<lusid_models::UpsertReferencePortfolioConstituentPropertiesResponse, crate::Error>;
+
+    /// `DELETE /api/referenceportfolios/{scope}/{code}/constituentsadjustment` (operation
+    /// `DeleteReferencePortfolioConstituentAdjustment`):
+    /// [`ReferencePortfolioApi::delete_reference_portfolio_constituent_adjustment`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteReferencePortfolioConstituentAdjustmentRequest::send): see [`Error`](crate::Error).
+    async fn delete_reference_portfolio_constituent_adjustment(
+        &self,
+        params: DeleteReferencePortfolioConstituentAdjustmentParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/referenceportfolios/{scope}/{code}/constituentsadjustments` (operation
+    /// `ListConstituentsAdjustments`): [`ReferencePortfolioApi::list_constituents_adjustments`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListConstituentsAdjustmentsRequest::send): see [`Error`](crate::Error).
+    async fn list_constituents_adjustments(
+        &self,
+        params: ListConstituentsAdjustmentsParams,
+    ) -> Result<lusid_models::ResourceListOfConstituentsAdjustmentHeader, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl ReferencePortfolioApiClient for ReferencePortfolioApi {
+    async fn create_reference_portfolio(
+        &self,
+        params: CreateReferencePortfolioParams,
+    ) -> Result<lusid_models::Portfolio, crate::Error> {
+        CreateReferencePortfolioRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_reference_portfolio_constituents(
+        &self,
+        params: GetReferencePortfolioConstituentsParams,
+    ) -> Result<lusid_models::GetReferencePortfolioConstituentsResponse, crate::Error> {
+        GetReferencePortfolioConstituentsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_reference_portfolio_constituents(
+        &self,
+        params: UpsertReferencePortfolioConstituentsParams,
+    ) -> Result<lusid_models::UpsertReferencePortfolioConstituentsResponse, crate::Error> {
+        UpsertReferencePortfolioConstituentsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_reference_portfolio_constituent_properties(
+        &self,
+        params: UpsertReferencePortfolioConstituentPropertiesParams,
+    ) -> Result<lusid_models::UpsertReferencePortfolioConstituentPropertiesResponse, crate::Error>
+    {
+        UpsertReferencePortfolioConstituentPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_reference_portfolio_constituent_adjustment(
+        &self,
+        params: DeleteReferencePortfolioConstituentAdjustmentParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteReferencePortfolioConstituentAdjustmentRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_constituents_adjustments(
+        &self,
+        params: ListConstituentsAdjustmentsParams,
+    ) -> Result<lusid_models::ResourceListOfConstituentsAdjustmentHeader, crate::Error> {
+        ListConstituentsAdjustmentsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

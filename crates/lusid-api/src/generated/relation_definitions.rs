@@ -49,7 +49,7 @@ impl RelationDefinitionsApi {
     ) -> CreateRelationDefinitionRequest {
         CreateRelationDefinitionRequest {
             client: self.client.clone(),
-            body: create_relation_definition_request,
+            params: CreateRelationDefinitionParams::new(create_relation_definition_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -84,9 +84,7 @@ impl RelationDefinitionsApi {
     ) -> GetRelationDefinitionRequest {
         GetRelationDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetRelationDefinitionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -118,9 +116,32 @@ impl RelationDefinitionsApi {
     ) -> DeleteRelationDefinitionRequest {
         DeleteRelationDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteRelationDefinitionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `CreateRelationDefinition` (`POST /api/relationdefinitions`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateRelationDefinitionParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreateRelationDefinitionRequest,
+}
+
+impl CreateRelationDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        create_relation_definition_request: lusid_models::CreateRelationDefinitionRequest,
+    ) -> Self {
+        Self {
+            body: create_relation_definition_request,
         }
     }
 }
@@ -132,7 +153,7 @@ impl RelationDefinitionsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateRelationDefinitionRequest {
     client: crate::Client,
-    body: lusid_models::CreateRelationDefinitionRequest,
+    params: CreateRelationDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -143,6 +164,16 @@ impl CreateRelationDefinitionRequest {
         path_template: "/api/relationdefinitions",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateRelationDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateRelationDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -175,9 +206,46 @@ impl CreateRelationDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/relationdefinitions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetRelationDefinition` (`GET
+/// /api/relationdefinitions/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetRelationDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetRelationDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -188,9 +256,7 @@ impl CreateRelationDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRelationDefinitionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetRelationDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -205,8 +271,18 @@ impl GetRelationDefinitionRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetRelationDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetRelationDefinitionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -240,12 +316,38 @@ impl GetRelationDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/relationdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteRelationDefinition` (`DELETE
+/// /api/relationdefinitions/{scope}/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteRelationDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteRelationDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -257,8 +359,7 @@ impl GetRelationDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteRelationDefinitionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteRelationDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -269,6 +370,16 @@ impl DeleteRelationDefinitionRequest {
         path_template: "/api/relationdefinitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteRelationDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteRelationDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -302,10 +413,96 @@ impl DeleteRelationDefinitionRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/relationdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `RelationDefinitions` operations as an object-safe async trait, implemented by
+/// [`RelationDefinitionsApi`]: write code against `&dyn RelationDefinitionsApiClient` (or
+/// `impl RelationDefinitionsApiClient`) and give it `client.relation_definitions()` in
+/// production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`RelationDefinitionsApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockRelationDefinitionsApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait RelationDefinitionsApiClient: Send + Sync {
+    /// `POST /api/relationdefinitions` (operation `CreateRelationDefinition`):
+    /// [`RelationDefinitionsApi::create_relation_definition`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateRelationDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn create_relation_definition(
+        &self,
+        params: CreateRelationDefinitionParams,
+    ) -> Result<lusid_models::RelationDefinition, crate::Error>;
+
+    /// `GET /api/relationdefinitions/{scope}/{code}` (operation `GetRelationDefinition`):
+    /// [`RelationDefinitionsApi::get_relation_definition`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetRelationDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn get_relation_definition(
+        &self,
+        params: GetRelationDefinitionParams,
+    ) -> Result<lusid_models::RelationDefinition, crate::Error>;
+
+    /// `DELETE /api/relationdefinitions/{scope}/{code}` (operation `DeleteRelationDefinition`):
+    /// [`RelationDefinitionsApi::delete_relation_definition`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteRelationDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn delete_relation_definition(
+        &self,
+        params: DeleteRelationDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl RelationDefinitionsApiClient for RelationDefinitionsApi {
+    async fn create_relation_definition(
+        &self,
+        params: CreateRelationDefinitionParams,
+    ) -> Result<lusid_models::RelationDefinition, crate::Error> {
+        CreateRelationDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_relation_definition(
+        &self,
+        params: GetRelationDefinitionParams,
+    ) -> Result<lusid_models::RelationDefinition, crate::Error> {
+        GetRelationDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_relation_definition(
+        &self,
+        params: DeleteRelationDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteRelationDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

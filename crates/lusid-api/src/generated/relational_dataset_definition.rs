@@ -58,11 +58,7 @@ impl RelationalDatasetDefinitionApi {
     pub fn list_relational_dataset_definitions(&self) -> ListRelationalDatasetDefinitionsRequest {
         ListRelationalDatasetDefinitionsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
+            params: ListRelationalDatasetDefinitionsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -97,7 +93,9 @@ impl RelationalDatasetDefinitionApi {
     ) -> CreateRelationalDatasetDefinitionRequest {
         CreateRelationalDatasetDefinitionRequest {
             client: self.client.clone(),
-            body: create_relational_dataset_definition_request,
+            params: CreateRelationalDatasetDefinitionParams::new(
+                create_relational_dataset_definition_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -134,9 +132,7 @@ impl RelationalDatasetDefinitionApi {
     ) -> GetRelationalDatasetDefinitionRequest {
         GetRelationalDatasetDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetRelationalDatasetDefinitionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -175,9 +171,11 @@ impl RelationalDatasetDefinitionApi {
     ) -> UpdateRelationalDatasetDefinitionRequest {
         UpdateRelationalDatasetDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_relational_dataset_definition_request,
+            params: UpdateRelationalDatasetDefinitionParams::new(
+                scope,
+                code,
+                update_relational_dataset_definition_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -210,8 +208,7 @@ impl RelationalDatasetDefinitionApi {
     ) -> DeleteRelationalDatasetDefinitionRequest {
         DeleteRelationalDatasetDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteRelationalDatasetDefinitionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -251,9 +248,11 @@ impl RelationalDatasetDefinitionApi {
     ) -> UpdateRelationalDatasetDetailsRequest {
         UpdateRelationalDatasetDetailsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_relational_dataset_details,
+            params: UpdateRelationalDatasetDetailsParams::new(
+                scope,
+                code,
+                update_relational_dataset_details,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -293,37 +292,50 @@ impl RelationalDatasetDefinitionApi {
     ) -> UpdateRelationalDatasetFieldSchemaRequest {
         UpdateRelationalDatasetFieldSchemaRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_relational_dataset_field_schema,
+            params: UpdateRelationalDatasetFieldSchemaParams::new(
+                scope,
+                code,
+                update_relational_dataset_field_schema,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListRelationalDatasetDefinitions` request (`GET
-/// /api/relationaldatasetdefinitions`), built by
-/// [`RelationalDatasetDefinitionApi::list_relational_dataset_definitions`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListRelationalDatasetDefinitionsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListRelationalDatasetDefinitions` (`GET
+/// /api/relationaldatasetdefinitions`): what its request builder sends, and what the tag's
+/// trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListRelationalDatasetDefinitionsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListRelationalDatasetDefinitionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListRelationalDatasetDefinitions",
-        path_template: "/api/relationaldatasetdefinitions",
-        idempotent: true,
-    };
+impl ListRelationalDatasetDefinitionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -355,6 +367,69 @@ impl ListRelationalDatasetDefinitionsRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListRelationalDatasetDefinitions` request (`GET
+/// /api/relationaldatasetdefinitions`), built by
+/// [`RelationalDatasetDefinitionApi::list_relational_dataset_definitions`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListRelationalDatasetDefinitionsRequest {
+    client: crate::Client,
+    params: ListRelationalDatasetDefinitionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListRelationalDatasetDefinitionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListRelationalDatasetDefinitions",
+        path_template: "/api/relationaldatasetdefinitions",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListRelationalDatasetDefinitionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListRelationalDatasetDefinitionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -391,11 +466,11 @@ impl ListRelationalDatasetDefinitionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/relationaldatasetdefinitions");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -452,25 +527,50 @@ impl crate::paginator::PagedRequest for ListRelationalDatasetDefinitionsRequest 
     type Page = lusid_models::PagedResourceListOfRelationalDatasetDefinition;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateRelationalDatasetDefinition` (`POST
+/// /api/relationaldatasetdefinitions`): what its request builder sends, and what the tag's
+/// trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateRelationalDatasetDefinitionParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreateRelationalDatasetDefinitionRequest,
+}
+
+impl CreateRelationalDatasetDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        create_relational_dataset_definition_request: lusid_models::CreateRelationalDatasetDefinitionRequest,
+    ) -> Self {
+        Self {
+            body: create_relational_dataset_definition_request,
+        }
     }
 }
 
@@ -482,7 +582,7 @@ impl crate::paginator::PagedRequest for ListRelationalDatasetDefinitionsRequest 
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateRelationalDatasetDefinitionRequest {
     client: crate::Client,
-    body: lusid_models::CreateRelationalDatasetDefinitionRequest,
+    params: CreateRelationalDatasetDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -493,6 +593,16 @@ impl CreateRelationalDatasetDefinitionRequest {
         path_template: "/api/relationaldatasetdefinitions",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateRelationalDatasetDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateRelationalDatasetDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -526,9 +636,46 @@ impl CreateRelationalDatasetDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/relationaldatasetdefinitions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetRelationalDatasetDefinition` (`GET
+/// /api/relationaldatasetdefinitions/{scope}/{code}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetRelationalDatasetDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetRelationalDatasetDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -540,9 +687,7 @@ impl CreateRelationalDatasetDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRelationalDatasetDefinitionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetRelationalDatasetDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -557,8 +702,18 @@ impl GetRelationalDatasetDefinitionRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetRelationalDatasetDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetRelationalDatasetDefinitionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -593,12 +748,45 @@ impl GetRelationalDatasetDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/relationaldatasetdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateRelationalDatasetDefinition` (`PUT
+/// /api/relationaldatasetdefinitions/{scope}/{code}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateRelationalDatasetDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateRelationalDatasetDefinitionRequest,
+}
+
+impl UpdateRelationalDatasetDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_relational_dataset_definition_request: lusid_models::UpdateRelationalDatasetDefinitionRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: update_relational_dataset_definition_request,
+        }
     }
 }
 
@@ -610,9 +798,7 @@ impl GetRelationalDatasetDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateRelationalDatasetDefinitionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdateRelationalDatasetDefinitionRequest,
+    params: UpdateRelationalDatasetDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -623,6 +809,16 @@ impl UpdateRelationalDatasetDefinitionRequest {
         path_template: "/api/relationaldatasetdefinitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateRelationalDatasetDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateRelationalDatasetDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -656,12 +852,38 @@ impl UpdateRelationalDatasetDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/relationaldatasetdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteRelationalDatasetDefinition` (`DELETE
+/// /api/relationaldatasetdefinitions/{scope}/{code}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteRelationalDatasetDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteRelationalDatasetDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -673,8 +895,7 @@ impl UpdateRelationalDatasetDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteRelationalDatasetDefinitionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteRelationalDatasetDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -685,6 +906,16 @@ impl DeleteRelationalDatasetDefinitionRequest {
         path_template: "/api/relationaldatasetdefinitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteRelationalDatasetDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteRelationalDatasetDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -718,11 +949,44 @@ impl DeleteRelationalDatasetDefinitionRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/relationaldatasetdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateRelationalDatasetDetails` (`POST
+/// /api/relationaldatasetdefinitions/{scope}/{code}/details/$update`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateRelationalDatasetDetailsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateRelationalDatasetDetails,
+}
+
+impl UpdateRelationalDatasetDetailsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_relational_dataset_details: lusid_models::UpdateRelationalDatasetDetails,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: update_relational_dataset_details,
+        }
     }
 }
 
@@ -734,9 +998,7 @@ impl DeleteRelationalDatasetDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateRelationalDatasetDetailsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdateRelationalDatasetDetails,
+    params: UpdateRelationalDatasetDetailsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -748,6 +1010,16 @@ impl UpdateRelationalDatasetDetailsRequest {
         idempotent: false,
     };
 
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateRelationalDatasetDetailsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateRelationalDatasetDetailsParams {
+        self.params
+    }
+
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.attempt_timeout(timeout);
@@ -780,13 +1052,46 @@ impl UpdateRelationalDatasetDetailsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/relationaldatasetdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/details/$update");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateRelationalDatasetFieldSchema` (`POST
+/// /api/relationaldatasetdefinitions/{scope}/{code}/fieldschema/$update`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateRelationalDatasetFieldSchemaParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateRelationalDatasetFieldSchema,
+}
+
+impl UpdateRelationalDatasetFieldSchemaParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_relational_dataset_field_schema: lusid_models::UpdateRelationalDatasetFieldSchema,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: update_relational_dataset_field_schema,
+        }
     }
 }
 
@@ -798,9 +1103,7 @@ impl UpdateRelationalDatasetDetailsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateRelationalDatasetFieldSchemaRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdateRelationalDatasetFieldSchema,
+    params: UpdateRelationalDatasetFieldSchemaParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -811,6 +1114,16 @@ impl UpdateRelationalDatasetFieldSchemaRequest {
         path_template: "/api/relationaldatasetdefinitions/{scope}/{code}/fieldschema/$update",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateRelationalDatasetFieldSchemaParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateRelationalDatasetFieldSchemaParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -844,12 +1157,203 @@ impl UpdateRelationalDatasetFieldSchemaRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/relationaldatasetdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/fieldschema/$update");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `RelationalDatasetDefinition` operations as an object-safe async trait, implemented
+/// by [`RelationalDatasetDefinitionApi`]: write code against `&dyn
+/// RelationalDatasetDefinitionApiClient` (or `impl RelationalDatasetDefinitionApiClient`)
+/// and give it `client.relational_dataset_definition()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`RelationalDatasetDefinitionApi`] for streams, timeouts and `send_as`).
+/// With the `mock` feature, mockall generates `MockRelationalDatasetDefinitionApiClient`;
+/// see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait RelationalDatasetDefinitionApiClient: Send + Sync {
+    /// `GET /api/relationaldatasetdefinitions` (operation `ListRelationalDatasetDefinitions`):
+    /// [`RelationalDatasetDefinitionApi::list_relational_dataset_definitions`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListRelationalDatasetDefinitionsRequest::send): see [`Error`](crate::Error).
+    async fn list_relational_dataset_definitions(
+        &self,
+        params: ListRelationalDatasetDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfRelationalDatasetDefinition, crate::Error>;
+
+    /// `POST /api/relationaldatasetdefinitions` (operation
+    /// `CreateRelationalDatasetDefinition`):
+    /// [`RelationalDatasetDefinitionApi::create_relational_dataset_definition`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateRelationalDatasetDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn create_relational_dataset_definition(
+        &self,
+        params: CreateRelationalDatasetDefinitionParams,
+    ) -> Result<lusid_models::RelationalDatasetDefinition, crate::Error>;
+
+    /// `GET /api/relationaldatasetdefinitions/{scope}/{code}` (operation
+    /// `GetRelationalDatasetDefinition`):
+    /// [`RelationalDatasetDefinitionApi::get_relational_dataset_definition`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetRelationalDatasetDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn get_relational_dataset_definition(
+        &self,
+        params: GetRelationalDatasetDefinitionParams,
+    ) -> Result<lusid_models::RelationalDatasetDefinition, crate::Error>;
+
+    /// `PUT /api/relationaldatasetdefinitions/{scope}/{code}` (operation
+    /// `UpdateRelationalDatasetDefinition`):
+    /// [`RelationalDatasetDefinitionApi::update_relational_dataset_definition`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateRelationalDatasetDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn update_relational_dataset_definition(
+        &self,
+        params: UpdateRelationalDatasetDefinitionParams,
+    ) -> Result<lusid_models::RelationalDatasetDefinition, crate::Error>;
+
+    /// `DELETE /api/relationaldatasetdefinitions/{scope}/{code}` (operation
+    /// `DeleteRelationalDatasetDefinition`):
+    /// [`RelationalDatasetDefinitionApi::delete_relational_dataset_definition`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteRelationalDatasetDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn delete_relational_dataset_definition(
+        &self,
+        params: DeleteRelationalDatasetDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `POST /api/relationaldatasetdefinitions/{scope}/{code}/details/$update` (operation
+    /// `UpdateRelationalDatasetDetails`):
+    /// [`RelationalDatasetDefinitionApi::update_relational_dataset_details`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateRelationalDatasetDetailsRequest::send): see [`Error`](crate::Error).
+    async fn update_relational_dataset_details(
+        &self,
+        params: UpdateRelationalDatasetDetailsParams,
+    ) -> Result<lusid_models::RelationalDatasetDefinition, crate::Error>;
+
+    /// `POST /api/relationaldatasetdefinitions/{scope}/{code}/fieldschema/$update` (operation
+    /// `UpdateRelationalDatasetFieldSchema`):
+    /// [`RelationalDatasetDefinitionApi::update_relational_dataset_field_schema`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateRelationalDatasetFieldSchemaRequest::send): see [`Error`](crate::Error).
+    async fn update_relational_dataset_field_schema(
+        &self,
+        params: UpdateRelationalDatasetFieldSchemaParams,
+    ) -> Result<lusid_models::RelationalDatasetDefinition, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl RelationalDatasetDefinitionApiClient for RelationalDatasetDefinitionApi {
+    async fn list_relational_dataset_definitions(
+        &self,
+        params: ListRelationalDatasetDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfRelationalDatasetDefinition, crate::Error> {
+        ListRelationalDatasetDefinitionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_relational_dataset_definition(
+        &self,
+        params: CreateRelationalDatasetDefinitionParams,
+    ) -> Result<lusid_models::RelationalDatasetDefinition, crate::Error> {
+        CreateRelationalDatasetDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_relational_dataset_definition(
+        &self,
+        params: GetRelationalDatasetDefinitionParams,
+    ) -> Result<lusid_models::RelationalDatasetDefinition, crate::Error> {
+        GetRelationalDatasetDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_relational_dataset_definition(
+        &self,
+        params: UpdateRelationalDatasetDefinitionParams,
+    ) -> Result<lusid_models::RelationalDatasetDefinition, crate::Error> {
+        UpdateRelationalDatasetDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_relational_dataset_definition(
+        &self,
+        params: DeleteRelationalDatasetDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteRelationalDatasetDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_relational_dataset_details(
+        &self,
+        params: UpdateRelationalDatasetDetailsParams,
+    ) -> Result<lusid_models::RelationalDatasetDefinition, crate::Error> {
+        UpdateRelationalDatasetDetailsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_relational_dataset_field_schema(
+        &self,
+        params: UpdateRelationalDatasetFieldSchemaParams,
+    ) -> Result<lusid_models::RelationalDatasetDefinition, crate::Error> {
+        UpdateRelationalDatasetFieldSchemaRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

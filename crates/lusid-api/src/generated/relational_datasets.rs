@@ -62,10 +62,11 @@ impl RelationalDatasetsApi {
     ) -> BatchDeleteRelationalDataRequest {
         BatchDeleteRelationalDataRequest {
             client: self.client.clone(),
-            relational_dataset_definition_scope: relational_dataset_definition_scope.into(),
-            relational_dataset_definition_code: relational_dataset_definition_code.into(),
-            success_mode: None,
-            body: request_body,
+            params: BatchDeleteRelationalDataParams::new(
+                relational_dataset_definition_scope,
+                relational_dataset_definition_code,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -111,10 +112,11 @@ impl RelationalDatasetsApi {
     ) -> BatchUpsertRelationalDataRequest {
         BatchUpsertRelationalDataRequest {
             client: self.client.clone(),
-            relational_dataset_definition_scope: relational_dataset_definition_scope.into(),
-            relational_dataset_definition_code: relational_dataset_definition_code.into(),
-            success_mode: None,
-            body: request_body,
+            params: BatchUpsertRelationalDataParams::new(
+                relational_dataset_definition_scope,
+                relational_dataset_definition_code,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -163,15 +165,58 @@ impl RelationalDatasetsApi {
     ) -> QueryRelationalDataRequest {
         QueryRelationalDataRequest {
             client: self.client.clone(),
-            relational_dataset_definition_scope: relational_dataset_definition_scope.into(),
-            relational_dataset_definition_code: relational_dataset_definition_code.into(),
-            as_at: None,
-            effective_at: None,
-            page: None,
-            limit: None,
-            body: query_relational_dataset_request,
+            params: QueryRelationalDataParams::new(
+                relational_dataset_definition_scope,
+                relational_dataset_definition_code,
+                query_relational_dataset_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
+    }
+}
+
+/// The parameters of `BatchDeleteRelationalData` (`POST
+/// /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$batchDelete`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchDeleteRelationalDataParams {
+    /// `relationalDatasetDefinitionScope` (path): string.
+    pub relational_dataset_definition_scope: String,
+    /// `relationalDatasetDefinitionCode` (path): string.
+    pub relational_dataset_definition_code: String,
+    /// `successMode` (query): string.
+    pub success_mode: Option<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::DeleteRelationalDataPointRequest>,
+}
+
+impl BatchDeleteRelationalDataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        relational_dataset_definition_scope: impl Into<String>,
+        relational_dataset_definition_code: impl Into<String>,
+        request_body: std::collections::BTreeMap<
+            String,
+            lusid_models::DeleteRelationalDataPointRequest,
+        >,
+    ) -> Self {
+        Self {
+            relational_dataset_definition_scope: relational_dataset_definition_scope.into(),
+            relational_dataset_definition_code: relational_dataset_definition_code.into(),
+            success_mode: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `successMode` (query): string.
+    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
+        self.success_mode = Some(success_mode.into());
+        self
     }
 }
 
@@ -183,10 +228,7 @@ impl RelationalDatasetsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchDeleteRelationalDataRequest {
     client: crate::Client,
-    relational_dataset_definition_scope: String,
-    relational_dataset_definition_code: String,
-    success_mode: Option<String>,
-    body: std::collections::BTreeMap<String, lusid_models::DeleteRelationalDataPointRequest>,
+    params: BatchDeleteRelationalDataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -200,8 +242,18 @@ impl BatchDeleteRelationalDataRequest {
 
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
+        self.params = self.params.success_mode(success_mode);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchDeleteRelationalDataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchDeleteRelationalDataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -240,18 +292,63 @@ impl BatchDeleteRelationalDataRequest {
         request.path("/api/relationaldatasets/");
         request.path_param(
             "relationalDatasetDefinitionScope",
-            &self.relational_dataset_definition_scope,
+            &self.params.relational_dataset_definition_scope,
         )?;
         request.path("/");
         request.path_param(
             "relationalDatasetDefinitionCode",
-            &self.relational_dataset_definition_code,
+            &self.params.relational_dataset_definition_code,
         )?;
         request.path("/$batchDelete");
-        request.query("successMode", self.success_mode.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("successMode", self.params.success_mode.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `BatchUpsertRelationalData` (`POST
+/// /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$batchUpsert`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchUpsertRelationalDataParams {
+    /// `relationalDatasetDefinitionScope` (path): string.
+    pub relational_dataset_definition_scope: String,
+    /// `relationalDatasetDefinitionCode` (path): string.
+    pub relational_dataset_definition_code: String,
+    /// `successMode` (query): string.
+    pub success_mode: Option<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::UpsertRelationalDataPointRequest>,
+}
+
+impl BatchUpsertRelationalDataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        relational_dataset_definition_scope: impl Into<String>,
+        relational_dataset_definition_code: impl Into<String>,
+        request_body: std::collections::BTreeMap<
+            String,
+            lusid_models::UpsertRelationalDataPointRequest,
+        >,
+    ) -> Self {
+        Self {
+            relational_dataset_definition_scope: relational_dataset_definition_scope.into(),
+            relational_dataset_definition_code: relational_dataset_definition_code.into(),
+            success_mode: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `successMode` (query): string.
+    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
+        self.success_mode = Some(success_mode.into());
+        self
     }
 }
 
@@ -263,10 +360,7 @@ impl BatchDeleteRelationalDataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpsertRelationalDataRequest {
     client: crate::Client,
-    relational_dataset_definition_scope: String,
-    relational_dataset_definition_code: String,
-    success_mode: Option<String>,
-    body: std::collections::BTreeMap<String, lusid_models::UpsertRelationalDataPointRequest>,
+    params: BatchUpsertRelationalDataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -280,8 +374,18 @@ impl BatchUpsertRelationalDataRequest {
 
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
+        self.params = self.params.success_mode(success_mode);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchUpsertRelationalDataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchUpsertRelationalDataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -320,46 +424,65 @@ impl BatchUpsertRelationalDataRequest {
         request.path("/api/relationaldatasets/");
         request.path_param(
             "relationalDatasetDefinitionScope",
-            &self.relational_dataset_definition_scope,
+            &self.params.relational_dataset_definition_scope,
         )?;
         request.path("/");
         request.path_param(
             "relationalDatasetDefinitionCode",
-            &self.relational_dataset_definition_code,
+            &self.params.relational_dataset_definition_code,
         )?;
         request.path("/$batchUpsert");
-        request.query("successMode", self.success_mode.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("successMode", self.params.success_mode.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `QueryRelationalData` request (`POST
-/// /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$query`),
-/// built by [`RelationalDatasetsApi::query_relational_data`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct QueryRelationalDataRequest {
-    client: crate::Client,
-    relational_dataset_definition_scope: String,
-    relational_dataset_definition_code: String,
-    as_at: Option<time::OffsetDateTime>,
-    effective_at: Option<String>,
-    page: Option<String>,
-    limit: Option<i64>,
-    body: lusid_models::QueryRelationalDatasetRequest,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `QueryRelationalData` (`POST
+/// /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$query`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct QueryRelationalDataParams {
+    /// `relationalDatasetDefinitionScope` (path): string.
+    pub relational_dataset_definition_scope: String,
+    /// `relationalDatasetDefinitionCode` (path): string.
+    pub relational_dataset_definition_code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// The JSON request body.
+    pub body: lusid_models::QueryRelationalDatasetRequest,
 }
 
-impl QueryRelationalDataRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "QueryRelationalData",
-        path_template: "/api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$query",
-        idempotent: true,
-    };
+impl QueryRelationalDataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        relational_dataset_definition_scope: impl Into<String>,
+        relational_dataset_definition_code: impl Into<String>,
+        query_relational_dataset_request: lusid_models::QueryRelationalDatasetRequest,
+    ) -> Self {
+        Self {
+            relational_dataset_definition_scope: relational_dataset_definition_scope.into(),
+            relational_dataset_definition_code: relational_dataset_definition_code.into(),
+            as_at: None,
+            effective_at: None,
+            page: None,
+            limit: None,
+            body: query_relational_dataset_request,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -384,6 +507,62 @@ impl QueryRelationalDataRequest {
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
+    }
+}
+
+/// The `QueryRelationalData` request (`POST
+/// /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$query`),
+/// built by [`RelationalDatasetsApi::query_relational_data`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct QueryRelationalDataRequest {
+    client: crate::Client,
+    params: QueryRelationalDataParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl QueryRelationalDataRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "QueryRelationalData",
+        path_template: "/api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$query",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &QueryRelationalDataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> QueryRelationalDataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -422,19 +601,19 @@ impl QueryRelationalDataRequest {
         request.path("/api/relationaldatasets/");
         request.path_param(
             "relationalDatasetDefinitionScope",
-            &self.relational_dataset_definition_scope,
+            &self.params.relational_dataset_definition_scope,
         )?;
         request.path("/");
         request.path_param(
             "relationalDatasetDefinitionCode",
-            &self.relational_dataset_definition_code,
+            &self.params.relational_dataset_definition_code,
         )?;
         request.path("/$query");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -490,24 +669,116 @@ impl crate::paginator::PagedRequest for QueryRelationalDataRequest {
     type Page = lusid_models::PagedResourceListOfRelationalDataPointResponse;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The `RelationalDatasets` operations as an object-safe async trait, implemented by
+/// [`RelationalDatasetsApi`]: write code against `&dyn RelationalDatasetsApiClient` (or
+/// `impl RelationalDatasetsApiClient`) and give it `client.relational_datasets()` in
+/// production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`RelationalDatasetsApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockRelationalDatasetsApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait RelationalDatasetsApiClient: Send + Sync {
+    /// `POST
+    /// /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$batchDelete`
+    /// (operation `BatchDeleteRelationalData`):
+    /// [`RelationalDatasetsApi::batch_delete_relational_data`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchDeleteRelationalDataRequest::send): see [`Error`](crate::Error).
+    async fn batch_delete_relational_data(
+        &self,
+        params: BatchDeleteRelationalDataParams,
+    ) -> Result<lusid_models::BatchDeleteRelationalDataResponse, crate::Error>;
+
+    /// `POST
+    /// /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$batchUpsert`
+    /// (operation `BatchUpsertRelationalData`):
+    /// [`RelationalDatasetsApi::batch_upsert_relational_data`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchUpsertRelationalDataRequest::send): see [`Error`](crate::Error).
+    async fn batch_upsert_relational_data(
+        &self,
+        params: BatchUpsertRelationalDataParams,
+    ) -> Result<lusid_models::BatchUpsertRelationalDatasetsResponse, crate::Error>;
+
+    /// `POST
+    /// /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$query`
+    /// (operation `QueryRelationalData`): [`RelationalDatasetsApi::query_relational_data`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::QueryRelationalDataRequest::send): see [`Error`](crate::Error).
+    async fn query_relational_data(
+        &self,
+        params: QueryRelationalDataParams,
+    ) -> Result<lusid_models::PagedResourceListOfRelationalDataPointResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl RelationalDatasetsApiClient for RelationalDatasetsApi {
+    async fn batch_delete_relational_data(
+        &self,
+        params: BatchDeleteRelationalDataParams,
+    ) -> Result<lusid_models::BatchDeleteRelationalDataResponse, crate::Error> {
+        BatchDeleteRelationalDataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn batch_upsert_relational_data(
+        &self,
+        params: BatchUpsertRelationalDataParams,
+    ) -> Result<lusid_models::BatchUpsertRelationalDatasetsResponse, crate::Error> {
+        BatchUpsertRelationalDataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn query_relational_data(
+        &self,
+        params: QueryRelationalDataParams,
+    ) -> Result<lusid_models::PagedResourceListOfRelationalDataPointResponse, crate::Error> {
+        QueryRelationalDataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

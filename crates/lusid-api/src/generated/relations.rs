@@ -53,10 +53,7 @@ impl RelationsApi {
     ) -> CreateRelationRequest {
         CreateRelationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            body: create_relation_request,
+            params: CreateRelationParams::new(scope, code, create_relation_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -95,12 +92,50 @@ impl RelationsApi {
     ) -> DeleteRelationRequest {
         DeleteRelationRequest {
             client: self.client.clone(),
+            params: DeleteRelationParams::new(scope, code, delete_relation_request),
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `CreateRelation` (`POST /api/relations/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateRelationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::CreateRelationRequest,
+}
+
+impl CreateRelationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        create_relation_request: lusid_models::CreateRelationRequest,
+    ) -> Self {
+        Self {
             scope: scope.into(),
             code: code.into(),
             effective_at: None,
-            body: delete_relation_request,
-            call_options: lusid_http::CallOptions::new(),
+            body: create_relation_request,
         }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -111,10 +146,7 @@ impl RelationsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateRelationRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    body: lusid_models::CreateRelationRequest,
+    params: CreateRelationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -128,8 +160,18 @@ impl CreateRelationRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateRelationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateRelationParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -163,13 +205,54 @@ impl CreateRelationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/relations/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteRelation` (`POST /api/relations/{scope}/{code}/$delete`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteRelationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::DeleteRelationRequest,
+}
+
+impl DeleteRelationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        delete_relation_request: lusid_models::DeleteRelationRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            body: delete_relation_request,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -180,10 +263,7 @@ impl CreateRelationRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteRelationRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    body: lusid_models::DeleteRelationRequest,
+    params: DeleteRelationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -197,8 +277,18 @@ impl DeleteRelationRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteRelationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteRelationParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -232,13 +322,74 @@ impl DeleteRelationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/relations/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/$delete");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Relations` operations as an object-safe async trait, implemented by
+/// [`RelationsApi`]: write code against `&dyn RelationsApiClient` (or `impl
+/// RelationsApiClient`) and give it `client.relations()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`RelationsApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockRelationsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait RelationsApiClient: Send + Sync {
+    /// `POST /api/relations/{scope}/{code}` (operation `CreateRelation`):
+    /// [`RelationsApi::create_relation`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateRelationRequest::send): see [`Error`](crate::Error).
+    async fn create_relation(
+        &self,
+        params: CreateRelationParams,
+    ) -> Result<lusid_models::CompleteRelation, crate::Error>;
+
+    /// `POST /api/relations/{scope}/{code}/$delete` (operation `DeleteRelation`):
+    /// [`RelationsApi::delete_relation`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteRelationRequest::send): see [`Error`](crate::Error).
+    async fn delete_relation(
+        &self,
+        params: DeleteRelationParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl RelationsApiClient for RelationsApi {
+    async fn create_relation(
+        &self,
+        params: CreateRelationParams,
+    ) -> Result<lusid_models::CompleteRelation, crate::Error> {
+        CreateRelationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_relation(
+        &self,
+        params: DeleteRelationParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteRelationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -56,11 +56,7 @@ impl RelationshipDefinitionsApi {
     pub fn list_relationship_definitions(&self) -> ListRelationshipDefinitionsRequest {
         ListRelationshipDefinitionsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListRelationshipDefinitionsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -94,7 +90,7 @@ impl RelationshipDefinitionsApi {
     ) -> CreateRelationshipDefinitionRequest {
         CreateRelationshipDefinitionRequest {
             client: self.client.clone(),
-            body: create_relationship_definition_request,
+            params: CreateRelationshipDefinitionParams::new(create_relationship_definition_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -130,9 +126,7 @@ impl RelationshipDefinitionsApi {
     ) -> GetRelationshipDefinitionRequest {
         GetRelationshipDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetRelationshipDefinitionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -170,9 +164,11 @@ impl RelationshipDefinitionsApi {
     ) -> UpdateRelationshipDefinitionRequest {
         UpdateRelationshipDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_relationship_definition_request,
+            params: UpdateRelationshipDefinitionParams::new(
+                scope,
+                code,
+                update_relationship_definition_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -205,35 +201,45 @@ impl RelationshipDefinitionsApi {
     ) -> DeleteRelationshipDefinitionRequest {
         DeleteRelationshipDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteRelationshipDefinitionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListRelationshipDefinitions` request (`GET /api/relationshipdefinitions`), built by
-/// [`RelationshipDefinitionsApi::list_relationship_definitions`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListRelationshipDefinitionsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListRelationshipDefinitions` (`GET /api/relationshipdefinitions`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListRelationshipDefinitionsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListRelationshipDefinitionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListRelationshipDefinitions",
-        path_template: "/api/relationshipdefinitions",
-        idempotent: true,
-    };
+impl ListRelationshipDefinitionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -265,6 +271,68 @@ impl ListRelationshipDefinitionsRequest {
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `ListRelationshipDefinitions` request (`GET /api/relationshipdefinitions`), built by
+/// [`RelationshipDefinitionsApi::list_relationship_definitions`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListRelationshipDefinitionsRequest {
+    client: crate::Client,
+    params: ListRelationshipDefinitionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListRelationshipDefinitionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListRelationshipDefinitions",
+        path_template: "/api/relationshipdefinitions",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListRelationshipDefinitionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListRelationshipDefinitionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -301,11 +369,11 @@ impl ListRelationshipDefinitionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/relationshipdefinitions");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -361,25 +429,49 @@ impl crate::paginator::PagedRequest for ListRelationshipDefinitionsRequest {
     type Page = lusid_models::PagedResourceListOfRelationshipDefinition;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateRelationshipDefinition` (`POST /api/relationshipdefinitions`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateRelationshipDefinitionParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreateRelationshipDefinitionRequest,
+}
+
+impl CreateRelationshipDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        create_relationship_definition_request: lusid_models::CreateRelationshipDefinitionRequest,
+    ) -> Self {
+        Self {
+            body: create_relationship_definition_request,
+        }
     }
 }
 
@@ -390,7 +482,7 @@ impl crate::paginator::PagedRequest for ListRelationshipDefinitionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateRelationshipDefinitionRequest {
     client: crate::Client,
-    body: lusid_models::CreateRelationshipDefinitionRequest,
+    params: CreateRelationshipDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -401,6 +493,16 @@ impl CreateRelationshipDefinitionRequest {
         path_template: "/api/relationshipdefinitions",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateRelationshipDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateRelationshipDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -433,9 +535,46 @@ impl CreateRelationshipDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/relationshipdefinitions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetRelationshipDefinition` (`GET
+/// /api/relationshipdefinitions/{scope}/{code}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetRelationshipDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetRelationshipDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -447,9 +586,7 @@ impl CreateRelationshipDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRelationshipDefinitionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetRelationshipDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -464,8 +601,18 @@ impl GetRelationshipDefinitionRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetRelationshipDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetRelationshipDefinitionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -499,12 +646,45 @@ impl GetRelationshipDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/relationshipdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateRelationshipDefinition` (`PUT
+/// /api/relationshipdefinitions/{scope}/{code}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateRelationshipDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateRelationshipDefinitionRequest,
+}
+
+impl UpdateRelationshipDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_relationship_definition_request: lusid_models::UpdateRelationshipDefinitionRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: update_relationship_definition_request,
+        }
     }
 }
 
@@ -516,9 +696,7 @@ impl GetRelationshipDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateRelationshipDefinitionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdateRelationshipDefinitionRequest,
+    params: UpdateRelationshipDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -529,6 +707,16 @@ impl UpdateRelationshipDefinitionRequest {
         path_template: "/api/relationshipdefinitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateRelationshipDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateRelationshipDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -561,12 +749,38 @@ impl UpdateRelationshipDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/relationshipdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteRelationshipDefinition` (`DELETE
+/// /api/relationshipdefinitions/{scope}/{code}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteRelationshipDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteRelationshipDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -578,8 +792,7 @@ impl UpdateRelationshipDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteRelationshipDefinitionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteRelationshipDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -590,6 +803,16 @@ impl DeleteRelationshipDefinitionRequest {
         path_template: "/api/relationshipdefinitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteRelationshipDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteRelationshipDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -623,10 +846,150 @@ impl DeleteRelationshipDefinitionRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/relationshipdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `RelationshipDefinitions` operations as an object-safe async trait, implemented by
+/// [`RelationshipDefinitionsApi`]: write code against `&dyn
+/// RelationshipDefinitionsApiClient` (or `impl RelationshipDefinitionsApiClient`) and give
+/// it `client.relationship_definitions()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`RelationshipDefinitionsApi`] for streams, timeouts and `send_as`). With
+/// the `mock` feature, mockall generates `MockRelationshipDefinitionsApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait RelationshipDefinitionsApiClient: Send + Sync {
+    /// `GET /api/relationshipdefinitions` (operation `ListRelationshipDefinitions`):
+    /// [`RelationshipDefinitionsApi::list_relationship_definitions`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListRelationshipDefinitionsRequest::send): see [`Error`](crate::Error).
+    async fn list_relationship_definitions(
+        &self,
+        params: ListRelationshipDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfRelationshipDefinition, crate::Error>;
+
+    /// `POST /api/relationshipdefinitions` (operation `CreateRelationshipDefinition`):
+    /// [`RelationshipDefinitionsApi::create_relationship_definition`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateRelationshipDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn create_relationship_definition(
+        &self,
+        params: CreateRelationshipDefinitionParams,
+    ) -> Result<lusid_models::RelationshipDefinition, crate::Error>;
+
+    /// `GET /api/relationshipdefinitions/{scope}/{code}` (operation
+    /// `GetRelationshipDefinition`):
+    /// [`RelationshipDefinitionsApi::get_relationship_definition`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetRelationshipDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn get_relationship_definition(
+        &self,
+        params: GetRelationshipDefinitionParams,
+    ) -> Result<lusid_models::RelationshipDefinition, crate::Error>;
+
+    /// `PUT /api/relationshipdefinitions/{scope}/{code}` (operation
+    /// `UpdateRelationshipDefinition`):
+    /// [`RelationshipDefinitionsApi::update_relationship_definition`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateRelationshipDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn update_relationship_definition(
+        &self,
+        params: UpdateRelationshipDefinitionParams,
+    ) -> Result<lusid_models::RelationshipDefinition, crate::Error>;
+
+    /// `DELETE /api/relationshipdefinitions/{scope}/{code}` (operation
+    /// `DeleteRelationshipDefinition`):
+    /// [`RelationshipDefinitionsApi::delete_relationship_definition`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteRelationshipDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn delete_relationship_definition(
+        &self,
+        params: DeleteRelationshipDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl RelationshipDefinitionsApiClient for RelationshipDefinitionsApi {
+    async fn list_relationship_definitions(
+        &self,
+        params: ListRelationshipDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfRelationshipDefinition, crate::Error> {
+        ListRelationshipDefinitionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_relationship_definition(
+        &self,
+        params: CreateRelationshipDefinitionParams,
+    ) -> Result<lusid_models::RelationshipDefinition, crate::Error> {
+        CreateRelationshipDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_relationship_definition(
+        &self,
+        params: GetRelationshipDefinitionParams,
+    ) -> Result<lusid_models::RelationshipDefinition, crate::Error> {
+        GetRelationshipDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_relationship_definition(
+        &self,
+        params: UpdateRelationshipDefinitionParams,
+    ) -> Result<lusid_models::RelationshipDefinition, crate::Error> {
+        UpdateRelationshipDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_relationship_definition(
+        &self,
+        params: DeleteRelationshipDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteRelationshipDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

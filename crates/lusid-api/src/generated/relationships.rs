@@ -52,9 +52,7 @@ impl RelationshipsApi {
     ) -> CreateRelationshipRequest {
         CreateRelationshipRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: create_relationship_request,
+            params: CreateRelationshipParams::new(scope, code, create_relationship_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -92,10 +90,41 @@ impl RelationshipsApi {
     ) -> DeleteRelationshipRequest {
         DeleteRelationshipRequest {
             client: self.client.clone(),
+            params: DeleteRelationshipParams::new(scope, code, delete_relationship_request),
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `CreateRelationship` (`POST
+/// /api/relationshipdefinitions/{scope}/{code}/relationships`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateRelationshipParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::CreateRelationshipRequest,
+}
+
+impl CreateRelationshipParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        create_relationship_request: lusid_models::CreateRelationshipRequest,
+    ) -> Self {
+        Self {
             scope: scope.into(),
             code: code.into(),
-            body: delete_relationship_request,
-            call_options: lusid_http::CallOptions::new(),
+            body: create_relationship_request,
         }
     }
 }
@@ -108,9 +137,7 @@ impl RelationshipsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateRelationshipRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::CreateRelationshipRequest,
+    params: CreateRelationshipParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -121,6 +148,16 @@ impl CreateRelationshipRequest {
         path_template: "/api/relationshipdefinitions/{scope}/{code}/relationships",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateRelationshipParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateRelationshipParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -153,13 +190,46 @@ impl CreateRelationshipRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/relationshipdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/relationships");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteRelationship` (`POST
+/// /api/relationshipdefinitions/{scope}/{code}/relationships/$delete`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteRelationshipParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::DeleteRelationshipRequest,
+}
+
+impl DeleteRelationshipParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        delete_relationship_request: lusid_models::DeleteRelationshipRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: delete_relationship_request,
+        }
     }
 }
 
@@ -171,9 +241,7 @@ impl CreateRelationshipRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteRelationshipRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::DeleteRelationshipRequest,
+    params: DeleteRelationshipParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -184,6 +252,16 @@ impl DeleteRelationshipRequest {
         path_template: "/api/relationshipdefinitions/{scope}/{code}/relationships/$delete",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteRelationshipParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteRelationshipParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -216,12 +294,76 @@ impl DeleteRelationshipRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/relationshipdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/relationships/$delete");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Relationships` operations as an object-safe async trait, implemented by
+/// [`RelationshipsApi`]: write code against `&dyn RelationshipsApiClient` (or `impl
+/// RelationshipsApiClient`) and give it `client.relationships()` in production and a mock
+/// in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`RelationshipsApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockRelationshipsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait RelationshipsApiClient: Send + Sync {
+    /// `POST /api/relationshipdefinitions/{scope}/{code}/relationships` (operation
+    /// `CreateRelationship`): [`RelationshipsApi::create_relationship`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateRelationshipRequest::send): see [`Error`](crate::Error).
+    async fn create_relationship(
+        &self,
+        params: CreateRelationshipParams,
+    ) -> Result<lusid_models::CompleteRelationship, crate::Error>;
+
+    /// `POST /api/relationshipdefinitions/{scope}/{code}/relationships/$delete` (operation
+    /// `DeleteRelationship`): [`RelationshipsApi::delete_relationship`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteRelationshipRequest::send): see [`Error`](crate::Error).
+    async fn delete_relationship(
+        &self,
+        params: DeleteRelationshipParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl RelationshipsApiClient for RelationshipsApi {
+    async fn create_relationship(
+        &self,
+        params: CreateRelationshipParams,
+    ) -> Result<lusid_models::CompleteRelationship, crate::Error> {
+        CreateRelationshipRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_relationship(
+        &self,
+        params: DeleteRelationshipParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteRelationshipRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

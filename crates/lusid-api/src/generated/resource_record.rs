@@ -48,9 +48,7 @@ impl ResourceRecordApi {
     pub fn list_resource_record_scopes(&self) -> ListResourceRecordScopesRequest {
         ListResourceRecordScopesRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
+            params: ListResourceRecordScopesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -83,7 +81,7 @@ impl ResourceRecordApi {
     ) -> UpsertResourceRecordRequest {
         UpsertResourceRecordRequest {
             client: self.client.clone(),
-            body: upsert_resource_record_request,
+            params: UpsertResourceRecordParams::new(upsert_resource_record_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -118,9 +116,7 @@ impl ResourceRecordApi {
     ) -> ListResourceRecordCodesRequest {
         ListResourceRecordCodesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            as_at: None,
-            sort_order: None,
+            params: ListResourceRecordCodesParams::new(scope),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -163,13 +159,7 @@ impl ResourceRecordApi {
     ) -> ListResourceRecordsRequest {
         ListResourceRecordsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            page: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
+            params: ListResourceRecordsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -206,10 +196,7 @@ impl ResourceRecordApi {
     ) -> GetResourceRecordRequest {
         GetResourceRecordRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            resource_id: resource_id.into(),
-            as_at: None,
+            params: GetResourceRecordParams::new(scope, code, resource_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -244,34 +231,39 @@ impl ResourceRecordApi {
     ) -> DeleteResourceRecordRequest {
         DeleteResourceRecordRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            resource_id: resource_id.into(),
+            params: DeleteResourceRecordParams::new(scope, code, resource_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListResourceRecordScopes` request (`GET /api/resourcerecords`), built by
-/// [`ResourceRecordApi::list_resource_record_scopes`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListResourceRecordScopesRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListResourceRecordScopes` (`GET /api/resourcerecords`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListResourceRecordScopesParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
 }
 
-impl ListResourceRecordScopesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListResourceRecordScopes",
-        path_template: "/api/resourcerecords",
-        idempotent: true,
-    };
+impl ListResourceRecordScopesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -290,6 +282,55 @@ impl ListResourceRecordScopesRequest {
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
+    }
+}
+
+/// The `ListResourceRecordScopes` request (`GET /api/resourcerecords`), built by
+/// [`ResourceRecordApi::list_resource_record_scopes`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListResourceRecordScopesRequest {
+    client: crate::Client,
+    params: ListResourceRecordScopesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListResourceRecordScopesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListResourceRecordScopes",
+        path_template: "/api/resourcerecords",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListResourceRecordScopesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListResourceRecordScopesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -324,9 +365,9 @@ impl ListResourceRecordScopesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/resourcerecords");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -381,25 +422,47 @@ impl crate::paginator::PagedRequest for ListResourceRecordScopesRequest {
     type Page = lusid_models::ResourceListOfScopeDefinition;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertResourceRecord` (`POST /api/resourcerecords`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertResourceRecordParams {
+    /// The JSON request body.
+    pub body: lusid_models::UpsertResourceRecordRequest,
+}
+
+impl UpsertResourceRecordParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(upsert_resource_record_request: lusid_models::UpsertResourceRecordRequest) -> Self {
+        Self {
+            body: upsert_resource_record_request,
+        }
     }
 }
 
@@ -410,7 +473,7 @@ impl crate::paginator::PagedRequest for ListResourceRecordScopesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertResourceRecordRequest {
     client: crate::Client,
-    body: lusid_models::UpsertResourceRecordRequest,
+    params: UpsertResourceRecordParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -421,6 +484,16 @@ impl UpsertResourceRecordRequest {
         path_template: "/api/resourcerecords",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertResourceRecordParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertResourceRecordParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -453,9 +526,51 @@ impl UpsertResourceRecordRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/resourcerecords");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ListResourceRecordCodes` (`GET /api/resourcerecords/{scope}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListResourceRecordCodesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `sortOrder` (query): string.
+    pub sort_order: Option<String>,
+}
+
+impl ListResourceRecordCodesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            as_at: None,
+            sort_order: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `sortOrder` (query): string.
+    pub fn sort_order(mut self, sort_order: impl Into<String>) -> Self {
+        self.sort_order = Some(sort_order.into());
+        self
     }
 }
 
@@ -466,9 +581,7 @@ impl UpsertResourceRecordRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListResourceRecordCodesRequest {
     client: crate::Client,
-    scope: String,
-    as_at: Option<time::OffsetDateTime>,
-    sort_order: Option<String>,
+    params: ListResourceRecordCodesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -483,14 +596,24 @@ impl ListResourceRecordCodesRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `sortOrder` (query): string.
     pub fn sort_order(mut self, sort_order: impl Into<String>) -> Self {
-        self.sort_order = Some(sort_order.into());
+        self.params = self.params.sort_order(sort_order);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListResourceRecordCodesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListResourceRecordCodesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -524,38 +647,53 @@ impl ListResourceRecordCodesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/resourcerecords/");
-        request.path_param("scope", &self.scope)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("sortOrder", self.sort_order.as_ref())?;
+        request.path_param("scope", &self.params.scope)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("sortOrder", self.params.sort_order.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListResourceRecords` request (`GET /api/resourcerecords/{scope}/{code}`), built by
-/// [`ResourceRecordApi::list_resource_records`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListResourceRecordsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListResourceRecords` (`GET /api/resourcerecords/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListResourceRecordsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListResourceRecordsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListResourceRecords",
-        path_template: "/api/resourcerecords/{scope}/{code}",
-        idempotent: true,
-    };
+impl ListResourceRecordsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            page: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -587,6 +725,68 @@ impl ListResourceRecordsRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListResourceRecords` request (`GET /api/resourcerecords/{scope}/{code}`), built by
+/// [`ResourceRecordApi::list_resource_records`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListResourceRecordsRequest {
+    client: crate::Client,
+    params: ListResourceRecordsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListResourceRecordsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListResourceRecords",
+        path_template: "/api/resourcerecords/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListResourceRecordsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListResourceRecordsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -623,14 +823,14 @@ impl ListResourceRecordsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/resourcerecords/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -685,25 +885,69 @@ impl crate::paginator::PagedRequest for ListResourceRecordsRequest {
     type Page = lusid_models::PagedResourceListOfResourceRecord;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `GetResourceRecord` (`GET
+/// /api/resourcerecords/{scope}/{code}/{resourceId}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetResourceRecordParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `resourceId` (path): string.
+    pub resource_id: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetResourceRecordParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        resource_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            resource_id: resource_id.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -715,10 +959,7 @@ impl crate::paginator::PagedRequest for ListResourceRecordsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetResourceRecordRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    resource_id: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetResourceRecordParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -733,8 +974,18 @@ impl GetResourceRecordRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetResourceRecordParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetResourceRecordParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -768,14 +1019,47 @@ impl GetResourceRecordRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/resourcerecords/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/");
-        request.path_param("resourceId", &self.resource_id)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("resourceId", &self.params.resource_id)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteResourceRecord` (`DELETE
+/// /api/resourcerecords/{scope}/{code}/{resourceId}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteResourceRecordParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `resourceId` (path): string.
+    pub resource_id: String,
+}
+
+impl DeleteResourceRecordParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        resource_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            resource_id: resource_id.into(),
+        }
     }
 }
 
@@ -787,9 +1071,7 @@ impl GetResourceRecordRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteResourceRecordRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    resource_id: String,
+    params: DeleteResourceRecordParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -800,6 +1082,16 @@ impl DeleteResourceRecordRequest {
         path_template: "/api/resourcerecords/{scope}/{code}/{resourceId}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteResourceRecordParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteResourceRecordParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -833,12 +1125,167 @@ impl DeleteResourceRecordRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/resourcerecords/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/");
-        request.path_param("resourceId", &self.resource_id)?;
+        request.path_param("resourceId", &self.params.resource_id)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `ResourceRecord` operations as an object-safe async trait, implemented by
+/// [`ResourceRecordApi`]: write code against `&dyn ResourceRecordApiClient` (or `impl
+/// ResourceRecordApiClient`) and give it `client.resource_record()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`ResourceRecordApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockResourceRecordApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait ResourceRecordApiClient: Send + Sync {
+    /// `GET /api/resourcerecords` (operation `ListResourceRecordScopes`):
+    /// [`ResourceRecordApi::list_resource_record_scopes`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListResourceRecordScopesRequest::send): see [`Error`](crate::Error).
+    async fn list_resource_record_scopes(
+        &self,
+        params: ListResourceRecordScopesParams,
+    ) -> Result<lusid_models::ResourceListOfScopeDefinition, crate::Error>;
+
+    /// `POST /api/resourcerecords` (operation `UpsertResourceRecord`):
+    /// [`ResourceRecordApi::upsert_resource_record`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertResourceRecordRequest::send): see [`Error`](crate::Error).
+    async fn upsert_resource_record(
+        &self,
+        params: UpsertResourceRecordParams,
+    ) -> Result<lusid_models::ResourceRecord, crate::Error>;
+
+    /// `GET /api/resourcerecords/{scope}` (operation `ListResourceRecordCodes`):
+    /// [`ResourceRecordApi::list_resource_record_codes`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListResourceRecordCodesRequest::send): see [`Error`](crate::Error).
+    async fn list_resource_record_codes(
+        &self,
+        params: ListResourceRecordCodesParams,
+    ) -> Result<lusid_models::ResourceListOfString, crate::Error>;
+
+    /// `GET /api/resourcerecords/{scope}/{code}` (operation `ListResourceRecords`):
+    /// [`ResourceRecordApi::list_resource_records`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListResourceRecordsRequest::send): see [`Error`](crate::Error).
+    async fn list_resource_records(
+        &self,
+        params: ListResourceRecordsParams,
+    ) -> Result<lusid_models::PagedResourceListOfResourceRecord, crate::Error>;
+
+    /// `GET /api/resourcerecords/{scope}/{code}/{resourceId}` (operation `GetResourceRecord`):
+    /// [`ResourceRecordApi::get_resource_record`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetResourceRecordRequest::send): see [`Error`](crate::Error).
+    async fn get_resource_record(
+        &self,
+        params: GetResourceRecordParams,
+    ) -> Result<lusid_models::ResourceRecord, crate::Error>;
+
+    /// `DELETE /api/resourcerecords/{scope}/{code}/{resourceId}` (operation
+    /// `DeleteResourceRecord`): [`ResourceRecordApi::delete_resource_record`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteResourceRecordRequest::send): see [`Error`](crate::Error).
+    async fn delete_resource_record(
+        &self,
+        params: DeleteResourceRecordParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl ResourceRecordApiClient for ResourceRecordApi {
+    async fn list_resource_record_scopes(
+        &self,
+        params: ListResourceRecordScopesParams,
+    ) -> Result<lusid_models::ResourceListOfScopeDefinition, crate::Error> {
+        ListResourceRecordScopesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_resource_record(
+        &self,
+        params: UpsertResourceRecordParams,
+    ) -> Result<lusid_models::ResourceRecord, crate::Error> {
+        UpsertResourceRecordRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_resource_record_codes(
+        &self,
+        params: ListResourceRecordCodesParams,
+    ) -> Result<lusid_models::ResourceListOfString, crate::Error> {
+        ListResourceRecordCodesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_resource_records(
+        &self,
+        params: ListResourceRecordsParams,
+    ) -> Result<lusid_models::PagedResourceListOfResourceRecord, crate::Error> {
+        ListResourceRecordsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_resource_record(
+        &self,
+        params: GetResourceRecordParams,
+    ) -> Result<lusid_models::ResourceRecord, crate::Error> {
+        GetResourceRecordRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_resource_record(
+        &self,
+        params: DeleteResourceRecordParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteResourceRecordRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -49,10 +49,7 @@ impl ScenariosApi {
     pub fn list_scenarios(&self) -> ListScenariosRequest {
         ListScenariosRequest {
             client: self.client.clone(),
-            as_at: None,
-            filter: None,
-            limit: None,
-            page: None,
+            params: ListScenariosParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -86,7 +83,7 @@ impl ScenariosApi {
     ) -> UpsertScenarioRequest {
         UpsertScenarioRequest {
             client: self.client.clone(),
-            body: upsert_scenario_request,
+            params: UpsertScenarioParams::new(upsert_scenario_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -119,7 +116,7 @@ impl ScenariosApi {
     ) -> PreviewScenarioRequest {
         PreviewScenarioRequest {
             client: self.client.clone(),
-            body: scenario_preview_request,
+            params: PreviewScenarioParams::new(scenario_preview_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -152,7 +149,7 @@ impl ScenariosApi {
     ) -> SolveReverseStressRequest {
         SolveReverseStressRequest {
             client: self.client.clone(),
-            body: reverse_stress_request,
+            params: SolveReverseStressParams::new(reverse_stress_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -178,6 +175,7 @@ impl ScenariosApi {
     pub fn list_scenario_templates(&self) -> ListScenarioTemplatesRequest {
         ListScenarioTemplatesRequest {
             client: self.client.clone(),
+            params: ListScenarioTemplatesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -216,11 +214,7 @@ impl ScenariosApi {
     ) -> ListScenariosForScopeRequest {
         ListScenariosForScopeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            as_at: None,
-            filter: None,
-            limit: None,
-            page: None,
+            params: ListScenariosForScopeParams::new(scope),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -258,8 +252,10 @@ impl ScenariosApi {
     ) -> CreateScenarioFromTemplateRequest {
         CreateScenarioFromTemplateRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: create_scenario_from_template_request,
+            params: CreateScenarioFromTemplateParams::new(
+                scope,
+                create_scenario_from_template_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -293,9 +289,7 @@ impl ScenariosApi {
     ) -> GetScenarioRequest {
         GetScenarioRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetScenarioParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -329,8 +323,7 @@ impl ScenariosApi {
     ) -> DeleteScenarioRequest {
         DeleteScenarioRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteScenarioParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -369,36 +362,42 @@ impl ScenariosApi {
     ) -> ListScenarioVersionsRequest {
         ListScenarioVersionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            limit: None,
-            page: None,
+            params: ListScenarioVersionsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListScenarios` request (`GET /api/scenarios`), built by
-/// [`ScenariosApi::list_scenarios`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListScenariosRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    limit: Option<i64>,
-    page: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListScenarios` (`GET /api/scenarios`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListScenariosParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
 }
 
-impl ListScenariosRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListScenarios",
-        path_template: "/api/scenarios",
-        idempotent: true,
-    };
+impl ListScenariosParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            filter: None,
+            limit: None,
+            page: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -423,6 +422,60 @@ impl ListScenariosRequest {
     pub fn page(mut self, page: impl Into<String>) -> Self {
         self.page = Some(page.into());
         self
+    }
+}
+
+/// The `ListScenarios` request (`GET /api/scenarios`), built by
+/// [`ScenariosApi::list_scenarios`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListScenariosRequest {
+    client: crate::Client,
+    params: ListScenariosParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListScenariosRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListScenarios",
+        path_template: "/api/scenarios",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListScenariosParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListScenariosParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -459,10 +512,10 @@ impl ListScenariosRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/scenarios");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -517,25 +570,47 @@ impl crate::paginator::PagedRequest for ListScenariosRequest {
     type Page = lusid_models::PagedResourceListOfGetScenarioResponse;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertScenario` (`POST /api/scenarios`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertScenarioParams {
+    /// The JSON request body.
+    pub body: lusid_models::UpsertScenarioRequest,
+}
+
+impl UpsertScenarioParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(upsert_scenario_request: lusid_models::UpsertScenarioRequest) -> Self {
+        Self {
+            body: upsert_scenario_request,
+        }
     }
 }
 
@@ -546,7 +621,7 @@ impl crate::paginator::PagedRequest for ListScenariosRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertScenarioRequest {
     client: crate::Client,
-    body: lusid_models::UpsertScenarioRequest,
+    params: UpsertScenarioParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -557,6 +632,16 @@ impl UpsertScenarioRequest {
         path_template: "/api/scenarios",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertScenarioParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertScenarioParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -592,9 +677,31 @@ impl UpsertScenarioRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/scenarios");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PreviewScenario` (`POST /api/scenarios/$preview`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PreviewScenarioParams {
+    /// The JSON request body.
+    pub body: lusid_models::ScenarioPreviewRequest,
+}
+
+impl PreviewScenarioParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scenario_preview_request: lusid_models::ScenarioPreviewRequest) -> Self {
+        Self {
+            body: scenario_preview_request,
+        }
     }
 }
 
@@ -605,7 +712,7 @@ impl UpsertScenarioRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PreviewScenarioRequest {
     client: crate::Client,
-    body: lusid_models::ScenarioPreviewRequest,
+    params: PreviewScenarioParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -616,6 +723,16 @@ impl PreviewScenarioRequest {
         path_template: "/api/scenarios/$preview",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PreviewScenarioParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PreviewScenarioParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -648,9 +765,31 @@ impl PreviewScenarioRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/scenarios/$preview");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `SolveReverseStress` (`POST /api/scenarios/$reversestress`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SolveReverseStressParams {
+    /// The JSON request body.
+    pub body: lusid_models::ReverseStressRequest,
+}
+
+impl SolveReverseStressParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(reverse_stress_request: lusid_models::ReverseStressRequest) -> Self {
+        Self {
+            body: reverse_stress_request,
+        }
     }
 }
 
@@ -661,7 +800,7 @@ impl PreviewScenarioRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SolveReverseStressRequest {
     client: crate::Client,
-    body: lusid_models::ReverseStressRequest,
+    params: SolveReverseStressParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -672,6 +811,16 @@ impl SolveReverseStressRequest {
         path_template: "/api/scenarios/$reversestress",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SolveReverseStressParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SolveReverseStressParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -704,9 +853,26 @@ impl SolveReverseStressRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/scenarios/$reversestress");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ListScenarioTemplates` (`GET /api/scenarios/$templates`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListScenarioTemplatesParams {}
+
+impl ListScenarioTemplatesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {}
     }
 }
 
@@ -717,6 +883,7 @@ impl SolveReverseStressRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListScenarioTemplatesRequest {
     client: crate::Client,
+    params: ListScenarioTemplatesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -727,6 +894,16 @@ impl ListScenarioTemplatesRequest {
         path_template: "/api/scenarios/$templates",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListScenarioTemplatesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListScenarioTemplatesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -767,28 +944,39 @@ impl ListScenarioTemplatesRequest {
     }
 }
 
-/// The `ListScenariosForScope` request (`GET /api/scenarios/{scope}`), built by
-/// [`ScenariosApi::list_scenarios_for_scope`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListScenariosForScopeRequest {
-    client: crate::Client,
-    scope: String,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    limit: Option<i64>,
-    page: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListScenariosForScope` (`GET /api/scenarios/{scope}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListScenariosForScopeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
 }
 
-impl ListScenariosForScopeRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListScenariosForScope",
-        path_template: "/api/scenarios/{scope}",
-        idempotent: true,
-    };
+impl ListScenariosForScopeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            as_at: None,
+            filter: None,
+            limit: None,
+            page: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -813,6 +1001,61 @@ impl ListScenariosForScopeRequest {
     pub fn page(mut self, page: impl Into<String>) -> Self {
         self.page = Some(page.into());
         self
+    }
+}
+
+/// The `ListScenariosForScope` request (`GET /api/scenarios/{scope}`), built by
+/// [`ScenariosApi::list_scenarios_for_scope`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListScenariosForScopeRequest {
+    client: crate::Client,
+    params: ListScenariosForScopeParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListScenariosForScopeRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListScenariosForScope",
+        path_template: "/api/scenarios/{scope}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListScenariosForScopeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListScenariosForScopeParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -849,11 +1092,11 @@ impl ListScenariosForScopeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/scenarios/");
-        request.path_param("scope", &self.scope)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
+        request.path_param("scope", &self.params.scope)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -908,25 +1151,54 @@ impl crate::paginator::PagedRequest for ListScenariosForScopeRequest {
     type Page = lusid_models::PagedResourceListOfGetScenarioResponse;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateScenarioFromTemplate` (`POST
+/// /api/scenarios/{scope}/$fromTemplate`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateScenarioFromTemplateParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::CreateScenarioFromTemplateRequest,
+}
+
+impl CreateScenarioFromTemplateParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        create_scenario_from_template_request: lusid_models::CreateScenarioFromTemplateRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: create_scenario_from_template_request,
+        }
     }
 }
 
@@ -937,8 +1209,7 @@ impl crate::paginator::PagedRequest for ListScenariosForScopeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateScenarioFromTemplateRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::CreateScenarioFromTemplateRequest,
+    params: CreateScenarioFromTemplateParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -949,6 +1220,16 @@ impl CreateScenarioFromTemplateRequest {
         path_template: "/api/scenarios/{scope}/$fromTemplate",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateScenarioFromTemplateParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateScenarioFromTemplateParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -984,11 +1265,47 @@ impl CreateScenarioFromTemplateRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/scenarios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/$fromTemplate");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetScenario` (`GET /api/scenarios/{scope}/{code}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetScenarioParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetScenarioParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -998,9 +1315,7 @@ impl CreateScenarioFromTemplateRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetScenarioRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetScenarioParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1015,8 +1330,18 @@ impl GetScenarioRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetScenarioParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetScenarioParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1050,12 +1375,37 @@ impl GetScenarioRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/scenarios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteScenario` (`DELETE /api/scenarios/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteScenarioParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteScenarioParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -1066,8 +1416,7 @@ impl GetScenarioRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteScenarioRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteScenarioParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1078,6 +1427,16 @@ impl DeleteScenarioRequest {
         path_template: "/api/scenarios/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteScenarioParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteScenarioParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1114,36 +1473,47 @@ impl DeleteScenarioRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/scenarios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListScenarioVersions` request (`GET /api/scenarios/{scope}/{code}/versions`), built
-/// by [`ScenariosApi::list_scenario_versions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListScenarioVersionsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    limit: Option<i64>,
-    page: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListScenarioVersions` (`GET /api/scenarios/{scope}/{code}/versions`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListScenarioVersionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
 }
 
-impl ListScenarioVersionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListScenarioVersions",
-        path_template: "/api/scenarios/{scope}/{code}/versions",
-        idempotent: true,
-    };
+impl ListScenarioVersionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            limit: None,
+            page: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1162,6 +1532,55 @@ impl ListScenarioVersionsRequest {
     pub fn page(mut self, page: impl Into<String>) -> Self {
         self.page = Some(page.into());
         self
+    }
+}
+
+/// The `ListScenarioVersions` request (`GET /api/scenarios/{scope}/{code}/versions`), built
+/// by [`ScenariosApi::list_scenario_versions`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListScenarioVersionsRequest {
+    client: crate::Client,
+    params: ListScenarioVersionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListScenarioVersionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListScenarioVersions",
+        path_template: "/api/scenarios/{scope}/{code}/versions",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListScenarioVersionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListScenarioVersionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1196,13 +1615,13 @@ impl ListScenarioVersionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/scenarios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/versions");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1256,24 +1675,269 @@ impl crate::paginator::PagedRequest for ListScenarioVersionsRequest {
     type Page = lusid_models::PagedResourceListOfVersion;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The `Scenarios` operations as an object-safe async trait, implemented by
+/// [`ScenariosApi`]: write code against `&dyn ScenariosApiClient` (or `impl
+/// ScenariosApiClient`) and give it `client.scenarios()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`ScenariosApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockScenariosApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait ScenariosApiClient: Send + Sync {
+    /// `GET /api/scenarios` (operation `ListScenarios`): [`ScenariosApi::list_scenarios`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListScenariosRequest::send): see [`Error`](crate::Error).
+    async fn list_scenarios(
+        &self,
+        params: ListScenariosParams,
+    ) -> Result<lusid_models::PagedResourceListOfGetScenarioResponse, crate::Error>;
+
+    /// `POST /api/scenarios` (operation `UpsertScenario`): [`ScenariosApi::upsert_scenario`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertScenarioRequest::send): see [`Error`](crate::Error).
+    async fn upsert_scenario(
+        &self,
+        params: UpsertScenarioParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
+
+    /// `POST /api/scenarios/$preview` (operation `PreviewScenario`):
+    /// [`ScenariosApi::preview_scenario`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PreviewScenarioRequest::send): see [`Error`](crate::Error).
+    async fn preview_scenario(
+        &self,
+        params: PreviewScenarioParams,
+    ) -> Result<lusid_models::ScenarioPreviewResponse, crate::Error>;
+
+    /// `POST /api/scenarios/$reversestress` (operation `SolveReverseStress`):
+    /// [`ScenariosApi::solve_reverse_stress`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SolveReverseStressRequest::send): see [`Error`](crate::Error).
+    async fn solve_reverse_stress(
+        &self,
+        params: SolveReverseStressParams,
+    ) -> Result<lusid_models::ReverseStressResponse, crate::Error>;
+
+    /// `GET /api/scenarios/$templates` (operation `ListScenarioTemplates`):
+    /// [`ScenariosApi::list_scenario_templates`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListScenarioTemplatesRequest::send): see [`Error`](crate::Error).
+    async fn list_scenario_templates(
+        &self,
+        params: ListScenarioTemplatesParams,
+    ) -> Result<lusid_models::ResourceListOfScenarioTemplateDefinition, crate::Error>;
+
+    /// `GET /api/scenarios/{scope}` (operation `ListScenariosForScope`):
+    /// [`ScenariosApi::list_scenarios_for_scope`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListScenariosForScopeRequest::send): see [`Error`](crate::Error).
+    async fn list_scenarios_for_scope(
+        &self,
+        params: ListScenariosForScopeParams,
+    ) -> Result<lusid_models::PagedResourceListOfGetScenarioResponse, crate::Error>;
+
+    /// `POST /api/scenarios/{scope}/$fromTemplate` (operation `CreateScenarioFromTemplate`):
+    /// [`ScenariosApi::create_scenario_from_template`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateScenarioFromTemplateRequest::send): see [`Error`](crate::Error).
+    async fn create_scenario_from_template(
+        &self,
+        params: CreateScenarioFromTemplateParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
+
+    /// `GET /api/scenarios/{scope}/{code}` (operation `GetScenario`):
+    /// [`ScenariosApi::get_scenario`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetScenarioRequest::send): see [`Error`](crate::Error).
+    async fn get_scenario(
+        &self,
+        params: GetScenarioParams,
+    ) -> Result<lusid_models::GetScenarioResponse, crate::Error>;
+
+    /// `DELETE /api/scenarios/{scope}/{code}` (operation `DeleteScenario`):
+    /// [`ScenariosApi::delete_scenario`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteScenarioRequest::send): see [`Error`](crate::Error).
+    async fn delete_scenario(
+        &self,
+        params: DeleteScenarioParams,
+    ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error>;
+
+    /// `GET /api/scenarios/{scope}/{code}/versions` (operation `ListScenarioVersions`):
+    /// [`ScenariosApi::list_scenario_versions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListScenarioVersionsRequest::send): see [`Error`](crate::Error).
+    async fn list_scenario_versions(
+        &self,
+        params: ListScenarioVersionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfVersion, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl ScenariosApiClient for ScenariosApi {
+    async fn list_scenarios(
+        &self,
+        params: ListScenariosParams,
+    ) -> Result<lusid_models::PagedResourceListOfGetScenarioResponse, crate::Error> {
+        ListScenariosRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_scenario(
+        &self,
+        params: UpsertScenarioParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
+        UpsertScenarioRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn preview_scenario(
+        &self,
+        params: PreviewScenarioParams,
+    ) -> Result<lusid_models::ScenarioPreviewResponse, crate::Error> {
+        PreviewScenarioRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn solve_reverse_stress(
+        &self,
+        params: SolveReverseStressParams,
+    ) -> Result<lusid_models::ReverseStressResponse, crate::Error> {
+        SolveReverseStressRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_scenario_templates(
+        &self,
+        params: ListScenarioTemplatesParams,
+    ) -> Result<lusid_models::ResourceListOfScenarioTemplateDefinition, crate::Error> {
+        ListScenarioTemplatesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_scenarios_for_scope(
+        &self,
+        params: ListScenariosForScopeParams,
+    ) -> Result<lusid_models::PagedResourceListOfGetScenarioResponse, crate::Error> {
+        ListScenariosForScopeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_scenario_from_template(
+        &self,
+        params: CreateScenarioFromTemplateParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
+        CreateScenarioFromTemplateRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_scenario(
+        &self,
+        params: GetScenarioParams,
+    ) -> Result<lusid_models::GetScenarioResponse, crate::Error> {
+        GetScenarioRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_scenario(
+        &self,
+        params: DeleteScenarioParams,
+    ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error> {
+        DeleteScenarioRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_scenario_versions(
+        &self,
+        params: ListScenarioVersionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfVersion, crate::Error> {
+        ListScenarioVersionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

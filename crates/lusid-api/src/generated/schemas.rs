@@ -38,6 +38,7 @@ impl SchemasApi {
     pub fn list_entities(&self) -> ListEntitiesRequest {
         ListEntitiesRequest {
             client: self.client.clone(),
+            params: ListEntitiesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -64,7 +65,7 @@ impl SchemasApi {
     pub fn get_entity_schema(&self, entity: impl Into<String>) -> GetEntitySchemaRequest {
         GetEntitySchemaRequest {
             client: self.client.clone(),
-            entity: entity.into(),
+            params: GetEntitySchemaParams::new(entity),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -95,8 +96,7 @@ impl SchemasApi {
     pub fn get_property_schema(&self) -> GetPropertySchemaRequest {
         GetPropertySchemaRequest {
             client: self.client.clone(),
-            property_keys: Vec::new(),
-            as_at: None,
+            params: GetPropertySchemaParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -125,10 +125,26 @@ impl SchemasApi {
     pub fn get_value_types(&self) -> GetValueTypesRequest {
         GetValueTypesRequest {
             client: self.client.clone(),
-            sort_by: Vec::new(),
-            limit: None,
+            params: GetValueTypesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
+    }
+}
+
+/// The parameters of `ListEntities` (`GET /api/schemas/entities`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListEntitiesParams {}
+
+impl ListEntitiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {}
     }
 }
 
@@ -138,6 +154,7 @@ impl SchemasApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEntitiesRequest {
     client: crate::Client,
+    params: ListEntitiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -148,6 +165,16 @@ impl ListEntitiesRequest {
         path_template: "/api/schemas/entities",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListEntitiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListEntitiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -185,6 +212,28 @@ impl ListEntitiesRequest {
     }
 }
 
+/// The parameters of `GetEntitySchema` (`GET /api/schemas/entities/{entity}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetEntitySchemaParams {
+    /// `entity` (path): string.
+    pub entity: String,
+}
+
+impl GetEntitySchemaParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity: impl Into<String>) -> Self {
+        Self {
+            entity: entity.into(),
+        }
+    }
+}
+
 /// The `GetEntitySchema` request (`GET /api/schemas/entities/{entity}`), built by
 /// [`SchemasApi::get_entity_schema`]. Set optional parameters, then [`send`](Self::send)
 /// it.
@@ -192,7 +241,7 @@ impl ListEntitiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetEntitySchemaRequest {
     client: crate::Client,
-    entity: String,
+    params: GetEntitySchemaParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -203,6 +252,16 @@ impl GetEntitySchemaRequest {
         path_template: "/api/schemas/entities/{entity}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetEntitySchemaParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetEntitySchemaParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -235,9 +294,52 @@ impl GetEntitySchemaRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/schemas/entities/");
-        request.path_param("entity", &self.entity)?;
+        request.path_param("entity", &self.params.entity)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetPropertySchema` (`GET /api/schemas/properties`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct GetPropertySchemaParams {
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetPropertySchemaParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            property_keys: Vec::new(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.property_keys = property_keys.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -248,8 +350,7 @@ impl GetEntitySchemaRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPropertySchemaRequest {
     client: crate::Client,
-    property_keys: Vec<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetPropertySchemaParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -267,15 +368,25 @@ impl GetPropertySchemaRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
+        self.params = self.params.property_keys(property_keys);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPropertySchemaParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPropertySchemaParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -309,10 +420,48 @@ impl GetPropertySchemaRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/schemas/properties");
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetValueTypes` (`GET /api/schemas/types`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct GetValueTypesParams {
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+}
+
+impl GetValueTypesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            sort_by: Vec::new(),
+            limit: None,
+        }
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.sort_by = sort_by.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
+        self
     }
 }
 
@@ -322,8 +471,7 @@ impl GetPropertySchemaRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetValueTypesRequest {
     client: crate::Client,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
+    params: GetValueTypesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -338,14 +486,24 @@ impl GetValueTypesRequest {
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
+        self.params = self.params.sort_by(sort_by);
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
+        self.params = self.params.limit(limit);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetValueTypesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetValueTypesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -379,9 +537,116 @@ impl GetValueTypesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/schemas/types");
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Schemas` operations as an object-safe async trait, implemented by [`SchemasApi`]:
+/// write code against `&dyn SchemasApiClient` (or `impl SchemasApiClient`) and give it
+/// `client.schemas()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`SchemasApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockSchemasApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait SchemasApiClient: Send + Sync {
+    /// `GET /api/schemas/entities` (operation `ListEntities`): [`SchemasApi::list_entities`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListEntitiesRequest::send): see [`Error`](crate::Error).
+    async fn list_entities(
+        &self,
+        params: ListEntitiesParams,
+    ) -> Result<lusid_models::ResourceListOfString, crate::Error>;
+
+    /// `GET /api/schemas/entities/{entity}` (operation `GetEntitySchema`):
+    /// [`SchemasApi::get_entity_schema`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetEntitySchemaRequest::send): see [`Error`](crate::Error).
+    async fn get_entity_schema(
+        &self,
+        params: GetEntitySchemaParams,
+    ) -> Result<lusid_models::Schema, crate::Error>;
+
+    /// `GET /api/schemas/properties` (operation `GetPropertySchema`):
+    /// [`SchemasApi::get_property_schema`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPropertySchemaRequest::send): see [`Error`](crate::Error).
+    async fn get_property_schema(
+        &self,
+        params: GetPropertySchemaParams,
+    ) -> Result<lusid_models::PropertySchema, crate::Error>;
+
+    /// `GET /api/schemas/types` (operation `GetValueTypes`): [`SchemasApi::get_value_types`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetValueTypesRequest::send): see [`Error`](crate::Error).
+    async fn get_value_types(
+        &self,
+        params: GetValueTypesParams,
+    ) -> Result<lusid_models::ResourceListOfValueType, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl SchemasApiClient for SchemasApi {
+    async fn list_entities(
+        &self,
+        params: ListEntitiesParams,
+    ) -> Result<lusid_models::ResourceListOfString, crate::Error> {
+        ListEntitiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_entity_schema(
+        &self,
+        params: GetEntitySchemaParams,
+    ) -> Result<lusid_models::Schema, crate::Error> {
+        GetEntitySchemaRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_property_schema(
+        &self,
+        params: GetPropertySchemaParams,
+    ) -> Result<lusid_models::PropertySchema, crate::Error> {
+        GetPropertySchemaRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_value_types(
+        &self,
+        params: GetValueTypesParams,
+    ) -> Result<lusid_models::ResourceListOfValueType, crate::Error> {
+        GetValueTypesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

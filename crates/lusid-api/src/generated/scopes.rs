@@ -42,7 +42,7 @@ impl ScopesApi {
     pub fn list_scopes(&self) -> ListScopesRequest {
         ListScopesRequest {
             client: self.client.clone(),
-            filter: None,
+            params: ListScopesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -76,12 +76,35 @@ impl ScopesApi {
     pub fn list_entity_scopes(&self, entity_type: impl Into<String>) -> ListEntityScopesRequest {
         ListEntityScopesRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            as_at: None,
-            page: None,
-            limit: None,
+            params: ListEntityScopesParams::new(entity_type),
             call_options: lusid_http::CallOptions::new(),
         }
+    }
+}
+
+/// The parameters of `ListScopes` (`GET /api/scopes`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListScopesParams {
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+}
+
+impl ListScopesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self { filter: None }
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.filter = Some(filter.into());
+        self
     }
 }
 
@@ -91,7 +114,7 @@ impl ScopesApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListScopesRequest {
     client: crate::Client,
-    filter: Option<String>,
+    params: ListScopesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -105,8 +128,18 @@ impl ListScopesRequest {
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
+        self.params = self.params.filter(filter);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListScopesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListScopesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -141,33 +174,42 @@ impl ListScopesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/scopes");
-        request.query("filter", self.filter.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListEntityScopes` request (`GET /api/scopes/{entityType}`), built by
-/// [`ScopesApi::list_entity_scopes`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListEntityScopesRequest {
-    client: crate::Client,
-    entity_type: String,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListEntityScopes` (`GET /api/scopes/{entityType}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListEntityScopesParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
 }
 
-impl ListEntityScopesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListEntityScopes",
-        path_template: "/api/scopes/{entityType}",
-        idempotent: true,
-    };
+impl ListEntityScopesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_type: impl Into<String>) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            as_at: None,
+            page: None,
+            limit: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -186,6 +228,55 @@ impl ListEntityScopesRequest {
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
+    }
+}
+
+/// The `ListEntityScopes` request (`GET /api/scopes/{entityType}`), built by
+/// [`ScopesApi::list_entity_scopes`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListEntityScopesRequest {
+    client: crate::Client,
+    params: ListEntityScopesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListEntityScopesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListEntityScopes",
+        path_template: "/api/scopes/{entityType}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListEntityScopesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListEntityScopesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -220,10 +311,10 @@ impl ListEntityScopesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/scopes/");
-        request.path_param("entityType", &self.entity_type)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
+        request.path_param("entityType", &self.params.entity_type)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -278,24 +369,85 @@ impl crate::paginator::PagedRequest for ListEntityScopesRequest {
     type Page = lusid_models::ResourceListOfScopeDefinition;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The `Scopes` operations as an object-safe async trait, implemented by [`ScopesApi`]:
+/// write code against `&dyn ScopesApiClient` (or `impl ScopesApiClient`) and give it
+/// `client.scopes()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`ScopesApi`] for streams, timeouts and `send_as`). With the `mock` feature,
+/// mockall generates `MockScopesApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait ScopesApiClient: Send + Sync {
+    /// `GET /api/scopes` (operation `ListScopes`): [`ScopesApi::list_scopes`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListScopesRequest::send): see [`Error`](crate::Error).
+    async fn list_scopes(
+        &self,
+        params: ListScopesParams,
+    ) -> Result<lusid_models::ResourceListOfScopeDefinition, crate::Error>;
+
+    /// `GET /api/scopes/{entityType}` (operation `ListEntityScopes`):
+    /// [`ScopesApi::list_entity_scopes`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListEntityScopesRequest::send): see [`Error`](crate::Error).
+    async fn list_entity_scopes(
+        &self,
+        params: ListEntityScopesParams,
+    ) -> Result<lusid_models::ResourceListOfScopeDefinition, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl ScopesApiClient for ScopesApi {
+    async fn list_scopes(
+        &self,
+        params: ListScopesParams,
+    ) -> Result<lusid_models::ResourceListOfScopeDefinition, crate::Error> {
+        ListScopesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_entity_scopes(
+        &self,
+        params: ListEntityScopesParams,
+    ) -> Result<lusid_models::ResourceListOfScopeDefinition, crate::Error> {
+        ListEntityScopesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -47,7 +47,7 @@ impl ScriptedTranslationApi {
     ) -> UpsertTranslationDialectRequest {
         UpsertTranslationDialectRequest {
             client: self.client.clone(),
-            body: upsert_dialect_request,
+            params: UpsertTranslationDialectParams::new(upsert_dialect_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -81,10 +81,7 @@ impl ScriptedTranslationApi {
     pub fn list_dialect_ids(&self) -> ListDialectIdsRequest {
         ListDialectIdsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
+            params: ListDialectIdsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -129,13 +126,14 @@ impl ScriptedTranslationApi {
     ) -> GetTranslationDialectRequest {
         GetTranslationDialectRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            vendor: vendor.into(),
-            source_system: source_system.into(),
-            entity_type: entity_type.into(),
-            serialisation_format: serialisation_format.into(),
-            version: version.into(),
-            as_at: None,
+            params: GetTranslationDialectParams::new(
+                scope,
+                vendor,
+                source_system,
+                entity_type,
+                serialisation_format,
+                version,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -168,7 +166,7 @@ impl ScriptedTranslationApi {
     ) -> UpsertTranslationScriptRequest {
         UpsertTranslationScriptRequest {
             client: self.client.clone(),
-            body: upsert_translation_script_request,
+            params: UpsertTranslationScriptParams::new(upsert_translation_script_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -205,10 +203,7 @@ impl ScriptedTranslationApi {
     pub fn list_translation_script_ids(&self) -> ListTranslationScriptIdsRequest {
         ListTranslationScriptIdsRequest {
             client: self.client.clone(),
-            as_at: None,
-            limit: None,
-            filter: None,
-            page: None,
+            params: ListTranslationScriptIdsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -246,10 +241,7 @@ impl ScriptedTranslationApi {
     ) -> GetTranslationScriptRequest {
         GetTranslationScriptRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            version: version.into(),
-            as_at: None,
+            params: GetTranslationScriptParams::new(scope, code, version),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -283,7 +275,7 @@ impl ScriptedTranslationApi {
     ) -> TranslateEntitiesRequest {
         TranslateEntitiesRequest {
             client: self.client.clone(),
-            body: translate_entities_request,
+            params: TranslateEntitiesParams::new(translate_entities_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -319,8 +311,30 @@ impl ScriptedTranslationApi {
     ) -> TranslateEntitiesInlinedRequest {
         TranslateEntitiesInlinedRequest {
             client: self.client.clone(),
-            body: translate_entities_inlined_request,
+            params: TranslateEntitiesInlinedParams::new(translate_entities_inlined_request),
             call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `UpsertTranslationDialect` (`POST /api/scriptedtranslation/dialects`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertTranslationDialectParams {
+    /// The JSON request body.
+    pub body: lusid_models::UpsertDialectRequest,
+}
+
+impl UpsertTranslationDialectParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(upsert_dialect_request: lusid_models::UpsertDialectRequest) -> Self {
+        Self {
+            body: upsert_dialect_request,
         }
     }
 }
@@ -332,7 +346,7 @@ impl ScriptedTranslationApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertTranslationDialectRequest {
     client: crate::Client,
-    body: lusid_models::UpsertDialectRequest,
+    params: UpsertTranslationDialectParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -343,6 +357,16 @@ impl UpsertTranslationDialectRequest {
         path_template: "/api/scriptedtranslation/dialects",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertTranslationDialectParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertTranslationDialectParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -375,33 +399,42 @@ impl UpsertTranslationDialectRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/scriptedtranslation/dialects");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListDialectIds` request (`GET /api/scriptedtranslation/dialects/ids`), built by
-/// [`ScriptedTranslationApi::list_dialect_ids`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListDialectIdsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListDialectIds` (`GET /api/scriptedtranslation/dialects/ids`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListDialectIdsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListDialectIdsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListDialectIds",
-        path_template: "/api/scriptedtranslation/dialects/ids",
-        idempotent: true,
-    };
+impl ListDialectIdsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -426,6 +459,61 @@ impl ListDialectIdsRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListDialectIds` request (`GET /api/scriptedtranslation/dialects/ids`), built by
+/// [`ScriptedTranslationApi::list_dialect_ids`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListDialectIdsRequest {
+    client: crate::Client,
+    params: ListDialectIdsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListDialectIdsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListDialectIds",
+        path_template: "/api/scriptedtranslation/dialects/ids",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListDialectIdsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListDialectIdsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -460,10 +548,10 @@ impl ListDialectIdsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/scriptedtranslation/dialects/ids");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -517,25 +605,81 @@ impl crate::paginator::PagedRequest for ListDialectIdsRequest {
     type Page = lusid_models::PagedResourceListOfDialectId;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `GetTranslationDialect` (`GET
+/// /api/scriptedtranslation/dialects/{scope}/{vendor}/{sourceSystem}/{entityType}/{serialisationFormat}/{version}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetTranslationDialectParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `vendor` (path): string.
+    pub vendor: String,
+    /// `sourceSystem` (path): string.
+    pub source_system: String,
+    /// `entityType` (path): string; known values `Instrument`.
+    pub entity_type: String,
+    /// `serialisationFormat` (path): string; known values `Json` and `Xml`.
+    pub serialisation_format: String,
+    /// `version` (path): string.
+    pub version: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetTranslationDialectParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        vendor: impl Into<String>,
+        source_system: impl Into<String>,
+        entity_type: impl Into<String>,
+        serialisation_format: impl Into<String>,
+        version: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            vendor: vendor.into(),
+            source_system: source_system.into(),
+            entity_type: entity_type.into(),
+            serialisation_format: serialisation_format.into(),
+            version: version.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -547,13 +691,7 @@ impl crate::paginator::PagedRequest for ListDialectIdsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTranslationDialectRequest {
     client: crate::Client,
-    scope: String,
-    vendor: String,
-    source_system: String,
-    entity_type: String,
-    serialisation_format: String,
-    version: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetTranslationDialectParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -568,8 +706,18 @@ impl GetTranslationDialectRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetTranslationDialectParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetTranslationDialectParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -603,20 +751,44 @@ impl GetTranslationDialectRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/scriptedtranslation/dialects/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("vendor", &self.vendor)?;
+        request.path_param("vendor", &self.params.vendor)?;
         request.path("/");
-        request.path_param("sourceSystem", &self.source_system)?;
+        request.path_param("sourceSystem", &self.params.source_system)?;
         request.path("/");
-        request.path_param("entityType", &self.entity_type)?;
+        request.path_param("entityType", &self.params.entity_type)?;
         request.path("/");
-        request.path_param("serialisationFormat", &self.serialisation_format)?;
+        request.path_param("serialisationFormat", &self.params.serialisation_format)?;
         request.path("/");
-        request.path_param("version", &self.version)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("version", &self.params.version)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertTranslationScript` (`POST /api/scriptedtranslation/scripts`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertTranslationScriptParams {
+    /// The JSON request body.
+    pub body: lusid_models::UpsertTranslationScriptRequest,
+}
+
+impl UpsertTranslationScriptParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        upsert_translation_script_request: lusid_models::UpsertTranslationScriptRequest,
+    ) -> Self {
+        Self {
+            body: upsert_translation_script_request,
+        }
     }
 }
 
@@ -627,7 +799,7 @@ impl GetTranslationDialectRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertTranslationScriptRequest {
     client: crate::Client,
-    body: lusid_models::UpsertTranslationScriptRequest,
+    params: UpsertTranslationScriptParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -638,6 +810,16 @@ impl UpsertTranslationScriptRequest {
         path_template: "/api/scriptedtranslation/scripts",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertTranslationScriptParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertTranslationScriptParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -670,33 +852,43 @@ impl UpsertTranslationScriptRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/scriptedtranslation/scripts");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListTranslationScriptIds` request (`GET /api/scriptedtranslation/scripts/ids`),
-/// built by [`ScriptedTranslationApi::list_translation_script_ids`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListTranslationScriptIdsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    page: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListTranslationScriptIds` (`GET
+/// /api/scriptedtranslation/scripts/ids`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListTranslationScriptIdsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
 }
 
-impl ListTranslationScriptIdsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListTranslationScriptIds",
-        path_template: "/api/scriptedtranslation/scripts/ids",
-        idempotent: true,
-    };
+impl ListTranslationScriptIdsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            limit: None,
+            filter: None,
+            page: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -721,6 +913,61 @@ impl ListTranslationScriptIdsRequest {
     pub fn page(mut self, page: impl Into<String>) -> Self {
         self.page = Some(page.into());
         self
+    }
+}
+
+/// The `ListTranslationScriptIds` request (`GET /api/scriptedtranslation/scripts/ids`),
+/// built by [`ScriptedTranslationApi::list_translation_script_ids`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListTranslationScriptIdsRequest {
+    client: crate::Client,
+    params: ListTranslationScriptIdsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListTranslationScriptIdsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListTranslationScriptIds",
+        path_template: "/api/scriptedtranslation/scripts/ids",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListTranslationScriptIdsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListTranslationScriptIdsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -757,10 +1004,10 @@ impl ListTranslationScriptIdsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/scriptedtranslation/scripts/ids");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("page", self.page.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -815,25 +1062,69 @@ impl crate::paginator::PagedRequest for ListTranslationScriptIdsRequest {
     type Page = lusid_models::PagedResourceListOfTranslationScriptId;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `GetTranslationScript` (`GET
+/// /api/scriptedtranslation/scripts/{scope}/{code}/{version}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetTranslationScriptParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `version` (path): string.
+    pub version: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetTranslationScriptParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        version: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            version: version.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -845,10 +1136,7 @@ impl crate::paginator::PagedRequest for ListTranslationScriptIdsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTranslationScriptRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    version: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetTranslationScriptParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -863,8 +1151,18 @@ impl GetTranslationScriptRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetTranslationScriptParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetTranslationScriptParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -898,14 +1196,37 @@ impl GetTranslationScriptRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/scriptedtranslation/scripts/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/");
-        request.path_param("version", &self.version)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("version", &self.params.version)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `TranslateEntities` (`POST
+/// /api/scriptedtranslation/translateentities`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct TranslateEntitiesParams {
+    /// The JSON request body.
+    pub body: lusid_models::TranslateEntitiesRequest,
+}
+
+impl TranslateEntitiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(translate_entities_request: lusid_models::TranslateEntitiesRequest) -> Self {
+        Self {
+            body: translate_entities_request,
+        }
     }
 }
 
@@ -916,7 +1237,7 @@ impl GetTranslationScriptRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TranslateEntitiesRequest {
     client: crate::Client,
-    body: lusid_models::TranslateEntitiesRequest,
+    params: TranslateEntitiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -927,6 +1248,16 @@ impl TranslateEntitiesRequest {
         path_template: "/api/scriptedtranslation/translateentities",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &TranslateEntitiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> TranslateEntitiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -959,9 +1290,34 @@ impl TranslateEntitiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/scriptedtranslation/translateentities");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `TranslateEntitiesInlined` (`POST
+/// /api/scriptedtranslation/translateentitiesinlined`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct TranslateEntitiesInlinedParams {
+    /// The JSON request body.
+    pub body: lusid_models::TranslateEntitiesInlinedRequest,
+}
+
+impl TranslateEntitiesInlinedParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        translate_entities_inlined_request: lusid_models::TranslateEntitiesInlinedRequest,
+    ) -> Self {
+        Self {
+            body: translate_entities_inlined_request,
+        }
     }
 }
 
@@ -973,7 +1329,7 @@ impl TranslateEntitiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TranslateEntitiesInlinedRequest {
     client: crate::Client,
-    body: lusid_models::TranslateEntitiesInlinedRequest,
+    params: TranslateEntitiesInlinedParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -984,6 +1340,16 @@ impl TranslateEntitiesInlinedRequest {
         path_template: "/api/scriptedtranslation/translateentitiesinlined",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &TranslateEntitiesInlinedParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> TranslateEntitiesInlinedParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1016,8 +1382,213 @@ impl TranslateEntitiesInlinedRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/scriptedtranslation/translateentitiesinlined");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `ScriptedTranslation` operations as an object-safe async trait, implemented by
+/// [`ScriptedTranslationApi`]: write code against `&dyn ScriptedTranslationApiClient` (or
+/// `impl ScriptedTranslationApiClient`) and give it `client.scripted_translation()` in
+/// production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`ScriptedTranslationApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockScriptedTranslationApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait ScriptedTranslationApiClient: Send + Sync {
+    /// `POST /api/scriptedtranslation/dialects` (operation `UpsertTranslationDialect`):
+    /// [`ScriptedTranslationApi::upsert_translation_dialect`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertTranslationDialectRequest::send): see [`Error`](crate::Error).
+    async fn upsert_translation_dialect(
+        &self,
+        params: UpsertTranslationDialectParams,
+    ) -> Result<lusid_models::Dialect, crate::Error>;
+
+    /// `GET /api/scriptedtranslation/dialects/ids` (operation `ListDialectIds`):
+    /// [`ScriptedTranslationApi::list_dialect_ids`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListDialectIdsRequest::send): see [`Error`](crate::Error).
+    async fn list_dialect_ids(
+        &self,
+        params: ListDialectIdsParams,
+    ) -> Result<lusid_models::PagedResourceListOfDialectId, crate::Error>;
+
+    /// `GET
+    /// /api/scriptedtranslation/dialects/{scope}/{vendor}/{sourceSystem}/{entityType}/{serialisationFormat}/{version}`
+    /// (operation `GetTranslationDialect`): [`ScriptedTranslationApi::get_translation_dialect`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetTranslationDialectRequest::send): see [`Error`](crate::Error).
+    async fn get_translation_dialect(
+        &self,
+        params: GetTranslationDialectParams,
+    ) -> Result<lusid_models::Dialect, crate::Error>;
+
+    /// `POST /api/scriptedtranslation/scripts` (operation `UpsertTranslationScript`):
+    /// [`ScriptedTranslationApi::upsert_translation_script`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertTranslationScriptRequest::send): see [`Error`](crate::Error).
+    async fn upsert_translation_script(
+        &self,
+        params: UpsertTranslationScriptParams,
+    ) -> Result<lusid_models::TranslationScript, crate::Error>;
+
+    /// `GET /api/scriptedtranslation/scripts/ids` (operation `ListTranslationScriptIds`):
+    /// [`ScriptedTranslationApi::list_translation_script_ids`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListTranslationScriptIdsRequest::send): see [`Error`](crate::Error).
+    async fn list_translation_script_ids(
+        &self,
+        params: ListTranslationScriptIdsParams,
+    ) -> Result<lusid_models::PagedResourceListOfTranslationScriptId, crate::Error>;
+
+    /// `GET /api/scriptedtranslation/scripts/{scope}/{code}/{version}` (operation
+    /// `GetTranslationScript`): [`ScriptedTranslationApi::get_translation_script`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetTranslationScriptRequest::send): see [`Error`](crate::Error).
+    async fn get_translation_script(
+        &self,
+        params: GetTranslationScriptParams,
+    ) -> Result<lusid_models::TranslationScript, crate::Error>;
+
+    /// `POST /api/scriptedtranslation/translateentities` (operation `TranslateEntities`):
+    /// [`ScriptedTranslationApi::translate_entities`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::TranslateEntitiesRequest::send): see [`Error`](crate::Error).
+    async fn translate_entities(
+        &self,
+        params: TranslateEntitiesParams,
+    ) -> Result<lusid_models::TranslateEntitiesResponse, crate::Error>;
+
+    /// `POST /api/scriptedtranslation/translateentitiesinlined` (operation
+    /// `TranslateEntitiesInlined`): [`ScriptedTranslationApi::translate_entities_inlined`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::TranslateEntitiesInlinedRequest::send): see [`Error`](crate::Error).
+    async fn translate_entities_inlined(
+        &self,
+        params: TranslateEntitiesInlinedParams,
+    ) -> Result<lusid_models::TranslateEntitiesResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl ScriptedTranslationApiClient for ScriptedTranslationApi {
+    async fn upsert_translation_dialect(
+        &self,
+        params: UpsertTranslationDialectParams,
+    ) -> Result<lusid_models::Dialect, crate::Error> {
+        UpsertTranslationDialectRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_dialect_ids(
+        &self,
+        params: ListDialectIdsParams,
+    ) -> Result<lusid_models::PagedResourceListOfDialectId, crate::Error> {
+        ListDialectIdsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_translation_dialect(
+        &self,
+        params: GetTranslationDialectParams,
+    ) -> Result<lusid_models::Dialect, crate::Error> {
+        GetTranslationDialectRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_translation_script(
+        &self,
+        params: UpsertTranslationScriptParams,
+    ) -> Result<lusid_models::TranslationScript, crate::Error> {
+        UpsertTranslationScriptRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_translation_script_ids(
+        &self,
+        params: ListTranslationScriptIdsParams,
+    ) -> Result<lusid_models::PagedResourceListOfTranslationScriptId, crate::Error> {
+        ListTranslationScriptIdsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_translation_script(
+        &self,
+        params: GetTranslationScriptParams,
+    ) -> Result<lusid_models::TranslationScript, crate::Error> {
+        GetTranslationScriptRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn translate_entities(
+        &self,
+        params: TranslateEntitiesParams,
+    ) -> Result<lusid_models::TranslateEntitiesResponse, crate::Error> {
+        TranslateEntitiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn translate_entities_inlined(
+        &self,
+        params: TranslateEntitiesInlinedParams,
+    ) -> Result<lusid_models::TranslateEntitiesResponse, crate::Error> {
+        TranslateEntitiesInlinedRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

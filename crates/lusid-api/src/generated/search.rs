@@ -52,10 +52,7 @@ impl SearchApi {
     ) -> InstrumentsSearchRequest {
         InstrumentsSearchRequest {
             client: self.client.clone(),
-            mastered_effective_at: None,
-            mastered_only: None,
-            scope: None,
-            body: request_body,
+            params: InstrumentsSearchParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -90,11 +87,7 @@ impl SearchApi {
     pub fn search_portfolio_groups(&self) -> SearchPortfolioGroupsRequest {
         SearchPortfolioGroupsRequest {
             client: self.client.clone(),
-            search: None,
-            filter: None,
-            sort_by: None,
-            limit: None,
-            page: None,
+            params: SearchPortfolioGroupsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -128,11 +121,7 @@ impl SearchApi {
     pub fn search_portfolios(&self) -> SearchPortfoliosRequest {
         SearchPortfoliosRequest {
             client: self.client.clone(),
-            search: None,
-            filter: None,
-            sort_by: None,
-            limit: None,
-            page: None,
+            params: SearchPortfoliosParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -166,37 +155,41 @@ impl SearchApi {
     pub fn search_properties(&self) -> SearchPropertiesRequest {
         SearchPropertiesRequest {
             client: self.client.clone(),
-            search: None,
-            filter: None,
-            sort_by: None,
-            limit: None,
-            page: None,
+            params: SearchPropertiesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `InstrumentsSearch` request (`POST /api/search/instruments`), built by
-/// [`SearchApi::instruments_search`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct InstrumentsSearchRequest {
-    client: crate::Client,
-    mastered_effective_at: Option<String>,
-    mastered_only: Option<bool>,
-    scope: Option<String>,
-    body: Vec<lusid_models::InstrumentSearchProperty>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `InstrumentsSearch` (`POST /api/search/instruments`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct InstrumentsSearchParams {
+    /// `masteredEffectiveAt` (query): string.
+    pub mastered_effective_at: Option<String>,
+    /// `masteredOnly` (query): boolean.
+    pub mastered_only: Option<bool>,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::InstrumentSearchProperty>,
 }
 
-impl InstrumentsSearchRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "InstrumentsSearch",
-        path_template: "/api/search/instruments",
-        idempotent: false,
-    };
+impl InstrumentsSearchParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(request_body: Vec<lusid_models::InstrumentSearchProperty>) -> Self {
+        Self {
+            mastered_effective_at: None,
+            mastered_only: None,
+            scope: None,
+            body: request_body,
+        }
+    }
 
     /// Sets `masteredEffectiveAt` (query): string.
     pub fn mastered_effective_at(mut self, mastered_effective_at: impl Into<String>) -> Self {
@@ -214,6 +207,54 @@ impl InstrumentsSearchRequest {
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = Some(scope.into());
         self
+    }
+}
+
+/// The `InstrumentsSearch` request (`POST /api/search/instruments`), built by
+/// [`SearchApi::instruments_search`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct InstrumentsSearchRequest {
+    client: crate::Client,
+    params: InstrumentsSearchParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl InstrumentsSearchRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "InstrumentsSearch",
+        path_template: "/api/search/instruments",
+        idempotent: false,
+    };
+
+    /// Sets `masteredEffectiveAt` (query): string.
+    pub fn mastered_effective_at(mut self, mastered_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.mastered_effective_at(mastered_effective_at);
+        self
+    }
+
+    /// Sets `masteredOnly` (query): boolean.
+    pub fn mastered_only(mut self, mastered_only: bool) -> Self {
+        self.params = self.params.mastered_only(mastered_only);
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.params = self.params.scope(scope);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &InstrumentsSearchParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> InstrumentsSearchParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -247,37 +288,50 @@ impl InstrumentsSearchRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/search/instruments");
-        request.query("masteredEffectiveAt", self.mastered_effective_at.as_ref())?;
-        request.query("masteredOnly", self.mastered_only.as_ref())?;
-        request.query("scope", self.scope.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query(
+            "masteredEffectiveAt",
+            self.params.mastered_effective_at.as_ref(),
+        )?;
+        request.query("masteredOnly", self.params.mastered_only.as_ref())?;
+        request.query("scope", self.params.scope.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `SearchPortfolioGroups` request (`GET /api/search/portfoliogroups`), built by
-/// [`SearchApi::search_portfolio_groups`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SearchPortfolioGroupsRequest {
-    client: crate::Client,
-    search: Option<String>,
-    filter: Option<String>,
-    sort_by: Option<String>,
-    limit: Option<i64>,
-    page: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `SearchPortfolioGroups` (`GET /api/search/portfoliogroups`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SearchPortfolioGroupsParams {
+    /// `search` (query): string.
+    pub search: Option<String>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): string.
+    pub sort_by: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
 }
 
-impl SearchPortfolioGroupsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "SearchPortfolioGroups",
-        path_template: "/api/search/portfoliogroups",
-        idempotent: true,
-    };
+impl SearchPortfolioGroupsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            search: None,
+            filter: None,
+            sort_by: None,
+            limit: None,
+            page: None,
+        }
+    }
 
     /// Sets `search` (query): string.
     pub fn search(mut self, search: impl Into<String>) -> Self {
@@ -307,6 +361,66 @@ impl SearchPortfolioGroupsRequest {
     pub fn page(mut self, page: impl Into<String>) -> Self {
         self.page = Some(page.into());
         self
+    }
+}
+
+/// The `SearchPortfolioGroups` request (`GET /api/search/portfoliogroups`), built by
+/// [`SearchApi::search_portfolio_groups`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct SearchPortfolioGroupsRequest {
+    client: crate::Client,
+    params: SearchPortfolioGroupsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl SearchPortfolioGroupsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "SearchPortfolioGroups",
+        path_template: "/api/search/portfoliogroups",
+        idempotent: true,
+    };
+
+    /// Sets `search` (query): string.
+    pub fn search(mut self, search: impl Into<String>) -> Self {
+        self.params = self.params.search(search);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): string.
+    pub fn sort_by(mut self, sort_by: impl Into<String>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SearchPortfolioGroupsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SearchPortfolioGroupsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -343,11 +457,11 @@ impl SearchPortfolioGroupsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/search/portfoliogroups");
-        request.query("search", self.search.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("sortBy", self.sort_by.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
+        request.query("search", self.params.search.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("sortBy", self.params.sort_by.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -402,15 +516,15 @@ impl crate::paginator::PagedRequest for SearchPortfolioGroupsRequest {
     type Page = lusid_models::PagedResourceListOfPortfolioGroupSearchResult;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -420,27 +534,38 @@ impl crate::paginator::PagedRequest for SearchPortfolioGroupsRequest {
     }
 }
 
-/// The `SearchPortfolios` request (`GET /api/search/portfolios`), built by
-/// [`SearchApi::search_portfolios`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SearchPortfoliosRequest {
-    client: crate::Client,
-    search: Option<String>,
-    filter: Option<String>,
-    sort_by: Option<String>,
-    limit: Option<i64>,
-    page: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `SearchPortfolios` (`GET /api/search/portfolios`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SearchPortfoliosParams {
+    /// `search` (query): string.
+    pub search: Option<String>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): string.
+    pub sort_by: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
 }
 
-impl SearchPortfoliosRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "SearchPortfolios",
-        path_template: "/api/search/portfolios",
-        idempotent: true,
-    };
+impl SearchPortfoliosParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            search: None,
+            filter: None,
+            sort_by: None,
+            limit: None,
+            page: None,
+        }
+    }
 
     /// Sets `search` (query): string.
     pub fn search(mut self, search: impl Into<String>) -> Self {
@@ -470,6 +595,65 @@ impl SearchPortfoliosRequest {
     pub fn page(mut self, page: impl Into<String>) -> Self {
         self.page = Some(page.into());
         self
+    }
+}
+
+/// The `SearchPortfolios` request (`GET /api/search/portfolios`), built by
+/// [`SearchApi::search_portfolios`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct SearchPortfoliosRequest {
+    client: crate::Client,
+    params: SearchPortfoliosParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl SearchPortfoliosRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "SearchPortfolios",
+        path_template: "/api/search/portfolios",
+        idempotent: true,
+    };
+
+    /// Sets `search` (query): string.
+    pub fn search(mut self, search: impl Into<String>) -> Self {
+        self.params = self.params.search(search);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): string.
+    pub fn sort_by(mut self, sort_by: impl Into<String>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SearchPortfoliosParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SearchPortfoliosParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -506,11 +690,11 @@ impl SearchPortfoliosRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/search/portfolios");
-        request.query("search", self.search.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("sortBy", self.sort_by.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
+        request.query("search", self.params.search.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("sortBy", self.params.sort_by.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -564,15 +748,15 @@ impl crate::paginator::PagedRequest for SearchPortfoliosRequest {
     type Page = lusid_models::PagedResourceListOfPortfolioSearchResult;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -582,27 +766,38 @@ impl crate::paginator::PagedRequest for SearchPortfoliosRequest {
     }
 }
 
-/// The `SearchProperties` request (`GET /api/search/propertydefinitions`), built by
-/// [`SearchApi::search_properties`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SearchPropertiesRequest {
-    client: crate::Client,
-    search: Option<String>,
-    filter: Option<String>,
-    sort_by: Option<String>,
-    limit: Option<i64>,
-    page: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `SearchProperties` (`GET /api/search/propertydefinitions`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SearchPropertiesParams {
+    /// `search` (query): string.
+    pub search: Option<String>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): string.
+    pub sort_by: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
 }
 
-impl SearchPropertiesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "SearchProperties",
-        path_template: "/api/search/propertydefinitions",
-        idempotent: true,
-    };
+impl SearchPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            search: None,
+            filter: None,
+            sort_by: None,
+            limit: None,
+            page: None,
+        }
+    }
 
     /// Sets `search` (query): string.
     pub fn search(mut self, search: impl Into<String>) -> Self {
@@ -632,6 +827,65 @@ impl SearchPropertiesRequest {
     pub fn page(mut self, page: impl Into<String>) -> Self {
         self.page = Some(page.into());
         self
+    }
+}
+
+/// The `SearchProperties` request (`GET /api/search/propertydefinitions`), built by
+/// [`SearchApi::search_properties`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct SearchPropertiesRequest {
+    client: crate::Client,
+    params: SearchPropertiesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl SearchPropertiesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "SearchProperties",
+        path_template: "/api/search/propertydefinitions",
+        idempotent: true,
+    };
+
+    /// Sets `search` (query): string.
+    pub fn search(mut self, search: impl Into<String>) -> Self {
+        self.params = self.params.search(search);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): string.
+    pub fn sort_by(mut self, sort_by: impl Into<String>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SearchPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SearchPropertiesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -668,11 +922,11 @@ impl SearchPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/search/propertydefinitions");
-        request.query("search", self.search.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("sortBy", self.sort_by.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
+        request.query("search", self.params.search.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("sortBy", self.params.sort_by.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -730,20 +984,127 @@ impl crate::paginator::PagedRequest for SearchPropertiesRequest {
     type Page = lusid_models::PagedResourceListOfPropertyDefinitionSearchResult;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The `Search` operations as an object-safe async trait, implemented by [`SearchApi`]:
+/// write code against `&dyn SearchApiClient` (or `impl SearchApiClient`) and give it
+/// `client.search()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`SearchApi`] for streams, timeouts and `send_as`). With the `mock` feature,
+/// mockall generates `MockSearchApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait SearchApiClient: Send + Sync {
+    /// `POST /api/search/instruments` (operation `InstrumentsSearch`):
+    /// [`SearchApi::instruments_search`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::InstrumentsSearchRequest::send): see [`Error`](crate::Error).
+    async fn instruments_search(
+        &self,
+        params: InstrumentsSearchParams,
+    ) -> Result<Vec<lusid_models::InstrumentMatch>, crate::Error>;
+
+    /// `GET /api/search/portfoliogroups` (operation `SearchPortfolioGroups`):
+    /// [`SearchApi::search_portfolio_groups`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SearchPortfolioGroupsRequest::send): see [`Error`](crate::Error).
+    async fn search_portfolio_groups(
+        &self,
+        params: SearchPortfolioGroupsParams,
+    ) -> Result<lusid_models::PagedResourceListOfPortfolioGroupSearchResult, crate::Error>;
+
+    /// `GET /api/search/portfolios` (operation `SearchPortfolios`):
+    /// [`SearchApi::search_portfolios`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SearchPortfoliosRequest::send): see [`Error`](crate::Error).
+    async fn search_portfolios(
+        &self,
+        params: SearchPortfoliosParams,
+    ) -> Result<lusid_models::PagedResourceListOfPortfolioSearchResult, crate::Error>;
+
+    /// `GET /api/search/propertydefinitions` (operation `SearchProperties`):
+    /// [`SearchApi::search_properties`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SearchPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn search_properties(
+        &self,
+        params: SearchPropertiesParams,
+    ) -> Result<lusid_models::PagedResourceListOfPropertyDefinitionSearchResult, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl SearchApiClient for SearchApi {
+    async fn instruments_search(
+        &self,
+        params: InstrumentsSearchParams,
+    ) -> Result<Vec<lusid_models::InstrumentMatch>, crate::Error> {
+        InstrumentsSearchRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn search_portfolio_groups(
+        &self,
+        params: SearchPortfolioGroupsParams,
+    ) -> Result<lusid_models::PagedResourceListOfPortfolioGroupSearchResult, crate::Error> {
+        SearchPortfolioGroupsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn search_portfolios(
+        &self,
+        params: SearchPortfoliosParams,
+    ) -> Result<lusid_models::PagedResourceListOfPortfolioSearchResult, crate::Error> {
+        SearchPortfoliosRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn search_properties(
+        &self,
+        params: SearchPropertiesParams,
+    ) -> Result<lusid_models::PagedResourceListOfPropertyDefinitionSearchResult, crate::Error> {
+        SearchPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -46,9 +46,7 @@ impl SequencesApi {
     pub fn list_sequences(&self) -> ListSequencesRequest {
         ListSequencesRequest {
             client: self.client.clone(),
-            page: None,
-            limit: None,
-            filter: None,
+            params: ListSequencesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -83,8 +81,7 @@ impl SequencesApi {
     ) -> CreateSequenceRequest {
         CreateSequenceRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: create_sequence_request,
+            params: CreateSequenceParams::new(scope, create_sequence_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -116,8 +113,7 @@ impl SequencesApi {
     ) -> GetSequenceRequest {
         GetSequenceRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: GetSequenceParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -149,8 +145,7 @@ impl SequencesApi {
     ) -> DeleteSequenceRequest {
         DeleteSequenceRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteSequenceParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -180,33 +175,38 @@ impl SequencesApi {
     pub fn next(&self, scope: impl Into<String>, code: impl Into<String>) -> NextRequest {
         NextRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            batch: None,
+            params: NextParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListSequences` request (`GET /api/sequences`), built by
-/// [`SequencesApi::list_sequences`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListSequencesRequest {
-    client: crate::Client,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListSequences` (`GET /api/sequences`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListSequencesParams {
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListSequencesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListSequences",
-        path_template: "/api/sequences",
-        idempotent: true,
-    };
+impl ListSequencesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            page: None,
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
@@ -224,6 +224,53 @@ impl ListSequencesRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListSequences` request (`GET /api/sequences`), built by
+/// [`SequencesApi::list_sequences`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListSequencesRequest {
+    client: crate::Client,
+    params: ListSequencesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListSequencesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListSequences",
+        path_template: "/api/sequences",
+        idempotent: true,
+    };
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListSequencesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListSequencesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -260,9 +307,9 @@ impl ListSequencesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/sequences");
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -316,21 +363,49 @@ impl crate::paginator::PagedRequest for ListSequencesRequest {
     type Page = lusid_models::PagedResourceListOfSequenceDefinition;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateSequence` (`POST /api/sequences/{scope}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateSequenceParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::CreateSequenceRequest,
+}
+
+impl CreateSequenceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        create_sequence_request: lusid_models::CreateSequenceRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: create_sequence_request,
+        }
     }
 }
 
@@ -341,8 +416,7 @@ impl crate::paginator::PagedRequest for ListSequencesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateSequenceRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::CreateSequenceRequest,
+    params: CreateSequenceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -353,6 +427,16 @@ impl CreateSequenceRequest {
         path_template: "/api/sequences/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateSequenceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateSequenceParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -385,10 +469,35 @@ impl CreateSequenceRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/sequences/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetSequence` (`GET /api/sequences/{scope}/{code}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetSequenceParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl GetSequenceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -398,8 +507,7 @@ impl CreateSequenceRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSequenceRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: GetSequenceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -410,6 +518,16 @@ impl GetSequenceRequest {
         path_template: "/api/sequences/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetSequenceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetSequenceParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -442,11 +560,36 @@ impl GetSequenceRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/sequences/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteSequence` (`DELETE /api/sequences/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteSequenceParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteSequenceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -457,8 +600,7 @@ impl GetSequenceRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteSequenceRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteSequenceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -469,6 +611,16 @@ impl DeleteSequenceRequest {
         path_template: "/api/sequences/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteSequenceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteSequenceParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -502,11 +654,45 @@ impl DeleteSequenceRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/sequences/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `Next` (`GET /api/sequences/{scope}/{code}/next`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct NextParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `batch` (query): integer.
+    pub batch: Option<i64>,
+}
+
+impl NextParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            batch: None,
+        }
+    }
+
+    /// Sets `batch` (query): integer.
+    pub fn batch(mut self, batch: i64) -> Self {
+        self.batch = Some(batch);
+        self
     }
 }
 
@@ -516,9 +702,7 @@ impl DeleteSequenceRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct NextRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    batch: Option<i64>,
+    params: NextParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -532,8 +716,18 @@ impl NextRequest {
 
     /// Sets `batch` (query): integer.
     pub fn batch(mut self, batch: i64) -> Self {
-        self.batch = Some(batch);
+        self.params = self.params.batch(batch);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &NextParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> NextParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -568,12 +762,142 @@ impl NextRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/sequences/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/next");
-        request.query("batch", self.batch.as_ref())?;
+        request.query("batch", self.params.batch.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Sequences` operations as an object-safe async trait, implemented by
+/// [`SequencesApi`]: write code against `&dyn SequencesApiClient` (or `impl
+/// SequencesApiClient`) and give it `client.sequences()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`SequencesApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockSequencesApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait SequencesApiClient: Send + Sync {
+    /// `GET /api/sequences` (operation `ListSequences`): [`SequencesApi::list_sequences`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListSequencesRequest::send): see [`Error`](crate::Error).
+    async fn list_sequences(
+        &self,
+        params: ListSequencesParams,
+    ) -> Result<lusid_models::PagedResourceListOfSequenceDefinition, crate::Error>;
+
+    /// `POST /api/sequences/{scope}` (operation `CreateSequence`):
+    /// [`SequencesApi::create_sequence`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateSequenceRequest::send): see [`Error`](crate::Error).
+    async fn create_sequence(
+        &self,
+        params: CreateSequenceParams,
+    ) -> Result<lusid_models::SequenceDefinition, crate::Error>;
+
+    /// `GET /api/sequences/{scope}/{code}` (operation `GetSequence`):
+    /// [`SequencesApi::get_sequence`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetSequenceRequest::send): see [`Error`](crate::Error).
+    async fn get_sequence(
+        &self,
+        params: GetSequenceParams,
+    ) -> Result<lusid_models::SequenceDefinition, crate::Error>;
+
+    /// `DELETE /api/sequences/{scope}/{code}` (operation `DeleteSequence`):
+    /// [`SequencesApi::delete_sequence`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteSequenceRequest::send): see [`Error`](crate::Error).
+    async fn delete_sequence(
+        &self,
+        params: DeleteSequenceParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/sequences/{scope}/{code}/next` (operation `Next`): [`SequencesApi::next`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::NextRequest::send): see [`Error`](crate::Error).
+    async fn next(
+        &self,
+        params: NextParams,
+    ) -> Result<lusid_models::NextValueInSequenceResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl SequencesApiClient for SequencesApi {
+    async fn list_sequences(
+        &self,
+        params: ListSequencesParams,
+    ) -> Result<lusid_models::PagedResourceListOfSequenceDefinition, crate::Error> {
+        ListSequencesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_sequence(
+        &self,
+        params: CreateSequenceParams,
+    ) -> Result<lusid_models::SequenceDefinition, crate::Error> {
+        CreateSequenceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_sequence(
+        &self,
+        params: GetSequenceParams,
+    ) -> Result<lusid_models::SequenceDefinition, crate::Error> {
+        GetSequenceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_sequence(
+        &self,
+        params: DeleteSequenceParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteSequenceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn next(
+        &self,
+        params: NextParams,
+    ) -> Result<lusid_models::NextValueInSequenceResponse, crate::Error> {
+        NextRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -49,8 +49,30 @@ impl SettlementActivityApi {
     ) -> QuerySettlementActivityRequest {
         QuerySettlementActivityRequest {
             client: self.client.clone(),
-            body: settlement_activity_query,
+            params: QuerySettlementActivityParams::new(settlement_activity_query),
             call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `QuerySettlementActivity` (`POST /api/settlementactivities/$query`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct QuerySettlementActivityParams {
+    /// The JSON request body.
+    pub body: lusid_models::SettlementActivityQuery,
+}
+
+impl QuerySettlementActivityParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(settlement_activity_query: lusid_models::SettlementActivityQuery) -> Self {
+        Self {
+            body: settlement_activity_query,
         }
     }
 }
@@ -62,7 +84,7 @@ impl SettlementActivityApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct QuerySettlementActivityRequest {
     client: crate::Client,
-    body: lusid_models::SettlementActivityQuery,
+    params: QuerySettlementActivityParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -73,6 +95,16 @@ impl QuerySettlementActivityRequest {
         path_template: "/api/settlementactivities/$query",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &QuerySettlementActivityParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> QuerySettlementActivityParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -111,8 +143,54 @@ impl QuerySettlementActivityRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/settlementactivities/$query");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `SettlementActivity` operations as an object-safe async trait, implemented by
+/// [`SettlementActivityApi`]: write code against `&dyn SettlementActivityApiClient` (or
+/// `impl SettlementActivityApiClient`) and give it `client.settlement_activity()` in
+/// production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`SettlementActivityApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockSettlementActivityApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait SettlementActivityApiClient: Send + Sync {
+    /// `POST /api/settlementactivities/$query` (operation `QuerySettlementActivity`):
+    /// [`SettlementActivityApi::query_settlement_activity`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::QuerySettlementActivityRequest::send): see [`Error`](crate::Error).
+    async fn query_settlement_activity(
+        &self,
+        params: QuerySettlementActivityParams,
+    ) -> Result<
+        lusid_models::ResourceListWithPostBodiesOfSettlementActivityToSettlementActivityQuery,
+        crate::Error,
+    >;
+}
+
+#[async_trait::async_trait]
+impl SettlementActivityApiClient for SettlementActivityApi {
+    async fn query_settlement_activity(
+        &self,
+        params: QuerySettlementActivityParams,
+    ) -> Result<
+        lusid_models::ResourceListWithPostBodiesOfSettlementActivityToSettlementActivityQuery,
+        crate::Error,
+    > {
+        QuerySettlementActivityRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -52,9 +52,39 @@ impl SimplePositionPortfoliosApi {
     ) -> CreateSimplePositionPortfolioRequest {
         CreateSimplePositionPortfolioRequest {
             client: self.client.clone(),
+            params: CreateSimplePositionPortfolioParams::new(
+                scope,
+                create_simple_position_portfolio_request,
+            ),
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `CreateSimplePositionPortfolio` (`POST /api/simpleposition/{scope}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateSimplePositionPortfolioParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::CreateSimplePositionPortfolioRequest,
+}
+
+impl CreateSimplePositionPortfolioParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        create_simple_position_portfolio_request: lusid_models::CreateSimplePositionPortfolioRequest,
+    ) -> Self {
+        Self {
             scope: scope.into(),
             body: create_simple_position_portfolio_request,
-            call_options: lusid_http::CallOptions::new(),
         }
     }
 }
@@ -66,8 +96,7 @@ impl SimplePositionPortfoliosApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateSimplePositionPortfolioRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::CreateSimplePositionPortfolioRequest,
+    params: CreateSimplePositionPortfolioParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -78,6 +107,16 @@ impl CreateSimplePositionPortfolioRequest {
         path_template: "/api/simpleposition/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateSimplePositionPortfolioParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateSimplePositionPortfolioParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -110,9 +149,50 @@ impl CreateSimplePositionPortfolioRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/simpleposition/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `SimplePositionPortfolios` operations as an object-safe async trait, implemented by
+/// [`SimplePositionPortfoliosApi`]: write code against `&dyn
+/// SimplePositionPortfoliosApiClient` (or `impl SimplePositionPortfoliosApiClient`) and
+/// give it `client.simple_position_portfolios()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`SimplePositionPortfoliosApi`] for streams, timeouts and `send_as`). With
+/// the `mock` feature, mockall generates `MockSimplePositionPortfoliosApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait SimplePositionPortfoliosApiClient: Send + Sync {
+    /// `POST /api/simpleposition/{scope}` (operation `CreateSimplePositionPortfolio`):
+    /// [`SimplePositionPortfoliosApi::create_simple_position_portfolio`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateSimplePositionPortfolioRequest::send): see [`Error`](crate::Error).
+    async fn create_simple_position_portfolio(
+        &self,
+        params: CreateSimplePositionPortfolioParams,
+    ) -> Result<lusid_models::Portfolio, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl SimplePositionPortfoliosApiClient for SimplePositionPortfoliosApi {
+    async fn create_simple_position_portfolio(
+        &self,
+        params: CreateSimplePositionPortfolioParams,
+    ) -> Result<lusid_models::Portfolio, crate::Error> {
+        CreateSimplePositionPortfolioRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

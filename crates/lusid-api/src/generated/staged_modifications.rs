@@ -54,11 +54,7 @@ impl StagedModificationsApi {
     pub fn list_staged_modifications(&self) -> ListStagedModificationsRequest {
         ListStagedModificationsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListStagedModificationsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -88,8 +84,7 @@ impl StagedModificationsApi {
     pub fn get_staged_modification(&self, id: impl Into<String>) -> GetStagedModificationRequest {
         GetStagedModificationRequest {
             client: self.client.clone(),
-            id: id.into(),
-            as_at: None,
+            params: GetStagedModificationParams::new(id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -125,8 +120,7 @@ impl StagedModificationsApi {
     ) -> AddDecisionRequest {
         AddDecisionRequest {
             client: self.client.clone(),
-            id: id.into(),
-            body: staged_modification_decision_request,
+            params: AddDecisionParams::new(id, staged_modification_decision_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -164,39 +158,45 @@ impl StagedModificationsApi {
     pub fn list_requested_changes(&self, id: impl Into<String>) -> ListRequestedChangesRequest {
         ListRequestedChangesRequest {
             client: self.client.clone(),
-            id: id.into(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListRequestedChangesParams::new(id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListStagedModifications` request (`GET /api/stagedmodifications`), built by
-/// [`StagedModificationsApi::list_staged_modifications`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListStagedModificationsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListStagedModifications` (`GET /api/stagedmodifications`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListStagedModificationsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListStagedModificationsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListStagedModifications",
-        path_template: "/api/stagedmodifications",
-        idempotent: true,
-    };
+impl ListStagedModificationsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -228,6 +228,68 @@ impl ListStagedModificationsRequest {
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `ListStagedModifications` request (`GET /api/stagedmodifications`), built by
+/// [`StagedModificationsApi::list_staged_modifications`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListStagedModificationsRequest {
+    client: crate::Client,
+    params: ListStagedModificationsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListStagedModificationsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListStagedModifications",
+        path_template: "/api/stagedmodifications",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListStagedModificationsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListStagedModificationsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -264,11 +326,11 @@ impl ListStagedModificationsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/stagedmodifications");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -323,25 +385,58 @@ impl crate::paginator::PagedRequest for ListStagedModificationsRequest {
     type Page = lusid_models::PagedResourceListOfStagedModification;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `GetStagedModification` (`GET /api/stagedmodifications/{id}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetStagedModificationParams {
+    /// `id` (path): string.
+    pub id: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetStagedModificationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -352,8 +447,7 @@ impl crate::paginator::PagedRequest for ListStagedModificationsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetStagedModificationRequest {
     client: crate::Client,
-    id: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetStagedModificationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -368,8 +462,18 @@ impl GetStagedModificationRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetStagedModificationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetStagedModificationParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -403,10 +507,38 @@ impl GetStagedModificationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/stagedmodifications/");
-        request.path_param("id", &self.id)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("id", &self.params.id)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `AddDecision` (`POST /api/stagedmodifications/{id}/decision`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AddDecisionParams {
+    /// `id` (path): string.
+    pub id: String,
+    /// The JSON request body.
+    pub body: lusid_models::StagedModificationDecisionRequest,
+}
+
+impl AddDecisionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        id: impl Into<String>,
+        staged_modification_decision_request: lusid_models::StagedModificationDecisionRequest,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            body: staged_modification_decision_request,
+        }
     }
 }
 
@@ -417,8 +549,7 @@ impl GetStagedModificationRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddDecisionRequest {
     client: crate::Client,
-    id: String,
-    body: lusid_models::StagedModificationDecisionRequest,
+    params: AddDecisionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -429,6 +560,16 @@ impl AddDecisionRequest {
         path_template: "/api/stagedmodifications/{id}/decision",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &AddDecisionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> AddDecisionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -461,38 +602,51 @@ impl AddDecisionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/stagedmodifications/");
-        request.path_param("id", &self.id)?;
+        request.path_param("id", &self.params.id)?;
         request.path("/decision");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListRequestedChanges` request (`GET
-/// /api/stagedmodifications/{id}/requestedChanges`), built by
-/// [`StagedModificationsApi::list_requested_changes`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListRequestedChangesRequest {
-    client: crate::Client,
-    id: String,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListRequestedChanges` (`GET
+/// /api/stagedmodifications/{id}/requestedChanges`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListRequestedChangesParams {
+    /// `id` (path): string.
+    pub id: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListRequestedChangesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListRequestedChanges",
-        path_template: "/api/stagedmodifications/{id}/requestedChanges",
-        idempotent: true,
-    };
+impl ListRequestedChangesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -524,6 +678,69 @@ impl ListRequestedChangesRequest {
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `ListRequestedChanges` request (`GET
+/// /api/stagedmodifications/{id}/requestedChanges`), built by
+/// [`StagedModificationsApi::list_requested_changes`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListRequestedChangesRequest {
+    client: crate::Client,
+    params: ListRequestedChangesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListRequestedChangesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListRequestedChanges",
+        path_template: "/api/stagedmodifications/{id}/requestedChanges",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListRequestedChangesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListRequestedChangesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -563,13 +780,13 @@ impl ListRequestedChangesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/stagedmodifications/");
-        request.path_param("id", &self.id)?;
+        request.path_param("id", &self.params.id)?;
         request.path("/requestedChanges");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -628,24 +845,139 @@ impl crate::paginator::PagedRequest for ListRequestedChangesRequest {
     type Page = lusid_models::PagedResourceListOfStagedModificationsRequestedChangeInterval;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The `StagedModifications` operations as an object-safe async trait, implemented by
+/// [`StagedModificationsApi`]: write code against `&dyn StagedModificationsApiClient` (or
+/// `impl StagedModificationsApiClient`) and give it `client.staged_modifications()` in
+/// production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`StagedModificationsApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockStagedModificationsApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait StagedModificationsApiClient: Send + Sync {
+    /// `GET /api/stagedmodifications` (operation `ListStagedModifications`):
+    /// [`StagedModificationsApi::list_staged_modifications`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListStagedModificationsRequest::send): see [`Error`](crate::Error).
+    async fn list_staged_modifications(
+        &self,
+        params: ListStagedModificationsParams,
+    ) -> Result<lusid_models::PagedResourceListOfStagedModification, crate::Error>;
+
+    /// `GET /api/stagedmodifications/{id}` (operation `GetStagedModification`):
+    /// [`StagedModificationsApi::get_staged_modification`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetStagedModificationRequest::send): see [`Error`](crate::Error).
+    async fn get_staged_modification(
+        &self,
+        params: GetStagedModificationParams,
+    ) -> Result<lusid_models::StagedModification, crate::Error>;
+
+    /// `POST /api/stagedmodifications/{id}/decision` (operation `AddDecision`):
+    /// [`StagedModificationsApi::add_decision`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::AddDecisionRequest::send): see [`Error`](crate::Error).
+    async fn add_decision(
+        &self,
+        params: AddDecisionParams,
+    ) -> Result<lusid_models::StagedModification, crate::Error>;
+
+    /// `GET /api/stagedmodifications/{id}/requestedChanges` (operation `ListRequestedChanges`):
+    /// [`StagedModificationsApi::list_requested_changes`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListRequestedChangesRequest::send): see [`Error`](crate::Error).
+    async fn list_requested_changes(
+        &self,
+        params: ListRequestedChangesParams,
+    ) -> Result<
+        lusid_models::PagedResourceListOfStagedModificationsRequestedChangeInterval,
+        crate::Error,
+    >;
+}
+
+#[async_trait::async_trait]
+impl StagedModificationsApiClient for StagedModificationsApi {
+    async fn list_staged_modifications(
+        &self,
+        params: ListStagedModificationsParams,
+    ) -> Result<lusid_models::PagedResourceListOfStagedModification, crate::Error> {
+        ListStagedModificationsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_staged_modification(
+        &self,
+        params: GetStagedModificationParams,
+    ) -> Result<lusid_models::StagedModification, crate::Error> {
+        GetStagedModificationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn add_decision(
+        &self,
+        params: AddDecisionParams,
+    ) -> Result<lusid_models::StagedModification, crate::Error> {
+        AddDecisionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_requested_changes(
+        &self,
+        params: ListRequestedChangesParams,
+    ) -> Result<
+        lusid_models::PagedResourceListOfStagedModificationsRequestedChangeInterval,
+        crate::Error,
+    > {
+        ListRequestedChangesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

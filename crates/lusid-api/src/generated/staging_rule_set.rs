@@ -51,11 +51,7 @@ impl StagingRuleSetApi {
     pub fn list_staging_rule_sets(&self) -> ListStagingRuleSetsRequest {
         ListStagingRuleSetsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
+            params: ListStagingRuleSetsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -85,8 +81,7 @@ impl StagingRuleSetApi {
     pub fn get_staging_rule_set(&self, entity_type: impl Into<String>) -> GetStagingRuleSetRequest {
         GetStagingRuleSetRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            as_at: None,
+            params: GetStagingRuleSetParams::new(entity_type),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -121,8 +116,7 @@ impl StagingRuleSetApi {
     ) -> UpdateStagingRuleSetRequest {
         UpdateStagingRuleSetRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            body: update_staging_rule_set_request,
+            params: UpdateStagingRuleSetParams::new(entity_type, update_staging_rule_set_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -158,8 +152,7 @@ impl StagingRuleSetApi {
     ) -> CreateStagingRuleSetRequest {
         CreateStagingRuleSetRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
-            body: create_staging_rule_set_request,
+            params: CreateStagingRuleSetParams::new(entity_type, create_staging_rule_set_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -189,34 +182,45 @@ impl StagingRuleSetApi {
     ) -> DeleteStagingRuleSetRequest {
         DeleteStagingRuleSetRequest {
             client: self.client.clone(),
-            entity_type: entity_type.into(),
+            params: DeleteStagingRuleSetParams::new(entity_type),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListStagingRuleSets` request (`GET /api/stagingrulesets`), built by
-/// [`StagingRuleSetApi::list_staging_rule_sets`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListStagingRuleSetsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListStagingRuleSets` (`GET /api/stagingrulesets`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListStagingRuleSetsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListStagingRuleSetsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListStagingRuleSets",
-        path_template: "/api/stagingrulesets",
-        idempotent: true,
-    };
+impl ListStagingRuleSetsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -248,6 +252,68 @@ impl ListStagingRuleSetsRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListStagingRuleSets` request (`GET /api/stagingrulesets`), built by
+/// [`StagingRuleSetApi::list_staging_rule_sets`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListStagingRuleSetsRequest {
+    client: crate::Client,
+    params: ListStagingRuleSetsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListStagingRuleSetsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListStagingRuleSets",
+        path_template: "/api/stagingrulesets",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListStagingRuleSetsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListStagingRuleSetsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -284,11 +350,11 @@ impl ListStagingRuleSetsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/stagingrulesets");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -343,25 +409,58 @@ impl crate::paginator::PagedRequest for ListStagingRuleSetsRequest {
     type Page = lusid_models::PagedResourceListOfStagingRuleSet;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `GetStagingRuleSet` (`GET /api/stagingrulesets/{entityType}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetStagingRuleSetParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetStagingRuleSetParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_type: impl Into<String>) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -372,8 +471,7 @@ impl crate::paginator::PagedRequest for ListStagingRuleSetsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetStagingRuleSetRequest {
     client: crate::Client,
-    entity_type: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetStagingRuleSetParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -388,8 +486,18 @@ impl GetStagingRuleSetRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetStagingRuleSetParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetStagingRuleSetParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -423,10 +531,38 @@ impl GetStagingRuleSetRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/stagingrulesets/");
-        request.path_param("entityType", &self.entity_type)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("entityType", &self.params.entity_type)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateStagingRuleSet` (`PUT /api/stagingrulesets/{entityType}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateStagingRuleSetParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateStagingRuleSetRequest,
+}
+
+impl UpdateStagingRuleSetParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_type: impl Into<String>,
+        update_staging_rule_set_request: lusid_models::UpdateStagingRuleSetRequest,
+    ) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            body: update_staging_rule_set_request,
+        }
     }
 }
 
@@ -437,8 +573,7 @@ impl GetStagingRuleSetRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateStagingRuleSetRequest {
     client: crate::Client,
-    entity_type: String,
-    body: lusid_models::UpdateStagingRuleSetRequest,
+    params: UpdateStagingRuleSetParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -449,6 +584,16 @@ impl UpdateStagingRuleSetRequest {
         path_template: "/api/stagingrulesets/{entityType}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateStagingRuleSetParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateStagingRuleSetParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -481,10 +626,38 @@ impl UpdateStagingRuleSetRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/stagingrulesets/");
-        request.path_param("entityType", &self.entity_type)?;
-        request.json_body(&self.body)?;
+        request.path_param("entityType", &self.params.entity_type)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `CreateStagingRuleSet` (`POST /api/stagingrulesets/{entityType}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateStagingRuleSetParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+    /// The JSON request body.
+    pub body: lusid_models::CreateStagingRuleSetRequest,
+}
+
+impl CreateStagingRuleSetParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        entity_type: impl Into<String>,
+        create_staging_rule_set_request: lusid_models::CreateStagingRuleSetRequest,
+    ) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            body: create_staging_rule_set_request,
+        }
     }
 }
 
@@ -495,8 +668,7 @@ impl UpdateStagingRuleSetRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateStagingRuleSetRequest {
     client: crate::Client,
-    entity_type: String,
-    body: lusid_models::CreateStagingRuleSetRequest,
+    params: CreateStagingRuleSetParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -507,6 +679,16 @@ impl CreateStagingRuleSetRequest {
         path_template: "/api/stagingrulesets/{entityType}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateStagingRuleSetParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateStagingRuleSetParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -539,10 +721,32 @@ impl CreateStagingRuleSetRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/stagingrulesets/");
-        request.path_param("entityType", &self.entity_type)?;
-        request.json_body(&self.body)?;
+        request.path_param("entityType", &self.params.entity_type)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteStagingRuleSet` (`DELETE /api/stagingrulesets/{entityType}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteStagingRuleSetParams {
+    /// `entityType` (path): string.
+    pub entity_type: String,
+}
+
+impl DeleteStagingRuleSetParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(entity_type: impl Into<String>) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+        }
     }
 }
 
@@ -553,7 +757,7 @@ impl CreateStagingRuleSetRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteStagingRuleSetRequest {
     client: crate::Client,
-    entity_type: String,
+    params: DeleteStagingRuleSetParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -564,6 +768,16 @@ impl DeleteStagingRuleSetRequest {
         path_template: "/api/stagingrulesets/{entityType}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteStagingRuleSetParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteStagingRuleSetParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -597,8 +811,139 @@ impl DeleteStagingRuleSetRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/stagingrulesets/");
-        request.path_param("entityType", &self.entity_type)?;
+        request.path_param("entityType", &self.params.entity_type)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `StagingRuleSet` operations as an object-safe async trait, implemented by
+/// [`StagingRuleSetApi`]: write code against `&dyn StagingRuleSetApiClient` (or `impl
+/// StagingRuleSetApiClient`) and give it `client.staging_rule_set()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`StagingRuleSetApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockStagingRuleSetApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait StagingRuleSetApiClient: Send + Sync {
+    /// `GET /api/stagingrulesets` (operation `ListStagingRuleSets`):
+    /// [`StagingRuleSetApi::list_staging_rule_sets`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListStagingRuleSetsRequest::send): see [`Error`](crate::Error).
+    async fn list_staging_rule_sets(
+        &self,
+        params: ListStagingRuleSetsParams,
+    ) -> Result<lusid_models::PagedResourceListOfStagingRuleSet, crate::Error>;
+
+    /// `GET /api/stagingrulesets/{entityType}` (operation `GetStagingRuleSet`):
+    /// [`StagingRuleSetApi::get_staging_rule_set`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetStagingRuleSetRequest::send): see [`Error`](crate::Error).
+    async fn get_staging_rule_set(
+        &self,
+        params: GetStagingRuleSetParams,
+    ) -> Result<lusid_models::StagingRuleSet, crate::Error>;
+
+    /// `PUT /api/stagingrulesets/{entityType}` (operation `UpdateStagingRuleSet`):
+    /// [`StagingRuleSetApi::update_staging_rule_set`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateStagingRuleSetRequest::send): see [`Error`](crate::Error).
+    async fn update_staging_rule_set(
+        &self,
+        params: UpdateStagingRuleSetParams,
+    ) -> Result<lusid_models::StagingRuleSet, crate::Error>;
+
+    /// `POST /api/stagingrulesets/{entityType}` (operation `CreateStagingRuleSet`):
+    /// [`StagingRuleSetApi::create_staging_rule_set`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateStagingRuleSetRequest::send): see [`Error`](crate::Error).
+    async fn create_staging_rule_set(
+        &self,
+        params: CreateStagingRuleSetParams,
+    ) -> Result<lusid_models::StagingRuleSet, crate::Error>;
+
+    /// `DELETE /api/stagingrulesets/{entityType}` (operation `DeleteStagingRuleSet`):
+    /// [`StagingRuleSetApi::delete_staging_rule_set`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteStagingRuleSetRequest::send): see [`Error`](crate::Error).
+    async fn delete_staging_rule_set(
+        &self,
+        params: DeleteStagingRuleSetParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl StagingRuleSetApiClient for StagingRuleSetApi {
+    async fn list_staging_rule_sets(
+        &self,
+        params: ListStagingRuleSetsParams,
+    ) -> Result<lusid_models::PagedResourceListOfStagingRuleSet, crate::Error> {
+        ListStagingRuleSetsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_staging_rule_set(
+        &self,
+        params: GetStagingRuleSetParams,
+    ) -> Result<lusid_models::StagingRuleSet, crate::Error> {
+        GetStagingRuleSetRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_staging_rule_set(
+        &self,
+        params: UpdateStagingRuleSetParams,
+    ) -> Result<lusid_models::StagingRuleSet, crate::Error> {
+        UpdateStagingRuleSetRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_staging_rule_set(
+        &self,
+        params: CreateStagingRuleSetParams,
+    ) -> Result<lusid_models::StagingRuleSet, crate::Error> {
+        CreateStagingRuleSetRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_staging_rule_set(
+        &self,
+        params: DeleteStagingRuleSetParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteStagingRuleSetRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -52,8 +52,7 @@ impl StructuredResultDataApi {
     ) -> CreateDataMapRequest {
         CreateDataMapRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: request_body,
+            params: CreateDataMapParams::new(scope, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -87,8 +86,7 @@ impl StructuredResultDataApi {
     ) -> GetDataMapRequest {
         GetDataMapRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: request_body,
+            params: GetDataMapParams::new(scope, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -127,8 +125,7 @@ impl StructuredResultDataApi {
     ) -> UpsertResultValueRequest {
         UpsertResultValueRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: request_body,
+            params: UpsertResultValueParams::new(scope, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -166,9 +163,7 @@ impl StructuredResultDataApi {
     ) -> GetVirtualDocumentRequest {
         GetVirtualDocumentRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            as_at: None,
-            body: request_body,
+            params: GetVirtualDocumentParams::new(scope, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -216,15 +211,13 @@ impl StructuredResultDataApi {
     ) -> GetVirtualDocumentRowsRequest {
         GetVirtualDocumentRowsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            source: source.into(),
-            result_type: result_type.into(),
-            effective_at: effective_at.into(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
+            params: GetVirtualDocumentRowsParams::new(
+                scope,
+                code,
+                source,
+                result_type,
+                effective_at,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -269,12 +262,12 @@ impl StructuredResultDataApi {
     ) -> GetAddressKeyDefinitionsForDocumentRequest {
         GetAddressKeyDefinitionsForDocumentRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            source: source.into(),
-            result_type: result_type.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetAddressKeyDefinitionsForDocumentParams::new(
+                scope,
+                code,
+                source,
+                result_type,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -313,8 +306,7 @@ impl StructuredResultDataApi {
     ) -> UpsertStructuredResultDataRequest {
         UpsertStructuredResultDataRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: request_body,
+            params: UpsertStructuredResultDataParams::new(scope, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -350,8 +342,7 @@ impl StructuredResultDataApi {
     ) -> DeleteStructuredResultDataRequest {
         DeleteStructuredResultDataRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: request_body,
+            params: DeleteStructuredResultDataParams::new(scope, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -392,11 +383,36 @@ impl StructuredResultDataApi {
     ) -> GetStructuredResultDataRequest {
         GetStructuredResultDataRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            as_at: None,
-            max_age: None,
-            body: request_body,
+            params: GetStructuredResultDataParams::new(scope, request_body),
             call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `CreateDataMap` (`POST /api/unitresults/datamap/{scope}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateDataMapParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::CreateDataMapRequest>,
+}
+
+impl CreateDataMapParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::CreateDataMapRequest>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: request_body,
         }
     }
 }
@@ -408,8 +424,7 @@ impl StructuredResultDataApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateDataMapRequest {
     client: crate::Client,
-    scope: String,
-    body: std::collections::BTreeMap<String, lusid_models::CreateDataMapRequest>,
+    params: CreateDataMapParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -420,6 +435,16 @@ impl CreateDataMapRequest {
         path_template: "/api/unitresults/datamap/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateDataMapParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateDataMapParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -453,10 +478,38 @@ impl CreateDataMapRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/unitresults/datamap/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetDataMap` (`POST /api/unitresults/datamap/{scope}/$get`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetDataMapParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::DataMapKey>,
+}
+
+impl GetDataMapParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::DataMapKey>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -467,8 +520,7 @@ impl CreateDataMapRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDataMapRequest {
     client: crate::Client,
-    scope: String,
-    body: std::collections::BTreeMap<String, lusid_models::DataMapKey>,
+    params: GetDataMapParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -479,6 +531,16 @@ impl GetDataMapRequest {
         path_template: "/api/unitresults/datamap/{scope}/$get",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetDataMapParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetDataMapParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -511,11 +573,42 @@ impl GetDataMapRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/unitresults/datamap/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/$get");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertResultValue` (`POST /api/unitresults/resultvalue/{scope}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertResultValueParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::UpsertResultValuesDataRequest>,
+}
+
+impl UpsertResultValueParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        request_body: std::collections::BTreeMap<
+            String,
+            lusid_models::UpsertResultValuesDataRequest,
+        >,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -526,8 +619,7 @@ impl GetDataMapRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertResultValueRequest {
     client: crate::Client,
-    scope: String,
-    body: std::collections::BTreeMap<String, lusid_models::UpsertResultValuesDataRequest>,
+    params: UpsertResultValueParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -538,6 +630,16 @@ impl UpsertResultValueRequest {
         path_template: "/api/unitresults/resultvalue/{scope}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertResultValueParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertResultValueParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -571,10 +673,50 @@ impl UpsertResultValueRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/unitresults/resultvalue/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetVirtualDocument` (`POST
+/// /api/unitresults/virtualdocument/{scope}/$get`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetVirtualDocumentParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::StructuredResultDataId>,
+}
+
+impl GetVirtualDocumentParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::StructuredResultDataId>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            as_at: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -585,9 +727,7 @@ impl UpsertResultValueRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetVirtualDocumentRequest {
     client: crate::Client,
-    scope: String,
-    as_at: Option<time::OffsetDateTime>,
-    body: std::collections::BTreeMap<String, lusid_models::StructuredResultDataId>,
+    params: GetVirtualDocumentParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -602,8 +742,18 @@ impl GetVirtualDocumentRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetVirtualDocumentParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetVirtualDocumentParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -638,42 +788,67 @@ impl GetVirtualDocumentRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/unitresults/virtualdocument/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/$get");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetVirtualDocumentRows` request (`GET
-/// /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}`), built by
-/// [`StructuredResultDataApi::get_virtual_document_rows`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetVirtualDocumentRowsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    source: String,
-    result_type: String,
-    effective_at: String,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetVirtualDocumentRows` (`GET
+/// /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetVirtualDocumentRowsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `source` (path): string.
+    pub source: String,
+    /// `resultType` (path): string.
+    pub result_type: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl GetVirtualDocumentRowsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetVirtualDocumentRows",
-        path_template: "/api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}",
-        idempotent: true,
-    };
+impl GetVirtualDocumentRowsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        source: impl Into<String>,
+        result_type: impl Into<String>,
+        effective_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            source: source.into(),
+            result_type: result_type.into(),
+            effective_at: effective_at.into(),
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -698,6 +873,62 @@ impl GetVirtualDocumentRowsRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `GetVirtualDocumentRows` request (`GET
+/// /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}`), built by
+/// [`StructuredResultDataApi::get_virtual_document_rows`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetVirtualDocumentRowsRequest {
+    client: crate::Client,
+    params: GetVirtualDocumentRowsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetVirtualDocumentRowsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetVirtualDocumentRows",
+        path_template: "/api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetVirtualDocumentRowsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetVirtualDocumentRowsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -732,18 +963,18 @@ impl GetVirtualDocumentRowsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/unitresults/virtualdocument/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/");
-        request.path_param("source", &self.source)?;
+        request.path_param("source", &self.params.source)?;
         request.path("/");
-        request.path_param("resultType", &self.result_type)?;
-        request.query("effectiveAt", Some(&self.effective_at))?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.path_param("resultType", &self.params.result_type)?;
+        request.query("effectiveAt", Some(&self.params.effective_at))?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -797,25 +1028,82 @@ impl crate::paginator::PagedRequest for GetVirtualDocumentRowsRequest {
     type Page = lusid_models::PagedResourceListOfVirtualRow;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `GetAddressKeyDefinitionsForDocument` (`GET
+/// /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}/addresskeydefinitions`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetAddressKeyDefinitionsForDocumentParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `source` (path): string.
+    pub source: String,
+    /// `resultType` (path): string.
+    pub result_type: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetAddressKeyDefinitionsForDocumentParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        source: impl Into<String>,
+        result_type: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            source: source.into(),
+            result_type: result_type.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -827,12 +1115,7 @@ impl crate::paginator::PagedRequest for GetVirtualDocumentRowsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAddressKeyDefinitionsForDocumentRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    source: String,
-    result_type: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetAddressKeyDefinitionsForDocumentParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -846,15 +1129,25 @@ impl GetAddressKeyDefinitionsForDocumentRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetAddressKeyDefinitionsForDocumentParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetAddressKeyDefinitionsForDocumentParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -891,18 +1184,49 @@ impl GetAddressKeyDefinitionsForDocumentRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/unitresults/virtualdocument/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/");
-        request.path_param("source", &self.source)?;
+        request.path_param("source", &self.params.source)?;
         request.path("/");
-        request.path_param("resultType", &self.result_type)?;
+        request.path_param("resultType", &self.params.result_type)?;
         request.path("/addresskeydefinitions");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertStructuredResultData` (`POST /api/unitresults/{scope}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertStructuredResultDataParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::UpsertStructuredResultDataRequest>,
+}
+
+impl UpsertStructuredResultDataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        request_body: std::collections::BTreeMap<
+            String,
+            lusid_models::UpsertStructuredResultDataRequest,
+        >,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -913,8 +1237,7 @@ impl GetAddressKeyDefinitionsForDocumentRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertStructuredResultDataRequest {
     client: crate::Client,
-    scope: String,
-    body: std::collections::BTreeMap<String, lusid_models::UpsertStructuredResultDataRequest>,
+    params: UpsertStructuredResultDataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -925,6 +1248,16 @@ impl UpsertStructuredResultDataRequest {
         path_template: "/api/unitresults/{scope}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertStructuredResultDataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertStructuredResultDataParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -958,10 +1291,39 @@ impl UpsertStructuredResultDataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/unitresults/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteStructuredResultData` (`POST
+/// /api/unitresults/{scope}/$delete`): what its request builder sends, and what the tag's
+/// trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteStructuredResultDataParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::StructuredResultDataId>,
+}
+
+impl DeleteStructuredResultDataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::StructuredResultDataId>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -972,8 +1334,7 @@ impl UpsertStructuredResultDataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteStructuredResultDataRequest {
     client: crate::Client,
-    scope: String,
-    body: std::collections::BTreeMap<String, lusid_models::StructuredResultDataId>,
+    params: DeleteStructuredResultDataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -984,6 +1345,16 @@ impl DeleteStructuredResultDataRequest {
         path_template: "/api/unitresults/{scope}/$delete",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteStructuredResultDataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteStructuredResultDataParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1017,11 +1388,59 @@ impl DeleteStructuredResultDataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/unitresults/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/$delete");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetStructuredResultData` (`POST /api/unitresults/{scope}/$get`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetStructuredResultDataParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `maxAge` (query): string.
+    pub max_age: Option<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::StructuredResultDataId>,
+}
+
+impl GetStructuredResultDataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::StructuredResultDataId>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            as_at: None,
+            max_age: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `maxAge` (query): string.
+    pub fn max_age(mut self, max_age: impl Into<String>) -> Self {
+        self.max_age = Some(max_age.into());
+        self
     }
 }
 
@@ -1032,10 +1451,7 @@ impl DeleteStructuredResultDataRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetStructuredResultDataRequest {
     client: crate::Client,
-    scope: String,
-    as_at: Option<time::OffsetDateTime>,
-    max_age: Option<String>,
-    body: std::collections::BTreeMap<String, lusid_models::StructuredResultDataId>,
+    params: GetStructuredResultDataParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1050,14 +1466,24 @@ impl GetStructuredResultDataRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `maxAge` (query): string.
     pub fn max_age(mut self, max_age: impl Into<String>) -> Self {
-        self.max_age = Some(max_age.into());
+        self.params = self.params.max_age(max_age);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetStructuredResultDataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetStructuredResultDataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1092,12 +1518,242 @@ impl GetStructuredResultDataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/unitresults/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/$get");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("maxAge", self.max_age.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("maxAge", self.params.max_age.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `StructuredResultData` operations as an object-safe async trait, implemented by
+/// [`StructuredResultDataApi`]: write code against `&dyn StructuredResultDataApiClient` (or
+/// `impl StructuredResultDataApiClient`) and give it `client.structured_result_data()` in
+/// production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`StructuredResultDataApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockStructuredResultDataApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait StructuredResultDataApiClient: Send + Sync {
+    /// `POST /api/unitresults/datamap/{scope}` (operation `CreateDataMap`):
+    /// [`StructuredResultDataApi::create_data_map`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateDataMapRequest::send): see [`Error`](crate::Error).
+    async fn create_data_map(
+        &self,
+        params: CreateDataMapParams,
+    ) -> Result<lusid_models::UpsertStructuredDataResponse, crate::Error>;
+
+    /// `POST /api/unitresults/datamap/{scope}/$get` (operation `GetDataMap`):
+    /// [`StructuredResultDataApi::get_data_map`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetDataMapRequest::send): see [`Error`](crate::Error).
+    async fn get_data_map(
+        &self,
+        params: GetDataMapParams,
+    ) -> Result<lusid_models::GetDataMapResponse, crate::Error>;
+
+    /// `POST /api/unitresults/resultvalue/{scope}` (operation `UpsertResultValue`):
+    /// [`StructuredResultDataApi::upsert_result_value`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertResultValueRequest::send): see [`Error`](crate::Error).
+    async fn upsert_result_value(
+        &self,
+        params: UpsertResultValueParams,
+    ) -> Result<lusid_models::UpsertStructuredDataResponse, crate::Error>;
+
+    /// `POST /api/unitresults/virtualdocument/{scope}/$get` (operation `GetVirtualDocument`):
+    /// [`StructuredResultDataApi::get_virtual_document`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetVirtualDocumentRequest::send): see [`Error`](crate::Error).
+    async fn get_virtual_document(
+        &self,
+        params: GetVirtualDocumentParams,
+    ) -> Result<lusid_models::GetVirtualDocumentResponse, crate::Error>;
+
+    /// `GET /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}` (operation
+    /// `GetVirtualDocumentRows`): [`StructuredResultDataApi::get_virtual_document_rows`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetVirtualDocumentRowsRequest::send): see [`Error`](crate::Error).
+    async fn get_virtual_document_rows(
+        &self,
+        params: GetVirtualDocumentRowsParams,
+    ) -> Result<lusid_models::PagedResourceListOfVirtualRow, crate::Error>;
+
+    /// `GET
+    /// /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}/addresskeydefinitions`
+    /// (operation `GetAddressKeyDefinitionsForDocument`):
+    /// [`StructuredResultDataApi::get_address_key_definitions_for_document`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetAddressKeyDefinitionsForDocumentRequest::send): see [`Error`](crate::Error).
+    async fn get_address_key_definitions_for_document(
+        &self,
+        params: GetAddressKeyDefinitionsForDocumentParams,
+    ) -> Result<lusid_models::ResourceListOfAddressKeyDefinition, crate::Error>;
+
+    /// `POST /api/unitresults/{scope}` (operation `UpsertStructuredResultData`):
+    /// [`StructuredResultDataApi::upsert_structured_result_data`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertStructuredResultDataRequest::send): see [`Error`](crate::Error).
+    async fn upsert_structured_result_data(
+        &self,
+        params: UpsertStructuredResultDataParams,
+    ) -> Result<lusid_models::UpsertStructuredDataResponse, crate::Error>;
+
+    /// `POST /api/unitresults/{scope}/$delete` (operation `DeleteStructuredResultData`):
+    /// [`StructuredResultDataApi::delete_structured_result_data`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteStructuredResultDataRequest::send): see [`Error`](crate::Error).
+    async fn delete_structured_result_data(
+        &self,
+        params: DeleteStructuredResultDataParams,
+    ) -> Result<lusid_models::AnnulStructuredDataResponse, crate::Error>;
+
+    /// `POST /api/unitresults/{scope}/$get` (operation `GetStructuredResultData`):
+    /// [`StructuredResultDataApi::get_structured_result_data`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetStructuredResultDataRequest::send): see [`Error`](crate::Error).
+    async fn get_structured_result_data(
+        &self,
+        params: GetStructuredResultDataParams,
+    ) -> Result<lusid_models::GetStructuredResultDataResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl StructuredResultDataApiClient for StructuredResultDataApi {
+    async fn create_data_map(
+        &self,
+        params: CreateDataMapParams,
+    ) -> Result<lusid_models::UpsertStructuredDataResponse, crate::Error> {
+        CreateDataMapRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_data_map(
+        &self,
+        params: GetDataMapParams,
+    ) -> Result<lusid_models::GetDataMapResponse, crate::Error> {
+        GetDataMapRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_result_value(
+        &self,
+        params: UpsertResultValueParams,
+    ) -> Result<lusid_models::UpsertStructuredDataResponse, crate::Error> {
+        UpsertResultValueRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_virtual_document(
+        &self,
+        params: GetVirtualDocumentParams,
+    ) -> Result<lusid_models::GetVirtualDocumentResponse, crate::Error> {
+        GetVirtualDocumentRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_virtual_document_rows(
+        &self,
+        params: GetVirtualDocumentRowsParams,
+    ) -> Result<lusid_models::PagedResourceListOfVirtualRow, crate::Error> {
+        GetVirtualDocumentRowsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_address_key_definitions_for_document(
+        &self,
+        params: GetAddressKeyDefinitionsForDocumentParams,
+    ) -> Result<lusid_models::ResourceListOfAddressKeyDefinition, crate::Error> {
+        GetAddressKeyDefinitionsForDocumentRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_structured_result_data(
+        &self,
+        params: UpsertStructuredResultDataParams,
+    ) -> Result<lusid_models::UpsertStructuredDataResponse, crate::Error> {
+        UpsertStructuredResultDataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_structured_result_data(
+        &self,
+        params: DeleteStructuredResultDataParams,
+    ) -> Result<lusid_models::AnnulStructuredDataResponse, crate::Error> {
+        DeleteStructuredResultDataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_structured_result_data(
+        &self,
+        params: GetStructuredResultDataParams,
+    ) -> Result<lusid_models::GetStructuredResultDataResponse, crate::Error> {
+        GetStructuredResultDataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

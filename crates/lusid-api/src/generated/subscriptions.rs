@@ -48,7 +48,7 @@ impl SubscriptionsApi {
     ) -> UpsertSubscriptionRequest {
         UpsertSubscriptionRequest {
             client: self.client.clone(),
-            body: upsert_subscription_request,
+            params: UpsertSubscriptionParams::new(upsert_subscription_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -84,11 +84,7 @@ impl SubscriptionsApi {
     pub fn list_subscriptions(&self, scope: impl Into<String>) -> ListSubscriptionsRequest {
         ListSubscriptionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            as_at: None,
-            filter: None,
-            limit: None,
-            page: None,
+            params: ListSubscriptionsParams::new(scope),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -123,9 +119,7 @@ impl SubscriptionsApi {
     ) -> GetSubscriptionRequest {
         GetSubscriptionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetSubscriptionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -159,9 +153,30 @@ impl SubscriptionsApi {
     ) -> DeleteSubscriptionRequest {
         DeleteSubscriptionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteSubscriptionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `UpsertSubscription` (`POST /api/subscriptions`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertSubscriptionParams {
+    /// The JSON request body.
+    pub body: lusid_models::UpsertSubscriptionRequest,
+}
+
+impl UpsertSubscriptionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(upsert_subscription_request: lusid_models::UpsertSubscriptionRequest) -> Self {
+        Self {
+            body: upsert_subscription_request,
         }
     }
 }
@@ -173,7 +188,7 @@ impl SubscriptionsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertSubscriptionRequest {
     client: crate::Client,
-    body: lusid_models::UpsertSubscriptionRequest,
+    params: UpsertSubscriptionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -184,6 +199,16 @@ impl UpsertSubscriptionRequest {
         path_template: "/api/subscriptions",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertSubscriptionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertSubscriptionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -219,34 +244,45 @@ impl UpsertSubscriptionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/subscriptions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListSubscriptions` request (`GET /api/subscriptions/{scope}`), built by
-/// [`SubscriptionsApi::list_subscriptions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListSubscriptionsRequest {
-    client: crate::Client,
-    scope: String,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    limit: Option<i64>,
-    page: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListSubscriptions` (`GET /api/subscriptions/{scope}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListSubscriptionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
 }
 
-impl ListSubscriptionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListSubscriptions",
-        path_template: "/api/subscriptions/{scope}",
-        idempotent: true,
-    };
+impl ListSubscriptionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            as_at: None,
+            filter: None,
+            limit: None,
+            page: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -271,6 +307,61 @@ impl ListSubscriptionsRequest {
     pub fn page(mut self, page: impl Into<String>) -> Self {
         self.page = Some(page.into());
         self
+    }
+}
+
+/// The `ListSubscriptions` request (`GET /api/subscriptions/{scope}`), built by
+/// [`SubscriptionsApi::list_subscriptions`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListSubscriptionsRequest {
+    client: crate::Client,
+    params: ListSubscriptionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListSubscriptionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListSubscriptions",
+        path_template: "/api/subscriptions/{scope}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListSubscriptionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListSubscriptionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -307,11 +398,11 @@ impl ListSubscriptionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/subscriptions/");
-        request.path_param("scope", &self.scope)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
+        request.path_param("scope", &self.params.scope)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -367,25 +458,61 @@ impl crate::paginator::PagedRequest for ListSubscriptionsRequest {
     type Page = lusid_models::PagedResourceListOfGetSubscriptionResponse;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `GetSubscription` (`GET /api/subscriptions/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetSubscriptionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetSubscriptionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -396,9 +523,7 @@ impl crate::paginator::PagedRequest for ListSubscriptionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSubscriptionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetSubscriptionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -413,8 +538,18 @@ impl GetSubscriptionRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetSubscriptionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetSubscriptionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -448,12 +583,37 @@ impl GetSubscriptionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/subscriptions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteSubscription` (`DELETE /api/subscriptions/{scope}/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteSubscriptionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteSubscriptionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -464,8 +624,7 @@ impl GetSubscriptionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteSubscriptionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteSubscriptionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -476,6 +635,16 @@ impl DeleteSubscriptionRequest {
         path_template: "/api/subscriptions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteSubscriptionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteSubscriptionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -512,10 +681,118 @@ impl DeleteSubscriptionRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/subscriptions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Subscriptions` operations as an object-safe async trait, implemented by
+/// [`SubscriptionsApi`]: write code against `&dyn SubscriptionsApiClient` (or `impl
+/// SubscriptionsApiClient`) and give it `client.subscriptions()` in production and a mock
+/// in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`SubscriptionsApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockSubscriptionsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait SubscriptionsApiClient: Send + Sync {
+    /// `POST /api/subscriptions` (operation `UpsertSubscription`):
+    /// [`SubscriptionsApi::upsert_subscription`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertSubscriptionRequest::send): see [`Error`](crate::Error).
+    async fn upsert_subscription(
+        &self,
+        params: UpsertSubscriptionParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
+
+    /// `GET /api/subscriptions/{scope}` (operation `ListSubscriptions`):
+    /// [`SubscriptionsApi::list_subscriptions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListSubscriptionsRequest::send): see [`Error`](crate::Error).
+    async fn list_subscriptions(
+        &self,
+        params: ListSubscriptionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfGetSubscriptionResponse, crate::Error>;
+
+    /// `GET /api/subscriptions/{scope}/{code}` (operation `GetSubscription`):
+    /// [`SubscriptionsApi::get_subscription`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetSubscriptionRequest::send): see [`Error`](crate::Error).
+    async fn get_subscription(
+        &self,
+        params: GetSubscriptionParams,
+    ) -> Result<lusid_models::GetSubscriptionResponse, crate::Error>;
+
+    /// `DELETE /api/subscriptions/{scope}/{code}` (operation `DeleteSubscription`):
+    /// [`SubscriptionsApi::delete_subscription`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteSubscriptionRequest::send): see [`Error`](crate::Error).
+    async fn delete_subscription(
+        &self,
+        params: DeleteSubscriptionParams,
+    ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl SubscriptionsApiClient for SubscriptionsApi {
+    async fn upsert_subscription(
+        &self,
+        params: UpsertSubscriptionParams,
+    ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
+        UpsertSubscriptionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_subscriptions(
+        &self,
+        params: ListSubscriptionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfGetSubscriptionResponse, crate::Error> {
+        ListSubscriptionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_subscription(
+        &self,
+        params: GetSubscriptionParams,
+    ) -> Result<lusid_models::GetSubscriptionResponse, crate::Error> {
+        GetSubscriptionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_subscription(
+        &self,
+        params: DeleteSubscriptionParams,
+    ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error> {
+        DeleteSubscriptionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

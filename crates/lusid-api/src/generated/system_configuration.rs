@@ -47,7 +47,7 @@ impl SystemConfigurationApi {
     pub fn list_configuration_transaction_types(&self) -> ListConfigurationTransactionTypesRequest {
         ListConfigurationTransactionTypesRequest {
             client: self.client.clone(),
-            as_at: None,
+            params: ListConfigurationTransactionTypesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -83,7 +83,9 @@ impl SystemConfigurationApi {
     ) -> SetConfigurationTransactionTypesRequest {
         SetConfigurationTransactionTypesRequest {
             client: self.client.clone(),
-            body: transaction_set_configuration_data_request,
+            params: SetConfigurationTransactionTypesParams::new(
+                transaction_set_configuration_data_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -119,7 +121,7 @@ impl SystemConfigurationApi {
     ) -> CreateSideDefinitionRequest {
         CreateSideDefinitionRequest {
             client: self.client.clone(),
-            body: side_configuration_data_request,
+            params: CreateSideDefinitionParams::new(side_configuration_data_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -156,7 +158,9 @@ impl SystemConfigurationApi {
     ) -> CreateConfigurationTransactionTypeRequest {
         CreateConfigurationTransactionTypeRequest {
             client: self.client.clone(),
-            body: transaction_configuration_data_request,
+            params: CreateConfigurationTransactionTypeParams::new(
+                transaction_configuration_data_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -192,8 +196,7 @@ impl SystemConfigurationApi {
     ) -> GetTransactionConfigurationSourceRequest {
         GetTransactionConfigurationSourceRequest {
             client: self.client.clone(),
-            source: source.into(),
-            as_at: None,
+            params: GetTransactionConfigurationSourceParams::new(source),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -231,8 +234,7 @@ impl SystemConfigurationApi {
     ) -> SetTransactionConfigurationSourceRequest {
         SetTransactionConfigurationSourceRequest {
             client: self.client.clone(),
-            source: source.into(),
-            body: request_body,
+            params: SetTransactionConfigurationSourceParams::new(source, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -263,9 +265,38 @@ impl SystemConfigurationApi {
     ) -> DeleteTransactionConfigurationSourceRequest {
         DeleteTransactionConfigurationSourceRequest {
             client: self.client.clone(),
-            source: source.into(),
+            params: DeleteTransactionConfigurationSourceParams::new(source),
             call_options: lusid_http::CallOptions::new(),
         }
+    }
+}
+
+/// The parameters of `ListConfigurationTransactionTypes` (`GET
+/// /api/systemconfiguration/transactions`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListConfigurationTransactionTypesParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl ListConfigurationTransactionTypesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self { as_at: None }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -277,7 +308,7 @@ impl SystemConfigurationApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListConfigurationTransactionTypesRequest {
     client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
+    params: ListConfigurationTransactionTypesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -292,8 +323,18 @@ impl ListConfigurationTransactionTypesRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListConfigurationTransactionTypesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListConfigurationTransactionTypesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -328,9 +369,34 @@ impl ListConfigurationTransactionTypesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/systemconfiguration/transactions");
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `SetConfigurationTransactionTypes` (`PUT
+/// /api/systemconfiguration/transactions`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SetConfigurationTransactionTypesParams {
+    /// The JSON request body.
+    pub body: lusid_models::TransactionSetConfigurationDataRequest,
+}
+
+impl SetConfigurationTransactionTypesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        transaction_set_configuration_data_request: lusid_models::TransactionSetConfigurationDataRequest,
+    ) -> Self {
+        Self {
+            body: transaction_set_configuration_data_request,
+        }
     }
 }
 
@@ -342,7 +408,7 @@ impl ListConfigurationTransactionTypesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetConfigurationTransactionTypesRequest {
     client: crate::Client,
-    body: lusid_models::TransactionSetConfigurationDataRequest,
+    params: SetConfigurationTransactionTypesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -353,6 +419,16 @@ impl SetConfigurationTransactionTypesRequest {
         path_template: "/api/systemconfiguration/transactions",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SetConfigurationTransactionTypesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SetConfigurationTransactionTypesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -386,9 +462,34 @@ impl SetConfigurationTransactionTypesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/systemconfiguration/transactions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `CreateSideDefinition` (`POST
+/// /api/systemconfiguration/transactions/side`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateSideDefinitionParams {
+    /// The JSON request body.
+    pub body: lusid_models::SideConfigurationDataRequest,
+}
+
+impl CreateSideDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        side_configuration_data_request: lusid_models::SideConfigurationDataRequest,
+    ) -> Self {
+        Self {
+            body: side_configuration_data_request,
+        }
     }
 }
 
@@ -399,7 +500,7 @@ impl SetConfigurationTransactionTypesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateSideDefinitionRequest {
     client: crate::Client,
-    body: lusid_models::SideConfigurationDataRequest,
+    params: CreateSideDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -410,6 +511,16 @@ impl CreateSideDefinitionRequest {
         path_template: "/api/systemconfiguration/transactions/side",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateSideDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateSideDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -443,9 +554,34 @@ impl CreateSideDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/systemconfiguration/transactions/side");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `CreateConfigurationTransactionType` (`POST
+/// /api/systemconfiguration/transactions/type`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateConfigurationTransactionTypeParams {
+    /// The JSON request body.
+    pub body: lusid_models::TransactionConfigurationDataRequest,
+}
+
+impl CreateConfigurationTransactionTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        transaction_configuration_data_request: lusid_models::TransactionConfigurationDataRequest,
+    ) -> Self {
+        Self {
+            body: transaction_configuration_data_request,
+        }
     }
 }
 
@@ -457,7 +593,7 @@ impl CreateSideDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateConfigurationTransactionTypeRequest {
     client: crate::Client,
-    body: lusid_models::TransactionConfigurationDataRequest,
+    params: CreateConfigurationTransactionTypeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -468,6 +604,16 @@ impl CreateConfigurationTransactionTypeRequest {
         path_template: "/api/systemconfiguration/transactions/type",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateConfigurationTransactionTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateConfigurationTransactionTypeParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -501,9 +647,43 @@ impl CreateConfigurationTransactionTypeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/systemconfiguration/transactions/type");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetTransactionConfigurationSource` (`GET
+/// /api/systemconfiguration/transactions/type/{source}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetTransactionConfigurationSourceParams {
+    /// `source` (path): string.
+    pub source: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetTransactionConfigurationSourceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(source: impl Into<String>) -> Self {
+        Self {
+            source: source.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -515,8 +695,7 @@ impl CreateConfigurationTransactionTypeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTransactionConfigurationSourceRequest {
     client: crate::Client,
-    source: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetTransactionConfigurationSourceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -531,8 +710,18 @@ impl GetTransactionConfigurationSourceRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetTransactionConfigurationSourceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetTransactionConfigurationSourceParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -567,10 +756,39 @@ impl GetTransactionConfigurationSourceRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/systemconfiguration/transactions/type/");
-        request.path_param("source", &self.source)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("source", &self.params.source)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `SetTransactionConfigurationSource` (`PUT
+/// /api/systemconfiguration/transactions/type/{source}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SetTransactionConfigurationSourceParams {
+    /// `source` (path): string.
+    pub source: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::SetTransactionConfigurationSourceRequest>,
+}
+
+impl SetTransactionConfigurationSourceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        source: impl Into<String>,
+        request_body: Vec<lusid_models::SetTransactionConfigurationSourceRequest>,
+    ) -> Self {
+        Self {
+            source: source.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -582,8 +800,7 @@ impl GetTransactionConfigurationSourceRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetTransactionConfigurationSourceRequest {
     client: crate::Client,
-    source: String,
-    body: Vec<lusid_models::SetTransactionConfigurationSourceRequest>,
+    params: SetTransactionConfigurationSourceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -594,6 +811,16 @@ impl SetTransactionConfigurationSourceRequest {
         path_template: "/api/systemconfiguration/transactions/type/{source}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SetTransactionConfigurationSourceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SetTransactionConfigurationSourceParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -627,10 +854,33 @@ impl SetTransactionConfigurationSourceRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/systemconfiguration/transactions/type/");
-        request.path_param("source", &self.source)?;
-        request.json_body(&self.body)?;
+        request.path_param("source", &self.params.source)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteTransactionConfigurationSource` (`DELETE
+/// /api/systemconfiguration/transactions/type/{source}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteTransactionConfigurationSourceParams {
+    /// `source` (path): string.
+    pub source: String,
+}
+
+impl DeleteTransactionConfigurationSourceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(source: impl Into<String>) -> Self {
+        Self {
+            source: source.into(),
+        }
     }
 }
 
@@ -642,7 +892,7 @@ impl SetTransactionConfigurationSourceRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTransactionConfigurationSourceRequest {
     client: crate::Client,
-    source: String,
+    params: DeleteTransactionConfigurationSourceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -653,6 +903,16 @@ impl DeleteTransactionConfigurationSourceRequest {
         path_template: "/api/systemconfiguration/transactions/type/{source}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteTransactionConfigurationSourceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteTransactionConfigurationSourceParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -686,8 +946,198 @@ impl DeleteTransactionConfigurationSourceRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/systemconfiguration/transactions/type/");
-        request.path_param("source", &self.source)?;
+        request.path_param("source", &self.params.source)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `SystemConfiguration` operations as an object-safe async trait, implemented by
+/// [`SystemConfigurationApi`]: write code against `&dyn SystemConfigurationApiClient` (or
+/// `impl SystemConfigurationApiClient`) and give it `client.system_configuration()` in
+/// production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`SystemConfigurationApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockSystemConfigurationApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait SystemConfigurationApiClient: Send + Sync {
+    /// `GET /api/systemconfiguration/transactions` (operation
+    /// `ListConfigurationTransactionTypes`):
+    /// [`SystemConfigurationApi::list_configuration_transaction_types`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListConfigurationTransactionTypesRequest::send): see [`Error`](crate::Error).
+    async fn list_configuration_transaction_types(
+        &self,
+        params: ListConfigurationTransactionTypesParams,
+    ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error>;
+
+    /// `PUT /api/systemconfiguration/transactions` (operation
+    /// `SetConfigurationTransactionTypes`):
+    /// [`SystemConfigurationApi::set_configuration_transaction_types`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SetConfigurationTransactionTypesRequest::send): see [`Error`](crate::Error).
+    async fn set_configuration_transaction_types(
+        &self,
+        params: SetConfigurationTransactionTypesParams,
+    ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error>;
+
+    /// `POST /api/systemconfiguration/transactions/side` (operation `CreateSideDefinition`):
+    /// [`SystemConfigurationApi::create_side_definition`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateSideDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn create_side_definition(
+        &self,
+        params: CreateSideDefinitionParams,
+    ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error>;
+
+    /// `POST /api/systemconfiguration/transactions/type` (operation
+    /// `CreateConfigurationTransactionType`):
+    /// [`SystemConfigurationApi::create_configuration_transaction_type`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateConfigurationTransactionTypeRequest::send): see [`Error`](crate::Error).
+    async fn create_configuration_transaction_type(
+        &self,
+        params: CreateConfigurationTransactionTypeParams,
+    ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error>;
+
+    /// `GET /api/systemconfiguration/transactions/type/{source}` (operation
+    /// `GetTransactionConfigurationSource`):
+    /// [`SystemConfigurationApi::get_transaction_configuration_source`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetTransactionConfigurationSourceRequest::send): see [`Error`](crate::Error).
+    async fn get_transaction_configuration_source(
+        &self,
+        params: GetTransactionConfigurationSourceParams,
+    ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error>;
+
+    /// `PUT /api/systemconfiguration/transactions/type/{source}` (operation
+    /// `SetTransactionConfigurationSource`):
+    /// [`SystemConfigurationApi::set_transaction_configuration_source`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SetTransactionConfigurationSourceRequest::send): see [`Error`](crate::Error).
+    async fn set_transaction_configuration_source(
+        &self,
+        params: SetTransactionConfigurationSourceParams,
+    ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error>;
+
+    /// `DELETE /api/systemconfiguration/transactions/type/{source}` (operation
+    /// `DeleteTransactionConfigurationSource`):
+    /// [`SystemConfigurationApi::delete_transaction_configuration_source`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteTransactionConfigurationSourceRequest::send): see [`Error`](crate::Error).
+    async fn delete_transaction_configuration_source(
+        &self,
+        params: DeleteTransactionConfigurationSourceParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl SystemConfigurationApiClient for SystemConfigurationApi {
+    async fn list_configuration_transaction_types(
+        &self,
+        params: ListConfigurationTransactionTypesParams,
+    ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error> {
+        ListConfigurationTransactionTypesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn set_configuration_transaction_types(
+        &self,
+        params: SetConfigurationTransactionTypesParams,
+    ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error> {
+        SetConfigurationTransactionTypesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_side_definition(
+        &self,
+        params: CreateSideDefinitionParams,
+    ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error> {
+        CreateSideDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_configuration_transaction_type(
+        &self,
+        params: CreateConfigurationTransactionTypeParams,
+    ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error> {
+        CreateConfigurationTransactionTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_transaction_configuration_source(
+        &self,
+        params: GetTransactionConfigurationSourceParams,
+    ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error> {
+        GetTransactionConfigurationSourceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn set_transaction_configuration_source(
+        &self,
+        params: SetTransactionConfigurationSourceParams,
+    ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error> {
+        SetTransactionConfigurationSourceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_transaction_configuration_source(
+        &self,
+        params: DeleteTransactionConfigurationSourceParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteTransactionConfigurationSourceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

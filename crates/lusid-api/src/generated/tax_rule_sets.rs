@@ -45,8 +45,7 @@ impl TaxRuleSetsApi {
     pub fn list_tax_rule_sets(&self) -> ListTaxRuleSetsRequest {
         ListTaxRuleSetsRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
+            params: ListTaxRuleSetsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -81,8 +80,7 @@ impl TaxRuleSetsApi {
     ) -> CreateTaxRuleSetRequest {
         CreateTaxRuleSetRequest {
             client: self.client.clone(),
-            effective_at: None,
-            body: create_tax_rule_set_request,
+            params: CreateTaxRuleSetParams::new(create_tax_rule_set_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -119,10 +117,7 @@ impl TaxRuleSetsApi {
     ) -> GetTaxRuleSetRequest {
         GetTaxRuleSetRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetTaxRuleSetParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -160,10 +155,7 @@ impl TaxRuleSetsApi {
     ) -> UpdateTaxRuleSetRequest {
         UpdateTaxRuleSetRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            body: update_tax_rule_set_request,
+            params: UpdateTaxRuleSetParams::new(scope, code, update_tax_rule_set_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -195,10 +187,48 @@ impl TaxRuleSetsApi {
     ) -> DeleteTaxRuleSetRequest {
         DeleteTaxRuleSetRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteTaxRuleSetParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
+    }
+}
+
+/// The parameters of `ListTaxRuleSets` (`GET /api/tax/rulesets`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListTaxRuleSetsParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl ListTaxRuleSetsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -209,8 +239,7 @@ impl TaxRuleSetsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListTaxRuleSetsRequest {
     client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: ListTaxRuleSetsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -224,15 +253,25 @@ impl ListTaxRuleSetsRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListTaxRuleSetsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListTaxRuleSetsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -266,10 +305,41 @@ impl ListTaxRuleSetsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/tax/rulesets");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `CreateTaxRuleSet` (`POST /api/tax/rulesets`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateTaxRuleSetParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::CreateTaxRuleSetRequest,
+}
+
+impl CreateTaxRuleSetParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(create_tax_rule_set_request: lusid_models::CreateTaxRuleSetRequest) -> Self {
+        Self {
+            effective_at: None,
+            body: create_tax_rule_set_request,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -280,8 +350,7 @@ impl ListTaxRuleSetsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateTaxRuleSetRequest {
     client: crate::Client,
-    effective_at: Option<String>,
-    body: lusid_models::CreateTaxRuleSetRequest,
+    params: CreateTaxRuleSetParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -295,8 +364,18 @@ impl CreateTaxRuleSetRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateTaxRuleSetParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateTaxRuleSetParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -330,10 +409,55 @@ impl CreateTaxRuleSetRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/tax/rulesets");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetTaxRuleSet` (`GET /api/tax/rulesets/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetTaxRuleSetParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetTaxRuleSetParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -344,10 +468,7 @@ impl CreateTaxRuleSetRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTaxRuleSetRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetTaxRuleSetParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -361,15 +482,25 @@ impl GetTaxRuleSetRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetTaxRuleSetParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetTaxRuleSetParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -403,13 +534,54 @@ impl GetTaxRuleSetRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/tax/rulesets/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateTaxRuleSet` (`PUT /api/tax/rulesets/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateTaxRuleSetParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateTaxRuleSetRequest,
+}
+
+impl UpdateTaxRuleSetParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_tax_rule_set_request: lusid_models::UpdateTaxRuleSetRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            body: update_tax_rule_set_request,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -420,10 +592,7 @@ impl GetTaxRuleSetRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateTaxRuleSetRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    body: lusid_models::UpdateTaxRuleSetRequest,
+    params: UpdateTaxRuleSetParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -437,8 +606,18 @@ impl UpdateTaxRuleSetRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateTaxRuleSetParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateTaxRuleSetParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -472,13 +651,38 @@ impl UpdateTaxRuleSetRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/tax/rulesets/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteTaxRuleSet` (`DELETE /api/tax/rulesets/{scope}/{code}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteTaxRuleSetParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteTaxRuleSetParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -489,8 +693,7 @@ impl UpdateTaxRuleSetRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTaxRuleSetRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteTaxRuleSetParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -501,6 +704,16 @@ impl DeleteTaxRuleSetRequest {
         path_template: "/api/tax/rulesets/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteTaxRuleSetParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteTaxRuleSetParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -534,10 +747,141 @@ impl DeleteTaxRuleSetRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/tax/rulesets/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `TaxRuleSets` operations as an object-safe async trait, implemented by
+/// [`TaxRuleSetsApi`]: write code against `&dyn TaxRuleSetsApiClient` (or `impl
+/// TaxRuleSetsApiClient`) and give it `client.tax_rule_sets()` in production and a mock in
+/// tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`TaxRuleSetsApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockTaxRuleSetsApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait TaxRuleSetsApiClient: Send + Sync {
+    /// `GET /api/tax/rulesets` (operation `ListTaxRuleSets`):
+    /// [`TaxRuleSetsApi::list_tax_rule_sets`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListTaxRuleSetsRequest::send): see [`Error`](crate::Error).
+    async fn list_tax_rule_sets(
+        &self,
+        params: ListTaxRuleSetsParams,
+    ) -> Result<lusid_models::ResourceListOfTaxRuleSet, crate::Error>;
+
+    /// `POST /api/tax/rulesets` (operation `CreateTaxRuleSet`):
+    /// [`TaxRuleSetsApi::create_tax_rule_set`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateTaxRuleSetRequest::send): see [`Error`](crate::Error).
+    async fn create_tax_rule_set(
+        &self,
+        params: CreateTaxRuleSetParams,
+    ) -> Result<lusid_models::TaxRuleSet, crate::Error>;
+
+    /// `GET /api/tax/rulesets/{scope}/{code}` (operation `GetTaxRuleSet`):
+    /// [`TaxRuleSetsApi::get_tax_rule_set`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetTaxRuleSetRequest::send): see [`Error`](crate::Error).
+    async fn get_tax_rule_set(
+        &self,
+        params: GetTaxRuleSetParams,
+    ) -> Result<lusid_models::TaxRuleSet, crate::Error>;
+
+    /// `PUT /api/tax/rulesets/{scope}/{code}` (operation `UpdateTaxRuleSet`):
+    /// [`TaxRuleSetsApi::update_tax_rule_set`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateTaxRuleSetRequest::send): see [`Error`](crate::Error).
+    async fn update_tax_rule_set(
+        &self,
+        params: UpdateTaxRuleSetParams,
+    ) -> Result<lusid_models::TaxRuleSet, crate::Error>;
+
+    /// `DELETE /api/tax/rulesets/{scope}/{code}` (operation `DeleteTaxRuleSet`):
+    /// [`TaxRuleSetsApi::delete_tax_rule_set`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteTaxRuleSetRequest::send): see [`Error`](crate::Error).
+    async fn delete_tax_rule_set(
+        &self,
+        params: DeleteTaxRuleSetParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl TaxRuleSetsApiClient for TaxRuleSetsApi {
+    async fn list_tax_rule_sets(
+        &self,
+        params: ListTaxRuleSetsParams,
+    ) -> Result<lusid_models::ResourceListOfTaxRuleSet, crate::Error> {
+        ListTaxRuleSetsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_tax_rule_set(
+        &self,
+        params: CreateTaxRuleSetParams,
+    ) -> Result<lusid_models::TaxRuleSet, crate::Error> {
+        CreateTaxRuleSetRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_tax_rule_set(
+        &self,
+        params: GetTaxRuleSetParams,
+    ) -> Result<lusid_models::TaxRuleSet, crate::Error> {
+        GetTaxRuleSetRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_tax_rule_set(
+        &self,
+        params: UpdateTaxRuleSetParams,
+    ) -> Result<lusid_models::TaxRuleSet, crate::Error> {
+        UpdateTaxRuleSetRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_tax_rule_set(
+        &self,
+        params: DeleteTaxRuleSetParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteTaxRuleSetRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -54,13 +54,7 @@ impl TimelinesApi {
     pub fn list_timelines(&self) -> ListTimelinesRequest {
         ListTimelinesRequest {
             client: self.client.clone(),
-            as_at: None,
-            effective_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListTimelinesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -93,7 +87,7 @@ impl TimelinesApi {
     ) -> CreateTimelineRequest {
         CreateTimelineRequest {
             client: self.client.clone(),
-            body: create_timeline_request,
+            params: CreateTimelineParams::new(create_timeline_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -131,11 +125,7 @@ impl TimelinesApi {
     ) -> GetTimelineRequest {
         GetTimelineRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            effective_at: None,
-            property_keys: Vec::new(),
+            params: GetTimelineParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -171,9 +161,7 @@ impl TimelinesApi {
     ) -> UpdateTimelineRequest {
         UpdateTimelineRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_timeline_request,
+            params: UpdateTimelineParams::new(scope, code, update_timeline_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -205,8 +193,7 @@ impl TimelinesApi {
     ) -> DeleteTimelineRequest {
         DeleteTimelineRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteTimelineParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -251,14 +238,7 @@ impl TimelinesApi {
     ) -> ListClosedPeriodsRequest {
         ListClosedPeriodsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListClosedPeriodsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -295,9 +275,7 @@ impl TimelinesApi {
     ) -> CreateClosedPeriodRequest {
         CreateClosedPeriodRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: create_closed_period_request,
+            params: CreateClosedPeriodParams::new(scope, code, create_closed_period_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -337,9 +315,11 @@ impl TimelinesApi {
     ) -> BatchCreateClosedPeriodsRequest {
         BatchCreateClosedPeriodsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: batch_create_closed_periods_request,
+            params: BatchCreateClosedPeriodsParams::new(
+                scope,
+                code,
+                batch_create_closed_periods_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -377,9 +357,11 @@ impl TimelinesApi {
     ) -> CreateClosedPeriodCandidateRequest {
         CreateClosedPeriodCandidateRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: create_closed_period_request,
+            params: CreateClosedPeriodCandidateParams::new(
+                scope,
+                code,
+                create_closed_period_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -419,9 +401,11 @@ impl TimelinesApi {
     ) -> BatchCreateClosedPeriodCandidatesRequest {
         BatchCreateClosedPeriodCandidatesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: batch_create_closed_periods_request,
+            params: BatchCreateClosedPeriodCandidatesParams::new(
+                scope,
+                code,
+                batch_create_closed_periods_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -461,11 +445,7 @@ impl TimelinesApi {
     ) -> GetClosedPeriodRequest {
         GetClosedPeriodRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            closed_period_id: closed_period_id.into(),
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetClosedPeriodParams::new(scope, code, closed_period_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -505,10 +485,7 @@ impl TimelinesApi {
     ) -> ConfirmClosedPeriodRequest {
         ConfirmClosedPeriodRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            closed_period_id: closed_period_id.into(),
-            body: request_body,
+            params: ConfirmClosedPeriodParams::new(scope, code, closed_period_id, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -549,10 +526,12 @@ impl TimelinesApi {
     ) -> UnconfirmClosedPeriodRequest {
         UnconfirmClosedPeriodRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            closed_period_id: closed_period_id.into(),
-            body: unconfirm_closed_period_request,
+            params: UnconfirmClosedPeriodParams::new(
+                scope,
+                code,
+                closed_period_id,
+                unconfirm_closed_period_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -592,38 +571,56 @@ impl TimelinesApi {
     ) -> SetPostCloseActivityRequest {
         SetPostCloseActivityRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            closed_period_id: closed_period_id.into(),
-            body: post_close_activities_request,
+            params: SetPostCloseActivityParams::new(
+                scope,
+                code,
+                closed_period_id,
+                post_close_activities_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListTimelines` request (`GET /api/timelines`), built by
-/// [`TimelinesApi::list_timelines`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListTimelinesRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    effective_at: Option<String>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListTimelines` (`GET /api/timelines`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListTimelinesParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListTimelinesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListTimelines",
-        path_template: "/api/timelines",
-        idempotent: true,
-    };
+impl ListTimelinesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            effective_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -672,6 +669,83 @@ impl ListTimelinesRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListTimelines` request (`GET /api/timelines`), built by
+/// [`TimelinesApi::list_timelines`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListTimelinesRequest {
+    client: crate::Client,
+    params: ListTimelinesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListTimelinesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListTimelines",
+        path_template: "/api/timelines",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListTimelinesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListTimelinesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -705,13 +779,13 @@ impl ListTimelinesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/timelines");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -765,25 +839,47 @@ impl crate::paginator::PagedRequest for ListTimelinesRequest {
     type Page = lusid_models::PagedResourceListOfTimeline;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateTimeline` (`POST /api/timelines`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateTimelineParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreateTimelineRequest,
+}
+
+impl CreateTimelineParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(create_timeline_request: lusid_models::CreateTimelineRequest) -> Self {
+        Self {
+            body: create_timeline_request,
+        }
     }
 }
 
@@ -794,7 +890,7 @@ impl crate::paginator::PagedRequest for ListTimelinesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateTimelineRequest {
     client: crate::Client,
-    body: lusid_models::CreateTimelineRequest,
+    params: CreateTimelineParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -805,6 +901,16 @@ impl CreateTimelineRequest {
         path_template: "/api/timelines",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateTimelineParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateTimelineParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -837,33 +943,45 @@ impl CreateTimelineRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/timelines");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetTimeline` request (`GET /api/timelines/{scope}/{code}`), built by
-/// [`TimelinesApi::get_timeline`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetTimelineRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    effective_at: Option<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetTimeline` (`GET /api/timelines/{scope}/{code}`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetTimelineParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetTimelineRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetTimeline",
-        path_template: "/api/timelines/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetTimelineParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            effective_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -886,6 +1004,58 @@ impl GetTimelineRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetTimeline` request (`GET /api/timelines/{scope}/{code}`), built by
+/// [`TimelinesApi::get_timeline`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetTimelineRequest {
+    client: crate::Client,
+    params: GetTimelineParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetTimelineRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetTimeline",
+        path_template: "/api/timelines/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetTimelineParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetTimelineParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -919,14 +1089,46 @@ impl GetTimelineRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/timelines/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateTimeline` (`PUT /api/timelines/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateTimelineParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateTimelineRequest,
+}
+
+impl UpdateTimelineParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_timeline_request: lusid_models::UpdateTimelineRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: update_timeline_request,
+        }
     }
 }
 
@@ -937,9 +1139,7 @@ impl GetTimelineRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateTimelineRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdateTimelineRequest,
+    params: UpdateTimelineParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -950,6 +1150,16 @@ impl UpdateTimelineRequest {
         path_template: "/api/timelines/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateTimelineParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateTimelineParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -982,12 +1192,37 @@ impl UpdateTimelineRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/timelines/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteTimeline` (`DELETE /api/timelines/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteTimelineParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteTimelineParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -998,8 +1233,7 @@ impl UpdateTimelineRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTimelineRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteTimelineParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1010,6 +1244,16 @@ impl DeleteTimelineRequest {
         path_template: "/api/timelines/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteTimelineParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteTimelineParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1043,39 +1287,57 @@ impl DeleteTimelineRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/timelines/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListClosedPeriods` request (`GET /api/timelines/{scope}/{code}/closedperiods`),
-/// built by [`TimelinesApi::list_closed_periods`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListClosedPeriodsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListClosedPeriods` (`GET
+/// /api/timelines/{scope}/{code}/closedperiods`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListClosedPeriodsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListClosedPeriodsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListClosedPeriods",
-        path_template: "/api/timelines/{scope}/{code}/closedperiods",
-        idempotent: true,
-    };
+impl ListClosedPeriodsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1118,6 +1380,78 @@ impl ListClosedPeriodsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListClosedPeriods` request (`GET /api/timelines/{scope}/{code}/closedperiods`),
+/// built by [`TimelinesApi::list_closed_periods`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListClosedPeriodsRequest {
+    client: crate::Client,
+    params: ListClosedPeriodsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListClosedPeriodsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListClosedPeriods",
+        path_template: "/api/timelines/{scope}/{code}/closedperiods",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListClosedPeriodsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListClosedPeriodsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1151,16 +1485,16 @@ impl ListClosedPeriodsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/timelines/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/closedperiods");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1215,25 +1549,58 @@ impl crate::paginator::PagedRequest for ListClosedPeriodsRequest {
     type Page = lusid_models::PagedResourceListOfClosedPeriod;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateClosedPeriod` (`POST
+/// /api/timelines/{scope}/{code}/closedperiods`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateClosedPeriodParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::CreateClosedPeriodRequest,
+}
+
+impl CreateClosedPeriodParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        create_closed_period_request: lusid_models::CreateClosedPeriodRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: create_closed_period_request,
+        }
     }
 }
 
@@ -1244,9 +1611,7 @@ impl crate::paginator::PagedRequest for ListClosedPeriodsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateClosedPeriodRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::CreateClosedPeriodRequest,
+    params: CreateClosedPeriodParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1258,6 +1623,16 @@ impl CreateClosedPeriodRequest {
         idempotent: false,
     };
 
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateClosedPeriodParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateClosedPeriodParams {
+        self.params
+    }
+
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.attempt_timeout(timeout);
@@ -1289,13 +1664,46 @@ impl CreateClosedPeriodRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/timelines/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/closedperiods");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `BatchCreateClosedPeriods` (`POST
+/// /api/timelines/{scope}/{code}/closedperiods/$batchCreate`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchCreateClosedPeriodsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::BatchCreateClosedPeriodsRequest,
+}
+
+impl BatchCreateClosedPeriodsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        batch_create_closed_periods_request: lusid_models::BatchCreateClosedPeriodsRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: batch_create_closed_periods_request,
+        }
     }
 }
 
@@ -1307,9 +1715,7 @@ impl CreateClosedPeriodRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchCreateClosedPeriodsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::BatchCreateClosedPeriodsRequest,
+    params: BatchCreateClosedPeriodsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1320,6 +1726,16 @@ impl BatchCreateClosedPeriodsRequest {
         path_template: "/api/timelines/{scope}/{code}/closedperiods/$batchCreate",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchCreateClosedPeriodsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchCreateClosedPeriodsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1353,13 +1769,46 @@ impl BatchCreateClosedPeriodsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/timelines/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/closedperiods/$batchCreate");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `CreateClosedPeriodCandidate` (`POST
+/// /api/timelines/{scope}/{code}/closedperiods/candidate`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateClosedPeriodCandidateParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::CreateClosedPeriodRequest,
+}
+
+impl CreateClosedPeriodCandidateParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        create_closed_period_request: lusid_models::CreateClosedPeriodRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: create_closed_period_request,
+        }
     }
 }
 
@@ -1371,9 +1820,7 @@ impl BatchCreateClosedPeriodsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateClosedPeriodCandidateRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::CreateClosedPeriodRequest,
+    params: CreateClosedPeriodCandidateParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1384,6 +1831,16 @@ impl CreateClosedPeriodCandidateRequest {
         path_template: "/api/timelines/{scope}/{code}/closedperiods/candidate",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateClosedPeriodCandidateParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateClosedPeriodCandidateParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1416,13 +1873,46 @@ impl CreateClosedPeriodCandidateRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/timelines/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/closedperiods/candidate");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `BatchCreateClosedPeriodCandidates` (`POST
+/// /api/timelines/{scope}/{code}/closedperiods/candidate/$batchCreate`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchCreateClosedPeriodCandidatesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::BatchCreateClosedPeriodsRequest,
+}
+
+impl BatchCreateClosedPeriodCandidatesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        batch_create_closed_periods_request: lusid_models::BatchCreateClosedPeriodsRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: batch_create_closed_periods_request,
+        }
     }
 }
 
@@ -1434,9 +1924,7 @@ impl CreateClosedPeriodCandidateRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchCreateClosedPeriodCandidatesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::BatchCreateClosedPeriodsRequest,
+    params: BatchCreateClosedPeriodCandidatesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1447,6 +1935,16 @@ impl BatchCreateClosedPeriodCandidatesRequest {
         path_template: "/api/timelines/{scope}/{code}/closedperiods/candidate/$batchCreate",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchCreateClosedPeriodCandidatesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchCreateClosedPeriodCandidatesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1480,39 +1978,54 @@ impl BatchCreateClosedPeriodCandidatesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/timelines/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/closedperiods/candidate/$batchCreate");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetClosedPeriod` request (`GET
-/// /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}`), built by
-/// [`TimelinesApi::get_closed_period`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetClosedPeriodRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    closed_period_id: String,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetClosedPeriod` (`GET
+/// /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetClosedPeriodParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `closedPeriodId` (path): string.
+    pub closed_period_id: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetClosedPeriodRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetClosedPeriod",
-        path_template: "/api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}",
-        idempotent: true,
-    };
+impl GetClosedPeriodParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        closed_period_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            closed_period_id: closed_period_id.into(),
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1529,6 +2042,54 @@ impl GetClosedPeriodRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetClosedPeriod` request (`GET
+/// /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}`), built by
+/// [`TimelinesApi::get_closed_period`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetClosedPeriodRequest {
+    client: crate::Client,
+    params: GetClosedPeriodParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetClosedPeriodRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetClosedPeriod",
+        path_template: "/api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetClosedPeriodParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetClosedPeriodParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1562,15 +2123,52 @@ impl GetClosedPeriodRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/timelines/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/closedperiods/");
-        request.path_param("closedPeriodId", &self.closed_period_id)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("closedPeriodId", &self.params.closed_period_id)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ConfirmClosedPeriod` (`POST
+/// /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$confirm`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ConfirmClosedPeriodParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `closedPeriodId` (path): string.
+    pub closed_period_id: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::RawJson>,
+}
+
+impl ConfirmClosedPeriodParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        closed_period_id: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::RawJson>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            closed_period_id: closed_period_id.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -1582,10 +2180,7 @@ impl GetClosedPeriodRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ConfirmClosedPeriodRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    closed_period_id: String,
-    body: std::collections::BTreeMap<String, lusid_models::RawJson>,
+    params: ConfirmClosedPeriodParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1597,6 +2192,16 @@ impl ConfirmClosedPeriodRequest {
         idempotent: false,
     };
 
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ConfirmClosedPeriodParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ConfirmClosedPeriodParams {
+        self.params
+    }
+
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.attempt_timeout(timeout);
@@ -1628,15 +2233,52 @@ impl ConfirmClosedPeriodRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/timelines/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/closedperiods/");
-        request.path_param("closedPeriodId", &self.closed_period_id)?;
+        request.path_param("closedPeriodId", &self.params.closed_period_id)?;
         request.path("/$confirm");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UnconfirmClosedPeriod` (`POST
+/// /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$unconfirm`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UnconfirmClosedPeriodParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `closedPeriodId` (path): string.
+    pub closed_period_id: String,
+    /// The JSON request body.
+    pub body: lusid_models::UnconfirmClosedPeriodRequest,
+}
+
+impl UnconfirmClosedPeriodParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        closed_period_id: impl Into<String>,
+        unconfirm_closed_period_request: lusid_models::UnconfirmClosedPeriodRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            closed_period_id: closed_period_id.into(),
+            body: unconfirm_closed_period_request,
+        }
     }
 }
 
@@ -1648,10 +2290,7 @@ impl ConfirmClosedPeriodRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UnconfirmClosedPeriodRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    closed_period_id: String,
-    body: lusid_models::UnconfirmClosedPeriodRequest,
+    params: UnconfirmClosedPeriodParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1663,6 +2302,16 @@ impl UnconfirmClosedPeriodRequest {
         idempotent: false,
     };
 
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UnconfirmClosedPeriodParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UnconfirmClosedPeriodParams {
+        self.params
+    }
+
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.attempt_timeout(timeout);
@@ -1694,15 +2343,52 @@ impl UnconfirmClosedPeriodRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/timelines/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/closedperiods/");
-        request.path_param("closedPeriodId", &self.closed_period_id)?;
+        request.path_param("closedPeriodId", &self.params.closed_period_id)?;
         request.path("/$unconfirm");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `SetPostCloseActivity` (`POST
+/// /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/postcloseactivity`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SetPostCloseActivityParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `closedPeriodId` (path): string.
+    pub closed_period_id: String,
+    /// The JSON request body.
+    pub body: lusid_models::PostCloseActivitiesRequest,
+}
+
+impl SetPostCloseActivityParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        closed_period_id: impl Into<String>,
+        post_close_activities_request: lusid_models::PostCloseActivitiesRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            closed_period_id: closed_period_id.into(),
+            body: post_close_activities_request,
+        }
     }
 }
 
@@ -1714,10 +2400,7 @@ impl UnconfirmClosedPeriodRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetPostCloseActivityRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    closed_period_id: String,
-    body: lusid_models::PostCloseActivitiesRequest,
+    params: SetPostCloseActivityParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1728,6 +2411,16 @@ impl SetPostCloseActivityRequest {
         path_template: "/api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/postcloseactivity",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SetPostCloseActivityParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SetPostCloseActivityParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1760,14 +2453,357 @@ impl SetPostCloseActivityRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/timelines/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/closedperiods/");
-        request.path_param("closedPeriodId", &self.closed_period_id)?;
+        request.path_param("closedPeriodId", &self.params.closed_period_id)?;
         request.path("/postcloseactivity");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Timelines` operations as an object-safe async trait, implemented by
+/// [`TimelinesApi`]: write code against `&dyn TimelinesApiClient` (or `impl
+/// TimelinesApiClient`) and give it `client.timelines()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`TimelinesApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockTimelinesApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait TimelinesApiClient: Send + Sync {
+    /// `GET /api/timelines` (operation `ListTimelines`): [`TimelinesApi::list_timelines`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListTimelinesRequest::send): see [`Error`](crate::Error).
+    async fn list_timelines(
+        &self,
+        params: ListTimelinesParams,
+    ) -> Result<lusid_models::PagedResourceListOfTimeline, crate::Error>;
+
+    /// `POST /api/timelines` (operation `CreateTimeline`): [`TimelinesApi::create_timeline`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateTimelineRequest::send): see [`Error`](crate::Error).
+    async fn create_timeline(
+        &self,
+        params: CreateTimelineParams,
+    ) -> Result<lusid_models::Timeline, crate::Error>;
+
+    /// `GET /api/timelines/{scope}/{code}` (operation `GetTimeline`):
+    /// [`TimelinesApi::get_timeline`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetTimelineRequest::send): see [`Error`](crate::Error).
+    async fn get_timeline(
+        &self,
+        params: GetTimelineParams,
+    ) -> Result<lusid_models::Timeline, crate::Error>;
+
+    /// `PUT /api/timelines/{scope}/{code}` (operation `UpdateTimeline`):
+    /// [`TimelinesApi::update_timeline`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateTimelineRequest::send): see [`Error`](crate::Error).
+    async fn update_timeline(
+        &self,
+        params: UpdateTimelineParams,
+    ) -> Result<lusid_models::Timeline, crate::Error>;
+
+    /// `DELETE /api/timelines/{scope}/{code}` (operation `DeleteTimeline`):
+    /// [`TimelinesApi::delete_timeline`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteTimelineRequest::send): see [`Error`](crate::Error).
+    async fn delete_timeline(
+        &self,
+        params: DeleteTimelineParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/timelines/{scope}/{code}/closedperiods` (operation `ListClosedPeriods`):
+    /// [`TimelinesApi::list_closed_periods`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListClosedPeriodsRequest::send): see [`Error`](crate::Error).
+    async fn list_closed_periods(
+        &self,
+        params: ListClosedPeriodsParams,
+    ) -> Result<lusid_models::PagedResourceListOfClosedPeriod, crate::Error>;
+
+    /// `POST /api/timelines/{scope}/{code}/closedperiods` (operation `CreateClosedPeriod`):
+    /// [`TimelinesApi::create_closed_period`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateClosedPeriodRequest::send): see [`Error`](crate::Error).
+    async fn create_closed_period(
+        &self,
+        params: CreateClosedPeriodParams,
+    ) -> Result<lusid_models::ClosedPeriod, crate::Error>;
+
+    /// `POST /api/timelines/{scope}/{code}/closedperiods/$batchCreate` (operation
+    /// `BatchCreateClosedPeriods`): [`TimelinesApi::batch_create_closed_periods`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchCreateClosedPeriodsRequest::send): see [`Error`](crate::Error).
+    async fn batch_create_closed_periods(
+        &self,
+        params: BatchCreateClosedPeriodsParams,
+    ) -> Result<lusid_models::ResourceListOfClosedPeriod, crate::Error>;
+
+    /// `POST /api/timelines/{scope}/{code}/closedperiods/candidate` (operation
+    /// `CreateClosedPeriodCandidate`): [`TimelinesApi::create_closed_period_candidate`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateClosedPeriodCandidateRequest::send): see [`Error`](crate::Error).
+    async fn create_closed_period_candidate(
+        &self,
+        params: CreateClosedPeriodCandidateParams,
+    ) -> Result<lusid_models::ClosedPeriod, crate::Error>;
+
+    /// `POST /api/timelines/{scope}/{code}/closedperiods/candidate/$batchCreate` (operation
+    /// `BatchCreateClosedPeriodCandidates`):
+    /// [`TimelinesApi::batch_create_closed_period_candidates`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchCreateClosedPeriodCandidatesRequest::send): see [`Error`](crate::Error).
+    async fn batch_create_closed_period_candidates(
+        &self,
+        params: BatchCreateClosedPeriodCandidatesParams,
+    ) -> Result<lusid_models::ResourceListOfClosedPeriod, crate::Error>;
+
+    /// `GET /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}` (operation
+    /// `GetClosedPeriod`): [`TimelinesApi::get_closed_period`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetClosedPeriodRequest::send): see [`Error`](crate::Error).
+    async fn get_closed_period(
+        &self,
+        params: GetClosedPeriodParams,
+    ) -> Result<lusid_models::ClosedPeriod, crate::Error>;
+
+    /// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$confirm` (operation
+    /// `ConfirmClosedPeriod`): [`TimelinesApi::confirm_closed_period`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ConfirmClosedPeriodRequest::send): see [`Error`](crate::Error).
+    async fn confirm_closed_period(
+        &self,
+        params: ConfirmClosedPeriodParams,
+    ) -> Result<lusid_models::ClosedPeriod, crate::Error>;
+
+    /// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$unconfirm`
+    /// (operation `UnconfirmClosedPeriod`): [`TimelinesApi::unconfirm_closed_period`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UnconfirmClosedPeriodRequest::send): see [`Error`](crate::Error).
+    async fn unconfirm_closed_period(
+        &self,
+        params: UnconfirmClosedPeriodParams,
+    ) -> Result<lusid_models::ClosedPeriod, crate::Error>;
+
+    /// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/postcloseactivity`
+    /// (operation `SetPostCloseActivity`): [`TimelinesApi::set_post_close_activity`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SetPostCloseActivityRequest::send): see [`Error`](crate::Error).
+    async fn set_post_close_activity(
+        &self,
+        params: SetPostCloseActivityParams,
+    ) -> Result<lusid_models::ClosedPeriod, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl TimelinesApiClient for TimelinesApi {
+    async fn list_timelines(
+        &self,
+        params: ListTimelinesParams,
+    ) -> Result<lusid_models::PagedResourceListOfTimeline, crate::Error> {
+        ListTimelinesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_timeline(
+        &self,
+        params: CreateTimelineParams,
+    ) -> Result<lusid_models::Timeline, crate::Error> {
+        CreateTimelineRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_timeline(
+        &self,
+        params: GetTimelineParams,
+    ) -> Result<lusid_models::Timeline, crate::Error> {
+        GetTimelineRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_timeline(
+        &self,
+        params: UpdateTimelineParams,
+    ) -> Result<lusid_models::Timeline, crate::Error> {
+        UpdateTimelineRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_timeline(
+        &self,
+        params: DeleteTimelineParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteTimelineRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_closed_periods(
+        &self,
+        params: ListClosedPeriodsParams,
+    ) -> Result<lusid_models::PagedResourceListOfClosedPeriod, crate::Error> {
+        ListClosedPeriodsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_closed_period(
+        &self,
+        params: CreateClosedPeriodParams,
+    ) -> Result<lusid_models::ClosedPeriod, crate::Error> {
+        CreateClosedPeriodRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn batch_create_closed_periods(
+        &self,
+        params: BatchCreateClosedPeriodsParams,
+    ) -> Result<lusid_models::ResourceListOfClosedPeriod, crate::Error> {
+        BatchCreateClosedPeriodsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_closed_period_candidate(
+        &self,
+        params: CreateClosedPeriodCandidateParams,
+    ) -> Result<lusid_models::ClosedPeriod, crate::Error> {
+        CreateClosedPeriodCandidateRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn batch_create_closed_period_candidates(
+        &self,
+        params: BatchCreateClosedPeriodCandidatesParams,
+    ) -> Result<lusid_models::ResourceListOfClosedPeriod, crate::Error> {
+        BatchCreateClosedPeriodCandidatesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_closed_period(
+        &self,
+        params: GetClosedPeriodParams,
+    ) -> Result<lusid_models::ClosedPeriod, crate::Error> {
+        GetClosedPeriodRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn confirm_closed_period(
+        &self,
+        params: ConfirmClosedPeriodParams,
+    ) -> Result<lusid_models::ClosedPeriod, crate::Error> {
+        ConfirmClosedPeriodRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn unconfirm_closed_period(
+        &self,
+        params: UnconfirmClosedPeriodParams,
+    ) -> Result<lusid_models::ClosedPeriod, crate::Error> {
+        UnconfirmClosedPeriodRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn set_post_close_activity(
+        &self,
+        params: SetPostCloseActivityParams,
+    ) -> Result<lusid_models::ClosedPeriod, crate::Error> {
+        SetPostCloseActivityRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

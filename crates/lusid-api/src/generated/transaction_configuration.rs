@@ -49,9 +49,7 @@ impl TransactionConfigurationApi {
     pub fn list_side_definitions(&self) -> ListSideDefinitionsRequest {
         ListSideDefinitionsRequest {
             client: self.client.clone(),
-            as_at: None,
-            scope: None,
-            include_system_types: None,
+            params: ListSideDefinitionsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -85,8 +83,7 @@ impl TransactionConfigurationApi {
     ) -> SetSideDefinitionsRequest {
         SetSideDefinitionsRequest {
             client: self.client.clone(),
-            scope: None,
-            body: request_body,
+            params: SetSideDefinitionsParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -119,10 +116,7 @@ impl TransactionConfigurationApi {
     pub fn get_side_definition(&self, side: impl Into<String>) -> GetSideDefinitionRequest {
         GetSideDefinitionRequest {
             client: self.client.clone(),
-            side: side.into(),
-            scope: None,
-            as_at: None,
-            include_system_types: None,
+            params: GetSideDefinitionParams::new(side),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -157,9 +151,7 @@ impl TransactionConfigurationApi {
     ) -> SetSideDefinitionRequest {
         SetSideDefinitionRequest {
             client: self.client.clone(),
-            side: side.into(),
-            scope: None,
-            body: side_definition_request,
+            params: SetSideDefinitionParams::new(side, side_definition_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -188,8 +180,7 @@ impl TransactionConfigurationApi {
     pub fn delete_side_definition(&self, side: impl Into<String>) -> DeleteSideDefinitionRequest {
         DeleteSideDefinitionRequest {
             client: self.client.clone(),
-            side: side.into(),
-            scope: None,
+            params: DeleteSideDefinitionParams::new(side),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -222,9 +213,7 @@ impl TransactionConfigurationApi {
     pub fn list_transaction_types(&self) -> ListTransactionTypesRequest {
         ListTransactionTypesRequest {
             client: self.client.clone(),
-            as_at: None,
-            scope: None,
-            include_system_types: None,
+            params: ListTransactionTypesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -262,9 +251,7 @@ impl TransactionConfigurationApi {
     ) -> SetTransactionTypeSourceRequest {
         SetTransactionTypeSourceRequest {
             client: self.client.clone(),
-            source: source.into(),
-            scope: None,
-            body: request_body,
+            params: SetTransactionTypeSourceParams::new(source, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -297,8 +284,7 @@ impl TransactionConfigurationApi {
     ) -> DeleteTransactionTypeSourceRequest {
         DeleteTransactionTypeSourceRequest {
             client: self.client.clone(),
-            source: source.into(),
-            scope: None,
+            params: DeleteTransactionTypeSourceParams::new(source),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -337,11 +323,7 @@ impl TransactionConfigurationApi {
     ) -> GetTransactionTypeRequest {
         GetTransactionTypeRequest {
             client: self.client.clone(),
-            source: source.into(),
-            type_: type_.into(),
-            as_at: None,
-            scope: None,
-            include_system_types: None,
+            params: GetTransactionTypeParams::new(source, type_),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -379,10 +361,7 @@ impl TransactionConfigurationApi {
     ) -> SetTransactionTypeRequest {
         SetTransactionTypeRequest {
             client: self.client.clone(),
-            source: source.into(),
-            type_: type_.into(),
-            scope: None,
-            body: transaction_type_request,
+            params: SetTransactionTypeParams::new(source, type_, transaction_type_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -416,11 +395,57 @@ impl TransactionConfigurationApi {
     ) -> DeleteTransactionTypeRequest {
         DeleteTransactionTypeRequest {
             client: self.client.clone(),
-            source: source.into(),
-            type_: type_.into(),
-            scope: None,
+            params: DeleteTransactionTypeParams::new(source, type_),
             call_options: lusid_http::CallOptions::new(),
         }
+    }
+}
+
+/// The parameters of `ListSideDefinitions` (`GET /api/transactionconfiguration/sides`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListSideDefinitionsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+    /// `includeSystemTypes` (query): boolean.
+    pub include_system_types: Option<bool>,
+}
+
+impl ListSideDefinitionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            scope: None,
+            include_system_types: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets `includeSystemTypes` (query): boolean.
+    pub fn include_system_types(mut self, include_system_types: bool) -> Self {
+        self.include_system_types = Some(include_system_types);
+        self
     }
 }
 
@@ -431,9 +456,7 @@ impl TransactionConfigurationApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListSideDefinitionsRequest {
     client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    scope: Option<String>,
-    include_system_types: Option<bool>,
+    params: ListSideDefinitionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -448,20 +471,30 @@ impl ListSideDefinitionsRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
+        self.params = self.params.scope(scope);
         self
     }
 
     /// Sets `includeSystemTypes` (query): boolean.
     pub fn include_system_types(mut self, include_system_types: bool) -> Self {
-        self.include_system_types = Some(include_system_types);
+        self.params = self.params.include_system_types(include_system_types);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListSideDefinitionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListSideDefinitionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -496,11 +529,45 @@ impl ListSideDefinitionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionconfiguration/sides");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("scope", self.scope.as_ref())?;
-        request.query("includeSystemTypes", self.include_system_types.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("scope", self.params.scope.as_ref())?;
+        request.query(
+            "includeSystemTypes",
+            self.params.include_system_types.as_ref(),
+        )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `SetSideDefinitions` (`PUT /api/transactionconfiguration/sides`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SetSideDefinitionsParams {
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::SidesDefinitionRequest>,
+}
+
+impl SetSideDefinitionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(request_body: Vec<lusid_models::SidesDefinitionRequest>) -> Self {
+        Self {
+            scope: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
     }
 }
 
@@ -511,8 +578,7 @@ impl ListSideDefinitionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetSideDefinitionsRequest {
     client: crate::Client,
-    scope: Option<String>,
-    body: Vec<lusid_models::SidesDefinitionRequest>,
+    params: SetSideDefinitionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -526,8 +592,18 @@ impl SetSideDefinitionsRequest {
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
+        self.params = self.params.scope(scope);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SetSideDefinitionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SetSideDefinitionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -562,34 +638,44 @@ impl SetSideDefinitionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/transactionconfiguration/sides");
-        request.query("scope", self.scope.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("scope", self.params.scope.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetSideDefinition` request (`GET /api/transactionconfiguration/sides/{side}`),
-/// built by [`TransactionConfigurationApi::get_side_definition`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSideDefinitionRequest {
-    client: crate::Client,
-    side: String,
-    scope: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    include_system_types: Option<bool>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetSideDefinition` (`GET
+/// /api/transactionconfiguration/sides/{side}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetSideDefinitionParams {
+    /// `side` (path): string.
+    pub side: String,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `includeSystemTypes` (query): boolean.
+    pub include_system_types: Option<bool>,
 }
 
-impl GetSideDefinitionRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetSideDefinition",
-        path_template: "/api/transactionconfiguration/sides/{side}",
-        idempotent: true,
-    };
+impl GetSideDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(side: impl Into<String>) -> Self {
+        Self {
+            side: side.into(),
+            scope: None,
+            as_at: None,
+            include_system_types: None,
+        }
+    }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
@@ -609,6 +695,55 @@ impl GetSideDefinitionRequest {
         self.include_system_types = Some(include_system_types);
         self
     }
+}
+
+/// The `GetSideDefinition` request (`GET /api/transactionconfiguration/sides/{side}`),
+/// built by [`TransactionConfigurationApi::get_side_definition`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetSideDefinitionRequest {
+    client: crate::Client,
+    params: GetSideDefinitionParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetSideDefinitionRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetSideDefinition",
+        path_template: "/api/transactionconfiguration/sides/{side}",
+        idempotent: true,
+    };
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.params = self.params.scope(scope);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `includeSystemTypes` (query): boolean.
+    pub fn include_system_types(mut self, include_system_types: bool) -> Self {
+        self.params = self.params.include_system_types(include_system_types);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetSideDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetSideDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -641,12 +776,53 @@ impl GetSideDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionconfiguration/sides/");
-        request.path_param("side", &self.side)?;
-        request.query("scope", self.scope.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("includeSystemTypes", self.include_system_types.as_ref())?;
+        request.path_param("side", &self.params.side)?;
+        request.query("scope", self.params.scope.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query(
+            "includeSystemTypes",
+            self.params.include_system_types.as_ref(),
+        )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `SetSideDefinition` (`PUT
+/// /api/transactionconfiguration/sides/{side}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SetSideDefinitionParams {
+    /// `side` (path): string.
+    pub side: String,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::SideDefinitionRequest,
+}
+
+impl SetSideDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        side: impl Into<String>,
+        side_definition_request: lusid_models::SideDefinitionRequest,
+    ) -> Self {
+        Self {
+            side: side.into(),
+            scope: None,
+            body: side_definition_request,
+        }
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
     }
 }
 
@@ -657,9 +833,7 @@ impl GetSideDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetSideDefinitionRequest {
     client: crate::Client,
-    side: String,
-    scope: Option<String>,
-    body: lusid_models::SideDefinitionRequest,
+    params: SetSideDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -673,8 +847,18 @@ impl SetSideDefinitionRequest {
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
+        self.params = self.params.scope(scope);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SetSideDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SetSideDefinitionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -708,11 +892,43 @@ impl SetSideDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/transactionconfiguration/sides/");
-        request.path_param("side", &self.side)?;
-        request.query("scope", self.scope.as_ref())?;
-        request.json_body(&self.body)?;
+        request.path_param("side", &self.params.side)?;
+        request.query("scope", self.params.scope.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteSideDefinition` (`DELETE
+/// /api/transactionconfiguration/sides/{side}/$delete`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteSideDefinitionParams {
+    /// `side` (path): string.
+    pub side: String,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+}
+
+impl DeleteSideDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(side: impl Into<String>) -> Self {
+        Self {
+            side: side.into(),
+            scope: None,
+        }
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
     }
 }
 
@@ -724,8 +940,7 @@ impl SetSideDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteSideDefinitionRequest {
     client: crate::Client,
-    side: String,
-    scope: Option<String>,
+    params: DeleteSideDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -739,8 +954,18 @@ impl DeleteSideDefinitionRequest {
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
+        self.params = self.params.scope(scope);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteSideDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteSideDefinitionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -775,34 +1000,41 @@ impl DeleteSideDefinitionRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/transactionconfiguration/sides/");
-        request.path_param("side", &self.side)?;
+        request.path_param("side", &self.params.side)?;
         request.path("/$delete");
-        request.query("scope", self.scope.as_ref())?;
+        request.query("scope", self.params.scope.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListTransactionTypes` request (`GET /api/transactionconfiguration/types`), built by
-/// [`TransactionConfigurationApi::list_transaction_types`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListTransactionTypesRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    scope: Option<String>,
-    include_system_types: Option<bool>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListTransactionTypes` (`GET /api/transactionconfiguration/types`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListTransactionTypesParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+    /// `includeSystemTypes` (query): boolean.
+    pub include_system_types: Option<bool>,
 }
 
-impl ListTransactionTypesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListTransactionTypes",
-        path_template: "/api/transactionconfiguration/types",
-        idempotent: true,
-    };
+impl ListTransactionTypesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            scope: None,
+            include_system_types: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -821,6 +1053,55 @@ impl ListTransactionTypesRequest {
     pub fn include_system_types(mut self, include_system_types: bool) -> Self {
         self.include_system_types = Some(include_system_types);
         self
+    }
+}
+
+/// The `ListTransactionTypes` request (`GET /api/transactionconfiguration/types`), built by
+/// [`TransactionConfigurationApi::list_transaction_types`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListTransactionTypesRequest {
+    client: crate::Client,
+    params: ListTransactionTypesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListTransactionTypesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListTransactionTypes",
+        path_template: "/api/transactionconfiguration/types",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.params = self.params.scope(scope);
+        self
+    }
+
+    /// Sets `includeSystemTypes` (query): boolean.
+    pub fn include_system_types(mut self, include_system_types: bool) -> Self {
+        self.params = self.params.include_system_types(include_system_types);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListTransactionTypesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListTransactionTypesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -858,11 +1139,52 @@ impl ListTransactionTypesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionconfiguration/types");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("scope", self.scope.as_ref())?;
-        request.query("includeSystemTypes", self.include_system_types.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("scope", self.params.scope.as_ref())?;
+        request.query(
+            "includeSystemTypes",
+            self.params.include_system_types.as_ref(),
+        )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `SetTransactionTypeSource` (`PUT
+/// /api/transactionconfiguration/types/{source}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SetTransactionTypeSourceParams {
+    /// `source` (path): string.
+    pub source: String,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::TransactionTypeRequest>,
+}
+
+impl SetTransactionTypeSourceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        source: impl Into<String>,
+        request_body: Vec<lusid_models::TransactionTypeRequest>,
+    ) -> Self {
+        Self {
+            source: source.into(),
+            scope: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
     }
 }
 
@@ -874,9 +1196,7 @@ impl ListTransactionTypesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetTransactionTypeSourceRequest {
     client: crate::Client,
-    source: String,
-    scope: Option<String>,
-    body: Vec<lusid_models::TransactionTypeRequest>,
+    params: SetTransactionTypeSourceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -890,8 +1210,18 @@ impl SetTransactionTypeSourceRequest {
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
+        self.params = self.params.scope(scope);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SetTransactionTypeSourceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SetTransactionTypeSourceParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -926,11 +1256,43 @@ impl SetTransactionTypeSourceRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/transactionconfiguration/types/");
-        request.path_param("source", &self.source)?;
-        request.query("scope", self.scope.as_ref())?;
-        request.json_body(&self.body)?;
+        request.path_param("source", &self.params.source)?;
+        request.query("scope", self.params.scope.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteTransactionTypeSource` (`DELETE
+/// /api/transactionconfiguration/types/{source}/$delete`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteTransactionTypeSourceParams {
+    /// `source` (path): string.
+    pub source: String,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+}
+
+impl DeleteTransactionTypeSourceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(source: impl Into<String>) -> Self {
+        Self {
+            source: source.into(),
+            scope: None,
+        }
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
     }
 }
 
@@ -942,8 +1304,7 @@ impl SetTransactionTypeSourceRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTransactionTypeSourceRequest {
     client: crate::Client,
-    source: String,
-    scope: Option<String>,
+    params: DeleteTransactionTypeSourceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -957,8 +1318,18 @@ impl DeleteTransactionTypeSourceRequest {
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
+        self.params = self.params.scope(scope);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteTransactionTypeSourceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteTransactionTypeSourceParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -993,37 +1364,48 @@ impl DeleteTransactionTypeSourceRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/transactionconfiguration/types/");
-        request.path_param("source", &self.source)?;
+        request.path_param("source", &self.params.source)?;
         request.path("/$delete");
-        request.query("scope", self.scope.as_ref())?;
+        request.query("scope", self.params.scope.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetTransactionType` request (`GET
-/// /api/transactionconfiguration/types/{source}/{type}`), built by
-/// [`TransactionConfigurationApi::get_transaction_type`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetTransactionTypeRequest {
-    client: crate::Client,
-    source: String,
-    type_: String,
-    as_at: Option<time::OffsetDateTime>,
-    scope: Option<String>,
-    include_system_types: Option<bool>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetTransactionType` (`GET
+/// /api/transactionconfiguration/types/{source}/{type}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetTransactionTypeParams {
+    /// `source` (path): string.
+    pub source: String,
+    /// `type` (path): string.
+    pub type_: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+    /// `includeSystemTypes` (query): boolean.
+    pub include_system_types: Option<bool>,
 }
 
-impl GetTransactionTypeRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetTransactionType",
-        path_template: "/api/transactionconfiguration/types/{source}/{type}",
-        idempotent: true,
-    };
+impl GetTransactionTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(source: impl Into<String>, type_: impl Into<String>) -> Self {
+        Self {
+            source: source.into(),
+            type_: type_.into(),
+            as_at: None,
+            scope: None,
+            include_system_types: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1042,6 +1424,56 @@ impl GetTransactionTypeRequest {
     pub fn include_system_types(mut self, include_system_types: bool) -> Self {
         self.include_system_types = Some(include_system_types);
         self
+    }
+}
+
+/// The `GetTransactionType` request (`GET
+/// /api/transactionconfiguration/types/{source}/{type}`), built by
+/// [`TransactionConfigurationApi::get_transaction_type`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetTransactionTypeRequest {
+    client: crate::Client,
+    params: GetTransactionTypeParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetTransactionTypeRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetTransactionType",
+        path_template: "/api/transactionconfiguration/types/{source}/{type}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.params = self.params.scope(scope);
+        self
+    }
+
+    /// Sets `includeSystemTypes` (query): boolean.
+    pub fn include_system_types(mut self, include_system_types: bool) -> Self {
+        self.params = self.params.include_system_types(include_system_types);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetTransactionTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetTransactionTypeParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1075,14 +1507,59 @@ impl GetTransactionTypeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionconfiguration/types/");
-        request.path_param("source", &self.source)?;
+        request.path_param("source", &self.params.source)?;
         request.path("/");
-        request.path_param("type", &self.type_)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("scope", self.scope.as_ref())?;
-        request.query("includeSystemTypes", self.include_system_types.as_ref())?;
+        request.path_param("type", &self.params.type_)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("scope", self.params.scope.as_ref())?;
+        request.query(
+            "includeSystemTypes",
+            self.params.include_system_types.as_ref(),
+        )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `SetTransactionType` (`PUT
+/// /api/transactionconfiguration/types/{source}/{type}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SetTransactionTypeParams {
+    /// `source` (path): string.
+    pub source: String,
+    /// `type` (path): string.
+    pub type_: String,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::TransactionTypeRequest,
+}
+
+impl SetTransactionTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        source: impl Into<String>,
+        type_: impl Into<String>,
+        transaction_type_request: lusid_models::TransactionTypeRequest,
+    ) -> Self {
+        Self {
+            source: source.into(),
+            type_: type_.into(),
+            scope: None,
+            body: transaction_type_request,
+        }
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
     }
 }
 
@@ -1094,10 +1571,7 @@ impl GetTransactionTypeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetTransactionTypeRequest {
     client: crate::Client,
-    source: String,
-    type_: String,
-    scope: Option<String>,
-    body: lusid_models::TransactionTypeRequest,
+    params: SetTransactionTypeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1111,8 +1585,18 @@ impl SetTransactionTypeRequest {
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
+        self.params = self.params.scope(scope);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SetTransactionTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SetTransactionTypeParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1146,13 +1630,48 @@ impl SetTransactionTypeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/transactionconfiguration/types/");
-        request.path_param("source", &self.source)?;
+        request.path_param("source", &self.params.source)?;
         request.path("/");
-        request.path_param("type", &self.type_)?;
-        request.query("scope", self.scope.as_ref())?;
-        request.json_body(&self.body)?;
+        request.path_param("type", &self.params.type_)?;
+        request.query("scope", self.params.scope.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteTransactionType` (`DELETE
+/// /api/transactionconfiguration/types/{source}/{type}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteTransactionTypeParams {
+    /// `source` (path): string.
+    pub source: String,
+    /// `type` (path): string.
+    pub type_: String,
+    /// `scope` (query): string.
+    pub scope: Option<String>,
+}
+
+impl DeleteTransactionTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(source: impl Into<String>, type_: impl Into<String>) -> Self {
+        Self {
+            source: source.into(),
+            type_: type_.into(),
+            scope: None,
+        }
+    }
+
+    /// Sets `scope` (query): string.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
     }
 }
 
@@ -1164,9 +1683,7 @@ impl SetTransactionTypeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTransactionTypeRequest {
     client: crate::Client,
-    source: String,
-    type_: String,
-    scope: Option<String>,
+    params: DeleteTransactionTypeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1180,8 +1697,18 @@ impl DeleteTransactionTypeRequest {
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
+        self.params = self.params.scope(scope);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteTransactionTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteTransactionTypeParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1216,11 +1743,290 @@ impl DeleteTransactionTypeRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/transactionconfiguration/types/");
-        request.path_param("source", &self.source)?;
+        request.path_param("source", &self.params.source)?;
         request.path("/");
-        request.path_param("type", &self.type_)?;
-        request.query("scope", self.scope.as_ref())?;
+        request.path_param("type", &self.params.type_)?;
+        request.query("scope", self.params.scope.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `TransactionConfiguration` operations as an object-safe async trait, implemented by
+/// [`TransactionConfigurationApi`]: write code against `&dyn
+/// TransactionConfigurationApiClient` (or `impl TransactionConfigurationApiClient`) and
+/// give it `client.transaction_configuration()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`TransactionConfigurationApi`] for streams, timeouts and `send_as`). With
+/// the `mock` feature, mockall generates `MockTransactionConfigurationApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait TransactionConfigurationApiClient: Send + Sync {
+    /// `GET /api/transactionconfiguration/sides` (operation `ListSideDefinitions`):
+    /// [`TransactionConfigurationApi::list_side_definitions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListSideDefinitionsRequest::send): see [`Error`](crate::Error).
+    async fn list_side_definitions(
+        &self,
+        params: ListSideDefinitionsParams,
+    ) -> Result<lusid_models::ResourceListOfSideDefinition, crate::Error>;
+
+    /// `PUT /api/transactionconfiguration/sides` (operation `SetSideDefinitions`):
+    /// [`TransactionConfigurationApi::set_side_definitions`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SetSideDefinitionsRequest::send): see [`Error`](crate::Error).
+    async fn set_side_definitions(
+        &self,
+        params: SetSideDefinitionsParams,
+    ) -> Result<lusid_models::ResourceListOfSideDefinition, crate::Error>;
+
+    /// `GET /api/transactionconfiguration/sides/{side}` (operation `GetSideDefinition`):
+    /// [`TransactionConfigurationApi::get_side_definition`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetSideDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn get_side_definition(
+        &self,
+        params: GetSideDefinitionParams,
+    ) -> Result<lusid_models::SideDefinition, crate::Error>;
+
+    /// `PUT /api/transactionconfiguration/sides/{side}` (operation `SetSideDefinition`):
+    /// [`TransactionConfigurationApi::set_side_definition`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SetSideDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn set_side_definition(
+        &self,
+        params: SetSideDefinitionParams,
+    ) -> Result<lusid_models::SideDefinition, crate::Error>;
+
+    /// `DELETE /api/transactionconfiguration/sides/{side}/$delete` (operation
+    /// `DeleteSideDefinition`): [`TransactionConfigurationApi::delete_side_definition`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteSideDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn delete_side_definition(
+        &self,
+        params: DeleteSideDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/transactionconfiguration/types` (operation `ListTransactionTypes`):
+    /// [`TransactionConfigurationApi::list_transaction_types`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListTransactionTypesRequest::send): see [`Error`](crate::Error).
+    async fn list_transaction_types(
+        &self,
+        params: ListTransactionTypesParams,
+    ) -> Result<std::collections::BTreeMap<String, Vec<lusid_models::TransactionType>>, crate::Error>;
+
+    /// `PUT /api/transactionconfiguration/types/{source}` (operation
+    /// `SetTransactionTypeSource`):
+    /// [`TransactionConfigurationApi::set_transaction_type_source`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SetTransactionTypeSourceRequest::send): see [`Error`](crate::Error).
+    async fn set_transaction_type_source(
+        &self,
+        params: SetTransactionTypeSourceParams,
+    ) -> Result<lusid_models::ResourceListOfTransactionType, crate::Error>;
+
+    /// `DELETE /api/transactionconfiguration/types/{source}/$delete` (operation
+    /// `DeleteTransactionTypeSource`):
+    /// [`TransactionConfigurationApi::delete_transaction_type_source`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteTransactionTypeSourceRequest::send): see [`Error`](crate::Error).
+    async fn delete_transaction_type_source(
+        &self,
+        params: DeleteTransactionTypeSourceParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/transactionconfiguration/types/{source}/{type}` (operation
+    /// `GetTransactionType`): [`TransactionConfigurationApi::get_transaction_type`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetTransactionTypeRequest::send): see [`Error`](crate::Error).
+    async fn get_transaction_type(
+        &self,
+        params: GetTransactionTypeParams,
+    ) -> Result<lusid_models::TransactionType, crate::Error>;
+
+    /// `PUT /api/transactionconfiguration/types/{source}/{type}` (operation
+    /// `SetTransactionType`): [`TransactionConfigurationApi::set_transaction_type`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SetTransactionTypeRequest::send): see [`Error`](crate::Error).
+    async fn set_transaction_type(
+        &self,
+        params: SetTransactionTypeParams,
+    ) -> Result<lusid_models::TransactionType, crate::Error>;
+
+    /// `DELETE /api/transactionconfiguration/types/{source}/{type}` (operation
+    /// `DeleteTransactionType`): [`TransactionConfigurationApi::delete_transaction_type`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteTransactionTypeRequest::send): see [`Error`](crate::Error).
+    async fn delete_transaction_type(
+        &self,
+        params: DeleteTransactionTypeParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl TransactionConfigurationApiClient for TransactionConfigurationApi {
+    async fn list_side_definitions(
+        &self,
+        params: ListSideDefinitionsParams,
+    ) -> Result<lusid_models::ResourceListOfSideDefinition, crate::Error> {
+        ListSideDefinitionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn set_side_definitions(
+        &self,
+        params: SetSideDefinitionsParams,
+    ) -> Result<lusid_models::ResourceListOfSideDefinition, crate::Error> {
+        SetSideDefinitionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_side_definition(
+        &self,
+        params: GetSideDefinitionParams,
+    ) -> Result<lusid_models::SideDefinition, crate::Error> {
+        GetSideDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn set_side_definition(
+        &self,
+        params: SetSideDefinitionParams,
+    ) -> Result<lusid_models::SideDefinition, crate::Error> {
+        SetSideDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_side_definition(
+        &self,
+        params: DeleteSideDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteSideDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_transaction_types(
+        &self,
+        params: ListTransactionTypesParams,
+    ) -> Result<std::collections::BTreeMap<String, Vec<lusid_models::TransactionType>>, crate::Error>
+    {
+        ListTransactionTypesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn set_transaction_type_source(
+        &self,
+        params: SetTransactionTypeSourceParams,
+    ) -> Result<lusid_models::ResourceListOfTransactionType, crate::Error> {
+        SetTransactionTypeSourceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_transaction_type_source(
+        &self,
+        params: DeleteTransactionTypeSourceParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteTransactionTypeSourceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_transaction_type(
+        &self,
+        params: GetTransactionTypeParams,
+    ) -> Result<lusid_models::TransactionType, crate::Error> {
+        GetTransactionTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn set_transaction_type(
+        &self,
+        params: SetTransactionTypeParams,
+    ) -> Result<lusid_models::TransactionType, crate::Error> {
+        SetTransactionTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_transaction_type(
+        &self,
+        params: DeleteTransactionTypeParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteTransactionTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -59,13 +59,7 @@ impl TransactionFeeTypesApi {
     pub fn list_transaction_fee_types(&self) -> ListTransactionFeeTypesRequest {
         ListTransactionFeeTypesRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListTransactionFeeTypesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -105,11 +99,7 @@ impl TransactionFeeTypesApi {
     ) -> GetTransactionFeeTypeRequest {
         GetTransactionFeeTypeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetTransactionFeeTypeParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -147,9 +137,11 @@ impl TransactionFeeTypesApi {
     ) -> UpdateTransactionFeeTypeRequest {
         UpdateTransactionFeeTypeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: update_transaction_fee_type_request,
+            params: UpdateTransactionFeeTypeParams::new(
+                scope,
+                code,
+                update_transaction_fee_type_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -188,9 +180,11 @@ impl TransactionFeeTypesApi {
     ) -> CreateTransactionFeeTypeRequest {
         CreateTransactionFeeTypeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: create_transaction_fee_type_request,
+            params: CreateTransactionFeeTypeParams::new(
+                scope,
+                code,
+                create_transaction_fee_type_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -223,37 +217,52 @@ impl TransactionFeeTypesApi {
     ) -> DeleteTransactionFeeTypeRequest {
         DeleteTransactionFeeTypeRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteTransactionFeeTypeParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListTransactionFeeTypes` request (`GET /api/transactions/transactionfeetypes`),
-/// built by [`TransactionFeeTypesApi::list_transaction_fee_types`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListTransactionFeeTypesRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListTransactionFeeTypes` (`GET
+/// /api/transactions/transactionfeetypes`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListTransactionFeeTypesParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListTransactionFeeTypesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListTransactionFeeTypes",
-        path_template: "/api/transactions/transactionfeetypes",
-        idempotent: true,
-    };
+impl ListTransactionFeeTypesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -302,6 +311,84 @@ impl ListTransactionFeeTypesRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListTransactionFeeTypes` request (`GET /api/transactions/transactionfeetypes`),
+/// built by [`TransactionFeeTypesApi::list_transaction_fee_types`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListTransactionFeeTypesRequest {
+    client: crate::Client,
+    params: ListTransactionFeeTypesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListTransactionFeeTypesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListTransactionFeeTypes",
+        path_template: "/api/transactions/transactionfeetypes",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListTransactionFeeTypesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListTransactionFeeTypesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -337,13 +424,13 @@ impl ListTransactionFeeTypesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactions/transactionfeetypes");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -398,19 +485,19 @@ impl crate::paginator::PagedRequest for ListTransactionFeeTypesRequest {
     type Page = lusid_models::ResourceListOfTransactionFeeType;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -420,29 +507,40 @@ impl crate::paginator::PagedRequest for ListTransactionFeeTypesRequest {
     }
 }
 
-/// The `GetTransactionFeeType` request (`GET
-/// /api/transactions/transactionfeetypes/{scope}/{code}`), built by
-/// [`TransactionFeeTypesApi::get_transaction_fee_type`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetTransactionFeeTypeRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetTransactionFeeType` (`GET
+/// /api/transactions/transactionfeetypes/{scope}/{code}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetTransactionFeeTypeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetTransactionFeeTypeRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetTransactionFeeType",
-        path_template: "/api/transactions/transactionfeetypes/{scope}/{code}",
-        idempotent: true,
-    };
+impl GetTransactionFeeTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -465,6 +563,60 @@ impl GetTransactionFeeTypeRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetTransactionFeeType` request (`GET
+/// /api/transactions/transactionfeetypes/{scope}/{code}`), built by
+/// [`TransactionFeeTypesApi::get_transaction_fee_type`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetTransactionFeeTypeRequest {
+    client: crate::Client,
+    params: GetTransactionFeeTypeParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetTransactionFeeTypeRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetTransactionFeeType",
+        path_template: "/api/transactions/transactionfeetypes/{scope}/{code}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetTransactionFeeTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetTransactionFeeTypeParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -498,14 +650,47 @@ impl GetTransactionFeeTypeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactions/transactionfeetypes/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateTransactionFeeType` (`PUT
+/// /api/transactions/transactionfeetypes/{scope}/{code}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateTransactionFeeTypeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpdateTransactionFeeTypeRequest,
+}
+
+impl UpdateTransactionFeeTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        update_transaction_fee_type_request: lusid_models::UpdateTransactionFeeTypeRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: update_transaction_fee_type_request,
+        }
     }
 }
 
@@ -517,9 +702,7 @@ impl GetTransactionFeeTypeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateTransactionFeeTypeRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpdateTransactionFeeTypeRequest,
+    params: UpdateTransactionFeeTypeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -530,6 +713,16 @@ impl UpdateTransactionFeeTypeRequest {
         path_template: "/api/transactions/transactionfeetypes/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateTransactionFeeTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateTransactionFeeTypeParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -562,12 +755,45 @@ impl UpdateTransactionFeeTypeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/transactions/transactionfeetypes/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `CreateTransactionFeeType` (`POST
+/// /api/transactions/transactionfeetypes/{scope}/{code}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateTransactionFeeTypeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::CreateTransactionFeeTypeRequest,
+}
+
+impl CreateTransactionFeeTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        create_transaction_fee_type_request: lusid_models::CreateTransactionFeeTypeRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: create_transaction_fee_type_request,
+        }
     }
 }
 
@@ -579,9 +805,7 @@ impl UpdateTransactionFeeTypeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateTransactionFeeTypeRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::CreateTransactionFeeTypeRequest,
+    params: CreateTransactionFeeTypeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -592,6 +816,16 @@ impl CreateTransactionFeeTypeRequest {
         path_template: "/api/transactions/transactionfeetypes/{scope}/{code}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateTransactionFeeTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateTransactionFeeTypeParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -624,12 +858,38 @@ impl CreateTransactionFeeTypeRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactions/transactionfeetypes/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteTransactionFeeType` (`DELETE
+/// /api/transactions/transactionfeetypes/{scope}/{code}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteTransactionFeeTypeParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteTransactionFeeTypeParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -641,8 +901,7 @@ impl CreateTransactionFeeTypeRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTransactionFeeTypeRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteTransactionFeeTypeParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -653,6 +912,16 @@ impl DeleteTransactionFeeTypeRequest {
         path_template: "/api/transactions/transactionfeetypes/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteTransactionFeeTypeParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteTransactionFeeTypeParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -686,10 +955,146 @@ impl DeleteTransactionFeeTypeRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/transactions/transactionfeetypes/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `TransactionFeeTypes` operations as an object-safe async trait, implemented by
+/// [`TransactionFeeTypesApi`]: write code against `&dyn TransactionFeeTypesApiClient` (or
+/// `impl TransactionFeeTypesApiClient`) and give it `client.transaction_fee_types()` in
+/// production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`TransactionFeeTypesApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockTransactionFeeTypesApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait TransactionFeeTypesApiClient: Send + Sync {
+    /// `GET /api/transactions/transactionfeetypes` (operation `ListTransactionFeeTypes`):
+    /// [`TransactionFeeTypesApi::list_transaction_fee_types`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListTransactionFeeTypesRequest::send): see [`Error`](crate::Error).
+    async fn list_transaction_fee_types(
+        &self,
+        params: ListTransactionFeeTypesParams,
+    ) -> Result<lusid_models::ResourceListOfTransactionFeeType, crate::Error>;
+
+    /// `GET /api/transactions/transactionfeetypes/{scope}/{code}` (operation
+    /// `GetTransactionFeeType`): [`TransactionFeeTypesApi::get_transaction_fee_type`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetTransactionFeeTypeRequest::send): see [`Error`](crate::Error).
+    async fn get_transaction_fee_type(
+        &self,
+        params: GetTransactionFeeTypeParams,
+    ) -> Result<lusid_models::TransactionFeeType, crate::Error>;
+
+    /// `PUT /api/transactions/transactionfeetypes/{scope}/{code}` (operation
+    /// `UpdateTransactionFeeType`): [`TransactionFeeTypesApi::update_transaction_fee_type`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateTransactionFeeTypeRequest::send): see [`Error`](crate::Error).
+    async fn update_transaction_fee_type(
+        &self,
+        params: UpdateTransactionFeeTypeParams,
+    ) -> Result<lusid_models::TransactionFeeType, crate::Error>;
+
+    /// `POST /api/transactions/transactionfeetypes/{scope}/{code}` (operation
+    /// `CreateTransactionFeeType`): [`TransactionFeeTypesApi::create_transaction_fee_type`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateTransactionFeeTypeRequest::send): see [`Error`](crate::Error).
+    async fn create_transaction_fee_type(
+        &self,
+        params: CreateTransactionFeeTypeParams,
+    ) -> Result<lusid_models::TransactionFeeType, crate::Error>;
+
+    /// `DELETE /api/transactions/transactionfeetypes/{scope}/{code}` (operation
+    /// `DeleteTransactionFeeType`): [`TransactionFeeTypesApi::delete_transaction_fee_type`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteTransactionFeeTypeRequest::send): see [`Error`](crate::Error).
+    async fn delete_transaction_fee_type(
+        &self,
+        params: DeleteTransactionFeeTypeParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl TransactionFeeTypesApiClient for TransactionFeeTypesApi {
+    async fn list_transaction_fee_types(
+        &self,
+        params: ListTransactionFeeTypesParams,
+    ) -> Result<lusid_models::ResourceListOfTransactionFeeType, crate::Error> {
+        ListTransactionFeeTypesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_transaction_fee_type(
+        &self,
+        params: GetTransactionFeeTypeParams,
+    ) -> Result<lusid_models::TransactionFeeType, crate::Error> {
+        GetTransactionFeeTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_transaction_fee_type(
+        &self,
+        params: UpdateTransactionFeeTypeParams,
+    ) -> Result<lusid_models::TransactionFeeType, crate::Error> {
+        UpdateTransactionFeeTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_transaction_fee_type(
+        &self,
+        params: CreateTransactionFeeTypeParams,
+    ) -> Result<lusid_models::TransactionFeeType, crate::Error> {
+        CreateTransactionFeeTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_transaction_fee_type(
+        &self,
+        params: DeleteTransactionFeeTypeParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteTransactionFeeTypeRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

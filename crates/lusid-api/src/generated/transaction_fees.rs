@@ -59,13 +59,7 @@ impl TransactionFeesApi {
     ) -> GetApplicableTransactionFeesRequest {
         GetApplicableTransactionFeesRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            instrument_identifier_type: None,
-            instrument_identifier: None,
-            portfolio_scope: None,
-            portfolio_code: None,
-            body: request_body,
+            params: GetApplicableTransactionFeesParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -103,11 +97,7 @@ impl TransactionFeesApi {
     pub fn list_transaction_fee_rules(&self) -> ListTransactionFeeRulesRequest {
         ListTransactionFeeRulesRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            limit: None,
-            filter: None,
-            page: None,
+            params: ListTransactionFeeRulesParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -141,8 +131,7 @@ impl TransactionFeesApi {
     ) -> UpsertTransactionFeeRulesRequest {
         UpsertTransactionFeeRulesRequest {
             client: self.client.clone(),
-            effective_at: None,
-            body: request_body,
+            params: UpsertTransactionFeeRulesParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -177,9 +166,7 @@ impl TransactionFeesApi {
     ) -> GetTransactionFeeRuleRequest {
         GetTransactionFeeRuleRequest {
             client: self.client.clone(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetTransactionFeeRuleParams::new(code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -209,37 +196,52 @@ impl TransactionFeesApi {
     ) -> DeleteTransactionFeeRuleRequest {
         DeleteTransactionFeeRuleRequest {
             client: self.client.clone(),
-            code: code.into(),
+            params: DeleteTransactionFeeRuleParams::new(code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `GetApplicableTransactionFees` request (`POST
-/// /api/transactions/fees/$GetApplicableFees`), built by
-/// [`TransactionFeesApi::get_applicable_transaction_fees`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetApplicableTransactionFeesRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    instrument_identifier_type: Option<String>,
-    instrument_identifier: Option<String>,
-    portfolio_scope: Option<String>,
-    portfolio_code: Option<String>,
-    body: std::collections::BTreeMap<String, String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetApplicableTransactionFees` (`POST
+/// /api/transactions/fees/$GetApplicableFees`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetApplicableTransactionFeesParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `instrumentIdentifierType` (query): string.
+    pub instrument_identifier_type: Option<String>,
+    /// `instrumentIdentifier` (query): string.
+    pub instrument_identifier: Option<String>,
+    /// `portfolioScope` (query): string.
+    pub portfolio_scope: Option<String>,
+    /// `portfolioCode` (query): string.
+    pub portfolio_code: Option<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, String>,
 }
 
-impl GetApplicableTransactionFeesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetApplicableTransactionFees",
-        path_template: "/api/transactions/fees/$GetApplicableFees",
-        idempotent: true,
-    };
+impl GetApplicableTransactionFeesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(request_body: std::collections::BTreeMap<String, String>) -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            instrument_identifier_type: None,
+            instrument_identifier: None,
+            portfolio_scope: None,
+            portfolio_code: None,
+            body: request_body,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -280,6 +282,79 @@ impl GetApplicableTransactionFeesRequest {
         self.portfolio_code = Some(portfolio_code.into());
         self
     }
+}
+
+/// The `GetApplicableTransactionFees` request (`POST
+/// /api/transactions/fees/$GetApplicableFees`), built by
+/// [`TransactionFeesApi::get_applicable_transaction_fees`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetApplicableTransactionFeesRequest {
+    client: crate::Client,
+    params: GetApplicableTransactionFeesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetApplicableTransactionFeesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetApplicableTransactionFees",
+        path_template: "/api/transactions/fees/$GetApplicableFees",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `instrumentIdentifierType` (query): string.
+    pub fn instrument_identifier_type(
+        mut self,
+        instrument_identifier_type: impl Into<String>,
+    ) -> Self {
+        self.params = self
+            .params
+            .instrument_identifier_type(instrument_identifier_type);
+        self
+    }
+
+    /// Sets `instrumentIdentifier` (query): string.
+    pub fn instrument_identifier(mut self, instrument_identifier: impl Into<String>) -> Self {
+        self.params = self.params.instrument_identifier(instrument_identifier);
+        self
+    }
+
+    /// Sets `portfolioScope` (query): string.
+    pub fn portfolio_scope(mut self, portfolio_scope: impl Into<String>) -> Self {
+        self.params = self.params.portfolio_scope(portfolio_scope);
+        self
+    }
+
+    /// Sets `portfolioCode` (query): string.
+    pub fn portfolio_code(mut self, portfolio_code: impl Into<String>) -> Self {
+        self.params = self.params.portfolio_code(portfolio_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetApplicableTransactionFeesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetApplicableTransactionFeesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -312,43 +387,57 @@ impl GetApplicableTransactionFeesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactions/fees/$GetApplicableFees");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.query(
             "instrumentIdentifierType",
-            self.instrument_identifier_type.as_ref(),
+            self.params.instrument_identifier_type.as_ref(),
         )?;
-        request.query("instrumentIdentifier", self.instrument_identifier.as_ref())?;
-        request.query("portfolioScope", self.portfolio_scope.as_ref())?;
-        request.query("portfolioCode", self.portfolio_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query(
+            "instrumentIdentifier",
+            self.params.instrument_identifier.as_ref(),
+        )?;
+        request.query("portfolioScope", self.params.portfolio_scope.as_ref())?;
+        request.query("portfolioCode", self.params.portfolio_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListTransactionFeeRules` request (`GET /api/transactions/fees/rules`), built by
-/// [`TransactionFeesApi::list_transaction_fee_rules`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListTransactionFeeRulesRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    page: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListTransactionFeeRules` (`GET /api/transactions/fees/rules`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListTransactionFeeRulesParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
 }
 
-impl ListTransactionFeeRulesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListTransactionFeeRules",
-        path_template: "/api/transactions/fees/rules",
-        idempotent: true,
-    };
+impl ListTransactionFeeRulesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            limit: None,
+            filter: None,
+            page: None,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -379,6 +468,67 @@ impl ListTransactionFeeRulesRequest {
     pub fn page(mut self, page: impl Into<String>) -> Self {
         self.page = Some(page.into());
         self
+    }
+}
+
+/// The `ListTransactionFeeRules` request (`GET /api/transactions/fees/rules`), built by
+/// [`TransactionFeesApi::list_transaction_fee_rules`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListTransactionFeeRulesRequest {
+    client: crate::Client,
+    params: ListTransactionFeeRulesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListTransactionFeeRulesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListTransactionFeeRules",
+        path_template: "/api/transactions/fees/rules",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListTransactionFeeRulesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListTransactionFeeRulesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -412,11 +562,11 @@ impl ListTransactionFeeRulesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactions/fees/rules");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("page", self.page.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -469,25 +619,58 @@ impl crate::paginator::PagedRequest for ListTransactionFeeRulesRequest {
     type Page = lusid_models::ResourceListOfFeeRule;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertTransactionFeeRules` (`POST /api/transactions/fees/rules`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertTransactionFeeRulesParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::FeeRuleUpsertRequest>,
+}
+
+impl UpsertTransactionFeeRulesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        request_body: std::collections::BTreeMap<String, lusid_models::FeeRuleUpsertRequest>,
+    ) -> Self {
+        Self {
+            effective_at: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -498,8 +681,7 @@ impl crate::paginator::PagedRequest for ListTransactionFeeRulesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertTransactionFeeRulesRequest {
     client: crate::Client,
-    effective_at: Option<String>,
-    body: std::collections::BTreeMap<String, lusid_models::FeeRuleUpsertRequest>,
+    params: UpsertTransactionFeeRulesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -513,8 +695,18 @@ impl UpsertTransactionFeeRulesRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertTransactionFeeRulesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertTransactionFeeRulesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -548,10 +740,52 @@ impl UpsertTransactionFeeRulesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactions/fees/rules");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetTransactionFeeRule` (`GET /api/transactions/fees/rules/{code}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetTransactionFeeRuleParams {
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetTransactionFeeRuleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(code: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -562,9 +796,7 @@ impl UpsertTransactionFeeRulesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTransactionFeeRuleRequest {
     client: crate::Client,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetTransactionFeeRuleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -578,15 +810,25 @@ impl GetTransactionFeeRuleRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetTransactionFeeRuleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetTransactionFeeRuleParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -620,11 +862,32 @@ impl GetTransactionFeeRuleRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactions/fees/rules/");
-        request.path_param("code", &self.code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteTransactionFeeRule` (`DELETE
+/// /api/transactions/fees/rules/{code}`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteTransactionFeeRuleParams {
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteTransactionFeeRuleParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(code: impl Into<String>) -> Self {
+        Self { code: code.into() }
     }
 }
 
@@ -635,7 +898,7 @@ impl GetTransactionFeeRuleRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTransactionFeeRuleRequest {
     client: crate::Client,
-    code: String,
+    params: DeleteTransactionFeeRuleParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -646,6 +909,16 @@ impl DeleteTransactionFeeRuleRequest {
         path_template: "/api/transactions/fees/rules/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteTransactionFeeRuleParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteTransactionFeeRuleParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -679,8 +952,140 @@ impl DeleteTransactionFeeRuleRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/transactions/fees/rules/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `TransactionFees` operations as an object-safe async trait, implemented by
+/// [`TransactionFeesApi`]: write code against `&dyn TransactionFeesApiClient` (or `impl
+/// TransactionFeesApiClient`) and give it `client.transaction_fees()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`TransactionFeesApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockTransactionFeesApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait TransactionFeesApiClient: Send + Sync {
+    /// `POST /api/transactions/fees/$GetApplicableFees` (operation
+    /// `GetApplicableTransactionFees`): [`TransactionFeesApi::get_applicable_transaction_fees`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetApplicableTransactionFeesRequest::send): see [`Error`](crate::Error).
+    async fn get_applicable_transaction_fees(
+        &self,
+        params: GetApplicableTransactionFeesParams,
+    ) -> Result<lusid_models::ResourceListOfFeeRule, crate::Error>;
+
+    /// `GET /api/transactions/fees/rules` (operation `ListTransactionFeeRules`):
+    /// [`TransactionFeesApi::list_transaction_fee_rules`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListTransactionFeeRulesRequest::send): see [`Error`](crate::Error).
+    async fn list_transaction_fee_rules(
+        &self,
+        params: ListTransactionFeeRulesParams,
+    ) -> Result<lusid_models::ResourceListOfFeeRule, crate::Error>;
+
+    /// `POST /api/transactions/fees/rules` (operation `UpsertTransactionFeeRules`):
+    /// [`TransactionFeesApi::upsert_transaction_fee_rules`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertTransactionFeeRulesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_transaction_fee_rules(
+        &self,
+        params: UpsertTransactionFeeRulesParams,
+    ) -> Result<lusid_models::FeeRuleUpsertResponse, crate::Error>;
+
+    /// `GET /api/transactions/fees/rules/{code}` (operation `GetTransactionFeeRule`):
+    /// [`TransactionFeesApi::get_transaction_fee_rule`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetTransactionFeeRuleRequest::send): see [`Error`](crate::Error).
+    async fn get_transaction_fee_rule(
+        &self,
+        params: GetTransactionFeeRuleParams,
+    ) -> Result<lusid_models::FeeRule, crate::Error>;
+
+    /// `DELETE /api/transactions/fees/rules/{code}` (operation `DeleteTransactionFeeRule`):
+    /// [`TransactionFeesApi::delete_transaction_fee_rule`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteTransactionFeeRuleRequest::send): see [`Error`](crate::Error).
+    async fn delete_transaction_fee_rule(
+        &self,
+        params: DeleteTransactionFeeRuleParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl TransactionFeesApiClient for TransactionFeesApi {
+    async fn get_applicable_transaction_fees(
+        &self,
+        params: GetApplicableTransactionFeesParams,
+    ) -> Result<lusid_models::ResourceListOfFeeRule, crate::Error> {
+        GetApplicableTransactionFeesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_transaction_fee_rules(
+        &self,
+        params: ListTransactionFeeRulesParams,
+    ) -> Result<lusid_models::ResourceListOfFeeRule, crate::Error> {
+        ListTransactionFeeRulesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_transaction_fee_rules(
+        &self,
+        params: UpsertTransactionFeeRulesParams,
+    ) -> Result<lusid_models::FeeRuleUpsertResponse, crate::Error> {
+        UpsertTransactionFeeRulesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_transaction_fee_rule(
+        &self,
+        params: GetTransactionFeeRuleParams,
+    ) -> Result<lusid_models::FeeRule, crate::Error> {
+        GetTransactionFeeRuleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_transaction_fee_rule(
+        &self,
+        params: DeleteTransactionFeeRuleParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteTransactionFeeRuleRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -52,8 +52,7 @@ impl TransactionPortfoliosApi {
     ) -> CreatePortfolioRequest {
         CreatePortfolioRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            body: create_transaction_portfolio_request,
+            params: CreatePortfolioParams::new(scope, create_transaction_portfolio_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -92,9 +91,7 @@ impl TransactionPortfoliosApi {
     ) -> BatchCreateTradeTicketsRequest {
         BatchCreateTradeTicketsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: BatchCreateTradeTicketsParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -141,13 +138,13 @@ impl TransactionPortfoliosApi {
     ) -> ResolveInstrumentRequest {
         ResolveInstrumentRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            instrument_identifier_type: instrument_identifier_type.into(),
-            instrument_identifier_value: instrument_identifier_value.into(),
-            from_effective_at: None,
-            re_resolve: None,
-            body: request_body,
+            params: ResolveInstrumentParams::new(
+                scope,
+                code,
+                instrument_identifier_type,
+                instrument_identifier_value,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -185,9 +182,7 @@ impl TransactionPortfoliosApi {
     ) -> CreateTradeTicketRequest {
         CreateTradeTicketRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: lusid_trade_ticket,
+            params: CreateTradeTicketParams::new(scope, code, lusid_trade_ticket),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -234,15 +229,7 @@ impl TransactionPortfoliosApi {
     ) -> GetA2BDataRequest {
         GetA2BDataRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            from_effective_at: from_effective_at.into(),
-            to_effective_at: to_effective_at.into(),
-            as_at: None,
-            recipe_id_scope: None,
-            recipe_id_code: None,
-            property_keys: Vec::new(),
-            filter: None,
+            params: GetA2BDataParams::new(scope, code, from_effective_at, to_effective_at),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -299,19 +286,7 @@ impl TransactionPortfoliosApi {
     ) -> GetA2BMovementsRequest {
         GetA2BMovementsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            from_effective_at: from_effective_at.into(),
-            to_effective_at: to_effective_at.into(),
-            as_at: None,
-            recipe_id_scope: None,
-            recipe_id_code: None,
-            property_keys: Vec::new(),
-            filter: None,
-            split_held_and_trading_returns: None,
-            timeline_scope: None,
-            timeline_code: None,
-            closed_period_id: None,
+            params: GetA2BMovementsParams::new(scope, code, from_effective_at, to_effective_at),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -367,18 +342,12 @@ impl TransactionPortfoliosApi {
     ) -> GetA2BMovementsTradingVsHoldingRequest {
         GetA2BMovementsTradingVsHoldingRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            from_effective_at: from_effective_at.into(),
-            to_effective_at: to_effective_at.into(),
-            as_at: None,
-            recipe_id_scope: None,
-            recipe_id_code: None,
-            property_keys: Vec::new(),
-            filter: None,
-            timeline_scope: None,
-            timeline_code: None,
-            closed_period_id: None,
+            params: GetA2BMovementsTradingVsHoldingParams::new(
+                scope,
+                code,
+                from_effective_at,
+                to_effective_at,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -415,9 +384,7 @@ impl TransactionPortfoliosApi {
     ) -> GetBucketedCashFlowsRequest {
         GetBucketedCashFlowsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: bucketed_cash_flow_request,
+            params: GetBucketedCashFlowsParams::new(scope, code, bucketed_cash_flow_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -470,17 +437,7 @@ impl TransactionPortfoliosApi {
     ) -> GetPortfolioCashFlowsRequest {
         GetPortfolioCashFlowsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            window_start: None,
-            window_end: None,
-            as_at: None,
-            filter: None,
-            recipe_id_scope: None,
-            recipe_id_code: None,
-            exclude_unsettled_trades: None,
-            cash_flow_calculation_version: None,
+            params: GetPortfolioCashFlowsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -534,17 +491,13 @@ impl TransactionPortfoliosApi {
     ) -> GetPortfolioCashLadderRequest {
         GetPortfolioCashLadderRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            from_effective_at: from_effective_at.into(),
-            to_effective_at: to_effective_at.into(),
-            effective_at: effective_at.into(),
-            as_at: None,
-            filter: None,
-            recipe_id_scope: None,
-            recipe_id_code: None,
-            exclude_unsettled_trades: None,
-            cash_flow_calculation_version: None,
+            params: GetPortfolioCashLadderParams::new(
+                scope,
+                code,
+                from_effective_at,
+                to_effective_at,
+                effective_at,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -594,15 +547,12 @@ impl TransactionPortfoliosApi {
     ) -> GetPortfolioCashStatementRequest {
         GetPortfolioCashStatementRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            from_effective_at: from_effective_at.into(),
-            to_effective_at: to_effective_at.into(),
-            as_at: None,
-            filter: None,
-            recipe_id_scope: None,
-            recipe_id_code: None,
-            property_keys: Vec::new(),
+            params: GetPortfolioCashStatementParams::new(
+                scope,
+                code,
+                from_effective_at,
+                to_effective_at,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -648,14 +598,7 @@ impl TransactionPortfoliosApi {
     ) -> ListCustodianAccountsRequest {
         ListCustodianAccountsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            property_keys: Vec::new(),
+            params: ListCustodianAccountsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -694,9 +637,7 @@ impl TransactionPortfoliosApi {
     ) -> UpsertCustodianAccountsRequest {
         UpsertCustodianAccountsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: UpsertCustodianAccountsParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -738,10 +679,7 @@ impl TransactionPortfoliosApi {
     ) -> DeleteCustodianAccountsRequest {
         DeleteCustodianAccountsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            delete_mode: None,
-            body: request_body,
+            params: DeleteCustodianAccountsParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -786,13 +724,12 @@ impl TransactionPortfoliosApi {
     ) -> GetCustodianAccountRequest {
         GetCustodianAccountRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            custodian_account_scope: custodian_account_scope.into(),
-            custodian_account_code: custodian_account_code.into(),
-            effective_at: None,
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetCustodianAccountParams::new(
+                scope,
+                code,
+                custodian_account_scope,
+                custodian_account_code,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -835,11 +772,13 @@ impl TransactionPortfoliosApi {
     ) -> UpsertCustodianAccountsPropertiesRequest {
         UpsertCustodianAccountsPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            custodian_account_scope: custodian_account_scope.into(),
-            custodian_account_code: custodian_account_code.into(),
-            body: request_body,
+            params: UpsertCustodianAccountsPropertiesParams::new(
+                scope,
+                code,
+                custodian_account_scope,
+                custodian_account_code,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -874,10 +813,7 @@ impl TransactionPortfoliosApi {
     ) -> GetDetailsRequest {
         GetDetailsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
+            params: GetDetailsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -916,10 +852,7 @@ impl TransactionPortfoliosApi {
     ) -> UpsertPortfolioDetailsRequest {
         UpsertPortfolioDetailsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            body: create_portfolio_details,
+            params: UpsertPortfolioDetailsParams::new(scope, code, create_portfolio_details),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -958,10 +891,7 @@ impl TransactionPortfoliosApi {
     ) -> PatchPortfolioDetailsRequest {
         PatchPortfolioDetailsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            body: request_body,
+            params: PatchPortfolioDetailsParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1013,18 +943,7 @@ impl TransactionPortfoliosApi {
     ) -> GetHoldingsRequest {
         GetHoldingsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            filter: None,
-            property_keys: Vec::new(),
-            by_taxlots: None,
-            include_settlement_events_after_days: None,
-            timeline_scope: None,
-            timeline_code: None,
-            closed_period_id: None,
-            aggregate_cash_commitments: None,
+            params: GetHoldingsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1069,13 +988,7 @@ impl TransactionPortfoliosApi {
     ) -> SetHoldingsRequest {
         SetHoldingsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: effective_at.into(),
-            reconciliation_methods: Vec::new(),
-            override_movement_name: None,
-            override_offset_movement_name: None,
-            body: request_body,
+            params: SetHoldingsParams::new(scope, code, effective_at, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1121,13 +1034,7 @@ impl TransactionPortfoliosApi {
     ) -> AdjustHoldingsRequest {
         AdjustHoldingsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: effective_at.into(),
-            reconciliation_methods: Vec::new(),
-            override_movement_name: None,
-            override_offset_movement_name: None,
-            body: request_body,
+            params: AdjustHoldingsParams::new(scope, code, effective_at, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1162,9 +1069,7 @@ impl TransactionPortfoliosApi {
     ) -> CancelAdjustHoldingsRequest {
         CancelAdjustHoldingsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: effective_at.into(),
+            params: CancelAdjustHoldingsParams::new(scope, code, effective_at),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1209,11 +1114,7 @@ impl TransactionPortfoliosApi {
     ) -> BatchAdjustHoldingsRequest {
         BatchAdjustHoldingsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            success_mode: success_mode.into(),
-            reconciliation_methods: Vec::new(),
-            body: request_body,
+            params: BatchAdjustHoldingsParams::new(scope, code, success_mode, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1258,11 +1159,7 @@ impl TransactionPortfoliosApi {
     ) -> BatchSetHoldingsRequest {
         BatchSetHoldingsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            success_mode: success_mode.into(),
-            reconciliation_methods: Vec::new(),
-            body: request_body,
+            params: BatchSetHoldingsParams::new(scope, code, success_mode, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1303,10 +1200,12 @@ impl TransactionPortfoliosApi {
     ) -> CancelSingleAdjustHoldingRequest {
         CancelSingleAdjustHoldingRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: effective_at.into(),
-            body: cancel_single_holding_adjustment_request,
+            params: CancelSingleAdjustHoldingParams::new(
+                scope,
+                code,
+                effective_at,
+                cancel_single_holding_adjustment_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1370,20 +1269,7 @@ impl TransactionPortfoliosApi {
     ) -> GetMultipleHoldingContributorsRequest {
         GetMultipleHoldingContributorsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_date: None,
-            from_transaction_date: None,
-            to_transaction_date: None,
-            include_historic: None,
-            tax_lot_id: None,
-            include_unsettled_movements: None,
-            limit: None,
-            as_at: None,
-            page: None,
-            timeline_scope: None,
-            timeline_code: None,
-            body: holding_ids_request,
+            params: GetMultipleHoldingContributorsParams::new(scope, code, holding_ids_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1442,20 +1328,7 @@ impl TransactionPortfoliosApi {
     ) -> GetHoldingContributorsRequest {
         GetHoldingContributorsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            holding_id,
-            effective_date: None,
-            from_trade_date: None,
-            to_trade_date: None,
-            include_historic: None,
-            tax_lot_id: None,
-            include_unsettled_movements: None,
-            limit: None,
-            as_at: None,
-            page: None,
-            timeline_scope: None,
-            timeline_code: None,
+            params: GetHoldingContributorsParams::new(scope, code, holding_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1508,17 +1381,7 @@ impl TransactionPortfoliosApi {
     ) -> GetHoldingsWithOrdersRequest {
         GetHoldingsWithOrdersRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            as_at: None,
-            filter: None,
-            property_keys: Vec::new(),
-            by_taxlots: None,
-            recipe_id_scope: None,
-            recipe_id_code: None,
-            include_settlement_events_after_days: None,
-            aggregate_cash_commitments: None,
+            params: GetHoldingsWithOrdersParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1562,12 +1425,7 @@ impl TransactionPortfoliosApi {
     ) -> ListHoldingsAdjustmentsRequest {
         ListHoldingsAdjustmentsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            from_effective_at: None,
-            to_effective_at: None,
-            as_at: None,
-            filter: None,
+            params: ListHoldingsAdjustmentsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1608,12 +1466,7 @@ impl TransactionPortfoliosApi {
     ) -> GetHoldingsAdjustmentRequest {
         GetHoldingsAdjustmentRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: effective_at.into(),
-            as_at: None,
-            property_keys: Vec::new(),
-            filter: None,
+            params: GetHoldingsAdjustmentParams::new(scope, code, effective_at),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1655,11 +1508,7 @@ impl TransactionPortfoliosApi {
     ) -> GetVirtualTransactionOverrideRequest {
         GetVirtualTransactionOverrideRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            instrument_event_id: instrument_event_id.into(),
-            portfolio_effective_at: None,
-            as_at: None,
+            params: GetVirtualTransactionOverrideParams::new(scope, code, instrument_event_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1705,12 +1554,12 @@ impl TransactionPortfoliosApi {
     ) -> UpsertVirtualTransactionOverrideRequest {
         UpsertVirtualTransactionOverrideRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            instrument_event_id: instrument_event_id.into(),
-            portfolio_effective_at: None,
-            preserve_properties: None,
-            body: override_virtual_transactions_request,
+            params: UpsertVirtualTransactionOverrideParams::new(
+                scope,
+                code,
+                instrument_event_id,
+                override_virtual_transactions_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1747,10 +1596,7 @@ impl TransactionPortfoliosApi {
     ) -> DeleteVirtualTransactionOverrideRequest {
         DeleteVirtualTransactionOverrideRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            instrument_event_id: instrument_event_id.into(),
-            portfolio_effective_at: None,
+            params: DeleteVirtualTransactionOverrideParams::new(scope, code, instrument_event_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1796,12 +1642,7 @@ impl TransactionPortfoliosApi {
     ) -> ListVirtualTransactionOverridesRequest {
         ListVirtualTransactionOverridesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            portfolio_effective_at: None,
-            as_at: None,
-            override_match_status: Vec::new(),
-            override_application_status: Vec::new(),
+            params: ListVirtualTransactionOverridesParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1851,14 +1692,7 @@ impl TransactionPortfoliosApi {
     ) -> PreviewTransactionRequest {
         PreviewTransactionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            property_keys: Vec::new(),
-            show_cancelled_transactions: None,
-            preserve_properties: None,
-            data_model_scope: None,
-            data_model_code: None,
-            body: transaction_request,
+            params: PreviewTransactionParams::new(scope, code, transaction_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1915,18 +1749,7 @@ impl TransactionPortfoliosApi {
     ) -> ListSettlementInstructionsRequest {
         ListSettlementInstructionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            from_date: None,
-            to_date: None,
-            page: None,
-            limit: None,
-            filter: None,
-            as_at: None,
-            property_keys: Vec::new(),
-            timeline_scope: None,
-            timeline_code: None,
-            closed_period_id: None,
+            params: ListSettlementInstructionsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -1966,9 +1789,7 @@ impl TransactionPortfoliosApi {
     ) -> UpsertSettlementInstructionsRequest {
         UpsertSettlementInstructionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: UpsertSettlementInstructionsParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2004,12 +1825,11 @@ impl TransactionPortfoliosApi {
     ) -> DeleteSettlementInstructionsRequest {
         DeleteSettlementInstructionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            settlement_instruction_ids: settlement_instruction_ids
-                .into_iter()
-                .map(Into::into)
-                .collect(),
+            params: DeleteSettlementInstructionsParams::new(
+                scope,
+                code,
+                settlement_instruction_ids,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2055,10 +1875,7 @@ impl TransactionPortfoliosApi {
     ) -> BatchAmendSettlementInstructionsRequest {
         BatchAmendSettlementInstructionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            success_mode: None,
-            body: request_body,
+            params: BatchAmendSettlementInstructionsParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2103,10 +1920,7 @@ impl TransactionPortfoliosApi {
     ) -> BatchUpsertSettlementInstructionsRequest {
         BatchUpsertSettlementInstructionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            success_mode: None,
-            body: request_body,
+            params: BatchUpsertSettlementInstructionsParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2146,9 +1960,11 @@ impl TransactionPortfoliosApi {
     ) -> BuildSettlementInstructionsRequest {
         BuildSettlementInstructionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: settlement_instruction_query,
+            params: BuildSettlementInstructionsParams::new(
+                scope,
+                code,
+                settlement_instruction_query,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2207,20 +2023,7 @@ impl TransactionPortfoliosApi {
     ) -> GetTransactionsRequest {
         GetTransactionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            from_transaction_date: None,
-            to_transaction_date: None,
-            as_at: None,
-            filter: None,
-            property_keys: Vec::new(),
-            page: None,
-            limit: None,
-            show_cancelled_transactions: None,
-            sort_by: Vec::new(),
-            data_model_scope: None,
-            data_model_code: None,
-            membership_type: None,
+            params: GetTransactionsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2265,12 +2068,7 @@ impl TransactionPortfoliosApi {
     ) -> UpsertTransactionsRequest {
         UpsertTransactionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            preserve_properties: None,
-            data_model_scope: None,
-            data_model_code: None,
-            body: request_body,
+            params: UpsertTransactionsParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2306,9 +2104,7 @@ impl TransactionPortfoliosApi {
     ) -> CancelTransactionsRequest {
         CancelTransactionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            transaction_ids: transaction_ids.into_iter().map(Into::into).collect(),
+            params: CancelTransactionsParams::new(scope, code, transaction_ids),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2355,13 +2151,7 @@ impl TransactionPortfoliosApi {
     ) -> BatchUpsertTransactionsRequest {
         BatchUpsertTransactionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            success_mode: success_mode.into(),
-            preserve_properties: None,
-            data_model_scope: None,
-            data_model_code: None,
-            body: request_body,
+            params: BatchUpsertTransactionsParams::new(scope, code, success_mode, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2417,17 +2207,7 @@ impl TransactionPortfoliosApi {
     ) -> BuildTransactionsRequest {
         BuildTransactionsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
-            filter: None,
-            property_keys: Vec::new(),
-            limit: None,
-            page: None,
-            data_model_scope: None,
-            data_model_code: None,
-            membership_type: None,
-            body: transaction_query_parameters,
+            params: BuildTransactionsParams::new(scope, code, transaction_query_parameters),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2466,10 +2246,7 @@ impl TransactionPortfoliosApi {
     ) -> GetTransactionHistoryRequest {
         GetTransactionHistoryRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            transaction_id: transaction_id.into(),
-            as_at: None,
+            params: GetTransactionHistoryParams::new(scope, code, transaction_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2510,10 +2287,12 @@ impl TransactionPortfoliosApi {
     ) -> UpsertTransactionPropertiesRequest {
         UpsertTransactionPropertiesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            transaction_id: transaction_id.into(),
-            body: request_body,
+            params: UpsertTransactionPropertiesParams::new(
+                scope,
+                code,
+                transaction_id,
+                request_body,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2552,10 +2331,12 @@ impl TransactionPortfoliosApi {
     ) -> DeletePropertiesFromTransactionRequest {
         DeletePropertiesFromTransactionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            transaction_id: transaction_id.into(),
-            property_keys: property_keys.into_iter().map(Into::into).collect(),
+            params: DeletePropertiesFromTransactionParams::new(
+                scope,
+                code,
+                transaction_id,
+                property_keys,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2599,12 +2380,7 @@ impl TransactionPortfoliosApi {
     ) -> GetTransactionSettlementStatusRequest {
         GetTransactionSettlementStatusRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            transaction_id: transaction_id.into(),
-            effective_at: None,
-            as_at: None,
-            property_keys: Vec::new(),
+            params: GetTransactionSettlementStatusParams::new(scope, code, transaction_id),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -2657,18 +2433,36 @@ impl TransactionPortfoliosApi {
     ) -> GetUpsertablePortfolioCashFlowsRequest {
         GetUpsertablePortfolioCashFlowsRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            effective_at: None,
-            window_start: None,
-            window_end: None,
-            as_at: None,
-            filter: None,
-            recipe_id_scope: None,
-            recipe_id_code: None,
-            exclude_unsettled_trades: None,
-            cash_flow_calculation_version: None,
+            params: GetUpsertablePortfolioCashFlowsParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `CreatePortfolio` (`POST /api/transactionportfolios/{scope}`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreatePortfolioParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// The JSON request body.
+    pub body: lusid_models::CreateTransactionPortfolioRequest,
+}
+
+impl CreatePortfolioParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        create_transaction_portfolio_request: lusid_models::CreateTransactionPortfolioRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            body: create_transaction_portfolio_request,
         }
     }
 }
@@ -2680,8 +2474,7 @@ impl TransactionPortfoliosApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreatePortfolioRequest {
     client: crate::Client,
-    scope: String,
-    body: lusid_models::CreateTransactionPortfolioRequest,
+    params: CreatePortfolioParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2692,6 +2485,16 @@ impl CreatePortfolioRequest {
         path_template: "/api/transactionportfolios/{scope}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreatePortfolioParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreatePortfolioParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2724,10 +2527,43 @@ impl CreatePortfolioRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
-        request.json_body(&self.body)?;
+        request.path_param("scope", &self.params.scope)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `BatchCreateTradeTickets` (`POST
+/// /api/transactionportfolios/{scope}/{code}/$batchtradetickets`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchCreateTradeTicketsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::LusidTradeTicket>,
+}
+
+impl BatchCreateTradeTicketsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::LusidTradeTicket>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -2739,9 +2575,7 @@ impl CreatePortfolioRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchCreateTradeTicketsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: Vec<lusid_models::LusidTradeTicket>,
+    params: BatchCreateTradeTicketsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2752,6 +2586,16 @@ impl BatchCreateTradeTicketsRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/$batchtradetickets",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchCreateTradeTicketsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchCreateTradeTicketsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2785,13 +2629,72 @@ impl BatchCreateTradeTicketsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/$batchtradetickets");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `ResolveInstrument` (`POST
+/// /api/transactionportfolios/{scope}/{code}/$resolve`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ResolveInstrumentParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `instrumentIdentifierType` (query): string.
+    pub instrument_identifier_type: String,
+    /// `instrumentIdentifierValue` (query): string.
+    pub instrument_identifier_value: String,
+    /// `fromEffectiveAt` (query): string.
+    pub from_effective_at: Option<String>,
+    /// `reResolve` (query): boolean.
+    pub re_resolve: Option<bool>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, String>,
+}
+
+impl ResolveInstrumentParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        instrument_identifier_type: impl Into<String>,
+        instrument_identifier_value: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            instrument_identifier_type: instrument_identifier_type.into(),
+            instrument_identifier_value: instrument_identifier_value.into(),
+            from_effective_at: None,
+            re_resolve: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `fromEffectiveAt` (query): string.
+    pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
+        self.from_effective_at = Some(from_effective_at.into());
+        self
+    }
+
+    /// Sets `reResolve` (query): boolean.
+    pub fn re_resolve(mut self, re_resolve: bool) -> Self {
+        self.re_resolve = Some(re_resolve);
+        self
     }
 }
 
@@ -2803,13 +2706,7 @@ impl BatchCreateTradeTicketsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ResolveInstrumentRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    instrument_identifier_type: String,
-    instrument_identifier_value: String,
-    from_effective_at: Option<String>,
-    re_resolve: Option<bool>,
-    body: std::collections::BTreeMap<String, String>,
+    params: ResolveInstrumentParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2823,14 +2720,24 @@ impl ResolveInstrumentRequest {
 
     /// Sets `fromEffectiveAt` (query): string.
     pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
-        self.from_effective_at = Some(from_effective_at.into());
+        self.params = self.params.from_effective_at(from_effective_at);
         self
     }
 
     /// Sets `reResolve` (query): boolean.
     pub fn re_resolve(mut self, re_resolve: bool) -> Self {
-        self.re_resolve = Some(re_resolve);
+        self.params = self.params.re_resolve(re_resolve);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ResolveInstrumentParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ResolveInstrumentParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -2867,23 +2774,56 @@ impl ResolveInstrumentRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/$resolve");
         request.query(
             "instrumentIdentifierType",
-            Some(&self.instrument_identifier_type),
+            Some(&self.params.instrument_identifier_type),
         )?;
         request.query(
             "instrumentIdentifierValue",
-            Some(&self.instrument_identifier_value),
+            Some(&self.params.instrument_identifier_value),
         )?;
-        request.query("fromEffectiveAt", self.from_effective_at.as_ref())?;
-        request.query("reResolve", self.re_resolve.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("fromEffectiveAt", self.params.from_effective_at.as_ref())?;
+        request.query("reResolve", self.params.re_resolve.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `CreateTradeTicket` (`POST
+/// /api/transactionportfolios/{scope}/{code}/$tradeticket`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateTradeTicketParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::LusidTradeTicket,
+}
+
+impl CreateTradeTicketParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        lusid_trade_ticket: lusid_models::LusidTradeTicket,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: lusid_trade_ticket,
+        }
     }
 }
 
@@ -2895,9 +2835,7 @@ impl ResolveInstrumentRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateTradeTicketRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::LusidTradeTicket,
+    params: CreateTradeTicketParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -2908,6 +2846,16 @@ impl CreateTradeTicketRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/$tradeticket",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateTradeTicketParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateTradeTicketParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -2940,42 +2888,66 @@ impl CreateTradeTicketRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/$tradeticket");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetA2BData` request (`GET /api/transactionportfolios/{scope}/{code}/a2b`), built by
-/// [`TransactionPortfoliosApi::get_a2_b_data`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetA2BDataRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    from_effective_at: String,
-    to_effective_at: String,
-    as_at: Option<time::OffsetDateTime>,
-    recipe_id_scope: Option<String>,
-    recipe_id_code: Option<String>,
-    property_keys: Vec<String>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetA2BData` (`GET /api/transactionportfolios/{scope}/{code}/a2b`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetA2BDataParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `fromEffectiveAt` (query): string.
+    pub from_effective_at: String,
+    /// `toEffectiveAt` (query): string.
+    pub to_effective_at: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `recipeIdScope` (query): string.
+    pub recipe_id_scope: Option<String>,
+    /// `recipeIdCode` (query): string.
+    pub recipe_id_code: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl GetA2BDataRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetA2BData",
-        path_template: "/api/transactionportfolios/{scope}/{code}/a2b",
-        idempotent: true,
-    };
+impl GetA2BDataParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        from_effective_at: impl Into<String>,
+        to_effective_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            from_effective_at: from_effective_at.into(),
+            to_effective_at: to_effective_at.into(),
+            as_at: None,
+            recipe_id_scope: None,
+            recipe_id_code: None,
+            property_keys: Vec::new(),
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -3010,6 +2982,71 @@ impl GetA2BDataRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `GetA2BData` request (`GET /api/transactionportfolios/{scope}/{code}/a2b`), built by
+/// [`TransactionPortfoliosApi::get_a2_b_data`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetA2BDataRequest {
+    client: crate::Client,
+    params: GetA2BDataParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetA2BDataRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetA2BData",
+        path_template: "/api/transactionportfolios/{scope}/{code}/a2b",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `recipeIdScope` (query): string.
+    pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
+        self.params = self.params.recipe_id_scope(recipe_id_scope);
+        self
+    }
+
+    /// Sets `recipeIdCode` (query): string.
+    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
+        self.params = self.params.recipe_id_code(recipe_id_code);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetA2BDataParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetA2BDataParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -3046,53 +3083,85 @@ impl GetA2BDataRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/a2b");
-        request.query("fromEffectiveAt", Some(&self.from_effective_at))?;
-        request.query("toEffectiveAt", Some(&self.to_effective_at))?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("recipeIdScope", self.recipe_id_scope.as_ref())?;
-        request.query("recipeIdCode", self.recipe_id_code.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("fromEffectiveAt", Some(&self.params.from_effective_at))?;
+        request.query("toEffectiveAt", Some(&self.params.to_effective_at))?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("recipeIdScope", self.params.recipe_id_scope.as_ref())?;
+        request.query("recipeIdCode", self.params.recipe_id_code.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetA2BMovements` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/a2bmovements`), built by
-/// [`TransactionPortfoliosApi::get_a2_b_movements`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetA2BMovementsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    from_effective_at: String,
-    to_effective_at: String,
-    as_at: Option<time::OffsetDateTime>,
-    recipe_id_scope: Option<String>,
-    recipe_id_code: Option<String>,
-    property_keys: Vec<String>,
-    filter: Option<String>,
-    split_held_and_trading_returns: Option<bool>,
-    timeline_scope: Option<String>,
-    timeline_code: Option<String>,
-    closed_period_id: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetA2BMovements` (`GET
+/// /api/transactionportfolios/{scope}/{code}/a2bmovements`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetA2BMovementsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `fromEffectiveAt` (query): string.
+    pub from_effective_at: String,
+    /// `toEffectiveAt` (query): string.
+    pub to_effective_at: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `recipeIdScope` (query): string.
+    pub recipe_id_scope: Option<String>,
+    /// `recipeIdCode` (query): string.
+    pub recipe_id_code: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `splitHeldAndTradingReturns` (query): boolean.
+    pub split_held_and_trading_returns: Option<bool>,
+    /// `timelineScope` (query): string.
+    pub timeline_scope: Option<String>,
+    /// `timelineCode` (query): string.
+    pub timeline_code: Option<String>,
+    /// `closedPeriodId` (query): string.
+    pub closed_period_id: Option<String>,
 }
 
-impl GetA2BMovementsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetA2BMovements",
-        path_template: "/api/transactionportfolios/{scope}/{code}/a2bmovements",
-        idempotent: true,
-    };
+impl GetA2BMovementsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        from_effective_at: impl Into<String>,
+        to_effective_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            from_effective_at: from_effective_at.into(),
+            to_effective_at: to_effective_at.into(),
+            as_at: None,
+            recipe_id_scope: None,
+            recipe_id_code: None,
+            property_keys: Vec::new(),
+            filter: None,
+            split_held_and_trading_returns: None,
+            timeline_scope: None,
+            timeline_code: None,
+            closed_period_id: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -3152,6 +3221,98 @@ impl GetA2BMovementsRequest {
         self.closed_period_id = Some(closed_period_id.into());
         self
     }
+}
+
+/// The `GetA2BMovements` request (`GET
+/// /api/transactionportfolios/{scope}/{code}/a2bmovements`), built by
+/// [`TransactionPortfoliosApi::get_a2_b_movements`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetA2BMovementsRequest {
+    client: crate::Client,
+    params: GetA2BMovementsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetA2BMovementsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetA2BMovements",
+        path_template: "/api/transactionportfolios/{scope}/{code}/a2bmovements",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `recipeIdScope` (query): string.
+    pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
+        self.params = self.params.recipe_id_scope(recipe_id_scope);
+        self
+    }
+
+    /// Sets `recipeIdCode` (query): string.
+    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
+        self.params = self.params.recipe_id_code(recipe_id_code);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `splitHeldAndTradingReturns` (query): boolean.
+    pub fn split_held_and_trading_returns(mut self, split_held_and_trading_returns: bool) -> Self {
+        self.params = self
+            .params
+            .split_held_and_trading_returns(split_held_and_trading_returns);
+        self
+    }
+
+    /// Sets `timelineScope` (query): string.
+    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
+        self.params = self.params.timeline_scope(timeline_scope);
+        self
+    }
+
+    /// Sets `timelineCode` (query): string.
+    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
+        self.params = self.params.timeline_code(timeline_code);
+        self
+    }
+
+    /// Sets `closedPeriodId` (query): string.
+    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
+        self.params = self.params.closed_period_id(closed_period_id);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetA2BMovementsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetA2BMovementsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3187,59 +3348,89 @@ impl GetA2BMovementsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/a2bmovements");
-        request.query("fromEffectiveAt", Some(&self.from_effective_at))?;
-        request.query("toEffectiveAt", Some(&self.to_effective_at))?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("recipeIdScope", self.recipe_id_scope.as_ref())?;
-        request.query("recipeIdCode", self.recipe_id_code.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("fromEffectiveAt", Some(&self.params.from_effective_at))?;
+        request.query("toEffectiveAt", Some(&self.params.to_effective_at))?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("recipeIdScope", self.params.recipe_id_scope.as_ref())?;
+        request.query("recipeIdCode", self.params.recipe_id_code.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.query(
             "splitHeldAndTradingReturns",
-            self.split_held_and_trading_returns.as_ref(),
+            self.params.split_held_and_trading_returns.as_ref(),
         )?;
-        request.query("timelineScope", self.timeline_scope.as_ref())?;
-        request.query("timelineCode", self.timeline_code.as_ref())?;
-        request.query("closedPeriodId", self.closed_period_id.as_ref())?;
+        request.query("timelineScope", self.params.timeline_scope.as_ref())?;
+        request.query("timelineCode", self.params.timeline_code.as_ref())?;
+        request.query("closedPeriodId", self.params.closed_period_id.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetA2BMovementsTradingVsHolding` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/a2bmovements/tradingvsholding`), built by
-/// [`TransactionPortfoliosApi::get_a2_b_movements_trading_vs_holding`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetA2BMovementsTradingVsHoldingRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    from_effective_at: String,
-    to_effective_at: String,
-    as_at: Option<time::OffsetDateTime>,
-    recipe_id_scope: Option<String>,
-    recipe_id_code: Option<String>,
-    property_keys: Vec<String>,
-    filter: Option<String>,
-    timeline_scope: Option<String>,
-    timeline_code: Option<String>,
-    closed_period_id: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetA2BMovementsTradingVsHolding` (`GET
+/// /api/transactionportfolios/{scope}/{code}/a2bmovements/tradingvsholding`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetA2BMovementsTradingVsHoldingParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `fromEffectiveAt` (query): string.
+    pub from_effective_at: String,
+    /// `toEffectiveAt` (query): string.
+    pub to_effective_at: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `recipeIdScope` (query): string.
+    pub recipe_id_scope: Option<String>,
+    /// `recipeIdCode` (query): string.
+    pub recipe_id_code: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `timelineScope` (query): string.
+    pub timeline_scope: Option<String>,
+    /// `timelineCode` (query): string.
+    pub timeline_code: Option<String>,
+    /// `closedPeriodId` (query): string.
+    pub closed_period_id: Option<String>,
 }
 
-impl GetA2BMovementsTradingVsHoldingRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetA2BMovementsTradingVsHolding",
-        path_template: "/api/transactionportfolios/{scope}/{code}/a2bmovements/tradingvsholding",
-        idempotent: true,
-    };
+impl GetA2BMovementsTradingVsHoldingParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        from_effective_at: impl Into<String>,
+        to_effective_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            from_effective_at: from_effective_at.into(),
+            to_effective_at: to_effective_at.into(),
+            as_at: None,
+            recipe_id_scope: None,
+            recipe_id_code: None,
+            property_keys: Vec::new(),
+            filter: None,
+            timeline_scope: None,
+            timeline_code: None,
+            closed_period_id: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -3293,6 +3484,90 @@ impl GetA2BMovementsTradingVsHoldingRequest {
         self.closed_period_id = Some(closed_period_id.into());
         self
     }
+}
+
+/// The `GetA2BMovementsTradingVsHolding` request (`GET
+/// /api/transactionportfolios/{scope}/{code}/a2bmovements/tradingvsholding`), built by
+/// [`TransactionPortfoliosApi::get_a2_b_movements_trading_vs_holding`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetA2BMovementsTradingVsHoldingRequest {
+    client: crate::Client,
+    params: GetA2BMovementsTradingVsHoldingParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetA2BMovementsTradingVsHoldingRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetA2BMovementsTradingVsHolding",
+        path_template: "/api/transactionportfolios/{scope}/{code}/a2bmovements/tradingvsholding",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `recipeIdScope` (query): string.
+    pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
+        self.params = self.params.recipe_id_scope(recipe_id_scope);
+        self
+    }
+
+    /// Sets `recipeIdCode` (query): string.
+    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
+        self.params = self.params.recipe_id_code(recipe_id_code);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `timelineScope` (query): string.
+    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
+        self.params = self.params.timeline_scope(timeline_scope);
+        self
+    }
+
+    /// Sets `timelineCode` (query): string.
+    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
+        self.params = self.params.timeline_code(timeline_code);
+        self
+    }
+
+    /// Sets `closedPeriodId` (query): string.
+    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
+        self.params = self.params.closed_period_id(closed_period_id);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetA2BMovementsTradingVsHoldingParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetA2BMovementsTradingVsHoldingParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3328,22 +3603,55 @@ impl GetA2BMovementsTradingVsHoldingRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/a2bmovements/tradingvsholding");
-        request.query("fromEffectiveAt", Some(&self.from_effective_at))?;
-        request.query("toEffectiveAt", Some(&self.to_effective_at))?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("recipeIdScope", self.recipe_id_scope.as_ref())?;
-        request.query("recipeIdCode", self.recipe_id_code.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("timelineScope", self.timeline_scope.as_ref())?;
-        request.query("timelineCode", self.timeline_code.as_ref())?;
-        request.query("closedPeriodId", self.closed_period_id.as_ref())?;
+        request.query("fromEffectiveAt", Some(&self.params.from_effective_at))?;
+        request.query("toEffectiveAt", Some(&self.params.to_effective_at))?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("recipeIdScope", self.params.recipe_id_scope.as_ref())?;
+        request.query("recipeIdCode", self.params.recipe_id_code.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("timelineScope", self.params.timeline_scope.as_ref())?;
+        request.query("timelineCode", self.params.timeline_code.as_ref())?;
+        request.query("closedPeriodId", self.params.closed_period_id.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetBucketedCashFlows` (`POST
+/// /api/transactionportfolios/{scope}/{code}/bucketedCashFlows`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetBucketedCashFlowsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::BucketedCashFlowRequest,
+}
+
+impl GetBucketedCashFlowsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        bucketed_cash_flow_request: lusid_models::BucketedCashFlowRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: bucketed_cash_flow_request,
+        }
     }
 }
 
@@ -3355,9 +3663,7 @@ impl GetA2BMovementsTradingVsHoldingRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetBucketedCashFlowsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::BucketedCashFlowRequest,
+    params: GetBucketedCashFlowsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -3368,6 +3674,16 @@ impl GetBucketedCashFlowsRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/bucketedCashFlows",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetBucketedCashFlowsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetBucketedCashFlowsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3400,45 +3716,68 @@ impl GetBucketedCashFlowsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/bucketedCashFlows");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPortfolioCashFlows` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/cashflows`), built by
-/// [`TransactionPortfoliosApi::get_portfolio_cash_flows`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPortfolioCashFlowsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    window_start: Option<String>,
-    window_end: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    recipe_id_scope: Option<String>,
-    recipe_id_code: Option<String>,
-    exclude_unsettled_trades: Option<bool>,
-    cash_flow_calculation_version: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPortfolioCashFlows` (`GET
+/// /api/transactionportfolios/{scope}/{code}/cashflows`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioCashFlowsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `windowStart` (query): string.
+    pub window_start: Option<String>,
+    /// `windowEnd` (query): string.
+    pub window_end: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `recipeIdScope` (query): string.
+    pub recipe_id_scope: Option<String>,
+    /// `recipeIdCode` (query): string.
+    pub recipe_id_code: Option<String>,
+    /// `excludeUnsettledTrades` (query): boolean.
+    pub exclude_unsettled_trades: Option<bool>,
+    /// `cashFlowCalculationVersion` (query): string.
+    pub cash_flow_calculation_version: Option<String>,
 }
 
-impl GetPortfolioCashFlowsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPortfolioCashFlows",
-        path_template: "/api/transactionportfolios/{scope}/{code}/cashflows",
-        idempotent: true,
-    };
+impl GetPortfolioCashFlowsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            window_start: None,
+            window_end: None,
+            as_at: None,
+            filter: None,
+            recipe_id_scope: None,
+            recipe_id_code: None,
+            exclude_unsettled_trades: None,
+            cash_flow_calculation_version: None,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -3497,6 +3836,99 @@ impl GetPortfolioCashFlowsRequest {
         self.cash_flow_calculation_version = Some(cash_flow_calculation_version.into());
         self
     }
+}
+
+/// The `GetPortfolioCashFlows` request (`GET
+/// /api/transactionportfolios/{scope}/{code}/cashflows`), built by
+/// [`TransactionPortfoliosApi::get_portfolio_cash_flows`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPortfolioCashFlowsRequest {
+    client: crate::Client,
+    params: GetPortfolioCashFlowsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPortfolioCashFlowsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPortfolioCashFlows",
+        path_template: "/api/transactionportfolios/{scope}/{code}/cashflows",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `windowStart` (query): string.
+    pub fn window_start(mut self, window_start: impl Into<String>) -> Self {
+        self.params = self.params.window_start(window_start);
+        self
+    }
+
+    /// Sets `windowEnd` (query): string.
+    pub fn window_end(mut self, window_end: impl Into<String>) -> Self {
+        self.params = self.params.window_end(window_end);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `recipeIdScope` (query): string.
+    pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
+        self.params = self.params.recipe_id_scope(recipe_id_scope);
+        self
+    }
+
+    /// Sets `recipeIdCode` (query): string.
+    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
+        self.params = self.params.recipe_id_code(recipe_id_code);
+        self
+    }
+
+    /// Sets `excludeUnsettledTrades` (query): boolean.
+    pub fn exclude_unsettled_trades(mut self, exclude_unsettled_trades: bool) -> Self {
+        self.params = self
+            .params
+            .exclude_unsettled_trades(exclude_unsettled_trades);
+        self
+    }
+
+    /// Sets `cashFlowCalculationVersion` (query): string.
+    pub fn cash_flow_calculation_version(
+        mut self,
+        cash_flow_calculation_version: impl Into<String>,
+    ) -> Self {
+        self.params = self
+            .params
+            .cash_flow_calculation_version(cash_flow_calculation_version);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioCashFlowsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioCashFlowsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3532,59 +3964,88 @@ impl GetPortfolioCashFlowsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/cashflows");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("windowStart", self.window_start.as_ref())?;
-        request.query("windowEnd", self.window_end.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("recipeIdScope", self.recipe_id_scope.as_ref())?;
-        request.query("recipeIdCode", self.recipe_id_code.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("windowStart", self.params.window_start.as_ref())?;
+        request.query("windowEnd", self.params.window_end.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("recipeIdScope", self.params.recipe_id_scope.as_ref())?;
+        request.query("recipeIdCode", self.params.recipe_id_code.as_ref())?;
         request.query(
             "excludeUnsettledTrades",
-            self.exclude_unsettled_trades.as_ref(),
+            self.params.exclude_unsettled_trades.as_ref(),
         )?;
         request.query(
             "cashFlowCalculationVersion",
-            self.cash_flow_calculation_version.as_ref(),
+            self.params.cash_flow_calculation_version.as_ref(),
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPortfolioCashLadder` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/cashladder`), built by
-/// [`TransactionPortfoliosApi::get_portfolio_cash_ladder`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPortfolioCashLadderRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    from_effective_at: String,
-    to_effective_at: String,
-    effective_at: String,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    recipe_id_scope: Option<String>,
-    recipe_id_code: Option<String>,
-    exclude_unsettled_trades: Option<bool>,
-    cash_flow_calculation_version: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPortfolioCashLadder` (`GET
+/// /api/transactionportfolios/{scope}/{code}/cashladder`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioCashLadderParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `fromEffectiveAt` (query): string.
+    pub from_effective_at: String,
+    /// `toEffectiveAt` (query): string.
+    pub to_effective_at: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `recipeIdScope` (query): string.
+    pub recipe_id_scope: Option<String>,
+    /// `recipeIdCode` (query): string.
+    pub recipe_id_code: Option<String>,
+    /// `excludeUnsettledTrades` (query): boolean.
+    pub exclude_unsettled_trades: Option<bool>,
+    /// `cashFlowCalculationVersion` (query): string.
+    pub cash_flow_calculation_version: Option<String>,
 }
 
-impl GetPortfolioCashLadderRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPortfolioCashLadder",
-        path_template: "/api/transactionportfolios/{scope}/{code}/cashladder",
-        idempotent: true,
-    };
+impl GetPortfolioCashLadderParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        from_effective_at: impl Into<String>,
+        to_effective_at: impl Into<String>,
+        effective_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            from_effective_at: from_effective_at.into(),
+            to_effective_at: to_effective_at.into(),
+            effective_at: effective_at.into(),
+            as_at: None,
+            filter: None,
+            recipe_id_scope: None,
+            recipe_id_code: None,
+            exclude_unsettled_trades: None,
+            cash_flow_calculation_version: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -3625,6 +4086,81 @@ impl GetPortfolioCashLadderRequest {
         self.cash_flow_calculation_version = Some(cash_flow_calculation_version.into());
         self
     }
+}
+
+/// The `GetPortfolioCashLadder` request (`GET
+/// /api/transactionportfolios/{scope}/{code}/cashladder`), built by
+/// [`TransactionPortfoliosApi::get_portfolio_cash_ladder`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPortfolioCashLadderRequest {
+    client: crate::Client,
+    params: GetPortfolioCashLadderParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPortfolioCashLadderRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPortfolioCashLadder",
+        path_template: "/api/transactionportfolios/{scope}/{code}/cashladder",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `recipeIdScope` (query): string.
+    pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
+        self.params = self.params.recipe_id_scope(recipe_id_scope);
+        self
+    }
+
+    /// Sets `recipeIdCode` (query): string.
+    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
+        self.params = self.params.recipe_id_code(recipe_id_code);
+        self
+    }
+
+    /// Sets `excludeUnsettledTrades` (query): boolean.
+    pub fn exclude_unsettled_trades(mut self, exclude_unsettled_trades: bool) -> Self {
+        self.params = self
+            .params
+            .exclude_unsettled_trades(exclude_unsettled_trades);
+        self
+    }
+
+    /// Sets `cashFlowCalculationVersion` (query): string.
+    pub fn cash_flow_calculation_version(
+        mut self,
+        cash_flow_calculation_version: impl Into<String>,
+    ) -> Self {
+        self.params = self
+            .params
+            .cash_flow_calculation_version(cash_flow_calculation_version);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioCashLadderParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioCashLadderParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3660,57 +4196,81 @@ impl GetPortfolioCashLadderRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/cashladder");
-        request.query("fromEffectiveAt", Some(&self.from_effective_at))?;
-        request.query("toEffectiveAt", Some(&self.to_effective_at))?;
-        request.query("effectiveAt", Some(&self.effective_at))?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("recipeIdScope", self.recipe_id_scope.as_ref())?;
-        request.query("recipeIdCode", self.recipe_id_code.as_ref())?;
+        request.query("fromEffectiveAt", Some(&self.params.from_effective_at))?;
+        request.query("toEffectiveAt", Some(&self.params.to_effective_at))?;
+        request.query("effectiveAt", Some(&self.params.effective_at))?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("recipeIdScope", self.params.recipe_id_scope.as_ref())?;
+        request.query("recipeIdCode", self.params.recipe_id_code.as_ref())?;
         request.query(
             "excludeUnsettledTrades",
-            self.exclude_unsettled_trades.as_ref(),
+            self.params.exclude_unsettled_trades.as_ref(),
         )?;
         request.query(
             "cashFlowCalculationVersion",
-            self.cash_flow_calculation_version.as_ref(),
+            self.params.cash_flow_calculation_version.as_ref(),
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetPortfolioCashStatement` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/cashstatement`), built by
-/// [`TransactionPortfoliosApi::get_portfolio_cash_statement`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPortfolioCashStatementRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    from_effective_at: String,
-    to_effective_at: String,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    recipe_id_scope: Option<String>,
-    recipe_id_code: Option<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetPortfolioCashStatement` (`GET
+/// /api/transactionportfolios/{scope}/{code}/cashstatement`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetPortfolioCashStatementParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `fromEffectiveAt` (query): string.
+    pub from_effective_at: String,
+    /// `toEffectiveAt` (query): string.
+    pub to_effective_at: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `recipeIdScope` (query): string.
+    pub recipe_id_scope: Option<String>,
+    /// `recipeIdCode` (query): string.
+    pub recipe_id_code: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetPortfolioCashStatementRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetPortfolioCashStatement",
-        path_template: "/api/transactionportfolios/{scope}/{code}/cashstatement",
-        idempotent: true,
-    };
+impl GetPortfolioCashStatementParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        from_effective_at: impl Into<String>,
+        to_effective_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            from_effective_at: from_effective_at.into(),
+            to_effective_at: to_effective_at.into(),
+            as_at: None,
+            filter: None,
+            recipe_id_scope: None,
+            recipe_id_code: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -3746,6 +4306,72 @@ impl GetPortfolioCashStatementRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `GetPortfolioCashStatement` request (`GET
+/// /api/transactionportfolios/{scope}/{code}/cashstatement`), built by
+/// [`TransactionPortfoliosApi::get_portfolio_cash_statement`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetPortfolioCashStatementRequest {
+    client: crate::Client,
+    params: GetPortfolioCashStatementParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetPortfolioCashStatementRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetPortfolioCashStatement",
+        path_template: "/api/transactionportfolios/{scope}/{code}/cashstatement",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `recipeIdScope` (query): string.
+    pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
+        self.params = self.params.recipe_id_scope(recipe_id_scope);
+        self
+    }
+
+    /// Sets `recipeIdCode` (query): string.
+    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
+        self.params = self.params.recipe_id_code(recipe_id_code);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetPortfolioCashStatementParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetPortfolioCashStatementParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3779,48 +4405,65 @@ impl GetPortfolioCashStatementRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/cashstatement");
-        request.query("fromEffectiveAt", Some(&self.from_effective_at))?;
-        request.query("toEffectiveAt", Some(&self.to_effective_at))?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("recipeIdScope", self.recipe_id_scope.as_ref())?;
-        request.query("recipeIdCode", self.recipe_id_code.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("fromEffectiveAt", Some(&self.params.from_effective_at))?;
+        request.query("toEffectiveAt", Some(&self.params.to_effective_at))?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("recipeIdScope", self.params.recipe_id_scope.as_ref())?;
+        request.query("recipeIdCode", self.params.recipe_id_code.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListCustodianAccounts` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/custodianaccounts`), built by
-/// [`TransactionPortfoliosApi::list_custodian_accounts`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCustodianAccountsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListCustodianAccounts` (`GET
+/// /api/transactionportfolios/{scope}/{code}/custodianaccounts`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListCustodianAccountsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListCustodianAccountsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListCustodianAccounts",
-        path_template: "/api/transactionportfolios/{scope}/{code}/custodianaccounts",
-        idempotent: true,
-    };
+impl ListCustodianAccountsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -3862,6 +4505,78 @@ impl ListCustodianAccountsRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListCustodianAccounts` request (`GET
+/// /api/transactionportfolios/{scope}/{code}/custodianaccounts`), built by
+/// [`TransactionPortfoliosApi::list_custodian_accounts`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListCustodianAccountsRequest {
+    client: crate::Client,
+    params: ListCustodianAccountsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListCustodianAccountsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListCustodianAccounts",
+        path_template: "/api/transactionportfolios/{scope}/{code}/custodianaccounts",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListCustodianAccountsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListCustodianAccountsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -3897,16 +4612,16 @@ impl ListCustodianAccountsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/custodianaccounts");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -3961,25 +4676,58 @@ impl crate::paginator::PagedRequest for ListCustodianAccountsRequest {
     type Page = lusid_models::PagedResourceListOfCustodianAccount;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertCustodianAccounts` (`POST
+/// /api/transactionportfolios/{scope}/{code}/custodianaccounts`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertCustodianAccountsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::CustodianAccountRequest>,
+}
+
+impl UpsertCustodianAccountsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::CustodianAccountRequest>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -3991,9 +4739,7 @@ impl crate::paginator::PagedRequest for ListCustodianAccountsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertCustodianAccountsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: Vec<lusid_models::CustodianAccountRequest>,
+    params: UpsertCustodianAccountsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4004,6 +4750,16 @@ impl UpsertCustodianAccountsRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/custodianaccounts",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertCustodianAccountsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertCustodianAccountsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -4037,13 +4793,56 @@ impl UpsertCustodianAccountsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/custodianaccounts");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteCustodianAccounts` (`POST
+/// /api/transactionportfolios/{scope}/{code}/custodianaccounts/$delete`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteCustodianAccountsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `deleteMode` (query): string; known values `Soft` and `Hard`; documented default `Soft`.
+    pub delete_mode: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::ResourceId>,
+}
+
+impl DeleteCustodianAccountsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::ResourceId>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            delete_mode: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `deleteMode` (query): string; known values `Soft` and `Hard`; documented default
+    /// `Soft`.
+    pub fn delete_mode(mut self, delete_mode: impl Into<String>) -> Self {
+        self.delete_mode = Some(delete_mode.into());
+        self
     }
 }
 
@@ -4055,10 +4854,7 @@ impl UpsertCustodianAccountsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCustodianAccountsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    delete_mode: Option<String>,
-    body: Vec<lusid_models::ResourceId>,
+    params: DeleteCustodianAccountsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4073,8 +4869,18 @@ impl DeleteCustodianAccountsRequest {
     /// Sets `deleteMode` (query): string; known values `Soft` and `Hard`; documented default
     /// `Soft`.
     pub fn delete_mode(mut self, delete_mode: impl Into<String>) -> Self {
-        self.delete_mode = Some(delete_mode.into());
+        self.params = self.params.delete_mode(delete_mode);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteCustodianAccountsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteCustodianAccountsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4109,42 +4915,62 @@ impl DeleteCustodianAccountsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/custodianaccounts/$delete");
-        request.query("deleteMode", self.delete_mode.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("deleteMode", self.params.delete_mode.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetCustodianAccount` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}`),
-/// built by [`TransactionPortfoliosApi::get_custodian_account`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCustodianAccountRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    custodian_account_scope: String,
-    custodian_account_code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetCustodianAccount` (`GET
+/// /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetCustodianAccountParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `custodianAccountScope` (path): string.
+    pub custodian_account_scope: String,
+    /// `custodianAccountCode` (path): string.
+    pub custodian_account_code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetCustodianAccountRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetCustodianAccount",
-        path_template: "/api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}",
-        idempotent: true,
-    };
+impl GetCustodianAccountParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        custodian_account_scope: impl Into<String>,
+        custodian_account_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            custodian_account_scope: custodian_account_scope.into(),
+            custodian_account_code: custodian_account_code.into(),
+            effective_at: None,
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -4167,6 +4993,60 @@ impl GetCustodianAccountRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetCustodianAccount` request (`GET
+/// /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}`),
+/// built by [`TransactionPortfoliosApi::get_custodian_account`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetCustodianAccountRequest {
+    client: crate::Client,
+    params: GetCustodianAccountParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetCustodianAccountRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetCustodianAccount",
+        path_template: "/api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetCustodianAccountParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetCustodianAccountParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4200,18 +5080,62 @@ impl GetCustodianAccountRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/custodianaccounts/");
-        request.path_param("custodianAccountScope", &self.custodian_account_scope)?;
+        request.path_param(
+            "custodianAccountScope",
+            &self.params.custodian_account_scope,
+        )?;
         request.path("/");
-        request.path_param("custodianAccountCode", &self.custodian_account_code)?;
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.path_param("custodianAccountCode", &self.params.custodian_account_code)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertCustodianAccountsProperties` (`POST
+/// /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}/properties/$upsert`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertCustodianAccountsPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `custodianAccountScope` (path): string.
+    pub custodian_account_scope: String,
+    /// `custodianAccountCode` (path): string.
+    pub custodian_account_code: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::Property>,
+}
+
+impl UpsertCustodianAccountsPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        custodian_account_scope: impl Into<String>,
+        custodian_account_code: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::Property>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            custodian_account_scope: custodian_account_scope.into(),
+            custodian_account_code: custodian_account_code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -4223,11 +5147,7 @@ impl GetCustodianAccountRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertCustodianAccountsPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    custodian_account_scope: String,
-    custodian_account_code: String,
-    body: std::collections::BTreeMap<String, lusid_models::Property>,
+    params: UpsertCustodianAccountsPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4238,6 +5158,16 @@ impl UpsertCustodianAccountsPropertiesRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}/properties/$upsert",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertCustodianAccountsPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertCustodianAccountsPropertiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -4271,17 +5201,66 @@ impl UpsertCustodianAccountsPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/custodianaccounts/");
-        request.path_param("custodianAccountScope", &self.custodian_account_scope)?;
+        request.path_param(
+            "custodianAccountScope",
+            &self.params.custodian_account_scope,
+        )?;
         request.path("/");
-        request.path_param("custodianAccountCode", &self.custodian_account_code)?;
+        request.path_param("custodianAccountCode", &self.params.custodian_account_code)?;
         request.path("/properties/$upsert");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetDetails` (`GET
+/// /api/transactionportfolios/{scope}/{code}/details`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetDetailsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetDetailsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -4292,10 +5271,7 @@ impl UpsertCustodianAccountsPropertiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDetailsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetDetailsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4309,15 +5285,25 @@ impl GetDetailsRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetDetailsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetDetailsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4351,14 +5337,56 @@ impl GetDetailsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/details");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertPortfolioDetails` (`POST
+/// /api/transactionportfolios/{scope}/{code}/details`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertPortfolioDetailsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::CreatePortfolioDetails,
+}
+
+impl UpsertPortfolioDetailsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        create_portfolio_details: lusid_models::CreatePortfolioDetails,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            body: create_portfolio_details,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -4370,10 +5398,7 @@ impl GetDetailsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPortfolioDetailsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    body: lusid_models::CreatePortfolioDetails,
+    params: UpsertPortfolioDetailsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4387,8 +5412,18 @@ impl UpsertPortfolioDetailsRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertPortfolioDetailsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertPortfolioDetailsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4422,14 +5457,56 @@ impl UpsertPortfolioDetailsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/details");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PatchPortfolioDetails` (`PATCH
+/// /api/transactionportfolios/{scope}/{code}/details`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PatchPortfolioDetailsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::Operation>,
+}
+
+impl PatchPortfolioDetailsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::Operation>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.effective_at = Some(effective_at.into());
+        self
     }
 }
 
@@ -4441,10 +5518,7 @@ impl UpsertPortfolioDetailsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchPortfolioDetailsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    body: Vec<lusid_models::Operation>,
+    params: PatchPortfolioDetailsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4458,8 +5532,18 @@ impl PatchPortfolioDetailsRequest {
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
+        self.params = self.params.effective_at(effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PatchPortfolioDetailsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PatchPortfolioDetailsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4493,46 +5577,72 @@ impl PatchPortfolioDetailsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PATCH);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/details");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetHoldings` request (`GET /api/transactionportfolios/{scope}/{code}/holdings`),
-/// built by [`TransactionPortfoliosApi::get_holdings`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetHoldingsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    by_taxlots: Option<bool>,
-    include_settlement_events_after_days: Option<i64>,
-    timeline_scope: Option<String>,
-    timeline_code: Option<String>,
-    closed_period_id: Option<String>,
-    aggregate_cash_commitments: Option<bool>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetHoldings` (`GET
+/// /api/transactionportfolios/{scope}/{code}/holdings`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetHoldingsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `byTaxlots` (query): boolean.
+    pub by_taxlots: Option<bool>,
+    /// `includeSettlementEventsAfterDays` (query): integer.
+    pub include_settlement_events_after_days: Option<i64>,
+    /// `timelineScope` (query): string.
+    pub timeline_scope: Option<String>,
+    /// `timelineCode` (query): string.
+    pub timeline_code: Option<String>,
+    /// `closedPeriodId` (query): string.
+    pub closed_period_id: Option<String>,
+    /// `aggregateCashCommitments` (query): boolean.
+    pub aggregate_cash_commitments: Option<bool>,
 }
 
-impl GetHoldingsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetHoldings",
-        path_template: "/api/transactionportfolios/{scope}/{code}/holdings",
-        idempotent: true,
-    };
+impl GetHoldingsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            filter: None,
+            property_keys: Vec::new(),
+            by_taxlots: None,
+            include_settlement_events_after_days: None,
+            timeline_scope: None,
+            timeline_code: None,
+            closed_period_id: None,
+            aggregate_cash_commitments: None,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -4601,6 +5711,108 @@ impl GetHoldingsRequest {
         self.aggregate_cash_commitments = Some(aggregate_cash_commitments);
         self
     }
+}
+
+/// The `GetHoldings` request (`GET /api/transactionportfolios/{scope}/{code}/holdings`),
+/// built by [`TransactionPortfoliosApi::get_holdings`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetHoldingsRequest {
+    client: crate::Client,
+    params: GetHoldingsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetHoldingsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetHoldings",
+        path_template: "/api/transactionportfolios/{scope}/{code}/holdings",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `byTaxlots` (query): boolean.
+    pub fn by_taxlots(mut self, by_taxlots: bool) -> Self {
+        self.params = self.params.by_taxlots(by_taxlots);
+        self
+    }
+
+    /// Sets `includeSettlementEventsAfterDays` (query): integer.
+    pub fn include_settlement_events_after_days(
+        mut self,
+        include_settlement_events_after_days: i64,
+    ) -> Self {
+        self.params = self
+            .params
+            .include_settlement_events_after_days(include_settlement_events_after_days);
+        self
+    }
+
+    /// Sets `timelineScope` (query): string.
+    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
+        self.params = self.params.timeline_scope(timeline_scope);
+        self
+    }
+
+    /// Sets `timelineCode` (query): string.
+    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
+        self.params = self.params.timeline_code(timeline_code);
+        self
+    }
+
+    /// Sets `closedPeriodId` (query): string.
+    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
+        self.params = self.params.closed_period_id(closed_period_id);
+        self
+    }
+
+    /// Sets `aggregateCashCommitments` (query): boolean.
+    pub fn aggregate_cash_commitments(mut self, aggregate_cash_commitments: bool) -> Self {
+        self.params = self
+            .params
+            .aggregate_cash_commitments(aggregate_cash_commitments);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetHoldingsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetHoldingsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -4637,55 +5849,76 @@ impl GetHoldingsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/holdings");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("byTaxlots", self.by_taxlots.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("byTaxlots", self.params.by_taxlots.as_ref())?;
         request.query(
             "includeSettlementEventsAfterDays",
-            self.include_settlement_events_after_days.as_ref(),
+            self.params.include_settlement_events_after_days.as_ref(),
         )?;
-        request.query("timelineScope", self.timeline_scope.as_ref())?;
-        request.query("timelineCode", self.timeline_code.as_ref())?;
-        request.query("closedPeriodId", self.closed_period_id.as_ref())?;
+        request.query("timelineScope", self.params.timeline_scope.as_ref())?;
+        request.query("timelineCode", self.params.timeline_code.as_ref())?;
+        request.query("closedPeriodId", self.params.closed_period_id.as_ref())?;
         request.query(
             "aggregateCashCommitments",
-            self.aggregate_cash_commitments.as_ref(),
+            self.params.aggregate_cash_commitments.as_ref(),
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `SetHoldings` request (`PUT /api/transactionportfolios/{scope}/{code}/holdings`),
-/// built by [`TransactionPortfoliosApi::set_holdings`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SetHoldingsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: String,
-    reconciliation_methods: Vec<String>,
-    override_movement_name: Option<String>,
-    override_offset_movement_name: Option<String>,
-    body: Vec<lusid_models::AdjustHoldingRequest>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `SetHoldings` (`PUT
+/// /api/transactionportfolios/{scope}/{code}/holdings`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SetHoldingsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: String,
+    /// `reconciliationMethods` (query): a list of strings, sent as one `reconciliationMethods=`
+    /// pair each.
+    pub reconciliation_methods: Vec<String>,
+    /// `overrideMovementName` (query): string.
+    pub override_movement_name: Option<String>,
+    /// `overrideOffsetMovementName` (query): string.
+    pub override_offset_movement_name: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::AdjustHoldingRequest>,
 }
 
-impl SetHoldingsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "SetHoldings",
-        path_template: "/api/transactionportfolios/{scope}/{code}/holdings",
-        idempotent: true,
-    };
+impl SetHoldingsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        effective_at: impl Into<String>,
+        request_body: Vec<lusid_models::AdjustHoldingRequest>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: effective_at.into(),
+            reconciliation_methods: Vec::new(),
+            override_movement_name: None,
+            override_offset_movement_name: None,
+            body: request_body,
+        }
+    }
 
     /// Sets `reconciliationMethods` (query): a list of strings, sent as one
     /// `reconciliationMethods=` pair each. Replaces any earlier values.
@@ -4710,6 +5943,63 @@ impl SetHoldingsRequest {
     ) -> Self {
         self.override_offset_movement_name = Some(override_offset_movement_name.into());
         self
+    }
+}
+
+/// The `SetHoldings` request (`PUT /api/transactionportfolios/{scope}/{code}/holdings`),
+/// built by [`TransactionPortfoliosApi::set_holdings`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct SetHoldingsRequest {
+    client: crate::Client,
+    params: SetHoldingsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl SetHoldingsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "SetHoldings",
+        path_template: "/api/transactionportfolios/{scope}/{code}/holdings",
+        idempotent: true,
+    };
+
+    /// Sets `reconciliationMethods` (query): a list of strings, sent as one
+    /// `reconciliationMethods=` pair each. Replaces any earlier values.
+    pub fn reconciliation_methods(
+        mut self,
+        reconciliation_methods: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.reconciliation_methods(reconciliation_methods);
+        self
+    }
+
+    /// Sets `overrideMovementName` (query): string.
+    pub fn override_movement_name(mut self, override_movement_name: impl Into<String>) -> Self {
+        self.params = self.params.override_movement_name(override_movement_name);
+        self
+    }
+
+    /// Sets `overrideOffsetMovementName` (query): string.
+    pub fn override_offset_movement_name(
+        mut self,
+        override_offset_movement_name: impl Into<String>,
+    ) -> Self {
+        self.params = self
+            .params
+            .override_offset_movement_name(override_offset_movement_name);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SetHoldingsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SetHoldingsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4743,48 +6033,71 @@ impl SetHoldingsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/holdings");
-        request.query("effectiveAt", Some(&self.effective_at))?;
-        request.query_each("reconciliationMethods", &self.reconciliation_methods)?;
-        request.query("overrideMovementName", self.override_movement_name.as_ref())?;
+        request.query("effectiveAt", Some(&self.params.effective_at))?;
+        request.query_each("reconciliationMethods", &self.params.reconciliation_methods)?;
+        request.query(
+            "overrideMovementName",
+            self.params.override_movement_name.as_ref(),
+        )?;
         request.query(
             "overrideOffsetMovementName",
-            self.override_offset_movement_name.as_ref(),
+            self.params.override_offset_movement_name.as_ref(),
         )?;
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `AdjustHoldings` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/holdings`), built by
-/// [`TransactionPortfoliosApi::adjust_holdings`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AdjustHoldingsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: String,
-    reconciliation_methods: Vec<String>,
-    override_movement_name: Option<String>,
-    override_offset_movement_name: Option<String>,
-    body: Vec<lusid_models::AdjustHoldingRequest>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `AdjustHoldings` (`POST
+/// /api/transactionportfolios/{scope}/{code}/holdings`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AdjustHoldingsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: String,
+    /// `reconciliationMethods` (query): a list of strings, sent as one `reconciliationMethods=`
+    /// pair each.
+    pub reconciliation_methods: Vec<String>,
+    /// `overrideMovementName` (query): string.
+    pub override_movement_name: Option<String>,
+    /// `overrideOffsetMovementName` (query): string.
+    pub override_offset_movement_name: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::AdjustHoldingRequest>,
 }
 
-impl AdjustHoldingsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "AdjustHoldings",
-        path_template: "/api/transactionportfolios/{scope}/{code}/holdings",
-        idempotent: false,
-    };
+impl AdjustHoldingsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        effective_at: impl Into<String>,
+        request_body: Vec<lusid_models::AdjustHoldingRequest>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: effective_at.into(),
+            reconciliation_methods: Vec::new(),
+            override_movement_name: None,
+            override_offset_movement_name: None,
+            body: request_body,
+        }
+    }
 
     /// Sets `reconciliationMethods` (query): a list of strings, sent as one
     /// `reconciliationMethods=` pair each. Replaces any earlier values.
@@ -4809,6 +6122,64 @@ impl AdjustHoldingsRequest {
     ) -> Self {
         self.override_offset_movement_name = Some(override_offset_movement_name.into());
         self
+    }
+}
+
+/// The `AdjustHoldings` request (`POST
+/// /api/transactionportfolios/{scope}/{code}/holdings`), built by
+/// [`TransactionPortfoliosApi::adjust_holdings`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct AdjustHoldingsRequest {
+    client: crate::Client,
+    params: AdjustHoldingsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl AdjustHoldingsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "AdjustHoldings",
+        path_template: "/api/transactionportfolios/{scope}/{code}/holdings",
+        idempotent: false,
+    };
+
+    /// Sets `reconciliationMethods` (query): a list of strings, sent as one
+    /// `reconciliationMethods=` pair each. Replaces any earlier values.
+    pub fn reconciliation_methods(
+        mut self,
+        reconciliation_methods: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.reconciliation_methods(reconciliation_methods);
+        self
+    }
+
+    /// Sets `overrideMovementName` (query): string.
+    pub fn override_movement_name(mut self, override_movement_name: impl Into<String>) -> Self {
+        self.params = self.params.override_movement_name(override_movement_name);
+        self
+    }
+
+    /// Sets `overrideOffsetMovementName` (query): string.
+    pub fn override_offset_movement_name(
+        mut self,
+        override_offset_movement_name: impl Into<String>,
+    ) -> Self {
+        self.params = self
+            .params
+            .override_offset_movement_name(override_offset_movement_name);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &AdjustHoldingsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> AdjustHoldingsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4842,20 +6213,56 @@ impl AdjustHoldingsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/holdings");
-        request.query("effectiveAt", Some(&self.effective_at))?;
-        request.query_each("reconciliationMethods", &self.reconciliation_methods)?;
-        request.query("overrideMovementName", self.override_movement_name.as_ref())?;
+        request.query("effectiveAt", Some(&self.params.effective_at))?;
+        request.query_each("reconciliationMethods", &self.params.reconciliation_methods)?;
+        request.query(
+            "overrideMovementName",
+            self.params.override_movement_name.as_ref(),
+        )?;
         request.query(
             "overrideOffsetMovementName",
-            self.override_offset_movement_name.as_ref(),
+            self.params.override_offset_movement_name.as_ref(),
         )?;
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `CancelAdjustHoldings` (`DELETE
+/// /api/transactionportfolios/{scope}/{code}/holdings`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CancelAdjustHoldingsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: String,
+}
+
+impl CancelAdjustHoldingsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        effective_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: effective_at.into(),
+        }
     }
 }
 
@@ -4867,9 +6274,7 @@ impl AdjustHoldingsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CancelAdjustHoldingsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: String,
+    params: CancelAdjustHoldingsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4880,6 +6285,16 @@ impl CancelAdjustHoldingsRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/holdings",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CancelAdjustHoldingsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CancelAdjustHoldingsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -4913,13 +6328,64 @@ impl CancelAdjustHoldingsRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/holdings");
-        request.query("effectiveAt", Some(&self.effective_at))?;
+        request.query("effectiveAt", Some(&self.params.effective_at))?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `BatchAdjustHoldings` (`POST
+/// /api/transactionportfolios/{scope}/{code}/holdings/$batchAdjust`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchAdjustHoldingsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `successMode` (query): string.
+    pub success_mode: String,
+    /// `reconciliationMethods` (query): a list of strings, sent as one `reconciliationMethods=`
+    /// pair each.
+    pub reconciliation_methods: Vec<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::AdjustHoldingForDateRequest>,
+}
+
+impl BatchAdjustHoldingsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        success_mode: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::AdjustHoldingForDateRequest>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            success_mode: success_mode.into(),
+            reconciliation_methods: Vec::new(),
+            body: request_body,
+        }
+    }
+
+    /// Sets `reconciliationMethods` (query): a list of strings, sent as one
+    /// `reconciliationMethods=` pair each. Replaces any earlier values.
+    pub fn reconciliation_methods(
+        mut self,
+        reconciliation_methods: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.reconciliation_methods = reconciliation_methods.into_iter().map(Into::into).collect();
+        self
     }
 }
 
@@ -4931,11 +6397,7 @@ impl CancelAdjustHoldingsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchAdjustHoldingsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    success_mode: String,
-    reconciliation_methods: Vec<String>,
-    body: std::collections::BTreeMap<String, lusid_models::AdjustHoldingForDateRequest>,
+    params: BatchAdjustHoldingsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -4953,8 +6415,18 @@ impl BatchAdjustHoldingsRequest {
         mut self,
         reconciliation_methods: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.reconciliation_methods = reconciliation_methods.into_iter().map(Into::into).collect();
+        self.params = self.params.reconciliation_methods(reconciliation_methods);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchAdjustHoldingsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchAdjustHoldingsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -4989,15 +6461,67 @@ impl BatchAdjustHoldingsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/holdings/$batchAdjust");
-        request.query("successMode", Some(&self.success_mode))?;
-        request.query_each("reconciliationMethods", &self.reconciliation_methods)?;
-        request.json_body(&self.body)?;
+        request.query("successMode", Some(&self.params.success_mode))?;
+        request.query_each("reconciliationMethods", &self.params.reconciliation_methods)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `BatchSetHoldings` (`POST
+/// /api/transactionportfolios/{scope}/{code}/holdings/$batchSet`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchSetHoldingsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `successMode` (query): string.
+    pub success_mode: String,
+    /// `reconciliationMethods` (query): a list of strings, sent as one `reconciliationMethods=`
+    /// pair each; known values `FxForward`.
+    pub reconciliation_methods: Vec<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::AdjustHoldingForDateRequest>,
+}
+
+impl BatchSetHoldingsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        success_mode: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::AdjustHoldingForDateRequest>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            success_mode: success_mode.into(),
+            reconciliation_methods: Vec::new(),
+            body: request_body,
+        }
+    }
+
+    /// Sets `reconciliationMethods` (query): a list of strings, sent as one
+    /// `reconciliationMethods=` pair each; known values `FxForward`. Replaces any earlier
+    /// values.
+    pub fn reconciliation_methods(
+        mut self,
+        reconciliation_methods: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.reconciliation_methods = reconciliation_methods.into_iter().map(Into::into).collect();
+        self
     }
 }
 
@@ -5009,11 +6533,7 @@ impl BatchAdjustHoldingsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchSetHoldingsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    success_mode: String,
-    reconciliation_methods: Vec<String>,
-    body: std::collections::BTreeMap<String, lusid_models::AdjustHoldingForDateRequest>,
+    params: BatchSetHoldingsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -5032,8 +6552,18 @@ impl BatchSetHoldingsRequest {
         mut self,
         reconciliation_methods: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.reconciliation_methods = reconciliation_methods.into_iter().map(Into::into).collect();
+        self.params = self.params.reconciliation_methods(reconciliation_methods);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchSetHoldingsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchSetHoldingsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -5068,15 +6598,52 @@ impl BatchSetHoldingsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/holdings/$batchSet");
-        request.query("successMode", Some(&self.success_mode))?;
-        request.query_each("reconciliationMethods", &self.reconciliation_methods)?;
-        request.json_body(&self.body)?;
+        request.query("successMode", Some(&self.params.success_mode))?;
+        request.query_each("reconciliationMethods", &self.params.reconciliation_methods)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `CancelSingleAdjustHolding` (`POST
+/// /api/transactionportfolios/{scope}/{code}/holdings/$cancelAdjustment`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CancelSingleAdjustHoldingParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: String,
+    /// The JSON request body.
+    pub body: lusid_models::CancelSingleHoldingAdjustmentRequest,
+}
+
+impl CancelSingleAdjustHoldingParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        effective_at: impl Into<String>,
+        cancel_single_holding_adjustment_request: lusid_models::CancelSingleHoldingAdjustmentRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: effective_at.into(),
+            body: cancel_single_holding_adjustment_request,
+        }
     }
 }
 
@@ -5088,10 +6655,7 @@ impl BatchSetHoldingsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CancelSingleAdjustHoldingRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: String,
-    body: lusid_models::CancelSingleHoldingAdjustmentRequest,
+    params: CancelSingleAdjustHoldingParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -5102,6 +6666,16 @@ impl CancelSingleAdjustHoldingRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/holdings/$cancelAdjustment",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CancelSingleAdjustHoldingParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CancelSingleAdjustHoldingParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -5134,49 +6708,82 @@ impl CancelSingleAdjustHoldingRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/holdings/$cancelAdjustment");
-        request.query("effectiveAt", Some(&self.effective_at))?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", Some(&self.params.effective_at))?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetMultipleHoldingContributors` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/holdings/contributors/$get`), built by
-/// [`TransactionPortfoliosApi::get_multiple_holding_contributors`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetMultipleHoldingContributorsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_date: Option<String>,
-    from_transaction_date: Option<String>,
-    to_transaction_date: Option<String>,
-    include_historic: Option<bool>,
-    tax_lot_id: Option<String>,
-    include_unsettled_movements: Option<bool>,
-    limit: Option<i64>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    timeline_scope: Option<String>,
-    timeline_code: Option<String>,
-    body: lusid_models::HoldingIdsRequest,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetMultipleHoldingContributors` (`POST
+/// /api/transactionportfolios/{scope}/{code}/holdings/contributors/$get`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetMultipleHoldingContributorsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveDate` (query): string.
+    pub effective_date: Option<String>,
+    /// `fromTransactionDate` (query): string.
+    pub from_transaction_date: Option<String>,
+    /// `toTransactionDate` (query): string.
+    pub to_transaction_date: Option<String>,
+    /// `includeHistoric` (query): boolean.
+    pub include_historic: Option<bool>,
+    /// `taxLotId` (query): string.
+    pub tax_lot_id: Option<String>,
+    /// `includeUnsettledMovements` (query): boolean.
+    pub include_unsettled_movements: Option<bool>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `timelineScope` (query): string.
+    pub timeline_scope: Option<String>,
+    /// `timelineCode` (query): string.
+    pub timeline_code: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::HoldingIdsRequest,
 }
 
-impl GetMultipleHoldingContributorsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetMultipleHoldingContributors",
-        path_template: "/api/transactionportfolios/{scope}/{code}/holdings/contributors/$get",
-        idempotent: true,
-    };
+impl GetMultipleHoldingContributorsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        holding_ids_request: lusid_models::HoldingIdsRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_date: None,
+            from_transaction_date: None,
+            to_transaction_date: None,
+            include_historic: None,
+            tax_lot_id: None,
+            include_unsettled_movements: None,
+            limit: None,
+            as_at: None,
+            page: None,
+            timeline_scope: None,
+            timeline_code: None,
+            body: holding_ids_request,
+        }
+    }
 
     /// Sets `effectiveDate` (query): string.
     pub fn effective_date(mut self, effective_date: impl Into<String>) -> Self {
@@ -5244,6 +6851,106 @@ impl GetMultipleHoldingContributorsRequest {
         self.timeline_code = Some(timeline_code.into());
         self
     }
+}
+
+/// The `GetMultipleHoldingContributors` request (`POST
+/// /api/transactionportfolios/{scope}/{code}/holdings/contributors/$get`), built by
+/// [`TransactionPortfoliosApi::get_multiple_holding_contributors`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetMultipleHoldingContributorsRequest {
+    client: crate::Client,
+    params: GetMultipleHoldingContributorsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetMultipleHoldingContributorsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetMultipleHoldingContributors",
+        path_template: "/api/transactionportfolios/{scope}/{code}/holdings/contributors/$get",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveDate` (query): string.
+    pub fn effective_date(mut self, effective_date: impl Into<String>) -> Self {
+        self.params = self.params.effective_date(effective_date);
+        self
+    }
+
+    /// Sets `fromTransactionDate` (query): string.
+    pub fn from_transaction_date(mut self, from_transaction_date: impl Into<String>) -> Self {
+        self.params = self.params.from_transaction_date(from_transaction_date);
+        self
+    }
+
+    /// Sets `toTransactionDate` (query): string.
+    pub fn to_transaction_date(mut self, to_transaction_date: impl Into<String>) -> Self {
+        self.params = self.params.to_transaction_date(to_transaction_date);
+        self
+    }
+
+    /// Sets `includeHistoric` (query): boolean.
+    pub fn include_historic(mut self, include_historic: bool) -> Self {
+        self.params = self.params.include_historic(include_historic);
+        self
+    }
+
+    /// Sets `taxLotId` (query): string.
+    pub fn tax_lot_id(mut self, tax_lot_id: impl Into<String>) -> Self {
+        self.params = self.params.tax_lot_id(tax_lot_id);
+        self
+    }
+
+    /// Sets `includeUnsettledMovements` (query): boolean.
+    pub fn include_unsettled_movements(mut self, include_unsettled_movements: bool) -> Self {
+        self.params = self
+            .params
+            .include_unsettled_movements(include_unsettled_movements);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `timelineScope` (query): string.
+    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
+        self.params = self.params.timeline_scope(timeline_scope);
+        self
+    }
+
+    /// Sets `timelineCode` (query): string.
+    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
+        self.params = self.params.timeline_code(timeline_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetMultipleHoldingContributorsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetMultipleHoldingContributorsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -5279,25 +6986,31 @@ impl GetMultipleHoldingContributorsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/holdings/contributors/$get");
-        request.query("effectiveDate", self.effective_date.as_ref())?;
-        request.query("fromTransactionDate", self.from_transaction_date.as_ref())?;
-        request.query("toTransactionDate", self.to_transaction_date.as_ref())?;
-        request.query("includeHistoric", self.include_historic.as_ref())?;
-        request.query("taxLotId", self.tax_lot_id.as_ref())?;
+        request.query("effectiveDate", self.params.effective_date.as_ref())?;
+        request.query(
+            "fromTransactionDate",
+            self.params.from_transaction_date.as_ref(),
+        )?;
+        request.query(
+            "toTransactionDate",
+            self.params.to_transaction_date.as_ref(),
+        )?;
+        request.query("includeHistoric", self.params.include_historic.as_ref())?;
+        request.query("taxLotId", self.params.tax_lot_id.as_ref())?;
         request.query(
             "includeUnsettledMovements",
-            self.include_unsettled_movements.as_ref(),
+            self.params.include_unsettled_movements.as_ref(),
         )?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("timelineScope", self.timeline_scope.as_ref())?;
-        request.query("timelineCode", self.timeline_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("timelineScope", self.params.timeline_scope.as_ref())?;
+        request.query("timelineCode", self.params.timeline_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -5353,19 +7066,19 @@ impl crate::paginator::PagedRequest for GetMultipleHoldingContributorsRequest {
     type Page = lusid_models::VersionedResourceListOfHoldingContributor;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -5375,38 +7088,67 @@ impl crate::paginator::PagedRequest for GetMultipleHoldingContributorsRequest {
     }
 }
 
-/// The `GetHoldingContributors` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/holdings/{holdingId}/contributors`), built by
-/// [`TransactionPortfoliosApi::get_holding_contributors`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetHoldingContributorsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    holding_id: i64,
-    effective_date: Option<String>,
-    from_trade_date: Option<String>,
-    to_trade_date: Option<String>,
-    include_historic: Option<bool>,
-    tax_lot_id: Option<String>,
-    include_unsettled_movements: Option<bool>,
-    limit: Option<i64>,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    timeline_scope: Option<String>,
-    timeline_code: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetHoldingContributors` (`GET
+/// /api/transactionportfolios/{scope}/{code}/holdings/{holdingId}/contributors`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetHoldingContributorsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `holdingId` (path): integer.
+    pub holding_id: i64,
+    /// `effectiveDate` (query): string.
+    pub effective_date: Option<String>,
+    /// `fromTradeDate` (query): string.
+    pub from_trade_date: Option<String>,
+    /// `toTradeDate` (query): string.
+    pub to_trade_date: Option<String>,
+    /// `includeHistoric` (query): boolean.
+    pub include_historic: Option<bool>,
+    /// `taxLotId` (query): string.
+    pub tax_lot_id: Option<String>,
+    /// `includeUnsettledMovements` (query): boolean.
+    pub include_unsettled_movements: Option<bool>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `timelineScope` (query): string.
+    pub timeline_scope: Option<String>,
+    /// `timelineCode` (query): string.
+    pub timeline_code: Option<String>,
 }
 
-impl GetHoldingContributorsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetHoldingContributors",
-        path_template: "/api/transactionportfolios/{scope}/{code}/holdings/{holdingId}/contributors",
-        idempotent: true,
-    };
+impl GetHoldingContributorsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>, holding_id: i64) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            holding_id,
+            effective_date: None,
+            from_trade_date: None,
+            to_trade_date: None,
+            include_historic: None,
+            tax_lot_id: None,
+            include_unsettled_movements: None,
+            limit: None,
+            as_at: None,
+            page: None,
+            timeline_scope: None,
+            timeline_code: None,
+        }
+    }
 
     /// Sets `effectiveDate` (query): string.
     pub fn effective_date(mut self, effective_date: impl Into<String>) -> Self {
@@ -5474,6 +7216,106 @@ impl GetHoldingContributorsRequest {
         self.timeline_code = Some(timeline_code.into());
         self
     }
+}
+
+/// The `GetHoldingContributors` request (`GET
+/// /api/transactionportfolios/{scope}/{code}/holdings/{holdingId}/contributors`), built by
+/// [`TransactionPortfoliosApi::get_holding_contributors`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetHoldingContributorsRequest {
+    client: crate::Client,
+    params: GetHoldingContributorsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetHoldingContributorsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetHoldingContributors",
+        path_template: "/api/transactionportfolios/{scope}/{code}/holdings/{holdingId}/contributors",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveDate` (query): string.
+    pub fn effective_date(mut self, effective_date: impl Into<String>) -> Self {
+        self.params = self.params.effective_date(effective_date);
+        self
+    }
+
+    /// Sets `fromTradeDate` (query): string.
+    pub fn from_trade_date(mut self, from_trade_date: impl Into<String>) -> Self {
+        self.params = self.params.from_trade_date(from_trade_date);
+        self
+    }
+
+    /// Sets `toTradeDate` (query): string.
+    pub fn to_trade_date(mut self, to_trade_date: impl Into<String>) -> Self {
+        self.params = self.params.to_trade_date(to_trade_date);
+        self
+    }
+
+    /// Sets `includeHistoric` (query): boolean.
+    pub fn include_historic(mut self, include_historic: bool) -> Self {
+        self.params = self.params.include_historic(include_historic);
+        self
+    }
+
+    /// Sets `taxLotId` (query): string.
+    pub fn tax_lot_id(mut self, tax_lot_id: impl Into<String>) -> Self {
+        self.params = self.params.tax_lot_id(tax_lot_id);
+        self
+    }
+
+    /// Sets `includeUnsettledMovements` (query): boolean.
+    pub fn include_unsettled_movements(mut self, include_unsettled_movements: bool) -> Self {
+        self.params = self
+            .params
+            .include_unsettled_movements(include_unsettled_movements);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `timelineScope` (query): string.
+    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
+        self.params = self.params.timeline_scope(timeline_scope);
+        self
+    }
+
+    /// Sets `timelineCode` (query): string.
+    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
+        self.params = self.params.timeline_code(timeline_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetHoldingContributorsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetHoldingContributorsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -5509,26 +7351,26 @@ impl GetHoldingContributorsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/holdings/");
-        request.path_param("holdingId", &self.holding_id)?;
+        request.path_param("holdingId", &self.params.holding_id)?;
         request.path("/contributors");
-        request.query("effectiveDate", self.effective_date.as_ref())?;
-        request.query("fromTradeDate", self.from_trade_date.as_ref())?;
-        request.query("toTradeDate", self.to_trade_date.as_ref())?;
-        request.query("includeHistoric", self.include_historic.as_ref())?;
-        request.query("taxLotId", self.tax_lot_id.as_ref())?;
+        request.query("effectiveDate", self.params.effective_date.as_ref())?;
+        request.query("fromTradeDate", self.params.from_trade_date.as_ref())?;
+        request.query("toTradeDate", self.params.to_trade_date.as_ref())?;
+        request.query("includeHistoric", self.params.include_historic.as_ref())?;
+        request.query("taxLotId", self.params.tax_lot_id.as_ref())?;
         request.query(
             "includeUnsettledMovements",
-            self.include_unsettled_movements.as_ref(),
+            self.params.include_unsettled_movements.as_ref(),
         )?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("timelineScope", self.timeline_scope.as_ref())?;
-        request.query("timelineCode", self.timeline_code.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("timelineScope", self.params.timeline_scope.as_ref())?;
+        request.query("timelineCode", self.params.timeline_code.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -5583,19 +7425,19 @@ impl crate::paginator::PagedRequest for GetHoldingContributorsRequest {
     type Page = lusid_models::VersionedResourceListOfHoldingContributor;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -5605,35 +7447,58 @@ impl crate::paginator::PagedRequest for GetHoldingContributorsRequest {
     }
 }
 
-/// The `GetHoldingsWithOrders` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/holdingsWithOrders`), built by
-/// [`TransactionPortfoliosApi::get_holdings_with_orders`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetHoldingsWithOrdersRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    by_taxlots: Option<bool>,
-    recipe_id_scope: Option<String>,
-    recipe_id_code: Option<String>,
-    include_settlement_events_after_days: Option<i64>,
-    aggregate_cash_commitments: Option<bool>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetHoldingsWithOrders` (`GET
+/// /api/transactionportfolios/{scope}/{code}/holdingsWithOrders`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetHoldingsWithOrdersParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `byTaxlots` (query): boolean.
+    pub by_taxlots: Option<bool>,
+    /// `recipeIdScope` (query): string.
+    pub recipe_id_scope: Option<String>,
+    /// `recipeIdCode` (query): string.
+    pub recipe_id_code: Option<String>,
+    /// `includeSettlementEventsAfterDays` (query): integer.
+    pub include_settlement_events_after_days: Option<i64>,
+    /// `aggregateCashCommitments` (query): boolean.
+    pub aggregate_cash_commitments: Option<bool>,
 }
 
-impl GetHoldingsWithOrdersRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetHoldingsWithOrders",
-        path_template: "/api/transactionportfolios/{scope}/{code}/holdingsWithOrders",
-        idempotent: true,
-    };
+impl GetHoldingsWithOrdersParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            as_at: None,
+            filter: None,
+            property_keys: Vec::new(),
+            by_taxlots: None,
+            recipe_id_scope: None,
+            recipe_id_code: None,
+            include_settlement_events_after_days: None,
+            aggregate_cash_commitments: None,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -5696,6 +7561,103 @@ impl GetHoldingsWithOrdersRequest {
         self.aggregate_cash_commitments = Some(aggregate_cash_commitments);
         self
     }
+}
+
+/// The `GetHoldingsWithOrders` request (`GET
+/// /api/transactionportfolios/{scope}/{code}/holdingsWithOrders`), built by
+/// [`TransactionPortfoliosApi::get_holdings_with_orders`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetHoldingsWithOrdersRequest {
+    client: crate::Client,
+    params: GetHoldingsWithOrdersParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetHoldingsWithOrdersRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetHoldingsWithOrders",
+        path_template: "/api/transactionportfolios/{scope}/{code}/holdingsWithOrders",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `byTaxlots` (query): boolean.
+    pub fn by_taxlots(mut self, by_taxlots: bool) -> Self {
+        self.params = self.params.by_taxlots(by_taxlots);
+        self
+    }
+
+    /// Sets `recipeIdScope` (query): string.
+    pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
+        self.params = self.params.recipe_id_scope(recipe_id_scope);
+        self
+    }
+
+    /// Sets `recipeIdCode` (query): string.
+    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
+        self.params = self.params.recipe_id_code(recipe_id_code);
+        self
+    }
+
+    /// Sets `includeSettlementEventsAfterDays` (query): integer.
+    pub fn include_settlement_events_after_days(
+        mut self,
+        include_settlement_events_after_days: i64,
+    ) -> Self {
+        self.params = self
+            .params
+            .include_settlement_events_after_days(include_settlement_events_after_days);
+        self
+    }
+
+    /// Sets `aggregateCashCommitments` (query): boolean.
+    pub fn aggregate_cash_commitments(mut self, aggregate_cash_commitments: bool) -> Self {
+        self.params = self
+            .params
+            .aggregate_cash_commitments(aggregate_cash_commitments);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetHoldingsWithOrdersParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetHoldingsWithOrdersParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -5732,54 +7694,67 @@ impl GetHoldingsWithOrdersRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/holdingsWithOrders");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("byTaxlots", self.by_taxlots.as_ref())?;
-        request.query("recipeIdScope", self.recipe_id_scope.as_ref())?;
-        request.query("recipeIdCode", self.recipe_id_code.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("byTaxlots", self.params.by_taxlots.as_ref())?;
+        request.query("recipeIdScope", self.params.recipe_id_scope.as_ref())?;
+        request.query("recipeIdCode", self.params.recipe_id_code.as_ref())?;
         request.query(
             "includeSettlementEventsAfterDays",
-            self.include_settlement_events_after_days.as_ref(),
+            self.params.include_settlement_events_after_days.as_ref(),
         )?;
         request.query(
             "aggregateCashCommitments",
-            self.aggregate_cash_commitments.as_ref(),
+            self.params.aggregate_cash_commitments.as_ref(),
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListHoldingsAdjustments` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/holdingsadjustments`), built by
-/// [`TransactionPortfoliosApi::list_holdings_adjustments`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListHoldingsAdjustmentsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    from_effective_at: Option<String>,
-    to_effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListHoldingsAdjustments` (`GET
+/// /api/transactionportfolios/{scope}/{code}/holdingsadjustments`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListHoldingsAdjustmentsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `fromEffectiveAt` (query): string.
+    pub from_effective_at: Option<String>,
+    /// `toEffectiveAt` (query): string.
+    pub to_effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListHoldingsAdjustmentsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListHoldingsAdjustments",
-        path_template: "/api/transactionportfolios/{scope}/{code}/holdingsadjustments",
-        idempotent: true,
-    };
+impl ListHoldingsAdjustmentsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            from_effective_at: None,
+            to_effective_at: None,
+            as_at: None,
+            filter: None,
+        }
+    }
 
     /// Sets `fromEffectiveAt` (query): string.
     pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
@@ -5804,6 +7779,62 @@ impl ListHoldingsAdjustmentsRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListHoldingsAdjustments` request (`GET
+/// /api/transactionportfolios/{scope}/{code}/holdingsadjustments`), built by
+/// [`TransactionPortfoliosApi::list_holdings_adjustments`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListHoldingsAdjustmentsRequest {
+    client: crate::Client,
+    params: ListHoldingsAdjustmentsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListHoldingsAdjustmentsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListHoldingsAdjustments",
+        path_template: "/api/transactionportfolios/{scope}/{code}/holdingsadjustments",
+        idempotent: true,
+    };
+
+    /// Sets `fromEffectiveAt` (query): string.
+    pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.from_effective_at(from_effective_at);
+        self
+    }
+
+    /// Sets `toEffectiveAt` (query): string.
+    pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.to_effective_at(to_effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListHoldingsAdjustmentsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListHoldingsAdjustmentsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -5840,43 +7871,60 @@ impl ListHoldingsAdjustmentsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/holdingsadjustments");
-        request.query("fromEffectiveAt", self.from_effective_at.as_ref())?;
-        request.query("toEffectiveAt", self.to_effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("fromEffectiveAt", self.params.from_effective_at.as_ref())?;
+        request.query("toEffectiveAt", self.params.to_effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetHoldingsAdjustment` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/holdingsadjustments/{effectiveAt}`), built by
-/// [`TransactionPortfoliosApi::get_holdings_adjustment`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetHoldingsAdjustmentRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: String,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetHoldingsAdjustment` (`GET
+/// /api/transactionportfolios/{scope}/{code}/holdingsadjustments/{effectiveAt}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetHoldingsAdjustmentParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (path): string.
+    pub effective_at: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl GetHoldingsAdjustmentRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetHoldingsAdjustment",
-        path_template: "/api/transactionportfolios/{scope}/{code}/holdingsadjustments/{effectiveAt}",
-        idempotent: true,
-    };
+impl GetHoldingsAdjustmentParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        effective_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: effective_at.into(),
+            as_at: None,
+            property_keys: Vec::new(),
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -5899,6 +7947,60 @@ impl GetHoldingsAdjustmentRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `GetHoldingsAdjustment` request (`GET
+/// /api/transactionportfolios/{scope}/{code}/holdingsadjustments/{effectiveAt}`), built by
+/// [`TransactionPortfoliosApi::get_holdings_adjustment`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetHoldingsAdjustmentRequest {
+    client: crate::Client,
+    params: GetHoldingsAdjustmentParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetHoldingsAdjustmentRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetHoldingsAdjustment",
+        path_template: "/api/transactionportfolios/{scope}/{code}/holdingsadjustments/{effectiveAt}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetHoldingsAdjustmentParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetHoldingsAdjustmentParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -5932,16 +8034,69 @@ impl GetHoldingsAdjustmentRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/holdingsadjustments/");
-        request.path_param("effectiveAt", &self.effective_at)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("filter", self.filter.as_ref())?;
+        request.path_param("effectiveAt", &self.params.effective_at)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetVirtualTransactionOverride` (`GET
+/// /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetVirtualTransactionOverrideParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `instrumentEventId` (query): string.
+    pub instrument_event_id: String,
+    /// `portfolioEffectiveAt` (query): string.
+    pub portfolio_effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetVirtualTransactionOverrideParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        instrument_event_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            instrument_event_id: instrument_event_id.into(),
+            portfolio_effective_at: None,
+            as_at: None,
+        }
+    }
+
+    /// Sets `portfolioEffectiveAt` (query): string.
+    pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
+        self.portfolio_effective_at = Some(portfolio_effective_at.into());
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -5953,11 +8108,7 @@ impl GetHoldingsAdjustmentRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetVirtualTransactionOverrideRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    instrument_event_id: String,
-    portfolio_effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetVirtualTransactionOverrideParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -5971,15 +8122,25 @@ impl GetVirtualTransactionOverrideRequest {
 
     /// Sets `portfolioEffectiveAt` (query): string.
     pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.portfolio_effective_at = Some(portfolio_effective_at.into());
+        self.params = self.params.portfolio_effective_at(portfolio_effective_at);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetVirtualTransactionOverrideParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetVirtualTransactionOverrideParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -6016,15 +8177,73 @@ impl GetVirtualTransactionOverrideRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/overridevirtualtransactions");
-        request.query("instrumentEventId", Some(&self.instrument_event_id))?;
-        request.query("portfolioEffectiveAt", self.portfolio_effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("instrumentEventId", Some(&self.params.instrument_event_id))?;
+        request.query(
+            "portfolioEffectiveAt",
+            self.params.portfolio_effective_at.as_ref(),
+        )?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertVirtualTransactionOverride` (`POST
+/// /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertVirtualTransactionOverrideParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `instrumentEventId` (query): string.
+    pub instrument_event_id: String,
+    /// `portfolioEffectiveAt` (query): string.
+    pub portfolio_effective_at: Option<String>,
+    /// `preserveProperties` (query): boolean.
+    pub preserve_properties: Option<bool>,
+    /// The JSON request body.
+    pub body: lusid_models::OverrideVirtualTransactionsRequest,
+}
+
+impl UpsertVirtualTransactionOverrideParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        instrument_event_id: impl Into<String>,
+        override_virtual_transactions_request: lusid_models::OverrideVirtualTransactionsRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            instrument_event_id: instrument_event_id.into(),
+            portfolio_effective_at: None,
+            preserve_properties: None,
+            body: override_virtual_transactions_request,
+        }
+    }
+
+    /// Sets `portfolioEffectiveAt` (query): string.
+    pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
+        self.portfolio_effective_at = Some(portfolio_effective_at.into());
+        self
+    }
+
+    /// Sets `preserveProperties` (query): boolean.
+    pub fn preserve_properties(mut self, preserve_properties: bool) -> Self {
+        self.preserve_properties = Some(preserve_properties);
+        self
     }
 }
 
@@ -6036,12 +8255,7 @@ impl GetVirtualTransactionOverrideRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertVirtualTransactionOverrideRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    instrument_event_id: String,
-    portfolio_effective_at: Option<String>,
-    preserve_properties: Option<bool>,
-    body: lusid_models::OverrideVirtualTransactionsRequest,
+    params: UpsertVirtualTransactionOverrideParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -6055,14 +8269,24 @@ impl UpsertVirtualTransactionOverrideRequest {
 
     /// Sets `portfolioEffectiveAt` (query): string.
     pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.portfolio_effective_at = Some(portfolio_effective_at.into());
+        self.params = self.params.portfolio_effective_at(portfolio_effective_at);
         self
     }
 
     /// Sets `preserveProperties` (query): boolean.
     pub fn preserve_properties(mut self, preserve_properties: bool) -> Self {
-        self.preserve_properties = Some(preserve_properties);
+        self.params = self.params.preserve_properties(preserve_properties);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertVirtualTransactionOverrideParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertVirtualTransactionOverrideParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -6099,16 +8323,64 @@ impl UpsertVirtualTransactionOverrideRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/overridevirtualtransactions");
-        request.query("instrumentEventId", Some(&self.instrument_event_id))?;
-        request.query("portfolioEffectiveAt", self.portfolio_effective_at.as_ref())?;
-        request.query("preserveProperties", self.preserve_properties.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("instrumentEventId", Some(&self.params.instrument_event_id))?;
+        request.query(
+            "portfolioEffectiveAt",
+            self.params.portfolio_effective_at.as_ref(),
+        )?;
+        request.query(
+            "preserveProperties",
+            self.params.preserve_properties.as_ref(),
+        )?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteVirtualTransactionOverride` (`DELETE
+/// /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteVirtualTransactionOverrideParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `instrumentEventId` (query): string.
+    pub instrument_event_id: String,
+    /// `portfolioEffectiveAt` (query): string.
+    pub portfolio_effective_at: Option<String>,
+}
+
+impl DeleteVirtualTransactionOverrideParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        instrument_event_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            instrument_event_id: instrument_event_id.into(),
+            portfolio_effective_at: None,
+        }
+    }
+
+    /// Sets `portfolioEffectiveAt` (query): string.
+    pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
+        self.portfolio_effective_at = Some(portfolio_effective_at.into());
+        self
     }
 }
 
@@ -6120,10 +8392,7 @@ impl UpsertVirtualTransactionOverrideRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteVirtualTransactionOverrideRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    instrument_event_id: String,
-    portfolio_effective_at: Option<String>,
+    params: DeleteVirtualTransactionOverrideParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -6137,8 +8406,18 @@ impl DeleteVirtualTransactionOverrideRequest {
 
     /// Sets `portfolioEffectiveAt` (query): string.
     pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.portfolio_effective_at = Some(portfolio_effective_at.into());
+        self.params = self.params.portfolio_effective_at(portfolio_effective_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteVirtualTransactionOverrideParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteVirtualTransactionOverrideParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -6173,41 +8452,59 @@ impl DeleteVirtualTransactionOverrideRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/overridevirtualtransactions");
-        request.query("instrumentEventId", Some(&self.instrument_event_id))?;
-        request.query("portfolioEffectiveAt", self.portfolio_effective_at.as_ref())?;
+        request.query("instrumentEventId", Some(&self.params.instrument_event_id))?;
+        request.query(
+            "portfolioEffectiveAt",
+            self.params.portfolio_effective_at.as_ref(),
+        )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListVirtualTransactionOverrides` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions/$list`), built by
-/// [`TransactionPortfoliosApi::list_virtual_transaction_overrides`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListVirtualTransactionOverridesRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    portfolio_effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    override_match_status: Vec<String>,
-    override_application_status: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListVirtualTransactionOverrides` (`GET
+/// /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions/$list`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListVirtualTransactionOverridesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `portfolioEffectiveAt` (query): string.
+    pub portfolio_effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `overrideMatchStatus` (query): a list of strings, sent as one `overrideMatchStatus=`
+    /// pair each; known values `Matched` and `Orphaned`.
+    pub override_match_status: Vec<String>,
+    /// `overrideApplicationStatus` (query): a list of strings, sent as one
+    /// `overrideApplicationStatus=` pair each; known values `Full`, `Partial` and `Orphaned`.
+    pub override_application_status: Vec<String>,
 }
 
-impl ListVirtualTransactionOverridesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListVirtualTransactionOverrides",
-        path_template: "/api/transactionportfolios/{scope}/{code}/overridevirtualtransactions/$list",
-        idempotent: true,
-    };
+impl ListVirtualTransactionOverridesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            portfolio_effective_at: None,
+            as_at: None,
+            override_match_status: Vec::new(),
+            override_application_status: Vec::new(),
+        }
+    }
 
     /// Sets `portfolioEffectiveAt` (query): string.
     pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
@@ -6246,6 +8543,74 @@ impl ListVirtualTransactionOverridesRequest {
             .collect();
         self
     }
+}
+
+/// The `ListVirtualTransactionOverrides` request (`GET
+/// /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions/$list`), built by
+/// [`TransactionPortfoliosApi::list_virtual_transaction_overrides`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListVirtualTransactionOverridesRequest {
+    client: crate::Client,
+    params: ListVirtualTransactionOverridesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListVirtualTransactionOverridesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListVirtualTransactionOverrides",
+        path_template: "/api/transactionportfolios/{scope}/{code}/overridevirtualtransactions/$list",
+        idempotent: true,
+    };
+
+    /// Sets `portfolioEffectiveAt` (query): string.
+    pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
+        self.params = self.params.portfolio_effective_at(portfolio_effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `overrideMatchStatus` (query): a list of strings, sent as one
+    /// `overrideMatchStatus=` pair each; known values `Matched` and `Orphaned`. Replaces any
+    /// earlier values.
+    pub fn override_match_status(
+        mut self,
+        override_match_status: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.override_match_status(override_match_status);
+        self
+    }
+
+    /// Sets `overrideApplicationStatus` (query): a list of strings, sent as one
+    /// `overrideApplicationStatus=` pair each; known values `Full`, `Partial` and `Orphaned`.
+    /// Replaces any earlier values.
+    pub fn override_application_status(
+        mut self,
+        override_application_status: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self
+            .params
+            .override_application_status(override_application_status);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListVirtualTransactionOverridesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListVirtualTransactionOverridesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -6281,48 +8646,71 @@ impl ListVirtualTransactionOverridesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/overridevirtualtransactions/$list");
-        request.query("portfolioEffectiveAt", self.portfolio_effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("overrideMatchStatus", &self.override_match_status)?;
+        request.query(
+            "portfolioEffectiveAt",
+            self.params.portfolio_effective_at.as_ref(),
+        )?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("overrideMatchStatus", &self.params.override_match_status)?;
         request.query_each(
             "overrideApplicationStatus",
-            &self.override_application_status,
+            &self.params.override_application_status,
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `PreviewTransaction` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/previewTransaction`), built by
-/// [`TransactionPortfoliosApi::preview_transaction`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct PreviewTransactionRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    property_keys: Vec<String>,
-    show_cancelled_transactions: Option<bool>,
-    preserve_properties: Option<bool>,
-    data_model_scope: Option<String>,
-    data_model_code: Option<String>,
-    body: lusid_models::TransactionRequest,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `PreviewTransaction` (`POST
+/// /api/transactionportfolios/{scope}/{code}/previewTransaction`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PreviewTransactionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `showCancelledTransactions` (query): boolean.
+    pub show_cancelled_transactions: Option<bool>,
+    /// `preserveProperties` (query): boolean.
+    pub preserve_properties: Option<bool>,
+    /// `dataModelScope` (query): string.
+    pub data_model_scope: Option<String>,
+    /// `dataModelCode` (query): string.
+    pub data_model_code: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::TransactionRequest,
 }
 
-impl PreviewTransactionRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "PreviewTransaction",
-        path_template: "/api/transactionportfolios/{scope}/{code}/previewTransaction",
-        idempotent: false,
-    };
+impl PreviewTransactionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        transaction_request: lusid_models::TransactionRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            property_keys: Vec::new(),
+            show_cancelled_transactions: None,
+            preserve_properties: None,
+            data_model_scope: None,
+            data_model_code: None,
+            body: transaction_request,
+        }
+    }
 
     /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
     /// Replaces any earlier values.
@@ -6357,6 +8745,73 @@ impl PreviewTransactionRequest {
         self.data_model_code = Some(data_model_code.into());
         self
     }
+}
+
+/// The `PreviewTransaction` request (`POST
+/// /api/transactionportfolios/{scope}/{code}/previewTransaction`), built by
+/// [`TransactionPortfoliosApi::preview_transaction`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct PreviewTransactionRequest {
+    client: crate::Client,
+    params: PreviewTransactionParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl PreviewTransactionRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "PreviewTransaction",
+        path_template: "/api/transactionportfolios/{scope}/{code}/previewTransaction",
+        idempotent: false,
+    };
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `showCancelledTransactions` (query): boolean.
+    pub fn show_cancelled_transactions(mut self, show_cancelled_transactions: bool) -> Self {
+        self.params = self
+            .params
+            .show_cancelled_transactions(show_cancelled_transactions);
+        self
+    }
+
+    /// Sets `preserveProperties` (query): boolean.
+    pub fn preserve_properties(mut self, preserve_properties: bool) -> Self {
+        self.params = self.params.preserve_properties(preserve_properties);
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.params = self.params.data_model_scope(data_model_scope);
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.params = self.params.data_model_code(data_model_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PreviewTransactionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PreviewTransactionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -6390,54 +8845,82 @@ impl PreviewTransactionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/previewTransaction");
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.query(
             "showCancelledTransactions",
-            self.show_cancelled_transactions.as_ref(),
+            self.params.show_cancelled_transactions.as_ref(),
         )?;
-        request.query("preserveProperties", self.preserve_properties.as_ref())?;
-        request.query("dataModelScope", self.data_model_scope.as_ref())?;
-        request.query("dataModelCode", self.data_model_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query(
+            "preserveProperties",
+            self.params.preserve_properties.as_ref(),
+        )?;
+        request.query("dataModelScope", self.params.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.params.data_model_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListSettlementInstructions` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/settlementinstructions`), built by
-/// [`TransactionPortfoliosApi::list_settlement_instructions`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListSettlementInstructionsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    from_date: Option<String>,
-    to_date: Option<String>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    timeline_scope: Option<String>,
-    timeline_code: Option<String>,
-    closed_period_id: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListSettlementInstructions` (`GET
+/// /api/transactionportfolios/{scope}/{code}/settlementinstructions`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListSettlementInstructionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `fromDate` (query): string.
+    pub from_date: Option<String>,
+    /// `toDate` (query): string.
+    pub to_date: Option<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `timelineScope` (query): string.
+    pub timeline_scope: Option<String>,
+    /// `timelineCode` (query): string.
+    pub timeline_code: Option<String>,
+    /// `closedPeriodId` (query): string.
+    pub closed_period_id: Option<String>,
 }
 
-impl ListSettlementInstructionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListSettlementInstructions",
-        path_template: "/api/transactionportfolios/{scope}/{code}/settlementinstructions",
-        idempotent: true,
-    };
+impl ListSettlementInstructionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            from_date: None,
+            to_date: None,
+            page: None,
+            limit: None,
+            filter: None,
+            as_at: None,
+            property_keys: Vec::new(),
+            timeline_scope: None,
+            timeline_code: None,
+            closed_period_id: None,
+        }
+    }
 
     /// Sets `fromDate` (query): string.
     pub fn from_date(mut self, from_date: impl Into<String>) -> Self {
@@ -6503,6 +8986,102 @@ impl ListSettlementInstructionsRequest {
         self.closed_period_id = Some(closed_period_id.into());
         self
     }
+}
+
+/// The `ListSettlementInstructions` request (`GET
+/// /api/transactionportfolios/{scope}/{code}/settlementinstructions`), built by
+/// [`TransactionPortfoliosApi::list_settlement_instructions`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListSettlementInstructionsRequest {
+    client: crate::Client,
+    params: ListSettlementInstructionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListSettlementInstructionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListSettlementInstructions",
+        path_template: "/api/transactionportfolios/{scope}/{code}/settlementinstructions",
+        idempotent: true,
+    };
+
+    /// Sets `fromDate` (query): string.
+    pub fn from_date(mut self, from_date: impl Into<String>) -> Self {
+        self.params = self.params.from_date(from_date);
+        self
+    }
+
+    /// Sets `toDate` (query): string.
+    pub fn to_date(mut self, to_date: impl Into<String>) -> Self {
+        self.params = self.params.to_date(to_date);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `timelineScope` (query): string.
+    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
+        self.params = self.params.timeline_scope(timeline_scope);
+        self
+    }
+
+    /// Sets `timelineCode` (query): string.
+    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
+        self.params = self.params.timeline_code(timeline_code);
+        self
+    }
+
+    /// Sets `closedPeriodId` (query): string.
+    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
+        self.params = self.params.closed_period_id(closed_period_id);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListSettlementInstructionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListSettlementInstructionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -6539,20 +9118,20 @@ impl ListSettlementInstructionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/settlementinstructions");
-        request.query("fromDate", self.from_date.as_ref())?;
-        request.query("toDate", self.to_date.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("timelineScope", self.timeline_scope.as_ref())?;
-        request.query("timelineCode", self.timeline_code.as_ref())?;
-        request.query("closedPeriodId", self.closed_period_id.as_ref())?;
+        request.query("fromDate", self.params.from_date.as_ref())?;
+        request.query("toDate", self.params.to_date.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("timelineScope", self.params.timeline_scope.as_ref())?;
+        request.query("timelineCode", self.params.timeline_code.as_ref())?;
+        request.query("closedPeriodId", self.params.closed_period_id.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -6612,25 +9191,58 @@ impl crate::paginator::PagedRequest for ListSettlementInstructionsRequest {
     type Page = lusid_models::VersionedResourceListOfTransactionSettlementInstruction;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `UpsertSettlementInstructions` (`POST
+/// /api/transactionportfolios/{scope}/{code}/settlementinstructions`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertSettlementInstructionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::SettlementInstructionRequest>,
+}
+
+impl UpsertSettlementInstructionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::SettlementInstructionRequest>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -6642,9 +9254,7 @@ impl crate::paginator::PagedRequest for ListSettlementInstructionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertSettlementInstructionsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: Vec<lusid_models::SettlementInstructionRequest>,
+    params: UpsertSettlementInstructionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -6655,6 +9265,16 @@ impl UpsertSettlementInstructionsRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/settlementinstructions",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertSettlementInstructionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertSettlementInstructionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -6690,13 +9310,50 @@ impl UpsertSettlementInstructionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/settlementinstructions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteSettlementInstructions` (`DELETE
+/// /api/transactionportfolios/{scope}/{code}/settlementinstructions`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteSettlementInstructionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `settlementInstructionIds` (query): a list of strings, sent as one
+    /// `settlementInstructionIds=` pair each.
+    pub settlement_instruction_ids: Vec<String>,
+}
+
+impl DeleteSettlementInstructionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        settlement_instruction_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            settlement_instruction_ids: settlement_instruction_ids
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        }
     }
 }
 
@@ -6708,9 +9365,7 @@ impl UpsertSettlementInstructionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteSettlementInstructionsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    settlement_instruction_ids: Vec<String>,
+    params: DeleteSettlementInstructionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -6721,6 +9376,16 @@ impl DeleteSettlementInstructionsRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/settlementinstructions",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteSettlementInstructionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteSettlementInstructionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -6754,13 +9419,61 @@ impl DeleteSettlementInstructionsRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/settlementinstructions");
-        request.query_each("settlementInstructionIds", &self.settlement_instruction_ids)?;
+        request.query_each(
+            "settlementInstructionIds",
+            &self.params.settlement_instruction_ids,
+        )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `BatchAmendSettlementInstructions` (`POST
+/// /api/transactionportfolios/{scope}/{code}/settlementinstructions/$batchAmend`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchAmendSettlementInstructionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `successMode` (query): string.
+    pub success_mode: Option<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::SettlementInstructionAmendRequest>,
+}
+
+impl BatchAmendSettlementInstructionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: std::collections::BTreeMap<
+            String,
+            lusid_models::SettlementInstructionAmendRequest,
+        >,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            success_mode: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `successMode` (query): string.
+    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
+        self.success_mode = Some(success_mode.into());
+        self
     }
 }
 
@@ -6772,10 +9485,7 @@ impl DeleteSettlementInstructionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchAmendSettlementInstructionsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    success_mode: Option<String>,
-    body: std::collections::BTreeMap<String, lusid_models::SettlementInstructionAmendRequest>,
+    params: BatchAmendSettlementInstructionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -6789,8 +9499,18 @@ impl BatchAmendSettlementInstructionsRequest {
 
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
+        self.params = self.params.success_mode(success_mode);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchAmendSettlementInstructionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchAmendSettlementInstructionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -6828,14 +9548,59 @@ impl BatchAmendSettlementInstructionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/settlementinstructions/$batchAmend");
-        request.query("successMode", self.success_mode.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("successMode", self.params.success_mode.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `BatchUpsertSettlementInstructions` (`POST
+/// /api/transactionportfolios/{scope}/{code}/settlementinstructions/$batchUpsert`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchUpsertSettlementInstructionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `successMode` (query): string.
+    pub success_mode: Option<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::SettlementInstructionRequest>,
+}
+
+impl BatchUpsertSettlementInstructionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: std::collections::BTreeMap<
+            String,
+            lusid_models::SettlementInstructionRequest,
+        >,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            success_mode: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `successMode` (query): string.
+    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
+        self.success_mode = Some(success_mode.into());
+        self
     }
 }
 
@@ -6847,10 +9612,7 @@ impl BatchAmendSettlementInstructionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpsertSettlementInstructionsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    success_mode: Option<String>,
-    body: std::collections::BTreeMap<String, lusid_models::SettlementInstructionRequest>,
+    params: BatchUpsertSettlementInstructionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -6864,8 +9626,18 @@ impl BatchUpsertSettlementInstructionsRequest {
 
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
+        self.params = self.params.success_mode(success_mode);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchUpsertSettlementInstructionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchUpsertSettlementInstructionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -6903,14 +9675,47 @@ impl BatchUpsertSettlementInstructionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/settlementinstructions/$batchUpsert");
-        request.query("successMode", self.success_mode.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("successMode", self.params.success_mode.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `BuildSettlementInstructions` (`POST
+/// /api/transactionportfolios/{scope}/{code}/settlementinstructions/$build`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BuildSettlementInstructionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::SettlementInstructionQuery,
+}
+
+impl BuildSettlementInstructionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        settlement_instruction_query: lusid_models::SettlementInstructionQuery,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: settlement_instruction_query,
+        }
     }
 }
 
@@ -6922,9 +9727,7 @@ impl BatchUpsertSettlementInstructionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BuildSettlementInstructionsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::SettlementInstructionQuery,
+    params: BuildSettlementInstructionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -6935,6 +9738,16 @@ impl BuildSettlementInstructionsRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/settlementinstructions/$build",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BuildSettlementInstructionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BuildSettlementInstructionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -6968,48 +9781,78 @@ impl BuildSettlementInstructionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/settlementinstructions/$build");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetTransactions` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/transactions`), built by
-/// [`TransactionPortfoliosApi::get_transactions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetTransactionsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    from_transaction_date: Option<String>,
-    to_transaction_date: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    page: Option<String>,
-    limit: Option<i64>,
-    show_cancelled_transactions: Option<bool>,
-    sort_by: Vec<String>,
-    data_model_scope: Option<String>,
-    data_model_code: Option<String>,
-    membership_type: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetTransactions` (`GET
+/// /api/transactionportfolios/{scope}/{code}/transactions`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetTransactionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `fromTransactionDate` (query): string.
+    pub from_transaction_date: Option<String>,
+    /// `toTransactionDate` (query): string.
+    pub to_transaction_date: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `showCancelledTransactions` (query): boolean.
+    pub show_cancelled_transactions: Option<bool>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `dataModelScope` (query): string.
+    pub data_model_scope: Option<String>,
+    /// `dataModelCode` (query): string.
+    pub data_model_code: Option<String>,
+    /// `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
+    /// documented default `Member`.
+    pub membership_type: Option<String>,
 }
 
-impl GetTransactionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetTransactions",
-        path_template: "/api/transactionportfolios/{scope}/{code}/transactions",
-        idempotent: true,
-    };
+impl GetTransactionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            from_transaction_date: None,
+            to_transaction_date: None,
+            as_at: None,
+            filter: None,
+            property_keys: Vec::new(),
+            page: None,
+            limit: None,
+            show_cancelled_transactions: None,
+            sort_by: Vec::new(),
+            data_model_scope: None,
+            data_model_code: None,
+            membership_type: None,
+        }
+    }
 
     /// Sets `fromTransactionDate` (query): string.
     pub fn from_transaction_date(mut self, from_transaction_date: impl Into<String>) -> Self {
@@ -7089,6 +9932,118 @@ impl GetTransactionsRequest {
         self.membership_type = Some(membership_type.into());
         self
     }
+}
+
+/// The `GetTransactions` request (`GET
+/// /api/transactionportfolios/{scope}/{code}/transactions`), built by
+/// [`TransactionPortfoliosApi::get_transactions`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetTransactionsRequest {
+    client: crate::Client,
+    params: GetTransactionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetTransactionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetTransactions",
+        path_template: "/api/transactionportfolios/{scope}/{code}/transactions",
+        idempotent: true,
+    };
+
+    /// Sets `fromTransactionDate` (query): string.
+    pub fn from_transaction_date(mut self, from_transaction_date: impl Into<String>) -> Self {
+        self.params = self.params.from_transaction_date(from_transaction_date);
+        self
+    }
+
+    /// Sets `toTransactionDate` (query): string.
+    pub fn to_transaction_date(mut self, to_transaction_date: impl Into<String>) -> Self {
+        self.params = self.params.to_transaction_date(to_transaction_date);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `showCancelledTransactions` (query): boolean.
+    pub fn show_cancelled_transactions(mut self, show_cancelled_transactions: bool) -> Self {
+        self.params = self
+            .params
+            .show_cancelled_transactions(show_cancelled_transactions);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.params = self.params.data_model_scope(data_model_scope);
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.params = self.params.data_model_code(data_model_code);
+        self
+    }
+
+    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
+    /// documented default `Member`.
+    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
+        self.params = self.params.membership_type(membership_type);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetTransactionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetTransactionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -7124,25 +10079,31 @@ impl GetTransactionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/transactions");
-        request.query("fromTransactionDate", self.from_transaction_date.as_ref())?;
-        request.query("toTransactionDate", self.to_transaction_date.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
+        request.query(
+            "fromTransactionDate",
+            self.params.from_transaction_date.as_ref(),
+        )?;
+        request.query(
+            "toTransactionDate",
+            self.params.to_transaction_date.as_ref(),
+        )?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
         request.query(
             "showCancelledTransactions",
-            self.show_cancelled_transactions.as_ref(),
+            self.params.show_cancelled_transactions.as_ref(),
         )?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("dataModelScope", self.data_model_scope.as_ref())?;
-        request.query("dataModelCode", self.data_model_code.as_ref())?;
-        request.query("membershipType", self.membership_type.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("dataModelScope", self.params.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.params.data_model_code.as_ref())?;
+        request.query("membershipType", self.params.membership_type.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -7196,19 +10157,19 @@ impl crate::paginator::PagedRequest for GetTransactionsRequest {
     type Page = lusid_models::VersionedResourceListOfTransaction;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
@@ -7218,30 +10179,46 @@ impl crate::paginator::PagedRequest for GetTransactionsRequest {
     }
 }
 
-/// The `UpsertTransactions` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/transactions`), built by
-/// [`TransactionPortfoliosApi::upsert_transactions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpsertTransactionsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    preserve_properties: Option<bool>,
-    data_model_scope: Option<String>,
-    data_model_code: Option<String>,
-    body: Vec<lusid_models::TransactionRequest>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `UpsertTransactions` (`POST
+/// /api/transactionportfolios/{scope}/{code}/transactions`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertTransactionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `preserveProperties` (query): boolean.
+    pub preserve_properties: Option<bool>,
+    /// `dataModelScope` (query): string.
+    pub data_model_scope: Option<String>,
+    /// `dataModelCode` (query): string.
+    pub data_model_code: Option<String>,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::TransactionRequest>,
 }
 
-impl UpsertTransactionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "UpsertTransactions",
-        path_template: "/api/transactionportfolios/{scope}/{code}/transactions",
-        idempotent: true,
-    };
+impl UpsertTransactionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::TransactionRequest>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            preserve_properties: None,
+            data_model_scope: None,
+            data_model_code: None,
+            body: request_body,
+        }
+    }
 
     /// Sets `preserveProperties` (query): boolean.
     pub fn preserve_properties(mut self, preserve_properties: bool) -> Self {
@@ -7259,6 +10236,55 @@ impl UpsertTransactionsRequest {
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
         self.data_model_code = Some(data_model_code.into());
         self
+    }
+}
+
+/// The `UpsertTransactions` request (`POST
+/// /api/transactionportfolios/{scope}/{code}/transactions`), built by
+/// [`TransactionPortfoliosApi::upsert_transactions`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct UpsertTransactionsRequest {
+    client: crate::Client,
+    params: UpsertTransactionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl UpsertTransactionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "UpsertTransactions",
+        path_template: "/api/transactionportfolios/{scope}/{code}/transactions",
+        idempotent: true,
+    };
+
+    /// Sets `preserveProperties` (query): boolean.
+    pub fn preserve_properties(mut self, preserve_properties: bool) -> Self {
+        self.params = self.params.preserve_properties(preserve_properties);
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.params = self.params.data_model_scope(data_model_scope);
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.params = self.params.data_model_code(data_model_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertTransactionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertTransactionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -7295,16 +10321,52 @@ impl UpsertTransactionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/transactions");
-        request.query("preserveProperties", self.preserve_properties.as_ref())?;
-        request.query("dataModelScope", self.data_model_scope.as_ref())?;
-        request.query("dataModelCode", self.data_model_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query(
+            "preserveProperties",
+            self.params.preserve_properties.as_ref(),
+        )?;
+        request.query("dataModelScope", self.params.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.params.data_model_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `CancelTransactions` (`DELETE
+/// /api/transactionportfolios/{scope}/{code}/transactions`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CancelTransactionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `transactionIds` (query): a list of strings, sent as one `transactionIds=` pair each.
+    pub transaction_ids: Vec<String>,
+}
+
+impl CancelTransactionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        transaction_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            transaction_ids: transaction_ids.into_iter().map(Into::into).collect(),
+        }
     }
 }
 
@@ -7316,9 +10378,7 @@ impl UpsertTransactionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CancelTransactionsRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    transaction_ids: Vec<String>,
+    params: CancelTransactionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -7329,6 +10389,16 @@ impl CancelTransactionsRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/transactions",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CancelTransactionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CancelTransactionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -7362,41 +10432,60 @@ impl CancelTransactionsRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/transactions");
-        request.query_each("transactionIds", &self.transaction_ids)?;
+        request.query_each("transactionIds", &self.params.transaction_ids)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `BatchUpsertTransactions` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/transactions/$batchUpsert`), built by
-/// [`TransactionPortfoliosApi::batch_upsert_transactions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BatchUpsertTransactionsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    success_mode: String,
-    preserve_properties: Option<bool>,
-    data_model_scope: Option<String>,
-    data_model_code: Option<String>,
-    body: std::collections::BTreeMap<String, lusid_models::TransactionRequest>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `BatchUpsertTransactions` (`POST
+/// /api/transactionportfolios/{scope}/{code}/transactions/$batchUpsert`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchUpsertTransactionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `successMode` (query): string.
+    pub success_mode: String,
+    /// `preserveProperties` (query): boolean.
+    pub preserve_properties: Option<bool>,
+    /// `dataModelScope` (query): string.
+    pub data_model_scope: Option<String>,
+    /// `dataModelCode` (query): string.
+    pub data_model_code: Option<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::TransactionRequest>,
 }
 
-impl BatchUpsertTransactionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "BatchUpsertTransactions",
-        path_template: "/api/transactionportfolios/{scope}/{code}/transactions/$batchUpsert",
-        idempotent: true,
-    };
+impl BatchUpsertTransactionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        success_mode: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::TransactionRequest>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            success_mode: success_mode.into(),
+            preserve_properties: None,
+            data_model_scope: None,
+            data_model_code: None,
+            body: request_body,
+        }
+    }
 
     /// Sets `preserveProperties` (query): boolean.
     pub fn preserve_properties(mut self, preserve_properties: bool) -> Self {
@@ -7414,6 +10503,55 @@ impl BatchUpsertTransactionsRequest {
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
         self.data_model_code = Some(data_model_code.into());
         self
+    }
+}
+
+/// The `BatchUpsertTransactions` request (`POST
+/// /api/transactionportfolios/{scope}/{code}/transactions/$batchUpsert`), built by
+/// [`TransactionPortfoliosApi::batch_upsert_transactions`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct BatchUpsertTransactionsRequest {
+    client: crate::Client,
+    params: BatchUpsertTransactionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl BatchUpsertTransactionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "BatchUpsertTransactions",
+        path_template: "/api/transactionportfolios/{scope}/{code}/transactions/$batchUpsert",
+        idempotent: true,
+    };
+
+    /// Sets `preserveProperties` (query): boolean.
+    pub fn preserve_properties(mut self, preserve_properties: bool) -> Self {
+        self.params = self.params.preserve_properties(preserve_properties);
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.params = self.params.data_model_scope(data_model_scope);
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.params = self.params.data_model_code(data_model_code);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchUpsertTransactionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchUpsertTransactionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -7450,49 +10588,80 @@ impl BatchUpsertTransactionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/transactions/$batchUpsert");
-        request.query("successMode", Some(&self.success_mode))?;
-        request.query("preserveProperties", self.preserve_properties.as_ref())?;
-        request.query("dataModelScope", self.data_model_scope.as_ref())?;
-        request.query("dataModelCode", self.data_model_code.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("successMode", Some(&self.params.success_mode))?;
+        request.query(
+            "preserveProperties",
+            self.params.preserve_properties.as_ref(),
+        )?;
+        request.query("dataModelScope", self.params.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.params.data_model_code.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `BuildTransactions` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/transactions/$build`), built by
-/// [`TransactionPortfoliosApi::build_transactions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BuildTransactionsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    property_keys: Vec<String>,
-    limit: Option<i64>,
-    page: Option<String>,
-    data_model_scope: Option<String>,
-    data_model_code: Option<String>,
-    membership_type: Option<String>,
-    body: lusid_models::TransactionQueryParameters,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `BuildTransactions` (`POST
+/// /api/transactionportfolios/{scope}/{code}/transactions/$build`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BuildTransactionsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `dataModelScope` (query): string.
+    pub data_model_scope: Option<String>,
+    /// `dataModelCode` (query): string.
+    pub data_model_code: Option<String>,
+    /// `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
+    /// documented default `Member`.
+    pub membership_type: Option<String>,
+    /// The JSON request body.
+    pub body: lusid_models::TransactionQueryParameters,
 }
 
-impl BuildTransactionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "BuildTransactions",
-        path_template: "/api/transactionportfolios/{scope}/{code}/transactions/$build",
-        idempotent: false,
-    };
+impl BuildTransactionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        transaction_query_parameters: lusid_models::TransactionQueryParameters,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+            filter: None,
+            property_keys: Vec::new(),
+            limit: None,
+            page: None,
+            data_model_scope: None,
+            data_model_code: None,
+            membership_type: None,
+            body: transaction_query_parameters,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -7547,6 +10716,91 @@ impl BuildTransactionsRequest {
         self.membership_type = Some(membership_type.into());
         self
     }
+}
+
+/// The `BuildTransactions` request (`POST
+/// /api/transactionportfolios/{scope}/{code}/transactions/$build`), built by
+/// [`TransactionPortfoliosApi::build_transactions`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct BuildTransactionsRequest {
+    client: crate::Client,
+    params: BuildTransactionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl BuildTransactionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "BuildTransactions",
+        path_template: "/api/transactionportfolios/{scope}/{code}/transactions/$build",
+        idempotent: false,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `dataModelScope` (query): string.
+    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
+        self.params = self.params.data_model_scope(data_model_scope);
+        self
+    }
+
+    /// Sets `dataModelCode` (query): string.
+    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
+        self.params = self.params.data_model_code(data_model_code);
+        self
+    }
+
+    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
+    /// documented default `Member`.
+    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
+        self.params = self.params.membership_type(membership_type);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BuildTransactionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BuildTransactionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -7582,19 +10836,19 @@ impl BuildTransactionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/transactions/$build");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("dataModelScope", self.data_model_scope.as_ref())?;
-        request.query("dataModelCode", self.data_model_code.as_ref())?;
-        request.query("membershipType", self.membership_type.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("dataModelScope", self.params.data_model_scope.as_ref())?;
+        request.query("dataModelCode", self.params.data_model_code.as_ref())?;
+        request.query("membershipType", self.params.membership_type.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -7649,25 +10903,69 @@ impl crate::paginator::PagedRequest for BuildTransactionsRequest {
     type Page = lusid_models::VersionedResourceListOfOutputTransaction;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `GetTransactionHistory` (`GET
+/// /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/history`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetTransactionHistoryParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `transactionId` (path): string.
+    pub transaction_id: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetTransactionHistoryParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        transaction_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            transaction_id: transaction_id.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -7679,10 +10977,7 @@ impl crate::paginator::PagedRequest for BuildTransactionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTransactionHistoryRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    transaction_id: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetTransactionHistoryParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -7697,8 +10992,18 @@ impl GetTransactionHistoryRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetTransactionHistoryParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetTransactionHistoryParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -7733,15 +11038,52 @@ impl GetTransactionHistoryRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/transactions/");
-        request.path_param("transactionId", &self.transaction_id)?;
+        request.path_param("transactionId", &self.params.transaction_id)?;
         request.path("/history");
-        request.query("asAt", self.as_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertTransactionProperties` (`POST
+/// /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertTransactionPropertiesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `transactionId` (path): string.
+    pub transaction_id: String,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::PerpetualProperty>,
+}
+
+impl UpsertTransactionPropertiesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        transaction_id: impl Into<String>,
+        request_body: std::collections::BTreeMap<String, lusid_models::PerpetualProperty>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            transaction_id: transaction_id.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -7753,10 +11095,7 @@ impl GetTransactionHistoryRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertTransactionPropertiesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    transaction_id: String,
-    body: std::collections::BTreeMap<String, lusid_models::PerpetualProperty>,
+    params: UpsertTransactionPropertiesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -7767,6 +11106,16 @@ impl UpsertTransactionPropertiesRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertTransactionPropertiesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertTransactionPropertiesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -7802,15 +11151,52 @@ impl UpsertTransactionPropertiesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/transactions/");
-        request.path_param("transactionId", &self.transaction_id)?;
+        request.path_param("transactionId", &self.params.transaction_id)?;
         request.path("/properties");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeletePropertiesFromTransaction` (`DELETE
+/// /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeletePropertiesFromTransactionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `transactionId` (path): string.
+    pub transaction_id: String,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
+}
+
+impl DeletePropertiesFromTransactionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        transaction_id: impl Into<String>,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            transaction_id: transaction_id.into(),
+            property_keys: property_keys.into_iter().map(Into::into).collect(),
+        }
     }
 }
 
@@ -7822,10 +11208,7 @@ impl UpsertTransactionPropertiesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePropertiesFromTransactionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    transaction_id: String,
-    property_keys: Vec<String>,
+    params: DeletePropertiesFromTransactionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -7836,6 +11219,16 @@ impl DeletePropertiesFromTransactionRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeletePropertiesFromTransactionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeletePropertiesFromTransactionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -7869,42 +11262,59 @@ impl DeletePropertiesFromTransactionRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/transactions/");
-        request.path_param("transactionId", &self.transaction_id)?;
+        request.path_param("transactionId", &self.params.transaction_id)?;
         request.path("/properties");
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetTransactionSettlementStatus` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/settlementstatus`),
-/// built by [`TransactionPortfoliosApi::get_transaction_settlement_status`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetTransactionSettlementStatusRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    transaction_id: String,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetTransactionSettlementStatus` (`GET
+/// /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/settlementstatus`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetTransactionSettlementStatusParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `transactionId` (path): string.
+    pub transaction_id: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl GetTransactionSettlementStatusRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetTransactionSettlementStatus",
-        path_template: "/api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/settlementstatus",
-        idempotent: true,
-    };
+impl GetTransactionSettlementStatusParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        transaction_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            transaction_id: transaction_id.into(),
+            effective_at: None,
+            as_at: None,
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -7927,6 +11337,60 @@ impl GetTransactionSettlementStatusRequest {
     ) -> Self {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `GetTransactionSettlementStatus` request (`GET
+/// /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/settlementstatus`),
+/// built by [`TransactionPortfoliosApi::get_transaction_settlement_status`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetTransactionSettlementStatusRequest {
+    client: crate::Client,
+    params: GetTransactionSettlementStatusParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetTransactionSettlementStatusRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetTransactionSettlementStatus",
+        path_template: "/api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/settlementstatus",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetTransactionSettlementStatusParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetTransactionSettlementStatusParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -7961,49 +11425,72 @@ impl GetTransactionSettlementStatusRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/transactions/");
-        request.path_param("transactionId", &self.transaction_id)?;
+        request.path_param("transactionId", &self.params.transaction_id)?;
         request.path("/settlementstatus");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `GetUpsertablePortfolioCashFlows` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/upsertablecashflows`), built by
-/// [`TransactionPortfoliosApi::get_upsertable_portfolio_cash_flows`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetUpsertablePortfolioCashFlowsRequest {
-    client: crate::Client,
-    scope: String,
-    code: String,
-    effective_at: Option<String>,
-    window_start: Option<String>,
-    window_end: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    filter: Option<String>,
-    recipe_id_scope: Option<String>,
-    recipe_id_code: Option<String>,
-    exclude_unsettled_trades: Option<bool>,
-    cash_flow_calculation_version: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `GetUpsertablePortfolioCashFlows` (`GET
+/// /api/transactionportfolios/{scope}/{code}/upsertablecashflows`): what its request
+/// builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetUpsertablePortfolioCashFlowsParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `windowStart` (query): string.
+    pub window_start: Option<String>,
+    /// `windowEnd` (query): string.
+    pub window_end: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `recipeIdScope` (query): string.
+    pub recipe_id_scope: Option<String>,
+    /// `recipeIdCode` (query): string.
+    pub recipe_id_code: Option<String>,
+    /// `excludeUnsettledTrades` (query): boolean.
+    pub exclude_unsettled_trades: Option<bool>,
+    /// `cashFlowCalculationVersion` (query): string.
+    pub cash_flow_calculation_version: Option<String>,
 }
 
-impl GetUpsertablePortfolioCashFlowsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "GetUpsertablePortfolioCashFlows",
-        path_template: "/api/transactionportfolios/{scope}/{code}/upsertablecashflows",
-        idempotent: true,
-    };
+impl GetUpsertablePortfolioCashFlowsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            effective_at: None,
+            window_start: None,
+            window_end: None,
+            as_at: None,
+            filter: None,
+            recipe_id_scope: None,
+            recipe_id_code: None,
+            exclude_unsettled_trades: None,
+            cash_flow_calculation_version: None,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -8062,6 +11549,99 @@ impl GetUpsertablePortfolioCashFlowsRequest {
         self.cash_flow_calculation_version = Some(cash_flow_calculation_version.into());
         self
     }
+}
+
+/// The `GetUpsertablePortfolioCashFlows` request (`GET
+/// /api/transactionportfolios/{scope}/{code}/upsertablecashflows`), built by
+/// [`TransactionPortfoliosApi::get_upsertable_portfolio_cash_flows`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetUpsertablePortfolioCashFlowsRequest {
+    client: crate::Client,
+    params: GetUpsertablePortfolioCashFlowsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl GetUpsertablePortfolioCashFlowsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "GetUpsertablePortfolioCashFlows",
+        path_template: "/api/transactionportfolios/{scope}/{code}/upsertablecashflows",
+        idempotent: true,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `windowStart` (query): string.
+    pub fn window_start(mut self, window_start: impl Into<String>) -> Self {
+        self.params = self.params.window_start(window_start);
+        self
+    }
+
+    /// Sets `windowEnd` (query): string.
+    pub fn window_end(mut self, window_end: impl Into<String>) -> Self {
+        self.params = self.params.window_end(window_end);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `recipeIdScope` (query): string.
+    pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
+        self.params = self.params.recipe_id_scope(recipe_id_scope);
+        self
+    }
+
+    /// Sets `recipeIdCode` (query): string.
+    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
+        self.params = self.params.recipe_id_code(recipe_id_code);
+        self
+    }
+
+    /// Sets `excludeUnsettledTrades` (query): boolean.
+    pub fn exclude_unsettled_trades(mut self, exclude_unsettled_trades: bool) -> Self {
+        self.params = self
+            .params
+            .exclude_unsettled_trades(exclude_unsettled_trades);
+        self
+    }
+
+    /// Sets `cashFlowCalculationVersion` (query): string.
+    pub fn cash_flow_calculation_version(
+        mut self,
+        cash_flow_calculation_version: impl Into<String>,
+    ) -> Self {
+        self.params = self
+            .params
+            .cash_flow_calculation_version(cash_flow_calculation_version);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetUpsertablePortfolioCashFlowsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetUpsertablePortfolioCashFlowsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -8094,26 +11674,1305 @@ impl GetUpsertablePortfolioCashFlowsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transactionportfolios/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/upsertablecashflows");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("windowStart", self.window_start.as_ref())?;
-        request.query("windowEnd", self.window_end.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("recipeIdScope", self.recipe_id_scope.as_ref())?;
-        request.query("recipeIdCode", self.recipe_id_code.as_ref())?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("windowStart", self.params.window_start.as_ref())?;
+        request.query("windowEnd", self.params.window_end.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query("recipeIdScope", self.params.recipe_id_scope.as_ref())?;
+        request.query("recipeIdCode", self.params.recipe_id_code.as_ref())?;
         request.query(
             "excludeUnsettledTrades",
-            self.exclude_unsettled_trades.as_ref(),
+            self.params.exclude_unsettled_trades.as_ref(),
         )?;
         request.query(
             "cashFlowCalculationVersion",
-            self.cash_flow_calculation_version.as_ref(),
+            self.params.cash_flow_calculation_version.as_ref(),
         )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `TransactionPortfolios` operations as an object-safe async trait, implemented by
+/// [`TransactionPortfoliosApi`]: write code against `&dyn TransactionPortfoliosApiClient`
+/// (or `impl TransactionPortfoliosApiClient`) and give it `client.transaction_portfolios()`
+/// in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`TransactionPortfoliosApi`] for streams, timeouts and `send_as`). With the
+/// `mock` feature, mockall generates `MockTransactionPortfoliosApiClient`; see
+/// docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait TransactionPortfoliosApiClient: Send + Sync {
+    /// `POST /api/transactionportfolios/{scope}` (operation `CreatePortfolio`):
+    /// [`TransactionPortfoliosApi::create_portfolio`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreatePortfolioRequest::send): see [`Error`](crate::Error).
+    async fn create_portfolio(
+        &self,
+        params: CreatePortfolioParams,
+    ) -> Result<lusid_models::Portfolio, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/$batchtradetickets` (operation
+    /// `BatchCreateTradeTickets`): [`TransactionPortfoliosApi::batch_create_trade_tickets`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchCreateTradeTicketsRequest::send): see [`Error`](crate::Error).
+    async fn batch_create_trade_tickets(
+        &self,
+        params: BatchCreateTradeTicketsParams,
+    ) -> Result<lusid_models::CreateTradeTicketsResponse, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/$resolve` (operation
+    /// `ResolveInstrument`): [`TransactionPortfoliosApi::resolve_instrument`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ResolveInstrumentRequest::send): see [`Error`](crate::Error).
+    async fn resolve_instrument(
+        &self,
+        params: ResolveInstrumentParams,
+    ) -> Result<lusid_models::UpsertPortfolioTransactionsResponse, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/$tradeticket` (operation
+    /// `CreateTradeTicket`): [`TransactionPortfoliosApi::create_trade_ticket`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateTradeTicketRequest::send): see [`Error`](crate::Error).
+    async fn create_trade_ticket(
+        &self,
+        params: CreateTradeTicketParams,
+    ) -> Result<lusid_models::LusidTradeTicket, crate::Error>;
+
+    /// `GET /api/transactionportfolios/{scope}/{code}/a2b` (operation `GetA2BData`):
+    /// [`TransactionPortfoliosApi::get_a2_b_data`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetA2BDataRequest::send): see [`Error`](crate::Error).
+    async fn get_a2_b_data(
+        &self,
+        params: GetA2BDataParams,
+    ) -> Result<lusid_models::VersionedResourceListOfA2BDataRecord, crate::Error>;
+
+    /// `GET /api/transactionportfolios/{scope}/{code}/a2bmovements` (operation
+    /// `GetA2BMovements`): [`TransactionPortfoliosApi::get_a2_b_movements`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetA2BMovementsRequest::send): see [`Error`](crate::Error).
+    async fn get_a2_b_movements(
+        &self,
+        params: GetA2BMovementsParams,
+    ) -> Result<lusid_models::VersionedResourceListOfA2BMovementRecord, crate::Error>;
+
+    /// `GET /api/transactionportfolios/{scope}/{code}/a2bmovements/tradingvsholding` (operation
+    /// `GetA2BMovementsTradingVsHolding`):
+    /// [`TransactionPortfoliosApi::get_a2_b_movements_trading_vs_holding`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetA2BMovementsTradingVsHoldingRequest::send): see [`Error`](crate::Error).
+    async fn get_a2_b_movements_trading_vs_holding(
+        &self,
+        params: GetA2BMovementsTradingVsHoldingParams,
+    ) -> Result<lusid_models::VersionedResourceListOfA2BMovementRecord, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/bucketedCashFlows` (operation
+    /// `GetBucketedCashFlows`): [`TransactionPortfoliosApi::get_bucketed_cash_flows`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetBucketedCashFlowsRequest::send): see [`Error`](crate::Error).
+    async fn get_bucketed_cash_flows(
+        &self,
+        params: GetBucketedCashFlowsParams,
+    ) -> Result<lusid_models::BucketedCashFlowResponse, crate::Error>;
+
+    /// `GET /api/transactionportfolios/{scope}/{code}/cashflows` (operation
+    /// `GetPortfolioCashFlows`): [`TransactionPortfoliosApi::get_portfolio_cash_flows`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioCashFlowsRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_cash_flows(
+        &self,
+        params: GetPortfolioCashFlowsParams,
+    ) -> Result<lusid_models::ResourceListOfInstrumentCashFlow, crate::Error>;
+
+    /// `GET /api/transactionportfolios/{scope}/{code}/cashladder` (operation
+    /// `GetPortfolioCashLadder`): [`TransactionPortfoliosApi::get_portfolio_cash_ladder`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioCashLadderRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_cash_ladder(
+        &self,
+        params: GetPortfolioCashLadderParams,
+    ) -> Result<lusid_models::ResourceListOfPortfolioCashLadder, crate::Error>;
+
+    /// `GET /api/transactionportfolios/{scope}/{code}/cashstatement` (operation
+    /// `GetPortfolioCashStatement`): [`TransactionPortfoliosApi::get_portfolio_cash_statement`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetPortfolioCashStatementRequest::send): see [`Error`](crate::Error).
+    async fn get_portfolio_cash_statement(
+        &self,
+        params: GetPortfolioCashStatementParams,
+    ) -> Result<lusid_models::ResourceListOfPortfolioCashFlow, crate::Error>;
+
+    /// `GET /api/transactionportfolios/{scope}/{code}/custodianaccounts` (operation
+    /// `ListCustodianAccounts`): [`TransactionPortfoliosApi::list_custodian_accounts`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListCustodianAccountsRequest::send): see [`Error`](crate::Error).
+    async fn list_custodian_accounts(
+        &self,
+        params: ListCustodianAccountsParams,
+    ) -> Result<lusid_models::PagedResourceListOfCustodianAccount, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/custodianaccounts` (operation
+    /// `UpsertCustodianAccounts`): [`TransactionPortfoliosApi::upsert_custodian_accounts`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertCustodianAccountsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_custodian_accounts(
+        &self,
+        params: UpsertCustodianAccountsParams,
+    ) -> Result<lusid_models::CustodianAccountsUpsertResponse, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/custodianaccounts/$delete` (operation
+    /// `DeleteCustodianAccounts`): [`TransactionPortfoliosApi::delete_custodian_accounts`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteCustodianAccountsRequest::send): see [`Error`](crate::Error).
+    async fn delete_custodian_accounts(
+        &self,
+        params: DeleteCustodianAccountsParams,
+    ) -> Result<lusid_models::DeleteCustodianAccountsResponse, crate::Error>;
+
+    /// `GET
+    /// /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}`
+    /// (operation `GetCustodianAccount`): [`TransactionPortfoliosApi::get_custodian_account`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetCustodianAccountRequest::send): see [`Error`](crate::Error).
+    async fn get_custodian_account(
+        &self,
+        params: GetCustodianAccountParams,
+    ) -> Result<lusid_models::CustodianAccount, crate::Error>;
+
+    /// `POST
+    /// /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}/properties/$upsert`
+    /// (operation `UpsertCustodianAccountsProperties`):
+    /// [`TransactionPortfoliosApi::upsert_custodian_accounts_properties`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertCustodianAccountsPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_custodian_accounts_properties(
+        &self,
+        params: UpsertCustodianAccountsPropertiesParams,
+    ) -> Result<lusid_models::CustodianAccountProperties, crate::Error>;
+
+    /// `GET /api/transactionportfolios/{scope}/{code}/details` (operation `GetDetails`):
+    /// [`TransactionPortfoliosApi::get_details`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetDetailsRequest::send): see [`Error`](crate::Error).
+    async fn get_details(
+        &self,
+        params: GetDetailsParams,
+    ) -> Result<lusid_models::PortfolioDetails, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/details` (operation
+    /// `UpsertPortfolioDetails`): [`TransactionPortfoliosApi::upsert_portfolio_details`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertPortfolioDetailsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_portfolio_details(
+        &self,
+        params: UpsertPortfolioDetailsParams,
+    ) -> Result<lusid_models::PortfolioDetails, crate::Error>;
+
+    /// `PATCH /api/transactionportfolios/{scope}/{code}/details` (operation
+    /// `PatchPortfolioDetails`): [`TransactionPortfoliosApi::patch_portfolio_details`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PatchPortfolioDetailsRequest::send): see [`Error`](crate::Error).
+    async fn patch_portfolio_details(
+        &self,
+        params: PatchPortfolioDetailsParams,
+    ) -> Result<lusid_models::PortfolioDetails, crate::Error>;
+
+    /// `GET /api/transactionportfolios/{scope}/{code}/holdings` (operation `GetHoldings`):
+    /// [`TransactionPortfoliosApi::get_holdings`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetHoldingsRequest::send): see [`Error`](crate::Error).
+    async fn get_holdings(
+        &self,
+        params: GetHoldingsParams,
+    ) -> Result<lusid_models::VersionedResourceListWithWarningsOfPortfolioHolding, crate::Error>;
+
+    /// `PUT /api/transactionportfolios/{scope}/{code}/holdings` (operation `SetHoldings`):
+    /// [`TransactionPortfoliosApi::set_holdings`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SetHoldingsRequest::send): see [`Error`](crate::Error).
+    async fn set_holdings(
+        &self,
+        params: SetHoldingsParams,
+    ) -> Result<lusid_models::AdjustHolding, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/holdings` (operation `AdjustHoldings`):
+    /// [`TransactionPortfoliosApi::adjust_holdings`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::AdjustHoldingsRequest::send): see [`Error`](crate::Error).
+    async fn adjust_holdings(
+        &self,
+        params: AdjustHoldingsParams,
+    ) -> Result<lusid_models::AdjustHolding, crate::Error>;
+
+    /// `DELETE /api/transactionportfolios/{scope}/{code}/holdings` (operation
+    /// `CancelAdjustHoldings`): [`TransactionPortfoliosApi::cancel_adjust_holdings`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CancelAdjustHoldingsRequest::send): see [`Error`](crate::Error).
+    async fn cancel_adjust_holdings(
+        &self,
+        params: CancelAdjustHoldingsParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/holdings/$batchAdjust` (operation
+    /// `BatchAdjustHoldings`): [`TransactionPortfoliosApi::batch_adjust_holdings`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchAdjustHoldingsRequest::send): see [`Error`](crate::Error).
+    async fn batch_adjust_holdings(
+        &self,
+        params: BatchAdjustHoldingsParams,
+    ) -> Result<lusid_models::BatchAdjustHoldingsResponse, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/holdings/$batchSet` (operation
+    /// `BatchSetHoldings`): [`TransactionPortfoliosApi::batch_set_holdings`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchSetHoldingsRequest::send): see [`Error`](crate::Error).
+    async fn batch_set_holdings(
+        &self,
+        params: BatchSetHoldingsParams,
+    ) -> Result<lusid_models::BatchAdjustHoldingsResponse, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/holdings/$cancelAdjustment` (operation
+    /// `CancelSingleAdjustHolding`): [`TransactionPortfoliosApi::cancel_single_adjust_holding`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CancelSingleAdjustHoldingRequest::send): see [`Error`](crate::Error).
+    async fn cancel_single_adjust_holding(
+        &self,
+        params: CancelSingleAdjustHoldingParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/holdings/contributors/$get` (operation
+    /// `GetMultipleHoldingContributors`):
+    /// [`TransactionPortfoliosApi::get_multiple_holding_contributors`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetMultipleHoldingContributorsRequest::send): see [`Error`](crate::Error).
+    async fn get_multiple_holding_contributors(
+        &self,
+        params: GetMultipleHoldingContributorsParams,
+    ) -> Result<lusid_models::VersionedResourceListOfHoldingContributor, crate::Error>;
+
+    /// `GET /api/transactionportfolios/{scope}/{code}/holdings/{holdingId}/contributors`
+    /// (operation `GetHoldingContributors`):
+    /// [`TransactionPortfoliosApi::get_holding_contributors`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetHoldingContributorsRequest::send): see [`Error`](crate::Error).
+    async fn get_holding_contributors(
+        &self,
+        params: GetHoldingContributorsParams,
+    ) -> Result<lusid_models::VersionedResourceListOfHoldingContributor, crate::Error>;
+
+    /// `GET /api/transactionportfolios/{scope}/{code}/holdingsWithOrders` (operation
+    /// `GetHoldingsWithOrders`): [`TransactionPortfoliosApi::get_holdings_with_orders`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetHoldingsWithOrdersRequest::send): see [`Error`](crate::Error).
+    async fn get_holdings_with_orders(
+        &self,
+        params: GetHoldingsWithOrdersParams,
+    ) -> Result<lusid_models::VersionedResourceListWithWarningsOfPortfolioHolding, crate::Error>;
+
+    /// `GET /api/transactionportfolios/{scope}/{code}/holdingsadjustments` (operation
+    /// `ListHoldingsAdjustments`): [`TransactionPortfoliosApi::list_holdings_adjustments`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListHoldingsAdjustmentsRequest::send): see [`Error`](crate::Error).
+    async fn list_holdings_adjustments(
+        &self,
+        params: ListHoldingsAdjustmentsParams,
+    ) -> Result<lusid_models::ResourceListOfHoldingsAdjustmentHeader, crate::Error>;
+
+    /// `GET /api/transactionportfolios/{scope}/{code}/holdingsadjustments/{effectiveAt}`
+    /// (operation `GetHoldingsAdjustment`):
+    /// [`TransactionPortfoliosApi::get_holdings_adjustment`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetHoldingsAdjustmentRequest::send): see [`Error`](crate::Error).
+    async fn get_holdings_adjustment(
+        &self,
+        params: GetHoldingsAdjustmentParams,
+    ) -> Result<lusid_models::HoldingsAdjustment, crate::Error>;
+
+    /// `GET /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions` (operation
+    /// `GetVirtualTransactionOverride`):
+    /// [`TransactionPortfoliosApi::get_virtual_transaction_override`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetVirtualTransactionOverrideRequest::send): see [`Error`](crate::Error).
+    async fn get_virtual_transaction_override(
+        &self,
+        params: GetVirtualTransactionOverrideParams,
+    ) -> Result<lusid_models::VirtualTransactionOverridesResponse, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions` (operation
+    /// `UpsertVirtualTransactionOverride`):
+    /// [`TransactionPortfoliosApi::upsert_virtual_transaction_override`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertVirtualTransactionOverrideRequest::send): see [`Error`](crate::Error).
+    async fn upsert_virtual_transaction_override(
+        &self,
+        params: UpsertVirtualTransactionOverrideParams,
+    ) -> Result<lusid_models::UpsertVirtualTransactionOverrideResponse, crate::Error>;
+
+    /// `DELETE /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions`
+    /// (operation `DeleteVirtualTransactionOverride`):
+    /// [`TransactionPortfoliosApi::delete_virtual_transaction_override`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteVirtualTransactionOverrideRequest::send): see [`Error`](crate::Error).
+    async fn delete_virtual_transaction_override(
+        &self,
+        params: DeleteVirtualTransactionOverrideParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions/$list`
+    /// (operation `ListVirtualTransactionOverrides`):
+    /// [`TransactionPortfoliosApi::list_virtual_transaction_overrides`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListVirtualTransactionOverridesRequest::send): see [`Error`](crate::Error).
+    async fn list_virtual_transaction_overrides(
+        &self,
+        params: ListVirtualTransactionOverridesParams,
+    ) -> Result<lusid_models::ResourceListOfVirtualTransactionOverrideRecord, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/previewTransaction` (operation
+    /// `PreviewTransaction`): [`TransactionPortfoliosApi::preview_transaction`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PreviewTransactionRequest::send): see [`Error`](crate::Error).
+    async fn preview_transaction(
+        &self,
+        params: PreviewTransactionParams,
+    ) -> Result<lusid_models::ResourceListOfOutputTransaction, crate::Error>;
+
+    /// `GET /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation
+    /// `ListSettlementInstructions`):
+    /// [`TransactionPortfoliosApi::list_settlement_instructions`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListSettlementInstructionsRequest::send): see [`Error`](crate::Error).
+    async fn list_settlement_instructions(
+        &self,
+        params: ListSettlementInstructionsParams,
+    ) -> Result<lusid_models::VersionedResourceListOfTransactionSettlementInstruction, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation
+    /// `UpsertSettlementInstructions`):
+    /// [`TransactionPortfoliosApi::upsert_settlement_instructions`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertSettlementInstructionsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_settlement_instructions(
+        &self,
+        params: UpsertSettlementInstructionsParams,
+    ) -> Result<lusid_models::ResourceListOfTransactionSettlementInstruction, crate::Error>;
+
+    /// `DELETE /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation
+    /// `DeleteSettlementInstructions`):
+    /// [`TransactionPortfoliosApi::delete_settlement_instructions`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteSettlementInstructionsRequest::send): see [`Error`](crate::Error).
+    async fn delete_settlement_instructions(
+        &self,
+        params: DeleteSettlementInstructionsParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$batchAmend`
+    /// (operation `BatchAmendSettlementInstructions`):
+    /// [`TransactionPortfoliosApi::batch_amend_settlement_instructions`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchAmendSettlementInstructionsRequest::send): see [`Error`](crate::Error).
+    async fn batch_amend_settlement_instructions(
+        &self,
+        params: BatchAmendSettlementInstructionsParams,
+    ) -> Result<lusid_models::BatchAmendTransactionSettlementInstructionResponse, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$batchUpsert`
+    /// (operation `BatchUpsertSettlementInstructions`):
+    /// [`TransactionPortfoliosApi::batch_upsert_settlement_instructions`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchUpsertSettlementInstructionsRequest::send): see [`Error`](crate::Error).
+    async fn batch_upsert_settlement_instructions(
+        &self,
+        params: BatchUpsertSettlementInstructionsParams,
+    ) -> Result<lusid_models::BatchUpsertTransactionSettlementInstructionResponse, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$build`
+    /// (operation `BuildSettlementInstructions`):
+    /// [`TransactionPortfoliosApi::build_settlement_instructions`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BuildSettlementInstructionsRequest::send): see [`Error`](crate::Error).
+    async fn build_settlement_instructions(&self, params: BuildSettlementInstructionsParams) -> Result<lusid_models::VersionedResourceListWithPostBodiesOfSettlementInstructionWithTransactionToSettlementInstructionQuery, crate::Error>;
+
+    /// `GET /api/transactionportfolios/{scope}/{code}/transactions` (operation
+    /// `GetTransactions`): [`TransactionPortfoliosApi::get_transactions`] with the parameters
+    /// of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetTransactionsRequest::send): see [`Error`](crate::Error).
+    async fn get_transactions(
+        &self,
+        params: GetTransactionsParams,
+    ) -> Result<lusid_models::VersionedResourceListOfTransaction, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/transactions` (operation
+    /// `UpsertTransactions`): [`TransactionPortfoliosApi::upsert_transactions`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertTransactionsRequest::send): see [`Error`](crate::Error).
+    async fn upsert_transactions(
+        &self,
+        params: UpsertTransactionsParams,
+    ) -> Result<lusid_models::UpsertPortfolioTransactionsResponse, crate::Error>;
+
+    /// `DELETE /api/transactionportfolios/{scope}/{code}/transactions` (operation
+    /// `CancelTransactions`): [`TransactionPortfoliosApi::cancel_transactions`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CancelTransactionsRequest::send): see [`Error`](crate::Error).
+    async fn cancel_transactions(
+        &self,
+        params: CancelTransactionsParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/transactions/$batchUpsert` (operation
+    /// `BatchUpsertTransactions`): [`TransactionPortfoliosApi::batch_upsert_transactions`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchUpsertTransactionsRequest::send): see [`Error`](crate::Error).
+    async fn batch_upsert_transactions(
+        &self,
+        params: BatchUpsertTransactionsParams,
+    ) -> Result<lusid_models::BatchUpsertPortfolioTransactionsResponse, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/transactions/$build` (operation
+    /// `BuildTransactions`): [`TransactionPortfoliosApi::build_transactions`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BuildTransactionsRequest::send): see [`Error`](crate::Error).
+    async fn build_transactions(
+        &self,
+        params: BuildTransactionsParams,
+    ) -> Result<lusid_models::VersionedResourceListOfOutputTransaction, crate::Error>;
+
+    /// `GET /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/history`
+    /// (operation `GetTransactionHistory`):
+    /// [`TransactionPortfoliosApi::get_transaction_history`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetTransactionHistoryRequest::send): see [`Error`](crate::Error).
+    async fn get_transaction_history(
+        &self,
+        params: GetTransactionHistoryParams,
+    ) -> Result<lusid_models::ResourceListOfChangeHistory, crate::Error>;
+
+    /// `POST /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties`
+    /// (operation `UpsertTransactionProperties`):
+    /// [`TransactionPortfoliosApi::upsert_transaction_properties`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertTransactionPropertiesRequest::send): see [`Error`](crate::Error).
+    async fn upsert_transaction_properties(
+        &self,
+        params: UpsertTransactionPropertiesParams,
+    ) -> Result<lusid_models::UpsertTransactionPropertiesResponse, crate::Error>;
+
+    /// `DELETE
+    /// /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties`
+    /// (operation `DeletePropertiesFromTransaction`):
+    /// [`TransactionPortfoliosApi::delete_properties_from_transaction`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeletePropertiesFromTransactionRequest::send): see [`Error`](crate::Error).
+    async fn delete_properties_from_transaction(
+        &self,
+        params: DeletePropertiesFromTransactionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET
+    /// /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/settlementstatus`
+    /// (operation `GetTransactionSettlementStatus`):
+    /// [`TransactionPortfoliosApi::get_transaction_settlement_status`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetTransactionSettlementStatusRequest::send): see [`Error`](crate::Error).
+    async fn get_transaction_settlement_status(
+        &self,
+        params: GetTransactionSettlementStatusParams,
+    ) -> Result<lusid_models::TransactionSettlementStatus, crate::Error>;
+
+    /// `GET /api/transactionportfolios/{scope}/{code}/upsertablecashflows` (operation
+    /// `GetUpsertablePortfolioCashFlows`):
+    /// [`TransactionPortfoliosApi::get_upsertable_portfolio_cash_flows`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetUpsertablePortfolioCashFlowsRequest::send): see [`Error`](crate::Error).
+    async fn get_upsertable_portfolio_cash_flows(
+        &self,
+        params: GetUpsertablePortfolioCashFlowsParams,
+    ) -> Result<lusid_models::ResourceListOfTransaction, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl TransactionPortfoliosApiClient for TransactionPortfoliosApi {
+    async fn create_portfolio(
+        &self,
+        params: CreatePortfolioParams,
+    ) -> Result<lusid_models::Portfolio, crate::Error> {
+        CreatePortfolioRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn batch_create_trade_tickets(
+        &self,
+        params: BatchCreateTradeTicketsParams,
+    ) -> Result<lusid_models::CreateTradeTicketsResponse, crate::Error> {
+        BatchCreateTradeTicketsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn resolve_instrument(
+        &self,
+        params: ResolveInstrumentParams,
+    ) -> Result<lusid_models::UpsertPortfolioTransactionsResponse, crate::Error> {
+        ResolveInstrumentRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_trade_ticket(
+        &self,
+        params: CreateTradeTicketParams,
+    ) -> Result<lusid_models::LusidTradeTicket, crate::Error> {
+        CreateTradeTicketRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_a2_b_data(
+        &self,
+        params: GetA2BDataParams,
+    ) -> Result<lusid_models::VersionedResourceListOfA2BDataRecord, crate::Error> {
+        GetA2BDataRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_a2_b_movements(
+        &self,
+        params: GetA2BMovementsParams,
+    ) -> Result<lusid_models::VersionedResourceListOfA2BMovementRecord, crate::Error> {
+        GetA2BMovementsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_a2_b_movements_trading_vs_holding(
+        &self,
+        params: GetA2BMovementsTradingVsHoldingParams,
+    ) -> Result<lusid_models::VersionedResourceListOfA2BMovementRecord, crate::Error> {
+        GetA2BMovementsTradingVsHoldingRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_bucketed_cash_flows(
+        &self,
+        params: GetBucketedCashFlowsParams,
+    ) -> Result<lusid_models::BucketedCashFlowResponse, crate::Error> {
+        GetBucketedCashFlowsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_cash_flows(
+        &self,
+        params: GetPortfolioCashFlowsParams,
+    ) -> Result<lusid_models::ResourceListOfInstrumentCashFlow, crate::Error> {
+        GetPortfolioCashFlowsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_cash_ladder(
+        &self,
+        params: GetPortfolioCashLadderParams,
+    ) -> Result<lusid_models::ResourceListOfPortfolioCashLadder, crate::Error> {
+        GetPortfolioCashLadderRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_portfolio_cash_statement(
+        &self,
+        params: GetPortfolioCashStatementParams,
+    ) -> Result<lusid_models::ResourceListOfPortfolioCashFlow, crate::Error> {
+        GetPortfolioCashStatementRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_custodian_accounts(
+        &self,
+        params: ListCustodianAccountsParams,
+    ) -> Result<lusid_models::PagedResourceListOfCustodianAccount, crate::Error> {
+        ListCustodianAccountsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_custodian_accounts(
+        &self,
+        params: UpsertCustodianAccountsParams,
+    ) -> Result<lusid_models::CustodianAccountsUpsertResponse, crate::Error> {
+        UpsertCustodianAccountsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_custodian_accounts(
+        &self,
+        params: DeleteCustodianAccountsParams,
+    ) -> Result<lusid_models::DeleteCustodianAccountsResponse, crate::Error> {
+        DeleteCustodianAccountsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_custodian_account(
+        &self,
+        params: GetCustodianAccountParams,
+    ) -> Result<lusid_models::CustodianAccount, crate::Error> {
+        GetCustodianAccountRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_custodian_accounts_properties(
+        &self,
+        params: UpsertCustodianAccountsPropertiesParams,
+    ) -> Result<lusid_models::CustodianAccountProperties, crate::Error> {
+        UpsertCustodianAccountsPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_details(
+        &self,
+        params: GetDetailsParams,
+    ) -> Result<lusid_models::PortfolioDetails, crate::Error> {
+        GetDetailsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_portfolio_details(
+        &self,
+        params: UpsertPortfolioDetailsParams,
+    ) -> Result<lusid_models::PortfolioDetails, crate::Error> {
+        UpsertPortfolioDetailsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn patch_portfolio_details(
+        &self,
+        params: PatchPortfolioDetailsParams,
+    ) -> Result<lusid_models::PortfolioDetails, crate::Error> {
+        PatchPortfolioDetailsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_holdings(
+        &self,
+        params: GetHoldingsParams,
+    ) -> Result<lusid_models::VersionedResourceListWithWarningsOfPortfolioHolding, crate::Error>
+    {
+        GetHoldingsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn set_holdings(
+        &self,
+        params: SetHoldingsParams,
+    ) -> Result<lusid_models::AdjustHolding, crate::Error> {
+        SetHoldingsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn adjust_holdings(
+        &self,
+        params: AdjustHoldingsParams,
+    ) -> Result<lusid_models::AdjustHolding, crate::Error> {
+        AdjustHoldingsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn cancel_adjust_holdings(
+        &self,
+        params: CancelAdjustHoldingsParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        CancelAdjustHoldingsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn batch_adjust_holdings(
+        &self,
+        params: BatchAdjustHoldingsParams,
+    ) -> Result<lusid_models::BatchAdjustHoldingsResponse, crate::Error> {
+        BatchAdjustHoldingsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn batch_set_holdings(
+        &self,
+        params: BatchSetHoldingsParams,
+    ) -> Result<lusid_models::BatchAdjustHoldingsResponse, crate::Error> {
+        BatchSetHoldingsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn cancel_single_adjust_holding(
+        &self,
+        params: CancelSingleAdjustHoldingParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        CancelSingleAdjustHoldingRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_multiple_holding_contributors(
+        &self,
+        params: GetMultipleHoldingContributorsParams,
+    ) -> Result<lusid_models::VersionedResourceListOfHoldingContributor, crate::Error> {
+        GetMultipleHoldingContributorsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_holding_contributors(
+        &self,
+        params: GetHoldingContributorsParams,
+    ) -> Result<lusid_models::VersionedResourceListOfHoldingContributor, crate::Error> {
+        GetHoldingContributorsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_holdings_with_orders(
+        &self,
+        params: GetHoldingsWithOrdersParams,
+    ) -> Result<lusid_models::VersionedResourceListWithWarningsOfPortfolioHolding, crate::Error>
+    {
+        GetHoldingsWithOrdersRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_holdings_adjustments(
+        &self,
+        params: ListHoldingsAdjustmentsParams,
+    ) -> Result<lusid_models::ResourceListOfHoldingsAdjustmentHeader, crate::Error> {
+        ListHoldingsAdjustmentsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_holdings_adjustment(
+        &self,
+        params: GetHoldingsAdjustmentParams,
+    ) -> Result<lusid_models::HoldingsAdjustment, crate::Error> {
+        GetHoldingsAdjustmentRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_virtual_transaction_override(
+        &self,
+        params: GetVirtualTransactionOverrideParams,
+    ) -> Result<lusid_models::VirtualTransactionOverridesResponse, crate::Error> {
+        GetVirtualTransactionOverrideRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_virtual_transaction_override(
+        &self,
+        params: UpsertVirtualTransactionOverrideParams,
+    ) -> Result<lusid_models::UpsertVirtualTransactionOverrideResponse, crate::Error> {
+        UpsertVirtualTransactionOverrideRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_virtual_transaction_override(
+        &self,
+        params: DeleteVirtualTransactionOverrideParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteVirtualTransactionOverrideRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_virtual_transaction_overrides(
+        &self,
+        params: ListVirtualTransactionOverridesParams,
+    ) -> Result<lusid_models::ResourceListOfVirtualTransactionOverrideRecord, crate::Error> {
+        ListVirtualTransactionOverridesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn preview_transaction(
+        &self,
+        params: PreviewTransactionParams,
+    ) -> Result<lusid_models::ResourceListOfOutputTransaction, crate::Error> {
+        PreviewTransactionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_settlement_instructions(
+        &self,
+        params: ListSettlementInstructionsParams,
+    ) -> Result<lusid_models::VersionedResourceListOfTransactionSettlementInstruction, crate::Error>
+    {
+        ListSettlementInstructionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_settlement_instructions(
+        &self,
+        params: UpsertSettlementInstructionsParams,
+    ) -> Result<lusid_models::ResourceListOfTransactionSettlementInstruction, crate::Error> {
+        UpsertSettlementInstructionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_settlement_instructions(
+        &self,
+        params: DeleteSettlementInstructionsParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteSettlementInstructionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn batch_amend_settlement_instructions(
+        &self,
+        params: BatchAmendSettlementInstructionsParams,
+    ) -> Result<lusid_models::BatchAmendTransactionSettlementInstructionResponse, crate::Error>
+    {
+        BatchAmendSettlementInstructionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn batch_upsert_settlement_instructions(
+        &self,
+        params: BatchUpsertSettlementInstructionsParams,
+    ) -> Result<lusid_models::BatchUpsertTransactionSettlementInstructionResponse, crate::Error>
+    {
+        BatchUpsertSettlementInstructionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn build_settlement_instructions(&self, params: BuildSettlementInstructionsParams) -> Result<lusid_models::VersionedResourceListWithPostBodiesOfSettlementInstructionWithTransactionToSettlementInstructionQuery, crate::Error>{
+        BuildSettlementInstructionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_transactions(
+        &self,
+        params: GetTransactionsParams,
+    ) -> Result<lusid_models::VersionedResourceListOfTransaction, crate::Error> {
+        GetTransactionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_transactions(
+        &self,
+        params: UpsertTransactionsParams,
+    ) -> Result<lusid_models::UpsertPortfolioTransactionsResponse, crate::Error> {
+        UpsertTransactionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn cancel_transactions(
+        &self,
+        params: CancelTransactionsParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        CancelTransactionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn batch_upsert_transactions(
+        &self,
+        params: BatchUpsertTransactionsParams,
+    ) -> Result<lusid_models::BatchUpsertPortfolioTransactionsResponse, crate::Error> {
+        BatchUpsertTransactionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn build_transactions(
+        &self,
+        params: BuildTransactionsParams,
+    ) -> Result<lusid_models::VersionedResourceListOfOutputTransaction, crate::Error> {
+        BuildTransactionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_transaction_history(
+        &self,
+        params: GetTransactionHistoryParams,
+    ) -> Result<lusid_models::ResourceListOfChangeHistory, crate::Error> {
+        GetTransactionHistoryRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_transaction_properties(
+        &self,
+        params: UpsertTransactionPropertiesParams,
+    ) -> Result<lusid_models::UpsertTransactionPropertiesResponse, crate::Error> {
+        UpsertTransactionPropertiesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_properties_from_transaction(
+        &self,
+        params: DeletePropertiesFromTransactionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeletePropertiesFromTransactionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_transaction_settlement_status(
+        &self,
+        params: GetTransactionSettlementStatusParams,
+    ) -> Result<lusid_models::TransactionSettlementStatus, crate::Error> {
+        GetTransactionSettlementStatusRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_upsertable_portfolio_cash_flows(
+        &self,
+        params: GetUpsertablePortfolioCashFlowsParams,
+    ) -> Result<lusid_models::ResourceListOfTransaction, crate::Error> {
+        GetUpsertablePortfolioCashFlowsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

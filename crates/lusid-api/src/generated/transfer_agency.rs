@@ -48,7 +48,7 @@ impl TransferAgencyApi {
     ) -> CalculateOrderDatesRequest {
         CalculateOrderDatesRequest {
             client: self.client.clone(),
-            body: request_body,
+            params: CalculateOrderDatesParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -85,7 +85,7 @@ impl TransferAgencyApi {
     ) -> UpsertTransferAgencyOrdersRequest {
         UpsertTransferAgencyOrdersRequest {
             client: self.client.clone(),
-            body: request_body,
+            params: UpsertTransferAgencyOrdersParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -124,7 +124,7 @@ impl TransferAgencyApi {
     ) -> DeleteTransferAgencyOrdersRequest {
         DeleteTransferAgencyOrdersRequest {
             client: self.client.clone(),
-            body: request_body,
+            params: DeleteTransferAgencyOrdersParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -163,7 +163,7 @@ impl TransferAgencyApi {
     ) -> EstimateTransferAgencyOrdersRequest {
         EstimateTransferAgencyOrdersRequest {
             client: self.client.clone(),
-            body: request_body,
+            params: EstimateTransferAgencyOrdersParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -204,10 +204,31 @@ impl TransferAgencyApi {
     ) -> UpsertTransferAgencyTransactionsFromOrdersRequest {
         UpsertTransferAgencyTransactionsFromOrdersRequest {
             client: self.client.clone(),
-            success_mode: None,
-            body: request_body,
+            params: UpsertTransferAgencyTransactionsFromOrdersParams::new(request_body),
             call_options: lusid_http::CallOptions::new(),
         }
+    }
+}
+
+/// The parameters of `CalculateOrderDates` (`POST /api/transferagency/orderdates`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CalculateOrderDatesParams {
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::CalculateOrderDatesRequest>,
+}
+
+impl CalculateOrderDatesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        request_body: std::collections::BTreeMap<String, lusid_models::CalculateOrderDatesRequest>,
+    ) -> Self {
+        Self { body: request_body }
     }
 }
 
@@ -218,7 +239,7 @@ impl TransferAgencyApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CalculateOrderDatesRequest {
     client: crate::Client,
-    body: std::collections::BTreeMap<String, lusid_models::CalculateOrderDatesRequest>,
+    params: CalculateOrderDatesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -229,6 +250,16 @@ impl CalculateOrderDatesRequest {
         path_template: "/api/transferagency/orderdates",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CalculateOrderDatesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CalculateOrderDatesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -262,9 +293,34 @@ impl CalculateOrderDatesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transferagency/orderdates");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertTransferAgencyOrders` (`POST /api/transferagency/orders`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertTransferAgencyOrdersParams {
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::UpsertTransferAgencyOrderRequest>,
+}
+
+impl UpsertTransferAgencyOrdersParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        request_body: std::collections::BTreeMap<
+            String,
+            lusid_models::UpsertTransferAgencyOrderRequest,
+        >,
+    ) -> Self {
+        Self { body: request_body }
     }
 }
 
@@ -275,7 +331,7 @@ impl CalculateOrderDatesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertTransferAgencyOrdersRequest {
     client: crate::Client,
-    body: std::collections::BTreeMap<String, lusid_models::UpsertTransferAgencyOrderRequest>,
+    params: UpsertTransferAgencyOrdersParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -286,6 +342,16 @@ impl UpsertTransferAgencyOrdersRequest {
         path_template: "/api/transferagency/orders",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertTransferAgencyOrdersParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertTransferAgencyOrdersParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -319,9 +385,35 @@ impl UpsertTransferAgencyOrdersRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transferagency/orders");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteTransferAgencyOrders` (`POST
+/// /api/transferagency/orders/$delete`): what its request builder sends, and what the tag's
+/// trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteTransferAgencyOrdersParams {
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::DeleteTransferAgencyOrderRequest>,
+}
+
+impl DeleteTransferAgencyOrdersParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        request_body: std::collections::BTreeMap<
+            String,
+            lusid_models::DeleteTransferAgencyOrderRequest,
+        >,
+    ) -> Self {
+        Self { body: request_body }
     }
 }
 
@@ -332,7 +424,7 @@ impl UpsertTransferAgencyOrdersRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTransferAgencyOrdersRequest {
     client: crate::Client,
-    body: std::collections::BTreeMap<String, lusid_models::DeleteTransferAgencyOrderRequest>,
+    params: DeleteTransferAgencyOrdersParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -343,6 +435,16 @@ impl DeleteTransferAgencyOrdersRequest {
         path_template: "/api/transferagency/orders/$delete",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteTransferAgencyOrdersParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteTransferAgencyOrdersParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -378,9 +480,35 @@ impl DeleteTransferAgencyOrdersRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transferagency/orders/$delete");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `EstimateTransferAgencyOrders` (`POST
+/// /api/transferagency/orders/$estimate`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct EstimateTransferAgencyOrdersParams {
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::EstimateTransferAgencyOrderRequest>,
+}
+
+impl EstimateTransferAgencyOrdersParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        request_body: std::collections::BTreeMap<
+            String,
+            lusid_models::EstimateTransferAgencyOrderRequest,
+        >,
+    ) -> Self {
+        Self { body: request_body }
     }
 }
 
@@ -392,7 +520,7 @@ impl DeleteTransferAgencyOrdersRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EstimateTransferAgencyOrdersRequest {
     client: crate::Client,
-    body: std::collections::BTreeMap<String, lusid_models::EstimateTransferAgencyOrderRequest>,
+    params: EstimateTransferAgencyOrdersParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -403,6 +531,16 @@ impl EstimateTransferAgencyOrdersRequest {
         path_template: "/api/transferagency/orders/$estimate",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &EstimateTransferAgencyOrdersParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> EstimateTransferAgencyOrdersParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -438,9 +576,49 @@ impl EstimateTransferAgencyOrdersRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transferagency/orders/$estimate");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertTransferAgencyTransactionsFromOrders` (`POST
+/// /api/transferagency/transactions/$fromOrders`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertTransferAgencyTransactionsFromOrdersParams {
+    /// `successMode` (query): string.
+    pub success_mode: Option<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<
+        String,
+        lusid_models::UpsertTransferAgencyTransactionFromOrderRequest,
+    >,
+}
+
+impl UpsertTransferAgencyTransactionsFromOrdersParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        request_body: std::collections::BTreeMap<
+            String,
+            lusid_models::UpsertTransferAgencyTransactionFromOrderRequest,
+        >,
+    ) -> Self {
+        Self {
+            success_mode: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `successMode` (query): string.
+    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
+        self.success_mode = Some(success_mode.into());
+        self
     }
 }
 
@@ -452,11 +630,7 @@ impl EstimateTransferAgencyOrdersRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertTransferAgencyTransactionsFromOrdersRequest {
     client: crate::Client,
-    success_mode: Option<String>,
-    body: std::collections::BTreeMap<
-        String,
-        lusid_models::UpsertTransferAgencyTransactionFromOrderRequest,
-    >,
+    params: UpsertTransferAgencyTransactionsFromOrdersParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -470,8 +644,18 @@ impl UpsertTransferAgencyTransactionsFromOrdersRequest {
 
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
+        self.params = self.params.success_mode(success_mode);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertTransferAgencyTransactionsFromOrdersParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertTransferAgencyTransactionsFromOrdersParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -509,9 +693,143 @@ impl UpsertTransferAgencyTransactionsFromOrdersRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transferagency/transactions/$fromOrders");
-        request.query("successMode", self.success_mode.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("successMode", self.params.success_mode.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `TransferAgency` operations as an object-safe async trait, implemented by
+/// [`TransferAgencyApi`]: write code against `&dyn TransferAgencyApiClient` (or `impl
+/// TransferAgencyApiClient`) and give it `client.transfer_agency()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`TransferAgencyApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockTransferAgencyApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait TransferAgencyApiClient: Send + Sync {
+    /// `POST /api/transferagency/orderdates` (operation `CalculateOrderDates`):
+    /// [`TransferAgencyApi::calculate_order_dates`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CalculateOrderDatesRequest::send): see [`Error`](crate::Error).
+    async fn calculate_order_dates(
+        &self,
+        params: CalculateOrderDatesParams,
+    ) -> Result<lusid_models::CalculateOrderDatesResponse, crate::Error>;
+
+    /// `POST /api/transferagency/orders` (operation `UpsertTransferAgencyOrders`):
+    /// [`TransferAgencyApi::upsert_transfer_agency_orders`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertTransferAgencyOrdersRequest::send): see [`Error`](crate::Error).
+    async fn upsert_transfer_agency_orders(
+        &self,
+        params: UpsertTransferAgencyOrdersParams,
+    ) -> Result<lusid_models::TransferAgencyOrdersResponse, crate::Error>;
+
+    /// `POST /api/transferagency/orders/$delete` (operation `DeleteTransferAgencyOrders`):
+    /// [`TransferAgencyApi::delete_transfer_agency_orders`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteTransferAgencyOrdersRequest::send): see [`Error`](crate::Error).
+    async fn delete_transfer_agency_orders(
+        &self,
+        params: DeleteTransferAgencyOrdersParams,
+    ) -> Result<lusid_models::DeleteTransferAgencyOrdersResponse, crate::Error>;
+
+    /// `POST /api/transferagency/orders/$estimate` (operation `EstimateTransferAgencyOrders`):
+    /// [`TransferAgencyApi::estimate_transfer_agency_orders`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::EstimateTransferAgencyOrdersRequest::send): see [`Error`](crate::Error).
+    async fn estimate_transfer_agency_orders(
+        &self,
+        params: EstimateTransferAgencyOrdersParams,
+    ) -> Result<lusid_models::EstimateTransferAgencyOrdersResponse, crate::Error>;
+
+    /// `POST /api/transferagency/transactions/$fromOrders` (operation
+    /// `UpsertTransferAgencyTransactionsFromOrders`):
+    /// [`TransferAgencyApi::upsert_transfer_agency_transactions_from_orders`] with the
+    /// parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertTransferAgencyTransactionsFromOrdersRequest::send): see [`Error`](crate::Error).
+    async fn upsert_transfer_agency_transactions_from_orders(
+        &self,
+        params: UpsertTransferAgencyTransactionsFromOrdersParams,
+    ) -> Result<lusid_models::UpsertTransferAgencyTransactionsFromOrdersResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl TransferAgencyApiClient for TransferAgencyApi {
+    async fn calculate_order_dates(
+        &self,
+        params: CalculateOrderDatesParams,
+    ) -> Result<lusid_models::CalculateOrderDatesResponse, crate::Error> {
+        CalculateOrderDatesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_transfer_agency_orders(
+        &self,
+        params: UpsertTransferAgencyOrdersParams,
+    ) -> Result<lusid_models::TransferAgencyOrdersResponse, crate::Error> {
+        UpsertTransferAgencyOrdersRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_transfer_agency_orders(
+        &self,
+        params: DeleteTransferAgencyOrdersParams,
+    ) -> Result<lusid_models::DeleteTransferAgencyOrdersResponse, crate::Error> {
+        DeleteTransferAgencyOrdersRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn estimate_transfer_agency_orders(
+        &self,
+        params: EstimateTransferAgencyOrdersParams,
+    ) -> Result<lusid_models::EstimateTransferAgencyOrdersResponse, crate::Error> {
+        EstimateTransferAgencyOrdersRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_transfer_agency_transactions_from_orders(
+        &self,
+        params: UpsertTransferAgencyTransactionsFromOrdersParams,
+    ) -> Result<lusid_models::UpsertTransferAgencyTransactionsFromOrdersResponse, crate::Error>
+    {
+        UpsertTransferAgencyTransactionsFromOrdersRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -52,12 +52,7 @@ impl TransfersApi {
     pub fn list_transfers(&self) -> ListTransfersRequest {
         ListTransfersRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
-            property_keys: Vec::new(),
+            params: ListTransfersParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -90,7 +85,7 @@ impl TransfersApi {
     ) -> CreateTransferRequest {
         CreateTransferRequest {
             client: self.client.clone(),
-            body: create_transfer_request,
+            params: CreateTransferParams::new(create_transfer_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -126,8 +121,7 @@ impl TransfersApi {
     ) -> GetTransferRequest {
         GetTransferRequest {
             client: self.client.clone(),
-            as_at: None,
-            body: get_transfer_request,
+            params: GetTransferParams::new(get_transfer_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -169,39 +163,55 @@ impl TransfersApi {
     ) -> DeleteTransferRequest {
         DeleteTransferRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            portfolio_scope_out: portfolio_scope_out.into(),
-            portfolio_code_out: portfolio_code_out.into(),
-            portfolio_scope_in: portfolio_scope_in.into(),
-            portfolio_code_in: portfolio_code_in.into(),
+            params: DeleteTransferParams::new(
+                scope,
+                code,
+                portfolio_scope_out,
+                portfolio_code_out,
+                portfolio_scope_in,
+                portfolio_code_in,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListTransfers` request (`GET /api/transfers`), built by
-/// [`TransfersApi::list_transfers`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListTransfersRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    property_keys: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListTransfers` (`GET /api/transfers`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListTransfersParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    pub property_keys: Vec<String>,
 }
 
-impl ListTransfersRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListTransfers",
-        path_template: "/api/transfers",
-        idempotent: true,
-    };
+impl ListTransfersParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+            property_keys: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -244,6 +254,77 @@ impl ListTransfersRequest {
         self.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
+}
+
+/// The `ListTransfers` request (`GET /api/transfers`), built by
+/// [`TransfersApi::list_transfers`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListTransfersRequest {
+    client: crate::Client,
+    params: ListTransfersParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListTransfersRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListTransfers",
+        path_template: "/api/transfers",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
+    /// Replaces any earlier values.
+    pub fn property_keys(
+        mut self,
+        property_keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.params = self.params.property_keys(property_keys);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListTransfersParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListTransfersParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -276,12 +357,12 @@ impl ListTransfersRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/transfers");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query_each("propertyKeys", &self.property_keys)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query_each("propertyKeys", &self.params.property_keys)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -334,25 +415,47 @@ impl crate::paginator::PagedRequest for ListTransfersRequest {
     type Page = lusid_models::ResourceListOfTransfer;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateTransfer` (`POST /api/transfers`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateTransferParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreateTransferRequest,
+}
+
+impl CreateTransferParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(create_transfer_request: lusid_models::CreateTransferRequest) -> Self {
+        Self {
+            body: create_transfer_request,
+        }
     }
 }
 
@@ -363,7 +466,7 @@ impl crate::paginator::PagedRequest for ListTransfersRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateTransferRequest {
     client: crate::Client,
-    body: lusid_models::CreateTransferRequest,
+    params: CreateTransferParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -374,6 +477,16 @@ impl CreateTransferRequest {
         path_template: "/api/transfers",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateTransferParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateTransferParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -406,9 +519,42 @@ impl CreateTransferRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transfers");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetTransfer` (`POST /api/transfers/$get`): what its request builder
+/// sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetTransferParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// The JSON request body.
+    pub body: lusid_models::GetTransferRequest,
+}
+
+impl GetTransferParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(get_transfer_request: lusid_models::GetTransferRequest) -> Self {
+        Self {
+            as_at: None,
+            body: get_transfer_request,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -418,8 +564,7 @@ impl CreateTransferRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTransferRequest {
     client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    body: lusid_models::GetTransferRequest,
+    params: GetTransferParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -434,8 +579,18 @@ impl GetTransferRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetTransferParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetTransferParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -469,10 +624,54 @@ impl GetTransferRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/transfers/$get");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteTransfer` (`DELETE /api/transfers/{scope}/{code}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteTransferParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `portfolioScopeOut` (query): string.
+    pub portfolio_scope_out: String,
+    /// `portfolioCodeOut` (query): string.
+    pub portfolio_code_out: String,
+    /// `portfolioScopeIn` (query): string.
+    pub portfolio_scope_in: String,
+    /// `portfolioCodeIn` (query): string.
+    pub portfolio_code_in: String,
+}
+
+impl DeleteTransferParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        portfolio_scope_out: impl Into<String>,
+        portfolio_code_out: impl Into<String>,
+        portfolio_scope_in: impl Into<String>,
+        portfolio_code_in: impl Into<String>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            portfolio_scope_out: portfolio_scope_out.into(),
+            portfolio_code_out: portfolio_code_out.into(),
+            portfolio_scope_in: portfolio_scope_in.into(),
+            portfolio_code_in: portfolio_code_in.into(),
+        }
     }
 }
 
@@ -483,12 +682,7 @@ impl GetTransferRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTransferRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    portfolio_scope_out: String,
-    portfolio_code_out: String,
-    portfolio_scope_in: String,
-    portfolio_code_in: String,
+    params: DeleteTransferParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -499,6 +693,16 @@ impl DeleteTransferRequest {
         path_template: "/api/transfers/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteTransferParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteTransferParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -532,14 +736,121 @@ impl DeleteTransferRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/transfers/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("portfolioScopeOut", Some(&self.portfolio_scope_out))?;
-        request.query("portfolioCodeOut", Some(&self.portfolio_code_out))?;
-        request.query("portfolioScopeIn", Some(&self.portfolio_scope_in))?;
-        request.query("portfolioCodeIn", Some(&self.portfolio_code_in))?;
+        request.path_param("code", &self.params.code)?;
+        request.query("portfolioScopeOut", Some(&self.params.portfolio_scope_out))?;
+        request.query("portfolioCodeOut", Some(&self.params.portfolio_code_out))?;
+        request.query("portfolioScopeIn", Some(&self.params.portfolio_scope_in))?;
+        request.query("portfolioCodeIn", Some(&self.params.portfolio_code_in))?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Transfers` operations as an object-safe async trait, implemented by
+/// [`TransfersApi`]: write code against `&dyn TransfersApiClient` (or `impl
+/// TransfersApiClient`) and give it `client.transfers()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`TransfersApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockTransfersApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait TransfersApiClient: Send + Sync {
+    /// `GET /api/transfers` (operation `ListTransfers`): [`TransfersApi::list_transfers`] with
+    /// the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListTransfersRequest::send): see [`Error`](crate::Error).
+    async fn list_transfers(
+        &self,
+        params: ListTransfersParams,
+    ) -> Result<lusid_models::ResourceListOfTransfer, crate::Error>;
+
+    /// `POST /api/transfers` (operation `CreateTransfer`): [`TransfersApi::create_transfer`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateTransferRequest::send): see [`Error`](crate::Error).
+    async fn create_transfer(
+        &self,
+        params: CreateTransferParams,
+    ) -> Result<lusid_models::CreateTransferResponse, crate::Error>;
+
+    /// `POST /api/transfers/$get` (operation `GetTransfer`): [`TransfersApi::get_transfer`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetTransferRequest::send): see [`Error`](crate::Error).
+    async fn get_transfer(
+        &self,
+        params: GetTransferParams,
+    ) -> Result<lusid_models::Transfer, crate::Error>;
+
+    /// `DELETE /api/transfers/{scope}/{code}` (operation `DeleteTransfer`):
+    /// [`TransfersApi::delete_transfer`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteTransferRequest::send): see [`Error`](crate::Error).
+    async fn delete_transfer(
+        &self,
+        params: DeleteTransferParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl TransfersApiClient for TransfersApi {
+    async fn list_transfers(
+        &self,
+        params: ListTransfersParams,
+    ) -> Result<lusid_models::ResourceListOfTransfer, crate::Error> {
+        ListTransfersRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_transfer(
+        &self,
+        params: CreateTransferParams,
+    ) -> Result<lusid_models::CreateTransferResponse, crate::Error> {
+        CreateTransferRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_transfer(
+        &self,
+        params: GetTransferParams,
+    ) -> Result<lusid_models::Transfer, crate::Error> {
+        GetTransferRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_transfer(
+        &self,
+        params: DeleteTransferParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteTransferRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

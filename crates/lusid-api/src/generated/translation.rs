@@ -51,7 +51,9 @@ impl TranslationApi {
     ) -> TranslateInstrumentDefinitionsRequest {
         TranslateInstrumentDefinitionsRequest {
             client: self.client.clone(),
-            body: translate_instrument_definitions_request,
+            params: TranslateInstrumentDefinitionsParams::new(
+                translate_instrument_definitions_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -86,8 +88,33 @@ impl TranslationApi {
     ) -> TranslateTradeTicketsRequest {
         TranslateTradeTicketsRequest {
             client: self.client.clone(),
-            body: translate_trade_ticket_request,
+            params: TranslateTradeTicketsParams::new(translate_trade_ticket_request),
             call_options: lusid_http::CallOptions::new(),
+        }
+    }
+}
+
+/// The parameters of `TranslateInstrumentDefinitions` (`POST
+/// /api/translation/instrumentdefinitions`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct TranslateInstrumentDefinitionsParams {
+    /// The JSON request body.
+    pub body: lusid_models::TranslateInstrumentDefinitionsRequest,
+}
+
+impl TranslateInstrumentDefinitionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        translate_instrument_definitions_request: lusid_models::TranslateInstrumentDefinitionsRequest,
+    ) -> Self {
+        Self {
+            body: translate_instrument_definitions_request,
         }
     }
 }
@@ -100,7 +127,7 @@ impl TranslationApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TranslateInstrumentDefinitionsRequest {
     client: crate::Client,
-    body: lusid_models::TranslateInstrumentDefinitionsRequest,
+    params: TranslateInstrumentDefinitionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -111,6 +138,16 @@ impl TranslateInstrumentDefinitionsRequest {
         path_template: "/api/translation/instrumentdefinitions",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &TranslateInstrumentDefinitionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> TranslateInstrumentDefinitionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -146,9 +183,31 @@ impl TranslateInstrumentDefinitionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/translation/instrumentdefinitions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `TranslateTradeTickets` (`POST /api/translation/tradetickets`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct TranslateTradeTicketsParams {
+    /// The JSON request body.
+    pub body: lusid_models::TranslateTradeTicketRequest,
+}
+
+impl TranslateTradeTicketsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(translate_trade_ticket_request: lusid_models::TranslateTradeTicketRequest) -> Self {
+        Self {
+            body: translate_trade_ticket_request,
+        }
     }
 }
 
@@ -159,7 +218,7 @@ impl TranslateInstrumentDefinitionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TranslateTradeTicketsRequest {
     client: crate::Client,
-    body: lusid_models::TranslateTradeTicketRequest,
+    params: TranslateTradeTicketsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -170,6 +229,16 @@ impl TranslateTradeTicketsRequest {
         path_template: "/api/translation/tradetickets",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &TranslateTradeTicketsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> TranslateTradeTicketsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -203,8 +272,71 @@ impl TranslateTradeTicketsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/translation/tradetickets");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Translation` operations as an object-safe async trait, implemented by
+/// [`TranslationApi`]: write code against `&dyn TranslationApiClient` (or `impl
+/// TranslationApiClient`) and give it `client.translation()` in production and a mock in
+/// tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`TranslationApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockTranslationApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait TranslationApiClient: Send + Sync {
+    /// `POST /api/translation/instrumentdefinitions` (operation
+    /// `TranslateInstrumentDefinitions`): [`TranslationApi::translate_instrument_definitions`]
+    /// with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::TranslateInstrumentDefinitionsRequest::send): see [`Error`](crate::Error).
+    async fn translate_instrument_definitions(
+        &self,
+        params: TranslateInstrumentDefinitionsParams,
+    ) -> Result<lusid_models::TranslateInstrumentDefinitionsResponse, crate::Error>;
+
+    /// `POST /api/translation/tradetickets` (operation `TranslateTradeTickets`):
+    /// [`TranslationApi::translate_trade_tickets`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::TranslateTradeTicketsRequest::send): see [`Error`](crate::Error).
+    async fn translate_trade_tickets(
+        &self,
+        params: TranslateTradeTicketsParams,
+    ) -> Result<lusid_models::TranslateTradeTicketsResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl TranslationApiClient for TranslationApi {
+    async fn translate_instrument_definitions(
+        &self,
+        params: TranslateInstrumentDefinitionsParams,
+    ) -> Result<lusid_models::TranslateInstrumentDefinitionsResponse, crate::Error> {
+        TranslateInstrumentDefinitionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn translate_trade_tickets(
+        &self,
+        params: TranslateTradeTicketsParams,
+    ) -> Result<lusid_models::TranslateTradeTicketsResponse, crate::Error> {
+        TranslateTradeTicketsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -54,10 +54,7 @@ impl WithholdingTaxApi {
     ) -> ResolveWithholdingTaxRequest {
         ResolveWithholdingTaxRequest {
             client: self.client.clone(),
-            effective_at: None,
-            as_at: None,
-            limit: None,
-            body: resolve_withholding_tax_request,
+            params: ResolveWithholdingTaxParams::new(resolve_withholding_tax_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -98,11 +95,7 @@ impl WithholdingTaxApi {
     pub fn list_withholding_tax_configurations(&self) -> ListWithholdingTaxConfigurationsRequest {
         ListWithholdingTaxConfigurationsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListWithholdingTaxConfigurationsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -139,9 +132,7 @@ impl WithholdingTaxApi {
     ) -> GetWithholdingTaxConfigurationRequest {
         GetWithholdingTaxConfigurationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetWithholdingTaxConfigurationParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -180,9 +171,11 @@ impl WithholdingTaxApi {
     ) -> UpsertWithholdingTaxConfigurationRequest {
         UpsertWithholdingTaxConfigurationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: upsert_withholding_tax_configuration_request,
+            params: UpsertWithholdingTaxConfigurationParams::new(
+                scope,
+                code,
+                upsert_withholding_tax_configuration_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -215,8 +208,7 @@ impl WithholdingTaxApi {
     ) -> DeleteWithholdingTaxConfigurationRequest {
         DeleteWithholdingTaxConfigurationRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteWithholdingTaxConfigurationParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -260,11 +252,7 @@ impl WithholdingTaxApi {
     ) -> ListWithholdingTaxDatasetDefinitionsRequest {
         ListWithholdingTaxDatasetDefinitionsRequest {
             client: self.client.clone(),
-            as_at: None,
-            page: None,
-            limit: None,
-            filter: None,
-            sort_by: Vec::new(),
+            params: ListWithholdingTaxDatasetDefinitionsParams::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -301,7 +289,9 @@ impl WithholdingTaxApi {
     ) -> CreateWithholdingTaxDatasetDefinitionsRequest {
         CreateWithholdingTaxDatasetDefinitionsRequest {
             client: self.client.clone(),
-            body: create_withholding_tax_dataset_definitions_request,
+            params: CreateWithholdingTaxDatasetDefinitionsParams::new(
+                create_withholding_tax_dataset_definitions_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -337,9 +327,7 @@ impl WithholdingTaxApi {
     ) -> GetWithholdingTaxDatasetDefinitionRequest {
         GetWithholdingTaxDatasetDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            as_at: None,
+            params: GetWithholdingTaxDatasetDefinitionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -372,8 +360,7 @@ impl WithholdingTaxApi {
     ) -> DeleteWithholdingTaxDatasetDefinitionRequest {
         DeleteWithholdingTaxDatasetDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
+            params: DeleteWithholdingTaxDatasetDefinitionParams::new(scope, code),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -410,9 +397,7 @@ impl WithholdingTaxApi {
     ) -> PatchWithholdingTaxDatasetDefinitionRequest {
         PatchWithholdingTaxDatasetDefinitionRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            body: request_body,
+            params: PatchWithholdingTaxDatasetDefinitionParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -460,11 +445,7 @@ impl WithholdingTaxApi {
     ) -> BatchDeleteWithholdingTaxRatesRequest {
         BatchDeleteWithholdingTaxRatesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            success_mode: None,
-            rule_source: None,
-            body: request_body,
+            params: BatchDeleteWithholdingTaxRatesParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -511,37 +492,44 @@ impl WithholdingTaxApi {
     ) -> BatchUpsertWithholdingTaxRatesRequest {
         BatchUpsertWithholdingTaxRatesRequest {
             client: self.client.clone(),
-            scope: scope.into(),
-            code: code.into(),
-            success_mode: None,
-            rule_source: None,
-            body: request_body,
+            params: BatchUpsertWithholdingTaxRatesParams::new(scope, code, request_body),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ResolveWithholdingTax` request (`POST /api/withholdingtax/$resolve`), built by
-/// [`WithholdingTaxApi::resolve_withholding_tax`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ResolveWithholdingTaxRequest {
-    client: crate::Client,
-    effective_at: Option<String>,
-    as_at: Option<time::OffsetDateTime>,
-    limit: Option<i64>,
-    body: lusid_models::ResolveWithholdingTaxRequest,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ResolveWithholdingTax` (`POST /api/withholdingtax/$resolve`): what
+/// its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ResolveWithholdingTaxParams {
+    /// `effectiveAt` (query): string.
+    pub effective_at: Option<String>,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// The JSON request body.
+    pub body: lusid_models::ResolveWithholdingTaxRequest,
 }
 
-impl ResolveWithholdingTaxRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ResolveWithholdingTax",
-        path_template: "/api/withholdingtax/$resolve",
-        idempotent: false,
-    };
+impl ResolveWithholdingTaxParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        resolve_withholding_tax_request: lusid_models::ResolveWithholdingTaxRequest,
+    ) -> Self {
+        Self {
+            effective_at: None,
+            as_at: None,
+            limit: None,
+            body: resolve_withholding_tax_request,
+        }
+    }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
@@ -560,6 +548,55 @@ impl ResolveWithholdingTaxRequest {
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
+    }
+}
+
+/// The `ResolveWithholdingTax` request (`POST /api/withholdingtax/$resolve`), built by
+/// [`WithholdingTaxApi::resolve_withholding_tax`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ResolveWithholdingTaxRequest {
+    client: crate::Client,
+    params: ResolveWithholdingTaxParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ResolveWithholdingTaxRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ResolveWithholdingTax",
+        path_template: "/api/withholdingtax/$resolve",
+        idempotent: false,
+    };
+
+    /// Sets `effectiveAt` (query): string.
+    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
+        self.params = self.params.effective_at(effective_at);
+        self
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ResolveWithholdingTaxParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ResolveWithholdingTaxParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -593,38 +630,49 @@ impl ResolveWithholdingTaxRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/withholdingtax/$resolve");
-        request.query("effectiveAt", self.effective_at.as_ref())?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("effectiveAt", self.params.effective_at.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListWithholdingTaxConfigurations` request (`GET
-/// /api/withholdingtax/configurations`), built by
-/// [`WithholdingTaxApi::list_withholding_tax_configurations`]. Set optional parameters,
-/// then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListWithholdingTaxConfigurationsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListWithholdingTaxConfigurations` (`GET
+/// /api/withholdingtax/configurations`): what its request builder sends, and what the tag's
+/// trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListWithholdingTaxConfigurationsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListWithholdingTaxConfigurationsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListWithholdingTaxConfigurations",
-        path_template: "/api/withholdingtax/configurations",
-        idempotent: true,
-    };
+impl ListWithholdingTaxConfigurationsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -656,6 +704,69 @@ impl ListWithholdingTaxConfigurationsRequest {
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `ListWithholdingTaxConfigurations` request (`GET
+/// /api/withholdingtax/configurations`), built by
+/// [`WithholdingTaxApi::list_withholding_tax_configurations`]. Set optional parameters,
+/// then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListWithholdingTaxConfigurationsRequest {
+    client: crate::Client,
+    params: ListWithholdingTaxConfigurationsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListWithholdingTaxConfigurationsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListWithholdingTaxConfigurations",
+        path_template: "/api/withholdingtax/configurations",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListWithholdingTaxConfigurationsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListWithholdingTaxConfigurationsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -692,11 +803,11 @@ impl ListWithholdingTaxConfigurationsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/withholdingtax/configurations");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -753,25 +864,62 @@ impl crate::paginator::PagedRequest for ListWithholdingTaxConfigurationsRequest 
     type Page = lusid_models::PagedResourceListOfWithholdingTaxConfiguration;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `GetWithholdingTaxConfiguration` (`GET
+/// /api/withholdingtax/configurations/{scope}/{code}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetWithholdingTaxConfigurationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetWithholdingTaxConfigurationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -783,9 +931,7 @@ impl crate::paginator::PagedRequest for ListWithholdingTaxConfigurationsRequest 
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetWithholdingTaxConfigurationRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetWithholdingTaxConfigurationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -800,8 +946,18 @@ impl GetWithholdingTaxConfigurationRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetWithholdingTaxConfigurationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetWithholdingTaxConfigurationParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -836,12 +992,45 @@ impl GetWithholdingTaxConfigurationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/withholdingtax/configurations/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpsertWithholdingTaxConfiguration` (`POST
+/// /api/withholdingtax/configurations/{scope}/{code}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpsertWithholdingTaxConfigurationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: lusid_models::UpsertWithholdingTaxConfigurationRequest,
+}
+
+impl UpsertWithholdingTaxConfigurationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        upsert_withholding_tax_configuration_request: lusid_models::UpsertWithholdingTaxConfigurationRequest,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: upsert_withholding_tax_configuration_request,
+        }
     }
 }
 
@@ -853,9 +1042,7 @@ impl GetWithholdingTaxConfigurationRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertWithholdingTaxConfigurationRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: lusid_models::UpsertWithholdingTaxConfigurationRequest,
+    params: UpsertWithholdingTaxConfigurationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -866,6 +1053,16 @@ impl UpsertWithholdingTaxConfigurationRequest {
         path_template: "/api/withholdingtax/configurations/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpsertWithholdingTaxConfigurationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpsertWithholdingTaxConfigurationParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -899,12 +1096,38 @@ impl UpsertWithholdingTaxConfigurationRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/withholdingtax/configurations/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteWithholdingTaxConfiguration` (`DELETE
+/// /api/withholdingtax/configurations/{scope}/{code}`): what its request builder sends, and
+/// what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteWithholdingTaxConfigurationParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteWithholdingTaxConfigurationParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -916,8 +1139,7 @@ impl UpsertWithholdingTaxConfigurationRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteWithholdingTaxConfigurationRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteWithholdingTaxConfigurationParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -928,6 +1150,16 @@ impl DeleteWithholdingTaxConfigurationRequest {
         path_template: "/api/withholdingtax/configurations/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteWithholdingTaxConfigurationParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteWithholdingTaxConfigurationParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -961,37 +1193,48 @@ impl DeleteWithholdingTaxConfigurationRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/withholdingtax/configurations/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListWithholdingTaxDatasetDefinitions` request (`GET
-/// /api/withholdingtax/datasetdefinitions`), built by
-/// [`WithholdingTaxApi::list_withholding_tax_dataset_definitions`]. Set optional
-/// parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListWithholdingTaxDatasetDefinitionsRequest {
-    client: crate::Client,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    sort_by: Vec<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListWithholdingTaxDatasetDefinitions` (`GET
+/// /api/withholdingtax/datasetdefinitions`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListWithholdingTaxDatasetDefinitionsParams {
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
 }
 
-impl ListWithholdingTaxDatasetDefinitionsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListWithholdingTaxDatasetDefinitions",
-        path_template: "/api/withholdingtax/datasetdefinitions",
-        idempotent: true,
-    };
+impl ListWithholdingTaxDatasetDefinitionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new() -> Self {
+        Self {
+            as_at: None,
+            page: None,
+            limit: None,
+            filter: None,
+            sort_by: Vec::new(),
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1023,6 +1266,69 @@ impl ListWithholdingTaxDatasetDefinitionsRequest {
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
+    }
+}
+
+/// The `ListWithholdingTaxDatasetDefinitions` request (`GET
+/// /api/withholdingtax/datasetdefinitions`), built by
+/// [`WithholdingTaxApi::list_withholding_tax_dataset_definitions`]. Set optional
+/// parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListWithholdingTaxDatasetDefinitionsRequest {
+    client: crate::Client,
+    params: ListWithholdingTaxDatasetDefinitionsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListWithholdingTaxDatasetDefinitionsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListWithholdingTaxDatasetDefinitions",
+        path_template: "/api/withholdingtax/datasetdefinitions",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListWithholdingTaxDatasetDefinitionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListWithholdingTaxDatasetDefinitionsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1059,11 +1365,11 @@ impl ListWithholdingTaxDatasetDefinitionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/withholdingtax/datasetdefinitions");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1119,25 +1425,50 @@ impl crate::paginator::PagedRequest for ListWithholdingTaxDatasetDefinitionsRequ
     type Page = lusid_models::PagedResourceListOfWithholdingTaxDataset;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateWithholdingTaxDatasetDefinitions` (`POST
+/// /api/withholdingtax/datasetdefinitions`): what its request builder sends, and what the
+/// tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateWithholdingTaxDatasetDefinitionsParams {
+    /// The JSON request body.
+    pub body: lusid_models::CreateWithholdingTaxDatasetDefinitionsRequest,
+}
+
+impl CreateWithholdingTaxDatasetDefinitionsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        create_withholding_tax_dataset_definitions_request: lusid_models::CreateWithholdingTaxDatasetDefinitionsRequest,
+    ) -> Self {
+        Self {
+            body: create_withholding_tax_dataset_definitions_request,
+        }
     }
 }
 
@@ -1149,7 +1480,7 @@ impl crate::paginator::PagedRequest for ListWithholdingTaxDatasetDefinitionsRequ
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateWithholdingTaxDatasetDefinitionsRequest {
     client: crate::Client,
-    body: lusid_models::CreateWithholdingTaxDatasetDefinitionsRequest,
+    params: CreateWithholdingTaxDatasetDefinitionsParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1160,6 +1491,16 @@ impl CreateWithholdingTaxDatasetDefinitionsRequest {
         path_template: "/api/withholdingtax/datasetdefinitions",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateWithholdingTaxDatasetDefinitionsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateWithholdingTaxDatasetDefinitionsParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1195,9 +1536,46 @@ impl CreateWithholdingTaxDatasetDefinitionsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/withholdingtax/datasetdefinitions");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetWithholdingTaxDatasetDefinition` (`GET
+/// /api/withholdingtax/datasetdefinitions/{scope}/{code}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetWithholdingTaxDatasetDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetWithholdingTaxDatasetDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -1209,9 +1587,7 @@ impl CreateWithholdingTaxDatasetDefinitionsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetWithholdingTaxDatasetDefinitionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetWithholdingTaxDatasetDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1226,8 +1602,18 @@ impl GetWithholdingTaxDatasetDefinitionRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetWithholdingTaxDatasetDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetWithholdingTaxDatasetDefinitionParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1261,12 +1647,38 @@ impl GetWithholdingTaxDatasetDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/withholdingtax/datasetdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("code", &self.params.code)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteWithholdingTaxDatasetDefinition` (`DELETE
+/// /api/withholdingtax/datasetdefinitions/{scope}/{code}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteWithholdingTaxDatasetDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+}
+
+impl DeleteWithholdingTaxDatasetDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(scope: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+        }
     }
 }
 
@@ -1278,8 +1690,7 @@ impl GetWithholdingTaxDatasetDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteWithholdingTaxDatasetDefinitionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
+    params: DeleteWithholdingTaxDatasetDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1290,6 +1701,16 @@ impl DeleteWithholdingTaxDatasetDefinitionRequest {
         path_template: "/api/withholdingtax/datasetdefinitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteWithholdingTaxDatasetDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteWithholdingTaxDatasetDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1323,11 +1744,44 @@ impl DeleteWithholdingTaxDatasetDefinitionRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/withholdingtax/datasetdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `PatchWithholdingTaxDatasetDefinition` (`PATCH
+/// /api/withholdingtax/datasetdefinitions/{scope}/{code}`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PatchWithholdingTaxDatasetDefinitionParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// The JSON request body.
+    pub body: Vec<lusid_models::Operation>,
+}
+
+impl PatchWithholdingTaxDatasetDefinitionParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: Vec<lusid_models::Operation>,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            body: request_body,
+        }
     }
 }
 
@@ -1339,9 +1793,7 @@ impl DeleteWithholdingTaxDatasetDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchWithholdingTaxDatasetDefinitionRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    body: Vec<lusid_models::Operation>,
+    params: PatchWithholdingTaxDatasetDefinitionParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1352,6 +1804,16 @@ impl PatchWithholdingTaxDatasetDefinitionRequest {
         path_template: "/api/withholdingtax/datasetdefinitions/{scope}/{code}",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &PatchWithholdingTaxDatasetDefinitionParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> PatchWithholdingTaxDatasetDefinitionParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1384,12 +1846,66 @@ impl PatchWithholdingTaxDatasetDefinitionRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PATCH);
         request.path("/api/withholdingtax/datasetdefinitions/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
-        request.json_body(&self.body)?;
+        request.path_param("code", &self.params.code)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `BatchDeleteWithholdingTaxRates` (`POST
+/// /api/withholdingtax/rates/{scope}/{code}/$batchDelete`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchDeleteWithholdingTaxRatesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `successMode` (query): string.
+    pub success_mode: Option<String>,
+    /// `ruleSource` (query): string.
+    pub rule_source: Option<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::DeleteWithholdingTaxRateRequest>,
+}
+
+impl BatchDeleteWithholdingTaxRatesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: std::collections::BTreeMap<
+            String,
+            lusid_models::DeleteWithholdingTaxRateRequest,
+        >,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            success_mode: None,
+            rule_source: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `successMode` (query): string.
+    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
+        self.success_mode = Some(success_mode.into());
+        self
+    }
+
+    /// Sets `ruleSource` (query): string.
+    pub fn rule_source(mut self, rule_source: impl Into<String>) -> Self {
+        self.rule_source = Some(rule_source.into());
+        self
     }
 }
 
@@ -1401,11 +1917,7 @@ impl PatchWithholdingTaxDatasetDefinitionRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchDeleteWithholdingTaxRatesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    success_mode: Option<String>,
-    rule_source: Option<String>,
-    body: std::collections::BTreeMap<String, lusid_models::DeleteWithholdingTaxRateRequest>,
+    params: BatchDeleteWithholdingTaxRatesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1419,14 +1931,24 @@ impl BatchDeleteWithholdingTaxRatesRequest {
 
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
+        self.params = self.params.success_mode(success_mode);
         self
     }
 
     /// Sets `ruleSource` (query): string.
     pub fn rule_source(mut self, rule_source: impl Into<String>) -> Self {
-        self.rule_source = Some(rule_source.into());
+        self.params = self.params.rule_source(rule_source);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchDeleteWithholdingTaxRatesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchDeleteWithholdingTaxRatesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1463,15 +1985,69 @@ impl BatchDeleteWithholdingTaxRatesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/withholdingtax/rates/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/$batchDelete");
-        request.query("successMode", self.success_mode.as_ref())?;
-        request.query("ruleSource", self.rule_source.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("successMode", self.params.success_mode.as_ref())?;
+        request.query("ruleSource", self.params.rule_source.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `BatchUpsertWithholdingTaxRates` (`POST
+/// /api/withholdingtax/rates/{scope}/{code}/$batchUpsert`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchUpsertWithholdingTaxRatesParams {
+    /// `scope` (path): string.
+    pub scope: String,
+    /// `code` (path): string.
+    pub code: String,
+    /// `successMode` (query): string.
+    pub success_mode: Option<String>,
+    /// `ruleSource` (query): string.
+    pub rule_source: Option<String>,
+    /// The JSON request body.
+    pub body: std::collections::BTreeMap<String, lusid_models::UpsertWithholdingTaxRateRequest>,
+}
+
+impl BatchUpsertWithholdingTaxRatesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        scope: impl Into<String>,
+        code: impl Into<String>,
+        request_body: std::collections::BTreeMap<
+            String,
+            lusid_models::UpsertWithholdingTaxRateRequest,
+        >,
+    ) -> Self {
+        Self {
+            scope: scope.into(),
+            code: code.into(),
+            success_mode: None,
+            rule_source: None,
+            body: request_body,
+        }
+    }
+
+    /// Sets `successMode` (query): string.
+    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
+        self.success_mode = Some(success_mode.into());
+        self
+    }
+
+    /// Sets `ruleSource` (query): string.
+    pub fn rule_source(mut self, rule_source: impl Into<String>) -> Self {
+        self.rule_source = Some(rule_source.into());
+        self
     }
 }
 
@@ -1483,11 +2059,7 @@ impl BatchDeleteWithholdingTaxRatesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpsertWithholdingTaxRatesRequest {
     client: crate::Client,
-    scope: String,
-    code: String,
-    success_mode: Option<String>,
-    rule_source: Option<String>,
-    body: std::collections::BTreeMap<String, lusid_models::UpsertWithholdingTaxRateRequest>,
+    params: BatchUpsertWithholdingTaxRatesParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1501,14 +2073,24 @@ impl BatchUpsertWithholdingTaxRatesRequest {
 
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
+        self.params = self.params.success_mode(success_mode);
         self
     }
 
     /// Sets `ruleSource` (query): string.
     pub fn rule_source(mut self, rule_source: impl Into<String>) -> Self {
-        self.rule_source = Some(rule_source.into());
+        self.params = self.params.rule_source(rule_source);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &BatchUpsertWithholdingTaxRatesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> BatchUpsertWithholdingTaxRatesParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1545,14 +2127,327 @@ impl BatchUpsertWithholdingTaxRatesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/withholdingtax/rates/");
-        request.path_param("scope", &self.scope)?;
+        request.path_param("scope", &self.params.scope)?;
         request.path("/");
-        request.path_param("code", &self.code)?;
+        request.path_param("code", &self.params.code)?;
         request.path("/$batchUpsert");
-        request.query("successMode", self.success_mode.as_ref())?;
-        request.query("ruleSource", self.rule_source.as_ref())?;
-        request.json_body(&self.body)?;
+        request.query("successMode", self.params.success_mode.as_ref())?;
+        request.query("ruleSource", self.params.rule_source.as_ref())?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `WithholdingTax` operations as an object-safe async trait, implemented by
+/// [`WithholdingTaxApi`]: write code against `&dyn WithholdingTaxApiClient` (or `impl
+/// WithholdingTaxApiClient`) and give it `client.withholding_tax()` in production and a
+/// mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`WithholdingTaxApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockWithholdingTaxApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait WithholdingTaxApiClient: Send + Sync {
+    /// `POST /api/withholdingtax/$resolve` (operation `ResolveWithholdingTax`):
+    /// [`WithholdingTaxApi::resolve_withholding_tax`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ResolveWithholdingTaxRequest::send): see [`Error`](crate::Error).
+    async fn resolve_withholding_tax(
+        &self,
+        params: ResolveWithholdingTaxParams,
+    ) -> Result<lusid_models::WithholdingTaxResolution, crate::Error>;
+
+    /// `GET /api/withholdingtax/configurations` (operation `ListWithholdingTaxConfigurations`):
+    /// [`WithholdingTaxApi::list_withholding_tax_configurations`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListWithholdingTaxConfigurationsRequest::send): see [`Error`](crate::Error).
+    async fn list_withholding_tax_configurations(
+        &self,
+        params: ListWithholdingTaxConfigurationsParams,
+    ) -> Result<lusid_models::PagedResourceListOfWithholdingTaxConfiguration, crate::Error>;
+
+    /// `GET /api/withholdingtax/configurations/{scope}/{code}` (operation
+    /// `GetWithholdingTaxConfiguration`):
+    /// [`WithholdingTaxApi::get_withholding_tax_configuration`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetWithholdingTaxConfigurationRequest::send): see [`Error`](crate::Error).
+    async fn get_withholding_tax_configuration(
+        &self,
+        params: GetWithholdingTaxConfigurationParams,
+    ) -> Result<lusid_models::WithholdingTaxConfiguration, crate::Error>;
+
+    /// `POST /api/withholdingtax/configurations/{scope}/{code}` (operation
+    /// `UpsertWithholdingTaxConfiguration`):
+    /// [`WithholdingTaxApi::upsert_withholding_tax_configuration`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpsertWithholdingTaxConfigurationRequest::send): see [`Error`](crate::Error).
+    async fn upsert_withholding_tax_configuration(
+        &self,
+        params: UpsertWithholdingTaxConfigurationParams,
+    ) -> Result<lusid_models::WithholdingTaxConfiguration, crate::Error>;
+
+    /// `DELETE /api/withholdingtax/configurations/{scope}/{code}` (operation
+    /// `DeleteWithholdingTaxConfiguration`):
+    /// [`WithholdingTaxApi::delete_withholding_tax_configuration`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteWithholdingTaxConfigurationRequest::send): see [`Error`](crate::Error).
+    async fn delete_withholding_tax_configuration(
+        &self,
+        params: DeleteWithholdingTaxConfigurationParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/withholdingtax/datasetdefinitions` (operation
+    /// `ListWithholdingTaxDatasetDefinitions`):
+    /// [`WithholdingTaxApi::list_withholding_tax_dataset_definitions`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListWithholdingTaxDatasetDefinitionsRequest::send): see [`Error`](crate::Error).
+    async fn list_withholding_tax_dataset_definitions(
+        &self,
+        params: ListWithholdingTaxDatasetDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfWithholdingTaxDataset, crate::Error>;
+
+    /// `POST /api/withholdingtax/datasetdefinitions` (operation
+    /// `CreateWithholdingTaxDatasetDefinitions`):
+    /// [`WithholdingTaxApi::create_withholding_tax_dataset_definitions`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateWithholdingTaxDatasetDefinitionsRequest::send): see [`Error`](crate::Error).
+    async fn create_withholding_tax_dataset_definitions(
+        &self,
+        params: CreateWithholdingTaxDatasetDefinitionsParams,
+    ) -> Result<lusid_models::WithholdingTaxDatasetDefinitions, crate::Error>;
+
+    /// `GET /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation
+    /// `GetWithholdingTaxDatasetDefinition`):
+    /// [`WithholdingTaxApi::get_withholding_tax_dataset_definition`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetWithholdingTaxDatasetDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn get_withholding_tax_dataset_definition(
+        &self,
+        params: GetWithholdingTaxDatasetDefinitionParams,
+    ) -> Result<lusid_models::WithholdingTaxDataset, crate::Error>;
+
+    /// `DELETE /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation
+    /// `DeleteWithholdingTaxDatasetDefinition`):
+    /// [`WithholdingTaxApi::delete_withholding_tax_dataset_definition`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteWithholdingTaxDatasetDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn delete_withholding_tax_dataset_definition(
+        &self,
+        params: DeleteWithholdingTaxDatasetDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `PATCH /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation
+    /// `PatchWithholdingTaxDatasetDefinition`):
+    /// [`WithholdingTaxApi::patch_withholding_tax_dataset_definition`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::PatchWithholdingTaxDatasetDefinitionRequest::send): see [`Error`](crate::Error).
+    async fn patch_withholding_tax_dataset_definition(
+        &self,
+        params: PatchWithholdingTaxDatasetDefinitionParams,
+    ) -> Result<lusid_models::WithholdingTaxDataset, crate::Error>;
+
+    /// `POST /api/withholdingtax/rates/{scope}/{code}/$batchDelete` (operation
+    /// `BatchDeleteWithholdingTaxRates`):
+    /// [`WithholdingTaxApi::batch_delete_withholding_tax_rates`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchDeleteWithholdingTaxRatesRequest::send): see [`Error`](crate::Error).
+    async fn batch_delete_withholding_tax_rates(
+        &self,
+        params: BatchDeleteWithholdingTaxRatesParams,
+    ) -> Result<lusid_models::BatchDeleteRelationalDataResponse, crate::Error>;
+
+    /// `POST /api/withholdingtax/rates/{scope}/{code}/$batchUpsert` (operation
+    /// `BatchUpsertWithholdingTaxRates`):
+    /// [`WithholdingTaxApi::batch_upsert_withholding_tax_rates`] with the parameters of
+    /// `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::BatchUpsertWithholdingTaxRatesRequest::send): see [`Error`](crate::Error).
+    async fn batch_upsert_withholding_tax_rates(
+        &self,
+        params: BatchUpsertWithholdingTaxRatesParams,
+    ) -> Result<lusid_models::BatchUpsertWithholdingTaxRatesResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl WithholdingTaxApiClient for WithholdingTaxApi {
+    async fn resolve_withholding_tax(
+        &self,
+        params: ResolveWithholdingTaxParams,
+    ) -> Result<lusid_models::WithholdingTaxResolution, crate::Error> {
+        ResolveWithholdingTaxRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_withholding_tax_configurations(
+        &self,
+        params: ListWithholdingTaxConfigurationsParams,
+    ) -> Result<lusid_models::PagedResourceListOfWithholdingTaxConfiguration, crate::Error> {
+        ListWithholdingTaxConfigurationsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_withholding_tax_configuration(
+        &self,
+        params: GetWithholdingTaxConfigurationParams,
+    ) -> Result<lusid_models::WithholdingTaxConfiguration, crate::Error> {
+        GetWithholdingTaxConfigurationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn upsert_withholding_tax_configuration(
+        &self,
+        params: UpsertWithholdingTaxConfigurationParams,
+    ) -> Result<lusid_models::WithholdingTaxConfiguration, crate::Error> {
+        UpsertWithholdingTaxConfigurationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_withholding_tax_configuration(
+        &self,
+        params: DeleteWithholdingTaxConfigurationParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteWithholdingTaxConfigurationRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_withholding_tax_dataset_definitions(
+        &self,
+        params: ListWithholdingTaxDatasetDefinitionsParams,
+    ) -> Result<lusid_models::PagedResourceListOfWithholdingTaxDataset, crate::Error> {
+        ListWithholdingTaxDatasetDefinitionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_withholding_tax_dataset_definitions(
+        &self,
+        params: CreateWithholdingTaxDatasetDefinitionsParams,
+    ) -> Result<lusid_models::WithholdingTaxDatasetDefinitions, crate::Error> {
+        CreateWithholdingTaxDatasetDefinitionsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_withholding_tax_dataset_definition(
+        &self,
+        params: GetWithholdingTaxDatasetDefinitionParams,
+    ) -> Result<lusid_models::WithholdingTaxDataset, crate::Error> {
+        GetWithholdingTaxDatasetDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_withholding_tax_dataset_definition(
+        &self,
+        params: DeleteWithholdingTaxDatasetDefinitionParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteWithholdingTaxDatasetDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn patch_withholding_tax_dataset_definition(
+        &self,
+        params: PatchWithholdingTaxDatasetDefinitionParams,
+    ) -> Result<lusid_models::WithholdingTaxDataset, crate::Error> {
+        PatchWithholdingTaxDatasetDefinitionRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn batch_delete_withholding_tax_rates(
+        &self,
+        params: BatchDeleteWithholdingTaxRatesParams,
+    ) -> Result<lusid_models::BatchDeleteRelationalDataResponse, crate::Error> {
+        BatchDeleteWithholdingTaxRatesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn batch_upsert_withholding_tax_rates(
+        &self,
+        params: BatchUpsertWithholdingTaxRatesParams,
+    ) -> Result<lusid_models::BatchUpsertWithholdingTaxRatesResponse, crate::Error> {
+        BatchUpsertWithholdingTaxRatesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -53,13 +53,7 @@ impl WorkspaceApi {
     pub fn list_workspaces(&self, visibility: impl Into<String>) -> ListWorkspacesRequest {
         ListWorkspacesRequest {
             client: self.client.clone(),
-            visibility: visibility.into(),
-            as_at: None,
-            page: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
-            include_item_access: None,
+            params: ListWorkspacesParams::new(visibility),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -96,9 +90,7 @@ impl WorkspaceApi {
     ) -> CreateWorkspaceRequest {
         CreateWorkspaceRequest {
             client: self.client.clone(),
-            visibility: visibility.into(),
-            include_item_access: None,
-            body: workspace_creation_request,
+            params: CreateWorkspaceParams::new(visibility, workspace_creation_request),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -135,12 +127,7 @@ impl WorkspaceApi {
     pub fn search_items(&self, visibility: impl Into<String>) -> SearchItemsRequest {
         SearchItemsRequest {
             client: self.client.clone(),
-            visibility: visibility.into(),
-            as_at: None,
-            page: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
+            params: SearchItemsParams::new(visibility),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -176,10 +163,7 @@ impl WorkspaceApi {
     ) -> GetWorkspaceRequest {
         GetWorkspaceRequest {
             client: self.client.clone(),
-            visibility: visibility.into(),
-            workspace_name: workspace_name.into(),
-            as_at: None,
-            include_item_access: None,
+            params: GetWorkspaceParams::new(visibility, workspace_name),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -217,10 +201,11 @@ impl WorkspaceApi {
     ) -> UpdateWorkspaceRequest {
         UpdateWorkspaceRequest {
             client: self.client.clone(),
-            visibility: visibility.into(),
-            workspace_name: workspace_name.into(),
-            include_item_access: None,
-            body: workspace_update_request,
+            params: UpdateWorkspaceParams::new(
+                visibility,
+                workspace_name,
+                workspace_update_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -253,9 +238,7 @@ impl WorkspaceApi {
     ) -> DeleteWorkspaceRequest {
         DeleteWorkspaceRequest {
             client: self.client.clone(),
-            visibility: visibility.into(),
-            workspace_name: workspace_name.into(),
-            recurse: None,
+            params: DeleteWorkspaceParams::new(visibility, workspace_name),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -297,13 +280,7 @@ impl WorkspaceApi {
     ) -> ListItemsRequest {
         ListItemsRequest {
             client: self.client.clone(),
-            visibility: visibility.into(),
-            workspace_name: workspace_name.into(),
-            as_at: None,
-            page: None,
-            sort_by: Vec::new(),
-            limit: None,
-            filter: None,
+            params: ListItemsParams::new(visibility, workspace_name),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -341,9 +318,11 @@ impl WorkspaceApi {
     ) -> CreateItemRequest {
         CreateItemRequest {
             client: self.client.clone(),
-            visibility: visibility.into(),
-            workspace_name: workspace_name.into(),
-            body: workspace_item_creation_request,
+            params: CreateItemParams::new(
+                visibility,
+                workspace_name,
+                workspace_item_creation_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -382,11 +361,7 @@ impl WorkspaceApi {
     ) -> GetItemRequest {
         GetItemRequest {
             client: self.client.clone(),
-            visibility: visibility.into(),
-            workspace_name: workspace_name.into(),
-            group_name: group_name.into(),
-            item_name: item_name.into(),
-            as_at: None,
+            params: GetItemParams::new(visibility, workspace_name, group_name, item_name),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -427,11 +402,13 @@ impl WorkspaceApi {
     ) -> UpdateItemRequest {
         UpdateItemRequest {
             client: self.client.clone(),
-            visibility: visibility.into(),
-            workspace_name: workspace_name.into(),
-            group_name: group_name.into(),
-            item_name: item_name.into(),
-            body: workspace_item_update_request,
+            params: UpdateItemParams::new(
+                visibility,
+                workspace_name,
+                group_name,
+                item_name,
+                workspace_item_update_request,
+            ),
             call_options: lusid_http::CallOptions::new(),
         }
     }
@@ -468,39 +445,51 @@ impl WorkspaceApi {
     ) -> DeleteItemRequest {
         DeleteItemRequest {
             client: self.client.clone(),
-            visibility: visibility.into(),
-            workspace_name: workspace_name.into(),
-            group_name: group_name.into(),
-            item_name: item_name.into(),
+            params: DeleteItemParams::new(visibility, workspace_name, group_name, item_name),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 }
 
-/// The `ListWorkspaces` request (`GET /api/workspaces/{visibility}`), built by
-/// [`WorkspaceApi::list_workspaces`]. Set optional parameters, then [`send`](Self::send)
-/// it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListWorkspacesRequest {
-    client: crate::Client,
-    visibility: String,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    include_item_access: Option<bool>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListWorkspaces` (`GET /api/workspaces/{visibility}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListWorkspacesParams {
+    /// `visibility` (path): string; known values `shared` and `personal`.
+    pub visibility: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
+    /// `includeItemAccess` (query): boolean.
+    pub include_item_access: Option<bool>,
 }
 
-impl ListWorkspacesRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListWorkspaces",
-        path_template: "/api/workspaces/{visibility}",
-        idempotent: true,
-    };
+impl ListWorkspacesParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(visibility: impl Into<String>) -> Self {
+        Self {
+            visibility: visibility.into(),
+            as_at: None,
+            page: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+            include_item_access: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -539,6 +528,74 @@ impl ListWorkspacesRequest {
         self.include_item_access = Some(include_item_access);
         self
     }
+}
+
+/// The `ListWorkspaces` request (`GET /api/workspaces/{visibility}`), built by
+/// [`WorkspaceApi::list_workspaces`]. Set optional parameters, then [`send`](Self::send)
+/// it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListWorkspacesRequest {
+    client: crate::Client,
+    params: ListWorkspacesParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListWorkspacesRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListWorkspaces",
+        path_template: "/api/workspaces/{visibility}",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// Sets `includeItemAccess` (query): boolean.
+    pub fn include_item_access(mut self, include_item_access: bool) -> Self {
+        self.params = self.params.include_item_access(include_item_access);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListWorkspacesParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListWorkspacesParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -572,13 +629,16 @@ impl ListWorkspacesRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/workspaces/");
-        request.path_param("visibility", &self.visibility)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
-        request.query("includeItemAccess", self.include_item_access.as_ref())?;
+        request.path_param("visibility", &self.params.visibility)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
+        request.query(
+            "includeItemAccess",
+            self.params.include_item_access.as_ref(),
+        )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -632,25 +692,62 @@ impl crate::paginator::PagedRequest for ListWorkspacesRequest {
     type Page = lusid_models::PagedResourceListOfWorkspace;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateWorkspace` (`POST /api/workspaces/{visibility}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateWorkspaceParams {
+    /// `visibility` (path): string; known values `shared` and `personal`.
+    pub visibility: String,
+    /// `includeItemAccess` (query): boolean.
+    pub include_item_access: Option<bool>,
+    /// The JSON request body.
+    pub body: lusid_models::WorkspaceCreationRequest,
+}
+
+impl CreateWorkspaceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        visibility: impl Into<String>,
+        workspace_creation_request: lusid_models::WorkspaceCreationRequest,
+    ) -> Self {
+        Self {
+            visibility: visibility.into(),
+            include_item_access: None,
+            body: workspace_creation_request,
+        }
+    }
+
+    /// Sets `includeItemAccess` (query): boolean.
+    pub fn include_item_access(mut self, include_item_access: bool) -> Self {
+        self.include_item_access = Some(include_item_access);
+        self
     }
 }
 
@@ -661,9 +758,7 @@ impl crate::paginator::PagedRequest for ListWorkspacesRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateWorkspaceRequest {
     client: crate::Client,
-    visibility: String,
-    include_item_access: Option<bool>,
-    body: lusid_models::WorkspaceCreationRequest,
+    params: CreateWorkspaceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -677,8 +772,18 @@ impl CreateWorkspaceRequest {
 
     /// Sets `includeItemAccess` (query): boolean.
     pub fn include_item_access(mut self, include_item_access: bool) -> Self {
-        self.include_item_access = Some(include_item_access);
+        self.params = self.params.include_item_access(include_item_access);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateWorkspaceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateWorkspaceParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -712,36 +817,53 @@ impl CreateWorkspaceRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/workspaces/");
-        request.path_param("visibility", &self.visibility)?;
-        request.query("includeItemAccess", self.include_item_access.as_ref())?;
-        request.json_body(&self.body)?;
+        request.path_param("visibility", &self.params.visibility)?;
+        request.query(
+            "includeItemAccess",
+            self.params.include_item_access.as_ref(),
+        )?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `SearchItems` request (`GET /api/workspaces/{visibility}/items`), built by
-/// [`WorkspaceApi::search_items`]. Set optional parameters, then [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SearchItemsRequest {
-    client: crate::Client,
-    visibility: String,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `SearchItems` (`GET /api/workspaces/{visibility}/items`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SearchItemsParams {
+    /// `visibility` (path): string; known values `shared` and `personal`.
+    pub visibility: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl SearchItemsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "SearchItems",
-        path_template: "/api/workspaces/{visibility}/items",
-        idempotent: true,
-    };
+impl SearchItemsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(visibility: impl Into<String>) -> Self {
+        Self {
+            visibility: visibility.into(),
+            as_at: None,
+            page: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -773,6 +895,67 @@ impl SearchItemsRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `SearchItems` request (`GET /api/workspaces/{visibility}/items`), built by
+/// [`WorkspaceApi::search_items`]. Set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct SearchItemsRequest {
+    client: crate::Client,
+    params: SearchItemsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl SearchItemsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "SearchItems",
+        path_template: "/api/workspaces/{visibility}/items",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &SearchItemsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> SearchItemsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -809,13 +992,13 @@ impl SearchItemsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/workspaces/");
-        request.path_param("visibility", &self.visibility)?;
+        request.path_param("visibility", &self.params.visibility)?;
         request.path("/items");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -870,25 +1053,70 @@ impl crate::paginator::PagedRequest for SearchItemsRequest {
     type Page = lusid_models::PagedResourceListOfItemAndWorkspace;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `GetWorkspace` (`GET /api/workspaces/{visibility}/{workspaceName}`):
+/// what its request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetWorkspaceParams {
+    /// `visibility` (path): string; known values `shared` and `personal`.
+    pub visibility: String,
+    /// `workspaceName` (path): string.
+    pub workspace_name: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `includeItemAccess` (query): boolean.
+    pub include_item_access: Option<bool>,
+}
+
+impl GetWorkspaceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(visibility: impl Into<String>, workspace_name: impl Into<String>) -> Self {
+        Self {
+            visibility: visibility.into(),
+            workspace_name: workspace_name.into(),
+            as_at: None,
+            include_item_access: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
+    }
+
+    /// Sets `includeItemAccess` (query): boolean.
+    pub fn include_item_access(mut self, include_item_access: bool) -> Self {
+        self.include_item_access = Some(include_item_access);
+        self
     }
 }
 
@@ -899,10 +1127,7 @@ impl crate::paginator::PagedRequest for SearchItemsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetWorkspaceRequest {
     client: crate::Client,
-    visibility: String,
-    workspace_name: String,
-    as_at: Option<time::OffsetDateTime>,
-    include_item_access: Option<bool>,
+    params: GetWorkspaceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -917,14 +1142,24 @@ impl GetWorkspaceRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
     }
 
     /// Sets `includeItemAccess` (query): boolean.
     pub fn include_item_access(mut self, include_item_access: bool) -> Self {
-        self.include_item_access = Some(include_item_access);
+        self.params = self.params.include_item_access(include_item_access);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetWorkspaceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetWorkspaceParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -958,13 +1193,58 @@ impl GetWorkspaceRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/workspaces/");
-        request.path_param("visibility", &self.visibility)?;
+        request.path_param("visibility", &self.params.visibility)?;
         request.path("/");
-        request.path_param("workspaceName", &self.workspace_name)?;
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("includeItemAccess", self.include_item_access.as_ref())?;
+        request.path_param("workspaceName", &self.params.workspace_name)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query(
+            "includeItemAccess",
+            self.params.include_item_access.as_ref(),
+        )?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateWorkspace` (`PUT
+/// /api/workspaces/{visibility}/{workspaceName}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateWorkspaceParams {
+    /// `visibility` (path): string; known values `shared` and `personal`.
+    pub visibility: String,
+    /// `workspaceName` (path): string.
+    pub workspace_name: String,
+    /// `includeItemAccess` (query): boolean.
+    pub include_item_access: Option<bool>,
+    /// The JSON request body.
+    pub body: lusid_models::WorkspaceUpdateRequest,
+}
+
+impl UpdateWorkspaceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        visibility: impl Into<String>,
+        workspace_name: impl Into<String>,
+        workspace_update_request: lusid_models::WorkspaceUpdateRequest,
+    ) -> Self {
+        Self {
+            visibility: visibility.into(),
+            workspace_name: workspace_name.into(),
+            include_item_access: None,
+            body: workspace_update_request,
+        }
+    }
+
+    /// Sets `includeItemAccess` (query): boolean.
+    pub fn include_item_access(mut self, include_item_access: bool) -> Self {
+        self.include_item_access = Some(include_item_access);
+        self
     }
 }
 
@@ -975,10 +1255,7 @@ impl GetWorkspaceRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateWorkspaceRequest {
     client: crate::Client,
-    visibility: String,
-    workspace_name: String,
-    include_item_access: Option<bool>,
-    body: lusid_models::WorkspaceUpdateRequest,
+    params: UpdateWorkspaceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -992,8 +1269,18 @@ impl UpdateWorkspaceRequest {
 
     /// Sets `includeItemAccess` (query): boolean.
     pub fn include_item_access(mut self, include_item_access: bool) -> Self {
-        self.include_item_access = Some(include_item_access);
+        self.params = self.params.include_item_access(include_item_access);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateWorkspaceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateWorkspaceParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1027,13 +1314,51 @@ impl UpdateWorkspaceRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/workspaces/");
-        request.path_param("visibility", &self.visibility)?;
+        request.path_param("visibility", &self.params.visibility)?;
         request.path("/");
-        request.path_param("workspaceName", &self.workspace_name)?;
-        request.query("includeItemAccess", self.include_item_access.as_ref())?;
-        request.json_body(&self.body)?;
+        request.path_param("workspaceName", &self.params.workspace_name)?;
+        request.query(
+            "includeItemAccess",
+            self.params.include_item_access.as_ref(),
+        )?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteWorkspace` (`DELETE
+/// /api/workspaces/{visibility}/{workspaceName}`): what its request builder sends, and what
+/// the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteWorkspaceParams {
+    /// `visibility` (path): string; known values `shared` and `personal`.
+    pub visibility: String,
+    /// `workspaceName` (path): string.
+    pub workspace_name: String,
+    /// `recurse` (query): boolean.
+    pub recurse: Option<bool>,
+}
+
+impl DeleteWorkspaceParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(visibility: impl Into<String>, workspace_name: impl Into<String>) -> Self {
+        Self {
+            visibility: visibility.into(),
+            workspace_name: workspace_name.into(),
+            recurse: None,
+        }
+    }
+
+    /// Sets `recurse` (query): boolean.
+    pub fn recurse(mut self, recurse: bool) -> Self {
+        self.recurse = Some(recurse);
+        self
     }
 }
 
@@ -1044,9 +1369,7 @@ impl UpdateWorkspaceRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteWorkspaceRequest {
     client: crate::Client,
-    visibility: String,
-    workspace_name: String,
-    recurse: Option<bool>,
+    params: DeleteWorkspaceParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1060,8 +1383,18 @@ impl DeleteWorkspaceRequest {
 
     /// Sets `recurse` (query): boolean.
     pub fn recurse(mut self, recurse: bool) -> Self {
-        self.recurse = Some(recurse);
+        self.params = self.params.recurse(recurse);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteWorkspaceParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteWorkspaceParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1096,39 +1429,55 @@ impl DeleteWorkspaceRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/workspaces/");
-        request.path_param("visibility", &self.visibility)?;
+        request.path_param("visibility", &self.params.visibility)?;
         request.path("/");
-        request.path_param("workspaceName", &self.workspace_name)?;
-        request.query("recurse", self.recurse.as_ref())?;
+        request.path_param("workspaceName", &self.params.workspace_name)?;
+        request.query("recurse", self.params.recurse.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
 }
 
-/// The `ListItems` request (`GET /api/workspaces/{visibility}/{workspaceName}/items`),
-/// built by [`WorkspaceApi::list_items`]. Set optional parameters, then
-/// [`send`](Self::send) it.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListItemsRequest {
-    client: crate::Client,
-    visibility: String,
-    workspace_name: String,
-    as_at: Option<time::OffsetDateTime>,
-    page: Option<String>,
-    sort_by: Vec<String>,
-    limit: Option<i64>,
-    filter: Option<String>,
-    call_options: lusid_http::CallOptions,
+/// The parameters of `ListItems` (`GET
+/// /api/workspaces/{visibility}/{workspaceName}/items`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListItemsParams {
+    /// `visibility` (path): string; known values `shared` and `personal`.
+    pub visibility: String,
+    /// `workspaceName` (path): string.
+    pub workspace_name: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+    /// `page` (query): string.
+    pub page: Option<String>,
+    /// `sortBy` (query): a list of strings, sent as one `sortBy=` pair each.
+    pub sort_by: Vec<String>,
+    /// `limit` (query): integer.
+    pub limit: Option<i64>,
+    /// `filter` (query): string.
+    pub filter: Option<String>,
 }
 
-impl ListItemsRequest {
-    /// The operation this request performs, as the HTTP stack sees it.
-    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
-        id: "ListItems",
-        path_template: "/api/workspaces/{visibility}/{workspaceName}/items",
-        idempotent: true,
-    };
+impl ListItemsParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(visibility: impl Into<String>, workspace_name: impl Into<String>) -> Self {
+        Self {
+            visibility: visibility.into(),
+            workspace_name: workspace_name.into(),
+            as_at: None,
+            page: None,
+            sort_by: Vec::new(),
+            limit: None,
+            filter: None,
+        }
+    }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
@@ -1160,6 +1509,68 @@ impl ListItemsRequest {
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self
+    }
+}
+
+/// The `ListItems` request (`GET /api/workspaces/{visibility}/{workspaceName}/items`),
+/// built by [`WorkspaceApi::list_items`]. Set optional parameters, then
+/// [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListItemsRequest {
+    client: crate::Client,
+    params: ListItemsParams,
+    call_options: lusid_http::CallOptions,
+}
+
+impl ListItemsRequest {
+    /// The operation this request performs, as the HTTP stack sees it.
+    pub const OPERATION: lusid_http::Operation = lusid_http::Operation {
+        id: "ListItems",
+        path_template: "/api/workspaces/{visibility}/{workspaceName}/items",
+        idempotent: true,
+    };
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.params = self.params.as_at(as_at);
+        self
+    }
+
+    /// Sets `page` (query): string.
+    pub fn page(mut self, page: impl Into<String>) -> Self {
+        self.params = self.params.page(page);
+        self
+    }
+
+    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
+    /// earlier values.
+    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.params = self.params.sort_by(sort_by);
+        self
+    }
+
+    /// Sets `limit` (query): integer.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.params = self.params.limit(limit);
+        self
+    }
+
+    /// Sets `filter` (query): string.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.params = self.params.filter(filter);
+        self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &ListItemsParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> ListItemsParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1196,15 +1607,15 @@ impl ListItemsRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/workspaces/");
-        request.path_param("visibility", &self.visibility)?;
+        request.path_param("visibility", &self.params.visibility)?;
         request.path("/");
-        request.path_param("workspaceName", &self.workspace_name)?;
+        request.path_param("workspaceName", &self.params.workspace_name)?;
         request.path("/items");
-        request.query("asAt", self.as_at.as_ref())?;
-        request.query("page", self.page.as_ref())?;
-        request.query_each("sortBy", &self.sort_by)?;
-        request.query("limit", self.limit.as_ref())?;
-        request.query("filter", self.filter.as_ref())?;
+        request.query("asAt", self.params.as_at.as_ref())?;
+        request.query("page", self.params.page.as_ref())?;
+        request.query_each("sortBy", &self.params.sort_by)?;
+        request.query("limit", self.params.limit.as_ref())?;
+        request.query("filter", self.params.filter.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
     }
@@ -1259,25 +1670,58 @@ impl crate::paginator::PagedRequest for ListItemsRequest {
     type Page = lusid_models::PagedResourceListOfWorkspaceItem;
 
     fn page_size(&self) -> Option<i64> {
-        self.limit
+        self.params.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.limit = Some(size);
+        self.params.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.as_at.get_or_insert(now);
+        self.params.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.page = Some(token);
+        self.params.page = Some(token);
     }
 
     fn send_page_as<P: serde::de::DeserializeOwned + Send>(
         self,
     ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
         self.send_as()
+    }
+}
+
+/// The parameters of `CreateItem` (`POST
+/// /api/workspaces/{visibility}/{workspaceName}/items`): what its request builder sends,
+/// and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateItemParams {
+    /// `visibility` (path): string; known values `shared` and `personal`.
+    pub visibility: String,
+    /// `workspaceName` (path): string.
+    pub workspace_name: String,
+    /// The JSON request body.
+    pub body: lusid_models::WorkspaceItemCreationRequest,
+}
+
+impl CreateItemParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        visibility: impl Into<String>,
+        workspace_name: impl Into<String>,
+        workspace_item_creation_request: lusid_models::WorkspaceItemCreationRequest,
+    ) -> Self {
+        Self {
+            visibility: visibility.into(),
+            workspace_name: workspace_name.into(),
+            body: workspace_item_creation_request,
+        }
     }
 }
 
@@ -1288,9 +1732,7 @@ impl crate::paginator::PagedRequest for ListItemsRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateItemRequest {
     client: crate::Client,
-    visibility: String,
-    workspace_name: String,
-    body: lusid_models::WorkspaceItemCreationRequest,
+    params: CreateItemParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1301,6 +1743,16 @@ impl CreateItemRequest {
         path_template: "/api/workspaces/{visibility}/{workspaceName}/items",
         idempotent: false,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &CreateItemParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> CreateItemParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1333,13 +1785,61 @@ impl CreateItemRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::POST);
         request.path("/api/workspaces/");
-        request.path_param("visibility", &self.visibility)?;
+        request.path_param("visibility", &self.params.visibility)?;
         request.path("/");
-        request.path_param("workspaceName", &self.workspace_name)?;
+        request.path_param("workspaceName", &self.params.workspace_name)?;
         request.path("/items");
-        request.json_body(&self.body)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `GetItem` (`GET
+/// /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GetItemParams {
+    /// `visibility` (path): string; known values `shared` and `personal`.
+    pub visibility: String,
+    /// `workspaceName` (path): string.
+    pub workspace_name: String,
+    /// `groupName` (path): string.
+    pub group_name: String,
+    /// `itemName` (path): string.
+    pub item_name: String,
+    /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub as_at: Option<time::OffsetDateTime>,
+}
+
+impl GetItemParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        visibility: impl Into<String>,
+        workspace_name: impl Into<String>,
+        group_name: impl Into<String>,
+        item_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            visibility: visibility.into(),
+            workspace_name: workspace_name.into(),
+            group_name: group_name.into(),
+            item_name: item_name.into(),
+            as_at: None,
+        }
+    }
+
+    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
+    /// `2024-01-31T09:30:00.0000000+00:00`.
+    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
+        self.as_at = Some(as_at);
+        self
     }
 }
 
@@ -1350,11 +1850,7 @@ impl CreateItemRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetItemRequest {
     client: crate::Client,
-    visibility: String,
-    workspace_name: String,
-    group_name: String,
-    item_name: String,
-    as_at: Option<time::OffsetDateTime>,
+    params: GetItemParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1369,8 +1865,18 @@ impl GetItemRequest {
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
+        self.params = self.params.as_at(as_at);
         self
+    }
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &GetItemParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> GetItemParams {
+        self.params
     }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
@@ -1404,16 +1910,57 @@ impl GetItemRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::GET);
         request.path("/api/workspaces/");
-        request.path_param("visibility", &self.visibility)?;
+        request.path_param("visibility", &self.params.visibility)?;
         request.path("/");
-        request.path_param("workspaceName", &self.workspace_name)?;
+        request.path_param("workspaceName", &self.params.workspace_name)?;
         request.path("/items/");
-        request.path_param("groupName", &self.group_name)?;
+        request.path_param("groupName", &self.params.group_name)?;
         request.path("/");
-        request.path_param("itemName", &self.item_name)?;
-        request.query("asAt", self.as_at.as_ref())?;
+        request.path_param("itemName", &self.params.item_name)?;
+        request.query("asAt", self.params.as_at.as_ref())?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `UpdateItem` (`PUT
+/// /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateItemParams {
+    /// `visibility` (path): string; known values `shared` and `personal`.
+    pub visibility: String,
+    /// `workspaceName` (path): string.
+    pub workspace_name: String,
+    /// `groupName` (path): string.
+    pub group_name: String,
+    /// `itemName` (path): string.
+    pub item_name: String,
+    /// The JSON request body.
+    pub body: lusid_models::WorkspaceItemUpdateRequest,
+}
+
+impl UpdateItemParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        visibility: impl Into<String>,
+        workspace_name: impl Into<String>,
+        group_name: impl Into<String>,
+        item_name: impl Into<String>,
+        workspace_item_update_request: lusid_models::WorkspaceItemUpdateRequest,
+    ) -> Self {
+        Self {
+            visibility: visibility.into(),
+            workspace_name: workspace_name.into(),
+            group_name: group_name.into(),
+            item_name: item_name.into(),
+            body: workspace_item_update_request,
+        }
     }
 }
 
@@ -1424,11 +1971,7 @@ impl GetItemRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateItemRequest {
     client: crate::Client,
-    visibility: String,
-    workspace_name: String,
-    group_name: String,
-    item_name: String,
-    body: lusid_models::WorkspaceItemUpdateRequest,
+    params: UpdateItemParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1439,6 +1982,16 @@ impl UpdateItemRequest {
         path_template: "/api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &UpdateItemParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> UpdateItemParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1471,16 +2024,53 @@ impl UpdateItemRequest {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
         let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::PUT);
         request.path("/api/workspaces/");
-        request.path_param("visibility", &self.visibility)?;
+        request.path_param("visibility", &self.params.visibility)?;
         request.path("/");
-        request.path_param("workspaceName", &self.workspace_name)?;
+        request.path_param("workspaceName", &self.params.workspace_name)?;
         request.path("/items/");
-        request.path_param("groupName", &self.group_name)?;
+        request.path_param("groupName", &self.params.group_name)?;
         request.path("/");
-        request.path_param("itemName", &self.item_name)?;
-        request.json_body(&self.body)?;
+        request.path_param("itemName", &self.params.item_name)?;
+        request.json_body(&self.params.body)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The parameters of `DeleteItem` (`DELETE
+/// /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}`): what its
+/// request builder sends, and what the tag's trait method takes.
+///
+/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
+/// optional ones; read any of them through the public fields, for instance in a mock's
+/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteItemParams {
+    /// `visibility` (path): string; known values `shared` and `personal`.
+    pub visibility: String,
+    /// `workspaceName` (path): string.
+    pub workspace_name: String,
+    /// `groupName` (path): string.
+    pub group_name: String,
+    /// `itemName` (path): string.
+    pub item_name: String,
+}
+
+impl DeleteItemParams {
+    /// The required parameters; every optional one unset.
+    pub fn new(
+        visibility: impl Into<String>,
+        workspace_name: impl Into<String>,
+        group_name: impl Into<String>,
+        item_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            visibility: visibility.into(),
+            workspace_name: workspace_name.into(),
+            group_name: group_name.into(),
+            item_name: item_name.into(),
+        }
     }
 }
 
@@ -1491,10 +2081,7 @@ impl UpdateItemRequest {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteItemRequest {
     client: crate::Client,
-    visibility: String,
-    workspace_name: String,
-    group_name: String,
-    item_name: String,
+    params: DeleteItemParams,
     call_options: lusid_http::CallOptions,
 }
 
@@ -1505,6 +2092,16 @@ impl DeleteItemRequest {
         path_template: "/api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}",
         idempotent: true,
     };
+
+    /// The parameters this request sends.
+    pub fn params(&self) -> &DeleteItemParams {
+        &self.params
+    }
+
+    /// The parameters this request sends, taken out of it.
+    pub fn into_params(self) -> DeleteItemParams {
+        self.params
+    }
 
     /// Bounds each attempt of this call (sending the request and reading the whole response), instead of the client's per-attempt timeout.
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -1538,14 +2135,282 @@ impl DeleteItemRequest {
         let mut request =
             crate::request::RequestBuilder::new(Self::OPERATION, http::Method::DELETE);
         request.path("/api/workspaces/");
-        request.path_param("visibility", &self.visibility)?;
+        request.path_param("visibility", &self.params.visibility)?;
         request.path("/");
-        request.path_param("workspaceName", &self.workspace_name)?;
+        request.path_param("workspaceName", &self.params.workspace_name)?;
         request.path("/items/");
-        request.path_param("groupName", &self.group_name)?;
+        request.path_param("groupName", &self.params.group_name)?;
         request.path("/");
-        request.path_param("itemName", &self.item_name)?;
+        request.path_param("itemName", &self.params.item_name)?;
         request.call_options(self.call_options);
         self.client.execute(request.build()?).await
+    }
+}
+
+/// The `Workspace` operations as an object-safe async trait, implemented by
+/// [`WorkspaceApi`]: write code against `&dyn WorkspaceApiClient` (or `impl
+/// WorkspaceApiClient`) and give it `client.workspace()` in production and a mock in tests.
+///
+/// Each method sends one request with every parameter taken from its parameters struct and
+/// returns the decoded response (one page, for a paginated operation; use the request
+/// builders of [`WorkspaceApi`] for streams, timeouts and `send_as`). With the `mock`
+/// feature, mockall generates `MockWorkspaceApiClient`; see docs/codegen.md.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait::async_trait]
+pub trait WorkspaceApiClient: Send + Sync {
+    /// `GET /api/workspaces/{visibility}` (operation `ListWorkspaces`):
+    /// [`WorkspaceApi::list_workspaces`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListWorkspacesRequest::send): see [`Error`](crate::Error).
+    async fn list_workspaces(
+        &self,
+        params: ListWorkspacesParams,
+    ) -> Result<lusid_models::PagedResourceListOfWorkspace, crate::Error>;
+
+    /// `POST /api/workspaces/{visibility}` (operation `CreateWorkspace`):
+    /// [`WorkspaceApi::create_workspace`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateWorkspaceRequest::send): see [`Error`](crate::Error).
+    async fn create_workspace(
+        &self,
+        params: CreateWorkspaceParams,
+    ) -> Result<lusid_models::Workspace, crate::Error>;
+
+    /// `GET /api/workspaces/{visibility}/items` (operation `SearchItems`):
+    /// [`WorkspaceApi::search_items`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::SearchItemsRequest::send): see [`Error`](crate::Error).
+    async fn search_items(
+        &self,
+        params: SearchItemsParams,
+    ) -> Result<lusid_models::PagedResourceListOfItemAndWorkspace, crate::Error>;
+
+    /// `GET /api/workspaces/{visibility}/{workspaceName}` (operation `GetWorkspace`):
+    /// [`WorkspaceApi::get_workspace`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetWorkspaceRequest::send): see [`Error`](crate::Error).
+    async fn get_workspace(
+        &self,
+        params: GetWorkspaceParams,
+    ) -> Result<lusid_models::Workspace, crate::Error>;
+
+    /// `PUT /api/workspaces/{visibility}/{workspaceName}` (operation `UpdateWorkspace`):
+    /// [`WorkspaceApi::update_workspace`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateWorkspaceRequest::send): see [`Error`](crate::Error).
+    async fn update_workspace(
+        &self,
+        params: UpdateWorkspaceParams,
+    ) -> Result<lusid_models::Workspace, crate::Error>;
+
+    /// `DELETE /api/workspaces/{visibility}/{workspaceName}` (operation `DeleteWorkspace`):
+    /// [`WorkspaceApi::delete_workspace`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteWorkspaceRequest::send): see [`Error`](crate::Error).
+    async fn delete_workspace(
+        &self,
+        params: DeleteWorkspaceParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+
+    /// `GET /api/workspaces/{visibility}/{workspaceName}/items` (operation `ListItems`):
+    /// [`WorkspaceApi::list_items`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::ListItemsRequest::send): see [`Error`](crate::Error).
+    async fn list_items(
+        &self,
+        params: ListItemsParams,
+    ) -> Result<lusid_models::PagedResourceListOfWorkspaceItem, crate::Error>;
+
+    /// `POST /api/workspaces/{visibility}/{workspaceName}/items` (operation `CreateItem`):
+    /// [`WorkspaceApi::create_item`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::CreateItemRequest::send): see [`Error`](crate::Error).
+    async fn create_item(
+        &self,
+        params: CreateItemParams,
+    ) -> Result<lusid_models::WorkspaceItem, crate::Error>;
+
+    /// `GET /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}`
+    /// (operation `GetItem`): [`WorkspaceApi::get_item`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::GetItemRequest::send): see [`Error`](crate::Error).
+    async fn get_item(
+        &self,
+        params: GetItemParams,
+    ) -> Result<lusid_models::WorkspaceItem, crate::Error>;
+
+    /// `PUT /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}`
+    /// (operation `UpdateItem`): [`WorkspaceApi::update_item`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::UpdateItemRequest::send): see [`Error`](crate::Error).
+    async fn update_item(
+        &self,
+        params: UpdateItemParams,
+    ) -> Result<lusid_models::WorkspaceItem, crate::Error>;
+
+    /// `DELETE /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}`
+    /// (operation `DeleteItem`): [`WorkspaceApi::delete_item`] with the parameters of `params`.
+    ///
+    /// # Errors
+    /// As [`send`](crate::DeleteItemRequest::send): see [`Error`](crate::Error).
+    async fn delete_item(
+        &self,
+        params: DeleteItemParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
+}
+
+#[async_trait::async_trait]
+impl WorkspaceApiClient for WorkspaceApi {
+    async fn list_workspaces(
+        &self,
+        params: ListWorkspacesParams,
+    ) -> Result<lusid_models::PagedResourceListOfWorkspace, crate::Error> {
+        ListWorkspacesRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_workspace(
+        &self,
+        params: CreateWorkspaceParams,
+    ) -> Result<lusid_models::Workspace, crate::Error> {
+        CreateWorkspaceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn search_items(
+        &self,
+        params: SearchItemsParams,
+    ) -> Result<lusid_models::PagedResourceListOfItemAndWorkspace, crate::Error> {
+        SearchItemsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_workspace(
+        &self,
+        params: GetWorkspaceParams,
+    ) -> Result<lusid_models::Workspace, crate::Error> {
+        GetWorkspaceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_workspace(
+        &self,
+        params: UpdateWorkspaceParams,
+    ) -> Result<lusid_models::Workspace, crate::Error> {
+        UpdateWorkspaceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_workspace(
+        &self,
+        params: DeleteWorkspaceParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteWorkspaceRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn list_items(
+        &self,
+        params: ListItemsParams,
+    ) -> Result<lusid_models::PagedResourceListOfWorkspaceItem, crate::Error> {
+        ListItemsRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn create_item(
+        &self,
+        params: CreateItemParams,
+    ) -> Result<lusid_models::WorkspaceItem, crate::Error> {
+        CreateItemRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn get_item(
+        &self,
+        params: GetItemParams,
+    ) -> Result<lusid_models::WorkspaceItem, crate::Error> {
+        GetItemRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn update_item(
+        &self,
+        params: UpdateItemParams,
+    ) -> Result<lusid_models::WorkspaceItem, crate::Error> {
+        UpdateItemRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
+    }
+
+    async fn delete_item(
+        &self,
+        params: DeleteItemParams,
+    ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
+        DeleteItemRequest {
+            client: self.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+        .send()
+        .await
     }
 }

@@ -1,0 +1,116 @@
+//! `cargo xtask roundtrip`: decode and re-encode JSON with the generated
+//! models, through the `roundtrip` example of `lusid-models` (built with the
+//! `full` feature in the shared target directory, so codegen itself never
+//! compiles the models).
+//!
+//! - `roundtrip SCHEMA`: one value on stdin, its re-encoding on stdout.
+//! - `roundtrip --all`: every sample of [`crate::samples`] must come back
+//!   byte for byte.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, ExitCode, Stdio};
+
+use crate::error::{Context, Error, Result, bail};
+
+/// The command running the example with `args`.
+fn example(root: &Path, args: &[&str]) -> Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command.current_dir(root).args([
+        "run",
+        "--quiet",
+        "--package",
+        "lusid-models",
+        "--features",
+        "full",
+        "--example",
+        "roundtrip",
+        "--",
+    ]);
+    command.args(args);
+    command
+}
+
+/// `roundtrip SCHEMA`: stdin and stdout go straight to the example.
+pub fn one(root: &Path, schema: &str) -> Result<ExitCode> {
+    let spec = crate::spec::Spec::load(&root.join("spec/lusid.json"))?;
+    if !spec.has_schema(schema) {
+        bail!("unknown schema `{schema}`: spec/lusid.json has no such schema");
+    }
+    let status = example(root, &[schema])
+        .status()
+        .context("running the roundtrip example")?;
+    Ok(match status.code() {
+        Some(0) => ExitCode::SUCCESS,
+        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        None => ExitCode::FAILURE,
+    })
+}
+
+/// `roundtrip --all`: every sample through one `--batch` process.
+pub fn all(root: &Path) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let spec = crate::spec::Spec::load(&root.join("spec/lusid.json"))?;
+    let selection = crate::selection::Selection::new(&spec).context("selecting operations")?;
+    let models = crate::model::build_models(&spec, &selection).context("building models")?;
+    let samples = crate::samples::samples(&models)?;
+    let mut child = example(root, &["--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("running the roundtrip example")?;
+    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        bail!("the roundtrip example has no pipes");
+    };
+    let input: String = samples
+        .iter()
+        .map(|sample| format!("{}\t{}\n", sample.schema, sample.json))
+        .collect();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let mut failures = Vec::new();
+    let mut replies = BufReader::new(stdout).lines();
+    for sample in &samples {
+        let reply = match replies.next() {
+            Some(reply) => reply.context("reading the roundtrip example")?,
+            None => bail!("the roundtrip example stopped before `{}`", sample.schema),
+        };
+        let problem = match reply.split_once('\t') {
+            Some(("ok", encoded)) if encoded == sample.json => continue,
+            Some(("ok", encoded)) => format!(
+                "re-encoded differently:\n  in:  {}\n  out: {encoded}",
+                sample.json
+            ),
+            Some((_, message)) => format!("{message}\n  in:  {}", sample.json),
+            None => format!("unexpected reply {reply:?}"),
+        };
+        failures.push(format!("{} ({}): {problem}", sample.schema, sample.case));
+    }
+    writer
+        .join()
+        .map_err(|_| Error::new("the stdin writer panicked"))?
+        .context("writing to the roundtrip example")?;
+    let status = child.wait().context("waiting for the roundtrip example")?;
+    if !status.success() {
+        bail!("the roundtrip example failed: {status}");
+    }
+    for failure in &failures {
+        eprintln!("{failure}");
+    }
+    let schemas = models.len();
+    let seconds = started.elapsed().as_secs_f64();
+    if failures.is_empty() {
+        println!(
+            "roundtrip --all: {} samples of {schemas} schemas re-encoded byte for byte ({seconds:.1} s)",
+            samples.len()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "roundtrip --all: {} of {} samples did not round-trip",
+            failures.len(),
+            samples.len()
+        );
+        Ok(ExitCode::FAILURE)
+    }
+}
