@@ -3,7 +3,10 @@
 //! Each test starts its own emulator in-process on an ephemeral loopback
 //! port, so tests run in parallel and need no network.
 
+use std::time::Duration;
+
 use lusid::auth::Config;
+use lusid::models::{InstrumentDefinition, InstrumentIdValue};
 use lusid_emulator::{EmulatorBuilder, RunningEmulator};
 
 /// Starts an emulator built by `builder` on `127.0.0.1:0`.
@@ -41,4 +44,32 @@ pub fn client_for(emulator: &RunningEmulator) -> lusid::Client {
         .config(config_for(emulator))
         .build()
         .expect("the client builds")
+}
+
+/// A client that retries quickly (5 ms backoff up to 20 ms, `retries`
+/// retries), so failure tests stay fast.
+///
+/// # Panics
+/// When the client cannot be built.
+pub fn quick_client(emulator: &RunningEmulator, retries: u32) -> lusid::Client {
+    lusid::Client::builder()
+        .config(config_for(emulator))
+        .retry_policy(
+            lusid::http::RetryPolicy::default()
+                .max_retries(retries)
+                .initial_backoff(Duration::from_millis(5))
+                .max_backoff(Duration::from_millis(20)),
+        )
+        .build()
+        .expect("the client builds")
+}
+
+/// An instrument definition named `name` with `(identifier type, value)`
+/// pairs, for upserts.
+pub fn definition(name: &str, ids: &[(&str, &str)]) -> InstrumentDefinition {
+    let identifiers = ids
+        .iter()
+        .map(|(kind, value)| ((*kind).to_owned(), InstrumentIdValue::new(*value)))
+        .collect();
+    InstrumentDefinition::new(name, identifiers)
 }

@@ -7,31 +7,9 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
-use lusid::models::{InstrumentDefinition, InstrumentIdValue, InstrumentState};
+use lusid::models::InstrumentState;
 use lusid_emulator::{Emulator, EmulatorCredentials, Fault};
-use lusid_integration_tests::{client_for, config_for, start};
-
-/// A client that retries quickly, so failure tests stay fast.
-fn quick_client(emulator: &lusid_emulator::RunningEmulator, retries: u32) -> lusid::Client {
-    lusid::Client::builder()
-        .config(config_for(emulator))
-        .retry_policy(
-            lusid::http::RetryPolicy::default()
-                .max_retries(retries)
-                .initial_backoff(Duration::from_millis(5))
-                .max_backoff(Duration::from_millis(20)),
-        )
-        .build()
-        .unwrap()
-}
-
-fn definition(name: &str, ids: &[(&str, &str)]) -> InstrumentDefinition {
-    let identifiers = ids
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), InstrumentIdValue::new(*v)))
-        .collect();
-    InstrumentDefinition::new(name, identifiers)
-}
+use lusid_integration_tests::{client_for, config_for, definition, quick_client, start};
 
 /// One page with one instrument, as LUSID would send it, plus `extra`
 /// spliced into the instrument object.

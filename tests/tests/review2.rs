@@ -10,32 +10,9 @@ use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
 use lusid::auth::{Config, Credentials};
-use lusid::models::{InstrumentDefinition, InstrumentIdValue};
 use lusid_emulator::{Emulator, Fault, RunningEmulator};
-use lusid_integration_tests::{client_for, config_for, start};
+use lusid_integration_tests::{client_for, config_for, definition, quick_client, start};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// A client that retries quickly, so failure tests stay fast.
-fn quick_client(emulator: &RunningEmulator, retries: u32) -> lusid::Client {
-    lusid::Client::builder()
-        .config(config_for(emulator))
-        .retry_policy(
-            lusid::http::RetryPolicy::default()
-                .max_retries(retries)
-                .initial_backoff(Duration::from_millis(5))
-                .max_backoff(Duration::from_millis(20)),
-        )
-        .build()
-        .unwrap()
-}
-
-fn definition(name: &str, ids: &[(&str, &str)]) -> InstrumentDefinition {
-    let identifiers = ids
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), InstrumentIdValue::new(*v)))
-        .collect();
-    InstrumentDefinition::new(name, identifiers)
-}
 
 /// A fresh access token from the emulator's token endpoint, as text.
 async fn token_for(emulator: &RunningEmulator) -> String {

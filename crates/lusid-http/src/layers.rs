@@ -14,7 +14,5 @@ pub use auth::{AuthLayer, AuthService};
 pub use base_url::{BaseUrlLayer, BaseUrlService};
 pub use default_headers::{DefaultHeadersLayer, DefaultHeadersService};
 pub use retry::{RetryBudget, RetryLayer, RetryPolicy};
-pub use timeout::{
-    AttemptTimeoutLayer, AttemptTimeoutService, TotalTimeoutLayer, TotalTimeoutService,
-};
+pub use timeout::{TimeoutLayer, TimeoutService};
 pub use trace::{TraceLayer, TraceService};

@@ -5,8 +5,7 @@ use lusid_auth::TokenProvider;
 use tower::{Layer, ServiceBuilder};
 
 use crate::layers::{
-    AttemptTimeoutLayer, AuthLayer, BaseUrlLayer, DefaultHeadersLayer, RetryLayer, RetryPolicy,
-    TotalTimeoutLayer, TraceLayer,
+    AuthLayer, BaseUrlLayer, DefaultHeadersLayer, RetryLayer, RetryPolicy, TimeoutLayer, TraceLayer,
 };
 use crate::transport::{TransportSettings, hyper_transport};
 use crate::{Error, Proxy, Request, Response};
@@ -29,13 +28,13 @@ type LayerFn = Box<dyn FnOnce(HttpService) -> HttpService + Send>;
 /// Outermost first:
 ///
 /// 1. [`TraceLayer`]: one `lusid.request` span per call
-/// 2. [`TotalTimeoutLayer`] (default [`DEFAULT_TOTAL_TIMEOUT`])
+/// 2. [`TimeoutLayer::total`] (default [`DEFAULT_TOTAL_TIMEOUT`])
 /// 3. [`RetryLayer`] with the [`RetryPolicy`] (default: 4 retries)
 /// 4. user layers from [`layer`](Self::layer), first added outermost: they see
 ///    every attempt, without the `Authorization` header
 /// 5. [`AuthLayer`]: a current bearer token on every attempt, one retry on 401
 /// 6. [`DefaultHeadersLayer`] and [`BaseUrlLayer`]
-/// 7. [`AttemptTimeoutLayer`] (default [`DEFAULT_ATTEMPT_TIMEOUT`])
+/// 7. [`TimeoutLayer::attempt`] (default [`DEFAULT_ATTEMPT_TIMEOUT`])
 /// 8. the transport: hyper-util's pooled client over rustls, asking for and
 ///    decoding gzip and brotli, through a [`Proxy`] when one is set; or the
 ///    service given to [`transport`](Self::transport)
@@ -252,7 +251,7 @@ impl StackBuilder {
             ServiceBuilder::new()
                 .layer(headers)
                 .layer(BaseUrlLayer::new(&self.lusid_url)?)
-                .layer(AttemptTimeoutLayer::new(self.attempt_timeout))
+                .layer(TimeoutLayer::attempt(self.attempt_timeout))
                 .service(transport),
         );
         let mut service = HttpService::new(AuthLayer::new(self.tokens).layer(below_auth));
@@ -262,7 +261,7 @@ impl StackBuilder {
         Ok(HttpService::new(
             ServiceBuilder::new()
                 .layer(TraceLayer)
-                .layer(TotalTimeoutLayer::new(self.total_timeout))
+                .layer(TimeoutLayer::total(self.total_timeout))
                 .layer(RetryLayer::new(self.retry))
                 .service(service),
         ))
