@@ -520,6 +520,7 @@ fn render_paged_request(
     };
     format!(
         "impl crate::paginator::PagedRequest for {request} {{\ntype Page = {page};\n\n\
+         const OPERATION_ID: &'static str = Self::OPERATION.id;\n\n\
          fn page_size(&self) -> Option<i64> {{\n{page_size}\n}}\n\n\
          fn set_page_size(&mut self, size: i64) {{\n{set_page_size}\n}}\n\n\
          {pin_as_at}\

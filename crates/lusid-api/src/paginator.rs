@@ -39,6 +39,9 @@ pub(crate) trait PagedRequest: Clone + Send + 'static {
     /// What one call returns.
     type Page: Page + Send;
 
+    /// The operationId, for errors raised by the paginator itself.
+    const OPERATION_ID: &'static str;
+
     /// The requested page size (`limit`), if set.
     fn page_size(&self) -> Option<i64>;
 
@@ -113,15 +116,6 @@ struct SeenTokens {
     pages: u64,
 }
 
-/// The operationId behind a generated request builder's type name
-/// (`ListInstrumentsRequest` → `ListInstruments`), for errors raised by the
-/// paginator itself.
-fn operation_name<R>() -> &'static str {
-    let full = std::any::type_name::<R>();
-    let name = full.rsplit("::").next().unwrap_or(full);
-    name.strip_suffix("Request").unwrap_or(name)
-}
-
 /// Prepares the first request: applies [`DEFAULT_PAGE_SIZE`] when no page
 /// size is set, and pins `asAt` to the current UTC time when the operation
 /// takes one and the caller gave none. The `page` token, if the caller set
@@ -176,7 +170,7 @@ where
             Cursor::Done => return Ok(None),
             Cursor::Repeated { token, pages } => {
                 return Err(Error::RepeatedPageToken {
-                    operation: operation_name::<R>(),
+                    operation: R::OPERATION_ID,
                     token,
                     pages,
                 });

@@ -853,6 +853,8 @@ impl ListAborsRequest {
 impl crate::paginator::PagedRequest for ListAborsRequest {
     type Page = lusid_models::PagedResourceListOfAbor;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1577,6 +1579,8 @@ impl ListDiaryEntriesRequest {
 
 impl crate::paginator::PagedRequest for ListDiaryEntriesRequest {
     type Page = lusid_models::PagedResourceListOfDiaryEntry;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -2340,6 +2344,8 @@ impl GetJournalEntryLinesRequest {
 impl crate::paginator::PagedRequest for GetJournalEntryLinesRequest {
     type Page = lusid_models::VersionedResourceListOfJournalEntryLine;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -2814,6 +2820,8 @@ impl GetTrialBalanceRequest {
 
 impl crate::paginator::PagedRequest for GetTrialBalanceRequest {
     type Page = lusid_models::VersionedResourceListOfTrialBalance;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

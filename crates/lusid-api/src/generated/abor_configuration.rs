@@ -542,6 +542,8 @@ impl ListAborConfigurationsRequest {
 impl crate::paginator::PagedRequest for ListAborConfigurationsRequest {
     type Page = lusid_models::PagedResourceListOfAborConfiguration;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

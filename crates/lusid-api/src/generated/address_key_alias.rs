@@ -464,6 +464,8 @@ impl ListAddressKeyAliasesRequest {
 impl crate::paginator::PagedRequest for ListAddressKeyAliasesRequest {
     type Page = lusid_models::PagedResourceListOfGetAddressKeyAliasResponse;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

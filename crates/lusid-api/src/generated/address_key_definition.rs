@@ -329,6 +329,8 @@ impl ListAddressKeyDefinitionsRequest {
 impl crate::paginator::PagedRequest for ListAddressKeyDefinitionsRequest {
     type Page = lusid_models::PagedResourceListOfAddressKeyDefinition;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -742,6 +742,8 @@ impl GetQueryableKeysRequest {
 impl crate::paginator::PagedRequest for GetQueryableKeysRequest {
     type Page = lusid_models::ResourceListOfAggregationQuery;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -858,6 +858,8 @@ impl ListAllocationEventsRequest {
 impl crate::paginator::PagedRequest for ListAllocationEventsRequest {
     type Page = lusid_models::PagedResourceListOfAllocationEvent;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

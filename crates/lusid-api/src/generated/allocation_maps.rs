@@ -557,6 +557,8 @@ impl ListAllocationMapsRequest {
 impl crate::paginator::PagedRequest for ListAllocationMapsRequest {
     type Page = lusid_models::PagedResourceListOfAllocationMap;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

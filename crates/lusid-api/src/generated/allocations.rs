@@ -405,6 +405,8 @@ impl ListAllocationsRequest {
 impl crate::paginator::PagedRequest for ListAllocationsRequest {
     type Page = lusid_models::PagedResourceListOfAllocation;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

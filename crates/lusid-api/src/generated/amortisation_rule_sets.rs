@@ -528,6 +528,8 @@ impl ListAmortisationRuleSetsRequest {
 impl crate::paginator::PagedRequest for ListAmortisationRuleSetsRequest {
     type Page = lusid_models::PagedResourceListOfAmortisationRuleSet;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -392,6 +392,8 @@ impl ListBlocksRequest {
 impl crate::paginator::PagedRequest for ListBlocksRequest {
     type Page = lusid_models::PagedResourceListOfBlock;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

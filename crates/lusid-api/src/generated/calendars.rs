@@ -1006,6 +1006,8 @@ impl ListCalendarsRequest {
 impl crate::paginator::PagedRequest for ListCalendarsRequest {
     type Page = lusid_models::PagedResourceListOfCalendar;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1343,6 +1345,8 @@ impl ListCalendarsInScopeRequest {
 
 impl crate::paginator::PagedRequest for ListCalendarsInScopeRequest {
     type Page = lusid_models::PagedResourceListOfCalendar;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

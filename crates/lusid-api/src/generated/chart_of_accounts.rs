@@ -1711,6 +1711,8 @@ impl ListChartsOfAccountsRequest {
 impl crate::paginator::PagedRequest for ListChartsOfAccountsRequest {
     type Page = lusid_models::PagedResourceListOfChartOfAccounts;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -2425,6 +2427,8 @@ impl ListAccountsRequest {
 
 impl crate::paginator::PagedRequest for ListAccountsRequest {
     type Page = lusid_models::PagedResourceListOfAccount;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -3320,6 +3324,8 @@ impl ListCleardownModulesRequest {
 impl crate::paginator::PagedRequest for ListCleardownModulesRequest {
     type Page = lusid_models::PagedResourceListOfCleardownModuleResponse;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -4116,6 +4122,8 @@ impl ListCleardownModuleRulesRequest {
 impl crate::paginator::PagedRequest for ListCleardownModuleRulesRequest {
     type Page = lusid_models::PagedResourceListOfCleardownModuleRule;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -4485,6 +4493,8 @@ impl ListGeneralLedgerProfilesRequest {
 
 impl crate::paginator::PagedRequest for ListGeneralLedgerProfilesRequest {
     type Page = lusid_models::PagedResourceListOfGeneralLedgerProfileResponse;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -5194,6 +5204,8 @@ impl ListPostingModulesRequest {
 
 impl crate::paginator::PagedRequest for ListPostingModulesRequest {
     type Page = lusid_models::PagedResourceListOfPostingModuleResponse;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -6007,6 +6019,8 @@ impl ListPostingModuleRulesRequest {
 
 impl crate::paginator::PagedRequest for ListPostingModuleRulesRequest {
     type Page = lusid_models::PagedResourceListOfPostingModuleRuleResponse;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

@@ -579,6 +579,8 @@ impl ListCheckDefinitionsRequest {
 impl crate::paginator::PagedRequest for ListCheckDefinitionsRequest {
     type Page = lusid_models::PagedResourceListOfCheckDefinition;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

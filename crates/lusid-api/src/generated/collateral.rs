@@ -853,6 +853,8 @@ impl ListMarginCallsRequest {
 impl crate::paginator::PagedRequest for ListMarginCallsRequest {
     type Page = lusid_models::PagedResourceListOfMarginCall;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1688,6 +1690,8 @@ impl ListMarginCallLinesRequest {
 impl crate::paginator::PagedRequest for ListMarginCallLinesRequest {
     type Page = lusid_models::PagedResourceListOfMarginLine;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1885,6 +1889,8 @@ impl ListMarginRunsRequest {
 
 impl crate::paginator::PagedRequest for ListMarginRunsRequest {
     type Page = lusid_models::PagedResourceListOfMarginRun;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -2283,6 +2289,8 @@ impl ListMarginLinesRequest {
 
 impl crate::paginator::PagedRequest for ListMarginLinesRequest {
     type Page = lusid_models::PagedResourceListOfMarginLine;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

@@ -517,6 +517,8 @@ impl ListCollateralAgreementsRequest {
 impl crate::paginator::PagedRequest for ListCollateralAgreementsRequest {
     type Page = lusid_models::PagedResourceListOfCollateralAgreement;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -518,6 +518,8 @@ impl ListComplexMarketDataRequest {
 impl crate::paginator::PagedRequest for ListComplexMarketDataRequest {
     type Page = lusid_models::ResourceListOfListComplexMarketDataWithMetaDataResponse;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -1029,6 +1029,8 @@ impl ListComplianceRulesRequest {
 impl crate::paginator::PagedRequest for ListComplianceRulesRequest {
     type Page = lusid_models::PagedResourceListOfComplianceRuleResponse;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1591,6 +1593,8 @@ impl ListComplianceRunsRequest {
 impl crate::paginator::PagedRequest for ListComplianceRunsRequest {
     type Page = lusid_models::PagedResourceListOfComplianceRunInfoV2;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1943,6 +1947,8 @@ impl ListOrderBreachHistoryRequest {
 
 impl crate::paginator::PagedRequest for ListOrderBreachHistoryRequest {
     type Page = lusid_models::PagedResourceListOfOrderBreachHistory;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -2698,6 +2704,8 @@ impl ListComplianceTemplatesRequest {
 
 impl crate::paginator::PagedRequest for ListComplianceTemplatesRequest {
     type Page = lusid_models::PagedResourceListOfComplianceTemplate;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

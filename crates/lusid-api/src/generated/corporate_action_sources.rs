@@ -594,6 +594,8 @@ impl ListCorporateActionSourcesRequest {
 impl crate::paginator::PagedRequest for ListCorporateActionSourcesRequest {
     type Page = lusid_models::PagedResourceListOfCorporateActionSource;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1473,6 +1475,8 @@ impl GetInstrumentEventsRequest {
 
 impl crate::paginator::PagedRequest for GetInstrumentEventsRequest {
     type Page = lusid_models::PagedResourceListOfInstrumentEventHolder;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

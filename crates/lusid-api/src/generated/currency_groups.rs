@@ -366,6 +366,8 @@ impl ListCurrencyGroupsRequest {
 impl crate::paginator::PagedRequest for ListCurrencyGroupsRequest {
     type Page = lusid_models::PagedResourceListOfCurrencyGroupResponse;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

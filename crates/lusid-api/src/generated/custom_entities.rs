@@ -930,6 +930,8 @@ impl ListCustomEntitiesRequest {
 impl crate::paginator::PagedRequest for ListCustomEntitiesRequest {
     type Page = lusid_models::PagedResourceListOfCustomEntityResponse;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

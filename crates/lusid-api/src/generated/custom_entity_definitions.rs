@@ -393,6 +393,8 @@ impl ListCustomEntityDefinitionsRequest {
 impl crate::paginator::PagedRequest for ListCustomEntityDefinitionsRequest {
     type Page = lusid_models::PagedResourceListOfCustomEntityDefinition;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -413,6 +413,8 @@ impl ListCustomEntityTypesRequest {
 impl crate::paginator::PagedRequest for ListCustomEntityTypesRequest {
     type Page = lusid_models::PagedResourceListOfCustomEntityType;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -414,6 +414,8 @@ impl ListCutLabelDefinitionsRequest {
 impl crate::paginator::PagedRequest for ListCutLabelDefinitionsRequest {
     type Page = lusid_models::PagedResourceListOfCutLabelDefinition;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

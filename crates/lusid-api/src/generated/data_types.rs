@@ -561,6 +561,8 @@ impl ListDataTypeSummariesRequest {
 impl crate::paginator::PagedRequest for ListDataTypeSummariesRequest {
     type Page = lusid_models::PagedResourceListOfDataTypeSummary;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -491,6 +491,8 @@ impl ListEligibleCollateralSchedulesRequest {
 impl crate::paginator::PagedRequest for ListEligibleCollateralSchedulesRequest {
     type Page = lusid_models::PagedResourceListOfEligibleCollateralSchedule;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

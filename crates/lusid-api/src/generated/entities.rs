@@ -2708,6 +2708,8 @@ impl GetEntityHistoryRequest {
 impl crate::paginator::PagedRequest for GetEntityHistoryRequest {
     type Page = lusid_models::ResourceListOfChangeInterval;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -399,6 +399,8 @@ impl ListExecutionsRequest {
 impl crate::paginator::PagedRequest for ListExecutionsRequest {
     type Page = lusid_models::PagedResourceListOfExecution;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

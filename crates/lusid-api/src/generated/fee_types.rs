@@ -435,6 +435,8 @@ impl ListFeeTypesRequest {
 impl crate::paginator::PagedRequest for ListFeeTypesRequest {
     type Page = lusid_models::PagedResourceListOfFeeType;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

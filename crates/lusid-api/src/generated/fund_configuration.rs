@@ -503,6 +503,8 @@ impl ListFundConfigurationsRequest {
 impl crate::paginator::PagedRequest for ListFundConfigurationsRequest {
     type Page = lusid_models::PagedResourceListOfFundConfiguration;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -581,6 +581,8 @@ impl ListFundStructuresRequest {
 impl crate::paginator::PagedRequest for ListFundStructuresRequest {
     type Page = lusid_models::PagedResourceListOfFundStructure;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -3331,6 +3331,8 @@ impl ListFundsRequest {
 impl crate::paginator::PagedRequest for ListFundsRequest {
     type Page = lusid_models::PagedResourceListOfFund;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -4833,6 +4835,8 @@ impl ListFundCalendarRequest {
 impl crate::paginator::PagedRequest for ListFundCalendarRequest {
     type Page = lusid_models::PagedResourceListOfFundCalendarEntry;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -5110,6 +5114,8 @@ impl ListFundCalendarEntriesRequest {
 impl crate::paginator::PagedRequest for ListFundCalendarEntriesRequest {
     type Page = lusid_models::PagedResourceListOfFundCalendarEntries;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -5385,6 +5391,8 @@ impl ListPartnerCapitalAccountsRequest {
 
 impl crate::paginator::PagedRequest for ListPartnerCapitalAccountsRequest {
     type Page = lusid_models::PagedResourceListOfPartnerCapitalAccount;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -5891,6 +5899,8 @@ impl ListFacilitiesRequest {
 
 impl crate::paginator::PagedRequest for ListFacilitiesRequest {
     type Page = lusid_models::PagedResourceListOfFacility;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -6521,6 +6531,8 @@ impl ListFeesRequest {
 
 impl crate::paginator::PagedRequest for ListFeesRequest {
     type Page = lusid_models::PagedResourceListOfFee;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -7684,6 +7696,8 @@ impl GetHoldingContributorsForFundRequest {
 impl crate::paginator::PagedRequest for GetHoldingContributorsForFundRequest {
     type Page = lusid_models::VersionedResourceListOfHoldingContributor;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -7976,6 +7990,8 @@ impl ListNavActivityAdjustmentsRequest {
 
 impl crate::paginator::PagedRequest for ListNavActivityAdjustmentsRequest {
     type Page = lusid_models::ResourceListOfNavActivityAdjustmentResponse;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -8659,6 +8675,8 @@ impl GetPartnersRequest {
 
 impl crate::paginator::PagedRequest for GetPartnersRequest {
     type Page = lusid_models::PagedResourceListOfFundPartner;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -10719,6 +10737,8 @@ impl ListValuationPointOverviewRequest {
 impl crate::paginator::PagedRequest for ListValuationPointOverviewRequest {
     type Page = lusid_models::PagedResourceListOfValuationPointOverview;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -12232,6 +12252,8 @@ impl QueryCashStatementRequest {
 impl crate::paginator::PagedRequest for QueryCashStatementRequest {
     type Page = lusid_models::ValuationPointResourceListOfFundCashStatementRow;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -12525,6 +12547,8 @@ impl QueryCashStatementLocalCurrencyRequest {
 impl crate::paginator::PagedRequest for QueryCashStatementLocalCurrencyRequest {
     type Page = lusid_models::ValuationPointResourceListOfFundCashStatementLocalCurrency;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -12775,6 +12799,8 @@ impl ListValuationPointComplexMarketDataRequest {
 
 impl crate::paginator::PagedRequest for ListValuationPointComplexMarketDataRequest {
     type Page = lusid_models::ValuationPointResourceListOfAccountedComplexMarketData;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -13120,6 +13146,8 @@ impl ListValuationPointInstrumentsRequest {
 impl crate::paginator::PagedRequest for ListValuationPointInstrumentsRequest {
     type Page = lusid_models::PagedResourceListOfValuationPointInstrument;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -13449,6 +13477,8 @@ impl GetValuationPointJournalEntryLinesRequest {
 impl crate::paginator::PagedRequest for GetValuationPointJournalEntryLinesRequest {
     type Page = lusid_models::ValuationPointResourceListOfFundJournalEntryLine;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -13738,6 +13768,8 @@ impl GetValuationPointPnlSummaryRequest {
 impl crate::paginator::PagedRequest for GetValuationPointPnlSummaryRequest {
     type Page = lusid_models::ValuationPointResourceListOfPnlJournalEntryLine;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -13982,6 +14014,8 @@ impl GetValuationPointQuotesRequest {
 
 impl crate::paginator::PagedRequest for GetValuationPointQuotesRequest {
     type Page = lusid_models::ValuationPointResourceListOfAccountedQuote;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -14362,6 +14396,8 @@ impl GetValuationPointTransactionsRequest {
 impl crate::paginator::PagedRequest for GetValuationPointTransactionsRequest {
     type Page = lusid_models::ValuationPointResourceListOfAccountedTransaction;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -14696,6 +14732,8 @@ impl GetValuationPointTrialBalanceRequest {
 impl crate::paginator::PagedRequest for GetValuationPointTrialBalanceRequest {
     type Page = lusid_models::ValuationPointResourceListOfTrialBalance;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -14981,6 +15019,8 @@ impl GetValuationPointUnsettledTransactionsRequest {
 
 impl crate::paginator::PagedRequest for GetValuationPointUnsettledTransactionsRequest {
     type Page = lusid_models::ValuationPointResourceListOfUnsettledTransaction;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

@@ -802,6 +802,8 @@ impl ListComparisonResultsRequest {
 impl crate::paginator::PagedRequest for ListComparisonResultsRequest {
     type Page = lusid_models::PagedResourceListOfGroupReconciliationComparisonResult;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1050,6 +1052,8 @@ impl ListComparisonRulesetsRequest {
 
 impl crate::paginator::PagedRequest for ListComparisonRulesetsRequest {
     type Page = lusid_models::PagedResourceListOfGroupReconciliationComparisonRuleset;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -1726,6 +1730,8 @@ impl ListGroupReconciliationDefinitionsRequest {
 
 impl crate::paginator::PagedRequest for ListGroupReconciliationDefinitionsRequest {
     type Page = lusid_models::PagedResourceListOfGroupReconciliationDefinition;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

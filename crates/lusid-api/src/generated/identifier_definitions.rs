@@ -519,6 +519,8 @@ impl ListIdentifierDefinitionsRequest {
 impl crate::paginator::PagedRequest for ListIdentifierDefinitionsRequest {
     type Page = lusid_models::PagedResourceListOfIdentifierDefinition;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

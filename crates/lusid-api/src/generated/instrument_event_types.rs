@@ -798,6 +798,8 @@ impl ListTransactionTemplatesRequest {
 impl crate::paginator::PagedRequest for ListTransactionTemplatesRequest {
     type Page = lusid_models::PagedResourceListOfTransactionTemplate;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1048,6 +1050,8 @@ impl ListTransactionTemplateSpecificationsRequest {
 
 impl crate::paginator::PagedRequest for ListTransactionTemplateSpecificationsRequest {
     type Page = lusid_models::PagedResourceListOfTransactionTemplateSpecification;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

@@ -423,6 +423,8 @@ impl QueryInstrumentEventsRequest {
 impl crate::paginator::PagedRequest for QueryInstrumentEventsRequest {
     type Page = lusid_models::ResourceListOfInstrumentEventHolder;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -637,6 +639,8 @@ impl QueryApplicableInstrumentEventsRequest {
 
 impl crate::paginator::PagedRequest for QueryApplicableInstrumentEventsRequest {
     type Page = lusid_models::ResourceListOfApplicableInstrumentEvent;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -1016,6 +1020,8 @@ impl QueryCashFlowsRequest {
 impl crate::paginator::PagedRequest for QueryCashFlowsRequest {
     type Page = lusid_models::ResourceListOfInstrumentCashFlow;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1204,6 +1210,8 @@ impl QueryTradeTicketsRequest {
 
 impl crate::paginator::PagedRequest for QueryTradeTicketsRequest {
     type Page = lusid_models::ResourceListOfPortfolioTradeTicket;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

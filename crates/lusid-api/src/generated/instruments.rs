@@ -1335,6 +1335,8 @@ impl ListInstrumentsRequest {
 impl crate::paginator::PagedRequest for ListInstrumentsRequest {
     type Page = lusid_models::PagedResourceListOfInstrument;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -3609,6 +3611,8 @@ impl ListInstrumentPropertiesRequest {
 impl crate::paginator::PagedRequest for ListInstrumentPropertiesRequest {
     type Page = lusid_models::ResourceListOfProperty;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -3887,6 +3891,8 @@ impl GetInstrumentPropertyTimeSeriesRequest {
 
 impl crate::paginator::PagedRequest for GetInstrumentPropertyTimeSeriesRequest {
     type Page = lusid_models::ResourceListOfPropertyInterval;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

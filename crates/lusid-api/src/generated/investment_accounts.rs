@@ -697,6 +697,8 @@ impl ListAllInvestmentAccountsRequest {
 impl crate::paginator::PagedRequest for ListAllInvestmentAccountsRequest {
     type Page = lusid_models::ResourceListOfInvestmentAccount;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -688,6 +688,8 @@ impl ListAllInvestorRecordsRequest {
 impl crate::paginator::PagedRequest for ListAllInvestorRecordsRequest {
     type Page = lusid_models::ResourceListOfInvestorRecord;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -536,6 +536,8 @@ impl ListLegacyComplianceRulesRequest {
 impl crate::paginator::PagedRequest for ListLegacyComplianceRulesRequest {
     type Page = lusid_models::ResourceListOfComplianceRule;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1093,6 +1095,8 @@ impl ListLegacyComplianceRunInfoRequest {
 impl crate::paginator::PagedRequest for ListLegacyComplianceRunInfoRequest {
     type Page = lusid_models::ResourceListOfComplianceRunInfo;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1568,6 +1572,8 @@ impl GetLegacyComplianceRunResultsRequest {
 
 impl crate::paginator::PagedRequest for GetLegacyComplianceRunResultsRequest {
     type Page = lusid_models::ResourceListOfComplianceRuleResult;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

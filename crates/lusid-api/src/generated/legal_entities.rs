@@ -1113,6 +1113,8 @@ impl ListAllLegalEntitiesRequest {
 impl crate::paginator::PagedRequest for ListAllLegalEntitiesRequest {
     type Page = lusid_models::ResourceListOfLegalEntity;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1619,6 +1621,8 @@ impl ListLegalEntitiesRequest {
 
 impl crate::paginator::PagedRequest for ListLegalEntitiesRequest {
     type Page = lusid_models::PagedResourceListOfLegalEntity;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -3385,6 +3389,8 @@ impl GetLegalEntityPropertyTimeSeriesRequest {
 
 impl crate::paginator::PagedRequest for GetLegalEntityPropertyTimeSeriesRequest {
     type Page = lusid_models::ResourceListOfPropertyInterval;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

@@ -406,6 +406,8 @@ impl ListOrderInstructionsRequest {
 impl crate::paginator::PagedRequest for ListOrderInstructionsRequest {
     type Page = lusid_models::PagedResourceListOfOrderInstruction;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

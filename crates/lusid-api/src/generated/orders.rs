@@ -483,6 +483,8 @@ impl ListOrdersRequest {
 impl crate::paginator::PagedRequest for ListOrdersRequest {
     type Page = lusid_models::PagedResourceListOfOrder;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

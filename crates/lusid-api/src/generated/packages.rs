@@ -397,6 +397,8 @@ impl ListPackagesRequest {
 impl crate::paginator::PagedRequest for ListPackagesRequest {
     type Page = lusid_models::PagedResourceListOfPackage;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -405,6 +405,8 @@ impl ListParticipationsRequest {
 impl crate::paginator::PagedRequest for ListParticipationsRequest {
     type Page = lusid_models::PagedResourceListOfParticipation;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -510,6 +510,8 @@ impl ListPaymentInstructionsRequest {
 impl crate::paginator::PagedRequest for ListPaymentInstructionsRequest {
     type Page = lusid_models::PagedResourceListOfPaymentInstruction;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -1081,6 +1081,8 @@ impl ListAllPersonsRequest {
 impl crate::paginator::PagedRequest for ListAllPersonsRequest {
     type Page = lusid_models::ResourceListOfPerson;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1563,6 +1565,8 @@ impl ListPersonsRequest {
 
 impl crate::paginator::PagedRequest for ListPersonsRequest {
     type Page = lusid_models::PagedResourceListOfPerson;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -3325,6 +3329,8 @@ impl GetPersonPropertyTimeSeriesRequest {
 
 impl crate::paginator::PagedRequest for GetPersonPropertyTimeSeriesRequest {
     type Page = lusid_models::ResourceListOfPropertyInterval;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

@@ -399,6 +399,8 @@ impl ListPlacementsRequest {
 impl crate::paginator::PagedRequest for ListPlacementsRequest {
     type Page = lusid_models::PagedResourceListOfPlacement;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -1526,6 +1526,8 @@ impl ListAllPortfolioGroupsRequest {
 impl crate::paginator::PagedRequest for ListAllPortfolioGroupsRequest {
     type Page = lusid_models::PagedResourceListOfPortfolioGroup;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1878,6 +1880,8 @@ impl ListPortfolioGroupsRequest {
 
 impl crate::paginator::PagedRequest for ListPortfolioGroupsRequest {
     type Page = lusid_models::PagedResourceListOfPortfolioGroup;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -4709,6 +4713,8 @@ impl GetPortfolioGroupPropertyTimeSeriesRequest {
 impl crate::paginator::PagedRequest for GetPortfolioGroupPropertyTimeSeriesRequest {
     type Page = lusid_models::ResourceListOfPropertyInterval;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -5687,6 +5693,8 @@ impl GetTransactionsForPortfolioGroupRequest {
 impl crate::paginator::PagedRequest for GetTransactionsForPortfolioGroupRequest {
     type Page = lusid_models::VersionedResourceListOfTransaction;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -6007,6 +6015,8 @@ impl BuildTransactionsForPortfolioGroupRequest {
 
 impl crate::paginator::PagedRequest for BuildTransactionsForPortfolioGroupRequest {
     type Page = lusid_models::VersionedResourceListOfOutputTransaction;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

@@ -1748,6 +1748,8 @@ impl ListPortfoliosRequest {
 impl crate::paginator::PagedRequest for ListPortfoliosRequest {
     type Page = lusid_models::ResourceListOfPortfolio;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -2192,6 +2194,8 @@ impl ListPortfoliosForScopeRequest {
 
 impl crate::paginator::PagedRequest for ListPortfoliosForScopeRequest {
     type Page = lusid_models::ResourceListOfPortfolio;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -2941,6 +2945,8 @@ impl GetPortfolioCommandsRequest {
 impl crate::paginator::PagedRequest for GetPortfolioCommandsRequest {
     type Page = lusid_models::ResourceListOfProcessedCommand;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -3260,6 +3266,8 @@ impl ListInstrumentEventInstructionsRequest {
 
 impl crate::paginator::PagedRequest for ListInstrumentEventInstructionsRequest {
     type Page = lusid_models::PagedResourceListOfInstrumentEventInstruction;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -5010,6 +5018,8 @@ impl ListPortfolioPropertiesRequest {
 impl crate::paginator::PagedRequest for ListPortfolioPropertiesRequest {
     type Page = lusid_models::ResourceListOfProperty;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -5272,6 +5282,8 @@ impl GetPortfolioPropertyTimeSeriesRequest {
 
 impl crate::paginator::PagedRequest for GetPortfolioPropertyTimeSeriesRequest {
     type Page = lusid_models::ResourceListOfPropertyInterval;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -5538,6 +5550,8 @@ impl GetPortfolioPropertiesTimeSeriesRequest {
 
 impl crate::paginator::PagedRequest for GetPortfolioPropertiesTimeSeriesRequest {
     type Page = lusid_models::ResourceListOfPropertyIntervalTimeSeries;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

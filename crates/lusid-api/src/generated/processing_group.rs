@@ -522,6 +522,8 @@ impl ListProcessingGroupsRequest {
 impl crate::paginator::PagedRequest for ListProcessingGroupsRequest {
     type Page = lusid_models::PagedResourceListOfProcessingGroup;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

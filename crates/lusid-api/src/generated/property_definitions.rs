@@ -1095,6 +1095,8 @@ impl ListPropertyDefinitionsRequest {
 impl crate::paginator::PagedRequest for ListPropertyDefinitionsRequest {
     type Page = lusid_models::PagedResourceListOfPropertyDefinition;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -2356,6 +2358,8 @@ impl GetPropertyDefinitionPropertyTimeSeriesRequest {
 
 impl crate::paginator::PagedRequest for GetPropertyDefinitionPropertyTimeSeriesRequest {
     type Page = lusid_models::ResourceListOfPropertyInterval;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

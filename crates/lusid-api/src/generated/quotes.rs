@@ -1231,6 +1231,8 @@ impl ListQuotesForScopeRequest {
 impl crate::paginator::PagedRequest for ListQuotesForScopeRequest {
     type Page = lusid_models::ResourceListOfQuote;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1643,6 +1645,8 @@ impl ListQuotesRequest {
 
 impl crate::paginator::PagedRequest for ListQuotesRequest {
     type Page = lusid_models::ResourceListOfQuote;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

@@ -1387,6 +1387,8 @@ impl ListReconciliationsRequest {
 impl crate::paginator::PagedRequest for ListReconciliationsRequest {
     type Page = lusid_models::PagedResourceListOfReconciliation;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -1122,6 +1122,8 @@ impl ListRecDefinitionsRequest {
 impl crate::paginator::PagedRequest for ListRecDefinitionsRequest {
     type Page = lusid_models::PagedResourceListOfRecDefinition;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1886,6 +1888,8 @@ impl ListRecInstancesRequest {
 impl crate::paginator::PagedRequest for ListRecInstancesRequest {
     type Page = lusid_models::PagedResourceListOfRecInstance;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -2432,6 +2436,8 @@ impl ListMatchingRulesetsRequest {
 
 impl crate::paginator::PagedRequest for ListMatchingRulesetsRequest {
     type Page = lusid_models::PagedResourceListOfMatchingRuleset;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -3097,6 +3103,8 @@ impl ListRecResultsRequest {
 impl crate::paginator::PagedRequest for ListRecResultsRequest {
     type Page = lusid_models::PagedResourceListOfRecResult;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -3732,6 +3740,8 @@ impl ListRecResultSetsRequest {
 
 impl crate::paginator::PagedRequest for ListRecResultSetsRequest {
     type Page = lusid_models::PagedResourceListOfRecResultSet;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

@@ -357,6 +357,8 @@ impl ListReferenceListsRequest {
 impl crate::paginator::PagedRequest for ListReferenceListsRequest {
     type Page = lusid_models::PagedResourceListOfReferenceListResponse;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

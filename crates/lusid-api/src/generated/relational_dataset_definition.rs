@@ -526,6 +526,8 @@ impl ListRelationalDatasetDefinitionsRequest {
 impl crate::paginator::PagedRequest for ListRelationalDatasetDefinitionsRequest {
     type Page = lusid_models::PagedResourceListOfRelationalDatasetDefinition;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -668,6 +668,8 @@ impl QueryRelationalDataRequest {
 impl crate::paginator::PagedRequest for QueryRelationalDataRequest {
     type Page = lusid_models::PagedResourceListOfRelationalDataPointResponse;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

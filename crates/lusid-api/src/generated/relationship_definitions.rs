@@ -428,6 +428,8 @@ impl ListRelationshipDefinitionsRequest {
 impl crate::paginator::PagedRequest for ListRelationshipDefinitionsRequest {
     type Page = lusid_models::PagedResourceListOfRelationshipDefinition;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

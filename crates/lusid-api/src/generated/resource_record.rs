@@ -421,6 +421,8 @@ impl ListResourceRecordScopesRequest {
 impl crate::paginator::PagedRequest for ListResourceRecordScopesRequest {
     type Page = lusid_models::ResourceListOfScopeDefinition;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -883,6 +885,8 @@ impl ListResourceRecordsRequest {
 
 impl crate::paginator::PagedRequest for ListResourceRecordsRequest {
     type Page = lusid_models::PagedResourceListOfResourceRecord;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

@@ -569,6 +569,8 @@ impl ListScenariosRequest {
 impl crate::paginator::PagedRequest for ListScenariosRequest {
     type Page = lusid_models::PagedResourceListOfGetScenarioResponse;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1150,6 +1152,8 @@ impl ListScenariosForScopeRequest {
 impl crate::paginator::PagedRequest for ListScenariosForScopeRequest {
     type Page = lusid_models::PagedResourceListOfGetScenarioResponse;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1673,6 +1677,8 @@ impl ListScenarioVersionsRequest {
 
 impl crate::paginator::PagedRequest for ListScenarioVersionsRequest {
     type Page = lusid_models::PagedResourceListOfVersion;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

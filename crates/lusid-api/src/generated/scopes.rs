@@ -368,6 +368,8 @@ impl ListEntityScopesRequest {
 impl crate::paginator::PagedRequest for ListEntityScopesRequest {
     type Page = lusid_models::ResourceListOfScopeDefinition;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -604,6 +604,8 @@ impl ListDialectIdsRequest {
 impl crate::paginator::PagedRequest for ListDialectIdsRequest {
     type Page = lusid_models::PagedResourceListOfDialectId;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1060,6 +1062,8 @@ impl ListTranslationScriptIdsRequest {
 
 impl crate::paginator::PagedRequest for ListTranslationScriptIdsRequest {
     type Page = lusid_models::PagedResourceListOfTranslationScriptId;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

@@ -515,6 +515,8 @@ impl SearchPortfolioGroupsRequest {
 impl crate::paginator::PagedRequest for SearchPortfolioGroupsRequest {
     type Page = lusid_models::PagedResourceListOfPortfolioGroupSearchResult;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -746,6 +748,8 @@ impl SearchPortfoliosRequest {
 
 impl crate::paginator::PagedRequest for SearchPortfoliosRequest {
     type Page = lusid_models::PagedResourceListOfPortfolioSearchResult;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -982,6 +986,8 @@ impl SearchPropertiesRequest {
 
 impl crate::paginator::PagedRequest for SearchPropertiesRequest {
     type Page = lusid_models::PagedResourceListOfPropertyDefinitionSearchResult;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

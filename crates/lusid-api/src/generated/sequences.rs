@@ -362,6 +362,8 @@ impl ListSequencesRequest {
 impl crate::paginator::PagedRequest for ListSequencesRequest {
     type Page = lusid_models::PagedResourceListOfSequenceDefinition;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

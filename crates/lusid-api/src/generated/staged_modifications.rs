@@ -384,6 +384,8 @@ impl ListStagedModificationsRequest {
 impl crate::paginator::PagedRequest for ListStagedModificationsRequest {
     type Page = lusid_models::PagedResourceListOfStagedModification;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -843,6 +845,8 @@ impl ListRequestedChangesRequest {
 
 impl crate::paginator::PagedRequest for ListRequestedChangesRequest {
     type Page = lusid_models::PagedResourceListOfStagedModificationsRequestedChangeInterval;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

@@ -408,6 +408,8 @@ impl ListStagingRuleSetsRequest {
 impl crate::paginator::PagedRequest for ListStagingRuleSetsRequest {
     type Page = lusid_models::PagedResourceListOfStagingRuleSet;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -1027,6 +1027,8 @@ impl GetVirtualDocumentRowsRequest {
 impl crate::paginator::PagedRequest for GetVirtualDocumentRowsRequest {
     type Page = lusid_models::PagedResourceListOfVirtualRow;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

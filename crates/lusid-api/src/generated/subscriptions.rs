@@ -457,6 +457,8 @@ impl ListSubscriptionsRequest {
 impl crate::paginator::PagedRequest for ListSubscriptionsRequest {
     type Page = lusid_models::PagedResourceListOfGetSubscriptionResponse;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

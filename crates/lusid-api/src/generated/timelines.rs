@@ -838,6 +838,8 @@ impl ListTimelinesRequest {
 impl crate::paginator::PagedRequest for ListTimelinesRequest {
     type Page = lusid_models::PagedResourceListOfTimeline;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1547,6 +1549,8 @@ impl ListClosedPeriodsRequest {
 
 impl crate::paginator::PagedRequest for ListClosedPeriodsRequest {
     type Page = lusid_models::PagedResourceListOfClosedPeriod;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

@@ -484,6 +484,8 @@ impl ListTransactionFeeTypesRequest {
 impl crate::paginator::PagedRequest for ListTransactionFeeTypesRequest {
     type Page = lusid_models::ResourceListOfTransactionFeeType;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

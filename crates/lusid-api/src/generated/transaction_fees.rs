@@ -618,6 +618,8 @@ impl ListTransactionFeeRulesRequest {
 impl crate::paginator::PagedRequest for ListTransactionFeeRulesRequest {
     type Page = lusid_models::ResourceListOfFeeRule;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

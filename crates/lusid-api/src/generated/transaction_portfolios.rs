@@ -4675,6 +4675,8 @@ impl ListCustodianAccountsRequest {
 impl crate::paginator::PagedRequest for ListCustodianAccountsRequest {
     type Page = lusid_models::PagedResourceListOfCustodianAccount;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -7065,6 +7067,8 @@ impl GetMultipleHoldingContributorsRequest {
 impl crate::paginator::PagedRequest for GetMultipleHoldingContributorsRequest {
     type Page = lusid_models::VersionedResourceListOfHoldingContributor;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -7423,6 +7427,8 @@ impl GetHoldingContributorsRequest {
 
 impl crate::paginator::PagedRequest for GetHoldingContributorsRequest {
     type Page = lusid_models::VersionedResourceListOfHoldingContributor;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -9190,6 +9196,8 @@ impl ListSettlementInstructionsRequest {
 impl crate::paginator::PagedRequest for ListSettlementInstructionsRequest {
     type Page = lusid_models::VersionedResourceListOfTransactionSettlementInstruction;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -10156,6 +10164,8 @@ impl GetTransactionsRequest {
 impl crate::paginator::PagedRequest for GetTransactionsRequest {
     type Page = lusid_models::VersionedResourceListOfTransaction;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -10901,6 +10911,8 @@ impl BuildTransactionsRequest {
 
 impl crate::paginator::PagedRequest for BuildTransactionsRequest {
     type Page = lusid_models::VersionedResourceListOfOutputTransaction;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

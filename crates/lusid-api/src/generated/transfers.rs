@@ -414,6 +414,8 @@ impl ListTransfersRequest {
 impl crate::paginator::PagedRequest for ListTransfersRequest {
     type Page = lusid_models::ResourceListOfTransfer;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }

@@ -863,6 +863,8 @@ impl ListWithholdingTaxConfigurationsRequest {
 impl crate::paginator::PagedRequest for ListWithholdingTaxConfigurationsRequest {
     type Page = lusid_models::PagedResourceListOfWithholdingTaxConfiguration;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1423,6 +1425,8 @@ impl ListWithholdingTaxDatasetDefinitionsRequest {
 
 impl crate::paginator::PagedRequest for ListWithholdingTaxDatasetDefinitionsRequest {
     type Page = lusid_models::PagedResourceListOfWithholdingTaxDataset;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit

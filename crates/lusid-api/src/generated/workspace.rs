@@ -691,6 +691,8 @@ impl ListWorkspacesRequest {
 impl crate::paginator::PagedRequest for ListWorkspacesRequest {
     type Page = lusid_models::PagedResourceListOfWorkspace;
 
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+
     fn page_size(&self) -> Option<i64> {
         self.params.limit
     }
@@ -1051,6 +1053,8 @@ impl SearchItemsRequest {
 
 impl crate::paginator::PagedRequest for SearchItemsRequest {
     type Page = lusid_models::PagedResourceListOfItemAndWorkspace;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
@@ -1668,6 +1672,8 @@ impl ListItemsRequest {
 
 impl crate::paginator::PagedRequest for ListItemsRequest {
     type Page = lusid_models::PagedResourceListOfWorkspaceItem;
+
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
 
     fn page_size(&self) -> Option<i64> {
         self.params.limit
