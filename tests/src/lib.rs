@@ -55,7 +55,7 @@ pub fn quick_client(emulator: &RunningEmulator, retries: u32) -> lusid::Client {
     lusid::Client::builder()
         .config(config_for(emulator))
         .retry_policy(
-            lusid::http::RetryPolicy::default()
+            lusid::stack::RetryPolicy::default()
                 .max_retries(retries)
                 .initial_backoff(Duration::from_millis(5))
                 .max_backoff(Duration::from_millis(20)),
@@ -72,4 +72,26 @@ pub fn definition(name: &str, ids: &[(&str, &str)]) -> InstrumentDefinition {
         .map(|(kind, value)| ((*kind).to_owned(), InstrumentIdValue::new(*value)))
         .collect();
     InstrumentDefinition::new(name, identifiers)
+}
+
+/// The HTTP client token requests go through: the SDK's transport with
+/// default settings.
+///
+/// # Panics
+/// When the transport cannot be built.
+pub fn token_http() -> lusid::auth::HttpClient {
+    lusid::stack::Transport::new(&lusid::stack::TransportSettings::default())
+        .expect("the transport builds")
+        .token_client()
+}
+
+/// The token provider `config` implies, sending through [`token_http`] and
+/// retrying by the default policy with the configured `rateLimitRetries`,
+/// as a client built from it would.
+pub fn token_provider(config: &Config) -> std::sync::Arc<dyn lusid::auth::TokenProvider> {
+    let mut retry = lusid::retry::RetryPolicy::default();
+    if let Some(retries) = config.rate_limit_retries() {
+        retry = retry.max_rate_limit_retries(retries);
+    }
+    lusid::auth::token_provider(config, token_http(), retry)
 }

@@ -290,7 +290,9 @@ async fn a_slow_attempt_times_out_and_is_retried() {
     let client = lusid::Client::builder()
         .config(config_for(&emulator))
         .attempt_timeout(Duration::from_millis(300))
-        .retry_policy(lusid::http::RetryPolicy::default().initial_backoff(Duration::from_millis(5)))
+        .retry_policy(
+            lusid::stack::RetryPolicy::default().initial_backoff(Duration::from_millis(5)),
+        )
         .build()
         .unwrap();
     client
@@ -332,7 +334,7 @@ async fn shutdown_mid_extraction_is_a_typed_transport_error() {
     let error = pages.try_next().await.unwrap_err();
     assert_eq!(error.operation(), Some("ListInstruments"), "{error:?}");
     match &error {
-        lusid::Error::Http(lusid::http::Error::Transport { url, .. }) => {
+        lusid::Error::Http(lusid::stack::Error::Transport { url, .. }) => {
             assert!(url.starts_with(&lusid_url), "{url}");
             assert!(!url.contains('?'), "no query (page token) in {url}");
         }

@@ -105,7 +105,7 @@ async fn a_wrong_password_is_a_typed_auth_error_without_the_password() {
         .unwrap_err();
 
     let auth = match &error {
-        lusid::Error::Http(lusid::http::Error::Auth { source, .. }) => source,
+        lusid::Error::Http(lusid::stack::Error::Auth { source, .. }) => source,
         other => panic!("expected an auth error, got {other:?}"),
     };
     assert!(
@@ -125,7 +125,7 @@ async fn a_wrong_password_is_a_typed_auth_error_without_the_password() {
 #[tokio::test]
 async fn a_personal_access_token_is_used_as_given() {
     let emulator = start(Emulator::builder().equities(1)).await;
-    let token = lusid::auth::token_provider(&config_for(&emulator))
+    let token = lusid_integration_tests::token_provider(&config_for(&emulator))
         .access_token()
         .await
         .unwrap();

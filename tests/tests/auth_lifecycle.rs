@@ -15,7 +15,9 @@ const NO_HANG: Duration = Duration::from_secs(20);
 
 fn okta_client(config: &lusid::auth::Config) -> OktaClient {
     match config.credentials() {
-        Credentials::Password(credentials) => OktaClient::new(credentials.clone()),
+        Credentials::Password(credentials) => {
+            OktaClient::new(credentials.clone(), lusid_integration_tests::token_http())
+        }
         other => panic!("expected the password flow, got {other:?}"),
     }
 }
@@ -27,7 +29,7 @@ async fn a_thousand_callers_on_a_cold_cache_cause_exactly_one_token_request() {
     emulator
         .faults()
         .set_token_latency(Duration::from_millis(200));
-    let provider = lusid::auth::token_provider(&config_for(&emulator));
+    let provider = lusid_integration_tests::token_provider(&config_for(&emulator));
     let mut tasks = JoinSet::new();
     for _ in 0..1000 {
         let provider = Arc::clone(&provider);
@@ -56,7 +58,7 @@ async fn callers_keep_the_valid_token_while_one_refresh_runs_in_the_background()
             .token_ttl(Duration::from_secs(4)),
     )
     .await;
-    let provider = lusid::auth::token_provider(&config_for(&emulator));
+    let provider = lusid_integration_tests::token_provider(&config_for(&emulator));
     let first = provider.access_token().await.expect("first token");
     tokio::time::sleep(Duration::from_millis(2300)).await;
     // The refresh now takes a second; nobody may wait for it.
@@ -92,7 +94,7 @@ async fn a_rejected_refresh_falls_back_to_one_password_grant() {
             .token_ttl(Duration::from_secs(2)),
     )
     .await;
-    let provider = lusid::auth::token_provider(&config_for(&emulator));
+    let provider = lusid_integration_tests::token_provider(&config_for(&emulator));
     let first = provider.access_token().await.expect("first token");
     emulator.revoke_all_tokens(); // the refresh token too
     tokio::time::sleep(Duration::from_millis(2100)).await; // expired
@@ -114,7 +116,13 @@ async fn a_rejected_refresh_falls_back_to_one_password_grant() {
 #[tokio::test]
 async fn a_failed_fetch_then_recovery_without_hanging() {
     let emulator = start(Emulator::builder().equities(5)).await;
-    let provider = lusid::auth::token_provider(&config_for(&emulator));
+    let config = config_for(&emulator);
+    // No retries: each token request's failure reaches the caller.
+    let provider = lusid::auth::token_provider(
+        &config,
+        lusid_integration_tests::token_http(),
+        lusid::retry::RetryPolicy::never(),
+    );
     emulator.faults().push_token(Fault::status(503));
     emulator.faults().push_token(Fault::Response {
         status: 200,
@@ -140,6 +148,30 @@ async fn a_failed_fetch_then_recovery_without_hanging() {
         .expect("recovered");
     assert!(!token.expose_secret().is_empty());
     assert_eq!(emulator.metrics().grants("password"), 1);
+}
+
+#[tokio::test]
+async fn a_token_endpoint_outage_is_retried_inside_the_token_client_only() {
+    let emulator = start(Emulator::builder().equities(5)).await;
+    let provider = lusid_integration_tests::token_provider(&config_for(&emulator));
+    emulator.faults().push_token(Fault::status(503));
+    emulator.faults().push_token(Fault::Response {
+        status: 200,
+        headers: vec![("content-type".to_owned(), "text/html".to_owned())],
+        body: "<html>gateway</html>".to_owned(),
+    });
+    // The 503 is retried; the malformed 200 after it is not.
+    let malformed = timeout(NO_HANG, provider.access_token())
+        .await
+        .expect("no hang")
+        .expect_err("not JSON");
+    assert!(
+        matches!(malformed, lusid::auth::Error::MalformedTokenResponse { .. }),
+        "{malformed:?}"
+    );
+    let metrics = emulator.metrics();
+    assert_eq!(metrics.faults_served, 2, "{metrics:?}");
+    provider.access_token().await.expect("recovered");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

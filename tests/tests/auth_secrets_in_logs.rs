@@ -107,7 +107,10 @@ async fn no_secret_appears_in_trace_output_through_the_whole_lifecycle() {
     };
     let seen = Arc::new(Mutex::new(Vec::new()));
     let source = Recording {
-        okta: OktaClient::new(password_credentials.clone()),
+        okta: OktaClient::new(
+            password_credentials.clone(),
+            lusid_integration_tests::token_http(),
+        ),
         seen: Arc::clone(&seen),
     };
     let client = lusid::Client::builder()
@@ -153,7 +156,7 @@ async fn no_secret_appears_in_trace_output_through_the_whole_lifecycle() {
             .client_secret(secret)
             .build()
             .expect("config");
-        let error = lusid::auth::token_provider(&bad)
+        let error = lusid_integration_tests::token_provider(&bad)
             .access_token()
             .await
             .expect_err("rejected");

@@ -4,8 +4,8 @@
 //! real answer, with retries off so each case is one response.
 
 use futures_util::{StreamExt, TryStreamExt};
-use lusid::http::RetryPolicy;
 use lusid::models::{InstrumentAssetClass, InstrumentState};
+use lusid::stack::RetryPolicy;
 use lusid_emulator::{Emulator, Fault, RunningEmulator};
 use lusid_integration_tests::{config_for, start};
 

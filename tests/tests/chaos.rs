@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
-use lusid::http::RetryPolicy;
+use lusid::stack::RetryPolicy;
 use lusid_emulator::{Emulator, Fault, RetryAfterStyle};
 use lusid_integration_tests::{config_for, start};
 
@@ -77,7 +77,9 @@ fn fast_policy() -> RetryPolicy {
         .max_rate_limit_retries(8)
         .initial_backoff(Duration::from_millis(5))
         .max_backoff(Duration::from_millis(40))
-        .max_retry_after(Duration::from_millis(40))
+        // HTTP dates have whole seconds: a 30 ms wait can read as up to 1 s,
+        // and a wait longer than this cap is not retried at all.
+        .max_retry_after(Duration::from_secs(2))
         // Deterministic: every scripted fault is retried, whatever the
         // rate of calls (the budget's own behaviour is tested elsewhere).
         .budget(None)

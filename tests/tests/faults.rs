@@ -41,7 +41,7 @@ async fn a_persistent_outage_reaches_the_caller_with_its_status() {
     let client = lusid::Client::builder()
         .config(lusid_integration_tests::config_for(&emulator))
         .retry_policy(
-            lusid::http::RetryPolicy::default()
+            lusid::stack::RetryPolicy::default()
                 .max_retries(2)
                 .initial_backoff(std::time::Duration::from_millis(1)),
         )

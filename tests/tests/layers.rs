@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use futures_util::future::BoxFuture;
-use lusid::http::{Error, HttpService, Operation, Request, Response};
+use lusid::stack::{Error, HttpService, Operation, Request, Response};
 use lusid_emulator::{Emulator, Fault};
 use lusid_integration_tests::{config_for, start};
 use tower::{Layer, Service, ServiceExt};
@@ -121,8 +121,8 @@ async fn a_per_call_timeout_overrides_the_clients() {
         .unwrap_err();
 
     match &error {
-        lusid::Error::Http(lusid::http::Error::Timeout { kind, timeout, .. }) => {
-            assert_eq!(*kind, lusid::http::TimeoutKind::Total);
+        lusid::Error::Http(lusid::stack::Error::Timeout { kind, timeout, .. }) => {
+            assert_eq!(*kind, lusid::stack::TimeoutKind::Total);
             assert_eq!(*timeout, std::time::Duration::from_millis(100));
         }
         other => panic!("expected a total timeout, got {other:?}"),

@@ -63,7 +63,7 @@ async fn calls_tunnel_through_the_configured_proxy_with_basic_auth() {
     let proxy = tunnel_proxy().await;
     let username = "svc-lusid@acme";
     let password = "p:a ss/w%rd&é";
-    let proxy_config = lusid::http::Proxy::new(&proxy.url.parse().unwrap())
+    let proxy_config = lusid::stack::Proxy::new(&proxy.url.parse().unwrap())
         .unwrap()
         .basic_auth(username, password);
     let client = lusid::Client::builder()
@@ -106,7 +106,7 @@ async fn calls_tunnel_through_the_configured_proxy_with_basic_auth() {
 async fn no_proxy_hosts_connect_directly() {
     let emulator = start(Emulator::builder().equities(1)).await;
     let proxy = tunnel_proxy().await;
-    let proxy_config = lusid::http::Proxy::new(&proxy.url.parse().unwrap())
+    let proxy_config = lusid::stack::Proxy::new(&proxy.url.parse().unwrap())
         .unwrap()
         .no_proxy("127.0.0.1,localhost");
     let client = lusid::Client::builder()

@@ -16,7 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A fresh access token from the emulator's token endpoint, as text.
 async fn token_for(emulator: &RunningEmulator) -> String {
-    let provider = lusid::auth::token_provider(&config_for(emulator));
+    let provider = lusid_integration_tests::token_provider(&config_for(emulator));
     provider
         .access_token()
         .await
@@ -97,7 +97,7 @@ async fn a_token_endpoint_outage_is_reported_as_transient() {
         .unwrap_err();
 
     assert!(
-        matches!(error, lusid::Error::Http(lusid::http::Error::Auth { .. })),
+        matches!(error, lusid::Error::Http(lusid::stack::Error::Auth { .. })),
         "{error:?}"
     );
     assert_eq!(
@@ -229,8 +229,9 @@ async fn a_non_idempotent_post_is_retried_after_a_429_but_not_a_503_or_a_drop() 
     assert!(
         matches!(
             error,
-            lusid::Error::Http(lusid::http::Error::Transport {
-                before_send: false,
+            lusid::Error::Http(lusid::stack::Error::Transport {
+                kind: lusid::stack::FailureKind::Send,
+                attempts: 1,
                 ..
             })
         ),
@@ -284,8 +285,8 @@ async fn per_call_timeouts_override_the_clients_and_bound_a_long_retry_after() {
     assert!(
         matches!(
             error,
-            lusid::Error::Http(lusid::http::Error::Timeout {
-                kind: lusid::http::TimeoutKind::Total,
+            lusid::Error::Http(lusid::stack::Error::Timeout {
+                kind: lusid::stack::TimeoutKind::Total,
                 ..
             })
         ),

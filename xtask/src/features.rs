@@ -34,6 +34,7 @@ pub fn render(root: &Path, tags: &BTreeSet<String>) -> Result<Vec<GeneratedFile>
         "mock",
         "roundtrip",
         "rust_decimal",
+        "blocking",
     ] {
         if tags.contains(reserved) {
             bail!("the tag feature `{reserved}` clashes with a fixed feature");
@@ -73,9 +74,18 @@ pub fn render(root: &Path, tags: &BTreeSet<String>) -> Result<Vec<GeneratedFile>
         api.push_str(&format!("{tag} = [\"lusid-models/{tag}\"]\n"));
     }
 
+    let mut facade = format!("default = [\"{DEFAULT_FEATURE}\"]\n");
+    facade.push_str("full = [\"lusid-api/full\", \"lusid-models/full\"]\n");
+    for tag in tags {
+        facade.push_str(&format!(
+            "{tag} = [\"lusid-api/{tag}\", \"lusid-models/{tag}\"]\n"
+        ));
+    }
+
     Ok(vec![
         splice(root, "crates/lusid-models/Cargo.toml", &models)?,
         splice(root, "crates/lusid-api/Cargo.toml", &api)?,
+        splice(root, "crates/lusid/Cargo.toml", &facade)?,
     ])
 }
 

@@ -16,6 +16,7 @@
 mod bench;
 mod docs;
 mod emit_api;
+mod emit_facade;
 mod emit_family;
 mod emit_models;
 mod emit_params;
@@ -180,6 +181,7 @@ fn codegen(root: &Path, mode: Mode, stats: bool) -> Result<ExitCode> {
 
     let mut files = emit_models::render(&models)?;
     files.extend(emit_api::render(&operations)?);
+    files.extend(emit_facade::render(&operations));
     files.push(emit_roundtrip::render(&models));
     let tags = operations
         .iter()
@@ -192,7 +194,7 @@ fn codegen(root: &Path, mode: Mode, stats: bool) -> Result<ExitCode> {
         print_stats(&spec, &operations, &models, rendered, started.elapsed())?;
     }
 
-    let dirs = [emit_models::DIR, emit_api::DIR];
+    let dirs = [emit_models::DIR, emit_api::DIR, emit_facade::DIR];
     match mode {
         Mode::Write => {
             let (written, removed) = output::write(root, &dirs, &files)?;

@@ -38,14 +38,31 @@ impl Client {
     /// - [`Error::Decode`] when the body is not the JSON `T` expects.
     pub async fn execute<T: DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
         let operation = operation_id(&request);
-        let response = self.service.clone().oneshot(request).await?;
-        let (parts, body) = response.into_parts();
-        if !parts.status.is_success() {
-            let error = Error::from_status(operation, parts.status, &parts.headers, &body);
-            tracing::debug!(operation, status = %parts.status, "LUSID returned an error status");
+        let mut response = self.service.clone().oneshot(request).await?;
+        if !response.status().is_success() {
+            let error = Error::from_response(operation, &mut response);
+            tracing::debug!(operation, status = %response.status(), "LUSID returned an error status");
             return Err(error);
         }
-        decode(operation, &body)
+        match response.body().as_bytes() {
+            Some(body) => decode(operation, body),
+            None => {
+                let body = response
+                    .into_body()
+                    .collect_bytes()
+                    .await
+                    .map_err(|source| {
+                        Error::Http(lusid_http::Error::Transport {
+                            operation: None,
+                            url: String::new(),
+                            kind: lusid_http::FailureKind::Send,
+                            attempts: 1,
+                            source,
+                        })
+                    })?;
+                decode(operation, &body)
+            }
+        }
     }
 }
 

@@ -2,12 +2,9 @@
 
 use std::fmt;
 
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 
 use crate::problem::ProblemDetails;
-
-/// The header carrying LUSID's id for a request, quoted in support cases.
-const REQUEST_ID_HEADER: &str = "lusid-meta-requestId";
 
 /// At most this many bytes of a body are kept in an error.
 const EXCERPT_LIMIT: usize = 2048;
@@ -92,24 +89,21 @@ pub enum Error {
 
 impl Error {
     /// Builds [`Error::Status`] from an error response.
-    pub(crate) fn from_status(
+    pub(crate) fn from_response(
         operation: &'static str,
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
+        response: &mut lusid_http::Response,
     ) -> Self {
-        let problem = ProblemDetails::parse(body).map(Box::new);
-        let header_id = headers
-            .get(REQUEST_ID_HEADER)
-            .and_then(|value| value.to_str().ok())
-            .filter(|value| !value.is_empty())
-            .map(str::to_owned);
-        let request_id = header_id.or_else(|| {
-            problem
-                .as_ref()
-                .and_then(|problem| problem.request_id())
-                .map(str::to_owned)
-        });
+        let status = response.status();
+        let metadata = lusid_http::ResponseMetadata::of(response);
+        let problem = metadata
+            .problem()
+            .and_then(ProblemDetails::from_json)
+            .map(Box::new);
+        let request_id = metadata.request_id().map(str::to_owned);
+        let body = response
+            .body()
+            .as_bytes()
+            .map_or(&[][..], |bytes| &bytes[..]);
         Error::Status {
             operation,
             status,

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use lusid_models::{LusidProblemDetails, LusidValidationProblemDetails};
+use serde::Deserialize;
 
 /// The problem details LUSID sends with an error status (RFC 7807 plus
 /// LUSID's `name`, `code` and `errorDetails`).
@@ -22,11 +23,22 @@ impl ProblemDetails {
     /// Reads problem details from a JSON body, if it is one (it must have at
     /// least LUSID's `name` and `code`).
     pub fn parse(body: &[u8]) -> Option<Self> {
-        let validation: LusidValidationProblemDetails = serde_json::from_slice(body).ok()?;
-        if validation.errors.is_some() {
-            return Some(Self::Validation(validation));
+        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+        Self::from_json(&value)
+    }
+
+    /// Reads problem details from a JSON value already parsed (the
+    /// response's [`lusid_http::ResponseMetadata::problem`]): a validation
+    /// problem when it has `errors`, any other problem otherwise.
+    pub fn from_json(value: &serde_json::Value) -> Option<Self> {
+        if value.get("errors").is_some_and(|errors| !errors.is_null()) {
+            if let Ok(validation) = LusidValidationProblemDetails::deserialize(value) {
+                return Some(Self::Validation(validation));
+            }
         }
-        serde_json::from_slice(body).ok().map(Self::Problem)
+        LusidProblemDetails::deserialize(value)
+            .ok()
+            .map(Self::Problem)
     }
 
     /// LUSID's error name, such as `InstrumentNotFound`.

@@ -165,7 +165,7 @@ impl RequestBuilder {
             builder = builder.extension(self.call_options);
         }
         builder
-            .body(self.body.unwrap_or_default())
+            .body(lusid_http::Body::from(self.body.unwrap_or_default()))
             .map_err(|error| {
                 Error::Http(lusid_http::Error::InvalidRequest {
                     operation: Some(self.operation),

@@ -165,6 +165,7 @@ async fn a_stack_failure_is_an_http_error_naming_the_operation() {
             operation: seen.operation,
             kind: lusid_http::TimeoutKind::Attempt,
             timeout: std::time::Duration::from_secs(30),
+            attempts: 3,
         })
     });
     let error = client

@@ -364,6 +364,12 @@ impl<S: TokenSource + 'static> TokenProvider for TokenCache<S> {
         }
     }
 
+    fn cached_token(&self) -> Option<AccessToken> {
+        let state = self.inner.lock();
+        let cached = state.current.as_ref()?;
+        (Instant::now() < cached.refresh_at).then(|| cached.token.clone())
+    }
+
     fn invalidate(&self, rejected: &AccessToken) {
         let mut state = self.inner.lock();
         if state

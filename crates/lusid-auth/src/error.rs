@@ -52,17 +52,19 @@ pub enum Error {
     /// The request could not be sent or the response not read: DNS, refused
     /// connection, TLS handshake, missing root certificates, broken
     /// connection. Often transient.
-    #[error("could not reach token endpoint {token_url}")]
+    #[error("could not reach token endpoint {token_url} ({attempts} attempt(s))")]
     Transport {
         /// The token endpoint.
         token_url: String,
+        /// How many requests were tried, the first included.
+        attempts: u32,
         /// The underlying hyper, rustls or I/O error.
         #[source]
         source: BoxError,
     },
     /// The token endpoint kept answering `429 Too Many Requests` after the
     /// client waited and retried as often as allowed (see
-    /// [`RateLimitPolicy`](crate::RateLimitPolicy)). Transient.
+    /// [`RetryPolicy`](lusid_retry::RetryPolicy)). Transient.
     #[error("token endpoint {token_url} is rate limiting requests (HTTP 429 after {attempts} attempt(s)){}",
         retry_after.map(|d| format!("; it asked to wait {d:?}")).unwrap_or_default())]
     RateLimited {
@@ -76,12 +78,14 @@ pub enum Error {
     },
     /// No complete response arrived within the client's timeout (connecting
     /// included). Often transient.
-    #[error("token endpoint {token_url} did not answer within {timeout:?}")]
+    #[error("token endpoint {token_url} did not answer within {timeout:?} ({attempts} attempt(s))")]
     Timeout {
         /// The token endpoint.
         token_url: String,
-        /// The timeout that ran out.
+        /// The per-request timeout that ran out.
         timeout: Duration,
+        /// How many requests were tried, the first included.
+        attempts: u32,
     },
 }
 
@@ -133,13 +137,23 @@ impl Error {
                 status: *status,
                 reason: reason.clone(),
             },
-            Error::Transport { token_url, .. } => Error::Transport {
+            Error::Transport {
+                token_url,
+                attempts,
+                ..
+            } => Error::Transport {
                 token_url: token_url.clone(),
+                attempts: *attempts,
                 source: Box::new(SharedCause(Arc::clone(error))),
             },
-            Error::Timeout { token_url, timeout } => Error::Timeout {
+            Error::Timeout {
+                token_url,
+                timeout,
+                attempts,
+            } => Error::Timeout {
                 token_url: token_url.clone(),
                 timeout: *timeout,
+                attempts: *attempts,
             },
             Error::RateLimited {
                 token_url,
@@ -158,7 +172,28 @@ impl Error {
     pub(crate) fn abandoned_fetch() -> Error {
         Error::Transport {
             token_url: "(unknown)".to_owned(),
+            attempts: 0,
             source: "the token request was abandoned before it finished".into(),
+        }
+    }
+
+    /// How the last token request failed without a response, for
+    /// [`Error::Transport`] ([`FailureKind::Tls`](crate::FailureKind::Tls)
+    /// for an untrusted certificate, [`FailureKind::Connect`](crate::FailureKind::Connect)
+    /// for a refused connection, ...) and [`Error::Timeout`]; `None`
+    /// otherwise.
+    pub fn failure_kind(&self) -> Option<crate::FailureKind> {
+        match self {
+            Error::Transport { source, .. } => {
+                if let Some(http) = source.downcast_ref::<crate::HttpError>() {
+                    return Some(http.kind());
+                }
+                source
+                    .downcast_ref::<SharedCause>()
+                    .and_then(|shared| shared.0.failure_kind())
+            }
+            Error::Timeout { .. } => Some(crate::FailureKind::Timeout),
+            _ => None,
         }
     }
 

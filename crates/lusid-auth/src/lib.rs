@@ -10,16 +10,22 @@
 //!    [`Config::builder`], or all three merged key by key with
 //!    [`ConfigBuilder::with_env`] and [`ConfigBuilder::with_secrets_file`].
 //!    A PAT wins over the password flow.
-//! 2. Turn it into a [`TokenProvider`] with [`token_provider`]: a
-//!    [`StaticTokenProvider`] for a PAT, a [`TokenCache`] over an
-//!    [`OktaClient`] for the password flow.
+//! 2. Turn it into a [`TokenProvider`] with [`token_provider`], giving it
+//!    the [`HttpClient`] to send token requests through (`lusid-http`
+//!    builds one over the SDK's single transport) and the shared
+//!    [`RetryPolicy`](retry::RetryPolicy): a [`StaticTokenProvider`] for a
+//!    PAT, a [`TokenCache`] over an [`OktaClient`] for the password flow.
 //! 3. The HTTP stack calls [`TokenProvider::access_token`] before each
 //!    request and [`TokenProvider::invalidate`] after a `401`.
 //!
+//! This crate does no networking of its own: it depends on neither hyper
+//! nor rustls nor a socket API.
+//!
 //! ```no_run
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn run(http: lusid_auth::HttpClient) -> Result<(), Box<dyn std::error::Error>> {
 //! let config = lusid_auth::Config::from_secrets_file("secrets.json")?;
-//! let provider = lusid_auth::token_provider(&config);
+//! let retry = lusid_auth::retry::RetryPolicy::default();
+//! let provider = lusid_auth::token_provider(&config, http, retry);
 //! let token = provider.access_token().await?;
 //! // send `Authorization: Bearer {token.expose_secret()}` to config.lusid_url()
 //! # let _ = token; Ok(()) }
@@ -40,10 +46,10 @@ mod cache;
 mod config;
 mod error;
 mod file_token;
+mod http_client;
 mod okta;
 mod provider;
 mod token;
-mod transport;
 
 use std::sync::Arc;
 
@@ -54,7 +60,8 @@ pub use config::{
 };
 pub use error::{BoxError, ConfigError, Error};
 pub use file_token::FileTokenProvider;
-pub use okta::{DEFAULT_SCOPE, DEFAULT_TIMEOUT, IssuedToken, OktaClient, RateLimitPolicy};
+pub use http_client::{FailureKind, HttpClient, HttpError};
+pub use okta::{DEFAULT_SCOPE, DEFAULT_TIMEOUT, IssuedToken, OktaClient};
 #[cfg(feature = "mock")]
 pub use provider::MockTokenProvider;
 pub use provider::{StaticTokenProvider, TokenProvider};
@@ -65,28 +72,37 @@ pub use token::AccessToken;
 /// [`PasswordCredentials::password`] without their own dependency.
 pub use secrecy;
 
+/// The shared retry decisions ([`lusid_retry`]), re-exported so users of
+/// this crate alone can configure [`OktaClient::with_retry_policy`].
+pub use lusid_retry as retry;
+
 /// Builds the token provider for `config`:
 ///
 /// - [`Credentials::AccessToken`] → [`StaticTokenProvider`];
 /// - [`Credentials::AccessTokenFile`] → [`FileTokenProvider`];
 /// - [`Credentials::Password`] → [`TokenCache`] over an [`OktaClient`]
-///   ([`DEFAULT_SCOPE`], [`DEFAULT_TIMEOUT`], [`DEFAULT_REFRESH_BUFFER`],
-///   and [`RateLimitPolicy::default`] with
-///   [`Config::rate_limit_retries`] as the retry count when set).
+///   sending through `http` and retrying by `retry` ([`DEFAULT_SCOPE`],
+///   [`DEFAULT_REFRESH_BUFFER`], and [`Config::read_timeout`] as the
+///   per-request timeout, else [`DEFAULT_TIMEOUT`]).
 ///
-/// Does no I/O beyond loading the platform's root certificates; the first
-/// token is fetched by the first [`TokenProvider::access_token`] call, which
-/// must run inside a Tokio runtime.
-pub fn token_provider(config: &Config) -> Arc<dyn TokenProvider> {
+/// `http` is the SDK's one transport (`lusid-http` builds it); `retry` is the
+/// API stack's policy, so token and API retries share one budget and one
+/// rate-limit bound ([`Config::rate_limit_retries`] is applied by whoever
+/// builds the policy). Does no I/O; the first token is fetched by the first
+/// [`TokenProvider::access_token`] call, which must run inside a Tokio
+/// runtime.
+pub fn token_provider(
+    config: &Config,
+    http: HttpClient,
+    retry: retry::RetryPolicy,
+) -> Arc<dyn TokenProvider> {
     match config.credentials() {
         Credentials::AccessToken(token) => Arc::new(StaticTokenProvider::new(token.clone())),
         Credentials::AccessTokenFile(file) => Arc::new(FileTokenProvider::new(file)),
         Credentials::Password(credentials) => {
-            let mut policy = RateLimitPolicy::default();
-            if let Some(retries) = config.rate_limit_retries() {
-                policy = policy.with_max_retries(retries);
-            }
-            let client = OktaClient::new(credentials.clone()).with_rate_limit_policy(policy);
+            let client = OktaClient::new(credentials.clone(), http)
+                .with_retry_policy(retry)
+                .with_timeout(config.read_timeout().unwrap_or(DEFAULT_TIMEOUT));
             Arc::new(TokenCache::new(client))
         }
     }

@@ -32,6 +32,14 @@ pub trait TokenProvider: Send + Sync + Debug {
     /// token.
     async fn access_token(&self) -> Result<AccessToken, Error>;
 
+    /// The token [`access_token`](Self::access_token) would return at once,
+    /// when it would need neither I/O nor waiting (a fresh cached token, a
+    /// static token); `None` otherwise. The HTTP stack uses it to skip an
+    /// asynchronous call on the common path. The default is `None`.
+    fn cached_token(&self) -> Option<AccessToken> {
+        None
+    }
+
     /// Tells the provider that LUSID rejected `rejected` with `401`, so the
     /// next [`access_token`](Self::access_token) call fetches a new token
     /// instead of returning it again.
@@ -67,6 +75,10 @@ impl StaticTokenProvider {
 impl TokenProvider for StaticTokenProvider {
     async fn access_token(&self) -> Result<AccessToken, Error> {
         Ok(self.token.clone())
+    }
+
+    fn cached_token(&self) -> Option<AccessToken> {
+        Some(self.token.clone())
     }
 
     fn invalidate(&self, rejected: &AccessToken) {

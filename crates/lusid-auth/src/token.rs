@@ -1,6 +1,7 @@
 //! [`AccessToken`]: the bearer token sent to LUSID.
 
 use std::fmt;
+use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -12,16 +13,23 @@ use secrecy::{ExposeSecret, SecretString};
 /// [`expose_secret`](Self::expose_secret) only to put it on the wire, as
 /// `Authorization: Bearer <token>`.
 ///
-/// Cloning copies the secret. Equality compares the token text (not in
-/// constant time); [`TokenProvider::invalidate`](crate::TokenProvider::invalidate)
+/// Cloning shares the secret (reference-counted; it is zeroed when the last
+/// clone is dropped). Equality compares the token text (not in constant
+/// time); [`TokenProvider::invalidate`](crate::TokenProvider::invalidate)
 /// uses it to tell whether a rejected token is still the cached one.
 #[derive(Clone)]
-pub struct AccessToken(SecretString);
+pub struct AccessToken(Arc<SecretString>);
 
 impl AccessToken {
     /// Wraps a token value. No validation: any string is accepted.
     pub fn new(token: impl Into<String>) -> Self {
-        AccessToken(SecretString::from(token.into()))
+        AccessToken(Arc::new(SecretString::from(token.into())))
+    }
+
+    /// Whether `other` is a clone of this very token (a pointer
+    /// comparison, cheaper than [`PartialEq`]).
+    pub fn is_same(&self, other: &AccessToken) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 
     /// The token text, for the `Authorization` header. Do not log it.
@@ -32,7 +40,7 @@ impl AccessToken {
 
 impl From<SecretString> for AccessToken {
     fn from(secret: SecretString) -> Self {
-        AccessToken(secret)
+        AccessToken(Arc::new(secret))
     }
 }
 
@@ -44,7 +52,7 @@ impl fmt::Debug for AccessToken {
 
 impl PartialEq for AccessToken {
     fn eq(&self, other: &Self) -> bool {
-        self.expose_secret() == other.expose_secret()
+        self.is_same(other) || self.expose_secret() == other.expose_secret()
     }
 }
 

@@ -141,8 +141,20 @@ pub struct EmulatorArgs {
     #[arg(long, requires_all = ["username", "password", "client_id"])]
     pub client_secret: Option<String>,
     /// Write a secrets file (the web app's export format) for this emulator.
+    /// With --tls it names the CA certificate in `clientCertificate`
+    /// (written beside it as `<stem>-ca.pem` unless --ca-certificate is given).
     #[arg(long, value_name = "PATH")]
     pub write_secrets: Option<PathBuf>,
+    /// Serve HTTPS with a self-signed CA and server certificate generated at
+    /// start (valid for localhost, 127.0.0.1 and ::1); ALPN offers h2 and http/1.1.
+    #[arg(long)]
+    pub tls: bool,
+    /// With --tls, write the CA certificate (PEM) to this file.
+    #[arg(long, value_name = "PATH", requires = "tls")]
+    pub ca_certificate: Option<PathBuf>,
+    /// With --tls, offer only http/1.1 in ALPN (no HTTP/2).
+    #[arg(long, requires = "tls")]
+    pub no_http2: bool,
     /// Seed of the synthetic data (equal seeds give identical data).
     #[arg(long)]
     pub seed: Option<u64>,

@@ -21,6 +21,9 @@ pub enum CliError {
     /// A LUSID call failed.
     #[error(transparent)]
     Api(#[from] lusid::Error),
+    /// The command cannot run as asked.
+    #[error("{0}")]
+    Usage(String),
     /// The emulator could not start or serve.
     #[error(transparent)]
     Emulator(#[from] lusid_emulator::EmulatorError),

@@ -659,7 +659,8 @@ fn a_failure_mid_extraction_keeps_the_complete_records_beside_the_output() {
     let served = serve(None);
     let faults = served.emulator.faults();
     faults.push_api(Fault::Delay(Duration::ZERO));
-    faults.push_api(Fault::status(500));
+    // A 400 is never retried (a 500 on this idempotent read would be).
+    faults.push_api(Fault::status(400));
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("instruments.ndjson");
     std::fs::write(&out, "earlier\n").unwrap();
@@ -681,7 +682,7 @@ fn a_failure_mid_extraction_keeps_the_complete_records_beside_the_output() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("stopped after 5 instruments"), "{stderr}");
     assert!(stderr.contains("instruments.ndjson.partial"), "{stderr}");
-    assert!(stderr.contains("500"), "{stderr}");
+    assert!(stderr.contains("400"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "earlier\n");
     let partial = std::fs::read_to_string(dir.path().join("instruments.ndjson.partial")).unwrap();
     let lines: Vec<serde_json::Value> = partial

@@ -95,6 +95,9 @@ pub struct EmulatorBuilder {
     fault_profile: Option<FaultProfile>,
     api_script: Vec<Fault>,
     token_script: Vec<Fault>,
+    tls: bool,
+    http2: bool,
+    ca_certificate_file: Option<PathBuf>,
 }
 
 impl Default for EmulatorBuilder {
@@ -110,6 +113,9 @@ impl Default for EmulatorBuilder {
             fault_profile: None,
             api_script: Vec::new(),
             token_script: Vec::new(),
+            tls: false,
+            http2: true,
+            ca_certificate_file: None,
         }
     }
 }
@@ -181,8 +187,36 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Seeds the data, reads the state file if any, binds the socket and
-    /// spawns the server on the current tokio runtime.
+    /// Serves HTTPS instead of HTTP. At start the emulator generates a
+    /// self-signed CA and a server certificate it signs for `localhost`,
+    /// `127.0.0.1` and `::1` (new keys every start); the URLs become
+    /// `https://…` and [`RunningEmulator::ca_certificate_pem`] gives the CA
+    /// for clients to trust. ALPN offers `h2` and `http/1.1` (see
+    /// [`Self::http2`]). Default off.
+    pub fn tls(mut self, enabled: bool) -> Self {
+        self.tls = enabled;
+        self
+    }
+
+    /// Whether TLS connections may negotiate HTTP/2: when `false`, ALPN
+    /// offers only `http/1.1`. Plain-HTTP connections are always HTTP/1.1.
+    /// Default `true`.
+    pub fn http2(mut self, enabled: bool) -> Self {
+        self.http2 = enabled;
+        self
+    }
+
+    /// With [`Self::tls`], writes the CA certificate (PEM) to `path` at
+    /// start; secrets documents then name it in `api.clientCertificate`.
+    /// Ignored without TLS.
+    pub fn ca_certificate_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_certificate_file = Some(path.into());
+        self
+    }
+
+    /// Seeds the data, reads the state file if any, generates the TLS
+    /// certificates (with [`Self::tls`]) and writes the CA file if asked,
+    /// binds the socket and spawns the server on the current tokio runtime.
     pub async fn start(self) -> Result<RunningEmulator, EmulatorError> {
         // Seed equities are generated lazily; only the currencies (and a
         // state file's instruments) are materialised.
@@ -218,7 +252,17 @@ impl EmulatorBuilder {
                 addr: self.addr,
                 source,
             })?;
-        let base_url = format!("http://{}", url_authority(local));
+        let tls = if self.tls {
+            Some(crate::tls::generate(self.http2)?)
+        } else {
+            None
+        };
+        let ca_file = match (&tls, self.ca_certificate_file) {
+            (Some(tls), Some(path)) => Some(crate::running::write_ca_file(&path, &tls.ca_pem)?),
+            _ => None,
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base_url = format!("{scheme}://{}", url_authority(local));
         let config = Config {
             credentials: self.credentials,
             application_name: self.application_name,
@@ -243,8 +287,8 @@ impl EmulatorBuilder {
                 .await
                 .map_err(|error| EmulatorError::Task(error.to_string()))??;
         }
-        tracing::info!(addr = %local, instruments = state.read_store().len(), "lusid-emulator listening");
-        Ok(RunningEmulator::spawn(state, listener, local))
+        tracing::info!(addr = %local, tls = tls.is_some(), instruments = state.read_store().len(), "lusid-emulator listening");
+        Ok(RunningEmulator::spawn(state, listener, local, tls, ca_file))
     }
 }
 

@@ -1,7 +1,8 @@
-//! The accept loop and per-connection serving (hyper HTTP/1.1 under the
-//! axum router), with a per-connection control that lets a fault close the
-//! TCP connection without a response, or write a raw response whose header
-//! names keep their case.
+//! The accept loop and per-connection serving (hyper HTTP/1.1, or HTTP/2
+//! over TLS when ALPN picks `h2`, under the axum router), with a
+//! per-connection control that lets a fault close the TCP connection
+//! without a response, or write a raw response whose header names keep
+//! their case.
 
 use std::io;
 use std::pin::Pin;
@@ -11,11 +12,14 @@ use std::task::{Context, Poll};
 use axum::Router;
 use axum::body::Body;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch};
 use tower::Service;
+
+use crate::tls::{self, TlsSetup};
 
 /// What a fault asks the connection to do instead of answering normally.
 #[derive(Debug)]
@@ -45,19 +49,26 @@ impl ConnControl {
     }
 }
 
-/// A `TcpStream` shared between hyper and the connection task, so the task
-/// can take the socket back after dropping hyper's connection.
-#[derive(Clone, Debug)]
-struct SharedStream(Arc<Mutex<TcpStream>>);
+/// A stream (TCP, or TLS over TCP) shared between hyper and the connection
+/// task, so the task can take the socket back after dropping hyper's
+/// connection.
+#[derive(Debug)]
+struct SharedStream<S>(Arc<Mutex<S>>);
 
-impl SharedStream {
-    fn with<R>(&self, f: impl FnOnce(Pin<&mut TcpStream>) -> R) -> R {
+impl<S> Clone for SharedStream<S> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<S: Unpin> SharedStream<S> {
+    fn with<R>(&self, f: impl FnOnce(Pin<&mut S>) -> R) -> R {
         let mut guard = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         f(Pin::new(&mut *guard))
     }
 }
 
-impl AsyncRead for SharedStream {
+impl<S: AsyncRead + Unpin> AsyncRead for SharedStream<S> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -67,7 +78,7 @@ impl AsyncRead for SharedStream {
     }
 }
 
-impl AsyncWrite for SharedStream {
+impl<S: AsyncWrite + Unpin> AsyncWrite for SharedStream<S> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -85,11 +96,25 @@ impl AsyncWrite for SharedStream {
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` fires, then lets open
-/// connections finish their current request and waits for them.
+/// Which HTTP versions a connection is served with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Protocol {
+    /// HTTP/1.1 only (plain connections, or ALPN `http/1.1`).
+    Http1,
+    /// HTTP/2 only (ALPN `h2`).
+    Http2,
+    /// TLS without ALPN: HTTP/2 if the client sends its preface, else
+    /// HTTP/1.1.
+    Detect,
+}
+
+/// Serves `app` on `listener` (over TLS when `tls` is given) until
+/// `shutdown` fires, then lets open connections finish their current
+/// request and waits for them.
 pub(crate) async fn serve(
     listener: TcpListener,
     app: Router,
+    tls: Option<TlsSetup>,
     shutdown: oneshot::Receiver<()>,
 ) -> io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -100,7 +125,14 @@ pub(crate) async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     let _ = stream.set_nodelay(true);
-                    tokio::spawn(connection(stream, app.clone(), stop_rx.clone()));
+                    match &tls {
+                        None => {
+                            tokio::spawn(connection(stream, Protocol::Http1, app.clone(), stop_rx.clone()));
+                        }
+                        Some(tls) => {
+                            tokio::spawn(tls_connection(stream, tls.clone(), app.clone(), stop_rx.clone()));
+                        }
+                    }
                 }
                 Err(error) => {
                     tracing::debug!(%error, "accept failed");
@@ -117,8 +149,50 @@ pub(crate) async fn serve(
     Ok(())
 }
 
+/// Completes the TLS handshake (unless the server stops or the client
+/// takes too long), then serves the connection with the protocol ALPN
+/// picked.
+async fn tls_connection(
+    stream: TcpStream,
+    tls: TlsSetup,
+    app: Router,
+    mut stop: watch::Receiver<bool>,
+) {
+    let handshake = tokio::time::timeout(tls::HANDSHAKE_TIMEOUT, tls.acceptor.accept(stream));
+    let stream = tokio::select! {
+        result = handshake => match result {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(error)) => {
+                tracing::debug!(%error, "TLS handshake failed");
+                return;
+            }
+            Err(_) => {
+                tracing::debug!("TLS handshake timed out");
+                return;
+            }
+        },
+        _ = stop.changed() => return,
+    };
+    let http2_offered = tls
+        .acceptor
+        .config()
+        .alpn_protocols
+        .iter()
+        .any(|p| p == tls::ALPN_H2);
+    let protocol = match stream.get_ref().1.alpn_protocol() {
+        Some(tls::ALPN_H2) => Protocol::Http2,
+        Some(_) => Protocol::Http1,
+        None if http2_offered => Protocol::Detect,
+        None => Protocol::Http1,
+    };
+    connection(stream, protocol, app, stop).await;
+}
+
 /// Serves one connection.
-async fn connection(stream: TcpStream, app: Router, mut stop: watch::Receiver<bool>) {
+async fn connection<S>(stream: S, protocol: Protocol, app: Router, mut stop: watch::Receiver<bool>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let shared = SharedStream(Arc::new(Mutex::new(stream)));
     let (action_tx, action_rx) = oneshot::channel();
     let control = ConnControl {
@@ -134,11 +208,14 @@ async fn connection(stream: TcpStream, app: Router, mut stop: watch::Receiver<bo
     });
     // Boxed (not stack-pinned) so that dropping it really drops it and
     // hands the socket back.
-    let mut conn = Box::pin(
-        hyper::server::conn::http1::Builder::new()
-            .keep_alive(true)
-            .serve_connection(TokioIo::new(shared.clone()), service),
-    );
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().keep_alive(true);
+    let builder = match protocol {
+        Protocol::Http1 => builder.http1_only(),
+        Protocol::Http2 => builder.http2_only(),
+        Protocol::Detect => builder,
+    };
+    let mut conn = Box::pin(builder.serve_connection(TokioIo::new(shared.clone()), service));
     tokio::pin!(action_rx);
     let mut stopping = false;
     let action = loop {

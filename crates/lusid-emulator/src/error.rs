@@ -27,6 +27,23 @@ pub enum EmulatorError {
         /// What went wrong.
         message: String,
     },
+    /// The TLS certificates or server configuration could not be made
+    /// ([`crate::EmulatorBuilder::tls`]).
+    #[error("could not set up the emulator's TLS")]
+    Tls(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+    /// The CA certificate could not be written to a file.
+    #[error("could not write the emulator's CA certificate to {path}")]
+    CaCertificate {
+        /// The file asked for.
+        path: std::path::PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// A TLS-only operation (such as writing the CA certificate) was asked
+    /// of an emulator serving plain HTTP.
+    #[error("the emulator serves plain HTTP; start it with tls(true) for a CA certificate")]
+    TlsDisabled,
     /// The seeding or server task panicked or was cancelled.
     #[error("an emulator task ended abnormally: {0}")]
     Task(String),

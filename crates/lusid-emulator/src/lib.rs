@@ -7,7 +7,9 @@
 //! FIGIs and ISINs. Errors use LUSID's problem-details JSON; every response
 //! carries a `lusid-meta-requestId` header. A [`Faults`] handle scripts
 //! error responses and latency for retry tests; [`Metrics`] counts
-//! requests.
+//! requests. [`EmulatorBuilder::tls`] serves HTTPS (HTTP/2 or HTTP/1.1 by
+//! ALPN) with a CA generated at start, and [`proxy::ConnectProxy`] is an
+//! HTTP CONNECT proxy for tests of proxy configuration.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -39,6 +41,7 @@ mod model;
 mod paging;
 mod persist;
 mod problem;
+pub mod proxy;
 mod render;
 mod routes;
 mod running;
@@ -49,6 +52,7 @@ mod spec_routes;
 mod state;
 mod store;
 mod time_fmt;
+mod tls;
 mod token;
 mod tokens;
 

@@ -29,6 +29,10 @@ pub struct Metrics {
     pub routes: BTreeMap<String, BTreeMap<u16, u64>>,
     /// Connections closed without a response by a fault, by route.
     pub dropped_connections: BTreeMap<String, u64>,
+    /// Every request served (token, API and the emulator's own routes) by
+    /// HTTP version: `HTTP/1.0`, `HTTP/1.1` or `HTTP/2` (negotiated with
+    /// ALPN `h2` when [`crate::EmulatorBuilder::tls`] is on).
+    pub http_versions: BTreeMap<String, u64>,
 }
 
 impl Metrics {
@@ -60,6 +64,11 @@ impl Metrics {
     /// Connections dropped by faults, all routes.
     pub fn dropped_total(&self) -> u64 {
         self.dropped_connections.values().sum()
+    }
+
+    /// Requests served over `version` (`HTTP/1.1`, `HTTP/2`, …).
+    pub fn http_version_count(&self, version: &str) -> u64 {
+        self.http_versions.get(version).copied().unwrap_or(0)
     }
 
     /// Successful grants of `grant_type`.
@@ -128,8 +137,25 @@ impl MetricsRecorder {
         self.update(|m| *m.dropped_connections.entry(route.to_owned()).or_default() += 1);
     }
 
+    /// Counts a request by HTTP version.
+    pub(crate) fn http_version(&self, version: http::Version) {
+        self.update(|m| *m.http_versions.entry(version_name(version)).or_default() += 1);
+    }
+
     /// Counts a served fault.
     pub(crate) fn fault(&self) {
         self.update(|m| m.faults_served += 1);
+    }
+}
+
+/// The name [`Metrics::http_versions`] uses for `version`.
+fn version_name(version: http::Version) -> String {
+    match version {
+        http::Version::HTTP_09 => "HTTP/0.9".to_owned(),
+        http::Version::HTTP_10 => "HTTP/1.0".to_owned(),
+        http::Version::HTTP_11 => "HTTP/1.1".to_owned(),
+        http::Version::HTTP_2 => "HTTP/2".to_owned(),
+        http::Version::HTTP_3 => "HTTP/3".to_owned(),
+        other => format!("{other:?}"),
     }
 }

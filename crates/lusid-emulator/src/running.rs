@@ -2,7 +2,8 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -16,6 +17,7 @@ use crate::faults::Faults;
 use crate::metrics::Metrics;
 use crate::server::router;
 use crate::state::SharedState;
+use crate::tls::TlsSetup;
 use crate::token::TOKEN_PATH;
 
 /// How long [`RunningEmulator::shutdown`] waits for open connections.
@@ -29,20 +31,33 @@ pub struct RunningEmulator {
     addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    /// The CA certificate (PEM) when serving HTTPS.
+    ca_pem: Option<String>,
+    /// The last file the CA certificate was written to (absolute).
+    ca_file: Mutex<Option<PathBuf>>,
 }
 
 impl RunningEmulator {
-    /// Spawns the server on `listener`.
-    pub(crate) fn spawn(state: SharedState, listener: TcpListener, addr: SocketAddr) -> Self {
+    /// Spawns the server on `listener` (HTTPS when `tls` is given).
+    pub(crate) fn spawn(
+        state: SharedState,
+        listener: TcpListener,
+        addr: SocketAddr,
+        tls: Option<TlsSetup>,
+        ca_file: Option<PathBuf>,
+    ) -> Self {
         let (shutdown, signal) = oneshot::channel::<()>();
         let app = router(state.clone());
+        let ca_pem = tls.as_ref().map(|tls| tls.ca_pem.clone());
         // A send or a dropped sender both mean "stop".
-        let task = tokio::spawn(crate::conn::serve(listener, app, signal));
+        let task = tokio::spawn(crate::conn::serve(listener, app, tls, signal));
         Self {
             state,
             addr,
             shutdown: Some(shutdown),
             task: Some(task),
+            ca_pem,
+            ca_file: Mutex::new(ca_file),
         }
     }
 
@@ -51,7 +66,8 @@ impl RunningEmulator {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT` (no trailing slash).
+    /// `http://127.0.0.1:PORT`, or `https://127.0.0.1:PORT` with TLS (no
+    /// trailing slash).
     pub fn base_url(&self) -> String {
         self.state.base_url.clone()
     }
@@ -72,11 +88,52 @@ impl RunningEmulator {
         &self.state.config.credentials
     }
 
+    /// Whether the emulator serves HTTPS ([`crate::EmulatorBuilder::tls`]).
+    pub fn is_tls(&self) -> bool {
+        self.ca_pem.is_some()
+    }
+
+    /// The CA certificate (PEM) that signed the server certificate, when
+    /// serving HTTPS; clients trust it to connect.
+    pub fn ca_certificate_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+
+    /// The file the CA certificate was last written to (absolute), by
+    /// [`crate::EmulatorBuilder::ca_certificate_file`],
+    /// [`Self::write_ca_certificate`] or [`Self::write_secrets`].
+    pub fn ca_certificate_file(&self) -> Option<PathBuf> {
+        self.ca_file
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Writes the CA certificate (PEM) to `path`; later secrets documents
+    /// name this file in `api.clientCertificate`. Returns
+    /// [`EmulatorError::TlsDisabled`] on a plain-HTTP emulator.
+    pub fn write_ca_certificate(&self, path: impl AsRef<Path>) -> Result<(), EmulatorError> {
+        let pem = self.ca_pem.as_deref().ok_or(EmulatorError::TlsDisabled)?;
+        let written = write_ca_file(path.as_ref(), pem)?;
+        *self.ca_file.lock().unwrap_or_else(PoisonError::into_inner) = Some(written);
+        Ok(())
+    }
+
     /// A secrets document in the LUSID web app's export format:
     /// `{"api": {"tokenUrl", "username", "password", "clientId",
     /// "clientSecret", "lusidUrl", "apiUrl", "applicationName"}}`
-    /// (`apiUrl` is the older name of `lusidUrl`).
+    /// (`apiUrl` is the older name of `lusidUrl`). With TLS, once the CA
+    /// certificate has been written to a file, `clientCertificate` names
+    /// that file (absolute path).
     pub fn secrets_json(&self) -> Value {
+        let mut secrets = self.secrets_without_ca();
+        if let (true, Some(path)) = (self.is_tls(), self.ca_certificate_file()) {
+            secrets["api"]["clientCertificate"] = Value::String(path.display().to_string());
+        }
+        secrets
+    }
+
+    fn secrets_without_ca(&self) -> Value {
         let c = &self.state.config.credentials;
         json!({
             "api": {
@@ -94,10 +151,26 @@ impl RunningEmulator {
 
     /// Writes [`Self::secrets_json`] (pretty-printed) to `path`.
     ///
+    /// With TLS, if the CA certificate has not been written to a file yet,
+    /// it is first written beside the secrets file as `<stem>-ca.pem`
+    /// (`secrets.json` → `secrets-ca.pem`), which `clientCertificate` then
+    /// names.
+    ///
     /// On Unix the file is created readable by its owner only (mode 0600),
     /// since it holds a password and a client secret.
     pub fn write_secrets(&self, path: impl AsRef<Path>) -> std::io::Result<()> {
         use std::io::Write;
+
+        if let Some(pem) = &self.ca_pem {
+            let mut ca_file = self.ca_file.lock().unwrap_or_else(PoisonError::into_inner);
+            if ca_file.is_none() {
+                let beside = companion_ca_path(path.as_ref());
+                *ca_file = Some(write_ca_file(&beside, pem).map_err(|error| match error {
+                    EmulatorError::CaCertificate { source, .. } => source,
+                    other => std::io::Error::other(other.to_string()),
+                })?);
+            }
+        }
 
         let mut text = serde_json::to_string_pretty(&self.secrets_json())
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
@@ -167,6 +240,24 @@ impl RunningEmulator {
         self.task = Some(task);
         self.shutdown().await
     }
+}
+
+/// `<stem>-ca.pem` in the directory of `secrets`.
+fn companion_ca_path(secrets: &Path) -> PathBuf {
+    let stem = secrets
+        .file_stem()
+        .map_or_else(|| "secrets".into(), |s| s.to_string_lossy().into_owned());
+    secrets.with_file_name(format!("{stem}-ca.pem"))
+}
+
+/// Writes the CA certificate PEM to `path` and returns its absolute path.
+pub(crate) fn write_ca_file(path: &Path, pem: &str) -> Result<PathBuf, EmulatorError> {
+    let failed = |source| EmulatorError::CaCertificate {
+        path: path.to_path_buf(),
+        source,
+    };
+    std::fs::write(path, pem).map_err(failed)?;
+    std::path::absolute(path).map_err(failed)
 }
 
 /// Collapses a join result into the emulator's error.

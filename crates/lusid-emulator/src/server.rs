@@ -244,6 +244,41 @@ fn raw_response(
     out.into_bytes()
 }
 
+/// A [`Fault::Raw`] as an ordinary response, for HTTP/2 requests: the same
+/// status, headers (lower-cased, as HTTP/2 requires) and body, the request
+/// id and `lusid-meta-success: false`.
+fn raw_as_response(
+    state: &SharedState,
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+    request_id: &str,
+) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = if body.is_empty() && code.as_u16() >= 400 {
+        problem_json(state, code, request_id)
+    } else {
+        body
+    };
+    let mut response = fault_response(
+        state,
+        Fault::Response {
+            status,
+            headers,
+            body,
+        },
+        RouteKind::Other,
+        request_id,
+    );
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    response
+        .headers_mut()
+        .insert(SUCCESS_HEADER, HeaderValue::from_static("false"));
+    response
+}
+
 /// The problem JSON of a scripted fault.
 fn problem_json(state: &SharedState, status: StatusCode, request_id: &str) -> String {
     serde_json::to_string(&Problem::fault(status).body(&state.base_url, request_id))
@@ -290,6 +325,8 @@ async fn middleware(
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let kind = classify(&method, &path);
+    let version = request.version();
+    state.metrics.http_version(version);
 
     let latency = state.faults.latency(kind == RouteKind::Token);
     if !latency.is_zero() && kind != RouteKind::Other {
@@ -332,6 +369,11 @@ async fn middleware(
             state.metrics.route(route, status);
             if let RouteKind::Api(operation) = kind {
                 state.metrics.api(operation, status);
+            }
+            if version == http::Version::HTTP_2 {
+                // HTTP/2 has no raw bytes to write (and its header names
+                // are lower case): answer the same response through hyper.
+                return raw_as_response(&state, status, headers, body, &request_id);
             }
             let bytes = raw_response(&state, status, &headers, &body, &request_id);
             return act_on_connection(

@@ -1,4 +1,7 @@
+use std::path::PathBuf;
 use std::time::Duration;
+
+use lusid_retry::FailureKind;
 
 use crate::{BoxError, Operation};
 
@@ -22,23 +25,27 @@ pub enum Error {
         #[source]
         source: lusid_auth::Error,
     },
-    /// Connecting, sending the request or reading the response failed.
-    #[error("{}: request to {url} failed", OperationName(.operation))]
+    /// Connecting (TLS and proxy tunnel included), sending the request or
+    /// reading the response failed.
+    #[error("{}: request to {url} failed ({}) after {attempts} attempt(s)", OperationName(.operation), FailureText(*.kind))]
     Transport {
         /// The operation the request belonged to, when known.
         operation: Option<Operation>,
-        /// The request URL without its query string.
+        /// The request URL without its query string (it names the host).
         url: String,
-        /// Whether the failure happened before any byte of the request was
-        /// written (a refused connection, a failed TLS handshake), which makes
-        /// even a non-idempotent request safe to send again.
-        before_send: bool,
-        /// The underlying hyper or I/O error.
+        /// What kind of failure it was: [`FailureKind::Connect`] (nothing
+        /// was sent, so even a non-idempotent request may be sent again),
+        /// [`FailureKind::Tls`] (an untrusted certificate: never retried),
+        /// [`FailureKind::Send`] (the connection broke after sending).
+        kind: FailureKind,
+        /// How many attempts the call made, the first included.
+        attempts: u32,
+        /// The underlying hyper, rustls, proxy or I/O error.
         #[source]
         source: BoxError,
     },
     /// An attempt, or the whole call, took longer than its timeout.
-    #[error("{}: {kind} timeout of {timeout:?} ran out", OperationName(.operation))]
+    #[error("{}: {kind} timeout of {timeout:?} ran out after {attempts} attempt(s)", OperationName(.operation))]
     Timeout {
         /// The operation the request belonged to, when known.
         operation: Option<Operation>,
@@ -46,6 +53,8 @@ pub enum Error {
         kind: TimeoutKind,
         /// Its duration.
         timeout: Duration,
+        /// How many attempts the call made, the first included.
+        attempts: u32,
     },
     /// The request could not be built: an invalid base URL, path or header.
     #[error("{}: invalid request: {reason}", OperationName(.operation))]
@@ -73,21 +82,90 @@ impl Error {
         }
     }
 
-    /// Whether sending the same request again may succeed: transport
-    /// failures, per-attempt timeouts, and token-endpoint failures that are
-    /// themselves transient ([`lusid_auth::Error::is_transient`]: 5xx, 429,
-    /// timeouts, connection failures). Whether it is also *safe* depends on
-    /// the operation, see [`Operation::idempotent`].
+    /// Whether the same call may succeed later: connection failures
+    /// (not TLS certificate failures or a proxy's refusal), timeouts, and
+    /// token-endpoint failures that are themselves transient
+    /// ([`lusid_auth::Error::is_transient`]). The stack has already retried
+    /// what was safe to retry.
     pub fn is_transient(&self) -> bool {
         match self {
-            Error::Transport { .. }
-            | Error::Timeout {
-                kind: TimeoutKind::Attempt,
-                ..
-            } => true,
+            Error::Transport { kind, .. } => {
+                matches!(
+                    kind,
+                    FailureKind::Connect | FailureKind::Send | FailureKind::Timeout
+                )
+            }
+            Error::Timeout { .. } => true,
             Error::Auth { source, .. } => source.is_transient(),
             _ => false,
         }
+    }
+
+    /// The failure kind the retry classifier sees.
+    pub(crate) fn failure_kind(&self) -> FailureKind {
+        match self {
+            Error::Transport { kind, .. } => *kind,
+            Error::Timeout {
+                kind: TimeoutKind::Attempt,
+                ..
+            } => FailureKind::Timeout,
+            _ => FailureKind::Other,
+        }
+    }
+
+    /// Records how many attempts the call made.
+    pub(crate) fn set_attempts(&mut self, count: u32) {
+        if let Error::Transport { attempts, .. } | Error::Timeout { attempts, .. } = self {
+            *attempts = count;
+        }
+    }
+
+    /// The underlying cause, for handing to the token client.
+    pub(crate) fn into_root(self) -> BoxError {
+        match self {
+            Error::Transport { source, .. } => source,
+            other => Box::new(other),
+        }
+    }
+}
+
+/// Why the stack (or its transport) could not be built. Names the file or
+/// setting at fault.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The CA bundle (`clientCertificate`, `FBN_CLIENT_CERTIFICATE`) is
+    /// missing, unreadable, not PEM, or holds no usable certificate.
+    #[error("CA bundle {}: {reason}", path.display())]
+    CaBundle {
+        /// The file as configured.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// rustls could not be set up.
+    #[error("TLS cannot be set up: {0}")]
+    Tls(String),
+    /// The proxy URL cannot be used.
+    #[error("proxy: {0}")]
+    Proxy(String),
+    /// The LUSID URL, application name or correlation id cannot be used.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Describes a [`FailureKind`] in a message.
+struct FailureText(FailureKind);
+
+impl std::fmt::Display for FailureText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.0 {
+            FailureKind::Connect => "could not connect",
+            FailureKind::Send => "the connection broke",
+            FailureKind::Timeout => "timed out",
+            FailureKind::Tls => "TLS handshake failed",
+            _ => "refused",
+        })
     }
 }
 

@@ -1,18 +1,18 @@
-//! The tower layers of the stack, each over the boxed [`HttpService`](crate::HttpService).
+//! The tower layers of the stack.
 //!
 //! They are public so users can compose their own stacks; the usual way to
 //! add behaviour is [`StackBuilder::layer`](crate::StackBuilder::layer).
+//! Each forwards `poll_ready` to the service it wraps and returns that
+//! service's future, wrapped without boxing where it can.
 
 mod auth;
-mod base_url;
-mod default_headers;
+mod defaults;
 mod retry;
 mod timeout;
 mod trace;
 
-pub use auth::{AuthLayer, AuthService};
-pub use base_url::{BaseUrlLayer, BaseUrlService};
-pub use default_headers::{DefaultHeadersLayer, DefaultHeadersService};
-pub use retry::{RetryBudget, RetryLayer, RetryPolicy};
-pub use timeout::{TimeoutLayer, TimeoutService};
-pub use trace::{TraceLayer, TraceService};
+pub use auth::{AuthFuture, AuthLayer, AuthService};
+pub use defaults::{DefaultsLayer, DefaultsService};
+pub use retry::{CallRetry, RetryLayer};
+pub use timeout::{TimeoutFuture, TimeoutLayer, TimeoutService};
+pub use trace::{TraceFuture, TraceLayer, TraceService};

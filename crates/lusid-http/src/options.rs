@@ -38,3 +38,11 @@ impl CallOptions {
         *self == Self::default()
     }
 }
+
+/// Asks the transport to stream the response body instead of reading it
+/// whole: put it in a request's extensions (file downloads do). The
+/// per-attempt timeout then bounds the wait for the response head, and the
+/// [idle timeout](crate::TransportSettings::idle_timeout) each gap between
+/// chunks of the body.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StreamResponse;

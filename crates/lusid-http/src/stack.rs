@@ -1,21 +1,18 @@
+//! [`StackBuilder`]: composes the layers over the transport.
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use lusid_auth::TokenProvider;
-use tower::{Layer, ServiceBuilder};
+use tower::{Layer, Service, ServiceBuilder};
 
-use crate::layers::{
-    AuthLayer, BaseUrlLayer, DefaultHeadersLayer, RetryLayer, RetryPolicy, TimeoutLayer, TraceLayer,
-};
-use crate::transport::{TransportSettings, hyper_transport};
-use crate::{Error, Proxy, Request, Response};
+use crate::layers::{AuthLayer, DefaultsLayer, RetryLayer, TimeoutLayer, TraceLayer};
+use crate::{BuildError, Error, Request, Response, RetryPolicy, Transport, TransportSettings};
 
 /// The default per-attempt timeout: 120 s.
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(120);
 /// The default total timeout of one call, retries included: 10 minutes.
 pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(600);
-/// The default TCP connect timeout: 10 s.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The boxed, cloneable service every generated API call goes through:
 /// [`Request`] in, [`Response`] (any status) or [`Error`] out.
@@ -28,26 +25,33 @@ type LayerFn = Box<dyn FnOnce(HttpService) -> HttpService + Send>;
 /// Outermost first:
 ///
 /// 1. [`TraceLayer`]: one `lusid.request` span per call
-/// 2. [`TimeoutLayer::total`] (default [`DEFAULT_TOTAL_TIMEOUT`])
-/// 3. [`RetryLayer`] with the [`RetryPolicy`] (default: 4 retries)
-/// 4. user layers from [`layer`](Self::layer), first added outermost: they see
-///    every attempt, without the `Authorization` header
-/// 5. [`AuthLayer`]: a current bearer token on every attempt, one retry on 401
-/// 6. [`DefaultHeadersLayer`] and [`BaseUrlLayer`]
+/// 2. [`DefaultsLayer`]: base URL and SDK headers, once per call
+/// 3. [`TimeoutLayer::total`] (default [`DEFAULT_TOTAL_TIMEOUT`])
+/// 4. [`RetryLayer`] with the [`RetryPolicy`] (default: 4 retries)
+/// 5. user layers from [`layer`](Self::layer), first added outermost: they
+///    see every attempt, without the `Authorization` header
+/// 6. [`AuthLayer`]: a current bearer token on every attempt
 /// 7. [`TimeoutLayer::attempt`] (default [`DEFAULT_ATTEMPT_TIMEOUT`])
-/// 8. the transport: hyper-util's pooled client over rustls, asking for and
-///    decoding gzip and brotli, through a [`Proxy`] when one is set; or the
-///    service given to [`transport`](Self::transport)
+/// 8. the [`Transport`] given to [`transport`](Self::transport), or one
+///    built with [`TransportSettings::default`]
+///
+/// Give the token provider the same transport
+/// ([`Transport::token_client`]) and the same retry policy, so token
+/// requests reach the network the same way and share the retry budget:
 ///
 /// ```no_run
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use lusid_http::{RetryPolicy, StackBuilder, Transport, TransportSettings};
+///
 /// let config = lusid_auth::Config::from_secrets_file("secrets.json")?;
-/// let service = lusid_http::StackBuilder::new(
-///     config.lusid_url().clone(),
-///     lusid_auth::token_provider(&config),
-/// )
-/// .application_name(config.application_name())
-/// .build()?;
+/// let transport = Transport::new(&TransportSettings::default())?;
+/// let retry = RetryPolicy::default();
+/// let tokens = lusid_auth::token_provider(&config, transport.token_client(), retry.clone());
+/// let service = StackBuilder::new(config.lusid_url().clone(), tokens)
+///     .transport(transport)
+///     .retry_policy(retry)
+///     .application_name(config.application_name())
+///     .build()?;
 /// # Ok(()) }
 /// ```
 pub struct StackBuilder {
@@ -58,7 +62,6 @@ pub struct StackBuilder {
     retry: RetryPolicy,
     attempt_timeout: Duration,
     total_timeout: Duration,
-    transport_settings: TransportSettings,
     transport: Option<HttpService>,
     user_layers: Vec<LayerFn>,
 }
@@ -72,7 +75,6 @@ impl std::fmt::Debug for StackBuilder {
             .field("correlation_id", &self.correlation_id)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("total_timeout", &self.total_timeout)
-            .field("proxy", &self.transport_settings.proxy)
             .field("user_layers", &self.user_layers.len())
             .finish_non_exhaustive()
     }
@@ -90,60 +92,9 @@ impl StackBuilder {
             retry: RetryPolicy::default(),
             attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
             total_timeout: DEFAULT_TOTAL_TIMEOUT,
-            transport_settings: TransportSettings::default(),
             transport: None,
             user_layers: Vec::new(),
         }
-    }
-
-    /// A stack for a resolved configuration: its LUSID URL, a token provider
-    /// for its credentials ([`lusid_auth::token_provider`]), application
-    /// name, correlation id, timeouts (`connectTimeoutMs`; `readTimeoutMs` as
-    /// the per-attempt timeout; `totalTimeoutMs`), `rateLimitRetries` as the
-    /// 429 retry bound, and proxy: the configuration's `proxy` (with
-    /// `NO_PROXY` from the environment), else `HTTPS_PROXY`/`HTTP_PROXY`.
-    /// Settings it does not give keep their defaults; later builder calls
-    /// override them.
-    ///
-    /// # Errors
-    /// [`Error::InvalidRequest`] for a proxy URL that cannot be used.
-    pub fn from_config(config: &lusid_auth::Config) -> Result<Self, Error> {
-        let mut stack = Self::new(
-            config.lusid_url().clone(),
-            lusid_auth::token_provider(config),
-        )
-        .application_name(config.application_name())
-        .correlation_id(config.correlation_id());
-        if let Some(timeout) = config.connect_timeout() {
-            stack = stack.connect_timeout(timeout);
-        }
-        if let Some(timeout) = config.read_timeout() {
-            stack = stack.attempt_timeout(timeout);
-        }
-        if let Some(timeout) = config.total_timeout() {
-            stack = stack.total_timeout(timeout);
-        }
-        if let Some(retries) = config.rate_limit_retries() {
-            stack.retry = stack.retry.max_rate_limit_retries(retries);
-        }
-        let proxy = match config.proxy() {
-            Some(settings) => {
-                let mut proxy = Proxy::new(settings.address())?;
-                if let Some(username) = settings.username() {
-                    let password = settings
-                        .password()
-                        .map(secrecy::ExposeSecret::expose_secret)
-                        .unwrap_or_default();
-                    proxy = proxy.basic_auth(username, password);
-                }
-                let no_proxy = std::env::var("NO_PROXY")
-                    .or_else(|_| std::env::var("no_proxy"))
-                    .unwrap_or_default();
-                Some(proxy.no_proxy(&no_proxy))
-            }
-            None => Proxy::from_env(),
-        };
-        Ok(stack.proxy(proxy))
     }
 
     /// Replaces the token provider.
@@ -165,13 +116,7 @@ impl StackBuilder {
         self
     }
 
-    /// Tunnels every request through an HTTP CONNECT proxy.
-    pub fn proxy(mut self, proxy: Option<Proxy>) -> Self {
-        self.transport_settings.proxy = proxy;
-        self
-    }
-
-    /// Replaces the retry policy.
+    /// Replaces the retry policy (give the token client the same one).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -191,17 +136,15 @@ impl StackBuilder {
         self
     }
 
-    /// How long establishing a TCP connection may take (default
-    /// [`DEFAULT_CONNECT_TIMEOUT`]).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.transport_settings.connect_timeout = timeout;
-        self
-    }
-
-    /// Replaces the hyper-util transport with any service, for tests or a
-    /// custom client. It receives absolute URIs with every header set.
-    pub fn transport(mut self, transport: HttpService) -> Self {
-        self.transport = Some(transport);
+    /// The service at the bottom of the stack: usually the shared
+    /// [`Transport`]; any service for tests or a custom client. It receives
+    /// absolute URIs with every header set.
+    pub fn transport<T>(mut self, transport: T) -> Self
+    where
+        T: Service<Request, Response = Response, Error = Error> + Clone + Send + Sync + 'static,
+        T::Future: Send + 'static,
+    {
+        self.transport = Some(HttpService::new(transport));
         self
     }
 
@@ -228,39 +171,37 @@ impl StackBuilder {
         self
     }
 
-    /// Builds the stack.
+    /// Builds the stack. No connection is opened.
     ///
     /// # Errors
-    /// [`Error::InvalidRequest`] for a LUSID URL that cannot be a base URL or
-    /// an application name that is not a valid header value, and when the
-    /// platform's root certificates cannot be loaded.
-    pub fn build(self) -> Result<HttpService, Error> {
+    /// [`BuildError::Invalid`] for a LUSID URL that cannot be a base URL or
+    /// an application name or correlation id that is not a valid header
+    /// value; the errors of [`Transport::new`] when no transport was given.
+    pub fn build(self) -> Result<HttpService, BuildError> {
         let transport = match self.transport {
             Some(transport) => transport,
-            None => hyper_transport(&self.transport_settings)?,
+            None => HttpService::new(Transport::new(&TransportSettings::default())?),
         };
-        let mut headers = DefaultHeadersLayer::new(self.application_name.as_deref())?;
-        if let Some(id) = &self.correlation_id {
-            let value = http::HeaderValue::from_str(id).map_err(|_| Error::InvalidRequest {
-                operation: None,
-                reason: format!("correlation id {id:?} is not a valid header value"),
-            })?;
-            headers = headers.with_header(http::HeaderName::from_static("correlationid"), value);
+        let mut defaults = DefaultsLayer::new(&self.lusid_url)?;
+        if let Some(name) = &self.application_name {
+            defaults = defaults.application_name(name)?;
         }
-        let below_auth = HttpService::new(
+        if let Some(id) = &self.correlation_id {
+            defaults = defaults.correlation_id(id)?;
+        }
+        let mut service = HttpService::new(
             ServiceBuilder::new()
-                .layer(headers)
-                .layer(BaseUrlLayer::new(&self.lusid_url)?)
+                .layer(AuthLayer::new(self.tokens))
                 .layer(TimeoutLayer::attempt(self.attempt_timeout))
                 .service(transport),
         );
-        let mut service = HttpService::new(AuthLayer::new(self.tokens).layer(below_auth));
         for user_layer in self.user_layers.into_iter().rev() {
             service = user_layer(service);
         }
         Ok(HttpService::new(
             ServiceBuilder::new()
                 .layer(TraceLayer)
+                .layer(defaults)
                 .layer(TimeoutLayer::total(self.total_timeout))
                 .layer(RetryLayer::new(self.retry))
                 .service(service),

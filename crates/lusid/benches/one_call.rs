@@ -1,7 +1,8 @@
 //! One ListInstruments call (`limit=1`) against the in-process emulator:
 //! through the whole SDK stack (trace, retry, auth with a warm token cache,
 //! headers, base URL, timeouts, hyper, decoding into `Instrument`) against a
-//! bare hyper GET with the same bearer token, reading the body whole.
+//! bare hyper GET with the same bearer token, reading the body whole and
+//! decoding it into the same typed page.
 
 use std::sync::LazyLock;
 
@@ -44,15 +45,16 @@ static SETUP: LazyLock<Setup> = LazyLock::new(|| {
         .client_secret(credentials.client_secret.clone())
         .build()
         .expect("configuration");
-    let tokens = lusid::auth::token_provider(&config);
-    let bearer = runtime.block_on(async {
-        let token = tokens.access_token().await.expect("a token");
-        format!("Bearer {}", token.expose_secret())
-    });
     let client = lusid::Client::builder()
         .config(config)
         .build()
         .expect("the client builds");
+    // The SDK's own cached token, so both sides send the same one.
+    let bearer = runtime.block_on(async {
+        let tokens = client.token_provider().expect("a token provider");
+        let token = tokens.access_token().await.expect("a token");
+        format!("Bearer {}", token.expose_secret())
+    });
     // Warm the SDK's token cache and both connection pools.
     runtime.block_on(async {
         client
@@ -104,12 +106,16 @@ fn bare_hyper(bencher: divan::Bencher) {
                 .expect("a request");
             let response = setup.hyper.request(request).await.expect("a response");
             assert!(response.status().is_success());
-            response
+            let body = response
                 .into_body()
                 .collect()
                 .await
                 .expect("a body")
-                .to_bytes()
+                .to_bytes();
+            // Decoded into the same typed page the SDK returns.
+            let page: lusid::models::PagedResourceListOfInstrument =
+                serde_json::from_slice(&body).expect("a page");
+            assert_eq!(page.values.len(), 1);
         })
     });
 }

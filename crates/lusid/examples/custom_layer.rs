@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 
 use futures_util::TryStreamExt;
 use futures_util::future::BoxFuture;
-use lusid::http::{Error, HttpService, Request, Response};
+use lusid::stack::{Error, HttpService, Request, Response};
 use tower::{Layer, Service, ServiceExt};
 
 /// Counts every attempt and adds `X-Job: nightly-extract` to it.

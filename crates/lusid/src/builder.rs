@@ -1,14 +1,20 @@
+//! [`ClientBuilder`]: configuration sources and stack settings, built once.
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use lusid_auth::{Config, TokenProvider};
-use lusid_http::{Error, HttpService, Request, Response, RetryPolicy, StackBuilder};
+use lusid_http::{
+    DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, Error, HttpService, Proxy, Request, Response,
+    RetryPolicy, StackBuilder, Transport,
+};
 use tower::Layer;
 
+use crate::settings::{self, Overrides};
 use crate::{BuildError, Client};
 
-type StackStep = Box<dyn FnOnce(StackBuilder) -> StackBuilder + Send>;
+type UserLayer = Arc<dyn Fn(HttpService) -> HttpService + Send + Sync>;
 
 /// Where the builder reads its configuration.
 #[derive(Debug)]
@@ -19,7 +25,7 @@ enum Source {
 }
 
 /// Builds a [`Client`]: choose one configuration source, then optionally
-/// adjust the stack.
+/// adjust the stack. Nothing is read or built until [`build`](Self::build).
 ///
 /// ```no_run
 /// # fn main() -> Result<(), lusid::BuildError> {
@@ -33,7 +39,8 @@ enum Source {
 pub struct ClientBuilder {
     source: Option<Source>,
     tokens: Option<Arc<dyn TokenProvider>>,
-    steps: Vec<StackStep>,
+    overrides: Overrides,
+    layers: Vec<UserLayer>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -41,7 +48,8 @@ impl std::fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("source", &self.source)
             .field("custom_token_provider", &self.tokens.is_some())
-            .field("stack_steps", &self.steps.len())
+            .field("overrides", &self.overrides)
+            .field("layers", &self.layers.len())
             .finish()
     }
 }
@@ -50,15 +58,15 @@ impl ClientBuilder {
     /// Reads the configuration from a secrets file exported by the LUSID web
     /// app (`{"api": {"tokenUrl", "username", ...}}`) when
     /// [`build`](Self::build) runs, with any `FBN_*` environment variable
-    /// taking precedence over the file's value for the same setting (see
-    /// `docs/configuration.md`).
+    /// taking precedence over the file's value for the same setting, and
+    /// `HTTPS_PROXY`/`NO_PROXY` read too (see `docs/configuration.md`).
     pub fn secrets_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.source = Some(Source::SecretsFile(path.into()));
         self
     }
 
-    /// Reads the configuration from the `FBN_*` environment variables when
-    /// [`build`](Self::build) runs.
+    /// Reads the configuration from the `FBN_*` environment variables (and
+    /// `HTTPS_PROXY`/`NO_PROXY`) when [`build`](Self::build) runs.
     pub fn from_env(mut self) -> Self {
         self.source = Some(Source::Environment);
         self
@@ -77,40 +85,62 @@ impl ClientBuilder {
         self
     }
 
-    /// Replaces the retry policy (default: [`RetryPolicy::default`]).
-    pub fn retry_policy(self, policy: RetryPolicy) -> Self {
-        self.step(move |stack| stack.retry_policy(policy))
+    /// Replaces the retry policy of API calls and token requests alike
+    /// (default: [`RetryPolicy::default`] with the configured
+    /// `rateLimitRetries`).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.overrides.retry = Some(policy);
+        self
     }
 
     /// How long one attempt may take, including reading the response body
-    /// (default 120 s).
-    pub fn attempt_timeout(self, timeout: Duration) -> Self {
-        self.step(move |stack| stack.attempt_timeout(timeout))
+    /// (default: the configured `readTimeoutMs`, else 120 s).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.overrides.attempt_timeout = Some(timeout);
+        self
     }
 
-    /// How long one call may take, every retry and wait included (default
-    /// 10 minutes).
-    pub fn total_timeout(self, timeout: Duration) -> Self {
-        self.step(move |stack| stack.total_timeout(timeout))
+    /// How long one call may take, every retry and wait included (default:
+    /// the configured `totalTimeoutMs`, else 10 minutes).
+    pub fn total_timeout(mut self, timeout: Duration) -> Self {
+        self.overrides.total_timeout = Some(timeout);
+        self
     }
 
-    /// Tunnels every request through this HTTP CONNECT proxy, instead of the
-    /// one the configuration or the `HTTPS_PROXY` variable names; `None`
-    /// connects directly.
-    pub fn proxy(self, proxy: Option<lusid_http::Proxy>) -> Self {
-        self.step(move |stack| stack.proxy(proxy))
+    /// Tunnels every request, token requests included, through this HTTP
+    /// CONNECT proxy instead of the configured one; `None` connects
+    /// directly.
+    pub fn proxy(mut self, proxy: Option<Proxy>) -> Self {
+        self.overrides.proxy = Some(proxy);
+        self
     }
 
-    /// How long establishing a TCP connection may take (default 10 s).
-    pub fn connect_timeout(self, timeout: Duration) -> Self {
-        self.step(move |stack| stack.connect_timeout(timeout))
+    /// Trusts the CA certificates of this PEM file in addition to the
+    /// platform's roots, instead of the configured `clientCertificate`.
+    pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
+        self.overrides.ca_bundle = Some(path.into());
+        self
+    }
+
+    /// Whether HTTP/2 is offered by ALPN (default `true`).
+    pub fn http2(mut self, enabled: bool) -> Self {
+        self.overrides.http2 = Some(enabled);
+        self
+    }
+
+    /// How long establishing a TCP connection (and a proxy tunnel) may take
+    /// (default: the configured `connectTimeoutMs`, else 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.overrides.connect_timeout = Some(timeout);
+        self
     }
 
     /// Adds a tower layer to the stack, between retry and auth: it sees every
-    /// attempt but never the bearer token. See [`StackBuilder::layer`].
-    pub fn layer<L>(self, layer: L) -> Self
+    /// attempt but never the bearer token, and never a token request. See
+    /// [`StackBuilder::layer`]. Layers added first sit outermost.
+    pub fn layer<L>(mut self, layer: L) -> Self
     where
-        L: Layer<HttpService> + Send + 'static,
+        L: Layer<HttpService> + Send + Sync + 'static,
         L::Service: tower::Service<Request, Response = Response, Error = Error>
             + Clone
             + Send
@@ -118,22 +148,22 @@ impl ClientBuilder {
             + 'static,
         <L::Service as tower::Service<Request>>::Future: Send + 'static,
     {
-        self.step(move |stack| stack.layer(layer))
-    }
-
-    fn step(mut self, step: impl FnOnce(StackBuilder) -> StackBuilder + Send + 'static) -> Self {
-        self.steps.push(Box::new(step));
+        self.layers
+            .push(Arc::new(move |inner| HttpService::new(layer.layer(inner))));
         self
     }
 
-    /// Reads the configuration and builds the stack. No request is sent: the
-    /// first token is fetched by the first call.
+    /// Reads the configuration, builds the one transport, the token
+    /// provider (sending through that transport, retrying by the same
+    /// policy) and the stack. No request is sent: the first token is
+    /// fetched by the first call.
     ///
     /// # Errors
     /// [`BuildError::NoConfiguration`] when no source was chosen;
     /// [`BuildError::Config`] for an unreadable, malformed or incomplete
     /// configuration (naming the file or variable and the field);
-    /// [`BuildError::Stack`] for an unusable LUSID URL or application name.
+    /// [`BuildError::Stack`] for a CA bundle that is missing or not PEM
+    /// (naming the file), an unusable proxy, LUSID URL or application name.
     pub fn build(self) -> Result<Client, BuildError> {
         let config = match self.source.ok_or(BuildError::NoConfiguration)? {
             Source::SecretsFile(path) => Config::builder()
@@ -143,13 +173,32 @@ impl ClientBuilder {
             Source::Environment => Config::builder().with_env().build()?,
             Source::Config(config) => *config,
         };
-        let mut stack = StackBuilder::from_config(&config)?;
-        if let Some(tokens) = self.tokens {
-            stack = stack.token_provider(tokens);
+        let transport = Transport::new(&settings::transport(&config, &self.overrides)?)?;
+        let retry = settings::retry(&config, &self.overrides);
+        let tokens = match self.tokens {
+            Some(tokens) => tokens,
+            None => lusid_auth::token_provider(&config, transport.token_client(), retry.clone()),
+        };
+        let mut stack = StackBuilder::new(config.lusid_url().clone(), tokens.clone())
+            .transport(transport)
+            .retry_policy(retry)
+            .application_name(config.application_name())
+            .correlation_id(config.correlation_id())
+            .attempt_timeout(
+                self.overrides
+                    .attempt_timeout
+                    .or(config.read_timeout())
+                    .unwrap_or(DEFAULT_ATTEMPT_TIMEOUT),
+            )
+            .total_timeout(
+                self.overrides
+                    .total_timeout
+                    .or(config.total_timeout())
+                    .unwrap_or(DEFAULT_TOTAL_TIMEOUT),
+            );
+        for layer in self.layers {
+            stack = stack.layer(tower::layer::layer_fn(move |inner| layer(inner)));
         }
-        for step in self.steps {
-            stack = step(stack);
-        }
-        Ok(Client::from_api(lusid_api::Client::new(stack.build()?)))
+        Ok(Client::new(lusid_api::Client::new(stack.build()?), tokens))
     }
 }

@@ -1,13 +1,21 @@
+//! [`Client`]: the LUSID client.
+
+use std::sync::Arc;
+
+use lusid_auth::TokenProvider;
+
 use crate::ClientBuilder;
 
-/// A LUSID client: the generated endpoint methods of [`lusid_api::Client`]
-/// (reached through `Deref`, such as `client.instruments()`) over a stack
-/// built from your configuration.
+/// A LUSID client: one method per API group (such as
+/// [`instruments`](Self::instruments), with the feature of its tag), over
+/// the stack and transport built from your configuration.
 ///
-/// Cloning is cheap and clones share the connection pool and token cache.
+/// Cloning is cheap; clones share the connection pool, the token cache and
+/// the retry budget.
 #[derive(Clone, Debug)]
 pub struct Client {
-    api: lusid_api::Client,
+    pub(crate) api: lusid_api::Client,
+    tokens: Option<Arc<dyn TokenProvider>>,
 }
 
 impl Client {
@@ -29,24 +37,27 @@ impl Client {
     /// Wraps an API client built some other way (for example over a mock
     /// service in tests).
     pub fn from_api(api: lusid_api::Client) -> Self {
-        Self { api }
+        Self { api, tokens: None }
     }
 
-    /// The generated API client.
+    pub(crate) fn new(api: lusid_api::Client, tokens: Arc<dyn TokenProvider>) -> Self {
+        Self {
+            api,
+            tokens: Some(tokens),
+        }
+    }
+
+    /// The token provider the stack reads bearer tokens from (the token
+    /// cache over the Okta client, or a personal access token), for code
+    /// that needs a token itself, such as `lusid token`. `None` for a
+    /// client made by [`from_api`](Self::from_api).
+    pub fn token_provider(&self) -> Option<&Arc<dyn TokenProvider>> {
+        self.tokens.as_ref()
+    }
+
+    /// The API client of `lusid-api` this client wraps, for code written
+    /// against that crate.
     pub fn api(&self) -> &lusid_api::Client {
-        &self.api
-    }
-
-    /// Gives up the wrapper, keeping the generated API client.
-    pub fn into_api(self) -> lusid_api::Client {
-        self.api
-    }
-}
-
-impl std::ops::Deref for Client {
-    type Target = lusid_api::Client;
-
-    fn deref(&self) -> &Self::Target {
         &self.api
     }
 }

@@ -13,8 +13,9 @@ pub enum BuildError {
     /// the file or variable and the field.
     #[error(transparent)]
     Config(#[from] lusid_auth::ConfigError),
-    /// The HTTP stack could not be built (invalid LUSID URL or application
-    /// name, or no root certificates).
+    /// The transport or the stack could not be built: a CA bundle
+    /// (`clientCertificate`) that is missing or not PEM, naming the file; an
+    /// unusable proxy URL, LUSID URL, application name or correlation id.
     #[error(transparent)]
-    Stack(#[from] lusid_http::Error),
+    Stack(#[from] lusid_http::BuildError),
 }

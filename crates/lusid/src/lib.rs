@@ -4,8 +4,9 @@
 //!
 //! | module | crate | owns |
 //! | --- | --- | --- |
-//! | [`auth`] | `lusid-auth` | credentials (secrets file, `FBN_*` variables, personal access tokens) and the token cache |
-//! | [`http`] | `lusid-http` | the tower stack: tracing, retry, auth, headers, timeouts, hyper over rustls |
+//! | [`auth`] | `lusid-auth` | credentials (secrets file, `FBN_*` variables, personal access tokens), OAuth2 grants and the token cache |
+//! | [`stack`] | `lusid-http` | the one transport (hyper-util over rustls, proxy, CA bundle) and the tower stack: tracing, retry, auth, timeouts |
+//! | [`retry`] | `lusid-retry` | the retry policy token requests and API calls share |
 //! | [`models`] | `lusid-models` | serde types of every request and response (generated) |
 //! | [`api`] | `lusid-api` | one method per LUSID operation, and paginators (generated) |
 //!
@@ -27,6 +28,10 @@
 mod builder;
 mod client;
 mod error;
+// The accessor of each compiled API group; empty without tag features.
+#[allow(unused_imports)]
+mod generated;
+mod settings;
 
 pub use builder::ClientBuilder;
 pub use client::Client;
@@ -36,10 +41,14 @@ pub use error::BuildError;
 pub use lusid_api as api;
 /// Credentials and tokens: the `lusid-auth` crate.
 pub use lusid_auth as auth;
-/// The tower service stack: the `lusid-http` crate.
-pub use lusid_http as http;
+/// The transport and the tower service stack: the `lusid-http` crate
+/// (named `stack` so it does not shadow the `http` crate in your code).
+pub use lusid_http as stack;
 /// Wire types of the LUSID API: the `lusid-models` crate.
 pub use lusid_models as models;
+/// The retry policy shared by token requests and API calls: the
+/// `lusid-retry` crate.
+pub use lusid_retry as retry;
 
 /// The error of a LUSID call: its status, LUSID's problem details, request id
 /// and operation (see [`lusid_api::Error`]).

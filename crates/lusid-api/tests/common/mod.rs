@@ -49,7 +49,7 @@ pub fn respond(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
         builder = builder.header(*name, *value);
     }
     builder
-        .body(Bytes::from(body.to_owned()))
+        .body(lusid_http::Body::from(body.to_owned()))
         .expect("response")
 }
 
@@ -68,7 +68,11 @@ pub fn fake_client(
                 uri: request.uri().to_string(),
                 operation: request.extensions().get::<Operation>().copied(),
                 headers: request.headers().clone(),
-                body: request.body().clone(),
+                body: request
+                    .body()
+                    .as_bytes()
+                    .cloned()
+                    .expect("a replayable body"),
             };
             log.lock().expect("log").push(seen.clone());
             let result = answer(&seen);

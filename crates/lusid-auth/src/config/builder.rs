@@ -29,6 +29,8 @@ pub(super) const FIELD_NAMES: [&str; Key::COUNT] = [
     "proxy_address",
     "proxy_username",
     "proxy_password",
+    "no_proxy",
+    "environment_proxy",
 ];
 
 /// A variable lookup: name → value.
@@ -172,6 +174,11 @@ impl ConfigBuilder {
         proxy_username => ProxyUsername;
         /// The HTTP proxy password. Optional.
         proxy_password => ProxyPassword;
+        /// Hosts that connect directly instead of through the proxy, as
+        /// `NO_PROXY` lists them: comma-separated host names, domain
+        /// suffixes (`.acme.com`), IP addresses or CIDR blocks, or `*`.
+        /// Optional.
+        no_proxy => NoProxy;
     }
 
     /// A file holding a personal access token (trimmed; re-read when it

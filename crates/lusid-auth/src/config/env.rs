@@ -24,7 +24,14 @@ pub(super) const VARIABLE_NAMES: [&str; Key::COUNT] = [
     "FBN_PROXY_ADDRESS",
     "FBN_PROXY_USERNAME",
     "FBN_PROXY_PASSWORD",
+    "NO_PROXY",
+    "HTTPS_PROXY",
 ];
+
+/// Where the environment names a proxy for `https` destinations, in order
+/// of preference (the first set wins), and the `NO_PROXY` spellings.
+const ENVIRONMENT_PROXY: [&str; 4] = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"];
+const NO_PROXY: [&str; 2] = ["NO_PROXY", "no_proxy"];
 
 /// The older name of `FBN_LUSID_URL`, used when that one is unset or empty.
 const LUSID_URL_FALLBACK: &str = "FBN_LUSID_API_URL";
@@ -36,8 +43,24 @@ pub(super) fn read(lookup: impl Fn(&str) -> Option<String>) -> Layer {
         layer.set_named(Key::LusidUrl, LUSID_URL_FALLBACK, url);
     }
     for key in Key::ALL {
+        if matches!(key, Key::NoProxy | Key::EnvironmentProxy) {
+            continue;
+        }
         if let Some(value) = lookup(VARIABLE_NAMES[key as usize]) {
             layer.set(key, value);
+        }
+    }
+    for (key, names) in [
+        (Key::EnvironmentProxy, &ENVIRONMENT_PROXY[..]),
+        (Key::NoProxy, &NO_PROXY[..]),
+    ] {
+        let found = names.iter().find_map(|name| {
+            lookup(name)
+                .filter(|value| !value.trim().is_empty())
+                .map(|value| (*name, value))
+        });
+        if let Some((name, value)) = found {
+            layer.set_named(key, name, value);
         }
     }
     layer
@@ -46,7 +69,11 @@ pub(super) fn read(lookup: impl Fn(&str) -> Option<String>) -> Layer {
 /// Fails if one of our variables is set to something that is not Unicode
 /// (`std::env::var` would silently report it as unset).
 pub(super) fn check_unicode() -> Result<(), ConfigError> {
-    let names = VARIABLE_NAMES.iter().chain([&LUSID_URL_FALLBACK]);
+    let names = VARIABLE_NAMES
+        .iter()
+        .chain([&LUSID_URL_FALLBACK])
+        .chain(ENVIRONMENT_PROXY.iter())
+        .chain(NO_PROXY.iter());
     for name in names {
         if let Some(value) = std::env::var_os(name) {
             if value.to_str().is_none() {

@@ -28,10 +28,12 @@ pub(crate) enum Key {
     ProxyAddress,
     ProxyUsername,
     ProxyPassword,
+    NoProxy,
+    EnvironmentProxy,
 }
 
 impl Key {
-    pub(crate) const COUNT: usize = 18;
+    pub(crate) const COUNT: usize = 20;
 
     /// Every key, in table order.
     pub(crate) const ALL: [Key; Key::COUNT] = [
@@ -53,6 +55,8 @@ impl Key {
         Key::ProxyAddress,
         Key::ProxyUsername,
         Key::ProxyPassword,
+        Key::NoProxy,
+        Key::EnvironmentProxy,
     ];
 
     /// The settings of the Okta password flow.

@@ -44,6 +44,8 @@ pub struct Config {
     application_name: Option<String>,
     credentials: Credentials,
     proxy: Option<ProxyConfig>,
+    environment_proxy: Option<ProxyConfig>,
+    no_proxy: Option<String>,
     client_certificate: Option<PathBuf>,
     total_timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
@@ -146,9 +148,30 @@ impl Config {
         self.proxy.as_ref()
     }
 
-    /// The path of a client certificate (`api.clientCertificate`,
-    /// `FBN_CLIENT_CERTIFICATE`), if configured. Carried as given (trimmed);
-    /// this crate neither reads nor checks the file.
+    /// The proxy the environment names for `https` destinations
+    /// (`HTTPS_PROXY`, `https_proxy`, `ALL_PROXY` or `all_proxy`, the first
+    /// set; credentials in its URL become [`ProxyConfig::username`] and
+    /// [`ProxyConfig::password`]), when the environment was read. The HTTP
+    /// stack uses it only when no explicit [`proxy`](Self::proxy) is
+    /// configured, and never for loopback destinations.
+    pub fn environment_proxy(&self) -> Option<&ProxyConfig> {
+        self.environment_proxy.as_ref()
+    }
+
+    /// Hosts that bypass the proxy (`NO_PROXY`/`no_proxy`, or the builder's
+    /// `no_proxy`): comma-separated host names, domain suffixes, IP
+    /// addresses or CIDR blocks, or `*`. Applies to the explicit and the
+    /// environment proxy alike.
+    pub fn no_proxy(&self) -> Option<&str> {
+        self.no_proxy.as_deref()
+    }
+
+    /// The CA bundle to trust in addition to the platform's root
+    /// certificates (`api.clientCertificate`, `FBN_CLIENT_CERTIFICATE`): a
+    /// PEM file of one or more certificates, as the official SDKs read it
+    /// (a TLS-inspecting corporate proxy's CA). Carried as given (trimmed);
+    /// `lusid-http` reads it when it builds the transport and reports a
+    /// missing or malformed file naming it.
     pub fn client_certificate(&self) -> Option<&Path> {
         self.client_certificate.as_deref()
     }
@@ -330,6 +353,52 @@ impl ProxyConfig {
     /// The proxy password, if any.
     pub fn password(&self) -> Option<&SecretString> {
         self.password.as_ref()
+    }
+}
+
+impl ProxyConfig {
+    /// An explicit proxy: `address` without credentials, and optional
+    /// Basic credentials.
+    pub fn new(address: Url, username: Option<String>, password: Option<SecretString>) -> Self {
+        ProxyConfig {
+            address,
+            username,
+            password,
+        }
+    }
+
+    /// Splits a proxy URL's user info (percent-decoded) from its address.
+    pub(crate) fn from_url(mut url: Url) -> Self {
+        let decode = |text: &str| {
+            percent_encoding::percent_decode_str(text)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        let username = Some(decode(url.username())).filter(|name| !name.is_empty());
+        let password = url.password().map(|p| SecretString::from(decode(p)));
+        // Cannot fail for http(s) URLs with a host.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        ProxyConfig {
+            address: url,
+            username,
+            password,
+        }
+    }
+
+    /// The address for display: credentials shown as `user:****@`.
+    pub(crate) fn display(&self) -> String {
+        match &self.username {
+            Some(user) => {
+                let mut shown = self.address.clone();
+                let _ = shown.set_username(user);
+                if self.password.is_some() {
+                    let _ = shown.set_password(Some("****"));
+                }
+                shown.to_string()
+            }
+            None => self.address.to_string(),
+        }
     }
 }
 

@@ -98,6 +98,10 @@ impl Layer {
             }),
             None => None,
         };
+        let environment_proxy = self
+            .get(Key::EnvironmentProxy)
+            .map(|entry| validate::environment_proxy_url(entry).map(ProxyConfig::from_url))
+            .transpose()?;
         let timeout = |key| self.get(key).map(validate::timeout_ms).transpose();
         let header = |key| self.get(key).map(validate::header_value).transpose();
         let config = Config {
@@ -115,6 +119,8 @@ impl Layer {
             lusid_url,
             credentials,
             proxy,
+            environment_proxy,
+            no_proxy: self.get(Key::NoProxy).map(Entry::text),
         };
         Ok(config)
     }
@@ -132,6 +138,11 @@ impl Layer {
                 };
                 let value = if key.is_secret() {
                     None
+                } else if *key == Key::EnvironmentProxy {
+                    Some(validate::environment_proxy_url(entry).map_or_else(
+                        |_| "(invalid)".to_owned(),
+                        |url| ProxyConfig::from_url(url).display(),
+                    ))
                 } else if *key == Key::TokenUrl {
                     token_url.map(str::to_owned).or_else(|| Some(entry.text()))
                 } else {

@@ -28,6 +28,10 @@ pub(super) const FIELD_NAMES: [&str; Key::COUNT] = [
     "proxy.address",
     "proxy.username",
     "proxy.password",
+    // Read from the environment only; their canonical names are the
+    // variables'.
+    "NO_PROXY",
+    "HTTPS_PROXY",
 ];
 
 /// `api` string keys other than the LUSID URL, which has an alias.

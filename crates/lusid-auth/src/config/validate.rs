@@ -42,11 +42,39 @@ pub(super) fn http_url(entry: &Entry) -> Result<Url, ConfigError> {
 /// since request paths are appended to it.
 pub(super) fn base_url(entry: &Entry) -> Result<Url, ConfigError> {
     let url = http_url(entry)?;
+    if url.scheme() != "https" && !is_loopback(&url) {
+        return Err(invalid_url(
+            entry,
+            "the LUSID URL must use https: every request carries a bearer token, which plain http \
+             would send in clear text (plain http is allowed only for localhost, 127.0.0.0/8 and ::1)",
+        ));
+    }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid_url(
             entry,
             "the LUSID URL must not have a query or fragment: request paths are appended to it",
         ));
+    }
+    Ok(url)
+}
+
+/// A proxy URL from `HTTPS_PROXY`/`ALL_PROXY`: absolute `http` or `https`
+/// with a host; a user name and password in it are allowed (that is how
+/// these variables carry proxy credentials).
+pub(super) fn environment_proxy_url(entry: &Entry) -> Result<Url, ConfigError> {
+    let text = entry.value.expose_secret().trim();
+    // A bare `host:port`, as some tools write it, means `http://host:port`.
+    let parsed = match Url::parse(text) {
+        Ok(url) if url.has_host() => Ok(url),
+        _ => Url::parse(&format!("http://{text}")),
+    };
+    // The URL's parse error never quotes the value (which may hold a password).
+    let url = parsed.map_err(|error| invalid_url(entry, error.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid_url(entry, "the proxy scheme must be http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid_url(entry, "it has no host"));
     }
     Ok(url)
 }

@@ -1,22 +1,23 @@
 //! [`OktaClient`]: the OAuth2 password and refresh-token grants against the
 //! customer's Okta token endpoint.
 
-mod rate_limit;
 mod response;
 
 use std::fmt;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use http::{HeaderValue, StatusCode};
+use bytes::Bytes;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use http::{HeaderValue, Method, StatusCode};
+use lusid_retry::{FailureKind, Outcome, RetryPolicy, server_wait};
 use secrecy::{ExposeSecret, SecretString};
+use tower::ServiceExt;
 use url::Url;
 
-use crate::transport::Transport;
-use crate::{Error, PasswordCredentials, TokenSource};
+use crate::{Error, HttpClient, PasswordCredentials, TokenSource};
 
-pub use rate_limit::RateLimitPolicy;
 pub use response::IssuedToken;
 use response::Parsed;
 
@@ -27,6 +28,11 @@ pub const DEFAULT_SCOPE: &str = "openid client groups offline_access";
 /// How long one token request may take, connecting included: 30 s.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Largest response body accepted from the token endpoint, in bytes.
+const MAX_BODY_BYTES: usize = 256 * 1024;
+
+const USER_AGENT_VALUE: &str = concat!("lusid-rs/", env!("CARGO_PKG_VERSION"), " (lusid-auth)");
+
 /// Performs OAuth2 grants against an Okta token endpoint
 /// ([`PasswordCredentials::token_url`]).
 ///
@@ -35,24 +41,30 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// form value is percent-encoded. The client authenticates with HTTP Basic
 /// (RFC 6749 §2.3.1): `Authorization: Basic
 /// base64(urlencode(client_id):urlencode(client_secret))`, so the client
-/// secret is never in the body. A `429` is waited out and retried as
-/// [`RateLimitPolicy`] says. The client does not cache: wrap it in a
+/// secret is never in the body. The client does not cache: wrap it in a
 /// [`TokenCache`](crate::TokenCache) (as [`token_provider`](crate::token_provider)
 /// does) to reuse tokens.
 ///
-/// HTTP goes through a pooled hyper client over rustls (`ring`, the
-/// platform's root certificates); `http://` token URLs work too, for local
-/// emulators. Cloning is cheap and shares the connection pool. Must be used
-/// inside a Tokio runtime.
+/// Requests go through the [`HttpClient`] it is given (the SDK's one
+/// transport). Failed requests are retried here, and only here, by the
+/// shared [`RetryPolicy`]: `429` (waiting what `Retry-After` or
+/// `X-Rate-Limit-Reset` asks, up to the policy's cap) within
+/// `max_rate_limit_retries`, `5xx`, broken connections and timeouts within
+/// `max_retries`. Under a token endpoint that answers `429` forever, one
+/// grant sends at most `max_rate_limit_retries + 1` requests. Each request
+/// is bounded by [`with_timeout`](Self::with_timeout) (default
+/// [`DEFAULT_TIMEOUT`]). Cloning is cheap. Must be used inside a Tokio
+/// runtime.
 ///
-/// Logs at `debug` level: grant type, token URL, status, lifetime. Never a
-/// secret.
+/// Logs at `debug` level: grant type, token URL, status, attempt,
+/// lifetime. Never a secret.
 #[derive(Clone)]
 pub struct OktaClient {
     credentials: PasswordCredentials,
     scope: String,
-    transport: Transport,
-    rate_limit: RateLimitPolicy,
+    http: HttpClient,
+    retry: RetryPolicy,
+    timeout: Duration,
 }
 
 impl fmt::Debug for OktaClient {
@@ -60,43 +72,41 @@ impl fmt::Debug for OktaClient {
         f.debug_struct("OktaClient")
             .field("credentials", &self.credentials)
             .field("scope", &self.scope)
-            .field("timeout", &self.transport.timeout())
-            .field("rate_limit", &self.rate_limit)
-            .finish()
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
     }
 }
 
 impl OktaClient {
-    /// A client for these credentials with [`DEFAULT_SCOPE`] and
-    /// [`DEFAULT_TIMEOUT`].
-    ///
-    /// Loads the platform's root certificates. If there are none, the client
-    /// is still built (plain `http://` works) and HTTPS grants fail with
-    /// [`Error::Transport`] explaining why.
-    pub fn new(credentials: PasswordCredentials) -> Self {
+    /// A client for these credentials sending through `http`, with
+    /// [`DEFAULT_SCOPE`], [`DEFAULT_TIMEOUT`] and [`RetryPolicy::default`].
+    pub fn new(credentials: PasswordCredentials, http: HttpClient) -> Self {
         OktaClient {
             credentials,
             scope: DEFAULT_SCOPE.to_owned(),
-            transport: Transport::new(DEFAULT_TIMEOUT),
-            rate_limit: RateLimitPolicy::default(),
+            http,
+            retry: RetryPolicy::default(),
+            timeout: DEFAULT_TIMEOUT,
         }
     }
 
-    /// Replaces how `429 Too Many Requests` is handled.
-    pub fn with_rate_limit_policy(mut self, policy: RateLimitPolicy) -> Self {
-        self.rate_limit = policy;
+    /// Replaces the retry policy (share the API stack's, so one budget
+    /// covers token and API retries).
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
         self
     }
 
-    /// How `429 Too Many Requests` is handled.
-    pub fn rate_limit_policy(&self) -> RateLimitPolicy {
-        self.rate_limit
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
     }
 
     /// Replaces the per-request timeout (connecting, sending and reading
     /// the whole response).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.transport = Transport::new(timeout);
+        self.timeout = timeout;
         self
     }
 
@@ -143,6 +153,24 @@ impl OktaClient {
         self.grant("refresh_token", body, Some(refresh_token)).await
     }
 
+    /// The form request of one grant.
+    fn request(&self, body: String) -> Result<http::Request<Bytes>, Error> {
+        http::Request::builder()
+            .method(Method::POST)
+            .uri(self.credentials.token_url().as_str())
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(ACCEPT, "application/json")
+            .header(USER_AGENT, USER_AGENT_VALUE)
+            .header(AUTHORIZATION, basic_authorization(&self.credentials))
+            .body(Bytes::from(body))
+            .map_err(|error| Error::Transport {
+                token_url: self.credentials.token_url().to_string(),
+                attempts: 0,
+                source: Box::new(error),
+            })
+    }
+
+    /// Sends one grant, retrying by the policy, and reads its answer.
     async fn grant(
         &self,
         grant_type: &'static str,
@@ -150,40 +178,75 @@ impl OktaClient {
         refresh_token: Option<&SecretString>,
     ) -> Result<IssuedToken, Error> {
         let token_url = self.credentials.token_url();
-        let authorization = basic_authorization(&self.credentials);
-        let mut attempts: u32 = 0;
+        let request = self.request(body)?;
+        let mut retry = self.retry.start();
         let (status, body) = loop {
-            attempts += 1;
+            let attempts = retry.attempts();
             tracing::debug!(grant_type, %token_url, attempt = attempts, "requesting an access token");
-            let (status, headers, response) = self
-                .transport
-                .post_form(token_url, authorization.clone(), body.clone())
-                .await?;
-            if status != StatusCode::TOO_MANY_REQUESTS {
-                break (status, response);
-            }
-            let hint = rate_limit::server_hint(&headers, SystemTime::now());
-            let retry = attempts - 1;
-            let rate_limited = || Error::RateLimited {
-                token_url: token_url.to_string(),
-                retry_after: hint,
-                attempts,
-            };
-            if retry >= self.rate_limit.max_retries() {
-                tracing::debug!(grant_type, %token_url, attempts, "still rate limited; giving up");
-                return Err(rate_limited());
-            }
-            let wait = match hint {
-                Some(wait) if wait > self.rate_limit.max_wait() => {
-                    tracing::debug!(grant_type, %token_url, wait_ms = wait.as_millis() as u64, "rate limited for longer than the maximum wait; giving up");
-                    return Err(rate_limited());
+            let sent =
+                tokio::time::timeout(self.timeout, self.http.clone().oneshot(request.clone()));
+            let (failure, error) = match sent.await {
+                Ok(Ok(response)) => {
+                    let status = response.status();
+                    let outcome = Outcome::Response {
+                        status,
+                        headers: response.headers(),
+                    };
+                    let retryable =
+                        status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+                    if !retryable {
+                        break (status, response.into_body());
+                    }
+                    if let Some(wait) = retry.next_wait(&outcome, true) {
+                        tracing::debug!(grant_type, %token_url, status = status.as_u16(), wait_ms = wait.as_millis() as u64, "token endpoint unavailable; waiting before retrying");
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    if status == StatusCode::TOO_MANY_REQUESTS {
+                        tracing::debug!(grant_type, %token_url, attempts, "still rate limited; giving up");
+                        return Err(Error::RateLimited {
+                            token_url: token_url.to_string(),
+                            retry_after: server_wait(
+                                response.headers(),
+                                std::time::SystemTime::now(),
+                            ),
+                            attempts,
+                        });
+                    }
+                    break (status, response.into_body());
                 }
-                Some(wait) => wait,
-                None => self.rate_limit.backoff(retry),
+                Ok(Err(error)) => (
+                    error.kind(),
+                    Error::Transport {
+                        token_url: token_url.to_string(),
+                        attempts,
+                        source: Box::new(error),
+                    },
+                ),
+                Err(_elapsed) => (
+                    FailureKind::Timeout,
+                    Error::Timeout {
+                        token_url: token_url.to_string(),
+                        timeout: self.timeout,
+                        attempts,
+                    },
+                ),
             };
-            tracing::debug!(grant_type, %token_url, wait_ms = wait.as_millis() as u64, "rate limited (429); waiting before retrying");
-            tokio::time::sleep(wait).await;
+            match retry.next_wait(&Outcome::Failed(failure), true) {
+                Some(wait) => {
+                    tracing::debug!(grant_type, %token_url, error = %error, wait_ms = wait.as_millis() as u64, "token request failed; waiting before retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                None => return Err(error),
+            }
         };
+        if body.len() > MAX_BODY_BYTES {
+            return Err(Error::MalformedTokenResponse {
+                token_url: token_url.to_string(),
+                status,
+                reason: format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+            });
+        }
         match response::parse(status, &body) {
             Parsed::Token(issued) => {
                 tracing::debug!(
@@ -348,7 +411,10 @@ mod tests {
 
     #[test]
     fn scrub_removes_echoed_secrets() {
-        let client = OktaClient::new(credentials("u", "hunter2!", "c", "top secret"));
+        let http = HttpClient::new(tower::service_fn(|_: http::Request<Bytes>| async {
+            Err::<http::Response<Bytes>, _>(crate::HttpError::new(FailureKind::Connect, "unused"))
+        }));
+        let client = OktaClient::new(credentials("u", "hunter2!", "c", "top secret"), http);
         let text = client.scrub("bad password hunter2! and top+secret", None);
         assert_eq!(text, "bad password [REDACTED] and [REDACTED]");
         let debug = format!("{client:?}");

@@ -9,7 +9,8 @@ use crate::cli::EmulatorArgs;
 use crate::error::CliError;
 
 /// Serves an emulator until Ctrl-C. The first line of stdout is its LUSID
-/// base URL (`http://127.0.0.1:<port>/api`); the rest goes to stderr.
+/// base URL (`http://127.0.0.1:<port>/api`, `https://…` with `--tls`); the
+/// rest goes to stderr.
 pub async fn serve(args: &EmulatorArgs) -> Result<(), CliError> {
     let mut builder = Emulator::builder().addr(args.addr);
     if let Some(equities) = args.equities {
@@ -37,6 +38,12 @@ pub async fn serve(args: &EmulatorArgs) -> Result<(), CliError> {
     if let Some(path) = &args.state {
         builder = builder.state_file(path);
     }
+    if args.tls {
+        builder = builder.tls(true).http2(!args.no_http2);
+        if let Some(path) = &args.ca_certificate {
+            builder = builder.ca_certificate_file(path);
+        }
+    }
     let builder = faults(builder, args);
     let emulator = builder.start().await?;
     if let Some(path) = &args.write_secrets {
@@ -54,6 +61,13 @@ pub async fn serve(args: &EmulatorArgs) -> Result<(), CliError> {
         .map_err(|source| CliError::Output { path: None, source })?;
     drop(stdout);
     crate::note(&format!("token URL: {}", emulator.token_url()));
+    if let Some(path) = emulator.ca_certificate_file() {
+        crate::note(&format!("CA certificate: {}", path.display()));
+    } else if emulator.is_tls() {
+        crate::note(
+            "serving HTTPS; pass --ca-certificate PATH or --write-secrets PATH for the CA certificate",
+        );
+    }
     crate::note("serving until interrupted (Ctrl-C)");
     emulator
         .serve_until(async {

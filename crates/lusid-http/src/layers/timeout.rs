@@ -1,8 +1,11 @@
+//! [`TimeoutLayer`]: a deadline per attempt or per call.
+
+use std::future::Future;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_util::future::BoxFuture;
-use tower::{Layer, Service, ServiceExt};
+use tower::{Layer, Service};
 
 use crate::{CallOptions, Error, HttpService, Operation, Request, Response, TimeoutKind};
 
@@ -13,7 +16,8 @@ use crate::{CallOptions, Error, HttpService, Operation, Request, Response, Timeo
 ///
 /// The per-attempt layer sits inside the retry layer, so each attempt gets
 /// the full duration, from sending the request to having read the whole
-/// response body; the total layer sits outside it.
+/// response body (for a streamed body: to its head); the total layer sits
+/// outside it.
 #[derive(Debug, Clone, Copy)]
 pub struct TimeoutLayer {
     kind: TimeoutKind,
@@ -60,7 +64,7 @@ impl<S> Layer<S> for TimeoutLayer {
 }
 
 /// The service made by [`TimeoutLayer`].
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct TimeoutService<S = HttpService> {
     layer: TimeoutLayer,
     inner: S,
@@ -68,30 +72,56 @@ pub struct TimeoutService<S = HttpService> {
 
 impl<S> Service<Request> for TimeoutService<S>
 where
-    S: Service<Request, Response = Response, Error = Error> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: Service<Request, Response = Response, Error = Error>,
 {
     type Response = Response;
     type Error = Error;
-    type Future = BoxFuture<'static, Result<Response, Error>>;
+    type Future = TimeoutFuture<S::Future>;
 
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
         let timeout = self.layer.timeout_for(&request);
-        let kind = self.layer.kind;
         let operation = request.extensions().get::<Operation>().copied();
-        let call = self.inner.clone().oneshot(request);
-        Box::pin(async move {
-            tokio::time::timeout(timeout, call)
-                .await
-                .unwrap_or(Err(Error::Timeout {
-                    operation,
-                    kind,
-                    timeout,
-                }))
-        })
+        TimeoutFuture {
+            inner: tokio::time::timeout(timeout, self.inner.call(request)),
+            kind: self.layer.kind,
+            timeout,
+            operation,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`TimeoutService`].
+    pub struct TimeoutFuture<F> {
+        #[pin]
+        inner: tokio::time::Timeout<F>,
+        kind: TimeoutKind,
+        timeout: Duration,
+        operation: Option<Operation>,
+    }
+}
+
+impl<F> Future for TimeoutFuture<F>
+where
+    F: Future<Output = Result<Response, Error>>,
+{
+    type Output = Result<Response, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        match this.inner.poll(cx) {
+            Poll::Ready(Ok(result)) => Poll::Ready(result),
+            Poll::Ready(Err(_elapsed)) => Poll::Ready(Err(Error::Timeout {
+                operation: *this.operation,
+                kind: *this.kind,
+                timeout: *this.timeout,
+                attempts: 1,
+            })),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }

@@ -1,13 +1,16 @@
+//! [`TraceLayer`]: one `lusid.request` span per call.
+
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use futures_util::future::BoxFuture;
-use tower::{Layer, Service, ServiceExt};
-use tracing::Instrument;
+use tower::{Layer, Service};
+use tracing::Span;
 
-use crate::{Error, HttpService, Operation, Request, Response};
+use crate::{Error, HttpService, Operation, Request, Response, ResponseMetadata};
 
 /// How many attempts one call made, shared between the trace layer (which
 /// puts it in the request's extensions and reports it) and the retry layer
@@ -15,13 +18,11 @@ use crate::{Error, HttpService, Operation, Request, Response};
 #[derive(Debug, Clone)]
 pub(crate) struct AttemptCounter(Arc<AtomicU32>);
 
-impl Default for AttemptCounter {
-    fn default() -> Self {
+impl AttemptCounter {
+    fn new() -> Self {
         Self(Arc::new(AtomicU32::new(1)))
     }
-}
 
-impl AttemptCounter {
     /// Counts one more attempt and returns the new total.
     pub(crate) fn increment(&self) -> u32 {
         self.0.fetch_add(1, Ordering::Relaxed) + 1
@@ -32,37 +33,14 @@ impl AttemptCounter {
     }
 }
 
-/// LUSID's request id: the `lusid-meta-requestId` header, or else the last
-/// path segment of an error body's problem-details `instance`
-/// (`https://<domain>.lusid.com/app/insights/logs/<request id>`).
-fn request_id(response: &Response) -> Option<String> {
-    if let Some(id) = response
-        .headers()
-        .get("lusid-meta-requestId")
-        .and_then(|value| value.to_str().ok())
-    {
-        return Some(id.to_owned());
-    }
-    if response.status().is_success() {
-        return None;
-    }
-    #[derive(serde::Deserialize)]
-    struct Problem {
-        instance: Option<String>,
-    }
-    let problem: Problem = serde_json::from_slice(response.body()).ok()?;
-    let instance = problem.instance?;
-    let id = instance.trim_end_matches('/').rsplit('/').next()?;
-    (!id.is_empty()).then(|| id.to_owned())
-}
-
 /// Wraps each call in a `lusid.request` tracing span (at debug level) with
 /// the fields `operation` (operationId), `method`, `path` (the path
-/// template), `attempts` (updated by the retry layer), and, when the call
+/// template), `attempts` (counted by the retry layer), and, when the call
 /// ends, `status`, `request_id` (LUSID's `lusid-meta-requestId` header, or
-/// the id in an error body's `instance`) and
+/// the id in an error body's `instance`, from [`ResponseMetadata`]) and
 /// `elapsed_ms` (the whole call, retries included). The span never holds a
 /// header value other than the request id, so no token reaches the logs.
+/// When debug spans are disabled the layer only forwards the call.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TraceLayer;
 
@@ -75,27 +53,24 @@ impl<S> Layer<S> for TraceLayer {
 }
 
 /// The service made by [`TraceLayer`].
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct TraceService<S = HttpService> {
     inner: S,
 }
 
 impl<S> Service<Request> for TraceService<S>
 where
-    S: Service<Request, Response = Response, Error = Error> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: Service<Request, Response = Response, Error = Error>,
 {
     type Response = Response;
     type Error = Error;
-    type Future = BoxFuture<'static, Result<Response, Error>>;
+    type Future = TraceFuture<S::Future>;
 
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
-        let attempts = AttemptCounter::default();
-        request.extensions_mut().insert(attempts.clone());
         let operation = request.extensions().get::<Operation>().copied();
         let span = tracing::debug_span!(
             "lusid.request",
@@ -107,58 +82,73 @@ where
             request_id = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        let call = self.inner.clone().oneshot(request);
-        Box::pin(
-            async move {
-                let started = Instant::now();
-                let result = call.await;
-                let span = tracing::Span::current();
-                span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-                span.record("attempts", attempts.get());
-                match &result {
-                    Ok(response) => {
-                        span.record("status", response.status().as_u16());
-                        if let Some(id) = request_id(response) {
-                            span.record("request_id", id.as_str());
-                        }
-                        tracing::debug!("LUSID call finished");
-                    }
-                    Err(error) => tracing::debug!(%error, "LUSID call failed"),
-                }
-                result
-            }
-            .instrument(span),
-        )
+        if span.is_disabled() {
+            return TraceFuture {
+                inner: self.inner.call(request),
+                traced: None,
+            };
+        }
+        let attempts = AttemptCounter::new();
+        request.extensions_mut().insert(attempts.clone());
+        let inner = {
+            let _entered = span.enter();
+            self.inner.call(request)
+        };
+        TraceFuture {
+            inner,
+            traced: Some(Traced {
+                span,
+                attempts,
+                started: Instant::now(),
+            }),
+        }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+struct Traced {
+    span: Span,
+    attempts: AttemptCounter,
+    started: Instant,
+}
 
-    fn response(status: u16, header: Option<&str>, body: &str) -> Response {
-        let mut builder = http::Response::builder().status(status);
-        if let Some(id) = header {
-            builder = builder.header("lusid-meta-requestId", id);
-        }
-        builder.body(bytes::Bytes::from(body.to_owned())).unwrap()
+pin_project_lite::pin_project! {
+    /// The future of [`TraceService`].
+    pub struct TraceFuture<F> {
+        #[pin]
+        inner: F,
+        traced: Option<Traced>,
     }
+}
 
-    #[test]
-    fn the_request_id_comes_from_the_header_or_the_problem_instance() {
-        assert_eq!(
-            request_id(&response(200, Some("0HA:1"), "")).as_deref(),
-            Some("0HA:1")
-        );
-        let problem = r#"{"name":"InstrumentNotFound","instance":"https://acme.lusid.com/app/insights/logs/0HB:2"}"#;
-        assert_eq!(
-            request_id(&response(404, None, problem)).as_deref(),
-            Some("0HB:2")
-        );
-        assert_eq!(
-            request_id(&response(502, None, "<html>bad gateway</html>")),
-            None
-        );
-        assert_eq!(request_id(&response(200, None, problem)), None);
+impl<F> Future for TraceFuture<F>
+where
+    F: Future<Output = Result<Response, Error>>,
+{
+    type Output = Result<Response, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let Some(traced) = this.traced.as_ref() else {
+            return this.inner.poll(cx);
+        };
+        let _entered = traced.span.enter();
+        let mut result = match this.inner.poll(cx) {
+            Poll::Ready(result) => result,
+            Poll::Pending => return Poll::Pending,
+        };
+        let span = &traced.span;
+        span.record("elapsed_ms", traced.started.elapsed().as_millis() as u64);
+        span.record("attempts", traced.attempts.get());
+        match &mut result {
+            Ok(response) => {
+                span.record("status", response.status().as_u16());
+                if let Some(id) = ResponseMetadata::of(response).request_id() {
+                    span.record("request_id", id);
+                }
+                tracing::debug!("LUSID call finished");
+            }
+            Err(error) => tracing::debug!(%error, "LUSID call failed"),
+        }
+        Poll::Ready(result)
     }
 }
