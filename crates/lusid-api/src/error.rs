@@ -14,9 +14,18 @@ const EXCERPT_LIMIT: usize = 2048;
 #[non_exhaustive]
 pub enum Error {
     /// No response: no token, a transport failure, a timeout, or an invalid
-    /// request as the HTTP stack saw it.
-    #[error(transparent)]
+    /// request as the HTTP stack saw it. The message ends with the root
+    /// cause (such as `invalid_grant: The credentials provided were
+    /// invalid.` or `invalid peer certificate: UnknownIssuer`).
+    #[error("{error}{root}", error = .0, root = RootCause(.0))]
     Http(#[from] lusid_http::Error),
+
+    /// The client could not be built from its configuration (a
+    /// `lusid::BuildError`: a missing or malformed secrets file, variable or
+    /// CA bundle), so no call was made. The message names the file or
+    /// setting.
+    #[error("the LUSID client could not be configured: {0}")]
+    Configuration(#[source] Box<dyn std::error::Error + Send + Sync>),
 
     /// LUSID answered with an error status (4xx or 5xx).
     #[error("{operation}: HTTP {status}{}", StatusDetail { problem: problem.as_deref(), request_id: request_id.as_deref() })]
@@ -169,15 +178,100 @@ impl Error {
         }
     }
 
+    /// What kind of failure this is, for matching without knowing the
+    /// layers: [`ErrorKind::Auth`] (no token), [`ErrorKind::Api`] (LUSID's
+    /// error status and problem code), [`ErrorKind::Timeout`],
+    /// [`ErrorKind::Transport`], [`ErrorKind::Decode`],
+    /// [`ErrorKind::Configuration`] or [`ErrorKind::InvalidRequest`].
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Http(lusid_http::Error::Auth { .. }) => ErrorKind::Auth,
+            Error::Http(lusid_http::Error::Timeout { .. }) => ErrorKind::Timeout,
+            Error::Http(lusid_http::Error::Transport { .. }) => ErrorKind::Transport,
+            Error::Http(lusid_http::Error::InvalidRequest { .. }) => ErrorKind::InvalidRequest,
+            Error::Http(_) => ErrorKind::Other,
+            Error::Configuration(_) => ErrorKind::Configuration,
+            Error::Status {
+                status, problem, ..
+            } => ErrorKind::Api {
+                status: *status,
+                code: problem.as_ref().map(|problem| problem.code()),
+            },
+            Error::Decode { .. } | Error::RepeatedPageToken { .. } => ErrorKind::Decode,
+            Error::Encode { .. } | Error::InvalidParameter { .. } => ErrorKind::InvalidRequest,
+        }
+    }
+
+    /// How many attempts the call made, when it failed without a response
+    /// (a transport failure or a timeout).
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::Http(
+                lusid_http::Error::Transport { attempts, .. }
+                | lusid_http::Error::Timeout { attempts, .. },
+            ) => Some(*attempts),
+            _ => None,
+        }
+    }
+
     /// The operationId of the failed call, when known.
     pub fn operation(&self) -> Option<&'static str> {
         match self {
+            Error::Configuration(_) => None,
             Error::Http(error) => error.operation().map(|operation| operation.id),
             Error::Status { operation, .. }
             | Error::Decode { operation, .. }
             | Error::Encode { operation, .. }
             | Error::InvalidParameter { operation, .. }
             | Error::RepeatedPageToken { operation, .. } => Some(operation),
+        }
+    }
+}
+
+/// What kind of failure an [`Error`] is ([`Error::kind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// No bearer token could be obtained: rejected credentials, or a token
+    /// endpoint that stayed unavailable.
+    Auth,
+    /// LUSID answered with an error status; `code` is LUSID's problem code
+    /// (such as 151 for `InstrumentNotFound`) when the body held one.
+    Api {
+        /// The response status.
+        status: StatusCode,
+        /// LUSID's numeric error code.
+        code: Option<i64>,
+    },
+    /// An attempt or the whole call ran out of time.
+    Timeout,
+    /// No connection, a TLS failure, a proxy refusal or a broken connection.
+    Transport,
+    /// A response did not decode as the operation's type.
+    Decode,
+    /// The client's configuration is unusable.
+    Configuration,
+    /// A request could not be built or sent as given.
+    InvalidRequest,
+    /// A failure raised by a custom layer.
+    Other,
+}
+
+/// `: <root cause>` of an error with causes, nothing otherwise: the deepest
+/// cause's message, so the one-line message ends with what went wrong.
+struct RootCause<'a>(&'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for RootCause<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut root = None;
+        let mut cause = self.0.source();
+        while let Some(error) = cause {
+            root = Some(error);
+            cause = error.source();
+        }
+        match root {
+            Some(root) => write!(f, ": {root}"),
+            None => Ok(()),
         }
     }
 }

@@ -50,7 +50,7 @@ mod problem;
 mod request;
 
 pub use client::Client;
-pub use error::Error;
+pub use error::{Error, ErrorKind};
 // Empty when no tag feature is on.
 #[cfg_attr(not(feature = "full"), allow(unused_imports))]
 pub use generated::*;

@@ -11,6 +11,7 @@ use lusid_http::{
 };
 use tower::Layer;
 
+use crate::hooks::HookLayer;
 use crate::settings::{self, Overrides};
 use crate::{BuildError, Client};
 
@@ -76,6 +77,29 @@ impl ClientBuilder {
     pub fn config(mut self, config: Config) -> Self {
         self.source = Some(Source::Config(Box::new(config)));
         self
+    }
+
+    /// Uses the configuration of an in-process [`lusid_emulator`] (feature
+    /// `emulator`): its URLs, credentials and, over HTTPS, its CA file.
+    ///
+    /// # Errors
+    /// [`BuildError::Config`] when the emulator's URLs do not make a valid
+    /// configuration.
+    #[cfg(feature = "emulator")]
+    pub fn emulator(self, emulator: &lusid_emulator::RunningEmulator) -> Result<Self, BuildError> {
+        let credentials = emulator.credentials();
+        let mut config = Config::builder()
+            .with_env_vars(|_| None)
+            .lusid_url(emulator.lusid_url())
+            .token_url(emulator.token_url())
+            .username(credentials.username.clone())
+            .password(credentials.password.clone())
+            .client_id(credentials.client_id.clone())
+            .client_secret(credentials.client_secret.clone());
+        if let Some(ca) = emulator.ca_certificate_file() {
+            config = config.client_certificate(ca);
+        }
+        Ok(self.config(config.build()?))
     }
 
     /// Uses this token provider instead of the one the configuration implies
@@ -151,6 +175,45 @@ impl ClientBuilder {
         self.layers
             .push(Arc::new(move |inner| HttpService::new(layer.layer(inner))));
         self
+    }
+
+    /// Calls `hook` before every attempt of every call (a retried call
+    /// calls it again), with the request as it will be sent apart from the
+    /// `Authorization` header, which is added below it: to add a header, or
+    /// count requests. Token requests do not pass through it.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), lusid::BuildError> {
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// static SENT: AtomicU64 = AtomicU64::new(0);
+    /// let client = lusid::Client::builder()
+    ///     .secrets_file("secrets.json")
+    ///     .on_request(|request| {
+    ///         SENT.fetch_add(1, Ordering::Relaxed);
+    ///         request.headers_mut().insert("x-job", "nightly".parse().unwrap());
+    ///     })
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn on_request(self, hook: impl Fn(&mut Request) + Send + Sync + 'static) -> Self {
+        let hooks = HookLayer {
+            on_request: Some(Arc::new(hook)),
+            on_response: None,
+        };
+        self.layer(hooks)
+    }
+
+    /// Calls `hook` with every response LUSID sends (any status, every
+    /// attempt), before the retry layer decides on it: to count statuses or
+    /// log request ids
+    /// ([`ResponseMetadata`](lusid_http::ResponseMetadata) needs `&mut`, so
+    /// read the `lusid-meta-requestId` header here).
+    pub fn on_response(self, hook: impl Fn(&Response) + Send + Sync + 'static) -> Self {
+        let hooks = HookLayer {
+            on_request: None,
+            on_response: Some(Arc::new(hook)),
+        };
+        self.layer(hooks)
     }
 
     /// Reads the configuration, builds the one transport, the token

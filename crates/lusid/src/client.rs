@@ -34,6 +34,27 @@ impl Client {
         Self::builder().from_env().build()
     }
 
+    /// A client for an in-process [`lusid_emulator`] (feature `emulator`):
+    /// its LUSID and token URLs, its credentials, and its CA certificate
+    /// when it serves HTTPS (written to a file first, with
+    /// `write_ca_certificate` or `EmulatorBuilder::ca_certificate_file`).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let emulator = lusid_emulator::Emulator::builder().start().await?;
+    /// let client = lusid::Client::for_emulator(&emulator)?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// See [`ClientBuilder::build`].
+    #[cfg(feature = "emulator")]
+    pub fn for_emulator(
+        emulator: &lusid_emulator::RunningEmulator,
+    ) -> Result<Self, crate::BuildError> {
+        Self::builder().emulator(emulator)?.build()
+    }
+
     /// Wraps an API client built some other way (for example over a mock
     /// service in tests).
     pub fn from_api(api: lusid_api::Client) -> Self {

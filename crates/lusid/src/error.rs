@@ -19,3 +19,13 @@ pub enum BuildError {
     #[error(transparent)]
     Stack(#[from] lusid_http::BuildError),
 }
+
+/// So one error type covers building the client and calling LUSID: a
+/// function returning `Result<_, lusid::Error>` can use `?` on both
+/// (the build error becomes [`lusid::Error::Configuration`](crate::Error::Configuration),
+/// [`ErrorKind::Configuration`](crate::ErrorKind::Configuration)).
+impl From<BuildError> for lusid_api::Error {
+    fn from(error: BuildError) -> Self {
+        lusid_api::Error::Configuration(Box::new(error))
+    }
+}

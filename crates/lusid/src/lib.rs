@@ -25,13 +25,30 @@
 //! ```
 #![deny(missing_docs)]
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod builder;
 mod client;
 mod error;
 // The accessor of each compiled API group; empty without tag features.
 #[allow(unused_imports)]
 mod generated;
+mod hooks;
 mod settings;
+
+/// The traits that make paged results easy to consume:
+/// `use lusid::prelude::*;` brings `TryStreamExt` (`try_next`,
+/// `try_collect`, `map_ok`, …) and `StreamExt` into scope, with
+/// [`Client`] and [`Error`].
+pub mod prelude {
+    pub use crate::{Client, Error};
+    pub use futures_util::{StreamExt as _, TryStreamExt as _};
+}
+
+/// The date-time crate the models use for `asAt`, `effectiveAt` and every
+/// other date-time (`time::OffsetDateTime`), re-exported so you need no
+/// dependency of your own at a matching version.
+pub use time;
 
 pub use builder::ClientBuilder;
 pub use client::Client;
@@ -52,4 +69,4 @@ pub use lusid_retry as retry;
 
 /// The error of a LUSID call: its status, LUSID's problem details, request id
 /// and operation (see [`lusid_api::Error`]).
-pub use lusid_api::Error;
+pub use lusid_api::{Error, ErrorKind};
