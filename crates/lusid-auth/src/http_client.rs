@@ -23,9 +23,12 @@ pub type HttpClient =
 /// Why an HTTP exchange produced no response: what kind of failure it was
 /// (for the retry decision) and its cause.
 ///
-/// `Display` shows the cause and, after `: `, each of its own causes, so
-/// the root cause (`connection refused`, `invalid peer certificate:
-/// UnknownIssuer`, `407 Proxy Authentication Required`) is always visible.
+/// `Display` says what kind of failure it was (`TLS handshake failed`,
+/// `could not connect`, ...); [`source`](std::error::Error::source) is the
+/// cause, so walking the source chain reaches the root cause
+/// (`connection refused`, `invalid peer certificate: UnknownIssuer`, a
+/// `lusid_http::ProxyError` for `407 Proxy Authentication Required`) and
+/// `downcast_ref` finds it.
 #[derive(Debug)]
 pub struct HttpError {
     kind: FailureKind,
@@ -49,14 +52,49 @@ impl HttpError {
 
 impl fmt::Display for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.source)?;
-        let mut cause = self.source.source();
-        while let Some(error) = cause {
-            write!(f, ": {error}")?;
-            cause = error.source();
-        }
-        Ok(())
+        f.write_str(match self.kind {
+            FailureKind::Connect => "could not connect",
+            FailureKind::Send => "the connection broke",
+            FailureKind::Timeout => "timed out",
+            FailureKind::Tls => "TLS handshake failed",
+            _ => "the request failed",
+        })
     }
 }
 
-impl std::error::Error for HttpError {}
+impl std::error::Error for HttpError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.source)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("proxy answered 407")]
+    struct Root;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("client error (Connect)")]
+    struct Wrapper(#[source] Root);
+
+    #[test]
+    fn the_source_chain_reaches_the_root_cause() {
+        let error = HttpError::new(FailureKind::Other, Wrapper(Root));
+        assert_eq!(error.kind(), FailureKind::Other);
+        let wrapper = error.source().expect("the cause");
+        assert_eq!(wrapper.to_string(), "client error (Connect)");
+        let root = wrapper.source().expect("the root cause");
+        assert!(root.downcast_ref::<Root>().is_some());
+        let tls = HttpError::new(FailureKind::Tls, "invalid peer certificate: UnknownIssuer");
+        assert_eq!(tls.to_string(), "TLS handshake failed");
+        assert_eq!(
+            tls.source().map(ToString::to_string).as_deref(),
+            Some("invalid peer certificate: UnknownIssuer")
+        );
+    }
+}

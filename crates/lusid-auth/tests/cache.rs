@@ -127,6 +127,7 @@ fn invalid_grant() -> Error {
 fn unreachable_endpoint() -> Error {
     Error::Transport {
         token_url: "http://okta.test/token".to_owned(),
+        attempts: 1,
         source: "connection refused".into(),
     }
 }

@@ -6,13 +6,27 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::time::Duration;
 
+use lusid_auth::retry::RetryPolicy;
 use lusid_auth::secrecy::ExposeSecret;
-use lusid_auth::{Config, ConfigError, ConfigSource, Credentials};
+use lusid_auth::{
+    Config, ConfigError, ConfigSource, Credentials, FailureKind, HttpClient, HttpError,
+};
 
 fn file(contents: &str) -> tempfile::NamedTempFile {
     let mut file = tempfile::NamedTempFile::new().expect("temp file");
     file.write_all(contents.as_bytes()).expect("write");
     file
+}
+
+/// An HTTP client for providers that must not send anything (a token read
+/// from a file): every request fails.
+fn no_network() -> HttpClient {
+    HttpClient::new(tower::service_fn(|_: http::Request<bytes::Bytes>| async {
+        Err::<http::Response<bytes::Bytes>, _>(HttpError::new(
+            FailureKind::Other,
+            "this test sends no request",
+        ))
+    }))
 }
 
 fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
@@ -167,7 +181,7 @@ async fn an_access_token_file_is_trimmed_and_re_read_when_it_changes() {
         .build()
         .expect("config");
     assert!(matches!(config.credentials(), Credentials::AccessTokenFile(f) if f.path() == path));
-    let provider = lusid_auth::token_provider(&config);
+    let provider = lusid_auth::token_provider(&config, no_network(), RetryPolicy::default());
     let first = provider.access_token().await.expect("token");
     assert_eq!(first.expose_secret(), "first-token");
 
@@ -422,4 +436,111 @@ fn a_malformed_file_fails_even_when_other_sources_are_complete() {
         .build()
         .expect_err("missing file");
     assert!(matches!(error, ConfigError::ReadFile { .. }), "{error:?}");
+}
+
+#[test]
+fn the_environment_proxy_is_read_with_its_credentials_split_off() {
+    let config = Config::from_env_vars(vars(&[
+        ("FBN_LUSID_URL", "https://acme.lusid.com/api"),
+        ("FBN_ACCESS_TOKEN", "pat"),
+        (
+            "https_proxy",
+            "http://corp%5Cjane:p%40ss%3Aw%2Frd@proxy.acme.com:3128",
+        ),
+        ("ALL_PROXY", "http://fallback.acme.com:8080"),
+        ("NO_PROXY", ".internal.acme.com,10.0.0.0/8"),
+    ]))
+    .expect("config");
+    let proxy = config.environment_proxy().expect("a proxy");
+    assert_eq!(proxy.address().as_str(), "http://proxy.acme.com:3128/");
+    assert_eq!(proxy.username(), Some("corp\\jane"));
+    assert_eq!(
+        proxy.password().map(|p| p.expose_secret()),
+        Some("p@ss:w/rd")
+    );
+    assert_eq!(config.no_proxy(), Some(".internal.acme.com,10.0.0.0/8"));
+    assert!(config.proxy().is_none(), "no explicit proxy");
+
+    let shown = setting(&config, "HTTPS_PROXY");
+    assert_eq!(shown.field(), "https_proxy", "the variable that was set");
+    assert!(shown.display_value().contains("****"), "{shown:?}");
+    assert!(!shown.display_value().contains("w%2Frd"), "{shown:?}");
+    assert!(!format!("{config:?}").contains("p@ss:w/rd"));
+    assert_eq!(setting(&config, "NO_PROXY").field(), "NO_PROXY");
+}
+
+#[test]
+fn the_environment_proxy_falls_back_to_all_proxy_and_accepts_host_port() {
+    let config = Config::from_env_vars(vars(&[
+        ("FBN_LUSID_URL", "https://acme.lusid.com/api"),
+        ("FBN_ACCESS_TOKEN", "pat"),
+        ("HTTPS_PROXY", " "),
+        ("all_proxy", "proxy.acme.com:3128"),
+        ("no_proxy", "*"),
+    ]))
+    .expect("config");
+    let proxy = config.environment_proxy().expect("a proxy");
+    assert_eq!(proxy.address().as_str(), "http://proxy.acme.com:3128/");
+    assert_eq!(proxy.username(), None);
+    assert!(proxy.password().is_none());
+    assert_eq!(config.no_proxy(), Some("*"));
+
+    let none = Config::from_env_vars(vars(&[
+        ("FBN_LUSID_URL", "https://acme.lusid.com/api"),
+        ("FBN_ACCESS_TOKEN", "pat"),
+    ]))
+    .expect("config");
+    assert!(none.environment_proxy().is_none());
+    assert!(none.no_proxy().is_none());
+}
+
+#[test]
+fn an_unusable_environment_proxy_names_the_variable_but_not_its_password() {
+    let error = Config::from_env_vars(vars(&[
+        ("FBN_LUSID_URL", "https://acme.lusid.com/api"),
+        ("FBN_ACCESS_TOKEN", "pat"),
+        ("HTTPS_PROXY", "socks5://jane:hunter2@proxy.acme.com:1080"),
+    ]))
+    .expect_err("a SOCKS proxy is not supported");
+    assert!(
+        matches!(&error, ConfigError::InvalidUrl { field, .. } if field == "HTTPS_PROXY"),
+        "{error:?}"
+    );
+    let text = error.to_string();
+    assert!(text.contains("HTTPS_PROXY"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+}
+
+#[test]
+fn a_plain_http_lusid_url_is_refused_unless_it_is_loopback() {
+    for remote in [
+        "http://acme.lusid.com/api",
+        "http://10.1.2.3:8080/api",
+        "http://[2001:db8::1]/api",
+    ] {
+        let error = Config::from_env_vars(vars(&[
+            ("FBN_LUSID_URL", remote),
+            ("FBN_ACCESS_TOKEN", "pat"),
+        ]))
+        .expect_err("plain http off loopback");
+        assert!(
+            matches!(&error, ConfigError::InvalidUrl { field, .. } if field == "FBN_LUSID_URL"),
+            "{remote}: {error:?}"
+        );
+        assert!(error.to_string().contains("must use https"), "{error}");
+        assert!(!error.to_string().contains("pat"), "{error}");
+    }
+    for local in [
+        "http://localhost:8080/api",
+        "http://127.0.0.1:8080/api",
+        "http://127.1.2.3/api",
+        "http://[::1]:8080/api",
+    ] {
+        let config = Config::from_env_vars(vars(&[
+            ("FBN_LUSID_URL", local),
+            ("FBN_ACCESS_TOKEN", "pat"),
+        ]))
+        .unwrap_or_else(|error| panic!("{local}: {error}"));
+        assert_eq!(config.lusid_url().scheme(), "http");
+    }
 }

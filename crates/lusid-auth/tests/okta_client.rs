@@ -1,12 +1,14 @@
-//! `OktaClient` against a canned HTTP server on 127.0.0.1.
+//! `OktaClient` against a canned HTTP server on 127.0.0.1, sending through
+//! the SDK's transport (`lusid_http::Transport::token_client`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http::StatusCode;
+use lusid_auth::retry::RetryPolicy;
 use lusid_auth::secrecy::{ExposeSecret, SecretString};
-use lusid_auth::{Config, Error, OktaClient, PasswordCredentials};
+use lusid_auth::{Config, Error, FailureKind, HttpClient, OktaClient, PasswordCredentials};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use url::Url;
@@ -30,15 +32,41 @@ impl Captured {
     }
 }
 
-/// A server that answers every connection with the same canned response
-/// and reports what it received.
+/// A server that answers each connection with the next canned response of
+/// its script (the last one repeated forever) and reports what it received.
 struct Server {
     url: Url,
     requests: tokio::sync::mpsc::UnboundedReceiver<Captured>,
     connections: Arc<AtomicUsize>,
 }
 
+/// One canned response.
+#[derive(Debug, Clone, Copy)]
+struct Canned {
+    status: u16,
+    content_type: &'static str,
+    /// Extra header lines, each ending in `\r\n`.
+    headers: &'static str,
+    body: &'static str,
+}
+
+impl Canned {
+    fn new(status: u16, content_type: &'static str, body: &'static str) -> Self {
+        Canned {
+            status,
+            content_type,
+            headers: "",
+            body,
+        }
+    }
+}
+
 async fn serve(status: u16, content_type: &'static str, body: &'static str) -> Server {
+    serve_script(vec![Canned::new(status, content_type, body)]).await
+}
+
+async fn serve_script(script: Vec<Canned>) -> Server {
+    assert!(!script.is_empty(), "a script needs a response");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
     let (sender, requests) = tokio::sync::mpsc::unbounded_channel();
@@ -49,10 +77,11 @@ async fn serve(status: u16, content_type: &'static str, body: &'static str) -> S
             let Ok((stream, _)) = listener.accept().await else {
                 return;
             };
-            counter.fetch_add(1, Ordering::SeqCst);
+            let index = counter.fetch_add(1, Ordering::SeqCst);
+            let canned = script[index.min(script.len() - 1)];
             let sender = sender.clone();
             tokio::spawn(async move {
-                if let Some(captured) = answer(stream, status, content_type, body).await {
+                if let Some(captured) = answer(stream, canned).await {
                     let _ = sender.send(captured);
                 }
             });
@@ -65,12 +94,13 @@ async fn serve(status: u16, content_type: &'static str, body: &'static str) -> S
     }
 }
 
-async fn answer(
-    mut stream: TcpStream,
-    status: u16,
-    content_type: &str,
-    body: &str,
-) -> Option<Captured> {
+async fn answer(mut stream: TcpStream, canned: Canned) -> Option<Captured> {
+    let Canned {
+        status,
+        content_type,
+        headers,
+        body,
+    } = canned;
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 4096];
     let head_end = loop {
@@ -101,7 +131,7 @@ async fn answer(
         request_body.extend_from_slice(&chunk[..n]);
     }
     let response = format!(
-        "HTTP/1.1 {status} Canned\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status} Canned\r\nContent-Type: {content_type}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(response.as_bytes()).await.ok()?;
@@ -112,14 +142,34 @@ async fn answer(
     })
 }
 
+/// The SDK's one transport, as the token client's HTTP client.
+fn http() -> HttpClient {
+    lusid_http::Transport::new(&Default::default())
+        .expect("a transport")
+        .token_client()
+}
+
+/// A client with the default retry policy.
 fn client(token_url: &Url) -> OktaClient {
-    OktaClient::new(PasswordCredentials::new(
-        token_url.clone(),
-        "jane@acme.com",
-        PASSWORD.to_owned(),
-        "0oa-client",
-        CLIENT_SECRET.to_owned(),
-    ))
+    OktaClient::new(
+        PasswordCredentials::new(
+            token_url.clone(),
+            "jane@acme.com",
+            PASSWORD.to_owned(),
+            "0oa-client",
+            CLIENT_SECRET.to_owned(),
+        ),
+        http(),
+    )
+}
+
+/// A policy retrying outages `retries` times with (almost) no backoff.
+fn quick_retries(retries: u32) -> RetryPolicy {
+    RetryPolicy::default()
+        .max_retries(retries)
+        .initial_backoff(Duration::from_millis(1))
+        .max_backoff(Duration::from_millis(5))
+        .budget(None)
 }
 
 fn assert_no_secrets(text: &str) {
@@ -226,6 +276,11 @@ async fn invalid_grant_is_a_grant_rejection_without_secrets() {
     assert!(message.contains(server.url.as_str()), "{message}");
     assert_no_secrets(&message);
     assert_no_secrets(&format!("{error:?}"));
+    assert_eq!(
+        server.connections.load(Ordering::SeqCst),
+        1,
+        "a rejected grant is not retried"
+    );
 }
 
 #[tokio::test]
@@ -246,9 +301,10 @@ async fn an_echoed_password_is_scrubbed_from_the_rejection() {
 }
 
 #[tokio::test]
-async fn a_non_json_502_is_a_malformed_response() {
+async fn a_non_json_502_is_retried_then_a_malformed_response() {
     let server = serve(502, "text/html", "<html><body>Bad Gateway</body></html>").await;
     let error = client(&server.url)
+        .with_retry_policy(quick_retries(2))
         .password_grant()
         .await
         .expect_err("malformed");
@@ -267,6 +323,8 @@ async fn a_non_json_502_is_a_malformed_response() {
     }
     assert!(error.is_transient());
     assert_no_secrets(&error.to_string());
+    // A 5xx is retried by the policy: the first request and 2 retries.
+    assert_eq!(server.connections.load(Ordering::SeqCst), 3);
 }
 
 #[tokio::test]
@@ -289,8 +347,18 @@ async fn a_refused_connection_is_a_transport_error() {
     let address = listener.local_addr().expect("address");
     drop(listener);
     let url = Url::parse(&format!("http://{address}/token")).expect("url");
-    let error = client(&url).password_grant().await.expect_err("refused");
-    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    let error = client(&url)
+        .with_retry_policy(quick_retries(2))
+        .password_grant()
+        .await
+        .expect_err("refused");
+    match &error {
+        Error::Transport { attempts, .. } => {
+            assert_eq!(*attempts, 3, "a refused connection is retried: {error:?}")
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(error.failure_kind(), Some(FailureKind::Connect));
     assert!(std::error::Error::source(&error).is_some());
     assert!(error.is_transient());
     assert_no_secrets(&format!("{error:?}"));
@@ -309,11 +377,18 @@ async fn a_silent_server_times_out() {
     let url = Url::parse(&format!("http://{address}/token")).expect("url");
     let error = client(&url)
         .with_timeout(Duration::from_millis(200))
+        .with_retry_policy(quick_retries(1))
         .password_grant()
         .await
         .expect_err("timeout");
+    assert_eq!(error.failure_kind(), Some(FailureKind::Timeout));
     match error {
-        Error::Timeout { timeout, .. } => assert_eq!(timeout, Duration::from_millis(200)),
+        Error::Timeout {
+            timeout, attempts, ..
+        } => {
+            assert_eq!(timeout, Duration::from_millis(200));
+            assert_eq!(attempts, 2, "a timed-out token request is retried");
+        }
         other => panic!("unexpected {other:?}"),
     }
 }
@@ -330,7 +405,7 @@ async fn token_provider_caches_okta_tokens() {
         .client_secret(CLIENT_SECRET)
         .build()
         .expect("config");
-    let provider = lusid_auth::token_provider(&config);
+    let provider = lusid_auth::token_provider(&config, http(), RetryPolicy::default());
     for _ in 0..3 {
         let token = provider.access_token().await.expect("token");
         assert_eq!(token.expose_secret(), "at-12345");
@@ -346,11 +421,125 @@ async fn token_provider_uses_a_personal_access_token_as_is() {
         .access_token("my-pat")
         .build()
         .expect("config");
-    let provider = lusid_auth::token_provider(&config);
+    let provider = lusid_auth::token_provider(&config, http(), RetryPolicy::default());
     let token = provider.access_token().await.expect("token");
     assert_eq!(token.expose_secret(), "my-pat");
     provider.invalidate(&token);
     assert_eq!(provider.access_token().await.expect("token"), token);
+}
+
+const RATE_LIMITED_BODY: &str = r#"{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests.","errorLink":"E0000047","errorId":"oae1","errorCauses":[]}"#;
+
+#[tokio::test]
+async fn a_token_endpoint_answering_429_forever_is_asked_a_bounded_number_of_times() {
+    let server = serve_script(vec![Canned {
+        headers: "Retry-After: 1\r\n",
+        ..Canned::new(429, "application/json", RATE_LIMITED_BODY)
+    }])
+    .await;
+    let started = Instant::now();
+    let error = client(&server.url)
+        .with_retry_policy(RetryPolicy::default().max_rate_limit_retries(2))
+        .password_grant()
+        .await
+        .expect_err("rate limited forever");
+    let elapsed = started.elapsed();
+    assert_eq!(
+        server.connections.load(Ordering::SeqCst),
+        3,
+        "the first request and max_rate_limit_retries (2) retries"
+    );
+    assert!(
+        elapsed >= Duration::from_secs(2),
+        "Retry-After: 1 is honoured before each retry: {elapsed:?}"
+    );
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+    match &error {
+        Error::RateLimited {
+            token_url,
+            retry_after,
+            attempts,
+        } => {
+            assert_eq!(token_url, server.url.as_str());
+            assert_eq!(*retry_after, Some(Duration::from_secs(1)));
+            assert_eq!(*attempts, 3);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(error.is_transient());
+    let message = error.to_string();
+    assert!(message.contains("429 after 3 attempt(s)"), "{message}");
+    assert!(message.contains("asked to wait 1s"), "{message}");
+    assert_no_secrets(&message);
+}
+
+#[tokio::test]
+async fn a_429_asking_for_longer_than_the_cap_is_not_retried() {
+    let server = serve_script(vec![Canned {
+        headers: "Retry-After: 3600\r\n",
+        ..Canned::new(429, "application/json", RATE_LIMITED_BODY)
+    }])
+    .await;
+    let error = client(&server.url)
+        .password_grant()
+        .await
+        .expect_err("rate limited");
+    match error {
+        Error::RateLimited {
+            retry_after,
+            attempts,
+            ..
+        } => {
+            assert_eq!(retry_after, Some(Duration::from_secs(3600)));
+            assert_eq!(attempts, 1);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(server.connections.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_503_is_retried_but_an_invalid_grant_is_not() {
+    let mut server = serve_script(vec![
+        Canned::new(503, "text/html", "<html>Service Unavailable</html>"),
+        Canned::new(200, "application/json", TOKEN_BODY),
+    ])
+    .await;
+    let issued = client(&server.url)
+        .with_retry_policy(quick_retries(4))
+        .password_grant()
+        .await
+        .expect("the retry gets a token");
+    assert_eq!(issued.access_token().expose_secret(), "at-12345");
+    assert_eq!(server.connections.load(Ordering::SeqCst), 2);
+    // The retry sends the same grant again.
+    let first = server.requests.recv().await.expect("a request");
+    let second = server.requests.recv().await.expect("a request");
+    assert_eq!(first.body, second.body);
+    assert!(
+        first.body.starts_with("grant_type=password&"),
+        "{}",
+        first.body
+    );
+
+    let server = serve(
+        400,
+        "application/json",
+        r#"{"error":"invalid_grant","error_description":"The credentials provided were invalid."}"#,
+    )
+    .await;
+    let error = client(&server.url)
+        .with_retry_policy(quick_retries(4))
+        .password_grant()
+        .await
+        .expect_err("rejected");
+    assert_eq!(error.oauth_error(), Some("invalid_grant"));
+    assert!(!error.is_transient());
+    assert_eq!(
+        server.connections.load(Ordering::SeqCst),
+        1,
+        "a 400 is final"
+    );
 }
 
 #[cfg(feature = "mock")]

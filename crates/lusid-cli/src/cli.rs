@@ -2,8 +2,14 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+use crate::parse;
+
+/// The heading global options are listed under in every command's help.
+const GLOBAL: &str = "Global options (before or after the command)";
 
 /// Work with the LUSID investment-data API.
 ///
@@ -13,19 +19,81 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// `--emulator` the command runs against a local LUSID emulator started in
 /// this process, with no credentials needed.
 #[derive(Debug, Parser)]
-#[command(name = "lusid", version)]
+#[command(
+    name = "lusid",
+    version,
+    after_help = "Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted (SIGINT), 143 terminated (SIGTERM). See docs/cli.md."
+)]
 pub struct Cli {
+    /// Options every command accepts.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options of every command, accepted before or after the command name.
+/// Their names are reserved: no command has an option of the same name
+/// (operation parameters of `lusid api` will be passed as `-p NAME=VALUE`).
+#[derive(Debug, Args, Default, Clone)]
+pub struct GlobalArgs {
     /// Secrets file exported by the LUSID web app (`{"api": {"tokenUrl", ...}}`).
-    #[arg(long, global = true, value_name = "PATH", conflicts_with = "emulator")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        conflicts_with = "emulator",
+        help_heading = GLOBAL
+    )]
     pub secrets: Option<PathBuf>,
 
     /// Start an in-process LUSID emulator with its default data on an
     /// ephemeral loopback port and run the command against it.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub emulator: bool,
 
-    #[command(subcommand)]
-    pub command: Command,
+    /// How long one LUSID call may take, every retry and wait included
+    /// (such as 30s, 500ms, 2m; default: totalTimeoutMs, else 10m).
+    #[arg(
+        long,
+        global = true,
+        value_name = "DURATION",
+        value_parser = parse::duration,
+        allow_hyphen_values = true,
+        help_heading = GLOBAL
+    )]
+    pub timeout: Option<Duration>,
+
+    /// How long one attempt of a call may take, up to the last byte of the
+    /// response (default: readTimeoutMs, else 2m).
+    #[arg(
+        long,
+        global = true,
+        value_name = "DURATION",
+        value_parser = parse::duration,
+        allow_hyphen_values = true,
+        help_heading = GLOBAL
+    )]
+    pub attempt_timeout: Option<Duration>,
+
+    /// How many times one call is retried after an outage (500, 502, 503,
+    /// 504 on reads), a failed connection or an attempt timeout; 0 never
+    /// retries them (default 4). 429s are bounded by rateLimitRetries.
+    #[arg(
+        long,
+        global = true,
+        value_name = "N",
+        value_parser = parse::whole_u32(0, 100),
+        allow_negative_numbers = true,
+        help_heading = GLOBAL
+    )]
+    pub retries: Option<u32>,
+
+    /// Log more on stderr: -v info, -vv debug, -vvv trace (overrides RUST_LOG).
+    #[arg(short, long, global = true, action = ArgAction::Count, help_heading = GLOBAL)]
+    pub verbose: u8,
 }
 
 /// What to do.
@@ -47,7 +115,8 @@ pub enum Command {
 /// Configuration commands.
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
-    /// Print every resolved setting, secrets masked, and where it came from.
+    /// Print every resolved setting, secrets masked, and where it came from;
+    /// and which required settings are missing.
     Show,
 }
 
@@ -58,36 +127,69 @@ pub enum InstrumentsCommand {
     List(ListArgs),
     /// Get one instrument by an identifier, such as `Figi BBG000BLNNH6` or `Currency GBP`.
     Get(GetArgs),
+    /// Delete one instrument by an identifier (LUSID keeps its history:
+    /// reads at an earlier --as-at still see it). Prints LUSID's response.
+    Delete(DeleteArgs),
+}
+
+/// The bitemporal and property options `list` and `get` share.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Instrument scope (LUSID's default: `default`).
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// Bitemporal asAt: see the master as it was recorded at this instant
+    /// (an RFC 3339 date-time, such as 2024-01-31T00:00:00Z).
+    #[arg(long, value_name = "DATETIME", value_parser = parse::as_at)]
+    pub as_at: Option<time::OffsetDateTime>,
+    /// Bitemporal effectiveAt: an RFC 3339 date-time, a date (2024-01-31) or
+    /// a cut label (2024-01-31NLondonClose).
+    #[arg(long, value_name = "DATETIME", value_parser = parse::effective_at)]
+    pub effective_at: Option<String>,
+    /// Property keys to include (Domain/scope/code), comma-separated or
+    /// repeated; the table and CSV formats get one column each.
+    #[arg(long, value_name = "KEYS", value_delimiter = ',')]
+    pub property_keys: Vec<String>,
+    /// Write to this file instead of stdout (`-` is stdout). A regular file
+    /// is replaced atomically, keeping its permissions; devices and pipes
+    /// are written in place; a symbolic link's target is replaced.
+    #[arg(long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
 }
 
 /// Arguments of `lusid instruments list`.
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Instrument scope (LUSID's default: `default`).
-    #[arg(long)]
-    pub scope: Option<String>,
-    /// Bitemporal asAt: see the master as it was recorded at this instant
-    /// (RFC 3339, such as 2024-01-31T00:00:00Z).
-    #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
-    pub as_at: Option<time::OffsetDateTime>,
-    /// Bitemporal effectiveAt: a date-time or cut label.
-    #[arg(long, value_name = "DATE")]
-    pub effective_at: Option<String>,
+    /// Scope, asAt, effectiveAt, property keys and output.
+    #[command(flatten)]
+    pub read: ReadArgs,
     /// LUSID filter expression, such as `State eq 'Active'`.
     #[arg(long)]
     pub filter: Option<String>,
+    /// Sort order, such as `Name` or `-Name` (descending); repeat or
+    /// separate with commas for several criteria.
+    #[arg(long, value_name = "FIELD", allow_hyphen_values = true)]
+    pub sort_by: Vec<String>,
     /// Instruments per page (1 to 5000).
-    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(i64).range(1..=5000))]
-    pub page_size: i64,
-    /// Stop after this many instruments.
-    #[arg(long)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 2000,
+        value_parser = parse::whole(1, 5000),
+        allow_negative_numbers = true
+    )]
+    pub page_size: u64,
+    /// Stop after this many instruments (1 or more).
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = parse::whole(1, u64::MAX),
+        allow_negative_numbers = true
+    )]
     pub limit: Option<u64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Write to this file instead of stdout.
-    #[arg(long, value_name = "PATH")]
-    pub output: Option<PathBuf>,
 }
 
 /// Arguments of `lusid instruments get`.
@@ -97,7 +199,22 @@ pub struct GetArgs {
     pub identifier_type: String,
     /// The identifier's value.
     pub identifier: String,
-    /// Instrument scope.
+    /// Scope, asAt, effectiveAt, property keys and output.
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Output format (json: the instrument exactly as LUSID sent it).
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+}
+
+/// Arguments of `lusid instruments delete`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// Identifier type: Figi, Isin, ClientInternal, LusidInstrumentId, ...
+    pub identifier_type: String,
+    /// The identifier's value.
+    pub identifier: String,
+    /// Instrument scope (LUSID's default: `default`).
     #[arg(long)]
     pub scope: Option<String>,
 }
@@ -105,14 +222,16 @@ pub struct GetArgs {
 /// How instruments are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// One JSON array of instruments as LUSID sends them.
+    /// One JSON array of instruments as LUSID sends them (`get`: the one
+    /// instrument).
     Json,
     /// One instrument per line, as LUSID sends it.
     Ndjson,
-    /// Flat CSV: LUID, name, scope, state, effectiveFrom, asAtDate, and the
-    /// identifiers as a JSON object (`{"Figi":"BBG..."}`).
+    /// Flat CSV: lusidInstrumentId, name, scope, state, effectiveFrom,
+    /// asAtDate, one column per --property-keys key, then the identifiers
+    /// as a JSON object (`{"Figi":"BBG..."}`).
     Csv,
-    /// Aligned columns for reading.
+    /// The CSV columns, aligned for reading.
     Table,
 }
 
@@ -123,10 +242,10 @@ pub struct EmulatorArgs {
     #[arg(long, default_value = "127.0.0.1:0")]
     pub addr: SocketAddr,
     /// Number of synthetic equities besides the ISO 4217 currencies.
-    #[arg(long)]
+    #[arg(long, value_name = "N", value_parser = parse::whole_usize(0, usize::MAX), allow_negative_numbers = true)]
     pub equities: Option<usize>,
     /// Lifetime of issued access tokens, in seconds.
-    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECONDS", value_parser = parse::whole(1, u64::MAX), allow_negative_numbers = true)]
     pub token_ttl: Option<u64>,
     /// Username the token endpoint accepts (give all four credentials, or none).
     #[arg(long, requires_all = ["password", "client_id", "client_secret"])]
@@ -140,9 +259,11 @@ pub struct EmulatorArgs {
     /// OAuth2 client secret the token endpoint accepts.
     #[arg(long, requires_all = ["username", "password", "client_id"])]
     pub client_secret: Option<String>,
-    /// Write a secrets file (the web app's export format) for this emulator.
-    /// With --tls it names the CA certificate in `clientCertificate`
-    /// (written beside it as `<stem>-ca.pem` unless --ca-certificate is given).
+    /// Write a secrets file (the web app's export format) for this emulator,
+    /// at PATH (relative to the current directory), mode 0600. An earlier
+    /// file there is replaced; a symbolic link is refused. With --tls it
+    /// names the CA certificate in `clientCertificate` (written beside it as
+    /// `<stem>-ca.pem` unless --ca-certificate is given).
     #[arg(long, value_name = "PATH")]
     pub write_secrets: Option<PathBuf>,
     /// Serve HTTPS with a self-signed CA and server certificate generated at
@@ -156,7 +277,7 @@ pub struct EmulatorArgs {
     #[arg(long, requires = "tls")]
     pub no_http2: bool,
     /// Seed of the synthetic data (equal seeds give identical data).
-    #[arg(long)]
+    #[arg(long, value_name = "N", value_parser = parse::whole(0, u64::MAX), allow_negative_numbers = true)]
     pub seed: Option<u64>,
     /// Keep upserted and deleted instruments in this JSON file (written
     /// atomically after every change, read back at start).
@@ -164,37 +285,37 @@ pub struct EmulatorArgs {
     pub state: Option<PathBuf>,
     /// Seed of the random faults (equal seeds and request sequences give
     /// equal faults).
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse::whole(0, u64::MAX), allow_negative_numbers = true)]
     pub fault_seed: u64,
     /// Fraction (0 to 1) of API responses replaced by 429.
-    #[arg(long, value_name = "FRACTION", value_parser = fraction)]
+    #[arg(long, value_name = "FRACTION", value_parser = parse::fraction, allow_negative_numbers = true)]
     pub api_throttle: Option<f64>,
     /// Fraction of API responses replaced by 500, 502, 503 or 504.
-    #[arg(long, value_name = "FRACTION", value_parser = fraction)]
+    #[arg(long, value_name = "FRACTION", value_parser = parse::fraction, allow_negative_numbers = true)]
     pub api_server_errors: Option<f64>,
     /// Fraction of API requests whose connection is closed without a response.
-    #[arg(long, value_name = "FRACTION", value_parser = fraction)]
+    #[arg(long, value_name = "FRACTION", value_parser = parse::fraction, allow_negative_numbers = true)]
     pub api_drop: Option<f64>,
     /// Latency added to every API response, in milliseconds.
-    #[arg(long, value_name = "MS")]
+    #[arg(long, value_name = "MS", value_parser = parse::whole(0, u64::MAX), allow_negative_numbers = true)]
     pub api_latency_ms: Option<u64>,
     /// Fraction of token responses replaced by 429 (with Okta's X-Rate-Limit-* headers).
-    #[arg(long, value_name = "FRACTION", value_parser = fraction)]
+    #[arg(long, value_name = "FRACTION", value_parser = parse::fraction, allow_negative_numbers = true)]
     pub token_throttle: Option<f64>,
     /// Fraction of token responses replaced by 500, 502, 503 or 504.
-    #[arg(long, value_name = "FRACTION", value_parser = fraction)]
+    #[arg(long, value_name = "FRACTION", value_parser = parse::fraction, allow_negative_numbers = true)]
     pub token_server_errors: Option<f64>,
     /// Fraction of token requests whose connection is closed without a response.
-    #[arg(long, value_name = "FRACTION", value_parser = fraction)]
+    #[arg(long, value_name = "FRACTION", value_parser = parse::fraction, allow_negative_numbers = true)]
     pub token_drop: Option<f64>,
     /// Latency added to every token response, in milliseconds.
-    #[arg(long, value_name = "MS")]
+    #[arg(long, value_name = "MS", value_parser = parse::whole(0, u64::MAX), allow_negative_numbers = true)]
     pub token_latency_ms: Option<u64>,
     /// How 429s spell Retry-After: seconds, fractional, http-date, absent or upper-case.
     #[arg(long, value_name = "STYLE", default_value = "seconds", value_parser = retry_after_style)]
     pub retry_after: lusid_emulator::RetryAfterStyle,
     /// The wait 429s ask for, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    #[arg(long, value_name = "MS", default_value_t = 1000, value_parser = parse::whole(0, u64::MAX), allow_negative_numbers = true)]
     pub retry_after_ms: u64,
     /// Scripted faults for the first API requests, e.g. `429,429,200`
     /// (entries: a status, `429:<retry-after>`, `drop`, `delay:<ms>`, `200`).
@@ -219,18 +340,4 @@ fn retry_after_style(value: &str) -> Result<lusid_emulator::RetryAfterStyle, Str
     lusid_emulator::RetryAfterStyle::parse(value).ok_or_else(|| {
         format!("expected seconds, fractional, http-date, absent or upper-case, got '{value}'")
     })
-}
-
-fn fraction(value: &str) -> Result<f64, String> {
-    match value.parse::<f64>() {
-        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
-        _ => Err(format!(
-            "expected a fraction between 0 and 1, got '{value}'"
-        )),
-    }
-}
-
-fn parse_instant(value: &str) -> Result<time::OffsetDateTime, String> {
-    time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
-        .map_err(|e| format!("expected an RFC 3339 instant such as 2024-01-31T00:00:00Z: {e}"))
 }

@@ -1,13 +1,19 @@
 //! `lusid`: the LUSID command-line tool.
 //!
-//! stdout carries only the command's result; logs go to stderr through
-//! tracing, filtered by `RUST_LOG` (default `warn`).
+//! stdout carries only the command's result; progress and logs go to
+//! stderr, logs through tracing, filtered by `-v` (info), `-vv` (debug),
+//! `-vvv` (trace), else `RUST_LOG` (default `warn`). Exit status: 0
+//! success, 1 failure, 2 usage error, 130 after SIGINT, 143 after SIGTERM
+//! (see docs/cli.md).
 
 mod cli;
 mod commands;
 mod error;
 mod output;
+mod parse;
+mod progress;
 mod session;
+mod signals;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -21,9 +27,7 @@ use crate::error::CliError;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
-        )
+        .with_env_filter(log_filter(cli.global.verbose))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
@@ -37,23 +41,48 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => return report(&CliError::Runtime(error)),
     };
-    match runtime.block_on(commands::run(cli)) {
+    // Every exit goes back through here, so destructors (which remove
+    // temporary output files) always run.
+    let outcome = runtime.block_on(async {
+        let mut interrupt = signals::Interrupt::install();
+        commands::run(cli, &mut interrupt).await
+    });
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
         Err(error) => report(&error),
     }
 }
 
-/// Prints the error and its causes to stderr (if stderr is still there).
+/// The log filter: `-v` info, `-vv` debug, `-vvv` trace for everything;
+/// without `-v`, `RUST_LOG` (any `EnvFilter` directives), else `warn`.
+fn log_filter(verbose: u8) -> EnvFilter {
+    let level = match verbose {
+        0 => None,
+        1 => Some("info"),
+        2 => Some("debug"),
+        _ => Some("trace"),
+    };
+    match level {
+        Some(level) => EnvFilter::new(level),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+    }
+}
+
+/// Prints the error, its causes and any hint to stderr (if stderr is still
+/// there), and returns its exit status.
 fn report(error: &CliError) -> ExitCode {
     let mut message = format!("error: {error}");
-    let mut source = std::error::Error::source(error);
+    let mut source = error.causes();
     while let Some(cause) = source {
         message.push_str(&format!("\n  caused by: {cause}"));
         source = cause.source();
     }
+    if let Some(hint) = error.hint() {
+        message.push_str(&format!("\n  hint: {hint}"));
+    }
     note(&message);
-    ExitCode::FAILURE
+    ExitCode::from(error.exit_code())
 }
 
 /// Writes a line for the user to stderr. Unlike `eprintln!`, a closed

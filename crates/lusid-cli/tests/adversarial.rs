@@ -180,7 +180,8 @@ fn an_unwritable_output_path_is_named() {
 fn secrets_file_problems_name_the_file_and_field_without_values() {
     let dir = tempfile::tempdir().unwrap();
     let cases: &[(&str, &str, &str)] = &[
-        ("empty.json", "", "not valid JSON"),
+        // Issue 11: an empty file says it is empty.
+        ("empty.json", "", "is empty"),
         ("garbage.json", "nope {", "not valid JSON"),
         ("array.json", "[1]", "must be an object"),
         (

@@ -153,6 +153,66 @@ struct FaultState {
     token_rng: Option<Rng>,
 }
 
+/// Which random fault a request drew.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RandomKind {
+    /// A 429 (`FaultRates::throttle`).
+    Throttle,
+    /// A 500, 502, 503 or 504 (`FaultRates::server_error`).
+    ServerError,
+    /// A dropped connection (`FaultRates::drop`).
+    Drop,
+}
+
+/// Where a served fault came from, so that its response can say so.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum FaultOrigin {
+    /// Queued by a script (`--api-script`, `Faults::push_api`, …).
+    Scripted {
+        /// A token-endpoint script.
+        token: bool,
+    },
+    /// Drawn from the random profile.
+    Random {
+        /// A token-endpoint draw.
+        token: bool,
+        /// What was drawn.
+        kind: RandomKind,
+        /// The configured fraction of that kind.
+        rate: f64,
+        /// The profile's seed.
+        seed: u64,
+    },
+}
+
+impl FaultOrigin {
+    /// One sentence naming the fault and the setting that produced it, for
+    /// problem details and OAuth error descriptions.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            FaultOrigin::Scripted { token: false } => "Scripted fault: the next entry of the emulator's API fault script (--api-script, Faults::push_api).".to_owned(),
+            FaultOrigin::Scripted { token: true } => "Scripted fault: the next entry of the emulator's token fault script (--token-script, Faults::push_token).".to_owned(),
+            FaultOrigin::Random {
+                token,
+                kind,
+                rate,
+                seed,
+            } => {
+                let endpoint = if *token { "token" } else { "api" };
+                let (what, flag) = match kind {
+                    RandomKind::Throttle => ("429", "throttle"),
+                    RandomKind::ServerError => ("500, 502, 503 or 504", "server-errors"),
+                    RandomKind::Drop => ("a dropped connection", "drop"),
+                };
+                let requests = if *token { "token requests" } else { "API requests" };
+                format!(
+                    "Random fault: the emulator's fault profile answers a fraction {rate} of {requests} with {what} (--{endpoint}-{flag} {rate}, --fault-seed {seed}); sending the request again usually succeeds."
+                )
+            }
+        }
+    }
+}
+
 /// Handle to the emulator's fault script; cheap to clone, shared with the
 /// running server.
 ///
@@ -279,25 +339,42 @@ impl Faults {
     }
 
     /// The next fault for an API (`false`) or token (`true`) request: the
-    /// script first, then a draw from the profile.
-    pub(crate) fn next(&self, token: bool, operation: &str) -> Option<Fault> {
+    /// script first, then a draw from the profile; with where it came from.
+    pub(crate) fn next(&self, token: bool, operation: &str) -> Option<(Fault, FaultOrigin)> {
         let scripted = if token {
             self.take_token()
         } else {
             self.take_api(operation)
         };
-        if scripted.is_some() {
-            return scripted;
+        if let Some(fault) = scripted {
+            return Some((fault, FaultOrigin::Scripted { token }));
         }
         let mut state = self.lock();
         let state = &mut *state;
+        let seed = state.profile.seed;
         let (rates, rng) = if token {
             (&state.profile.token, &mut state.token_rng)
         } else {
             (&state.profile.api, &mut state.api_rng)
         };
         let rng = rng.as_mut()?;
-        rates.draw(rng)
+        let fault = rates.draw(rng)?;
+        let (kind, rate) = match &fault {
+            Fault::Drop => (RandomKind::Drop, rates.drop),
+            Fault::Status { status: 429, .. } | Fault::Raw { status: 429, .. } => {
+                (RandomKind::Throttle, rates.throttle)
+            }
+            _ => (RandomKind::ServerError, rates.server_error),
+        };
+        Some((
+            fault,
+            FaultOrigin::Random {
+                token,
+                kind,
+                rate,
+                seed,
+            },
+        ))
     }
 
     /// The configured latency for API (`false`) or token (`true`) requests:
@@ -359,8 +436,12 @@ mod tests {
         faults
             .push_token_script("429,200")
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(faults.next(true, ""), Some(Fault::status(429)));
-        assert_eq!(faults.next(true, ""), Some(Fault::Pass));
+        let scripted = FaultOrigin::Scripted { token: true };
+        assert_eq!(
+            faults.next(true, ""),
+            Some((Fault::status(429), scripted.clone()))
+        );
+        assert_eq!(faults.next(true, ""), Some((Fault::Pass, scripted)));
         assert_eq!(faults.next(true, ""), None);
     }
 }

@@ -111,6 +111,73 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()>
     result
 }
 
+/// Writes a file the emulator generates for the user (a secrets file, a CA
+/// certificate) at exactly `path`, replacing an earlier regular file there
+/// atomically (a temporary file beside it, synced, renamed over it) with
+/// `mode` (Unix; the umask does not apply, so a secrets file is never
+/// readable by others).
+///
+/// It never writes through a symbolic link, which could point anywhere
+/// (another user's file, a system file): a link at `path` is an
+/// `InvalidInput` error, as is a directory, device or other non-regular
+/// file. The parent directory must exist.
+pub(crate) fn write_generated(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    use std::io::{Error, ErrorKind};
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                "it is a symbolic link, and a generated file is never written through one (remove the link or choose another path)",
+            ));
+        }
+        Ok(meta) if !meta.is_file() => {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                "it exists and is not a regular file",
+            ));
+        }
+        Ok(_) => {}
+        Err(error) if error.kind() == ErrorKind::NotFound => {}
+        Err(error) => return Err(error),
+    }
+    if path.file_name().is_none() {
+        return Err(Error::new(ErrorKind::InvalidInput, "it names no file"));
+    }
+    let tmp = generated_temporary(path);
+    let result = (|| {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+        let mut file = options.open(&tmp)?;
+        #[cfg(unix)]
+        file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(mode))?;
+        #[cfg(not(unix))]
+        let _ = mode;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A fresh hidden temporary name beside `path` (`.<name>.tmp-<pid>-<n>`).
+fn generated_temporary(path: &Path) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let mut name = std::ffi::OsString::from(".");
+    name.push(path.file_name().unwrap_or_default());
+    name.push(format!(
+        ".tmp-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    path.with_file_name(name)
+}
+
 /// Serialises and writes a state.
 pub(crate) fn save(path: &Path, state: &StateFileRef<'_>) -> Result<(), EmulatorError> {
     let bytes = serde_json::to_vec(state).map_err(|e| state_error(path, e.to_string()))?;
@@ -120,6 +187,34 @@ pub(crate) fn save(path: &Path, state: &StateFileRef<'_>) -> Result<(), Emulator
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn generated_files_replace_regular_files_and_never_follow_links() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("secrets.json");
+        std::fs::write(&path, "old").unwrap_or_else(|e| panic!("{e}"));
+        write_generated(&path, b"new", 0o600).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(std::fs::read(&path).unwrap_or_default(), b"new");
+        let mode = std::fs::metadata(&path).map(|m| m.permissions().mode() & 0o777);
+        assert_eq!(mode.ok(), Some(0o600));
+        let target = dir.path().join("elsewhere");
+        std::fs::write(&target, "keep").unwrap_or_else(|e| panic!("{e}"));
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink(&target, &link).unwrap_or_else(|e| panic!("{e}"));
+        let error = write_generated(&link, b"x", 0o600).err();
+        assert_eq!(
+            error.map(|e| e.kind()),
+            Some(std::io::ErrorKind::InvalidInput)
+        );
+        assert_eq!(std::fs::read(&target).unwrap_or_default(), b"keep");
+        assert!(write_generated(dir.path(), b"x", 0o600).is_err());
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        assert_eq!(names.len(), 3, "no temporary left: {names:?}");
+    }
 
     #[test]
     fn atomic_write_replaces_and_leaves_no_temporary() {

@@ -15,6 +15,8 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 use lusid_models::{LusidProblemDetails, LusidValidationProblemDetails};
 
+use crate::faults::FaultOrigin;
+
 /// Error code of `InstrumentNotFound`.
 pub(crate) const CODE_INSTRUMENT_NOT_FOUND: i64 = 104;
 /// Error code of `ApiRateLimitViolation`.
@@ -181,16 +183,18 @@ impl Problem {
         problem
     }
 
-    /// A scripted fault's problem for `status`.
-    pub(crate) fn fault(status: StatusCode) -> Self {
+    /// An injected fault's problem for `status`; the detail says whether
+    /// it was scripted or drawn at random, and from which setting.
+    pub(crate) fn fault(status: StatusCode, origin: &FaultOrigin) -> Self {
         let reason = status.canonical_reason().unwrap_or("Error");
+        let origin = origin.describe();
         if status == StatusCode::TOO_MANY_REQUESTS {
             return Self::new(
                 status,
                 "ApiRateLimitViolation",
                 CODE_RATE_LIMIT,
                 "Too many requests",
-                "The request rate limit was exceeded (scripted by the emulator's fault injection).",
+                format!("The request rate limit was exceeded. {origin}"),
             );
         }
         Self::new(
@@ -198,7 +202,7 @@ impl Problem {
             &reason.replace(' ', ""),
             CODE_UNKNOWN,
             reason,
-            "Scripted by the emulator's fault injection.",
+            origin,
         )
     }
 

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use lusid_models::{Instrument, InstrumentAssetClass, InstrumentState, Version};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::model::{self, InstrumentHistory, InstrumentVersion, LUID_TYPE};
 
@@ -26,26 +26,39 @@ fn state(state: model::InstrumentState) -> InstrumentState {
     }
 }
 
-/// Renders `history` as of version `index` as LUSID's `Instrument` JSON.
+/// Renders `history` as of version `index` as LUSID's `Instrument` JSON
+/// text, in the model's (LUSID's) field order.
 ///
-/// The economic definition is spliced in as stored JSON, so any
-/// `instrumentType` round-trips whatever the generated models make of it.
+/// Nothing goes through `serde_json::Value`, whose numbers are `f64`:
+/// property values keep every digit as sent ([`lusid_models::Number`]),
+/// and the economic definition is spliced in as the stored JSON text, so
+/// any `instrumentType` and any number in it round-trip exactly.
 pub(crate) fn instrument(
     lusid_url: &str,
     history: &InstrumentHistory,
     index: usize,
     properties: PropertySelection<'_>,
-) -> Value {
+) -> Box<RawValue> {
     let Some(version) = history.versions.get(index) else {
-        return Value::Null;
+        return raw("null".to_owned());
     };
     let mut out = typed(lusid_url, history, version, properties);
-    if let (Some(definition), Some(object)) = (&version.definition, out.as_object_mut()) {
-        if let Ok(value) = serde_json::from_str::<Value>(definition) {
-            object.insert("instrumentDefinition".to_owned(), value);
+    if let Some(definition) = &version.definition {
+        if out.ends_with('}') && out.len() > 2 && RawValue::from_string(definition.clone()).is_ok()
+        {
+            out.pop();
+            out.push_str(",\"instrumentDefinition\":");
+            out.push_str(definition);
+            out.push('}');
         }
     }
-    out
+    raw(out)
+}
+
+/// `text` as a raw JSON value (`null` if it is not JSON, which the
+/// renderer never produces).
+pub(crate) fn raw(text: String) -> Box<RawValue> {
+    RawValue::from_string(text).unwrap_or_default()
 }
 
 /// Everything but the definition, through the generated model.
@@ -54,7 +67,7 @@ fn typed(
     history: &InstrumentHistory,
     version: &InstrumentVersion,
     properties: PropertySelection<'_>,
-) -> Value {
+) -> String {
     let index = history
         .versions
         .iter()
@@ -105,5 +118,5 @@ fn typed(
     out.dom_ccy = version.dom_ccy.clone();
     out.relationships = Some(Vec::new());
     out.links = Some(Vec::new());
-    serde_json::to_value(out).unwrap_or(Value::Null)
+    serde_json::to_string(&out).unwrap_or_else(|_| "null".to_owned())
 }

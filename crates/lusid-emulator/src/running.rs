@@ -157,10 +157,13 @@ impl RunningEmulator {
     /// names.
     ///
     /// On Unix the file is created readable by its owner only (mode 0600),
-    /// since it holds a password and a client secret.
+    /// since it holds a password and a client secret. An earlier regular
+    /// file at `path` is replaced atomically (a generated file is expected
+    /// to be regenerated); a symbolic link, directory or device at `path`
+    /// is refused with [`std::io::ErrorKind::InvalidInput`], so the secrets
+    /// are never written through a link to somewhere else. Relative paths
+    /// are relative to the current directory; the parent must exist.
     pub fn write_secrets(&self, path: impl AsRef<Path>) -> std::io::Result<()> {
-        use std::io::Write;
-
         if let Some(pem) = &self.ca_pem {
             let mut ca_file = self.ca_file.lock().unwrap_or_else(PoisonError::into_inner);
             if ca_file.is_none() {
@@ -175,15 +178,7 @@ impl RunningEmulator {
         let mut text = serde_json::to_string_pretty(&self.secrets_json())
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         text.push('\n');
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(path.as_ref())?;
-        #[cfg(unix)]
-        file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()
+        crate::persist::write_generated(path.as_ref(), text.as_bytes(), 0o600)
     }
 
     /// A snapshot of the request counters.
@@ -250,13 +245,15 @@ fn companion_ca_path(secrets: &Path) -> PathBuf {
     secrets.with_file_name(format!("{stem}-ca.pem"))
 }
 
-/// Writes the CA certificate PEM to `path` and returns its absolute path.
+/// Writes the CA certificate PEM to `path` (mode 0644, never through a
+/// symbolic link; see `persist::write_generated`) and returns its absolute
+/// path.
 pub(crate) fn write_ca_file(path: &Path, pem: &str) -> Result<PathBuf, EmulatorError> {
     let failed = |source| EmulatorError::CaCertificate {
         path: path.to_path_buf(),
         source,
     };
-    std::fs::write(path, pem).map_err(failed)?;
+    crate::persist::write_generated(path, pem.as_bytes(), 0o644).map_err(failed)?;
     std::path::absolute(path).map_err(failed)
 }
 

@@ -13,7 +13,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use serde_json::json;
 
 use crate::conn::{ConnAction, ConnControl};
-use crate::faults::Fault;
+use crate::faults::{Fault, FaultOrigin};
 use crate::problem::{Problem, json_response};
 use crate::routes::instruments;
 use crate::spec_routes::{self, SpecMatch};
@@ -115,10 +115,11 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// The response a scripted fault produces.
+/// The response an injected fault produces.
 fn fault_response(
     state: &SharedState,
     fault: Fault,
+    origin: &FaultOrigin,
     kind: RouteKind,
     request_id: &str,
 ) -> Response {
@@ -140,12 +141,12 @@ fn fault_response(
                 } else {
                     json!({
                         "error": if status == StatusCode::SERVICE_UNAVAILABLE { "temporarily_unavailable" } else { "server_error" },
-                        "error_description": "Scripted by the emulator's fault injection.",
+                        "error_description": origin.describe(),
                     })
                 };
                 json_response(status, &body)
             } else {
-                Problem::fault(status).render(&state.base_url, request_id)
+                Problem::fault(status, origin).render(&state.base_url, request_id)
             };
             if kind == RouteKind::Token && status == StatusCode::TOO_MANY_REQUESTS {
                 okta_rate_limit_headers(response.headers_mut(), retry_after.as_deref());
@@ -212,11 +213,12 @@ fn raw_response(
     status: u16,
     headers: &[(String, String)],
     body: &str,
+    origin: &FaultOrigin,
     request_id: &str,
 ) -> Vec<u8> {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = if body.is_empty() && code.as_u16() >= 400 {
-        problem_json(state, code, request_id)
+        problem_json(state, code, origin, request_id)
     } else {
         body.to_owned()
     };
@@ -252,11 +254,12 @@ fn raw_as_response(
     status: u16,
     headers: Vec<(String, String)>,
     body: String,
+    origin: &FaultOrigin,
     request_id: &str,
 ) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = if body.is_empty() && code.as_u16() >= 400 {
-        problem_json(state, code, request_id)
+        problem_json(state, code, origin, request_id)
     } else {
         body
     };
@@ -267,6 +270,7 @@ fn raw_as_response(
             headers,
             body,
         },
+        origin,
         RouteKind::Other,
         request_id,
     );
@@ -279,9 +283,14 @@ fn raw_as_response(
     response
 }
 
-/// The problem JSON of a scripted fault.
-fn problem_json(state: &SharedState, status: StatusCode, request_id: &str) -> String {
-    serde_json::to_string(&Problem::fault(status).body(&state.base_url, request_id))
+/// The problem JSON of an injected fault.
+fn problem_json(
+    state: &SharedState,
+    status: StatusCode,
+    origin: &FaultOrigin,
+    request_id: &str,
+) -> String {
+    serde_json::to_string(&Problem::fault(status, origin).body(&state.base_url, request_id))
         .unwrap_or_default()
 }
 
@@ -343,6 +352,13 @@ async fn middleware(
         RouteKind::Other => "Other",
     };
     let mut faulted = false;
+    let (fault, origin) = match fault {
+        Some((fault, origin)) => (Some(fault), Some(origin)),
+        None => (None, None),
+    };
+    let origin = origin.unwrap_or(FaultOrigin::Scripted {
+        token: kind == RouteKind::Token,
+    });
     let mut response = match fault {
         None | Some(Fault::Pass) => None,
         Some(Fault::Delay(delay)) => {
@@ -373,9 +389,9 @@ async fn middleware(
             if version == http::Version::HTTP_2 {
                 // HTTP/2 has no raw bytes to write (and its header names
                 // are lower case): answer the same response through hyper.
-                return raw_as_response(&state, status, headers, body, &request_id);
+                return raw_as_response(&state, status, headers, body, &origin, &request_id);
             }
-            let bytes = raw_response(&state, status, &headers, &body, &request_id);
+            let bytes = raw_response(&state, status, &headers, &body, &origin, &request_id);
             return act_on_connection(
                 request.extensions().get::<ConnControl>().cloned(),
                 ConnAction::Raw(bytes),
@@ -385,7 +401,7 @@ async fn middleware(
         Some(other) => {
             faulted = true;
             state.metrics.fault();
-            Some(fault_response(&state, other, kind, &request_id))
+            Some(fault_response(&state, other, &origin, kind, &request_id))
         }
     };
 

@@ -45,8 +45,9 @@ pub(crate) struct UpsertItem {
     pub(crate) effective_from: Option<OffsetDateTime>,
     /// Properties.
     pub(crate) properties: Vec<Property>,
-    /// Economic definition (a polymorphic `LusidInstrument`).
-    pub(crate) definition: Option<Value>,
+    /// Economic definition (a polymorphic `LusidInstrument`), as the JSON
+    /// text received (so its numbers keep every digit).
+    pub(crate) definition: Option<String>,
 }
 
 /// Why one upsert item failed; becomes an `ErrorDetail` in `failed`.
@@ -319,9 +320,14 @@ impl Store {
         let previous = self.get(&luid).and_then(|h| h.latest().cloned());
         let mut identifiers = item.identifiers;
         identifiers.insert(LUID_TYPE.to_owned(), luid.0.clone());
+        // Parsed only to classify; the text is what is stored.
+        let parsed: Option<Value> = item
+            .definition
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok());
         let (asset_class, dom_ccy) = match &currency {
             Some(code) => ("Money".to_owned(), Some(code.clone())),
-            None => classify_definition(item.definition.as_ref()),
+            None => classify_definition(parsed.as_ref()),
         };
         let effective_from = item
             .effective_from
@@ -336,13 +342,12 @@ impl Store {
             name: item.name,
             identifiers,
             properties: item.properties,
-            instrument_type: item
-                .definition
+            instrument_type: parsed
                 .as_ref()
                 .and_then(|d| d.get("instrumentType"))
                 .and_then(Value::as_str)
                 .map(str::to_owned),
-            definition: item.definition.as_ref().map(Value::to_string),
+            definition: item.definition,
             state: InstrumentState::Active,
             asset_class,
             dom_ccy,

@@ -13,6 +13,6 @@ mod trace;
 
 pub use auth::{AuthFuture, AuthLayer, AuthService};
 pub use defaults::{DefaultsLayer, DefaultsService};
-pub use retry::{CallRetry, RetryLayer};
+pub use retry::{CallRetry, RetryLayer, RetryWait};
 pub use timeout::{TimeoutFuture, TimeoutLayer, TimeoutService};
 pub use trace::{TraceFuture, TraceLayer, TraceService};

@@ -4,9 +4,8 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use lusid_auth::{AccessToken, StaticTokenProvider};
-use lusid_http::{Proxy, RetryPolicy, StackBuilder};
+use lusid_http::{Body, Proxy, RetryPolicy, StackBuilder, Transport, TransportSettings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
@@ -33,12 +32,12 @@ async fn call(base: &str) -> Result<http::StatusCode, lusid_http::Error> {
         Arc::new(StaticTokenProvider::new(AccessToken::new("t"))),
     )
     .retry_policy(RetryPolicy::never())
-    .proxy(Proxy::from_env())
+    .transport(Transport::new(&TransportSettings::default().proxy(Proxy::from_env())).unwrap())
     .build()
     .unwrap()
     .oneshot(
         http::Request::get("/api/instruments")
-            .body(Bytes::new())
+            .body(Body::empty())
             .unwrap(),
     )
     .await

@@ -9,7 +9,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use lusid_auth::{AccessToken, TokenProvider};
-use lusid_http::{Error, HttpService, Operation, Request, Response, RetryPolicy, StackBuilder};
+use lusid_http::{
+    Body, Error, HttpService, Operation, Request, Response, RetryPolicy, StackBuilder,
+};
 use tower::{Layer, Service, ServiceExt};
 
 /// Hands out `token-1`, `token-2`, ... one per call, and counts invalidations.
@@ -80,7 +82,11 @@ impl ScriptedTransport {
                         .get(http::header::AUTHORIZATION)
                         .map(|v| v.to_str().unwrap().to_owned()),
                     headers: request.headers().clone(),
-                    body: request.body().clone(),
+                    body: request
+                        .body()
+                        .as_bytes()
+                        .cloned()
+                        .expect("a replayable body"),
                 });
                 let step = this.steps.lock().unwrap().pop_front();
                 match step.unwrap_or(Step::Status(200, None)) {
@@ -89,7 +95,7 @@ impl ScriptedTransport {
                         if let Some(value) = retry_after {
                             response = response.header("Retry-After", value);
                         }
-                        Ok(response.body(Bytes::from_static(b"{}")).unwrap())
+                        Ok(response.body(Body::from("{}")).unwrap())
                     }
                     Step::Hang => {
                         tokio::time::sleep(Duration::from_secs(3600)).await;
@@ -109,7 +115,7 @@ fn stack(transport: &ScriptedTransport, tokens: Arc<CountingTokens>) -> StackBui
 
 fn list_instruments() -> Request {
     let mut request = http::Request::get("/api/instruments?limit=2")
-        .body(Bytes::new())
+        .body(Body::empty())
         .unwrap();
     request.extensions_mut().insert(Operation {
         id: "ListInstruments",
@@ -172,8 +178,72 @@ async fn a_401_invalidates_the_token_and_is_retried_once() {
     let response = service.oneshot(list_instruments()).await.unwrap();
 
     assert_eq!(response.status(), 401, "a second 401 reaches the caller");
-    assert_eq!(transport.seen().len(), 2, "never more than one 401 retry");
+    let seen = transport.seen();
+    assert_eq!(seen.len(), 2, "never more than one 401 retry");
+    assert_eq!(seen[0].authorization.as_deref(), Some("Bearer token-1"));
+    assert_eq!(seen[1].authorization.as_deref(), Some("Bearer token-2"));
+    // The auth layer invalidates every rejected token (the retry layer, not
+    // the auth layer, sends the second attempt), so the next call does not
+    // reuse token-2 either.
+    assert_eq!(
+        *tokens.invalidated.lock().unwrap(),
+        vec!["token-1", "token-2"]
+    );
+}
+
+#[tokio::test]
+async fn a_401_then_a_fresh_token_succeeds_even_for_a_non_idempotent_call() {
+    let transport = ScriptedTransport::new([Step::Status(401, None), Step::Status(201, None)]);
+    let tokens = Arc::new(CountingTokens::default());
+    let service = stack(&transport, tokens.clone()).build().unwrap();
+    let mut create = http::Request::post("/api/portfolios")
+        .body(Body::from(r#"{"code":"P1"}"#))
+        .unwrap();
+    create.extensions_mut().insert(Operation {
+        id: "CreatePortfolio",
+        path_template: "/api/portfolios",
+        idempotent: false,
+    });
+
+    let response = service.oneshot(create).await.unwrap();
+
+    assert_eq!(response.status(), 201);
+    let seen = transport.seen();
+    assert_eq!(seen.len(), 2, "a 401 means nothing was done: resent once");
+    assert_eq!(seen[1].authorization.as_deref(), Some("Bearer token-2"));
+    assert_eq!(seen[1].body, seen[0].body);
     assert_eq!(*tokens.invalidated.lock().unwrap(), vec!["token-1"]);
+}
+
+#[tokio::test]
+async fn a_500_is_retried_for_an_idempotent_call_only() {
+    let transport = ScriptedTransport::new([Step::Status(500, None), Step::Status(200, None)]);
+    let service = stack(&transport, Arc::default()).build().unwrap();
+    let response = service.oneshot(list_instruments()).await.unwrap();
+    assert_eq!(
+        response.status(),
+        200,
+        "an idempotent GET is retried after 500"
+    );
+    assert_eq!(transport.seen().len(), 2);
+
+    let transport = ScriptedTransport::new([Step::Status(500, None), Step::Status(200, None)]);
+    let service = stack(&transport, Arc::default()).build().unwrap();
+    let mut create = http::Request::post("/api/portfolios")
+        .body(Body::from("{}"))
+        .unwrap();
+    create.extensions_mut().insert(Operation {
+        id: "CreatePortfolio",
+        path_template: "/api/portfolios",
+        idempotent: false,
+    });
+    let response = service.oneshot(create).await.unwrap();
+    assert_eq!(
+        response.status(),
+        500,
+        "a non-idempotent POST is not resent"
+    );
+    assert_eq!(transport.seen().len(), 1);
 }
 
 #[tokio::test(start_paused = true)]
@@ -313,7 +383,7 @@ async fn a_throttled_upsert_is_resent_with_the_same_body() {
     let service = stack(&transport, Arc::default()).build().unwrap();
     let body = Bytes::from_static(br#"{"request-1":{"name":"Acme","identifiers":{}}}"#);
     let mut upsert = http::Request::post("/api/instruments")
-        .body(body.clone())
+        .body(Body::from(body.clone()))
         .unwrap();
     upsert.extensions_mut().insert(Operation {
         id: "UpsertInstruments",
@@ -327,4 +397,32 @@ async fn a_throttled_upsert_is_resent_with_the_same_body() {
     let seen = transport.seen();
     assert_eq!(seen.len(), 2);
     assert!(seen.iter().all(|attempt| attempt.body == body));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_total_timeout_counts_every_attempt_made() {
+    let transport = ScriptedTransport::new(std::iter::repeat_n(Step::Status(503, Some("1")), 10));
+    let service = stack(&transport, Arc::default())
+        .total_timeout(Duration::from_millis(2500))
+        .build()
+        .unwrap();
+
+    let error = service.oneshot(list_instruments()).await.unwrap_err();
+
+    // Attempts at 0 s, 1 s and 2 s; the total timeout ends the wait after
+    // the third.
+    assert_eq!(transport.seen().len(), 3);
+    match error {
+        Error::Timeout {
+            kind,
+            timeout,
+            attempts,
+            ..
+        } => {
+            assert_eq!(kind, lusid_http::TimeoutKind::Total);
+            assert_eq!(timeout, Duration::from_millis(2500));
+            assert_eq!(attempts, 3, "the error counts the attempts made");
+        }
+        other => panic!("expected the total timeout, got {other:?}"),
+    }
 }

@@ -3,9 +3,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
 use lusid_auth::{AccessToken, StaticTokenProvider};
-use lusid_http::{HttpService, Operation, Request, StackBuilder};
+use lusid_http::{Body, HttpService, Operation, Request, StackBuilder};
 use tower::ServiceExt;
 
 /// Answers 503 once, then 200 with a request id.
@@ -20,7 +19,7 @@ fn flaky_transport() -> HttpService {
             Ok(http::Response::builder()
                 .status(status)
                 .header("lusid-meta-requestId", "0HTEST:00000001")
-                .body(Bytes::new())
+                .body(Body::empty())
                 .unwrap())
         }
     }))
@@ -28,7 +27,7 @@ fn flaky_transport() -> HttpService {
 
 fn list_instruments() -> Request {
     let mut request = http::Request::get("/api/instruments")
-        .body(Bytes::new())
+        .body(Body::empty())
         .unwrap();
     request.extensions_mut().insert(Operation {
         id: "ListInstruments",

@@ -3,9 +3,8 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
 use lusid_auth::{AccessToken, StaticTokenProvider};
-use lusid_http::{Request, StackBuilder};
+use lusid_http::{Body, FailureKind, Request, StackBuilder};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
@@ -36,7 +35,7 @@ async fn serve(response_head: &'static str, body: Vec<u8>) -> (String, Arc<Mutex
 }
 
 fn get(path: &str) -> Request {
-    http::Request::get(path).body(Bytes::new()).unwrap()
+    http::Request::get(path).body(Body::empty()).unwrap()
 }
 
 fn stack(base: &str) -> lusid_http::HttpService {
@@ -62,7 +61,7 @@ async fn gzip_responses_are_requested_and_decoded() {
     let response = stack(&base).oneshot(get("/api/instruments")).await.unwrap();
 
     assert_eq!(response.status(), 200);
-    assert_eq!(response.body().as_ref(), json);
+    assert_eq!(response.body().as_bytes().unwrap().as_ref(), json);
     let head = heads.lock().unwrap()[0].to_lowercase();
     assert!(head.starts_with("get /api/api/instruments "), "{head}");
     assert!(head.contains("accept-encoding:"), "{head}");
@@ -87,7 +86,7 @@ async fn brotli_responses_are_decoded() {
 
     let response = stack(&base).oneshot(get("/api/instruments")).await.unwrap();
 
-    assert_eq!(response.body().as_ref(), json);
+    assert_eq!(response.body().as_bytes().unwrap().as_ref(), json);
 }
 
 #[tokio::test]
@@ -109,12 +108,17 @@ async fn a_refused_connection_is_a_transport_error_before_sending() {
 
     match &error {
         lusid_http::Error::Transport {
-            before_send, url, ..
+            kind,
+            url,
+            attempts,
+            ..
         } => {
-            assert!(*before_send);
+            assert_eq!(*kind, FailureKind::Connect, "nothing was sent");
+            assert_eq!(*attempts, 1, "RetryPolicy::never() sends once");
             assert!(url.ends_with("/api/api/instruments"), "{url}");
         }
         other => panic!("expected a transport error, got {other:?}"),
     }
+    assert!(error.is_transient());
     assert!(!format!("{error:?}").contains("test-token"));
 }

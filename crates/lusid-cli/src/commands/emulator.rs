@@ -7,11 +7,13 @@ use lusid_emulator::{Emulator, EmulatorBuilder, EmulatorCredentials, FaultProfil
 
 use crate::cli::EmulatorArgs;
 use crate::error::CliError;
+use crate::signals::Interrupt;
 
-/// Serves an emulator until Ctrl-C. The first line of stdout is its LUSID
-/// base URL (`http://127.0.0.1:<port>/api`, `https://…` with `--tls`); the
-/// rest goes to stderr.
-pub async fn serve(args: &EmulatorArgs) -> Result<(), CliError> {
+/// Serves an emulator until SIGINT (Ctrl-C) or SIGTERM, then stops
+/// gracefully (exit status 0). The first line of stdout is its LUSID base
+/// URL (`http://127.0.0.1:<port>/api`, `https://…` with `--tls`); the rest
+/// goes to stderr.
+pub async fn serve(args: &EmulatorArgs, interrupt: &mut Interrupt) -> Result<(), CliError> {
     let mut builder = Emulator::builder().addr(args.addr);
     if let Some(equities) = args.equities {
         builder = builder.equities(equities);
@@ -53,7 +55,8 @@ pub async fn serve(args: &EmulatorArgs) -> Result<(), CliError> {
                 path: Some(path.clone()),
                 source,
             })?;
-        crate::note(&format!("secrets file written to {}", path.display()));
+        let written = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+        crate::note(&format!("secrets file written to {}", written.display()));
     }
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", emulator.lusid_url())
@@ -68,13 +71,11 @@ pub async fn serve(args: &EmulatorArgs) -> Result<(), CliError> {
             "serving HTTPS; pass --ca-certificate PATH or --write-secrets PATH for the CA certificate",
         );
     }
-    crate::note("serving until interrupted (Ctrl-C)");
+    crate::note("serving until interrupted (Ctrl-C or SIGTERM)");
     emulator
         .serve_until(async {
-            if let Err(error) = tokio::signal::ctrl_c().await {
-                tracing::warn!(%error, "cannot listen for Ctrl-C; serving until killed");
-                std::future::pending::<()>().await;
-            }
+            let caught = interrupt.recv().await;
+            crate::note(&format!("{caught}: stopping the emulator"));
         })
         .await?;
     Ok(())

@@ -5,21 +5,87 @@ mod emulator;
 mod instruments;
 mod token;
 
-use crate::cli::{Cli, Command, ConfigCommand, InstrumentsCommand};
-use crate::error::CliError;
-use crate::session::Session;
+use std::future::Future;
 
-/// Runs the command the user asked for.
-pub async fn run(cli: Cli) -> Result<(), CliError> {
+use crate::cli::{Cli, Command, ConfigCommand, GlobalArgs, InstrumentsCommand};
+use crate::error::{CliError, Kept};
+use crate::session::Session;
+use crate::signals::Interrupt;
+
+/// Runs the command the user asked for. SIGINT and SIGTERM stop any
+/// command (an extraction keeps its complete records; see `list`).
+pub async fn run(cli: Cli, interrupt: &mut Interrupt) -> Result<(), CliError> {
+    let global = &cli.global;
     match &cli.command {
-        Command::Emulator(args) => emulator::serve(args).await,
+        Command::Emulator(args) => {
+            refuse_client_flags(global)?;
+            emulator::serve(args, interrupt).await
+        }
+        Command::Config(ConfigCommand::Show) => guarded(interrupt, config::show(global)).await,
         Command::Instruments(InstrumentsCommand::List(args)) => {
-            instruments::list(&Session::open(&cli).await?, args).await
+            let session = guarded(interrupt, Session::open(global)).await?;
+            instruments::list(&session, args, interrupt)
+                .await
+                .map_err(|error| session.explain(error))
         }
         Command::Instruments(InstrumentsCommand::Get(args)) => {
-            instruments::get(&Session::open(&cli).await?, args).await
+            let session = guarded(interrupt, Session::open(global)).await?;
+            guarded(interrupt, instruments::get(&session, args))
+                .await
+                .map_err(|error| session.explain(error))
         }
-        Command::Token => token::print(&Session::open(&cli).await?).await,
-        Command::Config(ConfigCommand::Show) => config::show(&Session::open(&cli).await?),
+        Command::Instruments(InstrumentsCommand::Delete(args)) => {
+            let session = guarded(interrupt, Session::open(global)).await?;
+            guarded(interrupt, instruments::delete(&session, args))
+                .await
+                .map_err(|error| session.explain(error))
+        }
+        Command::Token => {
+            let session = guarded(interrupt, Session::open(global)).await?;
+            guarded(interrupt, token::print(&session)).await
+        }
     }
+}
+
+/// Runs `work` unless SIGINT or SIGTERM comes first (which drops it,
+/// removing any temporary file it holds).
+async fn guarded<T>(
+    interrupt: &mut Interrupt,
+    work: impl Future<Output = Result<T, CliError>>,
+) -> Result<T, CliError> {
+    match interrupt.guard(work).await {
+        Ok(result) => result,
+        Err(caught) => Err(CliError::Signalled {
+            caught,
+            written: 0,
+            kept: Kept::Nothing,
+        }),
+    }
+}
+
+/// `lusid emulator` serves LUSID; the global flags about reaching one make
+/// no sense for it, and silently ignoring them would hide a mistake.
+fn refuse_client_flags(global: &GlobalArgs) -> Result<(), CliError> {
+    if global.emulator {
+        return Err(CliError::Usage(
+            "`lusid emulator` serves an emulator itself, so --emulator (which starts one in-process for another command) cannot be used with it: drop --emulator, and use --write-secrets PATH to point other commands at the one it serves".to_owned(),
+        ));
+    }
+    if global.secrets.is_some() {
+        return Err(CliError::Usage(
+            "`lusid emulator` reads no secrets file (it serves its own credentials): drop --secrets; to write a secrets file for it, use --write-secrets PATH".to_owned(),
+        ));
+    }
+    for (given, flag) in [
+        (global.timeout.is_some(), "--timeout"),
+        (global.attempt_timeout.is_some(), "--attempt-timeout"),
+        (global.retries.is_some(), "--retries"),
+    ] {
+        if given {
+            return Err(CliError::Usage(format!(
+                "{flag} applies to calls to LUSID, which `lusid emulator` does not make: drop it (fault injection flags such as --api-latency-ms shape the emulator)"
+            )));
+        }
+    }
+    Ok(())
 }

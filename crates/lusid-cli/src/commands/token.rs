@@ -10,7 +10,7 @@ use crate::session::Session;
 pub async fn print(session: &Session) -> Result<(), CliError> {
     let client = session.client()?;
     let Some(tokens) = client.token_provider() else {
-        return Err(CliError::Usage(
+        return Err(CliError::Unsupported(
             "this client has no token provider".to_owned(),
         ));
     };

@@ -13,13 +13,14 @@ use lusid_models::{
 };
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
 use crate::filter::{DEFAULT_FILTER, Filter};
 use crate::model::{DEFAULT_SCOPE, Provenance, canonical_identifier_type};
 use crate::paging::{MAX_LIMIT, PageQuery, PageToken, QueryIdentity, collect_page};
 use crate::problem::{CODE_CURRENCY_CANNOT_BE_DELETED, Problem, json_response};
-use crate::render::{PropertySelection, instrument};
+use crate::render::{PropertySelection, instrument, raw};
 use crate::routes::QueryParams;
 use crate::sort::SortSpec;
 use crate::state::{RequestCtx, SharedState};
@@ -184,7 +185,7 @@ pub(crate) async fn list(
                 after: token.as_ref().map(|t| &t.after),
             },
         );
-        let values: Vec<Value> = page
+        let values: Vec<Box<RawValue>> = page
             .items
             .iter()
             .map(|item| {
@@ -209,7 +210,7 @@ pub(crate) async fn list(
         body.next_page = next_page;
         body.href = href(&state, &uri);
         body.links = Some(Vec::new());
-        with_field(&body, "values", Value::Array(values))
+        with_field(&body, "values", &values)
     };
     json_response(StatusCode::OK, &body)
 }
@@ -323,10 +324,7 @@ pub(crate) async fn get_many(
     body.values = Some(BTreeMap::new());
     body.failed = Some(failed);
     body.links = Some(Vec::new());
-    json_response(
-        StatusCode::OK,
-        &with_field(&body, "values", to_object(values)),
-    )
+    json_response(StatusCode::OK, &with_field(&body, "values", &values))
 }
 
 /// One received `InstrumentDefinition`, read loosely so that any economic
@@ -340,8 +338,9 @@ struct DefinitionIn {
     identifiers: BTreeMap<String, IdentifierIn>,
     #[serde(default)]
     properties: Option<Vec<Property>>,
+    /// Kept as the JSON text received, so every digit survives.
     #[serde(default)]
-    definition: Option<Value>,
+    definition: Option<Box<RawValue>>,
 }
 
 /// One received `InstrumentIdValue`.
@@ -353,13 +352,15 @@ struct IdentifierIn {
     effective_at: Option<String>,
 }
 
-/// Turns one received definition into a store item.
-fn upsert_item(value: Value) -> Result<UpsertItem, UpsertFailure> {
+/// Turns one received definition into a store item. It is read from its
+/// JSON text (never through `serde_json::Value`), so metric property values
+/// and numbers in the economic definition keep every digit.
+fn upsert_item(value: &RawValue) -> Result<UpsertItem, UpsertFailure> {
     let invalid = |detail: String| UpsertFailure {
         kind: "ValidationError",
         detail,
     };
-    let definition: DefinitionIn = serde_json::from_value(value)
+    let definition: DefinitionIn = serde_json::from_str(value.get())
         .map_err(|e| invalid(format!("The instrument definition is not valid: {e}")))?;
     if definition.name.trim().is_empty() {
         return Err(invalid("The name field is required.".to_owned()));
@@ -390,23 +391,37 @@ fn upsert_item(value: Value) -> Result<UpsertItem, UpsertFailure> {
         identifiers,
         effective_from,
         properties: definition.properties.unwrap_or_default(),
-        definition: definition.definition.filter(|d| !d.is_null()),
+        definition: definition
+            .definition
+            .map(|d| d.get().to_owned())
+            .filter(|d| d.trim() != "null"),
     })
 }
 
-/// Serialises `body` and sets `field` to `value` (instruments are rendered
-/// as JSON, see `render`).
-fn with_field<T: serde::Serialize>(body: &T, field: &str, value: Value) -> Value {
-    let mut out = serde_json::to_value(body).unwrap_or(Value::Null);
-    if let Some(object) = out.as_object_mut() {
-        object.insert(field.to_owned(), value);
-    }
-    out
-}
-
-/// A JSON object from a sorted map.
-fn to_object(values: BTreeMap<String, Value>) -> Value {
-    Value::Object(values.into_iter().collect())
+/// Serialises `body` with `field` set to `value`, as JSON text: instruments
+/// are rendered as text (see `render`), so that their numbers never pass
+/// through `serde_json::Value`'s `f64`. The other fields keep their
+/// (sorted) order after `field`.
+fn with_field<T: serde::Serialize, V: serde::Serialize>(
+    body: &T,
+    field: &str,
+    value: &V,
+) -> Box<RawValue> {
+    let mut rest = match serde_json::to_value(body) {
+        Ok(Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    rest.remove(field);
+    let (Ok(name), Ok(value), Ok(rest)) = (
+        serde_json::to_string(field),
+        serde_json::to_string(value),
+        serde_json::to_string(&rest),
+    ) else {
+        return raw("null".to_owned());
+    };
+    let rest = rest.strip_prefix('{').unwrap_or("}");
+    let separator = if rest == "}" { "" } else { "," };
+    raw(format!("{{{name}:{value}{separator}{rest}"))
 }
 
 /// Writes the state file after a change (if one is configured); a failure
@@ -454,7 +469,7 @@ pub(crate) async fn upsert(
     body: Bytes,
 ) -> Response {
     let q = QueryParams::parse(uri.query());
-    let definitions: BTreeMap<String, Value> = match serde_json::from_slice(&body) {
+    let definitions: BTreeMap<String, Box<RawValue>> = match serde_json::from_slice(&body) {
         Ok(map) => map,
         Err(error) => {
             return reply(
@@ -495,7 +510,7 @@ pub(crate) async fn upsert(
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut store = state.write_store();
         for (correlation_id, value) in definitions {
-            let outcome = upsert_item(value)
+            let outcome = upsert_item(&value)
                 .and_then(|item| store.upsert(&scope, item, &provenance, now, &mut rng));
             match outcome {
                 Ok(luid) => {
@@ -524,10 +539,7 @@ pub(crate) async fn upsert(
     body.failed = Some(failed);
     body.metadata = Some(BTreeMap::new());
     body.links = Some(Vec::new());
-    json_response(
-        StatusCode::CREATED,
-        &with_field(&body, "values", to_object(values)),
-    )
+    json_response(StatusCode::CREATED, &with_field(&body, "values", &values))
 }
 
 /// `DELETE /api/api/instruments/{identifierType}/{identifier}` (DeleteInstrument).
@@ -576,5 +588,57 @@ pub(crate) async fn delete_one(
                 format!("The currency instrument {kind} '{value}' cannot be deleted."),
             ),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fastrand::Rng;
+
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn metric_values_and_definition_numbers_keep_every_digit() {
+        let body = r#"{"name": "Exact", "identifiers": {"ClientInternal": {"value": "EXACT-1"}},
+            "properties": [{"key": "Instrument/test/Price",
+                "value": {"metricValue": {"value": 1234.5678901234567890, "unit": "GBP"}}}],
+            "definition": {"instrumentType": "Equity", "domCcy": "GBP", "lotSize": 0.10000000000000000001}}"#;
+        let raw: Box<RawValue> = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}"));
+        let item = upsert_item(&raw).unwrap_or_else(|e| panic!("{e:?}"));
+        let mut store = Store::new(Vec::new());
+        let provenance = Provenance {
+            user_id: "00utest".to_owned(),
+            request_id: "req".to_owned(),
+        };
+        let luid = store
+            .upsert(
+                "default",
+                item,
+                &provenance,
+                OffsetDateTime::now_utc(),
+                &mut Rng::with_seed(1),
+            )
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let history = store.get(&luid).unwrap_or_else(|| panic!("stored"));
+        let keys = ["Instrument/test/Price".to_owned()];
+        let rendered = instrument("http://x/api", &history, 0, PropertySelection::Keys(&keys));
+        let text = rendered.get();
+        assert!(text.contains(r#""value":1234.5678901234567890"#), "{text}");
+        assert!(
+            text.contains(r#""lotSize": 0.10000000000000000001"#),
+            "{text}"
+        );
+        assert!(text.contains(r#""assetClass":"Equities""#), "{text}");
+        let page = with_field(
+            &PagedResourceListOfInstrument::new(Vec::new()),
+            "values",
+            &[rendered],
+        );
+        assert!(page.get().starts_with(r#"{"values":[{"#), "{}", page.get());
+        assert!(page.get().contains("1234.5678901234567890"));
+        let parsed: serde_json::Value =
+            serde_json::from_str(page.get()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parsed["values"][0]["name"], "Exact");
     }
 }

@@ -1,5 +1,9 @@
 //! [`RetryLayer`]: the API side of the one retry policy.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use http::Method;
 use lusid_retry::{Outcome, RetryPolicy, RetryState};
 use tower::Layer;
@@ -63,8 +67,37 @@ pub struct CallRetry {
     state: Option<RetryState>,
 }
 
+pin_project_lite::pin_project! {
+    /// The wait before a retry, from [`CallRetry`]: it counts the retry as
+    /// an attempt of the call when it ends, just before the attempt is
+    /// sent, so a call ended during the wait (by its total timeout) reports
+    /// only the attempts it sent.
+    pub struct RetryWait {
+        #[pin]
+        sleep: tokio::time::Sleep,
+        counter: Option<AttemptCounter>,
+    }
+}
+
+impl Future for RetryWait {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        match this.sleep.poll(cx) {
+            Poll::Ready(()) => {
+                if let Some(counter) = this.counter.take() {
+                    counter.increment();
+                }
+                Poll::Ready(())
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
 impl tower::retry::Policy<Request, Response, Error> for CallRetry {
-    type Future = tokio::time::Sleep;
+    type Future = RetryWait;
 
     fn retry(
         &mut self,
@@ -96,9 +129,6 @@ impl tower::retry::Policy<Request, Response, Error> for CallRetry {
             }
             return None;
         };
-        if let Some(counter) = request.extensions().get::<AttemptCounter>() {
-            counter.increment();
-        }
         tracing::debug!(
             operation = request.extensions().get::<Operation>().map(|o| o.id),
             attempt = attempts,
@@ -106,7 +136,10 @@ impl tower::retry::Policy<Request, Response, Error> for CallRetry {
             outcome = %Described(result),
             "retrying LUSID request"
         );
-        Some(tokio::time::sleep(wait))
+        Some(RetryWait {
+            sleep: tokio::time::sleep(wait),
+            counter: request.extensions().get::<AttemptCounter>().cloned(),
+        })
     }
 
     fn clone_request(&mut self, request: &Request) -> Option<Request> {

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tower::{Layer, Service};
 
+use super::trace::AttemptCounter;
 use crate::{CallOptions, Error, HttpService, Operation, Request, Response, TimeoutKind};
 
 /// Bounds each attempt or each whole call, failing it with
@@ -82,14 +83,22 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
+    fn call(&mut self, mut request: Request) -> Self::Future {
         let timeout = self.layer.timeout_for(&request);
         let operation = request.extensions().get::<Operation>().copied();
+        // The total timeout ends a call that may have made several attempts:
+        // the retry layer inside counts them on the call's counter (the
+        // trace layer's, or one put here), so the error can say how many.
+        let attempts = match self.layer.kind {
+            TimeoutKind::Total => Some(AttemptCounter::of(&mut request)),
+            TimeoutKind::Attempt => None,
+        };
         TimeoutFuture {
             inner: tokio::time::timeout(timeout, self.inner.call(request)),
             kind: self.layer.kind,
             timeout,
             operation,
+            attempts,
         }
     }
 }
@@ -102,6 +111,7 @@ pin_project_lite::pin_project! {
         kind: TimeoutKind,
         timeout: Duration,
         operation: Option<Operation>,
+        attempts: Option<AttemptCounter>,
     }
 }
 
@@ -119,7 +129,7 @@ where
                 operation: *this.operation,
                 kind: *this.kind,
                 timeout: *this.timeout,
-                attempts: 1,
+                attempts: this.attempts.as_ref().map_or(1, AttemptCounter::get),
             })),
             Poll::Pending => Poll::Pending,
         }

@@ -23,12 +23,23 @@ impl AttemptCounter {
         Self(Arc::new(AtomicU32::new(1)))
     }
 
+    /// The counter in `request`'s extensions, put there first if absent.
+    pub(crate) fn of(request: &mut Request) -> Self {
+        if let Some(counter) = request.extensions().get::<AttemptCounter>() {
+            return counter.clone();
+        }
+        let counter = Self::new();
+        request.extensions_mut().insert(counter.clone());
+        counter
+    }
+
     /// Counts one more attempt and returns the new total.
     pub(crate) fn increment(&self) -> u32 {
         self.0.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    fn get(&self) -> u32 {
+    /// The attempts counted so far, the first included.
+    pub(crate) fn get(&self) -> u32 {
         self.0.load(Ordering::Relaxed)
     }
 }

@@ -45,6 +45,11 @@ type HyperClient = Client<HttpsConnector<ProxyConnector>, Body>;
 /// within the [idle timeout](TransportSettings::idle_timeout).
 #[derive(Clone)]
 pub struct Transport {
+    /// Shared: the stack clones its services for every call.
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     client: HyperClient,
     /// Why HTTPS cannot be verified (no platform roots and no CA bundle).
     missing_roots: Option<Arc<str>>,
@@ -54,8 +59,8 @@ pub struct Transport {
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Transport")
-            .field("missing_roots", &self.missing_roots)
-            .field("idle_timeout", &self.idle_timeout)
+            .field("missing_roots", &self.inner.missing_roots)
+            .field("idle_timeout", &self.inner.idle_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -91,9 +96,11 @@ impl Transport {
             .pool_idle_timeout(settings.pool_idle_timeout)
             .build(connector);
         Ok(Self {
-            client,
-            missing_roots: missing_roots.map(Arc::from),
-            idle_timeout: settings.idle_timeout,
+            inner: Arc::new(Inner {
+                client,
+                missing_roots: missing_roots.map(Arc::from),
+                idle_timeout: settings.idle_timeout,
+            }),
         })
     }
 
@@ -135,19 +142,13 @@ impl Service<Request> for Transport {
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let client = self.client.clone();
-        let missing_roots = self.missing_roots.clone();
-        let idle = self.idle_timeout;
-        Box::pin(async move { send(client, missing_roots, idle, request).await })
+        let inner = self.inner.clone();
+        Box::pin(async move { send(&inner, request).await })
     }
 }
 
-async fn send(
-    client: HyperClient,
-    missing_roots: Option<Arc<str>>,
-    idle: Duration,
-    request: Request,
-) -> Result<Response, Error> {
+async fn send(inner: &Inner, request: Request) -> Result<Response, Error> {
+    let idle = inner.idle_timeout;
     let operation = request.extensions().get::<Operation>().copied();
     let stream = request.extensions().get::<StreamResponse>().is_some();
     let url = redacted_url(request.uri());
@@ -159,14 +160,14 @@ async fn send(
         source,
     };
     if request.uri().scheme() == Some(&http::uri::Scheme::HTTPS) {
-        if let Some(reason) = &missing_roots {
+        if let Some(reason) = &inner.missing_roots {
             return Err(failed(
                 FailureKind::Tls,
                 format!("cannot verify HTTPS servers: {reason}; configure a CA bundle (clientCertificate, FBN_CLIENT_CERTIFICATE)").into(),
             ));
         }
     }
-    let response = Decompression::new(client)
+    let response = Decompression::new(&inner.client)
         .oneshot(request)
         .await
         .map_err(|source| {
