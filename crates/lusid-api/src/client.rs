@@ -67,12 +67,19 @@ impl Client {
 }
 
 /// Decodes a JSON body as `T`, reporting where in the document it failed.
+///
+/// The common case pays for no path tracking: the body is decoded once
+/// with plain serde_json, and only a body that fails is decoded again with
+/// `serde_path_to_error` to find where.
 fn decode<T: DeserializeOwned>(operation: &'static str, body: &[u8]) -> Result<T, Error> {
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let decoded = serde_path_to_error::deserialize(&mut deserializer)
         .map_err(|error| (error.path().to_string(), error.into_inner()));
     decoded
-        .and_then(|value| {
+        .and_then(|value: T| {
             // Trailing characters after the document.
             deserializer
                 .end()

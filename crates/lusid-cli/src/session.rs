@@ -109,10 +109,7 @@ impl Session {
                     .any(|part| part == *name || part == *variable || part == *field)
             });
             if let Some((name, variable, _, placeholder)) = known {
-                missing.push(Missing {
-                    name,
-                    spelled,
-                });
+                missing.push(Missing { name, spelled });
                 placeholders.push((*variable, *placeholder));
             }
         }

@@ -11,7 +11,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .push_api(lusid_emulator::Fault::status_with_retry_after(429, "0"));
     let client = lusid::Client::builder()
         .emulator(&emulator)?
-        .on_request(|_| drop(ATTEMPTS.fetch_add(1, Relaxed)))
+        .on_request(|_| {
+            ATTEMPTS.fetch_add(1, Relaxed);
+        })
         .build()?;
     client
         .instruments()

@@ -22,10 +22,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let client_kind = args.next().unwrap_or_else(|| "sdk".to_owned());
     let calls: u32 = args.next().map_or(Ok(1000), |n| n.parse())?;
-    let emulator = lusid_emulator::Emulator::builder().equities(10).start().await?;
+    let emulator = lusid_emulator::Emulator::builder()
+        .equities(10)
+        .start()
+        .await?;
     let client = lusid::Client::for_emulator(&emulator)?;
     // Warm the token cache and the connection pools.
-    client.instruments().list_instruments().limit(1).send().await?;
+    client
+        .instruments()
+        .list_instruments()
+        .limit(1)
+        .send()
+        .await?;
     let token = client
         .token_provider()
         .ok_or("no token provider")?
@@ -39,16 +47,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = std::time::Instant::now();
     for _ in 0..calls {
         let page = if client_kind == "sdk" {
-            client.instruments().list_instruments().limit(1).send().await?
+            client
+                .instruments()
+                .list_instruments()
+                .limit(1)
+                .send()
+                .await?
         } else {
             let request = http::Request::get(&uri)
                 .header("authorization", &bearer)
                 .body(Empty::<Bytes>::new())?;
-            let body = hyper.request(request).await?.into_body().collect().await?.to_bytes();
+            let body = hyper
+                .request(request)
+                .await?
+                .into_body()
+                .collect()
+                .await?
+                .to_bytes();
             serde_json::from_slice::<lusid::models::PagedResourceListOfInstrument>(&body)?
         };
         assert_eq!(page.values.len(), 1);
     }
-    println!("{client_kind}: {:?} per call", started.elapsed() / calls.max(1));
+    println!(
+        "{client_kind}: {:?} per call",
+        started.elapsed() / calls.max(1)
+    );
     Ok(())
 }

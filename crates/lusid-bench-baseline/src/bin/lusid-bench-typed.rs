@@ -11,7 +11,9 @@ use futures_util::TryStreamExt;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let secrets = args.next().ok_or("usage: lusid-bench-typed SECRETS_FILE PAGE_SIZE")?;
+    let secrets = args
+        .next()
+        .ok_or("usage: lusid-bench-typed SECRETS_FILE PAGE_SIZE")?;
     let page_size: i64 = args.next().ok_or("no PAGE_SIZE")?.parse()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -27,7 +29,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
         while let Some(instrument) = instruments.try_next().await? {
-            writeln!(out, "{{\"lusidInstrumentId\":\"{}\"}}", instrument.lusid_instrument_id)?;
+            writeln!(
+                out,
+                "{{\"lusidInstrumentId\":\"{}\"}}",
+                instrument.lusid_instrument_id
+            )?;
         }
         out.flush()?;
         Ok(())

@@ -28,10 +28,8 @@ pub fn serialize<S: Serializer>(
 pub fn deserialize<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<OffsetDateTime>, D::Error> {
-    match Option::<String>::deserialize(deserializer)? {
-        Some(text) => super::parse(&text)
-            .map(Some)
-            .map_err(serde::de::Error::custom),
-        None => Ok(None),
-    }
+    Ok(
+        Option::<super::nested::DateTimesIn<OffsetDateTime>>::deserialize(deserializer)?
+            .map(|super::nested::DateTimesIn(value)| value),
+    )
 }
