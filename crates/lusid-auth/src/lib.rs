@@ -50,6 +50,7 @@ mod http_client;
 mod okta;
 mod provider;
 mod token;
+pub mod uri;
 
 use std::sync::Arc;
 

@@ -69,12 +69,12 @@ fn password_credentials(config: &Config) -> &lusid_auth::PasswordCredentials {
 fn reads_a_full_secrets_file_with_lusid_url() {
     let (_file, config) = from_json(&full_api("lusidUrl"));
     let config = config.expect("valid file");
-    assert_eq!(config.lusid_url().as_str(), "https://acme.lusid.com/api");
+    assert_eq!(config.lusid_url().to_string(), "https://acme.lusid.com/api");
     assert_eq!(config.application_name(), Some("nightly-load"));
     assert!(config.proxy().is_none());
     let credentials = password_credentials(&config);
     assert_eq!(
-        credentials.token_url().as_str(),
+        credentials.token_url().to_string(),
         "https://acme.identity.lusid.com/oauth2/aus123/v1/token"
     );
     assert_eq!(credentials.username(), "jane@acme.com");
@@ -92,7 +92,7 @@ fn reads_a_full_secrets_file_with_lusid_url() {
 fn accepts_api_url_as_the_older_name() {
     let (_file, config) = from_json(&full_api("apiUrl"));
     assert_eq!(
-        config.expect("valid file").lusid_url().as_str(),
+        config.expect("valid file").lusid_url().to_string(),
         "https://acme.lusid.com/api"
     );
 }
@@ -103,7 +103,7 @@ fn lusid_url_wins_over_api_url() {
     value["api"]["apiUrl"] = "https://old.lusid.com/api".into();
     let (_file, config) = from_json(&value);
     assert_eq!(
-        config.expect("valid file").lusid_url().as_str(),
+        config.expect("valid file").lusid_url().to_string(),
         "https://acme.lusid.com/api"
     );
 }
@@ -114,7 +114,7 @@ fn empty_lusid_url_falls_back_to_api_url() {
     value["api"]["lusidUrl"] = "".into();
     let (_file, config) = from_json(&value);
     assert_eq!(
-        config.expect("valid file").lusid_url().as_str(),
+        config.expect("valid file").lusid_url().to_string(),
         "https://acme.lusid.com/api"
     );
 }
@@ -345,7 +345,7 @@ fn proxy_is_parsed_and_masked() {
     let (_file, config) = from_json(&value);
     let config = config.expect("valid file");
     let proxy = config.proxy().expect("proxy");
-    assert_eq!(proxy.address().as_str(), "http://proxy.acme.com:8080/");
+    assert_eq!(proxy.address().to_string(), "http://proxy.acme.com:8080/");
     assert_eq!(proxy.username(), Some("proxy-user"));
     assert_eq!(
         proxy.password().map(|p| p.expose_secret()),
@@ -400,7 +400,7 @@ fn reads_the_password_flow_from_variables() {
     vars.push(("FBN_LUSID_URL", "https://acme.lusid.com/api"));
     vars.push(("FBN_APP_NAME", "cli"));
     let config = Config::from_env_vars(env(&vars)).expect("complete environment");
-    assert_eq!(config.lusid_url().as_str(), "https://acme.lusid.com/api");
+    assert_eq!(config.lusid_url().to_string(), "https://acme.lusid.com/api");
     assert_eq!(config.application_name(), Some("cli"));
     let credentials = password_credentials(&config);
     assert_eq!(credentials.username(), "jane@acme.com");
@@ -414,11 +414,11 @@ fn falls_back_to_fbn_lusid_api_url() {
     let mut vars = PASSWORD_ENV.to_vec();
     vars.push(("FBN_LUSID_API_URL", "https://old.lusid.com/api"));
     let config = Config::from_env_vars(env(&vars)).expect("fallback URL");
-    assert_eq!(config.lusid_url().as_str(), "https://old.lusid.com/api");
+    assert_eq!(config.lusid_url().to_string(), "https://old.lusid.com/api");
 
     vars.push(("FBN_LUSID_URL", "https://acme.lusid.com/api"));
     let config = Config::from_env_vars(env(&vars)).expect("both URLs");
-    assert_eq!(config.lusid_url().as_str(), "https://acme.lusid.com/api");
+    assert_eq!(config.lusid_url().to_string(), "https://acme.lusid.com/api");
 
     let mut vars = PASSWORD_ENV.to_vec();
     vars.push(("FBN_LUSID_API_URL", "not a url"));
@@ -493,7 +493,7 @@ fn builder_applies_the_same_rules() {
         .build()
         .expect("complete builder");
     assert_eq!(
-        password_credentials(&config).token_url().as_str(),
+        password_credentials(&config).token_url().to_string(),
         "http://127.0.0.1:8080/token"
     );
 

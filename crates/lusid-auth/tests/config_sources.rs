@@ -80,7 +80,7 @@ fn explicit_beats_environment_beats_file_key_by_key() {
     assert_eq!(credentials.password().expose_secret(), "env-password");
     assert_eq!(credentials.username(), "file-user");
     assert_eq!(credentials.client_secret().expose_secret(), "file-secret");
-    assert_eq!(config.lusid_url().as_str(), "https://file.lusid.com/api");
+    assert_eq!(config.lusid_url().to_string(), "https://file.lusid.com/api");
     assert_eq!(config.read_timeout(), Some(Duration::from_secs(30)));
     assert_eq!(config.total_timeout(), Some(Duration::from_secs(1800)));
     assert_eq!(config.connect_timeout(), Some(Duration::from_secs(5)));
@@ -91,7 +91,7 @@ fn explicit_beats_environment_beats_file_key_by_key() {
         Some(std::path::Path::new("/etc/certs/client.pem"))
     );
     let proxy = config.proxy().expect("proxy");
-    assert_eq!(proxy.address().as_str(), "http://proxy.acme.com:8080/");
+    assert_eq!(proxy.address().to_string(), "http://proxy.acme.com:8080/");
 
     // Provenance, secrets masked.
     let app = setting(&config, "api.applicationName");
@@ -325,7 +325,7 @@ fn okta_issuer_urls_get_v1_token_appended() {
         ),
     ] {
         let config = builder_with_token_url(given).expect(given);
-        assert_eq!(password(&config).token_url().as_str(), expected);
+        assert_eq!(password(&config).token_url().to_string(), expected);
         assert_eq!(setting(&config, "api.tokenUrl").value(), Some(expected));
     }
 }
@@ -452,7 +452,7 @@ fn the_environment_proxy_is_read_with_its_credentials_split_off() {
     ]))
     .expect("config");
     let proxy = config.environment_proxy().expect("a proxy");
-    assert_eq!(proxy.address().as_str(), "http://proxy.acme.com:3128/");
+    assert_eq!(proxy.address().to_string(), "http://proxy.acme.com:3128/");
     assert_eq!(proxy.username(), Some("corp\\jane"));
     assert_eq!(
         proxy.password().map(|p| p.expose_secret()),
@@ -480,7 +480,7 @@ fn the_environment_proxy_falls_back_to_all_proxy_and_accepts_host_port() {
     ]))
     .expect("config");
     let proxy = config.environment_proxy().expect("a proxy");
-    assert_eq!(proxy.address().as_str(), "http://proxy.acme.com:3128/");
+    assert_eq!(proxy.address().to_string(), "http://proxy.acme.com:3128/");
     assert_eq!(proxy.username(), None);
     assert!(proxy.password().is_none());
     assert_eq!(config.no_proxy(), Some("*"));
@@ -541,6 +541,6 @@ fn a_plain_http_lusid_url_is_refused_unless_it_is_loopback() {
             ("FBN_ACCESS_TOKEN", "pat"),
         ]))
         .unwrap_or_else(|error| panic!("{local}: {error}"));
-        assert_eq!(config.lusid_url().scheme(), "http");
+        assert_eq!(config.lusid_url().scheme_str(), Some("http"));
     }
 }

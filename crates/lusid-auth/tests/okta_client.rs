@@ -6,12 +6,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use http::StatusCode;
+use http::Uri as Url;
 use lusid_auth::retry::RetryPolicy;
 use lusid_auth::secrecy::{ExposeSecret, SecretString};
 use lusid_auth::{Config, Error, FailureKind, HttpClient, OktaClient, PasswordCredentials};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use url::Url;
 
 const PASSWORD: &str = "s3cret p@ss+w&rd=%/?:é";
 const CLIENT_SECRET: &str = "client-secret-value";
@@ -88,7 +88,9 @@ async fn serve_script(script: Vec<Canned>) -> Server {
         }
     });
     Server {
-        url: Url::parse(&format!("http://{address}/oauth2/aus1/v1/token")).expect("url"),
+        url: format!("http://{address}/oauth2/aus1/v1/token")
+            .parse::<http::Uri>()
+            .expect("url"),
         requests,
         connections,
     }
@@ -257,7 +259,7 @@ async fn invalid_grant_is_a_grant_rejection_without_secrets() {
             error,
             description,
         } => {
-            assert_eq!(token_url, server.url.as_str());
+            assert_eq!(*token_url, server.url.to_string());
             assert_eq!(*status, StatusCode::BAD_REQUEST);
             assert_eq!(error, "invalid_grant");
             assert_eq!(
@@ -273,7 +275,7 @@ async fn invalid_grant_is_a_grant_rejection_without_secrets() {
         message.contains("The credentials provided were invalid."),
         "{message}"
     );
-    assert!(message.contains(server.url.as_str()), "{message}");
+    assert!(message.contains(&server.url.to_string()), "{message}");
     assert_no_secrets(&message);
     assert_no_secrets(&format!("{error:?}"));
     assert_eq!(
@@ -314,7 +316,7 @@ async fn a_non_json_502_is_retried_then_a_malformed_response() {
             status,
             reason,
         } => {
-            assert_eq!(token_url, server.url.as_str());
+            assert_eq!(*token_url, server.url.to_string());
             assert_eq!(*status, StatusCode::BAD_GATEWAY);
             assert!(reason.contains("not JSON"), "{reason}");
             assert!(reason.contains("Bad Gateway"), "{reason}");
@@ -346,7 +348,9 @@ async fn a_refused_connection_is_a_transport_error() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
     drop(listener);
-    let url = Url::parse(&format!("http://{address}/token")).expect("url");
+    let url = format!("http://{address}/token")
+        .parse::<http::Uri>()
+        .expect("url");
     let error = client(&url)
         .with_retry_policy(quick_retries(2))
         .password_grant()
@@ -374,7 +378,9 @@ async fn a_silent_server_times_out() {
             open.push(stream);
         }
     });
-    let url = Url::parse(&format!("http://{address}/token")).expect("url");
+    let url = format!("http://{address}/token")
+        .parse::<http::Uri>()
+        .expect("url");
     let error = client(&url)
         .with_timeout(Duration::from_millis(200))
         .with_retry_policy(quick_retries(1))
@@ -398,7 +404,7 @@ async fn token_provider_caches_okta_tokens() {
     let server = serve(200, "application/json", TOKEN_BODY).await;
     let config = Config::builder()
         .lusid_url("http://127.0.0.1:1/api")
-        .token_url(server.url.as_str())
+        .token_url(server.url.to_string())
         .username("jane")
         .password(PASSWORD)
         .client_id("cid")
@@ -460,7 +466,7 @@ async fn a_token_endpoint_answering_429_forever_is_asked_a_bounded_number_of_tim
             retry_after,
             attempts,
         } => {
-            assert_eq!(token_url, server.url.as_str());
+            assert_eq!(*token_url, server.url.to_string());
             assert_eq!(*retry_after, Some(Duration::from_secs(1)));
             assert_eq!(*attempts, 3);
         }

@@ -206,9 +206,8 @@ impl Session {
         if !not_found || url.path().trim_end_matches('/').ends_with("/api") {
             return error;
         }
-        let mut suggested = url.clone();
         let path = format!("{}/api", url.path().trim_end_matches('/'));
-        suggested.set_path(&path);
+        let suggested = lusid::auth::uri::with_path(url, &path).unwrap_or_else(|| url.clone());
         CliError::Hinted {
             error: Box::new(error),
             hint: format!(

@@ -14,7 +14,7 @@
 //! 6. auth ([`AuthLayer`](layers::AuthLayer)): `Authorization: Bearer …`
 //!    read from a [`lusid_auth::TokenProvider`] on every attempt
 //! 7. the per-attempt timeout
-//! 8. the [`Transport`]: gzip/brotli decoding and the hyper-util connection
+//! 8. the [`Transport`]: gzip decoding and the hyper-util connection
 //!    pool over rustls (`ring` provider, platform roots plus the CA
 //!    bundle), through an optional CONNECT [`Proxy`]
 //!

@@ -55,7 +55,7 @@ type LayerFn = Box<dyn FnOnce(HttpService) -> HttpService + Send>;
 /// # Ok(()) }
 /// ```
 pub struct StackBuilder {
-    lusid_url: url::Url,
+    lusid_url: http::Uri,
     tokens: Arc<dyn TokenProvider>,
     application_name: Option<String>,
     correlation_id: Option<String>,
@@ -69,7 +69,7 @@ pub struct StackBuilder {
 impl std::fmt::Debug for StackBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StackBuilder")
-            .field("lusid_url", &self.lusid_url.as_str())
+            .field("lusid_url", &self.lusid_url.to_string())
             .field("application_name", &self.application_name)
             .field("retry", &self.retry)
             .field("correlation_id", &self.correlation_id)
@@ -83,7 +83,7 @@ impl std::fmt::Debug for StackBuilder {
 impl StackBuilder {
     /// A stack for the LUSID API at `lusid_url` (the configured `lusidUrl`,
     /// such as `https://acme.lusid.com/api`) authenticating with `tokens`.
-    pub fn new(lusid_url: url::Url, tokens: Arc<dyn TokenProvider>) -> Self {
+    pub fn new(lusid_url: http::Uri, tokens: Arc<dyn TokenProvider>) -> Self {
         Self {
             lusid_url,
             tokens,

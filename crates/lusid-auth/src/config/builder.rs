@@ -60,7 +60,7 @@ enum EnvSource {
 ///     .access_token("my-personal-access-token")
 ///     .application_name("nightly-load")
 ///     .build()?;
-/// assert_eq!(config.lusid_url().as_str(), "https://acme.lusid.com/api");
+/// assert_eq!(config.lusid_url(), "https://acme.lusid.com/api");
 /// # Ok::<(), lusid_auth::ConfigError>(())
 /// ```
 ///

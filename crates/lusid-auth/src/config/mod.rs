@@ -25,8 +25,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use http::Uri;
 use secrecy::SecretString;
-use url::Url;
 
 use crate::{AccessToken, ConfigError};
 
@@ -40,7 +40,7 @@ pub use settings::Setting;
 /// client secret and tokens as `[REDACTED]`.
 #[derive(Clone, Debug)]
 pub struct Config {
-    lusid_url: Url,
+    lusid_url: Uri,
     application_name: Option<String>,
     credentials: Credentials,
     proxy: Option<ProxyConfig>,
@@ -127,7 +127,7 @@ impl Config {
 
     /// The LUSID API base URL as configured, e.g.
     /// `https://acme.lusid.com/api`. Always absolute `http` or `https`.
-    pub fn lusid_url(&self) -> &Url {
+    pub fn lusid_url(&self) -> &Uri {
         &self.lusid_url
     }
 
@@ -263,7 +263,7 @@ impl AccessTokenFile {
 /// `Debug` masks the password and the client secret.
 #[derive(Clone)]
 pub struct PasswordCredentials {
-    token_url: Url,
+    token_url: Uri,
     username: String,
     password: SecretString,
     client_id: String,
@@ -274,7 +274,7 @@ impl PasswordCredentials {
     /// Assembles password-grant credentials. `token_url` is used as given;
     /// the configuration readers check it is an absolute `http(s)` URL.
     pub fn new(
-        token_url: Url,
+        token_url: Uri,
         username: impl Into<String>,
         password: impl Into<SecretString>,
         client_id: impl Into<String>,
@@ -291,7 +291,7 @@ impl PasswordCredentials {
 
     /// The Okta token endpoint, e.g.
     /// `https://acme.identity.lusid.com/oauth2/aus…/v1/token`.
-    pub fn token_url(&self) -> &Url {
+    pub fn token_url(&self) -> &Uri {
         &self.token_url
     }
 
@@ -319,7 +319,7 @@ impl PasswordCredentials {
 impl fmt::Debug for PasswordCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PasswordCredentials")
-            .field("token_url", &self.token_url.as_str())
+            .field("token_url", &self.token_url.to_string())
             .field("username", &self.username)
             .field("password", &Redacted)
             .field("client_id", &self.client_id)
@@ -334,14 +334,14 @@ impl fmt::Debug for PasswordCredentials {
 /// `Debug` masks the password.
 #[derive(Clone)]
 pub struct ProxyConfig {
-    address: Url,
+    address: Uri,
     username: Option<String>,
     password: Option<SecretString>,
 }
 
 impl ProxyConfig {
     /// The proxy URL, e.g. `http://proxy.acme.com:8080`.
-    pub fn address(&self) -> &Url {
+    pub fn address(&self) -> &Uri {
         &self.address
     }
 
@@ -359,7 +359,7 @@ impl ProxyConfig {
 impl ProxyConfig {
     /// An explicit proxy: `address` without credentials, and optional
     /// Basic credentials.
-    pub fn new(address: Url, username: Option<String>, password: Option<SecretString>) -> Self {
+    pub fn new(address: Uri, username: Option<String>, password: Option<SecretString>) -> Self {
         ProxyConfig {
             address,
             username,
@@ -368,19 +368,21 @@ impl ProxyConfig {
     }
 
     /// Splits a proxy URL's user info (percent-decoded) from its address.
-    pub(crate) fn from_url(mut url: Url) -> Self {
+    pub(crate) fn from_url(url: Uri) -> Self {
         let decode = |text: &str| {
             percent_encoding::percent_decode_str(text)
                 .decode_utf8_lossy()
                 .into_owned()
         };
-        let username = Some(decode(url.username())).filter(|name| !name.is_empty());
-        let password = url.password().map(|p| SecretString::from(decode(p)));
-        // Cannot fail for http(s) URLs with a host.
-        let _ = url.set_username("");
-        let _ = url.set_password(None);
+        let (username, password) = match crate::uri::user_info(&url) {
+            Some((user, password)) => (
+                Some(decode(user)).filter(|name| !name.is_empty()),
+                password.map(|p| SecretString::from(decode(p))),
+            ),
+            None => (None, None),
+        };
         ProxyConfig {
-            address: url,
+            address: crate::uri::without_user_info(&url),
             username,
             password,
         }
@@ -388,24 +390,31 @@ impl ProxyConfig {
 
     /// The address for display: credentials shown as `user:****@`.
     pub(crate) fn display(&self) -> String {
-        match &self.username {
-            Some(user) => {
-                let mut shown = self.address.clone();
-                let _ = shown.set_username(user);
-                if self.password.is_some() {
-                    let _ = shown.set_password(Some("****"));
-                }
-                shown.to_string()
-            }
-            None => self.address.to_string(),
-        }
+        let Some(user) = &self.username else {
+            return self.address.to_string();
+        };
+        // Unreserved characters (RFC 3986) stay as they are.
+        const USER_INFO: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'_')
+            .remove(b'~');
+        let encoded: String = percent_encoding::utf8_percent_encode(user, USER_INFO).collect();
+        let info = if self.password.is_some() {
+            format!("{encoded}:****")
+        } else {
+            encoded
+        };
+        let host = self.address.authority().map_or("", |a| a.as_str());
+        crate::uri::with_authority(&self.address, &format!("{info}@{host}"))
+            .map_or_else(|| self.address.to_string(), |shown| shown.to_string())
     }
 }
 
 impl fmt::Debug for ProxyConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProxyConfig")
-            .field("address", &self.address.as_str())
+            .field("address", &self.address.to_string())
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| Redacted))
             .finish()

@@ -115,7 +115,10 @@ impl Layer {
                 .get(Key::RateLimitRetries)
                 .map(validate::retries)
                 .transpose()?,
-            settings: self.settings(pat_key, token_url.as_ref().map(url::Url::as_str)),
+            settings: self.settings(
+                pat_key,
+                token_url.as_ref().map(ToString::to_string).as_deref(),
+            ),
             lusid_url,
             credentials,
             proxy,

@@ -2,14 +2,14 @@
 //! form, whole numbers, header values. Errors name the source and the field
 //! and never quote the value.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
+use http::Uri;
 use secrecy::ExposeSecret;
-use url::{Host, Url};
 
 use super::layer::Entry;
 use crate::ConfigError;
+use crate::uri;
 
 fn invalid_url(entry: &Entry, reason: impl Into<String>) -> ConfigError {
     ConfigError::InvalidUrl {
@@ -19,20 +19,44 @@ fn invalid_url(entry: &Entry, reason: impl Into<String>) -> ConfigError {
     }
 }
 
+/// Parses an absolute URL. The parser's own message never quotes the value
+/// (which may hold a password).
+fn absolute(entry: &Entry, text: &str) -> Result<Uri, ConfigError> {
+    let text = text.trim();
+    if !text.contains("://") {
+        return Err(invalid_url(
+            entry,
+            "it is a relative URL: it must be absolute, such as https://acme.lusid.com/api",
+        ));
+    }
+    if text.contains('#') {
+        return Err(invalid_url(entry, "it must not have a fragment (`#...`)"));
+    }
+    let url: Uri = text
+        .parse()
+        .map_err(|error: http::uri::InvalidUri| invalid_url(entry, error.to_string()))?;
+    if url.scheme().is_none() || url.authority().is_none() {
+        return Err(invalid_url(
+            entry,
+            "it must be an absolute URL such as https://acme.lusid.com/api",
+        ));
+    }
+    Ok(url)
+}
+
 /// Parses an absolute `http`/`https` URL with a host and without user info.
-pub(super) fn http_url(entry: &Entry) -> Result<Url, ConfigError> {
-    let text = entry.value.expose_secret();
-    let url = Url::parse(text.trim()).map_err(|error| invalid_url(entry, error.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
+pub(super) fn http_url(entry: &Entry) -> Result<Uri, ConfigError> {
+    let url = absolute(entry, entry.value.expose_secret())?;
+    if !matches!(url.scheme_str(), Some("http" | "https")) {
         return Err(invalid_url(entry, "the scheme must be http or https"));
     }
-    if !url.username().is_empty() || url.password().is_some() {
+    if uri::user_info(&url).is_some() {
         return Err(invalid_url(
             entry,
             "it must not contain a user name or password",
         ));
     }
-    if url.host_str().is_none_or(str::is_empty) {
+    if uri::host(&url).is_none() {
         return Err(invalid_url(entry, "it has no host"));
     }
     Ok(url)
@@ -40,16 +64,16 @@ pub(super) fn http_url(entry: &Entry) -> Result<Url, ConfigError> {
 
 /// The LUSID API base URL: an [`http_url`] without a query or fragment,
 /// since request paths are appended to it.
-pub(super) fn base_url(entry: &Entry) -> Result<Url, ConfigError> {
+pub(super) fn base_url(entry: &Entry) -> Result<Uri, ConfigError> {
     let url = http_url(entry)?;
-    if url.scheme() != "https" && !is_loopback(&url) {
+    if url.scheme_str() != Some("https") && !uri::is_loopback(&url) {
         return Err(invalid_url(
             entry,
             "the LUSID URL must use https: every request carries a bearer token, which plain http \
              would send in clear text (plain http is allowed only for localhost, 127.0.0.0/8 and ::1)",
         ));
     }
-    if url.query().is_some() || url.fragment().is_some() {
+    if url.query().is_some() {
         return Err(invalid_url(
             entry,
             "the LUSID URL must not have a query or fragment: request paths are appended to it",
@@ -61,53 +85,40 @@ pub(super) fn base_url(entry: &Entry) -> Result<Url, ConfigError> {
 /// A proxy URL from `HTTPS_PROXY`/`ALL_PROXY`: absolute `http` or `https`
 /// with a host; a user name and password in it are allowed (that is how
 /// these variables carry proxy credentials).
-pub(super) fn environment_proxy_url(entry: &Entry) -> Result<Url, ConfigError> {
+pub(super) fn environment_proxy_url(entry: &Entry) -> Result<Uri, ConfigError> {
     let text = entry.value.expose_secret().trim();
     // A bare `host:port`, as some tools write it, means `http://host:port`.
-    let parsed = match Url::parse(text) {
-        Ok(url) if url.has_host() => Ok(url),
-        _ => Url::parse(&format!("http://{text}")),
+    let url = if text.contains("://") {
+        absolute(entry, text)?
+    } else {
+        absolute(entry, &format!("http://{text}"))?
     };
-    // The URL's parse error never quotes the value (which may hold a password).
-    let url = parsed.map_err(|error| invalid_url(entry, error.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
+    if !matches!(url.scheme_str(), Some("http" | "https")) {
         return Err(invalid_url(entry, "the proxy scheme must be http or https"));
     }
-    if url.host_str().is_none_or(str::is_empty) {
+    if uri::host(&url).is_none() {
         return Err(invalid_url(entry, "it has no host"));
     }
     Ok(url)
 }
 
-/// Whether `url` points at this machine: `localhost`, `127.0.0.0/8`, `::1`.
-pub(crate) fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
-}
-
 /// The token URL: an absolute URL that is `https` (or `http` to a loopback
 /// host, for the emulator). An Okta issuer URL,
 /// `https://<org>.okta.com/oauth2/<id>`, gets `/v1/token` appended.
-pub(super) fn token_url(entry: &Entry) -> Result<Url, ConfigError> {
-    let mut url = http_url(entry)?;
-    if url.scheme() != "https" && !is_loopback(&url) {
+pub(super) fn token_url(entry: &Entry) -> Result<Uri, ConfigError> {
+    let url = http_url(entry)?;
+    if url.scheme_str() != Some("https") && !uri::is_loopback(&url) {
         return Err(invalid_url(
             entry,
             "the token URL must use https (plain http is allowed only for localhost, 127.0.0.0/8 and ::1)",
         ));
     }
-    let segments: Vec<&str> = url
-        .path_segments()
-        .map(|segments| segments.filter(|s| !s.is_empty()).collect())
-        .unwrap_or_default();
+    let segments: Vec<&str> = url.path().split('/').filter(|s| !s.is_empty()).collect();
     if let [first, id] = segments.as_slice() {
-        if *first == "oauth2" {
+        if *first == "oauth2" && url.query().is_none() {
             let path = format!("/oauth2/{id}/v1/token");
-            url.set_path(&path);
+            return uri::with_path(&url, &path)
+                .ok_or_else(|| invalid_url(entry, "its Okta issuer path cannot take /v1/token"));
         }
     }
     Ok(url)

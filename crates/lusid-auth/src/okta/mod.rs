@@ -9,12 +9,12 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
+use http::Uri;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderValue, Method, StatusCode};
 use lusid_retry::{FailureKind, Outcome, RetryPolicy, server_wait};
 use secrecy::{ExposeSecret, SecretString};
 use tower::ServiceExt;
-use url::Url;
 
 use crate::{Error, HttpClient, PasswordCredentials, TokenSource};
 
@@ -122,7 +122,7 @@ impl OktaClient {
     }
 
     /// The token endpoint this client posts to.
-    pub fn token_url(&self) -> &Url {
+    pub fn token_url(&self) -> &Uri {
         self.credentials.token_url()
     }
 
@@ -157,7 +157,7 @@ impl OktaClient {
     fn request(&self, body: String) -> Result<http::Request<Bytes>, Error> {
         http::Request::builder()
             .method(Method::POST)
-            .uri(self.credentials.token_url().as_str())
+            .uri(self.credentials.token_url().clone())
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(ACCEPT, "application/json")
             .header(USER_AGENT, USER_AGENT_VALUE)
@@ -360,7 +360,9 @@ mod tests {
         secret: &str,
     ) -> PasswordCredentials {
         PasswordCredentials::new(
-            Url::parse("https://acme.okta.com/oauth2/default/v1/token").expect("url"),
+            "https://acme.okta.com/oauth2/default/v1/token"
+                .parse()
+                .expect("url"),
             username,
             password.to_owned(),
             client_id,

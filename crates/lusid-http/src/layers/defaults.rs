@@ -39,32 +39,34 @@ impl DefaultsLayer {
     /// # Errors
     /// [`BuildError::Invalid`] when the URL has no host, is not `http` or
     /// `https`, or carries a query or fragment.
-    pub fn new(base_url: &url::Url) -> Result<Self, BuildError> {
+    pub fn new(base_url: &http::Uri) -> Result<Self, BuildError> {
         let invalid = |reason: String| BuildError::Invalid(reason);
-        let scheme = match base_url.scheme() {
-            "https" => http::uri::Scheme::HTTPS,
-            "http" => http::uri::Scheme::HTTP,
+        // Checked first, so no message below quotes a password.
+        if lusid_auth::uri::user_info(base_url).is_some() {
+            return Err(invalid(
+                "the LUSID URL must not carry a user name or password".to_owned(),
+            ));
+        }
+        let scheme = match base_url.scheme_str() {
+            Some("https") => http::uri::Scheme::HTTPS,
+            Some("http") => http::uri::Scheme::HTTP,
             other => {
                 return Err(invalid(format!(
-                    "LUSID URL `{base_url}` has scheme `{other}`; expected https or http"
+                    "LUSID URL `{base_url}` has scheme `{}`; expected https or http",
+                    other.unwrap_or("")
                 )));
             }
         };
-        if base_url.query().is_some() || base_url.fragment().is_some() {
+        if base_url.query().is_some() {
             return Err(invalid(format!(
                 "LUSID URL `{base_url}` must not have a query or fragment"
             )));
         }
-        let host = base_url
-            .host_str()
+        let authority = base_url
+            .authority()
+            .filter(|_| lusid_auth::uri::host(base_url).is_some())
             .ok_or_else(|| invalid(format!("LUSID URL `{base_url}` has no host")))?;
-        let authority = match base_url.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host.to_owned(),
-        };
-        let authority = authority
-            .parse()
-            .map_err(|e| invalid(format!("LUSID URL `{base_url}` has an invalid host: {e}")))?;
+        let authority = authority.clone();
         let mut headers = HeaderMap::new();
         headers.insert(
             http::header::USER_AGENT,

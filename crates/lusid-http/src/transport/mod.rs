@@ -32,7 +32,7 @@ type HyperClient = Client<HttpsConnector<ProxyConnector>, Body>;
 /// The bottom of the stack: hyper-util's pooled client (HTTP/1.1 and
 /// HTTP/2 negotiated by ALPN) over rustls with the `ring` provider, trusting
 /// the platform's root certificates plus the configured CA bundle, through
-/// the configured proxy, asking for gzip and brotli and decoding them.
+/// the configured proxy, asking for gzip and decoding it.
 ///
 /// Built once per client; cloning shares the connection pool. It is a
 /// `tower::Service` for API requests (the stack's bottom layer), and

@@ -24,7 +24,7 @@ use crate::{BoxError, BuildError};
 pub struct Proxy {
     /// The proxy URL when given explicitly; `None` when read from the
     /// environment.
-    url: Option<url::Url>,
+    url: Option<http::Uri>,
     /// The `NO_PROXY`-style list in force.
     no_proxy: String,
     matcher: Arc<Matcher>,
@@ -34,7 +34,7 @@ pub struct Proxy {
 impl std::fmt::Debug for Proxy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Proxy")
-            .field("url", &self.url.as_ref().map(url::Url::as_str))
+            .field("url", &self.url.as_ref().map(ToString::to_string))
             .field("no_proxy", &self.no_proxy)
             .field("authenticated", &self.authorization.is_some())
             .finish()
@@ -48,12 +48,12 @@ impl Proxy {
     /// # Errors
     /// [`BuildError::Proxy`] when `url` has no host or carries a user
     /// name or password (give those to [`basic_auth`](Self::basic_auth)).
-    pub fn new(url: &url::Url) -> Result<Self, BuildError> {
+    pub fn new(url: &http::Uri) -> Result<Self, BuildError> {
         let invalid = |reason: String| BuildError::Proxy(reason);
-        if url.host_str().is_none() {
+        if lusid_auth::uri::host(url).is_none() {
             return Err(invalid("the proxy URL has no host".to_owned()));
         }
-        if !url.username().is_empty() || url.password().is_some() {
+        if lusid_auth::uri::user_info(url).is_some() {
             return Err(invalid(
                 "the proxy URL must not carry credentials; configure the proxy username and password instead"
                     .to_owned(),
@@ -81,10 +81,11 @@ impl Proxy {
         self
     }
 
-    fn matcher(url: &url::Url, no_proxy: &str) -> Matcher {
+    fn matcher(url: &http::Uri, no_proxy: &str) -> Matcher {
+        let url = url.to_string();
         Matcher::builder()
-            .http(url.as_str())
-            .https(url.as_str())
+            .http(url.clone())
+            .https(url)
             .no(no_proxy)
             .build()
     }
