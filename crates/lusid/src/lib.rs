@@ -28,6 +28,7 @@
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod builder;
+pub mod bulk;
 mod client;
 mod error;
 // The accessor of each compiled API group; empty without tag features.
