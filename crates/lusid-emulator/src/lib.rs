@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 mod builder;
+mod canonical_json;
 mod conn;
 mod error;
 mod fault_profile;

@@ -39,9 +39,22 @@ pub(crate) const KNOWN_IDENTIFIER_TYPES: &[&str] = &[
     "EdiKey",
 ];
 
-/// Identifier types that are not unique in LUSID: they are never used to
-/// match an upsert to an existing instrument.
-pub(crate) const NON_UNIQUE_IDENTIFIER_TYPES: &[&str] = &["Ticker", "RIC", "QuotePermId"];
+/// Identifier types that are unique in LUSID: each value identifies at most
+/// one instrument per scope, and only these match an upsert to an existing
+/// instrument. Every other known type (`Isin`, `Sedol`, `Cusip`, `Ticker`,
+/// `RIC`, `Wertpapier`, `CompositeFigi`, `ShareClassFigi`) is non-unique:
+/// several instruments may share a value.
+pub(crate) const UNIQUE_IDENTIFIER_TYPES: &[&str] = &[
+    "LusidInstrumentId",
+    "Figi",
+    "ClientInternal",
+    "EdiKey",
+    "QuotePermId",
+    "Currency",
+];
+
+/// The domain every instrument property key starts with.
+pub(crate) const INSTRUMENT_PROPERTY_DOMAIN: &str = "Instrument";
 
 /// Returns the canonical spelling of a known identifier type (matching is
 /// case-insensitive, as in LUSID), or `None`.
@@ -52,9 +65,22 @@ pub(crate) fn canonical_identifier_type(raw: &str) -> Option<&'static str> {
         .find(|known| known.eq_ignore_ascii_case(raw))
 }
 
-/// Whether an identifier type is unique (usable for upsert matching).
+/// Whether a (canonical) identifier type is unique, so usable for upsert
+/// matching.
 pub(crate) fn is_unique_identifier_type(kind: &str) -> bool {
-    !NON_UNIQUE_IDENTIFIER_TYPES.contains(&kind)
+    UNIQUE_IDENTIFIER_TYPES.contains(&kind)
+}
+
+/// Whether `key` is an instrument property key, `Instrument/<scope>/<code>`:
+/// exactly three `/`-separated parts, none empty, the first exactly
+/// `Instrument`.
+pub(crate) fn is_instrument_property_key(key: &str) -> bool {
+    let mut parts = key.split('/');
+    matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some(INSTRUMENT_PROPERTY_DOMAIN), Some(scope), Some(code), None)
+            if !scope.is_empty() && !code.is_empty()
+    )
 }
 
 /// A LUSID instrument identifier (`CCY_GBP`, `LUID_ABCD1234`).
@@ -238,4 +264,42 @@ pub(crate) fn okta_user_id(username: &str) -> String {
         state = state.rotate_left(7) ^ fnv1a64(&[&state.to_string()]);
     }
     id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instrument_property_keys_have_three_non_empty_parts() {
+        assert!(is_instrument_property_key("Instrument/default/Sector"));
+        for bad in [
+            "Instrument/default",
+            "Instrument/default/Sector/Extra",
+            "Instrument//Sector",
+            "Instrument/default/",
+            "instrument/default/Sector",
+            "Portfolio/default/Sector",
+            "Sector",
+            "",
+        ] {
+            assert!(!is_instrument_property_key(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_lusid_unique_types_are_unique() {
+        for kind in [
+            "Figi",
+            "ClientInternal",
+            "EdiKey",
+            "QuotePermId",
+            "Currency",
+        ] {
+            assert!(is_unique_identifier_type(kind), "{kind}");
+        }
+        for kind in ["Isin", "Sedol", "Cusip", "Ticker", "RIC", "Wertpapier"] {
+            assert!(!is_unique_identifier_type(kind), "{kind}");
+        }
+    }
 }

@@ -22,8 +22,9 @@ use crate::sort::{SortKey, SortSpec};
 use crate::store::Store;
 use crate::time_fmt::{format_lusid, parse_lusid};
 
-/// Largest and default page size.
-pub(crate) const MAX_LIMIT: usize = 5000;
+/// Largest and default page size of `ListInstruments` (LUSID's documented
+/// maximum and default, 2000).
+pub(crate) const MAX_LIMIT: usize = 2000;
 
 /// The current token format.
 const TOKEN_VERSION: u8 = 1;

@@ -8,6 +8,7 @@ use lusid_models::Property;
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
+use crate::canonical_json::canonical_json;
 use crate::index::IdentifierIndex;
 use crate::model::{
     ALL_SCOPES, CURRENCY_TYPE, DEFAULT_SCOPE, InstrumentHistory, InstrumentState,
@@ -285,7 +286,7 @@ impl Store {
         {
             return Err(UpsertFailure::new(
                 "ValidationError",
-                "At least one unique identifier (e.g. Figi, Isin, ClientInternal) must be supplied.",
+                "At least one unique identifier (Figi, ClientInternal, EdiKey, QuotePermId or Currency) must be supplied; Isin, Sedol, Cusip, Ticker, RIC and the other identifier types are not unique.",
             ));
         }
 
@@ -333,8 +334,8 @@ impl Store {
             .effective_from
             .or(previous.as_ref().map(|p| p.effective_from))
             .unwrap_or(MIN_EFFECTIVE);
-        let version = InstrumentVersion {
-            as_at: self.next_as_at(&luid, now),
+        let mut version = InstrumentVersion {
+            as_at: now,
             effective_from,
             scope: previous
                 .as_ref()
@@ -353,6 +354,14 @@ impl Store {
             dom_ccy,
             provenance: provenance.clone(),
         };
+        if previous
+            .as_ref()
+            .is_some_and(|p| same_definition(p, &version))
+        {
+            // As LUSID: an identical re-upsert keeps the current version.
+            return Ok(luid);
+        }
+        version.as_at = self.next_as_at(&luid, now);
         self.push_version(&luid, version);
         Ok(luid)
     }
@@ -477,6 +486,31 @@ impl Store {
         self.push_version(&luid, version);
         Ok(as_at)
     }
+}
+
+/// Whether `new` would record nothing `current` does not: the same active
+/// instrument (scope, name, identifiers, effective date, properties in any
+/// order, and an economic definition that is the same JSON document).
+fn same_definition(current: &InstrumentVersion, new: &InstrumentVersion) -> bool {
+    let sorted = |properties: &[Property]| {
+        let mut sorted: Vec<Property> = properties.to_vec();
+        sorted.sort_by(|a, b| a.key.cmp(&b.key));
+        sorted
+    };
+    let canonical = |definition: &Option<String>| {
+        definition
+            .as_deref()
+            .map(|text| canonical_json(text).unwrap_or_else(|| text.to_owned()))
+    };
+    current.state == InstrumentState::Active
+        && current.scope == new.scope
+        && current.name == new.name
+        && current.identifiers == new.identifiers
+        && current.effective_from == new.effective_from
+        && current.asset_class == new.asset_class
+        && current.dom_ccy == new.dom_ccy
+        && sorted(&current.properties) == sorted(&new.properties)
+        && canonical(&current.definition) == canonical(&new.definition)
 }
 
 /// Merges the materialised instruments with the seed equities, in LUID
@@ -619,9 +653,10 @@ mod tests {
             &mut rng,
         );
         assert!(failure.is_ok());
+        // A's ClientInternal is now z: B's Figi with it names two instruments.
         let conflict = store.upsert(
             "default",
-            item("E", &[("Figi", "BBG000B9XRY4"), ("Isin", "x")]),
+            item("E", &[("Figi", "BBG000B9XRY4"), ("ClientInternal", "z")]),
             &provenance(),
             now,
             &mut rng,
@@ -630,6 +665,81 @@ mod tests {
             conflict.err().map(|f| f.kind),
             Some("InstrumentIdentifierAlreadyInUse")
         );
+    }
+
+    #[test]
+    fn non_unique_identifiers_neither_match_nor_suffice() {
+        let mut store = Store::new(Vec::new());
+        let mut rng = Rng::with_seed(9);
+        let now = OffsetDateTime::now_utc();
+        let shared = [("Isin", "GB0007980591"), ("Sedol", "0798059")];
+        let mut luids = Vec::new();
+        for (name, client) in [("A", "A-1"), ("B", "B-1")] {
+            let mut ids = shared.to_vec();
+            ids.push(("ClientInternal", client));
+            let luid = store
+                .upsert("default", item(name, &ids), &provenance(), now, &mut rng)
+                .unwrap_or_else(|e| panic!("{e:?}"));
+            luids.push(luid);
+        }
+        assert_ne!(luids[0], luids[1], "sharing an Isin does not match");
+        let only_non_unique = store.upsert(
+            "default",
+            item(
+                "C",
+                &[("Isin", "GB0007980591"), ("Cusip", "x"), ("Ticker", "BP")],
+            ),
+            &provenance(),
+            now,
+            &mut rng,
+        );
+        let failure = only_non_unique.err().unwrap_or_else(|| panic!("must fail"));
+        assert_eq!(failure.kind, "ValidationError");
+        assert!(failure.detail.starts_with("At least one unique identifier"));
+        for (kind, value) in [("QuotePermId", "Q-1"), ("EdiKey", "E-1")] {
+            let first = store.upsert(
+                "default",
+                item("D", &[(kind, value)]),
+                &provenance(),
+                now,
+                &mut rng,
+            );
+            let second = store.upsert(
+                "default",
+                item("D2", &[(kind, value)]),
+                &provenance(),
+                now,
+                &mut rng,
+            );
+            assert_eq!(first.ok(), second.ok(), "{kind} is unique and matches");
+        }
+    }
+
+    #[test]
+    fn identical_upsert_keeps_the_version_and_a_change_adds_one() {
+        let mut store = Store::new(Vec::new());
+        let mut rng = Rng::with_seed(9);
+        let now = OffsetDateTime::now_utc();
+        let mut first = item("A", &[("ClientInternal", "A-1"), ("Isin", "GB0007980591")]);
+        first.definition = Some(r#"{"instrumentType": "Equity", "domCcy": "GBP"}"#.to_owned());
+        let luid = store
+            .upsert("default", first.clone(), &provenance(), now, &mut rng)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let mut same = first.clone();
+        same.definition = Some(r#"{"domCcy":"GBP","instrumentType":"Equity"}"#.to_owned());
+        let later = now + Duration::seconds(1);
+        let again = store
+            .upsert("default", same, &provenance(), later, &mut rng)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(luid, again);
+        let versions = |store: &Store| store.get(&luid).map_or(0, |h| h.versions.len());
+        assert_eq!(versions(&store), 1);
+        let mut renamed = first;
+        renamed.name = "A renamed".to_owned();
+        store
+            .upsert("default", renamed, &provenance(), later, &mut rng)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(versions(&store), 2);
     }
 
     #[test]

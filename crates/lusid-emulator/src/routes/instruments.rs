@@ -17,7 +17,9 @@ use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
 use crate::filter::{DEFAULT_FILTER, Filter};
-use crate::model::{DEFAULT_SCOPE, Provenance, canonical_identifier_type};
+use crate::model::{
+    DEFAULT_SCOPE, Provenance, canonical_identifier_type, is_instrument_property_key,
+};
 use crate::paging::{MAX_LIMIT, PageQuery, PageToken, QueryIdentity, collect_page};
 use crate::problem::{CODE_CURRENCY_CANNOT_BE_DELETED, Problem, json_response};
 use crate::render::{PropertySelection, instrument, raw};
@@ -90,11 +92,11 @@ pub(crate) async fn list(
         None => MAX_LIMIT,
         Some(raw) => match raw.trim().parse::<i64>() {
             Ok(n) if (1..=MAX_LIMIT as i64).contains(&n) => n as usize,
-            Ok(_) => {
+            Ok(n) => {
                 push_error(
                     &mut errors,
                     "limit",
-                    format!("The field limit must be between 1 and {MAX_LIMIT}."),
+                    format!("The field limit must be between 1 and {MAX_LIMIT}; {n} was given."),
                 );
                 MAX_LIMIT
             }
@@ -386,11 +388,24 @@ fn upsert_item(value: &RawValue) -> Result<UpsertItem, UpsertFailure> {
         }
         identifiers.insert(kind.to_owned(), id.value);
     }
+    let properties = definition.properties.unwrap_or_default();
+    if let Some(bad) = properties
+        .iter()
+        .find(|p| !is_instrument_property_key(&p.key))
+    {
+        return Err(UpsertFailure {
+            kind: "InvalidPropertyKey",
+            detail: format!(
+                "The property key '{}' is not an instrument property key: it must be Instrument/<scope>/<code>.",
+                bad.key
+            ),
+        });
+    }
     Ok(UpsertItem {
         name: definition.name,
         identifiers,
         effective_from,
-        properties: definition.properties.unwrap_or_default(),
+        properties,
         definition: definition
             .definition
             .map(|d| d.get().to_owned())
@@ -490,7 +505,10 @@ pub(crate) async fn upsert(
             &ctx,
             Problem::invalid_field(
                 "requestBody",
-                format!("At most {MAX_UPSERT} instruments can be upserted in one request."),
+                format!(
+                    "At most {MAX_UPSERT} instruments can be upserted in one request; {} were sent.",
+                    definitions.len()
+                ),
             ),
         );
     }
