@@ -248,7 +248,7 @@ async fn identifiers_of_two_seed_equities_clash() {
     let b = get("EMU-EQ-000002").await;
     let body = json!({"x": {"name": "Clash", "identifiers": {
         "Figi": {"value": a["identifiers"]["Figi"]},
-        "Isin": {"value": b["identifiers"]["Isin"]}}}});
+        "ClientInternal": {"value": b["identifiers"]["ClientInternal"]}}}});
     let resp = api(&emu, &token, "POST", "/api/instruments", Some(body))
         .await
         .json();

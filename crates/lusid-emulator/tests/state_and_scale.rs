@@ -148,10 +148,10 @@ async fn a_million_equities_start_at_once_and_page_lazily() {
         resp.json()["values"][&luid]["identifiers"]["Figi"],
         figi.as_str()
     );
-    // The first pages: currencies then equities, 5000 at a time.
-    let resp = api(&emu, &token, "GET", "/api/instruments?limit=5000", None).await;
+    // The first pages: currencies then equities, 2000 (LUSID's maximum) at a time.
+    let resp = api(&emu, &token, "GET", "/api/instruments?limit=2000", None).await;
     let page = resp.json();
-    assert_eq!(page["values"].as_array().map(Vec::len), Some(5000));
+    assert_eq!(page["values"].as_array().map(Vec::len), Some(2000));
     assert!(page["nextPage"].is_string());
     // Changing a seed equity keeps the count and shows the new version.
     let body = json!({"x": {"name": "Renamed", "identifiers": {"Figi": {"value": figi}}}});
