@@ -130,6 +130,70 @@ pub enum InstrumentsCommand {
     /// Delete one instrument by an identifier (LUSID keeps its history:
     /// reads at an earlier --as-at still see it). Prints LUSID's response.
     Delete(DeleteArgs),
+    /// Load instruments from a CSV, NDJSON or JSON file (or stdin), in
+    /// batches, every row accounted for in the --report.
+    Upsert(UpsertArgs),
+}
+
+/// Arguments of `lusid instruments upsert`.
+#[derive(Debug, Args)]
+pub struct UpsertArgs {
+    /// The input file, or `-` for stdin: `InstrumentDefinition`s or
+    /// instruments as `instruments list` writes them (NDJSON or a JSON
+    /// array), or CSV with a header (`name`, identifier types such as Figi,
+    /// Isin, ClientInternal, and `property:Instrument/<scope>/<code>`).
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    /// The input's format (default: from the file's extension; NDJSON for stdin).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<InputFormat>,
+    /// A JSON file renaming CSV columns, naming the correlation id column
+    /// and declaring metric properties (see docs/cli.md).
+    #[arg(long, value_name = "FILE")]
+    pub mapping: Option<PathBuf>,
+    /// Instrument scope to upsert into (LUSID's default: `default`).
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// Rows per request (1 to 2000, LUSID's limit for UpsertInstruments).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 2000,
+        value_parser = parse::whole_usize(1, 2000),
+        allow_negative_numbers = true
+    )]
+    pub batch_size: usize,
+    /// Requests in flight at once (1 to 64).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = lusid::bulk::DEFAULT_CONCURRENCY,
+        value_parser = parse::whole_usize(1, 64),
+        allow_negative_numbers = true
+    )]
+    pub concurrency: usize,
+    /// Check every row and report; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Append one NDJSON line per row (row, id, outcome, LUID or error) to
+    /// this file, flushed after every batch.
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+    /// Read a previous report and send only the rows it does not record as
+    /// upserted; new lines are appended to it unless --report names another file.
+    #[arg(long, value_name = "PATH")]
+    pub resume: Option<PathBuf>,
+}
+
+/// The format of an upsert's input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line.
+    Ndjson,
+    /// One JSON array of objects.
+    Json,
 }
 
 /// The bitemporal and property options `list` and `get` share.
@@ -170,12 +234,12 @@ pub struct ListArgs {
     /// separate with commas for several criteria.
     #[arg(long, value_name = "FIELD", allow_hyphen_values = true)]
     pub sort_by: Vec<String>,
-    /// Instruments per page (1 to 5000).
+    /// Instruments per page (1 to 2000, LUSID's limit for ListInstruments).
     #[arg(
         long,
         value_name = "N",
         default_value_t = 2000,
-        value_parser = parse::whole(1, 5000),
+        value_parser = parse::whole(1, 2000),
         allow_negative_numbers = true
     )]
     pub page_size: u64,

@@ -91,6 +91,32 @@ pub enum CliError {
         /// Where they are.
         kept: Kept,
     },
+    /// The upsert input cannot be read.
+    #[error(transparent)]
+    Input(Box<crate::commands::InputError>),
+    /// The `--mapping` file cannot be used.
+    #[error(transparent)]
+    Mapping(Box<crate::commands::MappingError>),
+    /// The `--report` file cannot be written.
+    #[error("cannot write the report {}", .path.display())]
+    Report {
+        /// The report file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The `--resume` report cannot be read.
+    #[error("{0}")]
+    Resume(String),
+    /// Some rows were not upserted (failed, invalid or not sent).
+    #[error("{rows} rows were not loaded{}", .report.as_ref().map_or(String::new(), |p| format!("; see {}", p.display())))]
+    RowsNotLoaded {
+        /// Rows not upserted or staged.
+        rows: u64,
+        /// The report that lists them.
+        report: Option<PathBuf>,
+    },
     /// An error with advice on its likely cause, printed after it.
     #[error("{error}")]
     Hinted {
@@ -218,5 +244,11 @@ impl CliError {
             CliError::Hinted { error, .. } => error.causes(),
             _ => std::error::Error::source(self),
         }
+    }
+}
+
+impl From<crate::commands::InputError> for CliError {
+    fn from(error: crate::commands::InputError) -> Self {
+        CliError::Input(Box::new(error))
     }
 }

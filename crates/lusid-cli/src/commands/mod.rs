@@ -4,6 +4,9 @@ mod config;
 mod emulator;
 mod instruments;
 mod token;
+mod upsert;
+
+pub use upsert::{InputError, MappingError};
 
 use std::future::Future;
 
@@ -37,6 +40,12 @@ pub async fn run(cli: Cli, interrupt: &mut Interrupt) -> Result<(), CliError> {
         Command::Instruments(InstrumentsCommand::Delete(args)) => {
             let session = guarded(interrupt, Session::open(global)).await?;
             guarded(interrupt, instruments::delete(&session, args))
+                .await
+                .map_err(|error| session.explain(error))
+        }
+        Command::Instruments(InstrumentsCommand::Upsert(args)) => {
+            let session = guarded(interrupt, Session::open(global)).await?;
+            upsert::upsert(&session, args, interrupt)
                 .await
                 .map_err(|error| session.explain(error))
         }

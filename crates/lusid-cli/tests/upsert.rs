@@ -1,0 +1,554 @@
+//! `lusid instruments upsert`: every row accounted for, through faults,
+//! dry runs, resumes and a round trip of an extracted master. Every test
+//! runs the real `lusid` binary against an in-process emulator (its own
+//! runtime) on an ephemeral loopback port.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use lusid_emulator::{Emulator, RunningEmulator};
+use serde_json::Value;
+
+fn command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lusid"));
+    command.args(args).env_remove("RUST_LOG");
+    for (name, _) in std::env::vars() {
+        if name.starts_with("FBN_") || name.to_ascii_uppercase().ends_with("_PROXY") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+struct Served {
+    _runtime: tokio::runtime::Runtime,
+    emulator: RunningEmulator,
+    secrets: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+fn serve(equities: usize) -> Served {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let emulator = runtime
+        .block_on(Emulator::builder().equities(equities).start())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("secrets.json");
+    emulator.write_secrets(&secrets).unwrap();
+    Served {
+        _runtime: runtime,
+        emulator,
+        secrets,
+        dir,
+    }
+}
+
+impl Served {
+    fn run(&self, args: &[&str]) -> Output {
+        let mut all = vec!["--secrets", self.secrets.to_str().unwrap()];
+        all.extend_from_slice(args);
+        command(&all).output().unwrap()
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Every instrument of scope `default`, as NDJSON records.
+    fn instruments(&self, extra: &[&str]) -> Vec<Value> {
+        let mut args = vec!["instruments", "list", "--format", "ndjson"];
+        args.extend_from_slice(extra);
+        let output = self.run(&args);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        text(&output.stdout)
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
+    fn client_internal_count(&self) -> usize {
+        self.instruments(&[])
+            .iter()
+            .filter(|i| i["identifiers"].get("ClientInternal").is_some())
+            .count()
+    }
+}
+
+fn report(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a complete report line"))
+        .collect()
+}
+
+/// A 10,000-row CSV (id column `Ref`, name, ClientInternal, Isin and a
+/// metric and a label property) with 37 bad rows at known lines; returns
+/// the file and line → the expected reason's text.
+fn ten_thousand_rows(dir: &Path) -> (PathBuf, BTreeMap<u64, &'static str>) {
+    let mut csv = String::from("Ref,Security,ClientInternal,Isin,Price,Sector\n");
+    let mut bad = BTreeMap::new();
+    for i in 0..10_000u64 {
+        let line = i + 2;
+        let kind = if i % 270 == 7 && bad.len() < 37 {
+            (bad.len() % 6) + 1
+        } else {
+            0
+        };
+        let row = match kind {
+            1 => {
+                bad.insert(line, "name is missing");
+                format!("r{i},,ci-{i},,1.5,Tech")
+            }
+            2 => {
+                bad.insert(line, "no unique identifier");
+                format!("r{i},Row {i},,US{i:010},1.5,Tech")
+            }
+            3 => {
+                bad.insert(line, "is not a number");
+                format!("r{i},Row {i},ci-{i},,1.5x,Tech")
+            }
+            4 => {
+                bad.insert(line, "is also used by row 2");
+                format!("r0,Row {i},ci-{i},,1.5,Tech")
+            }
+            5 => {
+                bad.insert(line, "correlation id is empty");
+                format!(",Row {i},ci-{i},,1.5,Tech")
+            }
+            6 => {
+                bad.insert(line, "fields where the header has 6");
+                format!("r{i},Row {i},ci-{i},,1.5,Tech,extra")
+            }
+            _ => format!("r{i},Row {i},ci-{i},,{i}.0000000001,Sector {}", i % 7),
+        };
+        writeln!(csv, "{row}").unwrap();
+    }
+    let path = dir.join("rows.csv");
+    std::fs::write(&path, csv).unwrap();
+    (path, bad)
+}
+
+fn mapping(dir: &Path) -> PathBuf {
+    let path = dir.join("mapping.json");
+    std::fs::write(
+        &path,
+        r#"{"columns": {"Security": "name", "Price": "property:Instrument/ibor/Price",
+                        "Sector": "property:Instrument/ibor/Sector"},
+            "id": "Ref", "metrics": {"property:Instrument/ibor/Price": "GBP"}}"#,
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn ten_thousand_rows_with_37_bad_ones_through_faults_load_exactly_the_good_ones() {
+    let served = serve(0);
+    let (csv, bad) = ten_thousand_rows(served.dir.path());
+    assert_eq!(bad.len(), 37);
+    let mapping = mapping(served.dir.path());
+    served
+        .emulator
+        .faults()
+        .push_api_script("503,429:0.05,drop,200,503,drop")
+        .unwrap();
+    let report_path = served.path("report.ndjson");
+
+    let output = served.run(&[
+        "--attempt-timeout",
+        "20s",
+        "instruments",
+        "upsert",
+        "--from",
+        csv.to_str().unwrap(),
+        "--mapping",
+        mapping.to_str().unwrap(),
+        "--batch-size",
+        "500",
+        "--report",
+        report_path.to_str().unwrap(),
+    ]);
+
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("10000 rows: 9963 upserted, 0 staged, 0 failed, 37 invalid, 0 not sent"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("37 rows were not loaded"), "{stderr}");
+    let lines = report(&report_path);
+    assert_eq!(lines.len(), 10_000);
+    let rows: std::collections::BTreeSet<u64> =
+        lines.iter().map(|l| l["row"].as_u64().unwrap()).collect();
+    assert_eq!(rows.len(), 10_000, "each row exactly once");
+    for line in &lines {
+        let row = line["row"].as_u64().unwrap();
+        match bad.get(&row) {
+            Some(reason) => {
+                assert_eq!(line["outcome"], "invalid", "{line}");
+                assert!(
+                    line["reason"].as_str().unwrap().contains(reason),
+                    "{line} {reason}"
+                );
+            }
+            None => {
+                assert_eq!(line["outcome"], "upserted", "{line}");
+                assert!(line["luid"].as_str().unwrap().starts_with("LUID_"));
+            }
+        }
+    }
+    let metric_line = lines.iter().find(|l| l["row"] == 3).unwrap();
+    assert_eq!(metric_line["id"], "r1");
+    assert_eq!(served.client_internal_count(), 9_963, "nothing duplicated");
+    // Exact numbers end to end: the metric comes back digit for digit.
+    let listed = served.instruments(&["--property-keys", "Instrument/ibor/Price"]);
+    let price = listed
+        .iter()
+        .find(|i| i["identifiers"]["ClientInternal"] == "ci-9999")
+        .and_then(|i| i["properties"].as_array().cloned())
+        .unwrap();
+    assert!(
+        serde_json::to_string(&price)
+            .unwrap()
+            .contains("9999.0000000001"),
+        "{price:?}"
+    );
+}
+
+#[test]
+fn a_dry_run_reports_every_row_and_sends_nothing() {
+    let served = serve(0);
+    let (csv, bad) = ten_thousand_rows(served.dir.path());
+    let mapping = mapping(served.dir.path());
+    let report_path = served.path("dry.ndjson");
+    let output = served.run(&[
+        "instruments",
+        "upsert",
+        "--from",
+        csv.to_str().unwrap(),
+        "--mapping",
+        mapping.to_str().unwrap(),
+        "--dry-run",
+        "--report",
+        report_path.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stdout).contains("10000 rows, 9963 valid, 37 invalid; nothing was sent"),
+        "{}",
+        text(&output.stdout)
+    );
+    let lines = report(&report_path);
+    assert_eq!(lines.len(), 10_000);
+    let invalid: Vec<u64> = lines
+        .iter()
+        .filter(|l| l["outcome"] == "invalid")
+        .map(|l| l["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(invalid, bad.keys().copied().collect::<Vec<_>>());
+    let no_name = lines
+        .iter()
+        .find(|l| l["row"] == *bad.keys().next().unwrap())
+        .unwrap();
+    assert_eq!(no_name["column"], "name");
+    assert_eq!(served.client_internal_count(), 0, "nothing was sent");
+}
+
+#[cfg(unix)]
+#[test]
+fn resume_after_sigint_completes_the_load_without_resending_upserted_rows() {
+    let served = serve(0);
+    served
+        .emulator
+        .faults()
+        .set_api_latency(Duration::from_millis(100));
+    let mut ndjson = String::new();
+    for i in 0..3_000 {
+        writeln!(
+            ndjson,
+            r#"{{"name":"Row {i}","identifiers":{{"ClientInternal":{{"value":"ci-{i}"}}}}}}"#
+        )
+        .unwrap();
+    }
+    let input = served.path("rows.ndjson");
+    std::fs::write(&input, ndjson).unwrap();
+    let report_path = served.path("report.ndjson");
+    let args = |extra: &[&str]| {
+        let mut args = vec![
+            "--secrets".to_owned(),
+            served.secrets.to_str().unwrap().to_owned(),
+            "instruments".into(),
+            "upsert".into(),
+            "--from".into(),
+            input.to_str().unwrap().to_owned(),
+            "--batch-size".into(),
+            "50".into(),
+            "--concurrency".into(),
+            "2".into(),
+        ];
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        args
+    };
+    let first = args(&["--report", report_path.to_str().unwrap()]);
+    let first: Vec<&str> = first.iter().map(String::as_str).collect();
+    let child: Child = command(&first)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::fs::metadata(&report_path).map_or(0, |m| m.len()) < 2_000 {
+        assert!(started.elapsed() < Duration::from_secs(30), "no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+    let after_first = report(&report_path);
+    assert!(after_first.len() < 3_000, "interrupted midway");
+    assert_eq!(after_first.len() % 50, 0, "whole batches only");
+    let upserted_first: std::collections::BTreeSet<String> = after_first
+        .iter()
+        .filter(|l| l["outcome"] == "upserted")
+        .map(|l| l["id"].as_str().unwrap().to_owned())
+        .collect();
+
+    served.emulator.faults().set_api_latency(Duration::ZERO);
+    let second = args(&["--resume", report_path.to_str().unwrap()]);
+    let second: Vec<&str> = second.iter().map(String::as_str).collect();
+    let output = command(&second).output().unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains(&format!("{} skipped", upserted_first.len())),
+        "{}",
+        text(&output.stdout)
+    );
+    let all = report(&report_path);
+    let resent: Vec<&Value> = all[after_first.len()..]
+        .iter()
+        .filter(|l| upserted_first.contains(l["id"].as_str().unwrap()))
+        .collect();
+    assert!(resent.is_empty(), "{resent:?}");
+    let ids: std::collections::BTreeSet<&str> = all
+        .iter()
+        .filter(|l| l["outcome"] == "upserted")
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3_000);
+    assert_eq!(served.client_internal_count(), 3_000);
+}
+
+#[test]
+fn an_extracted_master_with_properties_loads_back_unchanged() {
+    let source = serve(300);
+    let extracted = source.path("master.ndjson");
+    let extract = |served: &Served, to: &Path| {
+        let output = served.run(&[
+            "instruments",
+            "list",
+            "--format",
+            "ndjson",
+            "--property-keys",
+            "Instrument/ibor/Sector,Instrument/ibor/Price",
+            "--output",
+            to.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    };
+    extract(&source, &extracted);
+    // Give 200 of the equities a label and an exact metric property, by
+    // loading the extraction back into the source itself.
+    let mut decorated = String::new();
+    for (i, line) in std::fs::read_to_string(&extracted)
+        .unwrap()
+        .lines()
+        .enumerate()
+    {
+        // Raw values keep numbers digit for digit.
+        let mut record: BTreeMap<String, Box<serde_json::value::RawValue>> =
+            serde_json::from_str(line).unwrap();
+        if (178..378).contains(&i) {
+            let properties = format!(
+                r#"[{{"key":"Instrument/ibor/Sector","value":{{"labelValue":"Sector {}"}}}},{{"key":"Instrument/ibor/Price","value":{{"metricValue":{{"value":{i}.123456789012345678,"unit":"GBP"}}}}}}]"#,
+                i % 5
+            );
+            record.insert(
+                "properties".into(),
+                serde_json::value::RawValue::from_string(properties).unwrap(),
+            );
+        }
+        writeln!(decorated, "{}", serde_json::to_string(&record).unwrap()).unwrap();
+    }
+    let decorated_path = source.path("decorated.ndjson");
+    std::fs::write(&decorated_path, decorated).unwrap();
+    let output = source.run(&[
+        "instruments",
+        "upsert",
+        "--from",
+        decorated_path.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    extract(&source, &extracted);
+
+    let target = serve(0);
+    let output = target.run(&[
+        "instruments",
+        "upsert",
+        "--from",
+        extracted.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    assert!(
+        text(&output.stdout).contains("478 rows: 478 upserted"),
+        "{}",
+        text(&output.stdout)
+    );
+    let reloaded = target.path("reloaded.ndjson");
+    extract(&target, &reloaded);
+
+    // Name, identifiers other than the LUID, and properties, in a stable order.
+    let comparable = |path: &Path| {
+        let mut records: Vec<String> = std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|line| {
+                let record: BTreeMap<String, Box<serde_json::value::RawValue>> =
+                    serde_json::from_str(line).unwrap();
+                let mut identifiers: BTreeMap<String, String> =
+                    serde_json::from_str(record["identifiers"].get()).unwrap();
+                identifiers.remove("LusidInstrumentId");
+                format!(
+                    "{} {identifiers:?} {}",
+                    record["name"].get(),
+                    record.get("properties").map_or("-", |p| p.get())
+                )
+            })
+            .collect();
+        records.sort();
+        records
+    };
+    let before = comparable(&extracted);
+    let after = comparable(&reloaded);
+    assert_eq!(before.len(), 478);
+    assert_eq!(
+        before
+            .iter()
+            .filter(|r| r.contains("Instrument/ibor/Price"))
+            .count(),
+        200
+    );
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(b, a);
+    }
+    assert_eq!(before.len(), after.len());
+    assert!(
+        before.iter().any(|r| r.contains("200.123456789012345678")),
+        "exact numbers"
+    );
+}
+
+#[test]
+fn limits_and_inputs_have_clear_messages() {
+    let served = serve(0);
+    let output = served.run(&[
+        "instruments",
+        "upsert",
+        "--from",
+        "x.csv",
+        "--batch-size",
+        "2001",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("2000"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = served.run(&["instruments", "list", "--page-size", "5000"]);
+    assert_eq!(output.status.code(), Some(2));
+    let unknown = served.path("rows.txt");
+    std::fs::write(&unknown, "x").unwrap();
+    let output = served.run(&["instruments", "upsert", "--from", unknown.to_str().unwrap()]);
+    assert!(
+        text(&output.stderr).contains("--input-format"),
+        "{}",
+        text(&output.stderr)
+    );
+    let json = served.path("rows.json");
+    std::fs::write(
+        &json,
+        r#"[{"name":"A","identifiers":{"ClientInternal":{"value":"a"}}},
+            {"name":"B","identifiers":{"Bloomberg":{"value":"b"}}}]"#,
+    )
+    .unwrap();
+    let report_path = served.path("report.ndjson");
+    let output = served.run(&[
+        "instruments",
+        "upsert",
+        "--from",
+        json.to_str().unwrap(),
+        "--report",
+        report_path.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let lines = report(&report_path);
+    assert_eq!(lines[0]["outcome"], "invalid");
+    assert_eq!(lines[0]["row"], 2);
+    assert_eq!(lines[0]["column"], "Bloomberg");
+    assert_eq!(lines[1]["outcome"], "upserted");
+    // stdin
+    let mut child = command(&[
+        "--secrets",
+        served.secrets.to_str().unwrap(),
+        "instruments",
+        "upsert",
+        "--from",
+        "-",
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .spawn()
+    .unwrap();
+    std::io::Write::write_all(
+        child.stdin.as_mut().unwrap(),
+        br#"{"name":"C","identifiers":{"ClientInternal":{"value":"c"}}}"#,
+    )
+    .unwrap();
+    drop(child.stdin.take());
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    assert!(
+        text(&output.stdout).contains("1 rows: 1 upserted"),
+        "{}",
+        text(&output.stdout)
+    );
+}
