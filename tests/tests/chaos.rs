@@ -124,7 +124,7 @@ async fn twenty_thousand_instruments_survive_outages_throttling_drops_and_short_
         .config(config_for(&calm))
         .build()
         .expect("the client builds");
-    let expected = luids(&calm_client, 5000).await;
+    let expected = luids(&calm_client, 2000).await;
 
     assert_eq!(expected.len(), EQUITIES + CURRENCIES);
     let unique: HashSet<&String> = got.iter().collect();

@@ -25,7 +25,7 @@ async fn throttling_and_unavailability_are_retried_within_an_extraction() {
     let expected: Vec<_> = client_for(&emulator)
         .instruments()
         .list_instruments()
-        .page_size(5000)
+        .page_size(2000)
         .into_stream()
         .try_collect()
         .await
