@@ -140,7 +140,7 @@ fn soak(root: &Path, args: &[&str]) -> Result<bool> {
 
     eprintln!("soak: the expected master from a calm emulator ...");
     let calm = Emulator::start(&lusid, &work, "soak-calm", &common)?;
-    let (_, expected) = process::measure(&lusid, &list(&calm.secrets, 5000), &work, "soak-calm")?;
+    let (_, expected) = process::measure(&lusid, &list(&calm.secrets, 2000), &work, "soak-calm")?;
     drop(calm);
 
     if expected.len() as u64 != expected_count {

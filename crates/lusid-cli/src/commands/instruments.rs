@@ -50,7 +50,7 @@ pub async fn list(
         Some(limit) => args.page_size.min(limit.max(1)),
         None => args.page_size,
     };
-    let page_size = i64::try_from(page_size).unwrap_or(5000);
+    let page_size = i64::try_from(page_size).unwrap_or(2000);
     let mut request = client.instruments().list_instruments().page_size(page_size);
     if let Some(scope) = &read.scope {
         request = request.scope(scope);
