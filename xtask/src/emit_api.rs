@@ -457,7 +457,7 @@ fn render_pagination_methods(
     out.push_str(&format!(
         "/// This request with other parameters (the paginator's next page).\n\
          fn with_params(&self, params: {params}) -> Self {{\n\
-         Self {{ client: self.client.clone(), params, call_options: self.call_options.clone() }}\n}}\n\n"
+         Self {{ client: self.client.clone(), params, call_options: self.call_options }}\n}}\n\n"
     ));
     let as_at = if pagination.as_at.is_some() {
         " Without an `asAt`, the first request pins `asAt` to the current UTC time, so \
@@ -512,10 +512,7 @@ fn render_pagination_methods(
 
 /// The `PagedParams` implementation of a paginated operation's parameters,
 /// which [`paginate`](lusid_api::paginate) changes between pages.
-fn render_paged_params(
-    operation: &Operation,
-    pagination: &crate::operation::Pagination,
-) -> String {
+fn render_paged_params(operation: &Operation, pagination: &crate::operation::Pagination) -> String {
     let params = params_struct(operation);
     let (page_size, set_page_size) = match &pagination.limit {
         Some(limit) => (
@@ -675,7 +672,11 @@ mod tests {
                 problems.push(format!("{}:{problem}", path.display()));
             }
         }
-        assert!(problems.is_empty(), "split operation lines:\n{}", problems.join("\n"));
+        assert!(
+            problems.is_empty(),
+            "split operation lines:\n{}",
+            problems.join("\n")
+        );
         // Group method, parameters struct, request builder and trait method.
         assert!(lines >= 4 * 898, "only {lines} operation lines found");
     }

@@ -147,8 +147,10 @@ fn render_enum(entry: &ParamEnum) -> Result<String> {
     let names = variants(&entry.values)?;
     let gate = Gate::Any(entry.features.clone()).attribute();
     let module = crate::naming::snake_ident(name);
-    let mut out = format!("{gate}mod {module} {{
-");
+    let mut out = format!(
+        "{gate}mod {module} {{
+"
+    );
     out.push_str(&doc_comment(&[
         format!(
             "Values of the `{}` parameter of {}: an open list, so a value LUSID adds later is \

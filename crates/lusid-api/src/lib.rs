@@ -66,8 +66,8 @@ pub use error::{Error, ErrorKind};
 #[cfg_attr(not(feature = "full"), allow(unused_imports))]
 pub use generated::*;
 pub use paginator::{DEFAULT_PAGE_SIZE, Page, PagedParams, RawPage, paginate, paginate_pages};
-pub use stream::{ItemStream, PageStream};
 pub use problem::ProblemDetails;
+pub use stream::{ItemStream, PageStream};
 
 /// The HTTP status type of [`Error::status`].
 pub use http::StatusCode;

@@ -206,8 +206,9 @@ async fn paginate_pages_stops_at_the_first_error() {
             })
         });
 
-    let mut pages =
-        lusid_api::paginate_pages(ListInstrumentsParams::new(), |params| mock.list_instruments(params));
+    let mut pages = lusid_api::paginate_pages(ListInstrumentsParams::new(), |params| {
+        mock.list_instruments(params)
+    });
     let first = pages.try_next().await.expect("first page").expect("a page");
     assert_eq!(first.values.len(), 1);
     let error = pages.try_next().await.expect_err("second page fails");

@@ -742,7 +742,7 @@ impl ListAborsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -1476,7 +1476,7 @@ impl ListDiaryEntriesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -2301,7 +2301,7 @@ impl GetJournalEntryLinesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -2785,7 +2785,7 @@ impl GetTrialBalanceRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -423,7 +423,7 @@ impl ListAddressKeyAliasesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -276,7 +276,7 @@ impl ListAddressKeyDefinitionsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

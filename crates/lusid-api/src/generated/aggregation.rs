@@ -752,7 +752,7 @@ impl GetQueryableKeysRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -754,7 +754,7 @@ impl ListAllocationEventsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

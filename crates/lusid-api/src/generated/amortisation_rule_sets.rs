@@ -456,7 +456,7 @@ impl ListAmortisationRuleSetsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

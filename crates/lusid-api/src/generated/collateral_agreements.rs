@@ -436,7 +436,7 @@ impl ListCollateralAgreementsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

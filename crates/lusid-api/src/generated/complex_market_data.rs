@@ -426,7 +426,7 @@ impl ListComplexMarketDataRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -299,7 +299,7 @@ impl ListCurrencyGroupsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -809,7 +809,7 @@ impl ListCustomEntitiesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

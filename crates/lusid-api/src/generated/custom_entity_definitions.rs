@@ -337,7 +337,7 @@ impl ListCustomEntityDefinitionsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -346,7 +346,7 @@ impl ListCustomEntityTypesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -482,7 +482,7 @@ impl ListDataTypeSummariesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -413,7 +413,7 @@ impl ListEligibleCollateralSchedulesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -2602,7 +2602,7 @@ impl GetEntityHistoryRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -421,7 +421,7 @@ impl ListFundConfigurationsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

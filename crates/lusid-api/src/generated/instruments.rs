@@ -1165,7 +1165,7 @@ impl ListInstrumentsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -3322,7 +3322,7 @@ impl ListInstrumentPropertiesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -3581,7 +3581,7 @@ impl GetInstrumentPropertyTimeSeriesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -600,7 +600,7 @@ impl ListAllInvestmentAccountsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

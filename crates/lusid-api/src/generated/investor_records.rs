@@ -590,7 +590,7 @@ impl ListAllInvestorRecordsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

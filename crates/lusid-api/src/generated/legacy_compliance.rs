@@ -470,7 +470,7 @@ impl ListLegacyComplianceRulesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -1055,7 +1055,7 @@ impl ListLegacyComplianceRunInfoRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -1537,7 +1537,7 @@ impl GetLegacyComplianceRunResultsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

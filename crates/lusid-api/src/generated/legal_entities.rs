@@ -998,7 +998,7 @@ impl ListAllLegalEntitiesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -1491,7 +1491,7 @@ impl ListLegalEntitiesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -3306,7 +3306,7 @@ impl GetLegalEntityPropertyTimeSeriesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -378,7 +378,7 @@ impl ListOrdersRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -1576,7 +1576,7 @@ impl ListPortfoliosRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -1985,7 +1985,7 @@ impl ListPortfoliosForScopeRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -2737,7 +2737,7 @@ impl GetPortfolioCommandsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -3013,7 +3013,7 @@ impl ListInstrumentEventInstructionsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -4796,7 +4796,7 @@ impl ListPortfolioPropertiesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -5042,7 +5042,7 @@ impl GetPortfolioPropertyTimeSeriesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -5296,7 +5296,7 @@ impl GetPortfolioPropertiesTimeSeriesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -447,7 +447,7 @@ impl ListProcessingGroupsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -1008,7 +1008,7 @@ impl ListPropertyDefinitionsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -2360,7 +2360,7 @@ impl GetPropertyDefinitionPropertyTimeSeriesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

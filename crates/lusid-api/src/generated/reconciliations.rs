@@ -1366,7 +1366,7 @@ impl ListReconciliationsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -999,7 +999,7 @@ impl ListRecDefinitionsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -1808,7 +1808,7 @@ impl ListRecInstancesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -2382,7 +2382,7 @@ impl ListMatchingRulesetsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -3073,7 +3073,7 @@ impl ListRecResultsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -3703,7 +3703,7 @@ impl ListRecResultSetsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -460,7 +460,7 @@ impl ListRelationalDatasetDefinitionsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -632,7 +632,7 @@ impl QueryRelationalDataRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -340,7 +340,7 @@ impl ListStagingRuleSetsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -1008,7 +1008,7 @@ impl GetVirtualDocumentRowsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

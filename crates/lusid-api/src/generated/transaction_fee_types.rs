@@ -397,7 +397,7 @@ impl ListTransactionFeeTypesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -531,7 +531,7 @@ impl ListTransactionFeeRulesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 

@@ -783,7 +783,7 @@ impl ListWithholdingTaxConfigurationsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
@@ -1379,7 +1379,7 @@ impl ListWithholdingTaxDatasetDefinitionsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options.clone(),
+            call_options: self.call_options,
         }
     }
 
