@@ -23,6 +23,7 @@ mod emit_models;
 mod emit_param_enums;
 mod emit_params;
 mod emit_roundtrip;
+mod emit_serde;
 mod emit_spec_operations;
 mod emit_trait;
 mod error;
