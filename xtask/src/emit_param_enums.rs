@@ -126,14 +126,18 @@ fn variants(values: &[String]) -> Result<Vec<String>> {
 /// `params.rs`: every parameter enum, each behind the features of its tags.
 pub fn render(operations: &[Operation]) -> Result<GeneratedFile> {
     let enums = collect(operations);
-    let mut out = format!(
-        "{HEADER}\n//! The open enums of the parameters with a documented value list \
+    let module_doc = doc_comment(&[
+        "The open enums of the parameters with a documented value list \
          (`x-allowed-values`), such as `MembershipType` for `membershipType`: one per \
-         parameter name and value list, each compiled with the tags whose operations take it.\n//!\n\
-         //! Setters take `impl Into<TheEnum>`, so a variant, a `&str` or a `String` all work; \
-         known strings become their variant, other strings `Other` \
-         (LUSID adds values over time), sent verbatim.\n\n"
-    );
+         parameter name and value list, each compiled with the tags whose operations take it."
+            .to_owned(),
+        "Setters take `impl Into<TheEnum>`, so a variant, a `&str` or a `String` all work; \
+         known strings become their variant, other strings `Other` (LUSID adds values over \
+         time), sent verbatim."
+            .to_owned(),
+    ])
+    .replace("///", "//!");
+    let mut out = format!("{HEADER}\n{module_doc}\n");
     for entry in &enums {
         out.push_str(&render_enum(entry)?);
     }
